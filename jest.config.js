@@ -1,0 +1,17 @@
+/** One jest run covers every project; `--selectProjects` picks one (see package.json). */
+const moduleNameMapper = {
+  '^@aftercare/(domain|event-store|projections|analytics|application)$': '<rootDir>/libs/$1/src',
+};
+const transform = {
+  // Type checking is done once by `npm run typecheck`; jest only transpiles.
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true }],
+};
+const base = { rootDir: __dirname, testEnvironment: 'node', moduleNameMapper, transform };
+
+module.exports = {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    { ...base, displayName: 'contract', testMatch: ['<rootDir>/test/contract/**/*.spec.ts'] },
+    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'] },
+  ],
+};

@@ -1,0 +1,102 @@
+import { InvalidAppendError } from './errors';
+import type { AllFilter, EventToAppend, ExpectedRevision } from './event-store.port';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The category of a stream is the part of its id before the first '-'. */
+export function streamCategory(streamId: string): string {
+  const dash = streamId.indexOf('-');
+  return dash < 0 ? streamId : streamId.slice(0, dash);
+}
+
+export function matchesFilter(
+  filter: AllFilter | undefined,
+  streamId: string,
+  type: string,
+): boolean {
+  if (!filter) return true;
+  if (filter.categories?.length && !filter.categories.includes(streamCategory(streamId))) {
+    return false;
+  }
+  if (
+    filter.eventTypePrefixes?.length &&
+    !filter.eventTypePrefixes.some((p) => type.startsWith(p))
+  ) {
+    return false;
+  }
+  return true;
+}
+
+export function validateExpectedRevision(expected: unknown): ExpectedRevision {
+  if (expected === undefined) return 'any';
+  if (expected === 'any' || expected === 'no_stream' || expected === 'stream_exists') {
+    return expected;
+  }
+  if (typeof expected === 'bigint' && expected >= 0n) return expected;
+  throw new InvalidAppendError(
+    `Unknown expected revision ${String(expected)}: use 'any', 'no_stream', 'stream_exists' or a non-negative bigint`,
+  );
+}
+
+/**
+ * Checks an append request before anything touches storage and returns each event's data and
+ * metadata serialised as JSON, so adapters never write a half-valid batch.
+ */
+export function validateAppend(
+  streamId: unknown,
+  events: readonly EventToAppend[],
+): { data: string; metadata: string }[] {
+  if (typeof streamId !== 'string' || streamId.trim() === '') {
+    throw new InvalidAppendError('Stream id must be a non-empty string');
+  }
+  if (streamId.startsWith('$')) {
+    throw new InvalidAppendError(
+      `Stream id '${streamId}' is reserved: ids starting with '$' belong to the store`,
+    );
+  }
+  if (!Array.isArray(events) || events.length === 0) {
+    throw new InvalidAppendError(`Append to '${streamId}' needs at least one event`);
+  }
+  const seen = new Set<string>();
+  return events.map((event, index) => {
+    const where = `event ${index} of the append to '${streamId}'`;
+    if (typeof event?.id !== 'string' || !UUID.test(event.id)) {
+      throw new InvalidAppendError(
+        `The id of ${where} must be a UUID, got ${JSON.stringify(event?.id)}`,
+      );
+    }
+    if (seen.has(event.id.toLowerCase())) {
+      throw new InvalidAppendError(
+        `The id ${event.id} appears twice in the append to '${streamId}'`,
+      );
+    }
+    seen.add(event.id.toLowerCase());
+    if (typeof event.type !== 'string' || event.type.trim() === '') {
+      throw new InvalidAppendError(`The type of ${where} must be a non-empty string`);
+    }
+    return {
+      data: toJson(event.data, `The data of ${where}`),
+      metadata: toJson(event.metadata ?? { schemaVersion: 1 }, `The metadata of ${where}`),
+    };
+  });
+}
+
+function toJson(value: unknown, what: string): string {
+  if (value === null || typeof value !== 'object') {
+    throw new InvalidAppendError(`${what} must be a JSON object`);
+  }
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value, (_key, v: unknown) => {
+      if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`${String(v)} is not JSON`);
+      if (typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol') {
+        throw new Error(`a ${typeof v} is not JSON`);
+      }
+      return v;
+    });
+  } catch (error) {
+    throw new InvalidAppendError(`${what} is not JSON: ${(error as Error).message}`);
+  }
+  if (text === undefined) throw new InvalidAppendError(`${what} is not JSON`);
+  return text;
+}

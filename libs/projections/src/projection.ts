@@ -1,0 +1,24 @@
+import type { AllFilter, RecordedEvent } from '@aftercare/event-store';
+
+/**
+ * A projection is a pure fold, partitioned by key: events with the same key are folded in global
+ * order into one state. The runtime owns storage (one JSON state per key, plus the checkpoint, in
+ * one transaction) so the same `evolve` serves live projection, rebuilds and as-of replays.
+ */
+export interface Projection<State> {
+  /** Stable name: the read model table and the checkpoint are named after it. */
+  readonly name: string;
+  /** Bump when `evolve` changes meaning: the runtime rebuilds a projection whose stored version differs. */
+  readonly version: number;
+  /** Events the projection needs; others are never handed to it (and need not be parsed). */
+  readonly filter: AllFilter;
+  /** The partition an event belongs to, or undefined to ignore the event. */
+  keyOf(event: RecordedEvent): string | undefined;
+  initialState(key: string): State;
+  evolve(state: State, event: RecordedEvent): State;
+  /** Values copied into indexed columns so read models can be listed and sorted without parsing. */
+  readonly columns?: Readonly<Record<string, (state: State) => string | number | null>>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a registry holds projections of any state
+export type AnyProjection = Projection<any>;

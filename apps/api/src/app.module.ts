@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
-import { EventStoreModule } from '@aftercare/application';
+import { EventFeedModule, EventStoreModule, WebhookModule } from '@aftercare/application';
+import { EventStreamController } from './events/event-stream.controller';
 import { HealthController } from './health/health.controller';
+import { SubscriptionsController } from './subscriptions/subscriptions.controller';
 
 @Module({
-  imports: [EventStoreModule],
-  controllers: [HealthController],
+  imports: [EventStoreModule, EventFeedModule, WebhookModule],
+  controllers: [HealthController, EventStreamController, SubscriptionsController],
 })
 export class AppModule {}

@@ -1,0 +1,95 @@
+import { BadRequestException, Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { once } from 'node:events';
+import { EventFeed, type FeedQuery } from '@aftercare/application';
+import type { RecordedEvent } from '@aftercare/event-store';
+import { EventStreamQueryDto } from './event-stream.query.dto';
+
+const HEARTBEAT_MS = Number(process.env.AFTERCARE_SSE_HEARTBEAT_MS ?? 15_000);
+
+/**
+ * Server-Sent Events of recorded events in global order. Each SSE `id` is the event's global
+ * position, so a client reconnecting with `Last-Event-ID` resumes exactly after the last event it
+ * saw. Back-pressure: the next event is pulled from the store only once the socket has drained.
+ */
+@ApiTags('events')
+@Controller('v1/events')
+export class EventStreamController {
+  constructor(private readonly feed: EventFeed) {}
+
+  @Get('stream')
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this position' })
+  @ApiOkResponse({ description: 'text/event-stream of recorded events' })
+  async stream(
+    @Query() query: EventStreamQueryDto,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const from = parseFrom(lastEventId, query.from);
+    const cursor = this.feed.open({
+      from,
+      categories: query.category,
+      typePrefixes: query.type,
+      customerId: query.customerId,
+    });
+    res.status(200).set({
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.flushHeaders();
+    res.write(': aftercare event stream\n\n');
+
+    let closed = false;
+    const close = (): void => {
+      closed = true;
+      clearInterval(heartbeat);
+      void cursor.close();
+    };
+    req.on('close', close);
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
+
+    try {
+      for await (const message of cursor) {
+        if (closed) break;
+        const frame =
+          message.kind === 'event' ? eventFrame(message.event) : 'event: caught-up\ndata: {}\n\n';
+        if (!res.write(frame)) {
+          await Promise.race([once(res, 'drain'), once(req, 'close')]);
+        }
+      }
+    } finally {
+      close();
+      res.end();
+    }
+  }
+}
+
+function parseFrom(lastEventId: string | undefined, from: string | undefined): FeedQuery['from'] {
+  if (lastEventId !== undefined && lastEventId.trim() !== '') {
+    if (!/^\d+$/.test(lastEventId.trim())) {
+      throw new BadRequestException(`Last-Event-ID '${lastEventId}' is not a global position`);
+    }
+    return BigInt(lastEventId.trim());
+  }
+  if (from === undefined || from === 'start') return 'start';
+  if (from === 'end') return 'end';
+  return BigInt(from);
+}
+
+function eventFrame(event: RecordedEvent): string {
+  const payload = JSON.stringify({
+    id: event.id,
+    type: event.type,
+    streamId: event.streamId,
+    revision: event.revision.toString(),
+    position: event.position.toString(),
+    recordedAt: event.recordedAt.toISOString(),
+    data: event.data,
+    metadata: event.metadata,
+  });
+  return `id: ${event.position}\nevent: ${event.type}\ndata: ${payload}\n\n`;
+}

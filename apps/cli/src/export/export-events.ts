@@ -1,0 +1,89 @@
+import type { AllFilter, EventStore, RecordedEvent } from '@aftercare/event-store';
+import { csvRow, FileSink } from './file-sink';
+
+export interface ExportEventsOptions {
+  out: string;
+  format: 'ndjson' | 'csv';
+  /** Business time window on the event's occurredAt (record time when it has none), inclusive. */
+  from?: string;
+  to?: string;
+  categories?: string[];
+  onProgress?: (done: number, position: bigint) => void;
+}
+
+const CSV_COLUMNS = [
+  'position',
+  'streamId',
+  'revision',
+  'id',
+  'type',
+  'customerId',
+  'occurredAt',
+  'recordedAt',
+  'data',
+  'metadata',
+] as const;
+
+/** Streams every matching event to a file in global order; returns how many were written. */
+export async function exportEvents(store: EventStore, options: ExportEventsOptions): Promise<number> {
+  const filter: AllFilter = options.categories?.length ? { categories: options.categories } : {};
+  const from = options.from === undefined ? undefined : Date.parse(options.from);
+  const to = options.to === undefined ? undefined : endOfDay(options.to);
+  const sink = new FileSink(options.out);
+  let written = 0;
+  let seen = 0;
+  try {
+    if (options.format === 'csv') await sink.writeLine(csvRow(CSV_COLUMNS));
+    for await (const event of store.readAll({ filter })) {
+      seen++;
+      if (seen % 1000 === 0) options.onProgress?.(seen, event.position);
+      const at = businessTime(event);
+      if ((from !== undefined && at < from) || (to !== undefined && at > to)) continue;
+      await sink.writeLine(options.format === 'csv' ? toCsv(event) : toNdjson(event));
+      written++;
+    }
+  } finally {
+    await sink.close();
+  }
+  return written;
+}
+
+function businessTime(event: RecordedEvent): number {
+  const occurredAt = (event.data as { occurredAt?: unknown }).occurredAt;
+  const parsed = typeof occurredAt === 'string' ? Date.parse(occurredAt) : NaN;
+  return Number.isNaN(parsed) ? event.recordedAt.getTime() : parsed;
+}
+
+/** A date without a time means the whole day. */
+function endOfDay(value: string): number {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(value) + 86_399_999 : Date.parse(value);
+}
+
+function toNdjson(event: RecordedEvent): string {
+  return JSON.stringify({
+    position: event.position.toString(),
+    streamId: event.streamId,
+    revision: event.revision.toString(),
+    id: event.id,
+    type: event.type,
+    recordedAt: event.recordedAt.toISOString(),
+    data: event.data,
+    metadata: event.metadata,
+  });
+}
+
+function toCsv(event: RecordedEvent): string {
+  const data = event.data as { customerId?: unknown; occurredAt?: unknown };
+  return csvRow([
+    event.position.toString(),
+    event.streamId,
+    event.revision.toString(),
+    event.id,
+    event.type,
+    data.customerId,
+    data.occurredAt,
+    event.recordedAt.toISOString(),
+    event.data,
+    event.metadata,
+  ]);
+}

@@ -1,0 +1,391 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EventStore, RecordedEvent } from '@aftercare/event-store';
+import { EventFeed, type FeedCursor } from '../feed/event-feed';
+import { EVENT_STORE } from '../store/event-store.module';
+import {
+  evolveWebhook,
+  WEBHOOK_CATEGORY,
+  webhookCheckpointId,
+  type WebhookEvent,
+  type WebhookSubscriptionState,
+  webhookStreamId,
+} from './webhook.events';
+import { SIGNATURE_HEADER, signWebhook } from './webhook-signature';
+
+export interface RegisterWebhook {
+  url: string;
+  secret: string;
+  categories?: string[];
+  typePrefixes?: string[];
+  customerId?: string;
+  maxAttempts?: number;
+  /** 'end' (default): events recorded from now on; 'start': all history; or a position to resume after. */
+  from?: 'start' | 'end' | bigint;
+}
+
+export interface WebhookView {
+  subscriptionId: string;
+  url: string;
+  categories: string[];
+  typePrefixes: string[];
+  customerId: string | null;
+  maxAttempts: number;
+  registeredAt: string;
+  status: WebhookSubscriptionState['status'];
+  /** Position of the last acknowledged delivery. */
+  checkpoint: string | null;
+  deadLetter: WebhookSubscriptionState['deadLetter'];
+}
+
+export interface DeliveryLogEntry {
+  position: string;
+  eventId: string;
+  attempt: number;
+  status: number | null;
+  outcome: 'delivered' | 'failed' | 'dead_lettered';
+  error?: string;
+  at: string;
+}
+
+export const WEBHOOK_SETTINGS = Symbol('WEBHOOK_SETTINGS');
+export interface WebhookSettings {
+  /** First retry delay; doubles with every failed attempt up to maxBackoffMs. */
+  baseBackoffMs: number;
+  maxBackoffMs: number;
+  timeoutMs: number;
+  defaultMaxAttempts: number;
+}
+
+export function webhookSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): WebhookSettings {
+  return {
+    baseBackoffMs: Number(env.AFTERCARE_WEBHOOK_BACKOFF_MS ?? 500),
+    maxBackoffMs: Number(env.AFTERCARE_WEBHOOK_MAX_BACKOFF_MS ?? 60_000),
+    timeoutMs: Number(env.AFTERCARE_WEBHOOK_TIMEOUT_MS ?? 10_000),
+    defaultMaxAttempts: Number(env.AFTERCARE_WEBHOOK_MAX_ATTEMPTS ?? 8),
+  };
+}
+
+/**
+ * Delivers the lifecycle feed to registered URLs: one loop per subscription, strictly in order,
+ * signed, retried with exponential backoff, dead-lettered after maxAttempts (the loop then stops
+ * until the dead letter is replayed). The checkpoint moves only after a 2xx, so a restart neither
+ * loses nor repeats an acknowledged delivery.
+ */
+@Injectable()
+export class WebhookService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Webhooks');
+  private readonly states = new Map<
+    string,
+    { state: WebhookSubscriptionState; revision: bigint }
+  >();
+  private readonly loops = new Map<
+    string,
+    { cursor?: FeedCursor; stopped: boolean; done: Promise<void> }
+  >();
+  private readonly recent = new Map<string, DeliveryLogEntry[]>();
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly feed: EventFeed,
+    @Inject(WEBHOOK_SETTINGS) private readonly settings: WebhookSettings,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    for await (const event of this.store.readAll({ filter: { categories: [WEBHOOK_CATEGORY] } })) {
+      this.fold(event);
+    }
+    for (const { state } of this.states.values()) {
+      if (state.status === 'active') this.start(state.subscriptionId);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.loops.keys()].map((id) => this.stop(id)));
+  }
+
+  async register(request: RegisterWebhook, now: string): Promise<WebhookView> {
+    const subscriptionId = randomUUID();
+    const from = request.from ?? 'end';
+    const startAfter =
+      from === 'end' ? await this.store.headPosition() : from === 'start' ? undefined : from;
+    if (startAfter !== undefined) {
+      await this.store.saveCheckpoint(webhookCheckpointId(subscriptionId), startAfter);
+    }
+    await this.append(subscriptionId, 'no_stream', {
+      type: 'WebhookSubscriptionRegistered',
+      data: {
+        subscriptionId,
+        url: request.url,
+        secret: request.secret,
+        categories: request.categories ?? [],
+        typePrefixes: request.typePrefixes ?? [],
+        customerId: request.customerId ?? null,
+        maxAttempts: request.maxAttempts ?? this.settings.defaultMaxAttempts,
+        registeredAt: now,
+      },
+    });
+    this.start(subscriptionId);
+    return this.view(subscriptionId);
+  }
+
+  async list(): Promise<WebhookView[]> {
+    const views = [];
+    for (const [id, { state }] of this.states)
+      if (state.status !== 'removed') views.push(await this.view(id));
+    return views;
+  }
+
+  async view(subscriptionId: string): Promise<WebhookView> {
+    const { state } = this.get(subscriptionId);
+    const checkpoint = await this.store.loadCheckpoint(webhookCheckpointId(subscriptionId));
+    return {
+      subscriptionId,
+      url: state.url,
+      categories: state.categories,
+      typePrefixes: state.typePrefixes,
+      customerId: state.customerId,
+      maxAttempts: state.maxAttempts,
+      registeredAt: state.registeredAt,
+      status: state.status,
+      checkpoint: checkpoint === undefined ? null : checkpoint.toString(),
+      deadLetter: state.deadLetter,
+    };
+  }
+
+  /** Failures and dead letters (durable, from the subscription's stream) and recent deliveries. */
+  deliveries(subscriptionId: string): DeliveryLogEntry[] {
+    const { state } = this.get(subscriptionId);
+    const failures: DeliveryLogEntry[] = state.failures.map((f) => ({
+      position: f.position,
+      eventId: f.eventId,
+      attempt: f.attempt,
+      status: f.status,
+      outcome: 'failed',
+      error: f.error,
+      at: f.at,
+    }));
+    const dead: DeliveryLogEntry[] = state.deadLetter
+      ? [
+          {
+            position: state.deadLetter.position,
+            eventId: state.deadLetter.eventId,
+            attempt: state.deadLetter.attempts,
+            status: null,
+            outcome: 'dead_lettered',
+            error: state.deadLetter.lastError,
+            at: state.deadLetter.at,
+          },
+        ]
+      : [];
+    return [...failures, ...dead, ...(this.recent.get(subscriptionId) ?? [])].sort((a, b) =>
+      a.at < b.at ? -1 : a.at > b.at ? 1 : 0,
+    );
+  }
+
+  /** Takes a dead-lettered subscription back to active: the failed event is delivered again first. */
+  async replay(subscriptionId: string, now: string): Promise<WebhookView> {
+    const { state, revision } = this.get(subscriptionId);
+    if (state.status === 'dead_letter' && state.deadLetter) {
+      await this.append(subscriptionId, revision, {
+        type: 'WebhookDeadLetterReplayed',
+        data: { subscriptionId, position: state.deadLetter.position, at: now },
+      });
+      this.start(subscriptionId);
+    }
+    return this.view(subscriptionId);
+  }
+
+  async remove(subscriptionId: string, now: string): Promise<void> {
+    const { revision } = this.get(subscriptionId);
+    await this.stop(subscriptionId);
+    await this.append(subscriptionId, revision, {
+      type: 'WebhookSubscriptionRemoved',
+      data: { subscriptionId, removedAt: now },
+    });
+  }
+
+  private get(subscriptionId: string): { state: WebhookSubscriptionState; revision: bigint } {
+    const entry = this.states.get(subscriptionId);
+    if (!entry || entry.state.status === 'removed') {
+      throw new NotFoundException(`No webhook subscription ${subscriptionId}`);
+    }
+    return entry;
+  }
+
+  private fold(event: RecordedEvent): void {
+    const id = (event.data as { subscriptionId: string }).subscriptionId;
+    const state = evolveWebhook(this.states.get(id)?.state, event as unknown as WebhookEvent);
+    if (state) this.states.set(id, { state, revision: event.revision });
+  }
+
+  private async append(
+    subscriptionId: string,
+    expected: 'no_stream' | bigint,
+    event: WebhookEvent,
+  ): Promise<void> {
+    const result = await this.store.appendToStream(
+      webhookStreamId(subscriptionId),
+      [
+        {
+          id: randomUUID(),
+          type: event.type,
+          data: event.data,
+          metadata: { schemaVersion: 1, actor: 'webhooks' },
+        },
+      ],
+      { expectedRevision: expected },
+    );
+    for (const recorded of result.events) this.fold(recorded);
+  }
+
+  private start(subscriptionId: string): void {
+    if (this.loops.has(subscriptionId)) return;
+    const loop: { cursor?: FeedCursor; stopped: boolean; done: Promise<void> } = {
+      stopped: false,
+      done: Promise.resolve(),
+    };
+    this.loops.set(subscriptionId, loop);
+    loop.done = this.run(subscriptionId, loop)
+      .catch((error: unknown) =>
+        this.logger.error(`Webhook ${subscriptionId} stopped: ${String(error)}`),
+      )
+      .finally(() => this.loops.delete(subscriptionId));
+  }
+
+  private async stop(subscriptionId: string): Promise<void> {
+    const loop = this.loops.get(subscriptionId);
+    if (!loop) return;
+    loop.stopped = true;
+    await loop.cursor?.close();
+    await loop.done;
+  }
+
+  private async run(
+    subscriptionId: string,
+    loop: { cursor?: FeedCursor; stopped: boolean },
+  ): Promise<void> {
+    const { state } = this.get(subscriptionId);
+    const checkpoint = await this.store.loadCheckpoint(webhookCheckpointId(subscriptionId));
+    loop.cursor = this.feed.open({
+      from: checkpoint ?? 'start',
+      categories: state.categories,
+      typePrefixes: state.typePrefixes,
+      customerId: state.customerId ?? undefined,
+    });
+    for await (const message of loop.cursor) {
+      if (loop.stopped) return;
+      if (message.kind !== 'event') continue;
+      const event = message.event;
+      // A subscription never receives the webhook machinery's own events: that would feed back.
+      if (event.streamId.startsWith(`${WEBHOOK_CATEGORY}-`)) continue;
+      const delivered = await this.deliver(subscriptionId, event, loop);
+      if (!delivered) {
+        await loop.cursor.close();
+        return;
+      }
+    }
+  }
+
+  /** Tries one event until acknowledged or dead-lettered; false stops the loop. */
+  private async deliver(
+    subscriptionId: string,
+    event: RecordedEvent,
+    loop: { stopped: boolean },
+  ): Promise<boolean> {
+    const body = JSON.stringify({
+      id: event.id,
+      type: event.type,
+      streamId: event.streamId,
+      revision: event.revision.toString(),
+      position: event.position.toString(),
+      recordedAt: event.recordedAt.toISOString(),
+      data: event.data,
+      metadata: event.metadata,
+    });
+    let lastError = '';
+    const { maxAttempts } = this.get(subscriptionId).state;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      if (loop.stopped) return false;
+      const { state } = this.get(subscriptionId);
+      const timestamp = Math.floor(Date.now() / 1000);
+      let status: number | null = null;
+      try {
+        const response = await fetch(state.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            [SIGNATURE_HEADER]: signWebhook(state.secret, timestamp, body),
+            'aftercare-event-id': event.id,
+            'aftercare-event-position': event.position.toString(),
+            'aftercare-subscription-id': subscriptionId,
+          },
+          body,
+          signal: AbortSignal.timeout(this.settings.timeoutMs),
+        });
+        status = response.status;
+        await response.arrayBuffer().catch(() => undefined);
+        if (response.ok) {
+          await this.store.saveCheckpoint(webhookCheckpointId(subscriptionId), event.position);
+          this.remember(subscriptionId, {
+            position: event.position.toString(),
+            eventId: event.id,
+            attempt,
+            status,
+            outcome: 'delivered',
+            at: new Date().toISOString(),
+          });
+          return true;
+        }
+        lastError = `HTTP ${status}`;
+      } catch (error) {
+        lastError = error instanceof Error ? error.message : String(error);
+      }
+      const at = new Date().toISOString();
+      await this.append(subscriptionId, this.get(subscriptionId).revision, {
+        type: 'WebhookDeliveryFailed',
+        data: {
+          subscriptionId,
+          position: event.position.toString(),
+          eventId: event.id,
+          attempt,
+          status,
+          error: lastError,
+          at,
+        },
+      });
+      if (attempt < maxAttempts) {
+        await sleep(
+          Math.min(this.settings.maxBackoffMs, this.settings.baseBackoffMs * 2 ** (attempt - 1)),
+        );
+      }
+    }
+    await this.append(subscriptionId, this.get(subscriptionId).revision, {
+      type: 'WebhookDeliveryDeadLettered',
+      data: {
+        subscriptionId,
+        position: event.position.toString(),
+        eventId: event.id,
+        attempts: maxAttempts,
+        lastError,
+        at: new Date().toISOString(),
+      },
+    });
+    return false;
+  }
+
+  private remember(subscriptionId: string, entry: DeliveryLogEntry): void {
+    const list = this.recent.get(subscriptionId) ?? [];
+    list.push(entry);
+    if (list.length > 100) list.shift();
+    this.recent.set(subscriptionId, list);
+  }
+}

@@ -4,7 +4,7 @@ const moduleNameMapper = {
 };
 const transform = {
   // Type checking is done once by `npm run typecheck`; jest only transpiles.
-  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true }],
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
 };
 const base = { rootDir: __dirname, testEnvironment: 'node', moduleNameMapper, transform };
 

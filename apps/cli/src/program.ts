@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { registerClvCommand } from './commands/clv.command';
 import { registerBenchCommand } from './commands/bench.command';
+import { registerAuditCommand } from './commands/audit.command';
+import { registerExportCommand } from './commands/export.command';
 
 /** The whole command tree; main.ts parses process.argv with it, tests call it in-process. */
 export function buildProgram(): Command {
@@ -11,5 +13,7 @@ export function buildProgram(): Command {
   program.exitOverride();
   registerBenchCommand(program);
   registerClvCommand(program);
+  registerAuditCommand(program);
+  registerExportCommand(program);
   return program;
 }

@@ -6,7 +6,6 @@ import { EventFeed, type FeedQuery } from '@aftercare/application';
 import type { RecordedEvent } from '@aftercare/event-store';
 import { EventStreamQueryDto } from './event-stream.query.dto';
 
-const HEARTBEAT_MS = Number(process.env.AFTERCARE_SSE_HEARTBEAT_MS ?? 15_000);
 
 /**
  * Server-Sent Events of recorded events in global order. Each SSE `id` is the event's global
@@ -16,6 +15,8 @@ const HEARTBEAT_MS = Number(process.env.AFTERCARE_SSE_HEARTBEAT_MS ?? 15_000);
 @ApiTags('events')
 @Controller('v1/events')
 export class EventStreamController {
+  private readonly heartbeatMs = Number(process.env.AFTERCARE_SSE_HEARTBEAT_MS ?? 15_000);
+
   constructor(private readonly feed: EventFeed) {}
 
   @Get('stream')
@@ -50,7 +51,7 @@ export class EventStreamController {
       void cursor.close();
     };
     req.on('close', close);
-    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), this.heartbeatMs);
 
     try {
       for await (const message of cursor) {

@@ -1,0 +1,40 @@
+import { Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  type ClaimAudit,
+  type DecisionReport,
+  type DecisionRow,
+  WarrantyAudit,
+} from '@aftercare/application';
+import { WarrantyDecisionsQueryDto } from './warranty-decisions.query.dto';
+
+/** For auditors: explain, recompute and verify warranty decisions. Read-only. */
+@ApiTags('audit')
+@Controller('v1/warranty-claims')
+export class WarrantyAuditController {
+  constructor(private readonly audit: WarrantyAudit) {}
+
+  @Get()
+  @ApiOkResponse({
+    description: 'Decisions in the period with approval rates by policy version, rule and product',
+  })
+  async decisions(
+    @Query() query: WarrantyDecisionsQueryDto,
+  ): Promise<{ decisions: DecisionRow[]; summary: DecisionReport }> {
+    const decisions: DecisionRow[] = [];
+    for await (const row of this.audit.decisions(query)) decisions.push(row);
+    return { decisions, summary: await this.audit.report(query) };
+  }
+
+  @Get(':claimId/audit')
+  @ApiOkResponse({
+    description:
+      'The claim, the facts used, the policy, the rule trace, overrides and verification',
+  })
+  @ApiNotFoundResponse()
+  async claim(@Param('claimId') claimId: string): Promise<ClaimAudit> {
+    const audit = await this.audit.claim(claimId);
+    if (!audit) throw new NotFoundException(`No warranty claim ${claimId}`);
+    return audit;
+  }
+}

@@ -1,0 +1,213 @@
+import { Command } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { type ClaimAudit, type DecisionRow, WarrantyAudit } from '@aftercare/application';
+import { parseDateOption, parseIntegerOption } from '../cli-options';
+import { csvRow } from '../export/file-sink';
+import { withStore } from '../store';
+
+/** `audit claim|verify|report|replay-policy`: read-only tools for auditors and policy owners. */
+export function registerAuditCommand(program: Command): void {
+  const audit = program
+    .command('audit')
+    .description('Explain, recompute and verify warranty decisions');
+
+  audit
+    .command('claim <claimId>')
+    .description('the claim, facts used, policy, rule trace, overrides and verification')
+    .option('--json', 'print JSON')
+    .action(async (claimId: string, options: { json?: boolean }) => {
+      await withStore(async (store) => {
+        const result = await new WarrantyAudit(store).claim(claimId);
+        if (!result) return program.error(`No warranty claim ${claimId}`, { exitCode: 2 });
+        console.log(options.json ? JSON.stringify(result, null, 2) : formatClaim(result));
+        if (!result.verification.ok) process.exitCode = 1;
+      });
+    });
+
+  audit
+    .command('verify')
+    .description('walk every warranty stream: check each hash chain and recompute each decision')
+    .option(
+      '--category <category>',
+      'stream category to verify (only warranty has chains)',
+      'warranty',
+    )
+    .action(async (options: { category: string }) => {
+      if (options.category !== 'warranty') {
+        return program.error(
+          `Only the warranty category is hash-chained, not '${options.category}'`,
+          {
+            exitCode: 2,
+          },
+        );
+      }
+      await withStore(async (store) => {
+        const auditor = new WarrantyAudit(store);
+        const bar = new SingleBar(
+          { format: 'verify {bar} {value} claims | {failures} failures', stream: process.stderr },
+          Presets.shades_classic,
+        );
+        let failures = 0;
+        bar.start(0, 0, { failures });
+        const result = await auditor.verifyAll((done) => {
+          bar.setTotal(done);
+          bar.update(done, { failures });
+        });
+        bar.stop();
+        for (const failure of result.failures) {
+          failures++;
+          console.log(`FAIL ${failure.claimId}: ${describeFailure(failure)}`);
+        }
+        console.log(`${result.checked} claims checked, ${result.failures.length} failed`);
+        if (result.failures.length > 0) process.exitCode = 1;
+      });
+    });
+
+  audit
+    .command('report')
+    .description('decisions in a period: approval rates by policy version, rule and product')
+    .requiredOption('--from <date>', 'first day (business time)', parseDateOption)
+    .requiredOption('--to <date>', 'last day (business time)', parseDateOption)
+    .option('--format <format>', 'json or csv', 'json')
+    .action(async (options: { from: string; to: string; format: string }) => {
+      if (options.format !== 'json' && options.format !== 'csv') {
+        return program.error(`--format must be json or csv, not '${options.format}'`, {
+          exitCode: 2,
+        });
+      }
+      await withStore(async (store) => {
+        const auditor = new WarrantyAudit(store);
+        const query = { from: options.from, to: options.to };
+        if (options.format === 'json') {
+          console.log(JSON.stringify(await auditor.report(query), null, 2));
+          return;
+        }
+        console.log(csvRow(DECISION_COLUMNS));
+        for await (const row of auditor.decisions(query)) {
+          console.log(
+            csvRow(
+              DECISION_COLUMNS.map((c) =>
+                c === 'failedRules' ? row.failedRules.join(' ') : row[c],
+              ),
+            ),
+          );
+        }
+      });
+    });
+
+  audit
+    .command('replay-policy')
+    .description('what-if: re-decide past claims under another policy version; writes nothing')
+    .requiredOption('--policy <policyId>', 'policy id')
+    .requiredOption('--version <version>', 'policy version to apply', parseIntegerOption)
+    .option('--from <date>', 'first day (business time)', parseDateOption)
+    .option('--to <date>', 'last day (business time)', parseDateOption)
+    .option('--json', 'print JSON')
+    .action(
+      async (options: {
+        policy: string;
+        version: number;
+        from?: string;
+        to?: string;
+        json?: boolean;
+      }) => {
+        await withStore(async (store) => {
+          const replay = await new WarrantyAudit(store).replayPolicy(
+            options.policy,
+            options.version,
+            options,
+          );
+          if (!replay) {
+            return program.error(`Policy ${options.policy} has no version ${options.version}`, {
+              exitCode: 2,
+            });
+          }
+          if (options.json) {
+            console.log(JSON.stringify(replay, null, 2));
+            return;
+          }
+          console.log(
+            `${replay.claims} claims re-decided under ${replay.policyId} v${replay.version}`,
+          );
+          console.log(`${replay.changed.length} decisions would change`);
+          for (const c of replay.changed) {
+            console.log(
+              `  ${c.claimId}: ${c.recorded.outcome} ${c.recorded.coveredAmount} (v${c.recorded.policyVersion}) -> ${c.replayed.outcome} ${c.replayed.coveredAmount}`,
+            );
+          }
+          console.log(
+            `cost: recorded ${replay.recordedCost}, replayed ${replay.replayedCost}, difference ${replay.costDifference}`,
+          );
+        });
+      },
+    );
+}
+
+const DECISION_COLUMNS = [
+  'claimId',
+  'customerId',
+  'decidedAt',
+  'policyId',
+  'policyVersion',
+  'jurisdiction',
+  'productCategory',
+  'sku',
+  'outcome',
+  'finalOutcome',
+  'remedy',
+  'coveredAmount',
+  'currency',
+  'insideLegalGuarantee',
+  'failedRules',
+] as const satisfies readonly (keyof DecisionRow)[];
+
+function describeFailure(audit: ClaimAudit): string {
+  const { chain, recomputation, policyMatchesPublished } = audit.verification;
+  const parts: string[] = [];
+  if (!chain.ok) {
+    parts.push(
+      `hash chain broken at revision ${chain.brokenEvent?.revision} (${chain.brokenEvent?.type}): ${chain.reason}`,
+    );
+  }
+  if (recomputation && !recomputation.matches) {
+    parts.push(
+      `decision not reproduced (${recomputation.mismatches.map((m) => m.field).join(', ')})`,
+    );
+  }
+  if (policyMatchesPublished === false)
+    parts.push('recorded policy differs from the published version');
+  return parts.join('; ');
+}
+
+function formatClaim(audit: ClaimAudit): string {
+  const lines = [`Warranty claim ${audit.claimId}`];
+  if (audit.claim) {
+    lines.push(
+      `  filed ${audit.claim.occurredAt} by customer ${audit.claim.customerId} for serial ${audit.claim.serialNumber}`,
+      `  defect ${audit.claim.defect.code} (${audit.claim.defect.cause}): ${audit.claim.defect.description}`,
+    );
+  }
+  const d = audit.decision;
+  if (d) {
+    lines.push(
+      `Decision (recorded ${d.recordedAt}, by ${d.decidedBy.kind === 'agent' ? `agent ${d.decidedBy.agentId}` : 'system'})`,
+      `  outcome ${d.outcome}, remedy ${d.remedy ?? '-'}, covered ${d.coveredAmount} ${d.currency}`,
+      `  policy ${d.policy.policyId} v${d.policy.version} (effective ${d.policy.effectiveFrom}), jurisdiction ${d.jurisdiction?.code ?? '-'}`,
+      `  facts digest ${d.factsDigest}`,
+      'Rules',
+      ...d.ruleTrace.map((r) => `  ${r.result.padEnd(14)} ${r.ruleId.padEnd(28)} ${r.explanation}`),
+    );
+  }
+  for (const o of audit.overrides) {
+    lines.push(`Override by ${o.agentId} at ${o.occurredAt}: ${o.outcome} (${o.justification})`);
+  }
+  lines.push(`Final outcome: ${audit.finalOutcome ?? '-'}`);
+  const v = audit.verification;
+  lines.push(
+    'Verification',
+    `  hash chain: ${v.chain.ok ? 'intact' : `BROKEN at revision ${v.chain.brokenEvent?.revision} (${v.chain.reason})`}`,
+    `  recomputed decision: ${v.recomputation === null ? 'no decision' : v.recomputation.matches ? 'same outcome' : `DIFFERS: ${JSON.stringify(v.recomputation.mismatches)}`}`,
+    `  policy as published: ${v.policyMatchesPublished === null ? '-' : v.policyMatchesPublished ? 'yes' : 'NO'}`,
+  );
+  return lines.join('\n');
+}

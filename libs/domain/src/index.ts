@@ -1,0 +1,90 @@
+/**
+ * @aftercare/domain: events, commands, deciders and the warranty policy engine. Pure: no Nest,
+ * no store, no I/O, no clock. Time and ids come in with the command.
+ */
+export * from './domain-event';
+export * from './domain-error';
+
+// Event catalogue
+export * from './customer.events';
+export * from './warranty-claim.events';
+export * from './warranty-policy.events';
+export * from './events';
+export * from './upcasters';
+
+// Deciders. Each file exports decide/evolve/initialState; here they are named per aggregate.
+export type {
+  AcknowledgeComplaint,
+  CancelMaintenancePlan,
+  CompleteDelivery,
+  CompleteReturn,
+  CompleteSetup,
+  ComplaintState,
+  ComplaintStatus,
+  CustomerCommand,
+  CustomerCommandType,
+  CustomerState,
+  DeliveryState,
+  EraseCustomerPii,
+  EscalateComplaint,
+  FileComplaint,
+  PurchaseState,
+  RecordFeedback,
+  RecordPurchase,
+  RecordReferral,
+  RecordRepair,
+  RecordSetupFailure,
+  RegisterCustomer,
+  ReopenComplaint,
+  RequestReturn,
+  ResolveComplaint,
+  ReturnState,
+  ScheduleDelivery,
+  SubscribeMaintenancePlan,
+} from './customer.decider';
+export {
+  customerDecider,
+  decide as decideCustomer,
+  deliveryTiming,
+  evolve as evolveCustomer,
+  foldCustomer,
+  initialState as initialCustomerState,
+} from './customer.decider';
+
+export type {
+  FileWarrantyClaim,
+  FulfilWarrantyClaim,
+  OverrideWarrantyDecision,
+  WarrantyClaimCommand,
+  WarrantyClaimCommandType,
+  WarrantyClaimState,
+} from './warranty-claim.decider';
+export {
+  decide as decideWarrantyClaimCommand,
+  evolve as evolveWarrantyClaim,
+  foldWarrantyClaim,
+  initialState as initialWarrantyClaimState,
+  warrantyClaimDecider,
+} from './warranty-claim.decider';
+
+export type {
+  PublishWarrantyPolicy,
+  WarrantyPolicyCommand,
+  WarrantyPolicyCommandType,
+  WarrantyPolicyState,
+} from './warranty-policy.decider';
+export {
+  decide as decideWarrantyPolicy,
+  evolve as evolveWarrantyPolicy,
+  foldWarrantyPolicy,
+  initialState as initialWarrantyPolicyState,
+  validateTerms as validateWarrantyPolicyTerms,
+  warrantyPolicyDecider,
+} from './warranty-policy.decider';
+
+// Warranty engine, audit and integrity
+export * from './jurisdictions';
+export * from './warranty-policy';
+export { canonicalJson, sha256Hex } from './canonical-json';
+export * from './hash-chain';
+export { addDays, addMonths, daysBetween, toMillis } from './time';

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { runSseBench } from '../bench/sse.bench';
 import { runStoreBench } from '../bench/store.bench';
 import { parseIntegerOption } from '../cli-options';
 
@@ -25,5 +26,12 @@ export function registerBenchCommand(program: Command): void {
         databaseUrl: options.databaseUrl,
         log: (line) => console.log(line),
       });
+    });
+  bench
+    .command('sse')
+    .description('SSE delivery latency (append -> HTTP client) next to an in-process subscription')
+    .option('--events <n>', 'events to measure', parseIntegerOption)
+    .action(async (options: { events?: number }) => {
+      await runSseBench({ events: options.events, log: (line) => console.log(line) });
     });
 }

@@ -1,0 +1,125 @@
+import {
+  ArgumentsHost,
+  Catch,
+  HttpException,
+  HttpStatus,
+  Logger,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import { DomainError } from '@aftercare/domain';
+import { ConcurrencyConflict, IdempotencyKeyReused } from '@aftercare/application';
+import { InvalidAppendError, StoreUnavailableError } from '@aftercare/event-store';
+import { RequestValidationException, type FieldError } from './request-validation.exception';
+
+/** The part of Express' response the filter uses (the API runs on platform-express). */
+interface HttpResponse {
+  headersSent: boolean;
+  end(): unknown;
+  status(code: number): HttpResponse;
+  type(contentType: string): HttpResponse;
+  json(body: unknown): unknown;
+}
+
+/** RFC 9457 problem details, as every error leaves the API. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  /** Stable machine-readable code (domain codes, `validation_error`, ...). */
+  code: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+const PROBLEM_BASE = 'https://aftercare.dev/problems/';
+
+export function problemType(code: string): string {
+  return PROBLEM_BASE + code.replace(/_/g, '-');
+}
+
+const DOMAIN_STATUS = {
+  not_found: HttpStatus.NOT_FOUND,
+  conflict: HttpStatus.CONFLICT,
+  invalid: HttpStatus.UNPROCESSABLE_ENTITY,
+} as const;
+
+/** The single global exception filter: every error becomes application/problem+json. */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Problem');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<HttpResponse>();
+    const problem = this.toProblem(exception);
+    if (problem.status >= 500) this.logger.error(exception);
+    // A stream (SSE) that fails midway has already sent its status: just end it.
+    if (response.headersSent) {
+      response.end();
+      return;
+    }
+    response.status(problem.status).type('application/problem+json').json(problem);
+  }
+
+  toProblem(exception: unknown): ProblemDetails {
+    if (exception instanceof RequestValidationException) {
+      return {
+        ...problem('validation_error', 'The request is invalid', 400, exception.message),
+        errors: exception.errors,
+      };
+    }
+    if (exception instanceof DomainError) {
+      return {
+        ...problem(
+          exception.code,
+          title(exception.code),
+          DOMAIN_STATUS[exception.kind],
+          exception.message,
+        ),
+        ...(Object.keys(exception.details).length ? { details: exception.details } : {}),
+      };
+    }
+    if (exception instanceof ConcurrencyConflict) {
+      return problem(exception.code, 'Concurrent modification', 409, exception.message);
+    }
+    if (exception instanceof IdempotencyKeyReused) {
+      return problem(exception.code, 'Idempotency key reused', 422, exception.message);
+    }
+    if (exception instanceof StoreUnavailableError) {
+      return problem(exception.code, 'Event store unavailable', 503, exception.message);
+    }
+    if (exception instanceof InvalidAppendError) {
+      return problem(exception.code, 'Invalid request', 422, exception.message);
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code = httpCode(status, exception);
+      return problem(code, title(code), status, httpDetail(exception));
+    }
+    return problem('internal_error', 'Internal error', 500, 'An unexpected error occurred');
+  }
+}
+
+function problem(code: string, titleText: string, status: number, detail: string): ProblemDetails {
+  return { type: problemType(code), title: titleText, status, detail, code };
+}
+
+function title(code: string): string {
+  const words = code.replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function httpCode(status: number, exception: HttpException): string {
+  // Express' body parser reports malformed JSON as a 400 SyntaxError; Nest rethrows its message.
+  if (status === 400 && /JSON/.test(exception.message)) return 'malformed_json';
+  const name = HttpStatus[status];
+  return typeof name === 'string' ? name.toLowerCase() : `http_${status}`;
+}
+
+function httpDetail(exception: HttpException): string {
+  const body = exception.getResponse();
+  if (typeof body === 'string') return body;
+  const message = (body as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' ? message : exception.message;
+}

@@ -1,0 +1,70 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  cohortRetention,
+  complaintsBySku,
+  csatByMonth,
+  npsByMonth,
+  repairsBySku,
+  warrantyCostByProduct,
+  type CohortRetention,
+  type CsatMonth,
+  type NpsMonth,
+  type ProductWarrantyCost,
+  type SkuComplaints,
+  type SkuRepairs,
+} from '@aftercare/projections';
+import { AsOfQueryDto, endOfDayIfDate, MonthRangeQueryDto } from './read-query.dto';
+import { ReadService } from './read.service';
+
+const inRange = (range: MonthRangeQueryDto) => (row: { month: string }): boolean =>
+  (!range.from || row.month >= range.from) && (!range.to || row.month <= range.to);
+
+/** Population views for product and service teams. */
+@ApiTags('analytics')
+@Controller('v1/analytics')
+export class AnalyticsController {
+  constructor(private readonly read: ReadService) {}
+
+  @Get('nps-by-month')
+  @ApiOperation({ summary: 'NPS (promoters minus detractors, %) by month of the response' })
+  async npsByMonth(@Query() range: MonthRangeQueryDto): Promise<{ months: NpsMonth[] }> {
+    const months = await this.read.run((q) => q.feedbackMonths());
+    return { months: npsByMonth(months).filter(inRange(range)) };
+  }
+
+  @Get('csat-by-month')
+  @ApiOperation({ summary: 'CSAT mean and share of 4-5 (and CES mean) by month' })
+  async csatByMonth(@Query() range: MonthRangeQueryDto): Promise<{ months: CsatMonth[] }> {
+    const months = await this.read.run((q) => q.feedbackMonths());
+    return { months: csatByMonth(months).filter(inRange(range)) };
+  }
+
+  @Get('complaints-by-sku')
+  @ApiOperation({ summary: 'Complaints per unit sold, by SKU and complaint category' })
+  async complaintsBySku(): Promise<{ skus: SkuComplaints[] }> {
+    return { skus: complaintsBySku(await this.read.run((q) => q.allProfiles())) };
+  }
+
+  @Get('repairs-by-sku')
+  @ApiOperation({ summary: 'Repairs per unit sold, by SKU and defect code' })
+  async repairsBySku(): Promise<{ skus: SkuRepairs[] }> {
+    return { skus: repairsBySku(await this.read.run((q) => q.allProfiles())) };
+  }
+
+  @Get('warranty-cost-by-product')
+  @ApiOperation({ summary: 'Warranty claims, outcomes and cost by product category and SKU' })
+  async warrantyCostByProduct(): Promise<{ products: ProductWarrantyCost[] }> {
+    return { products: warrantyCostByProduct(await this.read.run((q) => q.allClaims())) };
+  }
+
+  @Get('cohort-retention')
+  @ApiOperation({ summary: 'Share of each first-purchase cohort buying again in each later month' })
+  async cohortRetention(
+    @Query() query: AsOfQueryDto,
+  ): Promise<{ asOf: string; cohorts: CohortRetention[] }> {
+    const profiles = await this.read.run((q) => q.allProfiles());
+    const asOf = query.asOf ? new Date(endOfDayIfDate(query.asOf)).toISOString() : this.read.queries.now();
+    return { asOf, cohorts: cohortRetention(profiles, asOf) };
+  }
+}

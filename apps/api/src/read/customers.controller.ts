@@ -1,0 +1,43 @@
+import { BadRequestException, Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { CustomerListPage, CustomerView, TimelinePage } from '@aftercare/projections';
+import {
+  CustomerListQueryDto,
+  CustomerProfileQueryDto,
+  endOfDayIfDate,
+  PageQueryDto,
+} from './read-query.dto';
+import { ReadService } from './read.service';
+
+@ApiTags('customers')
+@Controller('v1/customers')
+export class CustomersController {
+  constructor(private readonly read: ReadService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Customers for action, filtered by churn band or satisfaction, sorted by CLV' })
+  list(@Query() query: CustomerListQueryDto): Promise<CustomerListPage> {
+    return this.read.run((q) => q.list(query));
+  }
+
+  @Get(':id')
+  @ApiOperation({
+    summary: 'The customer with satisfaction, churn risk and CLV; as of a business and/or record time',
+  })
+  profile(@Param('id') id: string, @Query() query: CustomerProfileQueryDto): Promise<CustomerView> {
+    const asOf = query.asOf === undefined ? undefined : endOfDayIfDate(query.asOf);
+    const knownAt = query.knownAt === undefined ? undefined : endOfDayIfDate(query.knownAt);
+    for (const [field, value] of [['asOf', asOf], ['knownAt', knownAt]] as const) {
+      if (value !== undefined && Number.isNaN(Date.parse(value))) {
+        throw new BadRequestException(`${field} '${value}' is not a valid date`);
+      }
+    }
+    return this.read.run((q) => q.profile(id, { asOf, knownAt }));
+  }
+
+  @Get(':id/timeline')
+  @ApiOperation({ summary: "The customer's history by business time, paginated" })
+  timeline(@Param('id') id: string, @Query() query: PageQueryDto): Promise<TimelinePage> {
+    return this.read.run((q) => q.timeline(id, query));
+  }
+}

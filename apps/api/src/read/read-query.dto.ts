@@ -1,0 +1,95 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { CHURN_BAND_VALUES, CUSTOMER_SORTS } from '@aftercare/projections';
+import type { ChurnBand } from '@aftercare/analytics';
+import type { CustomerSort, SatisfactionLevel } from '@aftercare/projections';
+
+const SATISFACTION_LEVELS: readonly SatisfactionLevel[] = [
+  'delighted',
+  'satisfied',
+  'neutral',
+  'at_risk',
+  'dissatisfied',
+];
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+
+/**
+ * A calendar date means the end of that day (UTC): "as of 2025-03-01" includes what happened
+ * on the 1st. A full instant is taken as it is.
+ */
+export function endOfDayIfDate(value: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T23:59:59.999Z` : value;
+}
+
+const ISO = { strict: true, strictSeparator: true };
+
+export class CustomerProfileQueryDto {
+  @ApiPropertyOptional({
+    description: 'Business time (ISO 8601 instant or date): the customer as things had happened by then',
+  })
+  @IsOptional()
+  @IsISO8601(ISO, { message: 'asOf must be an ISO 8601 date or instant' })
+  asOf?: string;
+
+  @ApiPropertyOptional({
+    description: 'Record time (ISO 8601 instant or date): the customer as we knew them then',
+  })
+  @IsOptional()
+  @IsISO8601(ISO, { message: 'knownAt must be an ISO 8601 date or instant' })
+  knownAt?: string;
+}
+
+export class PageQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor is not a cursor this API issued' })
+  cursor?: string;
+}
+
+export class CustomerListQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: CHURN_BAND_VALUES })
+  @IsOptional()
+  @IsIn(CHURN_BAND_VALUES)
+  churnBand?: ChurnBand;
+
+  @ApiPropertyOptional({ enum: SATISFACTION_LEVELS })
+  @IsOptional()
+  @IsIn(SATISFACTION_LEVELS)
+  satisfaction?: SatisfactionLevel;
+
+  @ApiPropertyOptional({ enum: CUSTOMER_SORTS, default: 'clv' })
+  @IsOptional()
+  @IsIn(CUSTOMER_SORTS)
+  sort?: CustomerSort;
+}
+
+export class MonthRangeQueryDto {
+  @ApiPropertyOptional({ description: 'First month, YYYY-MM' })
+  @IsOptional()
+  @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'from must be a month, YYYY-MM' })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'Last month, YYYY-MM' })
+  @IsOptional()
+  @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'to must be a month, YYYY-MM' })
+  to?: string;
+}
+
+export class AsOfQueryDto {
+  @ApiPropertyOptional({ description: 'Report date (ISO 8601); defaults to now' })
+  @IsOptional()
+  @IsISO8601(ISO, { message: 'asOf must be an ISO 8601 date or instant' })
+  asOf?: string;
+}

@@ -1,0 +1,37 @@
+import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { EVENT_STORE } from '@aftercare/application';
+import type { EventStore } from '@aftercare/event-store';
+import {
+  CustomerNotFoundError,
+  CustomerQueries,
+  InvalidQueryError,
+  InvalidReadModelQueryError,
+  type ReadModelQueries,
+} from '@aftercare/projections';
+import { READ_CLOCK, READ_MODELS } from './read.tokens';
+
+/** The shared read-side queries, with their errors turned into HTTP ones. */
+@Injectable()
+export class ReadService {
+  readonly queries: CustomerQueries;
+
+  constructor(
+    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(READ_MODELS) readModels: ReadModelQueries,
+    @Inject(READ_CLOCK) clock: () => Date,
+  ) {
+    this.queries = new CustomerQueries(store, readModels, clock);
+  }
+
+  async run<T>(query: (queries: CustomerQueries) => Promise<T>): Promise<T> {
+    try {
+      return await query(this.queries);
+    } catch (error) {
+      if (error instanceof CustomerNotFoundError) throw new NotFoundException(error.message);
+      if (error instanceof InvalidQueryError || error instanceof InvalidReadModelQueryError) {
+        throw new BadRequestException(error.message);
+      }
+      throw error;
+    }
+  }
+}

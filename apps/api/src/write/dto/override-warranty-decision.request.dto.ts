@@ -1,0 +1,39 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsNumber, Min, ValidateIf } from 'class-validator';
+import {
+  OVERRIDE_OUTCOMES,
+  WARRANTY_REMEDIES,
+  type OverrideOutcome,
+  type WarrantyRemedy,
+} from '@aftercare/domain';
+import { IsEntityId, IsText } from './dto-validators';
+import { OccurredAtRequestDto } from './occurred-at.request.dto';
+
+export class OverrideWarrantyDecisionRequestDto extends OccurredAtRequestDto {
+  @IsEntityId({ required: true, description: 'The agent who decides' })
+  agentId!: string;
+
+  @IsText({ required: true })
+  justification!: string;
+
+  @ApiProperty({ enum: OVERRIDE_OUTCOMES })
+  @IsIn(OVERRIDE_OUTCOMES)
+  outcome!: OverrideOutcome;
+
+  @ApiPropertyOptional({
+    enum: WARRANTY_REMEDIES,
+    description: "Required when outcome is 'approved'",
+  })
+  @ValidateIf((body: OverrideWarrantyDecisionRequestDto) => body.outcome === 'approved')
+  @IsIn(WARRANTY_REMEDIES)
+  remedy?: WarrantyRemedy;
+
+  @ApiPropertyOptional({ minimum: 0, description: "Required when outcome is 'approved'" })
+  @ValidateIf(
+    (body: OverrideWarrantyDecisionRequestDto) =>
+      body.outcome === 'approved' || body.coveredAmount !== undefined,
+  )
+  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 })
+  @Min(0)
+  coveredAmount?: number;
+}

@@ -1,0 +1,51 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsNumber, Max, Min, ValidateNested } from 'class-validator';
+import { SALES_CHANNELS, type SalesChannel } from '@aftercare/domain';
+import { IsCurrency, IsEntityId, IsText } from './dto-validators';
+import { OccurredAtRequestDto } from './occurred-at.request.dto';
+
+export class PurchaseWarrantyTermsDto {
+  @IsEntityId({ required: true, description: 'The warranty policy the product was sold under' })
+  warrantyPolicyId!: string;
+
+  @ApiProperty({ example: 30, minimum: 0, maximum: 3650 })
+  @IsInt()
+  @Min(0)
+  @Max(3650)
+  returnWindowDays!: number;
+}
+
+export class RecordPurchaseRequestDto extends OccurredAtRequestDto {
+  @IsEntityId({ required: false, description: 'Generated when absent' })
+  purchaseId?: string;
+
+  @IsText({ required: true, max: 100 })
+  orderId!: string;
+
+  @IsText({ required: true, max: 100 })
+  sku!: string;
+
+  @IsText({ required: true, max: 100 })
+  productCategory!: string;
+
+  @IsText({ required: false, max: 100, description: 'Absent for products without a serial' })
+  serialNumber?: string;
+
+  @ApiProperty({ example: 499.99, minimum: 0 })
+  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 })
+  @Min(0)
+  price!: number;
+
+  @IsCurrency()
+  currency!: string;
+
+  @ApiProperty({ enum: SALES_CHANNELS })
+  @IsIn(SALES_CHANNELS)
+  channel!: SalesChannel;
+
+  @ApiProperty({ type: PurchaseWarrantyTermsDto })
+  @ValidateNested()
+  @Type(() => PurchaseWarrantyTermsDto)
+  warranty!: PurchaseWarrantyTermsDto;
+}

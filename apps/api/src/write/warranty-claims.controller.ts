@@ -1,0 +1,162 @@
+import { Body, Controller, Param, Post, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
+import {
+  WarrantyClaimCommandEnvelope,
+  entityIdFor,
+  type CommandContext,
+  type CommandResult,
+  type WarrantyClaimRequest,
+} from '@aftercare/application';
+import type {
+  WarrantyClaimDecided,
+  WarrantyClaimEvent,
+  WarrantyClaimFulfilled,
+  WarrantyDecisionOverridden,
+} from '@aftercare/domain';
+import {
+  WarrantyClaimResponseDto,
+  WarrantyFulfilmentResponseDto,
+} from './dto/command-result.response.dto';
+import { FileWarrantyClaimRequestDto } from './dto/file-warranty-claim.request.dto';
+import { FulfilWarrantyClaimRequestDto } from './dto/fulfil-warranty-claim.request.dto';
+import { OverrideWarrantyDecisionRequestDto } from './dto/override-warranty-decision.request.dto';
+import { EntityIdPipe } from './entity-id.pipe';
+import { WriteContext } from './write-context.decorator';
+import { WriteDocs } from './write-docs.decorator';
+import { occurredAt, writeResponse, type WriteHttpResponse } from './write-response';
+
+/** Warranty claims: stream `warranty-<claimId>`, decided by the policy engine on filing. */
+@ApiTags('warranty')
+@Controller('v1/warranty-claims')
+export class WarrantyClaimsController {
+  constructor(private readonly commandBus: CommandBus) {}
+
+  @Post()
+  @WriteDocs('File a warranty claim; answers with the decision and its rule trace')
+  @ApiCreatedResponse({ type: WarrantyClaimResponseDto })
+  async file(
+    @Body() body: FileWarrantyClaimRequestDto,
+    @WriteContext() context: CommandContext,
+    @Res({ passthrough: true }) res: WriteHttpResponse,
+  ) {
+    const claimId = body.claimId ?? entityIdFor(context.commandId, 'claimId');
+    const result = await this.run(context, {
+      type: 'FileWarrantyClaim',
+      data: {
+        claimId,
+        customerId: body.customerId,
+        occurredAt: occurredAt(body),
+        purchaseId: body.purchaseId,
+        ...(body.serialNumber !== undefined ? { serialNumber: body.serialNumber } : {}),
+        defect: {
+          code: body.defect.code,
+          description: body.defect.description,
+          cause: body.defect.cause,
+        },
+        evidence: {
+          proofOfPurchase: body.evidence.proofOfPurchase,
+          ...(body.evidence.photos !== undefined ? { photos: body.evidence.photos } : {}),
+          ...(body.evidence.notes !== undefined ? { notes: body.evidence.notes } : {}),
+        },
+        ...(body.claimedAmount !== undefined ? { claimedAmount: body.claimedAmount } : {}),
+        ...(body.remedyRequested !== undefined ? { remedyRequested: body.remedyRequested } : {}),
+      },
+    });
+    const decided = find<WarrantyClaimDecided['data']>(result, 'WarrantyClaimDecided');
+    return writeResponse(result, res, {
+      claimId,
+      customerId: body.customerId,
+      ...(decided
+        ? {
+            outcome: decided.outcome,
+            remedy: decided.remedy,
+            coveredAmount: decided.coveredAmount,
+            currency: decided.currency,
+            policyId: decided.policyId,
+            policyVersion: decided.policyVersion,
+            ruleTrace: decided.ruleTrace,
+            factsDigest: decided.factsDigest,
+          }
+        : {}),
+    });
+  }
+
+  @Post(':claimId/override')
+  @WriteDocs("Override the decision (an agent's, with a justification)")
+  @ApiCreatedResponse({ type: WarrantyClaimResponseDto })
+  async override(
+    @Param('claimId', EntityIdPipe) claimId: string,
+    @Body() body: OverrideWarrantyDecisionRequestDto,
+    @WriteContext() context: CommandContext,
+    @Res({ passthrough: true }) res: WriteHttpResponse,
+  ) {
+    const result = await this.run(context, {
+      type: 'OverrideWarrantyDecision',
+      data: {
+        claimId,
+        occurredAt: occurredAt(body),
+        agentId: body.agentId,
+        justification: body.justification,
+        outcome: body.outcome,
+        remedy: body.remedy ?? null,
+        coveredAmount: body.coveredAmount ?? 0,
+      },
+    });
+    const overridden = find<WarrantyDecisionOverridden['data']>(
+      result,
+      'WarrantyDecisionOverridden',
+    );
+    return writeResponse(result, res, {
+      claimId,
+      ...(overridden
+        ? {
+            customerId: overridden.customerId,
+            outcome: overridden.outcome,
+            remedy: overridden.remedy,
+            coveredAmount: overridden.coveredAmount,
+            previous: overridden.previous,
+          }
+        : {}),
+    });
+  }
+
+  @Post(':claimId/fulfilment')
+  @WriteDocs('Record that an approved claim was fulfilled')
+  @ApiCreatedResponse({ type: WarrantyFulfilmentResponseDto })
+  async fulfil(
+    @Param('claimId', EntityIdPipe) claimId: string,
+    @Body() body: FulfilWarrantyClaimRequestDto,
+    @WriteContext() context: CommandContext,
+    @Res({ passthrough: true }) res: WriteHttpResponse,
+  ) {
+    const result = await this.run(context, {
+      type: 'FulfilWarrantyClaim',
+      data: {
+        claimId,
+        occurredAt: occurredAt(body),
+        ...(body.reference !== undefined ? { reference: body.reference } : {}),
+      },
+    });
+    const fulfilled = find<WarrantyClaimFulfilled['data']>(result, 'WarrantyClaimFulfilled');
+    return writeResponse(result, res, {
+      claimId,
+      ...(fulfilled
+        ? {
+            customerId: fulfilled.customerId,
+            remedy: fulfilled.remedy,
+            amount: fulfilled.amount,
+            currency: fulfilled.currency,
+          }
+        : {}),
+    });
+  }
+
+  private run(context: CommandContext, command: WarrantyClaimRequest): Promise<CommandResult> {
+    return this.commandBus.execute(new WarrantyClaimCommandEnvelope(command, context));
+  }
+}
+
+function find<D>(result: CommandResult, type: WarrantyClaimEvent['type']): D | undefined {
+  return result.events?.find((event) => event.type === type)?.data as D | undefined;
+}

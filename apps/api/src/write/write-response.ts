@@ -1,0 +1,28 @@
+import type { CommandResult } from '@aftercare/application';
+
+/** The part of Express' response a write touches. */
+export interface WriteHttpResponse {
+  setHeader(name: string, value: string): unknown;
+}
+
+/** The JSON body of a write: the result without the stored events, plus the relevant ids. */
+export function writeResponse<Extra extends object>(
+  result: CommandResult,
+  response: WriteHttpResponse,
+  extra: Extra,
+): Pick<CommandResult, 'streamId' | 'eventIds' | 'revision' | 'position'> & Extra {
+  // A retried command answers what it first answered; the header tells the client so.
+  if (result.replayed) response.setHeader('Idempotent-Replayed', 'true');
+  return {
+    streamId: result.streamId,
+    eventIds: result.eventIds,
+    revision: result.revision,
+    position: result.position,
+    ...extra,
+  };
+}
+
+/** Business time defaults to the moment the request arrived. */
+export function occurredAt(body: { occurredAt?: string }): string {
+  return body.occurredAt ?? new Date().toISOString();
+}

@@ -1,0 +1,136 @@
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import {
+  DomainError,
+  GENESIS_HASH,
+  chainEvents,
+  customerStreamId,
+  foldCustomer,
+  foldWarrantyPolicy,
+  warrantyClaimDecider,
+  warrantyClaimStreamId,
+  warrantyPolicyStreamId,
+  type CustomerEvent,
+  type FileWarrantyClaim,
+  type FulfilWarrantyClaim,
+  type OverrideWarrantyDecision,
+  type PurchaseSnapshot,
+  type WarrantyClaimCommand,
+  type WarrantyClaimEvent,
+  type WarrantyPolicyEvent,
+} from '@aftercare/domain';
+import type { EventStore, EventToAppend } from '@aftercare/event-store';
+import { EVENT_STORE } from '../store/event-store.module';
+import { requestDigest, type CommandContext } from '../write/command-context';
+import type { CommandResult } from '../write/command-result';
+import { domainEvents, loadStream, type LoadedStream } from '../write/load-stream';
+import { StreamWriter } from '../write/stream-writer';
+import { PRIOR_CLAIMS_FINDER, type PriorClaimsFinder } from './prior-claims.finder';
+
+/** The facts the application gathers itself; the caller only says what is claimed. */
+type GatheredFacts = 'purchase' | 'priorClaims' | 'policyVersions' | 'jurisdiction' | 'decidedBy';
+
+/** Filing as callers ask for it; the serial defaults to the purchase's. */
+export type FileWarrantyClaimRequest = {
+  type: 'FileWarrantyClaim';
+  data: Omit<FileWarrantyClaim['data'], GatheredFacts | 'serialNumber' | 'jurisdictionTable'> & {
+    serialNumber?: string;
+  };
+};
+
+export type WarrantyClaimRequest =
+  FileWarrantyClaimRequest | OverrideWarrantyDecision | FulfilWarrantyClaim;
+
+export class WarrantyClaimCommandEnvelope extends Command<CommandResult> {
+  constructor(
+    readonly command: WarrantyClaimRequest,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+/**
+ * The warranty claim aggregate's one handler: stream `warranty-<claimId>`. Filing gathers the
+ * facts for the pure engine (purchase and jurisdiction from the customer stream, earlier claims on
+ * the serial, the policy's versions); every event is hash-chained to the stream's last one.
+ */
+@CommandHandler(WarrantyClaimCommandEnvelope)
+export class WarrantyClaimCommandHandler implements ICommandHandler<WarrantyClaimCommandEnvelope> {
+  constructor(
+    private readonly writer: StreamWriter,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(PRIOR_CLAIMS_FINDER) private readonly priorClaims: PriorClaimsFinder,
+  ) {}
+
+  execute({ command, context }: WarrantyClaimCommandEnvelope): Promise<CommandResult> {
+    return this.writer.write({
+      streamId: warrantyClaimStreamId(command.data.claimId),
+      context,
+      requestDigest: context.requestDigest ?? requestDigest(command),
+      decide: async (stream) => {
+        const state = domainEvents<WarrantyClaimEvent>(stream).reduce(
+          warrantyClaimDecider.evolve,
+          warrantyClaimDecider.initialState(),
+        );
+        const full: WarrantyClaimCommand =
+          command.type === 'FileWarrantyClaim' ? await this.withFacts(command) : command;
+        return warrantyClaimDecider.decide(full, state);
+      },
+      seal: chainToStream,
+    });
+  }
+
+  private async withFacts(command: FileWarrantyClaimRequest): Promise<FileWarrantyClaim> {
+    const d = command.data;
+    const customer = foldCustomer(
+      domainEvents<CustomerEvent>(await loadStream(this.store, customerStreamId(d.customerId))),
+    );
+    if (customer.status === 'unregistered') {
+      throw new DomainError('customer_not_found', `Customer ${d.customerId} is not registered`, {
+        customerId: d.customerId,
+      });
+    }
+    const bought = customer.purchases[d.purchaseId];
+    const purchase: PurchaseSnapshot | null = bought
+      ? {
+          purchaseId: bought.purchaseId,
+          customerId: d.customerId,
+          sku: bought.sku,
+          productCategory: bought.productCategory,
+          ...(bought.serialNumber !== undefined ? { serialNumber: bought.serialNumber } : {}),
+          price: bought.price,
+          currency: bought.currency,
+          purchasedAt: bought.purchasedAt,
+          deliveredAt: bought.deliveredAt,
+          warrantyPolicyId: bought.warranty.warrantyPolicyId,
+        }
+      : null;
+    const serialNumber = d.serialNumber ?? purchase?.serialNumber ?? '';
+    const policy = purchase
+      ? foldWarrantyPolicy(
+          domainEvents<WarrantyPolicyEvent>(
+            await loadStream(this.store, warrantyPolicyStreamId(purchase.warrantyPolicyId)),
+          ),
+        )
+      : undefined;
+    return {
+      type: 'FileWarrantyClaim',
+      data: {
+        ...d,
+        serialNumber,
+        purchase,
+        priorClaims: serialNumber ? await this.priorClaims.claimsOnSerial(serialNumber) : [],
+        policyVersions: policy?.versions ?? [],
+        jurisdiction: customer.jurisdiction,
+        decidedBy: { kind: 'system' },
+      },
+    };
+  }
+}
+
+/** Links the batch to the last stored event of the claim's stream (genesis for a new claim). */
+function chainToStream(events: EventToAppend[], stream: LoadedStream): EventToAppend[] {
+  const lastHash = stream.events.at(-1)?.metadata.hash;
+  return chainEvents(typeof lastHash === 'string' ? lastHash : GENESIS_HASH, events);
+}

@@ -1,0 +1,38 @@
+import { upcastEvent, type AftercareEvent } from '@aftercare/domain';
+import type { EventStore, ExpectedRevision, RecordedEvent } from '@aftercare/event-store';
+
+/** One stream as the write path sees it: every event in the shape the domain knows today. */
+export interface LoadedStream {
+  streamId: string;
+  events: RecordedEvent[];
+  /** Revision of the last event, undefined when the stream does not exist. */
+  revision: bigint | undefined;
+  /** What to append with so nobody else wrote in between. */
+  expectedRevision: ExpectedRevision;
+}
+
+/** Reads a whole stream (one aggregate's history), applying the domain's upcasters. */
+export async function loadStream(store: EventStore, streamId: string): Promise<LoadedStream> {
+  const events: RecordedEvent[] = [];
+  for await (const event of store.readStream(streamId)) events.push(upcastRecorded(event));
+  const last = events.at(-1);
+  return {
+    streamId,
+    events,
+    revision: last?.revision,
+    expectedRevision: last ? last.revision : 'no_stream',
+  };
+}
+
+/**
+ * A stored event in the current schema of its type (unknown types pass through untouched). Hash
+ * chain links stay as stored: they cover the stored data.
+ */
+export function upcastRecorded(event: RecordedEvent): RecordedEvent {
+  return upcastEvent(event);
+}
+
+/** The domain events of a loaded stream, for folding with a decider's `evolve`. */
+export function domainEvents<E extends AftercareEvent>(stream: LoadedStream): E[] {
+  return stream.events.map((event) => ({ type: event.type, data: event.data }) as E);
+}

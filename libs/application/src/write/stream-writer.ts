@@ -1,0 +1,153 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Inject, Injectable } from '@nestjs/common';
+import { EventBus } from '@nestjs/cqrs';
+import { schemaVersionOf, type AftercareEvent } from '@aftercare/domain';
+import {
+  WrongExpectedVersionError,
+  type EventMetadata,
+  type EventStore,
+  type EventToAppend,
+  type RecordedEvent,
+} from '@aftercare/event-store';
+import { EVENT_STORE } from '../store/event-store.module';
+import { ConcurrencyConflict, IdempotencyKeyReused } from './application.errors';
+import type { CommandContext } from './command-context';
+import type { CommandResult } from './command-result';
+import { eventIdFor } from './event-ids';
+import { loadStream, upcastRecorded, type LoadedStream } from './load-stream';
+import { EventStored } from './event-stored.event';
+
+export interface StreamWrite {
+  streamId: string;
+  context: CommandContext;
+  /** Digest of the request that carried the command (see CommandContext.requestDigest). */
+  requestDigest: string;
+  /**
+   * Decides on the freshly loaded stream. Called again after a concurrent write, so it must read
+   * whatever else it needs (other streams) itself. Throws DomainError to refuse.
+   */
+  decide(stream: LoadedStream): Promise<readonly AftercareEvent[]> | readonly AftercareEvent[];
+  /** Last touch before the append, e.g. hash-chaining the batch to the stream's last event. */
+  seal?(events: EventToAppend[], stream: LoadedStream): EventToAppend[];
+}
+
+/** How many times a command is decided before giving up on a busy stream. */
+export const MAX_DECIDE_ATTEMPTS = 5;
+
+/**
+ * The one write loop every aggregate's handler uses: load the stream, answer a retried command
+ * from what it stored, decide, append at the revision read, re-decide on a concurrent write,
+ * then publish exactly what was stored.
+ */
+@Injectable()
+export class StreamWriter {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly eventBus: EventBus,
+  ) {}
+
+  async write(request: StreamWrite): Promise<CommandResult> {
+    const { streamId, context } = request;
+    for (let attempt = 1; attempt <= MAX_DECIDE_ATTEMPTS; attempt++) {
+      const stream = await loadStream(this.store, streamId);
+      const earlier = earlierRun(stream, context.commandId, request.requestDigest);
+      if (earlier) return earlier;
+
+      const decided = await request.decide(stream);
+      if (decided.length === 0) return unchanged(stream);
+
+      let events = decided.map((event, index): EventToAppend => ({
+        id: eventIdFor(context.commandId, index),
+        type: event.type,
+        data: event.data,
+        metadata: metadataFor(event, context, request.requestDigest),
+      }));
+      if (request.seal) events = request.seal(events, stream);
+
+      try {
+        const appended = await this.store.appendToStream(streamId, events, {
+          expectedRevision: stream.expectedRevision,
+        });
+        const stored = appended.events.map(upcastRecorded);
+        this.eventBus.publishAll(stored.map((event) => new EventStored(event)));
+        return {
+          streamId,
+          eventIds: stored.map((event) => event.id),
+          revision: appended.nextExpectedRevision.toString(),
+          position: appended.position.toString(),
+          replayed: false,
+          events: stored,
+        };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+        if (attempt < MAX_DECIDE_ATTEMPTS) await sleep(backoffMs(attempt));
+      }
+    }
+    throw new ConcurrencyConflict(streamId, MAX_DECIDE_ATTEMPTS);
+  }
+}
+
+function metadataFor(
+  event: AftercareEvent,
+  context: CommandContext,
+  requestDigest: string,
+): EventMetadata {
+  return {
+    schemaVersion: schemaVersionOf(event.type),
+    correlationId: context.correlationId ?? context.commandId,
+    causationId: context.commandId,
+    actor: context.actor ?? 'api',
+    commandId: context.commandId,
+    requestDigest,
+  };
+}
+
+/**
+ * The stored answer when this command id already wrote to the stream: its events carry the ids
+ * derived from the command id, appended together in one batch.
+ */
+function earlierRun(
+  stream: LoadedStream,
+  commandId: string,
+  digest: string,
+): CommandResult | undefined {
+  const firstId = eventIdFor(commandId, 0);
+  const start = stream.events.findIndex((event) => event.id === firstId);
+  if (start < 0) return undefined;
+  const first = stream.events[start];
+  const storedDigest = first.metadata.requestDigest;
+  if (typeof storedDigest === 'string' && storedDigest !== digest) {
+    throw new IdempotencyKeyReused(commandId, stream.streamId);
+  }
+  const events: RecordedEvent[] = [];
+  for (let i = start; i < stream.events.length; i++) {
+    if (stream.events[i].id !== eventIdFor(commandId, i - start)) break;
+    events.push(stream.events[i]);
+  }
+  const last = events[events.length - 1];
+  return {
+    streamId: stream.streamId,
+    eventIds: events.map((event) => event.id),
+    revision: last.revision.toString(),
+    position: last.position.toString(),
+    replayed: true,
+    events,
+  };
+}
+
+function unchanged(stream: LoadedStream): CommandResult {
+  const last = stream.events.at(-1);
+  return {
+    streamId: stream.streamId,
+    eventIds: [],
+    revision: (last?.revision ?? -1n).toString(),
+    position: (last?.position ?? -1n).toString(),
+    replayed: false,
+    events: [],
+  };
+}
+
+/** Jittered exponential backoff so two writers that collided do not collide again in step. */
+function backoffMs(attempt: number): number {
+  return Math.round(5 * 2 ** attempt * (0.5 + Math.random()));
+}

@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { CustomerCommandHandler } from '../customer/customer.command-handler';
+import { EventStoreModule } from '../store/event-store.module';
+import {
+  PRIOR_CLAIMS_FINDER,
+  ScanningPriorClaimsFinder,
+} from '../warranty-claim/prior-claims.finder';
+import { WarrantyClaimCommandHandler } from '../warranty-claim/warranty-claim.command-handler';
+import { WarrantyPolicyCommandHandler } from '../warranty-policy/warranty-policy.command-handler';
+import { StreamWriter } from './stream-writer';
+
+/**
+ * The write side: one command handler per aggregate on the CommandBus. Entry points (API, CLI,
+ * seeder) import this module and `commandBus.execute(new CustomerCommandEnvelope(command, ctx))`.
+ */
+@Module({
+  imports: [CqrsModule.forRoot(), EventStoreModule],
+  providers: [
+    StreamWriter,
+    CustomerCommandHandler,
+    WarrantyClaimCommandHandler,
+    WarrantyPolicyCommandHandler,
+    { provide: PRIOR_CLAIMS_FINDER, useClass: ScanningPriorClaimsFinder },
+  ],
+  exports: [CqrsModule, StreamWriter, PRIOR_CLAIMS_FINDER],
+})
+export class WriteApplicationModule {}

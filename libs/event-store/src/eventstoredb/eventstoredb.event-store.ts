@@ -1,0 +1,523 @@
+/**
+ * EventStoreDB / KurrentDB adapter of the EventStore port, on `@eventstore/db-client` (gRPC).
+ *
+ * Positions. EventStoreDB orders $all by (commit, prepare) log positions; the events of one append
+ * can share a commit position (servers that write commit records) and differ by prepare position.
+ * The port's single bigint is `(commit << 64n) | prepare`, which preserves that order exactly since
+ * both parts are unsigned 64-bit numbers. `decodePosition` turns it back into the pair when a read
+ * or subscription resumes "after" a position. A read of one stream cannot tell the position of an
+ * event written with a commit record (the server answers "no position"); such events carry
+ * position -1n. Current servers commit each event itself, so this only affects old data.
+ *
+ * Idempotency. The port's rule (every id of the batch already in the stream: no-op returning the
+ * stored events; only some: WrongExpectedVersionError) is stricter than the server's, which only
+ * looks at ids where the expected revision says the batch would go (and, for `any`, only when the
+ * first id is a recent one). So the adapter reads the stream's matching ids before appending; the
+ * server's own check still covers a retry racing with its original.
+ *
+ * Filters. The client's readAll (6.2.1) has no server-side filter, so readAll filters on the
+ * client. Subscriptions filter server-side on the categories (stream-name prefixes `${category}-`)
+ * or, without categories, on the event-type prefixes; the rest of the filter is applied here.
+ * System events ('$' types or streams) and the adapter's checkpoint streams are never delivered.
+ *
+ * Caught-up. Client 6.2.1 surfaces the server's CaughtUp message only as a 'caughtUp' event with no
+ * position, and servers before 23.10 never send it. A subscription therefore reads the head of $all
+ * (every record, system ones included) before it subscribes and is caught up at whichever comes
+ * first: the server's CaughtUp, an event at or after that head, or a filter checkpoint at or after
+ * it. The signal is placed in order after the events that preceded it (counted through the
+ * subscription's readable buffer), and its position is the largest of that head, the start
+ * position and the last event seen.
+ */
+import {
+  BACKWARDS,
+  CancelledError,
+  DeadlineExceededError,
+  END,
+  EventStoreDBClient,
+  FORWARDS,
+  NotLeaderError,
+  START,
+  StreamNotFoundError,
+  UnavailableError,
+  WrongExpectedVersionError as EsdbWrongExpectedVersionError,
+  eventTypeFilter,
+  jsonEvent,
+  streamNameFilter,
+  type AllStreamResolvedEvent,
+  type AllStreamSubscription,
+  type Filter,
+  type Position,
+} from '@eventstore/db-client';
+import { matchesFilter, validateAppend, validateExpectedRevision } from '../append-validation';
+import { EventStoreError, StoreUnavailableError, WrongExpectedVersionError } from '../errors';
+import type {
+  AllFilter,
+  AppendOptions,
+  AppendResult,
+  EventMetadata,
+  EventStore,
+  EventToAppend,
+  GlobalPosition,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StoreHealth,
+  SubscribeToAllOptions,
+  Subscription,
+  SubscriptionMessage,
+} from '../event-store.port';
+
+const UINT64 = (1n << 64n) - 1n;
+const CHECKPOINT_CATEGORY = 'aftercareCheckpoint';
+const CHECKPOINT_EVENT_TYPE = 'AftercareCheckpointSaved';
+/** How many checkpoint events the server keeps per consumer ($maxCount stream metadata). */
+const CHECKPOINTS_KEPT = 10;
+
+/** `(commit << 64n) | prepare`; -1n when the server does not know the position. */
+export function encodePosition(position: Position | undefined): GlobalPosition {
+  if (!position || (position.commit === UINT64 && position.prepare === UINT64)) return -1n;
+  return (position.commit << 64n) | position.prepare;
+}
+
+export function decodePosition(position: GlobalPosition): Position {
+  if (position < 0n) throw new RangeError(`Position ${position} is not an EventStoreDB position`);
+  return { commit: position >> 64n, prepare: position & UINT64 };
+}
+
+type EsdbRecorded = NonNullable<AllStreamResolvedEvent['event']>;
+
+function isHidden(event: { streamId: string; type: string }): boolean {
+  return (
+    event.streamId.startsWith('$') ||
+    event.type.startsWith('$') ||
+    event.streamId.startsWith(`${CHECKPOINT_CATEGORY}-`)
+  );
+}
+
+function toRecorded(event: EsdbRecorded): RecordedEvent {
+  const metadata =
+    event.metadata && !(event.metadata instanceof Uint8Array)
+      ? (event.metadata as EventMetadata)
+      : ({ schemaVersion: 1 } as EventMetadata);
+  return {
+    id: event.id,
+    type: event.type,
+    data: event.data,
+    metadata,
+    streamId: event.streamId,
+    revision: event.revision,
+    position: encodePosition(event.position),
+    recordedAt: event.created,
+  };
+}
+
+function isUnavailable(error: unknown): boolean {
+  if (
+    error instanceof UnavailableError ||
+    error instanceof DeadlineExceededError ||
+    error instanceof NotLeaderError ||
+    error instanceof CancelledError
+  ) {
+    return true;
+  }
+  const code = (error as { code?: unknown } | undefined)?.code;
+  // Raw gRPC statuses: 4 DEADLINE_EXCEEDED, 14 UNAVAILABLE.
+  if (code === 4 || code === 14) return true;
+  return (
+    error instanceof Error && /Failed to discover|ECONNREFUSED|No connection/i.test(error.message)
+  );
+}
+
+function mapError(error: unknown, what: string): unknown {
+  if (error instanceof EventStoreError) return error;
+  if (isUnavailable(error)) {
+    return new StoreUnavailableError(
+      `EventStoreDB is unavailable (${what}): ${(error as Error).message}`,
+      error,
+    );
+  }
+  return error;
+}
+
+export class EventStoreDbEventStore implements EventStore {
+  readonly kind = 'eventstoredb' as const;
+
+  private constructor(private readonly client: EventStoreDBClient) {}
+
+  /**
+   * Creates the client from a connection string (`esdb://host:2113?tls=false`,
+   * `esdb+discover://...` for a cluster). The client connects lazily: an unreachable server shows
+   * in `health()` and as StoreUnavailableError on the first operation.
+   */
+  static async connect(options: { connectionString: string }): Promise<EventStoreDbEventStore> {
+    if (!options.connectionString) {
+      throw new Error('EventStoreDB connection string is empty (set EVENTSTORE_URL)');
+    }
+    return new EventStoreDbEventStore(
+      EventStoreDBClient.connectionString(options.connectionString),
+    );
+  }
+
+  async appendToStream(
+    streamId: string,
+    events: readonly EventToAppend[],
+    options: AppendOptions = {},
+  ): Promise<AppendResult> {
+    const serialized = validateAppend(streamId, events);
+    const expected = validateExpectedRevision(options.expectedRevision);
+    const ids = events.map((e) => e.id.toLowerCase());
+    try {
+      const existing = await this.findInStream(streamId, new Set(ids));
+      if (existing.found.size === ids.length)
+        return this.resultOf(ids.map((id) => existing.found.get(id)!));
+      if (existing.found.size > 0) {
+        throw new WrongExpectedVersionError(streamId, expected, existing.current ?? 'no_stream');
+      }
+      const result = await this.client.appendToStream(
+        streamId,
+        events.map((event, i) =>
+          jsonEvent({
+            id: ids[i],
+            type: event.type,
+            data: JSON.parse(serialized[i].data) as Record<string, never>,
+            metadata: JSON.parse(serialized[i].metadata) as unknown,
+          }),
+        ),
+        { expectedRevision: expected },
+      );
+      // Read the batch back: it carries the server's positions and `created` times (and, when the
+      // server found the append idempotent, the originally stored events).
+      const first = result.nextExpectedRevision - BigInt(ids.length) + 1n;
+      const stored = await this.readStreamEvents(streamId, first, ids.length);
+      if (stored.length === ids.length && stored.every((e, i) => e.id.toLowerCase() === ids[i])) {
+        return this.resultOf(stored);
+      }
+      const again = await this.findInStream(streamId, new Set(ids));
+      return this.resultOf(ids.map((id) => again.found.get(id)!));
+    } catch (error) {
+      if (error instanceof EsdbWrongExpectedVersionError) {
+        throw new WrongExpectedVersionError(streamId, expected, error.actualVersion);
+      }
+      throw mapError(error, `append to '${streamId}'`);
+    }
+  }
+
+  private resultOf(stored: RecordedEvent[]): AppendResult {
+    const last = stored[stored.length - 1];
+    return { nextExpectedRevision: last.revision, position: last.position, events: stored };
+  }
+
+  /** The stream's events whose ids are in `ids`, and the stream's current revision. */
+  private async findInStream(
+    streamId: string,
+    ids: Set<string>,
+  ): Promise<{ found: Map<string, RecordedEvent>; current: bigint | undefined }> {
+    const found = new Map<string, RecordedEvent>();
+    let current: bigint | undefined;
+    for await (const event of this.readStream(streamId)) {
+      current = event.revision;
+      const id = event.id.toLowerCase();
+      if (ids.has(id) && !found.has(id)) found.set(id, event);
+    }
+    return { found, current };
+  }
+
+  private async readStreamEvents(streamId: string, from: bigint, count: number) {
+    const events: RecordedEvent[] = [];
+    if (from < 0n) return events;
+    for await (const event of this.readStream(streamId, { fromRevision: from, maxCount: count })) {
+      events.push(event);
+    }
+    return events;
+  }
+
+  async *readStream(
+    streamId: string,
+    options: ReadStreamOptions = {},
+  ): AsyncIterable<RecordedEvent> {
+    const direction = options.direction ?? 'forwards';
+    const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
+    if (maxCount <= 0) return;
+    const from = options.fromRevision ?? (direction === 'forwards' ? 'start' : 'end');
+    const read = this.client.readStream(streamId, {
+      direction: direction === 'forwards' ? FORWARDS : BACKWARDS,
+      fromRevision: from === 'start' ? START : from === 'end' ? END : from,
+      maxCount,
+    });
+    try {
+      for await (const resolved of read as AsyncIterable<AllStreamResolvedEvent>) {
+        if (resolved.event) yield toRecorded(resolved.event);
+      }
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return;
+      throw mapError(error, `read '${streamId}'`);
+    } finally {
+      if (!read.readableEnded) await read.cancel().catch(() => undefined);
+    }
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    const from = options.fromPosition ?? 'start';
+    const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
+    if (maxCount <= 0) return;
+    const read = this.client.readAll({
+      direction: FORWARDS,
+      fromPosition: from === 'start' ? START : decodePosition(from),
+      maxCount: Number.MAX_SAFE_INTEGER,
+    });
+    let yielded = 0;
+    try {
+      for await (const resolved of read as AsyncIterable<AllStreamResolvedEvent>) {
+        const event = resolved.event;
+        if (!event || isHidden(event)) continue;
+        // The server reads forwards from a position inclusively; the port's position is exclusive.
+        if (from !== 'start' && encodePosition(event.position) <= from) continue;
+        if (!matchesFilter(options.filter, event.streamId, event.type)) continue;
+        yield toRecorded(event);
+        if (++yielded >= maxCount) return;
+      }
+    } catch (error) {
+      throw mapError(error, 'read $all');
+    } finally {
+      if (!read.readableEnded) await read.cancel().catch(() => undefined);
+    }
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
+    return new EventStoreDbSubscription(this.client, options, () => this.rawHead());
+  }
+
+  /** Position of the last record of $all, system events included. */
+  private async rawHead(): Promise<GlobalPosition | undefined> {
+    const read = this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 });
+    try {
+      for await (const resolved of read as AsyncIterable<AllStreamResolvedEvent>) {
+        if (resolved.event) return encodePosition(resolved.event.position);
+      }
+      return undefined;
+    } catch (error) {
+      throw mapError(error, 'read the head of $all');
+    } finally {
+      if (!read.readableEnded) await read.cancel().catch(() => undefined);
+    }
+  }
+
+  async headPosition(): Promise<GlobalPosition | undefined> {
+    // The last events of $all can be system events (or checkpoints): read backwards past them.
+    const read = this.client.readAll({
+      direction: BACKWARDS,
+      fromPosition: END,
+      maxCount: Number.MAX_SAFE_INTEGER,
+    });
+    try {
+      for await (const resolved of read as AsyncIterable<AllStreamResolvedEvent>) {
+        const event = resolved.event;
+        if (event && !isHidden(event)) return encodePosition(event.position);
+      }
+      return undefined;
+    } catch (error) {
+      throw mapError(error, 'read the head of $all');
+    } finally {
+      if (!read.readableEnded) await read.cancel().catch(() => undefined);
+    }
+  }
+
+  async loadCheckpoint(consumerId: string): Promise<GlobalPosition | undefined> {
+    const stream = checkpointStream(consumerId);
+    for await (const event of this.readStream(stream, { direction: 'backwards', maxCount: 1 })) {
+      const position = (event.data as { position?: unknown } | null)?.position;
+      if (typeof position === 'string' && /^\d+$/.test(position)) return BigInt(position);
+      throw new Error(`Checkpoint stream '${stream}' holds an unreadable checkpoint`);
+    }
+    return undefined;
+  }
+
+  async saveCheckpoint(consumerId: string, position: GlobalPosition): Promise<void> {
+    const stream = checkpointStream(consumerId);
+    if (typeof position !== 'bigint' || position < 0n) {
+      throw new RangeError(`Checkpoint position must be a non-negative bigint`);
+    }
+    try {
+      const result = await this.client.appendToStream(
+        stream,
+        jsonEvent({
+          type: CHECKPOINT_EVENT_TYPE,
+          data: { consumerId, position: position.toString() },
+        }),
+      );
+      if (result.nextExpectedRevision === 0n) {
+        // First checkpoint of this consumer: let the server truncate old ones.
+        await this.client.setStreamMetadata(stream, { maxCount: CHECKPOINTS_KEPT });
+      }
+    } catch (error) {
+      throw mapError(error, `save checkpoint of '${consumerId}'`);
+    }
+  }
+
+  async health(): Promise<StoreHealth> {
+    try {
+      const read = this.client.readAll({
+        direction: BACKWARDS,
+        fromPosition: END,
+        maxCount: 1,
+        deadline: 5_000,
+      });
+      for await (const _event of read as AsyncIterable<unknown>) break;
+      if (!read.readableEnded) await read.cancel().catch(() => undefined);
+      return { store: 'eventstoredb', reachable: true };
+    } catch (error) {
+      return { store: 'eventstoredb', reachable: false, detail: (error as Error).message };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.dispose();
+  }
+}
+
+function checkpointStream(consumerId: string): string {
+  if (typeof consumerId !== 'string' || consumerId.trim() === '') {
+    throw new RangeError('Consumer id must be a non-empty string');
+  }
+  return `${CHECKPOINT_CATEGORY}-${consumerId}`;
+}
+
+/** The part of the filter the server applies; the whole filter is applied again here. */
+function serverFilter(
+  filter: AllFilter | undefined,
+): Omit<Filter, 'checkpointReached'> | undefined {
+  if (filter?.categories?.length) {
+    return streamNameFilter({ prefixes: filter.categories.map((c) => `${c}-`) });
+  }
+  if (filter?.eventTypePrefixes?.length) {
+    return eventTypeFilter({ prefixes: [...filter.eventTypePrefixes] });
+  }
+  return undefined;
+}
+
+class EventStoreDbSubscription implements Subscription {
+  private closed = false;
+  private subscription: AllStreamSubscription | undefined;
+  private wakeUp: (() => void) | undefined;
+  private signalled = false;
+
+  constructor(
+    private readonly client: EventStoreDBClient,
+    private readonly options: SubscribeToAllOptions,
+    private readonly rawHead: () => Promise<GlobalPosition | undefined>,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<SubscriptionMessage> {
+    return this.run()[Symbol.asyncIterator]();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.wake();
+    await this.subscription?.unsubscribe().catch(() => undefined);
+  }
+
+  private wake() {
+    this.signalled = true;
+    const wakeUp = this.wakeUp;
+    this.wakeUp = undefined;
+    wakeUp?.();
+  }
+
+  private async wait() {
+    if (this.signalled) {
+      this.signalled = false;
+      return;
+    }
+    await new Promise<void>((resolve) => (this.wakeUp = resolve));
+    this.signalled = false;
+  }
+
+  private async *run(): AsyncGenerator<SubscriptionMessage> {
+    const { filter } = this.options;
+    const fromOption = this.options.from ?? 'start';
+    let head: GlobalPosition | undefined;
+    try {
+      head = await this.rawHead();
+    } catch (error) {
+      throw mapError(error, 'subscribe to $all');
+    }
+    if (this.closed) return;
+    // 'end' resumes after the head read here, so nothing appended meanwhile is missed.
+    const from = fromOption === 'end' ? (head ?? 'start') : fromOption;
+
+    // Number of raw events (read from the client's buffer) after which caught-up is due.
+    let caughtUpAfter: number | undefined;
+    let consumed = 0;
+    let lastSeen: GlobalPosition | undefined;
+    let failure: unknown;
+    let ended = false;
+    if (head === undefined || (from !== 'start' && from >= head)) caughtUpAfter = 0;
+
+    const markCaughtUp = () => {
+      if (caughtUpAfter !== undefined) return;
+      caughtUpAfter = consumed + (this.subscription?.readableLength ?? 0);
+      this.wake();
+    };
+    const base = serverFilter(filter);
+    const subscription = this.client.subscribeToAll({
+      fromPosition: from === 'start' ? START : decodePosition(from),
+      filter: base && {
+        ...base,
+        checkpointReached: (_s: AllStreamSubscription, position: Position) => {
+          if (head !== undefined && encodePosition(position) >= head) markCaughtUp();
+        },
+      },
+    } as Parameters<EventStoreDBClient['subscribeToAll']>[0]);
+    this.subscription = subscription;
+    subscription.on('caughtUp', markCaughtUp);
+    subscription.on('readable', () => this.wake());
+    subscription.on('end', () => {
+      ended = true;
+      this.wake();
+    });
+    subscription.on('error', (error: unknown) => {
+      failure = error;
+      this.wake();
+    });
+
+    try {
+      let caughtUpSent = false;
+      while (!this.closed) {
+        if (!caughtUpSent && caughtUpAfter !== undefined && consumed >= caughtUpAfter) {
+          caughtUpSent = true;
+          const candidates = [head, lastSeen, from === 'start' ? undefined : from].filter(
+            (p): p is bigint => p !== undefined,
+          );
+          const position = candidates.length
+            ? candidates.reduce((a, b) => (a > b ? a : b))
+            : undefined;
+          yield { kind: 'caughtUp', position };
+          continue;
+        }
+        const resolved = subscription.read() as AllStreamResolvedEvent | null;
+        if (resolved !== null) {
+          consumed++;
+          const event = resolved.event;
+          if (!event) continue;
+          const position = encodePosition(event.position);
+          lastSeen = position;
+          if (!isHidden(event) && matchesFilter(filter, event.streamId, event.type)) {
+            yield { kind: 'event', event: toRecorded(event) };
+          }
+          if (caughtUpAfter === undefined && head !== undefined && position >= head) {
+            caughtUpAfter = consumed;
+          }
+          continue;
+        }
+        if (failure !== undefined) throw mapError(failure, 'subscription to $all');
+        if (ended) return;
+        await this.wait();
+      }
+    } finally {
+      this.closed = true;
+      await subscription.unsubscribe().catch(() => undefined);
+    }
+  }
+}

@@ -25,7 +25,10 @@ const CSV_COLUMNS = [
 ] as const;
 
 /** Streams every matching event to a file in global order; returns how many were written. */
-export async function exportEvents(store: EventStore, options: ExportEventsOptions): Promise<number> {
+export async function exportEvents(
+  store: EventStore,
+  options: ExportEventsOptions,
+): Promise<number> {
   const filter: AllFilter = options.categories?.length ? { categories: options.categories } : {};
   const from = options.from === undefined ? undefined : Date.parse(options.from);
   const to = options.to === undefined ? undefined : endOfDay(options.to);

@@ -1,0 +1,267 @@
+import type { INestApplication } from '@nestjs/common';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { EVENT_STORE, WarrantyAudit } from '@aftercare/application';
+import type { EventStore } from '@aftercare/event-store';
+import { createApiApp } from '../../apps/api/src/bootstrap';
+import { buildProgram } from '../../apps/cli/src/program';
+
+jest.setTimeout(60_000);
+
+/**
+ * An auditor's view of warranty decisions recorded through the API: explain, recompute, report,
+ * replay under another policy version, and detect an edit made directly in the database.
+ */
+describe('warranty audit', () => {
+  let dir: string;
+  let dbPath: string;
+  let app: INestApplication;
+  let store: EventStore;
+  const http = () => request(app.getHttpServer());
+
+  const terms = (tvMonths: number) => ({
+    coverageMonths: { default: 12, byCategory: { tv: tvMonths } },
+    exclusions: ['accidental_damage', 'misuse', 'unauthorised_repair'],
+    requireProofOfPurchase: true,
+    repeatClaimThreshold: 2,
+    remedyRules: [],
+    defaultRemedy: 'repair',
+    maxCoveredAmountRatio: 1,
+  });
+
+  async function customerWithTv(customerId: string, jurisdiction: string): Promise<void> {
+    await http()
+      .post('/v1/customers')
+      .send({
+        customerId,
+        occurredAt: '2025-01-01T09:00:00Z',
+        pii: { name: 'Grace Hopper', email: `${customerId}@example.com` },
+        jurisdiction,
+        countryCode: jurisdiction === 'EU' ? 'DE' : 'US',
+        segment: 'consumer',
+        signupChannel: 'online',
+      })
+      .expect(201);
+    await http()
+      .post(`/v1/customers/${customerId}/purchases`)
+      .send({
+        purchaseId: `${customerId}-tv`,
+        occurredAt: '2025-01-02T10:00:00Z',
+        orderId: `order-${customerId}`,
+        sku: 'TV-55-OLED',
+        productCategory: 'tv',
+        serialNumber: `SN-${customerId}`,
+        price: 800,
+        currency: 'EUR',
+        channel: 'online',
+        warranty: { warrantyPolicyId: 'standard', returnWindowDays: 30 },
+      })
+      .expect(201);
+  }
+
+  async function fileClaim(claimId: string, customerId: string, cause: string): Promise<string> {
+    const response = await http()
+      .post('/v1/warranty-claims')
+      .send({
+        claimId,
+        customerId,
+        purchaseId: `${customerId}-tv`,
+        defect: { code: 'NO-POWER', description: 'Does not turn on', cause },
+        evidence: { proofOfPurchase: true },
+        occurredAt: '2025-06-01T10:00:00Z',
+      })
+      .expect(201);
+    return response.body.outcome as string;
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'aftercare-audit-'));
+    dbPath = join(dir, 'events.db');
+    process.env.AFTERCARE_STORE = 'sqlite';
+    process.env.AFTERCARE_SQLITE_PATH = dbPath;
+    app = await createApiApp({ logger: false });
+    await app.init();
+    store = app.get<EventStore>(EVENT_STORE);
+
+    const policy = { policyId: 'standard', name: 'Standard', occurredAt: '2024-01-01T00:00:00Z' };
+    await http()
+      .post('/v1/warranty-policies')
+      .send({ ...policy, effectiveFrom: '2024-01-01T00:00:00Z', terms: terms(24) })
+      .expect(201);
+    await http()
+      .post('/v1/warranty-policies')
+      .send({
+        ...policy,
+        effectiveFrom: '2026-01-01T00:00:00Z',
+        occurredAt: '2025-12-01T00:00:00Z',
+        terms: terms(3),
+      })
+      .expect(201);
+    await customerWithTv('eu-1', 'EU');
+    await customerWithTv('eu-2', 'EU');
+    await customerWithTv('eu-3', 'EU');
+    await customerWithTv('us-1', 'US');
+    expect(await fileClaim('claim-a', 'eu-1', 'manufacturing')).toBe('approved');
+    expect(await fileClaim('claim-b', 'eu-2', 'accidental_damage')).toBe('rejected');
+    expect(await fileClaim('claim-c', 'eu-3', 'manufacturing')).toBe('approved');
+    expect(await fileClaim('claim-d', 'us-1', 'manufacturing')).toBe('approved');
+    await http()
+      .post('/v1/warranty-claims/claim-c/override')
+      .set('X-Actor', 'agent-7')
+      .send({
+        agentId: 'agent-7',
+        justification: 'Customer admitted dropping the set',
+        outcome: 'rejected',
+        occurredAt: '2025-06-02T10:00:00Z',
+      })
+      .expect(201);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('explains a decision: facts, policy version and terms, every rule, overrides, and verification', async () => {
+    const audit = (await http().get('/v1/warranty-claims/claim-c/audit').expect(200)).body;
+    expect(audit.claim).toMatchObject({ claimId: 'claim-c', serialNumber: 'SN-eu-3' });
+    expect(audit.decision).toMatchObject({
+      outcome: 'approved',
+      policy: {
+        policyId: 'standard',
+        version: 1,
+        terms: { coverageMonths: { byCategory: { tv: 24 } } },
+      },
+      decidedBy: { kind: 'system' },
+    });
+    expect(audit.decision.facts.purchase).toMatchObject({ purchaseId: 'eu-3-tv', price: 800 });
+    expect(audit.decision.ruleTrace.map((r: { ruleId: string }) => r.ruleId)).toEqual([
+      'proof_of_purchase',
+      'commercial_coverage_period',
+      'commercial_exclusions',
+      'repeat_claims',
+      'legal_guarantee_period',
+      'legal_guarantee_cause',
+      'legal_presumption',
+      'outcome',
+      'remedy',
+      'covered_amount',
+    ]);
+    expect(audit.overrides).toEqual([
+      expect.objectContaining({
+        agentId: 'agent-7',
+        justification: 'Customer admitted dropping the set',
+        outcome: 'rejected',
+      }),
+    ]);
+    expect(audit.finalOutcome).toBe('rejected');
+    expect(audit.verification).toMatchObject({
+      ok: true,
+      chain: { ok: true },
+      recomputation: { matches: true, mismatches: [] },
+      policyMatchesPublished: true,
+    });
+    await http().get('/v1/warranty-claims/no-such-claim/audit').expect(404);
+  });
+
+  it('lists decisions in a period with approval rates and the rejections made inside the legal guarantee', async () => {
+    const all = (await http().get('/v1/warranty-claims?from=2025-01-01&to=2025-12-31').expect(200))
+      .body;
+    expect(all.decisions.map((d: { claimId: string }) => d.claimId)).toEqual([
+      'claim-a',
+      'claim-b',
+      'claim-c',
+      'claim-d',
+    ]);
+    expect(all.summary.byPolicyVersion).toEqual([
+      expect.objectContaining({
+        key: 'standard@1',
+        decisions: 4,
+        approved: 2,
+        rejected: 2,
+        approvalRate: 0.5,
+      }),
+    ]);
+    expect(
+      all.summary.rejectedInsideLegalGuarantee.map((d: { claimId: string }) => d.claimId),
+    ).toEqual(['claim-c']);
+    const exclusions = all.summary.byRule.find(
+      (r: { ruleId: string }) => r.ruleId === 'commercial_exclusions',
+    );
+    expect(exclusions.failed).toMatchObject({ decisions: 1, approved: 0 });
+    const rejected = (await http().get('/v1/warranty-claims?outcome=rejected').expect(200)).body;
+    expect(rejected.decisions.map((d: { claimId: string }) => d.claimId)).toEqual([
+      'claim-b',
+      'claim-c',
+    ]);
+    const none = (await http().get('/v1/warranty-claims?from=2026-01-01').expect(200)).body;
+    expect(none.decisions).toEqual([]);
+    await http().get('/v1/warranty-claims?outcome=maybe').expect(400);
+  });
+
+  it('replays past claims under another policy version without writing anything', async () => {
+    const head = await store.headPosition();
+    const replay = await new WarrantyAudit(store).replayPolicy('standard', 2, {
+      from: '2025-01-01',
+      to: '2025-12-31',
+    });
+    // Under v2 a TV is covered for 3 months: the EU claims stay covered by the legal guarantee,
+    // the US claim (no legal guarantee) would have been rejected.
+    expect(replay?.claims).toBe(4);
+    expect(replay?.changed).toEqual([
+      expect.objectContaining({
+        claimId: 'claim-d',
+        replayed: expect.objectContaining({ outcome: 'rejected' }),
+        costDifference: -800,
+      }),
+    ]);
+    expect(replay?.costDifference).toBe(-800);
+    expect(await store.headPosition()).toBe(head);
+  });
+
+  it('detects an event altered directly in the database and names exactly that claim', async () => {
+    const auditor = new WarrantyAudit(store);
+    expect((await auditor.verifyAll()).failures).toEqual([]);
+
+    const db = new Database(dbPath);
+    const changed = db
+      .prepare(
+        `UPDATE es_events SET data = json_set(data, '$.coveredAmount', 5000)
+         WHERE stream_id = 'warranty-claim-b' AND type = 'WarrantyClaimDecided'`,
+      )
+      .run();
+    db.close();
+    expect(changed.changes).toBe(1);
+
+    const result = await auditor.verifyAll();
+    expect(result.checked).toBe(4);
+    expect(result.failures.map((f) => f.claimId)).toEqual(['claim-b']);
+    const audit = (await http().get('/v1/warranty-claims/claim-b/audit').expect(200)).body;
+    expect(audit.verification.ok).toBe(false);
+    expect(audit.verification.chain).toMatchObject({
+      ok: false,
+      reason: 'hash_mismatch',
+      brokenEvent: { revision: '1', type: 'WarrantyClaimDecided' },
+    });
+
+    const output: string[] = [];
+    const log = jest
+      .spyOn(console, 'log')
+      .mockImplementation((line: string) => void output.push(line));
+    const previousExitCode = process.exitCode;
+    try {
+      await buildProgram().parseAsync(['node', 'aftercare', 'audit', 'verify'], { from: 'node' });
+      expect(process.exitCode).toBe(1);
+    } finally {
+      process.exitCode = previousExitCode;
+      log.mockRestore();
+    }
+    expect(output.filter((line) => line.startsWith('FAIL'))).toEqual([
+      expect.stringMatching(/^FAIL claim-b: hash chain broken at revision 1/),
+    ]);
+    expect(output).toContain('4 claims checked, 1 failed');
+  });
+});

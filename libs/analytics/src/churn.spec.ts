@@ -1,0 +1,90 @@
+import { CHURN_WEIGHTS, auc, brierScore, churnBand, scoreChurn } from './churn';
+import { logit } from './special-functions';
+
+describe('scoreChurn', () => {
+  it('without service issues is exactly 1 - pAlive', () => {
+    const score = scoreChurn({ pAlive: 0.8, experience: {} });
+    expect(score.probability).toBeCloseTo(0.2, 12);
+    expect(score.band).toBe('low');
+    const purchase = score.factors.find((f) => f.name === 'purchaseProcess');
+    expect(purchase?.weight).toBe(1);
+    expect(purchase?.value).toBeCloseTo(logit(0.2), 12);
+    expect(score.factors.filter((f) => f.contribution !== 0)).toEqual([purchase]);
+  });
+
+  it('an open complaint and detractor feedback raise the risk, with each factor reported', () => {
+    const score = scoreChurn({
+      pAlive: 0.8,
+      experience: { openComplaintAgesDays: [45, 10], latestNps: 3, failedSetups: 1 },
+    });
+    const expectedLogit =
+      logit(0.2) +
+      2 * CHURN_WEIGHTS.openComplaints +
+      1.5 * CHURN_WEIGHTS.openComplaintAge +
+      CHURN_WEIGHTS.detractor +
+      CHURN_WEIGHTS.failedSetups;
+    expect(logit(score.probability)).toBeCloseTo(expectedLogit, 10);
+    expect(score.band).toBe('high');
+    const total = score.factors.reduce((sum, f) => sum + f.contribution, 0);
+    expect(total).toBeCloseTo(expectedLogit, 12);
+    for (const f of score.factors) expect(f.contribution).toBeCloseTo(f.weight * f.value, 15);
+  });
+
+  it('passives and promoters are not detractors; counts are capped', () => {
+    const base = scoreChurn({ pAlive: 0.5, experience: { latestNps: 7 } }).probability;
+    expect(base).toBeCloseTo(0.5, 12);
+    const capped = scoreChurn({ pAlive: 0.5, experience: { returns: 50 } });
+    expect(capped.factors.find((f) => f.name === 'returns')?.value).toBe(3);
+  });
+
+  it('every service factor moves the risk up, never down', () => {
+    const base = scoreChurn({ pAlive: 0.7, experience: {} }).probability;
+    const worse = [
+      { openComplaintAgesDays: [1] },
+      { latestNps: 6 },
+      { failedSetups: 1 },
+      { lateDeliveries: 1 },
+      { repeatRepairSerials: 1 },
+      { returns: 1 },
+      { warrantyRejections: 1 },
+    ];
+    for (const experience of worse) {
+      expect(scoreChurn({ pAlive: 0.7, experience }).probability).toBeGreaterThan(base);
+    }
+  });
+
+  it('stays within (0, 1) when pAlive is exactly 0 or 1', () => {
+    expect(scoreChurn({ pAlive: 1, experience: {} }).probability).toBeGreaterThan(0);
+    expect(scoreChurn({ pAlive: 0, experience: {} }).probability).toBeLessThan(1);
+  });
+
+  it('bands at 0.3 and 0.6', () => {
+    expect([0.29, 0.3, 0.59, 0.6].map(churnBand)).toEqual(['low', 'medium', 'medium', 'high']);
+  });
+});
+
+describe('auc', () => {
+  it('is the share of positive-negative pairs ranked correctly', () => {
+    expect(auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])).toBeCloseTo(0.75, 15);
+    expect(auc([0.1, 0.2, 0.3], [false, true, true])).toBe(1);
+    expect(auc([0.3, 0.2, 0.1], [false, true, true])).toBe(0);
+  });
+
+  it('counts ties as one half', () => {
+    expect(auc([0.5, 0.5], [0, 1])).toBe(0.5);
+    // pairs (pos, neg): (0.5, 0.5) tie, (0.5, 0.1) win, (0.9, 0.5) win, (0.9, 0.1) win -> 3.5 / 4
+    expect(auc([0.5, 0.5, 0.9, 0.1], [1, 0, 1, 0])).toBeCloseTo(0.875, 15);
+  });
+
+  it('is NaN without both classes and rejects mismatched lengths', () => {
+    expect(auc([0.1, 0.2], [1, 1])).toBeNaN();
+    expect(() => auc([0.1], [1, 0])).toThrow(RangeError);
+  });
+});
+
+describe('brierScore', () => {
+  it('is the mean squared error of the probabilities', () => {
+    expect(brierScore([0.1, 0.9], [0, 1])).toBeCloseTo(0.01, 15);
+    expect(brierScore([1, 0, 0.5], [false, true, true])).toBeCloseTo((1 + 1 + 0.25) / 3, 15);
+  });
+});

@@ -1,0 +1,66 @@
+/** @aftercare/analytics: pure statistics for CLV and churn (no Nest, no I/O, no clock). */
+export {
+  logGamma,
+  logBeta,
+  hyp2f1,
+  logAddExp,
+  logSumExp,
+  logistic,
+  logit,
+} from './special-functions';
+export { nelderMead } from './optimize';
+export type { NelderMeadOptions, OptimizationResult } from './optimize';
+export {
+  compileBgNbdLogLikelihood,
+  bgNbdLogLikelihood,
+  fitBgNbd,
+  bgNbdProbabilityAlive,
+  bgNbdConditionalExpectedTransactions,
+  bgNbdExpectedTransactions,
+} from './bg-nbd';
+export type { BgNbdParams, BgNbdFit, BgNbdFitOptions, RfmObservation } from './bg-nbd';
+export {
+  compileGammaGammaLogLikelihood,
+  gammaGammaLogLikelihood,
+  fitGammaGamma,
+  gammaGammaConditionalExpectedValue,
+  customerLifetimeValue,
+  discountedExpectedTransactions,
+  realizedNetValue,
+} from './gamma-gamma';
+export type {
+  GammaGammaParams,
+  GammaGammaFit,
+  SpendObservation,
+  ClvOptions,
+  AfterSalesCosts,
+} from './gamma-gamma';
+export { fitClvModel } from './clv';
+export type { ClvModel, CustomerClv } from './clv';
+export {
+  summarizeTransactions,
+  isCalendarDate,
+  parseTransactions,
+  parseCdnowTransactions,
+  parseCsvTransactions,
+  TransactionParseError,
+  TRANSACTION_FORMATS,
+} from './rfm-summary';
+export type { Transaction, CustomerSummary, TransactionFormat } from './rfm-summary';
+export { scoreChurn, churnBand, auc, brierScore, CHURN_WEIGHTS, CHURN_BANDS } from './churn';
+export type {
+  ChurnInput,
+  ChurnScore,
+  ChurnFactor,
+  ChurnFactorName,
+  ChurnBand,
+  ServiceExperience,
+  OutcomeLabel,
+} from './churn';
+export { runClvBench, synthesizePopulation } from './bench/clv.bench';
+export type {
+  ClvBenchOptions,
+  ClvBenchResult,
+  SyntheticPopulation,
+  SyntheticPopulationOptions,
+} from './bench/clv.bench';

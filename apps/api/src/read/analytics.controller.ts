@@ -17,8 +17,10 @@ import {
 import { AsOfQueryDto, endOfDayIfDate, MonthRangeQueryDto } from './read-query.dto';
 import { ReadService } from './read.service';
 
-const inRange = (range: MonthRangeQueryDto) => (row: { month: string }): boolean =>
-  (!range.from || row.month >= range.from) && (!range.to || row.month <= range.to);
+const inRange =
+  (range: MonthRangeQueryDto) =>
+  (row: { month: string }): boolean =>
+    (!range.from || row.month >= range.from) && (!range.to || row.month <= range.to);
 
 /** Population views for product and service teams. */
 @ApiTags('analytics')
@@ -64,7 +66,9 @@ export class AnalyticsController {
     @Query() query: AsOfQueryDto,
   ): Promise<{ asOf: string; cohorts: CohortRetention[] }> {
     const profiles = await this.read.run((q) => q.allProfiles());
-    const asOf = query.asOf ? new Date(endOfDayIfDate(query.asOf)).toISOString() : this.read.queries.now();
+    const asOf = query.asOf
+      ? new Date(endOfDayIfDate(query.asOf)).toISOString()
+      : this.read.queries.now();
     return { asOf, cohorts: cohortRetention(profiles, asOf) };
   }
 }

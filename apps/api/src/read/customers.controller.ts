@@ -15,19 +15,25 @@ export class CustomersController {
   constructor(private readonly read: ReadService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Customers for action, filtered by churn band or satisfaction, sorted by CLV' })
+  @ApiOperation({
+    summary: 'Customers for action, filtered by churn band or satisfaction, sorted by CLV',
+  })
   list(@Query() query: CustomerListQueryDto): Promise<CustomerListPage> {
     return this.read.run((q) => q.list(query));
   }
 
   @Get(':id')
   @ApiOperation({
-    summary: 'The customer with satisfaction, churn risk and CLV; as of a business and/or record time',
+    summary:
+      'The customer with satisfaction, churn risk and CLV; as of a business and/or record time',
   })
   profile(@Param('id') id: string, @Query() query: CustomerProfileQueryDto): Promise<CustomerView> {
     const asOf = query.asOf === undefined ? undefined : endOfDayIfDate(query.asOf);
     const knownAt = query.knownAt === undefined ? undefined : endOfDayIfDate(query.knownAt);
-    for (const [field, value] of [['asOf', asOf], ['knownAt', knownAt]] as const) {
+    for (const [field, value] of [
+      ['asOf', asOf],
+      ['knownAt', knownAt],
+    ] as const) {
       if (value !== undefined && Number.isNaN(Date.parse(value))) {
         throw new BadRequestException(`${field} '${value}' is not a valid date`);
       }

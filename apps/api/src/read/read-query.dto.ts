@@ -28,7 +28,8 @@ const ISO = { strict: true, strictSeparator: true };
 
 export class CustomerProfileQueryDto {
   @ApiPropertyOptional({
-    description: 'Business time (ISO 8601 instant or date): the customer as things had happened by then',
+    description:
+      'Business time (ISO 8601 instant or date): the customer as things had happened by then',
   })
   @IsOptional()
   @IsISO8601(ISO, { message: 'asOf must be an ISO 8601 date or instant' })

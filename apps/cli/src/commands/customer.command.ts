@@ -1,0 +1,186 @@
+import { Command } from 'commander';
+import { createEventStore, type EventStore, loadStoreConfig } from '@aftercare/event-store';
+import {
+  CustomerNotFoundError,
+  CustomerQueries,
+  type CustomerView,
+  type ListPage,
+  type ListQuery,
+  type ReadModelQueries,
+  SqliteReadModelStore,
+  type TimelinePage,
+  UnknownReadModelError,
+} from '@aftercare/projections';
+import { parseDateOption, parseIntegerOption } from '../cli-options';
+
+interface ShowOptions {
+  asOf?: string;
+  knownAt?: string;
+  json?: boolean;
+}
+
+/** A date alone means the end of that day (UTC), as in the read API. */
+const endOfDay = (value: string | undefined): string | undefined =>
+  value === undefined
+    ? undefined
+    : /^\d{4}-\d{2}-\d{2}$/.test(value)
+      ? `${value}T23:59:59.999Z`
+      : new Date(value).toISOString();
+
+/**
+ * Read models when the store is SQLite (they live in its file); otherwise, and for models not
+ * built yet, queries fall back to replaying the customer's streams.
+ */
+function tolerant(readModels: SqliteReadModelStore): ReadModelQueries {
+  const unknown = (error: unknown): boolean => error instanceof UnknownReadModelError;
+  return {
+    async get<State>(name: string, key: string) {
+      try {
+        return await readModels.get<State>(name, key);
+      } catch (error) {
+        if (unknown(error)) return undefined;
+        throw error;
+      }
+    },
+    async list<State>(name: string, query?: ListQuery): Promise<ListPage<State>> {
+      try {
+        return await readModels.list<State>(name, query);
+      } catch (error) {
+        if (unknown(error)) return { items: [] };
+        throw error;
+      }
+    },
+  };
+}
+
+async function withQueries<T>(run: (queries: CustomerQueries) => Promise<T>): Promise<T> {
+  const config = loadStoreConfig();
+  const store: EventStore = await createEventStore(config);
+  const readModels =
+    config.kind === 'sqlite' ? SqliteReadModelStore.open({ path: config.sqlitePath }) : undefined;
+  try {
+    return await run(new CustomerQueries(store, readModels && tolerant(readModels)));
+  } catch (error) {
+    if (error instanceof CustomerNotFoundError) {
+      console.error(error.message);
+      process.exitCode = 2;
+      return undefined as T;
+    }
+    throw error;
+  } finally {
+    await readModels?.close();
+    await store.close();
+  }
+}
+
+const pct = (p: number): string => `${(p * 100).toFixed(1)}%`;
+const money = (n: number, currency: string): string => `${n.toFixed(2)} ${currency}`;
+
+export function formatCustomerView(v: CustomerView): string {
+  const lines: string[] = [];
+  lines.push(
+    `Customer ${v.customerId}${v.contact ? ` — ${v.contact.name} <${v.contact.email}>` : ''}${v.piiErased ? ' (personal data erased)' : ''}`,
+  );
+  lines.push(`  as of          ${v.now}`);
+  lines.push(
+    `  registered     ${v.registeredAt ?? '—'}  ${[v.segment, v.countryCode, v.jurisdiction].filter(Boolean).join(', ')}`,
+  );
+  const revenue =
+    Object.entries(v.purchases.revenueByCurrency)
+      .map(([c, n]) => money(n, c))
+      .join(', ') || '—';
+  lines.push(
+    `  purchases      ${v.purchases.count} (${revenue}); last ${v.purchases.lastAt?.slice(0, 10) ?? '—'}${v.purchases.daysSinceLast !== null ? `, ${v.purchases.daysSinceLast} days ago` : ''}`,
+  );
+  lines.push(`  satisfaction   ${v.satisfaction.state}`);
+  for (const r of v.satisfaction.reasons) lines.push(`                   - ${r}`);
+  const m = v.satisfaction.metrics;
+  lines.push(
+    `                 NPS ${m.nps.latest ?? '—'}${m.nps.category ? ` (${m.nps.category})` : ''}, CSAT ${m.csat.mean ?? '—'}, CES ${m.ces.mean ?? '—'}; complaints ${m.complaints.open} open of ${m.complaints.total}`,
+  );
+  if (v.churnRisk) {
+    lines.push(
+      `  churn risk     ${pct(v.churnRisk.probability)} (${v.churnRisk.band}); P(alive) ${pct(v.churnRisk.pAlive)}`,
+    );
+    for (const f of v.churnRisk.factors.filter((f) => f.contribution !== 0)) {
+      lines.push(
+        `                   ${f.name.padEnd(20)} ${f.value.toFixed(2).padStart(7)} x ${f.weight} = ${f.contribution.toFixed(2)}`,
+      );
+    }
+  } else lines.push(`  churn risk     — (${v.unavailable.churnRisk})`);
+  if (v.clv) {
+    lines.push(
+      `  CLV            ${money(v.clv.clv, v.clv.currency)} over ${v.clv.horizonWeeks} weeks at ${pct(v.clv.discountRate)}/year; expected purchases ${v.clv.expectedPurchases.toFixed(2)} x ${money(v.clv.expectedAverageValue, v.clv.currency)}`,
+    );
+    lines.push(
+      `                 realized net value ${money(v.clv.realizedNetValue, v.clv.currency)}; fit ${v.clv.fit.id} (${v.clv.fit.fittedAt})`,
+    );
+  } else lines.push(`  CLV            — (${v.unavailable.clv})`);
+  if (v.openComplaints.length) {
+    lines.push('  open complaints');
+    for (const c of v.openComplaints)
+      lines.push(
+        `                 ${c.complaintId} ${c.severity} ${c.category}, ${c.ageDays} days${c.acknowledgedAt ? '' : ', not acknowledged'}`,
+      );
+  }
+  if (v.openClaims.length) {
+    lines.push('  open claims');
+    for (const c of v.openClaims)
+      lines.push(`                 ${c.claimId} on ${c.serialNumber ?? '—'}: ${c.outcome}`);
+  }
+  if (v.products.length) {
+    lines.push('  products');
+    for (const p of v.products) {
+      const until = [p.warranty.commercialEndsAt, p.warranty.legalGuaranteeEndsAt]
+        .filter((d): d is string => d !== null)
+        .sort()
+        .pop();
+      lines.push(
+        `                 ${p.purchasedAt.slice(0, 10)} ${p.sku} ${p.serialNumber ?? ''} ${money(p.price, p.currency)}${p.returned ? ` (returned: ${p.returned})` : ''}; warranty ${p.warranty.coveredNow ? `until ${until?.slice(0, 10)}` : 'expired'}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+export function formatTimeline(page: TimelinePage): string {
+  const lines = page.items.map(
+    (i) => `${(i.occurredAt ?? i.recordedAt).slice(0, 19).replace('T', ' ')}  ${i.summary}`,
+  );
+  if (page.nextCursor) lines.push(`… more: --cursor ${page.nextCursor}`);
+  return lines.join('\n');
+}
+
+export function registerCustomerCommand(program: Command): void {
+  const customer = program.command('customer').description("One customer's profile and history");
+  customer
+    .command('show <id>')
+    .description('profile with satisfaction, churn risk and CLV; now, or as of a date')
+    .option('--as-of <date>', 'business time: as things had happened by then', parseDateOption)
+    .option('--known-at <date>', 'record time: as the store knew them then', parseDateOption)
+    .option('--json', 'print JSON')
+    .action(async (id: string, options: ShowOptions) => {
+      await withQueries(async (queries) => {
+        const view = await queries.profile(id, {
+          asOf: endOfDay(options.asOf),
+          knownAt: endOfDay(options.knownAt),
+        });
+        console.log(options.json ? JSON.stringify(view, null, 2) : formatCustomerView(view));
+      });
+    });
+  customer
+    .command('timeline <id>')
+    .description("the customer's history by business time")
+    .option('--limit <n>', 'events per page', parseIntegerOption, 200)
+    .option('--cursor <cursor>', 'continue after a previous page')
+    .option('--json', 'print JSON')
+    .action(async (id: string, options: { limit: number; cursor?: string; json?: boolean }) => {
+      await withQueries(async (queries) => {
+        const page = await queries.timeline(id, {
+          limit: Math.max(1, options.limit),
+          cursor: options.cursor,
+        });
+        console.log(options.json ? JSON.stringify(page, null, 2) : formatTimeline(page));
+      });
+    });
+}

@@ -1,0 +1,535 @@
+import type {
+  CustomerSegment,
+  RepairPayer,
+  ReturnOutcome,
+  SalesChannel,
+  WarrantyOutcome,
+} from '@aftercare/domain';
+import {
+  assertNever,
+  CUSTOMER_STREAM_CATEGORY,
+  WARRANTY_CLAIM_STREAM_CATEGORY,
+} from '@aftercare/domain';
+import type { RecordedEvent } from '@aftercare/event-store';
+import type { Projection } from './projection';
+import {
+  addTo,
+  asAftercareEvent,
+  customerIdOf,
+  dayOf,
+  earliest,
+  latest,
+  ms,
+  round2,
+} from './event-data';
+
+/**
+ * Customer profile, keyed by customerId: what the customer bought, what they have open with us,
+ * and what their after-sales care has cost. Folded from the customer stream and from the
+ * warranty claim streams (whose events also carry customerId).
+ *
+ * Personal data: only name and email are kept, for an agent to recognise the customer; phone and
+ * address never enter a read model. CustomerPiiErased clears them for good (a later event cannot
+ * bring them back), and `piiErased` says so.
+ *
+ * Nothing here depends on "now": ages, recency and warranty status are computed at query time.
+ * Events may arrive out of business-time order (late records), so "first"/"last" compare
+ * occurredAt instead of trusting fold order.
+ */
+
+export interface ProductHolding {
+  purchaseId: string;
+  orderId: string;
+  sku: string;
+  productCategory: string;
+  serialNumber: string | null;
+  price: number;
+  currency: string;
+  channel: SalesChannel;
+  purchasedAt: string;
+  deliveredAt: string | null;
+  warrantyPolicyId: string;
+  returnWindowDays: number;
+  /** Set when a return completed: refund (the product went back) or exchange. */
+  returned: ReturnOutcome | null;
+}
+
+/** One calendar day's purchases: same-day orders merge, as the RFM summary needs. */
+export interface PurchaseDay {
+  day: string;
+  count: number;
+  amountByCurrency: Record<string, number>;
+}
+
+export interface ProfileComplaint {
+  complaintId: string;
+  purchaseId: string | null;
+  category: string;
+  severity: string;
+  filedAt: string;
+  acknowledgedAt: string | null;
+  resolvedAt: string | null;
+  open: boolean;
+}
+
+export interface ProfileClaim {
+  claimId: string;
+  purchaseId: string | null;
+  serialNumber: string | null;
+  filedAt: string | null;
+  /** In effect, after any override; 'pending' until decided. */
+  outcome: WarrantyOutcome | 'pending';
+  overridden: boolean;
+  /** Covered amount in effect (0 unless approved). */
+  coveredAmount: number;
+  currency: string | null;
+  fulfilledAt: string | null;
+  fulfilledAmount: number | null;
+}
+
+export interface ProfileRepair {
+  repairId: string;
+  purchaseId: string;
+  serialNumber: string;
+  paidBy: RepairPayer;
+  cost: number;
+  currency: string;
+  defectCode: string;
+  at: string;
+  warrantyClaimId: string | null;
+}
+
+export interface ProfileReturn {
+  returnId: string;
+  purchaseId: string;
+  requestedAt: string | null;
+  completedAt: string | null;
+  outcome: ReturnOutcome | null;
+  refundAmount: number;
+  currency: string | null;
+}
+
+export interface MaintenancePlanHolding {
+  planId: string;
+  purchaseId: string | null;
+  price: number;
+  currency: string;
+  billingPeriod: string;
+  subscribedAt: string;
+  cancelledAt: string | null;
+}
+
+export interface CustomerProfileState {
+  customerId: string;
+  registeredAt: string | null;
+  /** Name and email while not erased; null otherwise. */
+  contact: { name: string; email: string } | null;
+  piiErased: boolean;
+  piiErasedAt: string | null;
+  jurisdiction: string | null;
+  countryCode: string | null;
+  segment: CustomerSegment | null;
+  signupChannel: SalesChannel | null;
+  lastInteraction: { type: string; at: string } | null;
+  purchaseCount: number;
+  revenueByCurrency: Record<string, number>;
+  firstPurchaseAt: string | null;
+  lastPurchaseAt: string | null;
+  /** Sorted by day. */
+  purchaseDays: PurchaseDay[];
+  products: ProductHolding[];
+  complaints: Record<string, ProfileComplaint>;
+  claims: Record<string, ProfileClaim>;
+  repairs: ProfileRepair[];
+  returns: Record<string, ProfileReturn>;
+  maintenancePlans: Record<string, MaintenancePlanHolding>;
+  referrals: number;
+  eventCount: number;
+}
+
+export function initialCustomerProfile(customerId: string): CustomerProfileState {
+  return {
+    customerId,
+    registeredAt: null,
+    contact: null,
+    piiErased: false,
+    piiErasedAt: null,
+    jurisdiction: null,
+    countryCode: null,
+    segment: null,
+    signupChannel: null,
+    lastInteraction: null,
+    purchaseCount: 0,
+    revenueByCurrency: {},
+    firstPurchaseAt: null,
+    lastPurchaseAt: null,
+    purchaseDays: [],
+    products: [],
+    complaints: {},
+    claims: {},
+    repairs: [],
+    returns: {},
+    maintenancePlans: {},
+    referrals: 0,
+    eventCount: 0,
+  };
+}
+
+export function evolveCustomerProfile(
+  current: CustomerProfileState,
+  recorded: RecordedEvent,
+): CustomerProfileState {
+  const event = asAftercareEvent(recorded);
+  if (!event) return current;
+  const state = structuredClone(current);
+  state.eventCount++;
+  const touch = (at: string): void => {
+    if (!state.lastInteraction || ms(at) >= ms(state.lastInteraction.at)) {
+      state.lastInteraction = { type: event.type, at };
+    }
+  };
+  const claim = (claimId: string): ProfileClaim =>
+    (state.claims[claimId] ??= {
+      claimId,
+      purchaseId: null,
+      serialNumber: null,
+      filedAt: null,
+      outcome: 'pending',
+      overridden: false,
+      coveredAmount: 0,
+      currency: null,
+      fulfilledAt: null,
+      fulfilledAmount: null,
+    });
+  const product = (purchaseId: string): ProductHolding | undefined =>
+    state.products.find((p) => p.purchaseId === purchaseId);
+
+  switch (event.type) {
+    case 'CustomerRegistered': {
+      const d = event.data;
+      state.registeredAt = d.occurredAt;
+      state.jurisdiction = d.jurisdiction;
+      state.countryCode = d.countryCode;
+      state.segment = d.segment;
+      state.signupChannel = d.signupChannel;
+      state.contact =
+        d.pii && !state.piiErased ? { name: d.pii.name, email: d.pii.email } : state.contact;
+      touch(d.occurredAt);
+      break;
+    }
+    case 'PurchaseRecorded': {
+      const d = event.data;
+      if (product(d.purchaseId)) break;
+      state.purchaseCount++;
+      addTo(state.revenueByCurrency, d.currency, d.price);
+      state.firstPurchaseAt = earliest(state.firstPurchaseAt, d.occurredAt);
+      state.lastPurchaseAt = latest(state.lastPurchaseAt, d.occurredAt);
+      addPurchaseDay(state.purchaseDays, dayOf(d.occurredAt), d.price, d.currency);
+      state.products.push({
+        purchaseId: d.purchaseId,
+        orderId: d.orderId,
+        sku: d.sku,
+        productCategory: d.productCategory,
+        serialNumber: d.serialNumber ?? null,
+        price: d.price,
+        currency: d.currency,
+        channel: d.channel,
+        purchasedAt: d.occurredAt,
+        deliveredAt: null,
+        warrantyPolicyId: d.warranty.warrantyPolicyId,
+        returnWindowDays: d.warranty.returnWindowDays,
+        returned: null,
+      });
+      touch(d.occurredAt);
+      break;
+    }
+    case 'DeliveryCompleted': {
+      const p = product(event.data.purchaseId);
+      if (p) p.deliveredAt = event.data.deliveredAt;
+      touch(event.data.occurredAt);
+      break;
+    }
+    case 'ComplaintFiled': {
+      const d = event.data;
+      state.complaints[d.complaintId] = {
+        complaintId: d.complaintId,
+        purchaseId: d.purchaseId ?? null,
+        category: d.category,
+        severity: d.severity,
+        filedAt: d.occurredAt,
+        acknowledgedAt: null,
+        resolvedAt: null,
+        open: true,
+      };
+      touch(d.occurredAt);
+      break;
+    }
+    case 'ComplaintAcknowledged': {
+      const c = state.complaints[event.data.complaintId];
+      if (c && c.acknowledgedAt === null) c.acknowledgedAt = event.data.occurredAt;
+      touch(event.data.occurredAt);
+      break;
+    }
+    case 'ComplaintResolved': {
+      const c = state.complaints[event.data.complaintId];
+      if (c) {
+        c.open = false;
+        c.resolvedAt = event.data.occurredAt;
+      }
+      touch(event.data.occurredAt);
+      break;
+    }
+    case 'ComplaintReopened': {
+      const c = state.complaints[event.data.complaintId];
+      if (c) {
+        c.open = true;
+        c.resolvedAt = null;
+        // A reopened complaint is back in progress and counts as acknowledged.
+        c.acknowledgedAt ??= event.data.occurredAt;
+      }
+      touch(event.data.occurredAt);
+      break;
+    }
+    case 'RepairCompleted': {
+      const d = event.data;
+      if (state.repairs.some((r) => r.repairId === d.repairId)) break;
+      state.repairs.push({
+        repairId: d.repairId,
+        purchaseId: d.purchaseId,
+        serialNumber: d.serialNumber,
+        paidBy: d.paidBy,
+        cost: d.cost,
+        currency: d.currency,
+        defectCode: d.defectCode,
+        at: d.occurredAt,
+        warrantyClaimId: d.warrantyClaimId ?? null,
+      });
+      touch(d.occurredAt);
+      break;
+    }
+    case 'ReturnRequested': {
+      const d = event.data;
+      const r = (state.returns[d.returnId] ??= emptyReturn(d.returnId, d.purchaseId));
+      r.requestedAt = d.occurredAt;
+      touch(d.occurredAt);
+      break;
+    }
+    case 'ReturnCompleted': {
+      const d = event.data;
+      const r = (state.returns[d.returnId] ??= emptyReturn(d.returnId, d.purchaseId));
+      r.completedAt = d.occurredAt;
+      r.outcome = d.outcome;
+      r.refundAmount = d.refundAmount;
+      r.currency = d.currency;
+      const p = product(d.purchaseId);
+      if (p) p.returned = d.outcome;
+      touch(d.occurredAt);
+      break;
+    }
+    case 'MaintenancePlanSubscribed': {
+      const d = event.data;
+      state.maintenancePlans[d.planId] = {
+        planId: d.planId,
+        purchaseId: d.purchaseId ?? null,
+        price: d.price,
+        currency: d.currency,
+        billingPeriod: d.billingPeriod,
+        subscribedAt: d.occurredAt,
+        cancelledAt: null,
+      };
+      touch(d.occurredAt);
+      break;
+    }
+    case 'MaintenancePlanCancelled': {
+      const plan = state.maintenancePlans[event.data.planId];
+      if (plan) plan.cancelledAt = event.data.occurredAt;
+      touch(event.data.occurredAt);
+      break;
+    }
+    case 'ReferralMade':
+      state.referrals++;
+      touch(event.data.occurredAt);
+      break;
+    case 'CustomerPiiErased':
+      state.piiErased = true;
+      state.piiErasedAt = event.data.occurredAt;
+      state.contact = null;
+      break;
+    case 'DeliveryScheduled':
+    case 'SetupCompleted':
+    case 'SetupFailed':
+    case 'ComplaintEscalated':
+    case 'FeedbackReceived':
+      touch(event.data.occurredAt);
+      break;
+    case 'WarrantyClaimFiled': {
+      const d = event.data;
+      const c = claim(d.claimId);
+      c.purchaseId = d.purchaseId;
+      c.serialNumber = d.serialNumber;
+      c.filedAt = d.occurredAt;
+      touch(d.occurredAt);
+      break;
+    }
+    case 'WarrantyClaimDecided': {
+      const d = event.data;
+      const c = claim(d.claimId);
+      c.outcome = d.outcome;
+      c.coveredAmount = d.coveredAmount;
+      c.currency = d.currency;
+      c.purchaseId ??= d.facts.purchase.purchaseId;
+      c.serialNumber ??= d.facts.claim.serialNumber;
+      c.filedAt ??= d.facts.claim.filedAt;
+      break;
+    }
+    case 'WarrantyDecisionOverridden': {
+      const c = claim(event.data.claimId);
+      c.outcome = event.data.outcome;
+      c.coveredAmount = event.data.coveredAmount;
+      c.overridden = true;
+      break;
+    }
+    case 'WarrantyClaimFulfilled': {
+      const d = event.data;
+      const c = claim(d.claimId);
+      c.fulfilledAt = d.occurredAt;
+      c.fulfilledAmount = d.amount;
+      c.currency ??= d.currency;
+      break;
+    }
+    case 'WarrantyPolicyPublished':
+      return current;
+    default:
+      assertNever(event, 'event');
+  }
+  return state;
+}
+
+function emptyReturn(returnId: string, purchaseId: string): ProfileReturn {
+  return {
+    returnId,
+    purchaseId,
+    requestedAt: null,
+    completedAt: null,
+    outcome: null,
+    refundAmount: 0,
+    currency: null,
+  };
+}
+
+function addPurchaseDay(days: PurchaseDay[], day: string, price: number, currency: string): void {
+  let entry = days.find((d) => d.day === day);
+  if (!entry) {
+    entry = { day, count: 0, amountByCurrency: {} };
+    days.push(entry);
+    days.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  }
+  entry.count++;
+  addTo(entry.amountByCurrency, currency, price);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Derived values (pure, from state).
+// ---------------------------------------------------------------------------------------------
+
+/** The currency the customer spends most in: the one CLV and net value are stated in. */
+export function mainCurrency(state: CustomerProfileState): string | null {
+  let best: string | null = null;
+  for (const [currency, amount] of Object.entries(state.revenueByCurrency)) {
+    if (best === null || amount > state.revenueByCurrency[best]) best = currency;
+  }
+  return best;
+}
+
+export function openComplaints(state: CustomerProfileState): ProfileComplaint[] {
+  return Object.values(state.complaints).filter((c) => c.open);
+}
+
+export function openClaims(state: CustomerProfileState): ProfileClaim[] {
+  return Object.values(state.claims).filter(
+    (c) =>
+      c.outcome === 'pending' ||
+      c.outcome === 'needs_review' ||
+      (c.outcome === 'approved' && c.fulfilledAt === null),
+  );
+}
+
+export interface AfterSalesCost {
+  currency: string;
+  /** Repairs the business paid (warranty or goodwill) not fulfilling a known claim. */
+  repairs: number;
+  refunds: number;
+  /** Approved claims: the fulfilled amount, or the covered amount until fulfilled. */
+  warrantyClaims: number;
+  total: number;
+}
+
+/**
+ * After-sales cost the business bore, per currency. A repair that fulfils a claim is counted once,
+ * through the claim, so the claim's amount and the repair's cost are not added together.
+ */
+export function afterSalesCost(state: CustomerProfileState): Record<string, AfterSalesCost> {
+  const result: Record<string, AfterSalesCost> = {};
+  const entry = (currency: string): AfterSalesCost =>
+    (result[currency] ??= { currency, repairs: 0, refunds: 0, warrantyClaims: 0, total: 0 });
+  for (const r of state.repairs) {
+    if (r.paidBy === 'customer') continue;
+    if (r.warrantyClaimId && state.claims[r.warrantyClaimId]?.outcome === 'approved') continue;
+    entry(r.currency).repairs += r.cost;
+  }
+  for (const r of Object.values(state.returns)) {
+    if (r.refundAmount > 0 && r.currency) entry(r.currency).refunds += r.refundAmount;
+  }
+  for (const c of Object.values(state.claims)) {
+    if (c.outcome !== 'approved' || !c.currency) continue;
+    entry(c.currency).warrantyClaims += c.fulfilledAmount ?? c.coveredAmount;
+  }
+  for (const e of Object.values(result)) {
+    e.repairs = round2(e.repairs);
+    e.refunds = round2(e.refunds);
+    e.warrantyClaims = round2(e.warrantyClaims);
+    e.total = round2(e.repairs + e.refunds + e.warrantyClaims);
+  }
+  return result;
+}
+
+/** Purchases as the RFM summary's transactions (one per day, in one currency). */
+export function purchaseTransactions(
+  state: CustomerProfileState,
+  currency: string | null = mainCurrency(state),
+): { customerId: string; date: string; amount: number }[] {
+  return state.purchaseDays.map((d) => ({
+    customerId: state.customerId,
+    date: d.day,
+    amount: currency ? (d.amountByCurrency[currency] ?? 0) : 0,
+  }));
+}
+
+/** Claims the customer has, by id: the warranty streams an as-of replay must also read. */
+export function claimIdsOf(state: CustomerProfileState): string[] {
+  const ids = new Set(Object.keys(state.claims));
+  for (const r of state.repairs) if (r.warrantyClaimId) ids.add(r.warrantyClaimId);
+  return [...ids].sort();
+}
+
+export const customerProfileProjection: Projection<CustomerProfileState> = {
+  name: 'customer_profile',
+  version: 1,
+  filter: { categories: [CUSTOMER_STREAM_CATEGORY, WARRANTY_CLAIM_STREAM_CATEGORY] },
+  keyOf: customerIdOf,
+  initialState: initialCustomerProfile,
+  evolve: evolveCustomerProfile,
+  columns: {
+    registeredAt: (s) => s.registeredAt,
+    purchaseCount: (s) => s.purchaseCount,
+    firstPurchaseAt: (s) => s.firstPurchaseAt,
+    lastPurchaseAt: (s) => s.lastPurchaseAt,
+    lastInteractionAt: (s) => s.lastInteraction?.at ?? null,
+    openComplaints: (s) => openComplaints(s).length,
+    piiErased: (s) => (s.piiErased ? 1 : 0),
+    revenue: (s) => {
+      const currency = mainCurrency(s);
+      return currency ? s.revenueByCurrency[currency] : 0;
+    },
+  },
+};

@@ -1,0 +1,440 @@
+import type { ChurnBand } from '@aftercare/analytics';
+import { customerStreamId, warrantyClaimStreamId } from '@aftercare/domain';
+import type { EventStore, RecordedEvent } from '@aftercare/event-store';
+import type { ClvModelFittedData } from './clv-model.projection';
+import { clvModelProjection } from './clv-model.projection';
+import type { CustomerProfileState } from './customer-profile.projection';
+import { claimIdsOf, customerProfileProjection } from './customer-profile.projection';
+import type { CustomerView } from './customer-view';
+import { customerView } from './customer-view';
+import { describeEvent } from './describe-event';
+import type { FeedbackMonthState } from './population.projection';
+import { populationFeedbackProjection } from './population.projection';
+import type { SatisfactionLevel, SatisfactionStateData } from './satisfaction.projection';
+import { satisfactionProjection } from './satisfaction.projection';
+import { foldAsOf } from './runtime/as-of';
+import type { ListPage, ListQuery, StoredState } from './runtime/read-model-store';
+import type { WarrantyClaimState } from './warranty-claims.projection';
+import { warrantyClaimsProjection } from './warranty-claims.projection';
+import type { WarrantyPolicyState } from './warranty-policies.projection';
+import { warrantyPoliciesProjection } from './warranty-policies.projection';
+
+/**
+ * The read side's queries, shared by the HTTP API and the CLI: current views come from the read
+ * models; as-of views replay the customer's streams with the same folds. Time comes from the
+ * caller's clock, so "now" is explicit everywhere.
+ */
+
+/** What the queries need of a read-model store (the runtime's ReadModelStore satisfies it). */
+export interface ReadModelQueries {
+  get<State = unknown>(name: string, key: string): Promise<StoredState<State> | undefined>;
+  list<State = unknown>(name: string, query?: ListQuery): Promise<ListPage<State>>;
+}
+
+export class CustomerNotFoundError extends Error {
+  constructor(
+    readonly customerId: string,
+    detail?: string,
+  ) {
+    super(detail ?? `No customer '${customerId}'`);
+    this.name = 'CustomerNotFoundError';
+  }
+}
+
+export class InvalidQueryError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'InvalidQueryError';
+  }
+}
+
+export interface TimeTravel {
+  /** Business time: what had happened by then. */
+  asOf?: string;
+  /** Record time: what the store knew by then. */
+  knownAt?: string;
+}
+
+export interface TimelineItem {
+  position: string;
+  streamId: string;
+  revision: string;
+  type: string;
+  occurredAt: string | null;
+  recordedAt: string;
+  summary: string;
+  data: unknown;
+}
+
+export interface TimelinePage {
+  customerId: string;
+  items: TimelineItem[];
+  nextCursor: string | null;
+}
+
+export const CHURN_BAND_VALUES: readonly ChurnBand[] = ['low', 'medium', 'high'];
+export const CUSTOMER_SORTS = ['clv', 'churn', 'lastPurchase', 'revenue', 'id'] as const;
+export type CustomerSort = (typeof CUSTOMER_SORTS)[number];
+
+export interface CustomerListQuery {
+  churnBand?: ChurnBand;
+  satisfaction?: SatisfactionLevel;
+  sort?: CustomerSort;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface CustomerListItem {
+  customerId: string;
+  name: string | null;
+  satisfaction: SatisfactionLevel;
+  churnRisk: { probability: number; band: ChurnBand } | null;
+  clv: { clv: number; pAlive: number; currency: string } | null;
+  purchases: number;
+  lastPurchaseAt: string | null;
+  openComplaints: number;
+}
+
+export interface CustomerListPage {
+  now: string;
+  items: CustomerListItem[];
+  nextCursor: string | null;
+}
+
+const PAGE = 500;
+
+function encode(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+function decode(cursor: string, field = 'cursor'): unknown {
+  try {
+    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidQueryError(field, `'${cursor}' is not a cursor this API issued`);
+  }
+}
+
+export class CustomerQueries {
+  constructor(
+    private readonly store: EventStore,
+    private readonly readModels: ReadModelQueries | undefined,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  /** The customer's profile view now, or as of a business and/or record time. */
+  async profile(customerId: string, at: TimeTravel = {}): Promise<CustomerView> {
+    const timeTravel = at.asOf !== undefined || at.knownAt !== undefined;
+    const stored = await this.readModels?.get<CustomerProfileState>(
+      customerProfileProjection.name,
+      customerId,
+    );
+    let profile: CustomerProfileState;
+    let satisfaction: SatisfactionStateData;
+    let now: string;
+    if (!timeTravel && stored) {
+      profile = stored.state;
+      satisfaction =
+        (await this.readModels?.get<SatisfactionStateData>(satisfactionProjection.name, customerId))
+          ?.state ?? satisfactionProjection.initialState(customerId);
+      now = this.clock().toISOString();
+    } else {
+      const events = await this.customerEvents(customerId, stored?.state);
+      if (events.length === 0) throw new CustomerNotFoundError(customerId);
+      const options = { ...at, key: customerId };
+      profile = await foldAsOf(customerProfileProjection, events, options);
+      satisfaction = await foldAsOf(satisfactionProjection, events, options);
+      now = at.asOf ?? at.knownAt ?? this.clock().toISOString();
+      if (profile.eventCount === 0) {
+        throw new CustomerNotFoundError(
+          customerId,
+          `Customer '${customerId}' had no recorded history ${describeTravel(at)}`,
+        );
+      }
+    }
+    const [fit, policies] = await Promise.all([this.fitAt(at.knownAt ?? now), this.policies()]);
+    return customerView({ profile, satisfaction, now, fit, policies });
+  }
+
+  /** The customer's history (customer stream and warranty claims) by business time. */
+  async timeline(
+    customerId: string,
+    options: { limit?: number; cursor?: string } = {},
+  ): Promise<TimelinePage> {
+    const stored = await this.readModels?.get<CustomerProfileState>(
+      customerProfileProjection.name,
+      customerId,
+    );
+    const events = await this.customerEvents(customerId, stored?.state);
+    if (events.length === 0) throw new CustomerNotFoundError(customerId);
+    const erased = events.some((e) => e.type === 'CustomerPiiErased');
+    const sortKey = (e: RecordedEvent): [number, bigint] => [
+      Date.parse(occurredAt(e) ?? e.recordedAt.toISOString()),
+      e.position,
+    ];
+    events.sort((a, b) => {
+      const [ta, pa] = sortKey(a);
+      const [tb, pb] = sortKey(b);
+      return ta - tb || (pa < pb ? -1 : pa > pb ? 1 : 0);
+    });
+    let start = 0;
+    if (options.cursor) {
+      const after = decode(options.cursor);
+      if (!Array.isArray(after) || typeof after[0] !== 'number' || typeof after[1] !== 'string') {
+        throw new InvalidQueryError(
+          'cursor',
+          `'${options.cursor}' is not a cursor this API issued`,
+        );
+      }
+      const [t, p] = [after[0], BigInt(after[1])];
+      start = events.findIndex((e) => {
+        const [te, pe] = sortKey(e);
+        return te > t || (te === t && pe > p);
+      });
+      if (start < 0) start = events.length;
+    }
+    const limit = options.limit ?? 50;
+    const page = events.slice(start, start + limit);
+    const last = page[page.length - 1];
+    return {
+      customerId,
+      items: page.map((e) => ({
+        position: e.position.toString(),
+        streamId: e.streamId,
+        revision: e.revision.toString(),
+        type: e.type,
+        occurredAt: occurredAt(e) ?? null,
+        recordedAt: e.recordedAt.toISOString(),
+        summary: describeEvent(e),
+        data: withoutPii(e, erased),
+      })),
+      nextCursor:
+        start + limit < events.length && last
+          ? encode([sortKey(last)[0], last.position.toString()])
+          : null,
+    };
+  }
+
+  /**
+   * Customers for action: filtered by churn band or satisfaction, sorted by CLV (default), churn
+   * probability, last purchase or revenue. Scores depend on "now", so they are computed here for
+   * every customer; the cursor pins "now" so later pages rank the same way.
+   */
+  async list(query: CustomerListQuery = {}): Promise<CustomerListPage> {
+    const readModels = this.requireReadModels();
+    const sort = query.sort ?? 'clv';
+    const limit = query.limit ?? 50;
+    let now = this.clock().toISOString();
+    let after: { v: number | string; id: string } | undefined;
+    if (query.cursor) {
+      const c = decode(query.cursor) as {
+        now?: unknown;
+        v?: unknown;
+        id?: unknown;
+        sort?: unknown;
+      };
+      if (typeof c?.now !== 'string' || typeof c.id !== 'string' || c.sort !== sort) {
+        throw new InvalidQueryError('cursor', `'${query.cursor}' is not a cursor for this query`);
+      }
+      now = c.now;
+      after = { v: c.v as number | string, id: c.id };
+    }
+    const fit = await this.fitAt(now);
+    const policies = await this.policies();
+    const rows: { item: CustomerListItem; v: number | string }[] = [];
+    for await (const { key, state: profile } of listAll<CustomerProfileState>(
+      readModels,
+      customerProfileProjection.name,
+    )) {
+      const satisfaction =
+        (await readModels.get<SatisfactionStateData>(satisfactionProjection.name, key))?.state ??
+        satisfactionProjection.initialState(key);
+      const view = customerView({ profile, satisfaction, now, fit, policies });
+      if (query.churnBand && view.churnRisk?.band !== query.churnBand) continue;
+      if (query.satisfaction && view.satisfaction.state !== query.satisfaction) continue;
+      const item: CustomerListItem = {
+        customerId: key,
+        name: view.contact?.name ?? null,
+        satisfaction: view.satisfaction.state,
+        churnRisk: view.churnRisk
+          ? { probability: view.churnRisk.probability, band: view.churnRisk.band }
+          : null,
+        clv: view.clv
+          ? { clv: view.clv.clv, pAlive: view.clv.pAlive, currency: view.clv.currency }
+          : null,
+        purchases: view.purchases.count,
+        lastPurchaseAt: view.purchases.lastAt,
+        openComplaints: view.openComplaints.length,
+      };
+      rows.push({ item, v: sortValue(item, view, sort) });
+    }
+    // Descending by value (ascending by id for 'id'); ties broken by id.
+    const cmp = (
+      a: { v: number | string; id: string },
+      b: { v: number | string; id: string },
+    ): number => {
+      if (sort === 'id') return a.id.localeCompare(b.id);
+      const byValue =
+        typeof a.v === 'number' && typeof b.v === 'number'
+          ? b.v - a.v
+          : String(b.v).localeCompare(String(a.v));
+      return byValue || a.id.localeCompare(b.id);
+    };
+    const ordered = rows
+      .map((r) => ({ ...r, id: r.item.customerId }))
+      .sort(cmp)
+      .filter((r) => !after || cmp(r, after) > 0);
+    const page = ordered.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      now,
+      items: page.map((r) => r.item),
+      nextCursor:
+        ordered.length > limit && last ? encode({ now, sort, v: last.v, id: last.id }) : null,
+    };
+  }
+
+  /** The CLV fit current at `at`: the latest fitted by then. */
+  async fitAt(at: string): Promise<ClvModelFittedData | null> {
+    if (!this.readModels) return null;
+    const page = await this.readModels.list<ClvModelFittedData | null>(clvModelProjection.name, {
+      where: [{ column: 'fittedAt', op: '<=', value: new Date(at).toISOString() }],
+      orderBy: 'fittedAt',
+      direction: 'desc',
+      limit: 1,
+    });
+    return page.items[0]?.state ?? null;
+  }
+
+  async policies(): Promise<Record<string, WarrantyPolicyState>> {
+    const result: Record<string, WarrantyPolicyState> = {};
+    if (!this.readModels) return result;
+    for await (const { key, state } of listAll<WarrantyPolicyState>(
+      this.readModels,
+      warrantyPoliciesProjection.name,
+    )) {
+      result[key] = state;
+    }
+    return result;
+  }
+
+  async feedbackMonths(): Promise<FeedbackMonthState[]> {
+    return collect(
+      listAll<FeedbackMonthState>(this.requireReadModels(), populationFeedbackProjection.name),
+    );
+  }
+
+  async allProfiles(): Promise<CustomerProfileState[]> {
+    return collect(
+      listAll<CustomerProfileState>(this.requireReadModels(), customerProfileProjection.name),
+    );
+  }
+
+  async allClaims(): Promise<WarrantyClaimState[]> {
+    return collect(
+      listAll<WarrantyClaimState>(this.requireReadModels(), warrantyClaimsProjection.name),
+    );
+  }
+
+  now(): string {
+    return this.clock().toISOString();
+  }
+
+  /**
+   * The customer's stream and their warranty claim streams, in global order. Claim ids come from
+   * the current profile (the read model knows claims filed after the customer's last event) and
+   * from repairs that fulfilled a claim; without a read model, the warranty category is scanned.
+   */
+  private async customerEvents(
+    customerId: string,
+    profile: CustomerProfileState | undefined,
+  ): Promise<RecordedEvent[]> {
+    const events: RecordedEvent[] = [];
+    for await (const e of this.store.readStream(customerStreamId(customerId))) events.push(e);
+    if (events.length === 0 && !profile) return events;
+    const claimIds = new Set(profile ? claimIdsOf(profile) : []);
+    for (const e of events) {
+      const claimId = (e.data as { warrantyClaimId?: unknown }).warrantyClaimId;
+      if (typeof claimId === 'string') claimIds.add(claimId);
+    }
+    if (profile) {
+      for (const claimId of claimIds) {
+        for await (const e of this.store.readStream(warrantyClaimStreamId(claimId))) events.push(e);
+      }
+    } else {
+      for await (const e of this.store.readAll({ filter: { categories: ['warranty'] } })) {
+        if ((e.data as { customerId?: unknown }).customerId === customerId) events.push(e);
+      }
+    }
+    return events.sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
+  }
+
+  private requireReadModels(): ReadModelQueries {
+    if (!this.readModels) throw new Error('This query needs the read models');
+    return this.readModels;
+  }
+}
+
+function sortValue(
+  item: CustomerListItem,
+  view: CustomerView,
+  sort: CustomerSort,
+): number | string {
+  switch (sort) {
+    case 'clv':
+      return item.clv?.clv ?? -1;
+    case 'churn':
+      return item.churnRisk?.probability ?? -1;
+    case 'lastPurchase':
+      return item.lastPurchaseAt ?? '';
+    case 'revenue':
+      return Math.max(0, ...Object.values(view.purchases.revenueByCurrency));
+    case 'id':
+      return item.customerId;
+    default: {
+      const never: never = sort;
+      throw new InvalidQueryError('sort', `unknown sort '${String(never)}'`);
+    }
+  }
+}
+
+/** Every state of a read model, page by page. */
+export async function* listAll<State>(
+  readModels: ReadModelQueries,
+  name: string,
+): AsyncGenerator<StoredState<State>> {
+  let after: string | undefined;
+  for (;;) {
+    const page = await readModels.list<State>(name, { limit: PAGE, after });
+    yield* page.items;
+    if (!page.nextCursor || page.items.length === 0) return;
+    after = page.nextCursor;
+  }
+}
+
+async function collect<State>(states: AsyncIterable<StoredState<State>>): Promise<State[]> {
+  const result: State[] = [];
+  for await (const s of states) result.push(s.state);
+  return result;
+}
+
+function occurredAt(e: RecordedEvent): string | undefined {
+  const value = (e.data as { occurredAt?: unknown } | null)?.occurredAt;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Registration data without phone and address; without name and email either once erased. */
+function withoutPii(e: RecordedEvent, erased: boolean): unknown {
+  if (e.type !== 'CustomerRegistered') return e.data;
+  const { pii, ...rest } = e.data as { pii?: { name?: string; email?: string } | null };
+  return { ...rest, pii: erased || !pii ? null : { name: pii.name, email: pii.email } };
+}
+
+function describeTravel(at: TimeTravel): string {
+  return [at.asOf ? `as of ${at.asOf}` : '', at.knownAt ? `as known at ${at.knownAt}` : '']
+    .filter(Boolean)
+    .join(' and ');
+}

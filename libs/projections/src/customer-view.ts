@@ -1,0 +1,289 @@
+import type {
+  BgNbdParams,
+  ChurnBand,
+  ChurnFactor,
+  CustomerSummary,
+  GammaGammaParams,
+} from '@aftercare/analytics';
+import {
+  bgNbdConditionalExpectedTransactions,
+  bgNbdProbabilityAlive,
+  discountedExpectedTransactions,
+  gammaGammaConditionalExpectedValue,
+  realizedNetValue,
+  scoreChurn,
+  summarizeTransactions,
+} from '@aftercare/analytics';
+import { addMonths, DEFAULT_JURISDICTIONS } from '@aftercare/domain';
+import { churnExperience } from './churn-experience';
+import type { ClvModelFittedData } from './clv-model.projection';
+import type {
+  AfterSalesCost,
+  CustomerProfileState,
+  MaintenancePlanHolding,
+  ProductHolding,
+  ProfileClaim,
+} from './customer-profile.projection';
+import {
+  afterSalesCost,
+  mainCurrency,
+  openClaims,
+  openComplaints,
+  purchaseTransactions,
+} from './customer-profile.projection';
+import { DAY_MS, dayOf, ms } from './event-data';
+import type {
+  SatisfactionLevel,
+  SatisfactionMetrics,
+  SatisfactionStateData,
+} from './satisfaction.projection';
+import { satisfactionMetrics, satisfactionState } from './satisfaction.projection';
+import type { WarrantyPolicyState } from './warranty-policies.projection';
+import { coverageMonths, versionInForce } from './warranty-policies.projection';
+
+/**
+ * The customer as an agent or analyst sees them at `now`: the profile, the satisfaction state
+ * with its reasons, churn risk with its factors, and CLV from the population fit. Everything that
+ * depends on time is computed here from the folded states and the given `now`, so an as-of view
+ * is the same computation on states folded up to that date.
+ */
+
+export interface ClvFitRef {
+  id: string;
+  fittedAt: string;
+  window: { from: string; to: string };
+  currency: string;
+  params: { bgNbd: BgNbdParams; gammaGamma: GammaGammaParams };
+}
+
+export interface CustomerClvView {
+  currency: string;
+  pAlive: number;
+  expectedPurchases: number;
+  expectedAverageValue: number;
+  clv: number;
+  horizonWeeks: number;
+  discountRate: number;
+  /** Revenue minus the after-sales cost the business bore, in `currency`. */
+  realizedNetValue: number;
+  rfm: { x: number; tx: number; T: number; monetary: number };
+  fit: ClvFitRef;
+}
+
+export interface ProductView extends ProductHolding {
+  returnWindowEndsAt: string;
+  warranty: {
+    /** The commercial policy in force at `now` (a claim filed now is decided under it). */
+    commercialPolicyVersion: number | null;
+    commercialEndsAt: string | null;
+    legalGuaranteeEndsAt: string | null;
+    coveredNow: boolean;
+  };
+}
+
+export interface CustomerView {
+  customerId: string;
+  now: string;
+  registeredAt: string | null;
+  contact: { name: string; email: string } | null;
+  piiErased: boolean;
+  jurisdiction: string | null;
+  countryCode: string | null;
+  segment: string | null;
+  lastInteraction: { type: string; at: string; daysAgo: number } | null;
+  purchases: {
+    count: number;
+    revenueByCurrency: Record<string, number>;
+    firstAt: string | null;
+    lastAt: string | null;
+    daysSinceLast: number | null;
+  };
+  products: ProductView[];
+  openComplaints: {
+    complaintId: string;
+    category: string;
+    severity: string;
+    filedAt: string;
+    acknowledgedAt: string | null;
+    ageDays: number;
+  }[];
+  openClaims: ProfileClaim[];
+  activeMaintenancePlans: MaintenancePlanHolding[];
+  referrals: number;
+  afterSalesCost: AfterSalesCost[];
+  satisfaction: { state: SatisfactionLevel; reasons: string[]; metrics: SatisfactionMetrics };
+  churnRisk: {
+    probability: number;
+    band: ChurnBand;
+    factors: readonly ChurnFactor[];
+    pAlive: number;
+  } | null;
+  clv: CustomerClvView | null;
+  /** Why churnRisk or clv is null. */
+  unavailable: { churnRisk?: string; clv?: string };
+}
+
+export interface CustomerViewInput {
+  profile: CustomerProfileState;
+  satisfaction: SatisfactionStateData;
+  now: string;
+  fit: ClvModelFittedData | null;
+  /** Warranty policies by id, for commercial coverage; legal guarantees need none. */
+  policies?: Readonly<Record<string, WarrantyPolicyState>>;
+  horizonWeeks?: number;
+  discountRate?: number;
+}
+
+const days = (from: string, to: string): number => Math.floor((ms(to) - ms(from)) / DAY_MS);
+
+export function clvFitRef(fit: ClvModelFittedData): ClvFitRef {
+  return {
+    id: fit.fitId,
+    fittedAt: fit.occurredAt,
+    window: fit.window,
+    currency: fit.currency,
+    params: { bgNbd: fit.bgNbd.params, gammaGamma: fit.gammaGamma.params },
+  };
+}
+
+/** The customer's RFM summary at `now` in one currency, or undefined before any purchase. */
+export function rfmAt(
+  profile: CustomerProfileState,
+  now: string,
+  currency: string | null = mainCurrency(profile),
+): CustomerSummary | undefined {
+  return summarizeTransactions(purchaseTransactions(profile, currency), dayOf(now))[0];
+}
+
+function productView(
+  product: ProductHolding,
+  jurisdiction: string | null,
+  now: string,
+  policies: Readonly<Record<string, WarrantyPolicyState>> | undefined,
+): ProductView {
+  const start = product.deliveredAt ?? product.purchasedAt;
+  const rules = jurisdiction ? DEFAULT_JURISDICTIONS[jurisdiction] : undefined;
+  const legalGuaranteeEndsAt =
+    rules && rules.legalGuaranteeMonths > 0 ? addMonths(start, rules.legalGuaranteeMonths) : null;
+  const policy = policies?.[product.warrantyPolicyId];
+  const version = policy ? versionInForce(policy, now) : undefined;
+  const commercialEndsAt = version
+    ? addMonths(start, coverageMonths(version.terms, product.productCategory))
+    : null;
+  const coveredNow =
+    product.returned !== 'refund' &&
+    [commercialEndsAt, legalGuaranteeEndsAt].some((end) => end !== null && ms(now) <= ms(end));
+  return {
+    ...product,
+    returnWindowEndsAt: new Date(ms(start) + product.returnWindowDays * DAY_MS).toISOString(),
+    warranty: {
+      commercialPolicyVersion: version?.version ?? null,
+      commercialEndsAt,
+      legalGuaranteeEndsAt,
+      coveredNow,
+    },
+  };
+}
+
+export function customerView(input: CustomerViewInput): CustomerView {
+  const { profile, satisfaction, now, fit } = input;
+  const unavailable: CustomerView['unavailable'] = {};
+  const costs = afterSalesCost(profile);
+
+  let clv: CustomerClvView | null = null;
+  let pAlive: number | null = null;
+  if (!fit) {
+    unavailable.clv = 'no CLV model has been fitted yet (run `clv refit`)';
+  } else {
+    const rfm = rfmAt(profile, now, fit.currency);
+    if (!rfm || profile.revenueByCurrency[fit.currency] === undefined) {
+      unavailable.clv = `no purchase in ${fit.currency} by ${dayOf(now)}`;
+    } else {
+      const horizonWeeks = input.horizonWeeks ?? fit.horizonWeeks;
+      const discountRate = input.discountRate ?? fit.annualDiscountRate;
+      const bg = fit.bgNbd.params;
+      pAlive = bgNbdProbabilityAlive(bg, rfm);
+      const expectedAverageValue = gammaGammaConditionalExpectedValue(fit.gammaGamma.params, rfm);
+      const discounted = discountedExpectedTransactions(bg, rfm, {
+        horizonWeeks,
+        annualDiscountRate: discountRate,
+      });
+      const cost = costs[fit.currency];
+      clv = {
+        currency: fit.currency,
+        pAlive,
+        expectedPurchases: bgNbdConditionalExpectedTransactions(bg, rfm, horizonWeeks),
+        expectedAverageValue,
+        clv: Math.round(expectedAverageValue * discounted * 100) / 100,
+        horizonWeeks,
+        discountRate,
+        realizedNetValue:
+          Math.round(
+            realizedNetValue({
+              revenue: profile.revenueByCurrency[fit.currency] ?? 0,
+              repairCosts: (cost?.repairs ?? 0) + (cost?.warrantyClaims ?? 0),
+              refunds: cost?.refunds ?? 0,
+            }) * 100,
+          ) / 100,
+        rfm: { x: rfm.x, tx: rfm.tx, T: rfm.T, monetary: rfm.monetary },
+        fit: clvFitRef(fit),
+      };
+    }
+  }
+
+  let churnRisk: CustomerView['churnRisk'] = null;
+  if (pAlive === null) {
+    unavailable.churnRisk = `needs probability alive: ${unavailable.clv}`;
+  } else {
+    const score = scoreChurn({ pAlive, experience: churnExperience(profile, satisfaction, now) });
+    churnRisk = {
+      probability: score.probability,
+      band: score.band,
+      factors: score.factors,
+      pAlive,
+    };
+  }
+
+  const verdict = satisfactionState(satisfaction, now);
+  return {
+    customerId: profile.customerId,
+    now,
+    registeredAt: profile.registeredAt,
+    contact: profile.piiErased ? null : profile.contact,
+    piiErased: profile.piiErased,
+    jurisdiction: profile.jurisdiction,
+    countryCode: profile.countryCode,
+    segment: profile.segment,
+    lastInteraction: profile.lastInteraction
+      ? { ...profile.lastInteraction, daysAgo: days(profile.lastInteraction.at, now) }
+      : null,
+    purchases: {
+      count: profile.purchaseCount,
+      revenueByCurrency: profile.revenueByCurrency,
+      firstAt: profile.firstPurchaseAt,
+      lastAt: profile.lastPurchaseAt,
+      daysSinceLast: profile.lastPurchaseAt ? days(profile.lastPurchaseAt, now) : null,
+    },
+    products: profile.products.map((p) =>
+      productView(p, profile.jurisdiction, now, input.policies),
+    ),
+    openComplaints: openComplaints(profile).map((c) => ({
+      complaintId: c.complaintId,
+      category: c.category,
+      severity: c.severity,
+      filedAt: c.filedAt,
+      acknowledgedAt: c.acknowledgedAt,
+      ageDays: days(c.filedAt, now),
+    })),
+    openClaims: openClaims(profile),
+    activeMaintenancePlans: Object.values(profile.maintenancePlans).filter(
+      (p) => p.cancelledAt === null,
+    ),
+    referrals: profile.referrals,
+    afterSalesCost: Object.values(costs),
+    satisfaction: { ...verdict, metrics: satisfactionMetrics(satisfaction) },
+    churnRisk,
+    clv,
+    unavailable,
+  };
+}

@@ -1,0 +1,66 @@
+import type { AftercareEvent } from '@aftercare/domain';
+import { isAftercareEventType } from '@aftercare/domain';
+import type { RecordedEvent } from '@aftercare/event-store';
+
+/**
+ * Reads a stored event as the domain union so a `switch` over `type` narrows `data`. Unknown
+ * types (written by a newer version) are skipped rather than guessed at. FeedbackReceived v1
+ * carried a single `score`, the NPS; it is read as `nps` here in case the store hands over
+ * events without upcasting them.
+ */
+export function asAftercareEvent(event: RecordedEvent): AftercareEvent | undefined {
+  if (!isAftercareEventType(event.type)) return undefined;
+  if (event.type === 'FeedbackReceived') {
+    const data = event.data as Record<string, unknown>;
+    if (data.nps === undefined && typeof data.score === 'number') {
+      const { score, ...rest } = data;
+      return { type: 'FeedbackReceived', data: { ...rest, nps: score } } as AftercareEvent;
+    }
+  }
+  return { type: event.type, data: event.data } as AftercareEvent;
+}
+
+/** The customer an event is about (every customer and warranty claim event names one). */
+export function customerIdOf(event: RecordedEvent): string | undefined {
+  const data = event.data as { customerId?: unknown } | null;
+  return data && typeof data.customerId === 'string' ? data.customerId : undefined;
+}
+
+/** Business time of an event, from its data. */
+export function occurredAtOf(event: RecordedEvent): string | undefined {
+  const data = event.data as { occurredAt?: unknown } | null;
+  return data && typeof data.occurredAt === 'string' ? data.occurredAt : undefined;
+}
+
+export const DAY_MS = 86_400_000;
+
+export function ms(iso: string): number {
+  return Date.parse(iso);
+}
+
+/** Calendar day (UTC) of an instant: YYYY-MM-DD. */
+export function dayOf(iso: string): string {
+  return new Date(ms(iso)).toISOString().slice(0, 10);
+}
+
+/** Calendar month (UTC) of an instant: YYYY-MM. */
+export function monthOf(iso: string): string {
+  return new Date(ms(iso)).toISOString().slice(0, 7);
+}
+
+/** The earlier / later of two instants, either possibly null. */
+export function earliest(a: string | null, b: string): string {
+  return a === null || ms(b) < ms(a) ? b : a;
+}
+
+export function latest(a: string | null, b: string): string {
+  return a === null || ms(b) >= ms(a) ? b : a;
+}
+
+export function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+export function addTo(record: Record<string, number>, key: string, amount: number): void {
+  record[key] = round2((record[key] ?? 0) + amount);
+}

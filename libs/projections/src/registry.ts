@@ -1,0 +1,17 @@
+import { clvModelProjection } from './clv-model.projection';
+import { customerProfileProjection } from './customer-profile.projection';
+import { populationFeedbackProjection } from './population.projection';
+import type { AnyProjection } from './projection';
+import { satisfactionProjection } from './satisfaction.projection';
+import { warrantyClaimsProjection } from './warranty-claims.projection';
+import { warrantyPoliciesProjection } from './warranty-policies.projection';
+
+/** Every projection the runtime keeps up to date (the projector and the embedded API run these). */
+export const projections: readonly AnyProjection[] = [
+  customerProfileProjection,
+  satisfactionProjection,
+  warrantyClaimsProjection,
+  warrantyPoliciesProjection,
+  populationFeedbackProjection,
+  clvModelProjection,
+];

@@ -1,0 +1,253 @@
+import { join } from 'node:path';
+import { type EventStore, SqliteEventStore } from '@aftercare/event-store';
+import type { Projection } from '../projection';
+import { ProjectionEngine, type ProjectionEngineOptions } from './projection-engine';
+import { SqliteReadModelStore } from './sqlite.read-model-store';
+import {
+  appendPurchases,
+  cleanReplay,
+  customerEvent,
+  eventually,
+  poisonedTally,
+  tallyProjection,
+  type TallyState,
+  tempDir,
+} from './testing/runtime-fixtures';
+
+describe('ProjectionEngine', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let dbPath: string;
+  let store: EventStore;
+  const cleanup: (() => Promise<void>)[] = [];
+
+  beforeEach(() => {
+    dir = tempDir();
+    dbPath = join(dir.path, 'aftercare.db');
+    store = SqliteEventStore.open({ path: dbPath, synchronous: 'normal', pollIntervalMs: 20 });
+  });
+
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn().catch(() => undefined);
+    await store.close();
+    dir.dispose();
+  });
+
+  function engine(
+    projections: Projection<TallyState>[],
+    options: Partial<ProjectionEngineOptions> = {},
+  ): { engine: ProjectionEngine; readModels: SqliteReadModelStore; logs: string[] } {
+    const readModels = SqliteReadModelStore.open({ path: dbPath });
+    const logs: string[] = [];
+    const created = new ProjectionEngine({
+      store,
+      readModels,
+      projections,
+      leaseTtlMs: 300,
+      batchWaitMs: 5,
+      retryDelayMs: 30,
+      log: (line) => logs.push(line),
+      ...options,
+    });
+    cleanup.push(async () => {
+      await created.stop();
+      await readModels.close();
+    });
+    return { engine: created, readModels, logs };
+  }
+
+  async function storedStates(readModels: SqliteReadModelStore, name = 'tally') {
+    const page = await readModels.list<TallyState>(name, { limit: 10_000 });
+    return new Map(page.items.map((item) => [item.key, item.state]));
+  }
+
+  it('writes states and checkpoint together, batch by batch, matching a clean replay', async () => {
+    const { engine: running, readModels } = engine([tallyProjection()], { batchSize: 7 });
+    const commits: { checkpoint: bigint | undefined; states: Map<string, TallyState> }[] = [];
+    const commit = readModels.commitBatch.bind(readModels);
+    readModels.commitBatch = async (projection, batch) => {
+      const outcome = await commit(projection, batch);
+      const status = await readModels.getStatus('tally');
+      commits.push({ checkpoint: status?.checkpoint, states: await storedStates(readModels) });
+      return outcome;
+    };
+    const events = await appendPurchases(store, 50, 4);
+    await running.start();
+    await running.waitForCheckpoint('tally', events[events.length - 1].position);
+
+    expect(commits.length).toBeGreaterThanOrEqual(50 / 7);
+    for (const { checkpoint, states } of commits) {
+      // After every commit the table holds exactly the fold of the events up to the checkpoint.
+      const upTo = events.filter((e) => e.position <= checkpoint!);
+      const expected = new Map<string, TallyState>();
+      const projection = tallyProjection();
+      for (const event of upTo) {
+        const key = projection.keyOf(event)!;
+        expected.set(
+          key,
+          projection.evolve(expected.get(key) ?? projection.initialState(key), event),
+        );
+      }
+      expect(states).toEqual(expected);
+    }
+    expect(await storedStates(readModels)).toEqual(await cleanReplay(tallyProjection(), store));
+  });
+
+  it('rolls back a batch that fails mid-write and applies it exactly once when retried', async () => {
+    await appendPurchases(store, 30, 5);
+    const { engine: running, readModels, logs } = engine([tallyProjection()], { batchSize: 1000 });
+    await readModels.register(tallyProjection());
+    // The database fails half-way through writing the batch: the upserts before it must vanish.
+    readModels.db.exec(`
+      CREATE TABLE crash_switch (armed INTEGER);
+      INSERT INTO crash_switch VALUES (1);
+      CREATE TRIGGER crash BEFORE INSERT ON rm_tally
+      WHEN NEW.key = 'c3' AND (SELECT armed FROM crash_switch) = 1
+      BEGIN SELECT RAISE(ABORT, 'simulated crash mid-write'); END;`);
+    await running.start();
+    await eventually(() => logs.some((line) => line.includes('simulated crash mid-write')));
+
+    expect(await readModels.count('tally')).toBe(0);
+    expect((await readModels.getStatus('tally'))?.checkpoint).toBeUndefined();
+
+    readModels.db.exec('UPDATE crash_switch SET armed = 0');
+    await running.waitForCheckpoint('tally', 30n);
+    expect(await storedStates(readModels)).toEqual(await cleanReplay(tallyProjection(), store));
+  });
+
+  it('recovers after an instance dies between batches: no event lost or applied twice', async () => {
+    const first = engine([tallyProjection()], { batchSize: 5 });
+    await appendPurchases(store, 40, 3);
+    await first.engine.start();
+    await first.engine.waitForCheckpoint('tally', 20n);
+    // Kill: the connection goes away without a graceful stop (the lease is left behind).
+    first.readModels.db.close();
+    await appendPurchases(store, 40, 3, 40);
+
+    const second = engine([tallyProjection()], { batchSize: 5 });
+    await second.engine.start();
+    await eventually(async () => (await second.readModels.getStatus('tally'))?.checkpoint === 80n);
+    expect(await storedStates(second.readModels)).toEqual(
+      await cleanReplay(tallyProjection(), store),
+    );
+  });
+
+  it('stops only the projection whose handler throws, records where, and resumes after a fix', async () => {
+    const counter: Projection<TallyState> = { ...tallyProjection(), name: 'counter' };
+    const { engine: running, readModels } = engine([poisonedTally(), counter]);
+    await appendPurchases(store, 10, 2);
+    const poison = await store.appendToStream('customer-c1', [
+      customerEvent('c1', 'PurchaseRecorded', { amount: 5, poison: true }),
+    ]);
+    await appendPurchases(store, 10, 2, 10);
+    await running.start();
+    await running.waitForCheckpoint('counter', 21n);
+
+    const statuses = await running.status();
+    const tally = statuses.find((s) => s.name === 'tally')!;
+    expect(tally.status).toBe('failed');
+    expect(tally.checkpoint).toBe(10n);
+    expect(tally.failure).toEqual({
+      error: 'cannot handle this event',
+      position: poison.position,
+      eventId: poison.events[0].id,
+    });
+    expect(tally.lag).toBe(11);
+    expect(statuses.find((s) => s.name === 'counter')).toMatchObject({ status: 'running', lag: 0 });
+
+    // Later events still reach the healthy projection.
+    await appendPurchases(store, 3, 2, 20);
+    await running.waitForCheckpoint('counter', 24n);
+    expect((await readModels.getStatus('tally'))?.checkpoint).toBe(10n);
+
+    const fixed = tallyProjection();
+    await running.resume('tally', fixed);
+    await running.waitForCheckpoint('tally', 24n);
+    expect((await readModels.getStatus('tally'))?.status).toBe('running');
+    expect((await readModels.getStatus('tally'))?.failure).toBeUndefined();
+    expect(await storedStates(readModels)).toEqual(await cleanReplay(fixed, store));
+  });
+
+  it('runs each projection in one instance at a time; the other takes over when the lease expires', async () => {
+    const a = engine([tallyProjection()], { instanceId: 'a', batchSize: 3 });
+    const b = engine([tallyProjection()], { instanceId: 'b', batchSize: 3 });
+    await Promise.all([a.engine.start(), b.engine.start()]);
+    const appending = appendPurchases(store, 60, 4);
+    await appending;
+    await eventually(async () => (await a.readModels.getStatus('tally'))?.checkpoint === 60n);
+    const owner = (await a.readModels.getStatus('tally'))?.leaseOwner;
+    expect(['a', 'b']).toContain(owner);
+
+    const [holder, standby] = owner === 'a' ? [a, b] : [b, a];
+    await holder.engine.stop();
+    await appendPurchases(store, 30, 4, 60);
+    await eventually(async () => (await standby.readModels.getStatus('tally'))?.checkpoint === 90n);
+    expect((await standby.readModels.getStatus('tally'))?.leaseOwner).toBe(
+      standby.engine.instanceId,
+    );
+    expect(await storedStates(standby.readModels)).toEqual(
+      await cleanReplay(tallyProjection(), store),
+    );
+  });
+
+  it('two instances racing on one file never apply an event twice', async () => {
+    const a = engine([tallyProjection()], { instanceId: 'a', batchSize: 2, leaseTtlMs: 100 });
+    const b = engine([tallyProjection()], { instanceId: 'b', batchSize: 2, leaseTtlMs: 100 });
+    await Promise.all([a.engine.start(), b.engine.start()]);
+    for (let round = 0; round < 4; round++) {
+      await appendPurchases(store, 15, 3, round * 15);
+      // Hand the lease back and forth: whoever holds it stops, the other must continue exactly.
+      const owner = (await a.readModels.getStatus('tally'))?.leaseOwner;
+      if (owner === 'a') await a.engine.stop();
+      if (owner === 'b') await b.engine.stop();
+      await (owner === 'a' ? a : b).engine.start();
+    }
+    await eventually(async () => (await a.readModels.getStatus('tally'))?.checkpoint === 60n);
+    const states = await storedStates(a.readModels);
+    expect(states).toEqual(await cleanReplay(tallyProjection(), store));
+    expect([...states.values()].reduce((n, s) => n + s.events, 0)).toBe(60);
+  });
+
+  it('reports checkpoint, head and lag per projection', async () => {
+    const { engine: idle } = engine([tallyProjection()]);
+    await idle.readModels.register(tallyProjection());
+    await appendPurchases(store, 25, 5);
+    await store.appendToStream('warranty-w1', [customerEvent('c1', 'WarrantyClaimFiled')]);
+
+    const [before] = await idle.status();
+    expect(before).toMatchObject({
+      name: 'tally',
+      checkpoint: undefined,
+      headPosition: 26n,
+      positionLag: 26n,
+      lag: 25,
+      lagIsLowerBound: false,
+    });
+
+    await idle.start();
+    await idle.waitForCheckpoint('tally', 25n);
+    const [after] = await idle.status();
+    expect(after).toMatchObject({ checkpoint: 25n, headPosition: 26n, positionLag: 1n, lag: 0 });
+    expect(after.runningHere).toBe(true);
+  });
+
+  it('rebuilds at start a projection whose stored version differs from the code', async () => {
+    const v1 = engine([tallyProjection()]);
+    await appendPurchases(store, 20, 4);
+    await v1.engine.start();
+    await v1.engine.waitForCheckpoint('tally', 20n);
+    await v1.engine.stop();
+
+    const doubled = tallyProjection({
+      version: 2,
+      evolve: (state, event) => ({
+        ...tallyProjection().evolve(state, event),
+        total: state.total + 2,
+      }),
+    });
+    const v2 = engine([doubled]);
+    await v2.engine.start();
+    await v2.engine.waitForCheckpoint('tally', 20n);
+    expect((await v2.readModels.getStatus('tally'))?.version).toBe(2);
+    expect(await storedStates(v2.readModels)).toEqual(await cleanReplay(doubled, store));
+  });
+});

@@ -1,0 +1,370 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { EventStore, GlobalPosition } from '@aftercare/event-store';
+import type { AnyProjection } from '../projection';
+import { ProjectionRunner, type RunnerOutcome } from './projection-runner';
+import type { ProjectionFailure, ProjectionStatusKind, ReadModelStore } from './read-model-store';
+import {
+  RebuildFailedError,
+  rebuildProjections,
+  type RebuildProgress,
+  type RebuildResult,
+  type RebuildSource,
+} from './rebuild';
+
+export interface ProjectionEngineOptions {
+  store: EventStore;
+  readModels: ReadModelStore;
+  projections: readonly AnyProjection[];
+  /** Lease owner id; defaults to host:pid:random. */
+  instanceId?: string;
+  /** A lease not renewed for this long is taken over by another instance. Default 15 s. */
+  leaseTtlMs?: number;
+  /** Default 1000 events per transaction. */
+  batchSize?: number;
+  /** Default 50 ms. */
+  batchWaitMs?: number;
+  /** States cached per projection. Default 10,000. */
+  cacheSize?: number;
+  /** Default 1 s. */
+  retryDelayMs?: number;
+  /** Rebuild, before running it, a projection whose stored version differs from its code. Default true. */
+  rebuildOnVersionChange?: boolean;
+  /** Faster event source for rebuilds (see `sqliteRebuildSource`). */
+  rebuildSource?: RebuildSource;
+  /** Events counted past the checkpoint for `lag` (reading further is not worth it). Default 10,000. */
+  lagCountLimit?: number;
+  log?: (message: string) => void;
+}
+
+export interface ProjectionStatusView {
+  name: string;
+  /** Version of the code in this process. */
+  version: number;
+  /** Version that built the stored read model. */
+  storedVersion: number;
+  status: ProjectionStatusKind;
+  checkpoint: GlobalPosition | undefined;
+  headPosition: GlobalPosition | undefined;
+  /** Head minus checkpoint: an upper bound on the lag (positions may have gaps). */
+  positionLag: bigint;
+  /** Events past the checkpoint that the projection's filter passes, counted up to `lagCountLimit`. */
+  lag: number;
+  /** True when `lag` hit the count limit (the real lag is larger). */
+  lagIsLowerBound: boolean;
+  failure: ProjectionFailure | undefined;
+  /** Instance holding the projection's lease, if any. */
+  owner: string | undefined;
+  /** Whether this instance runs it. */
+  runningHere: boolean;
+  updatedAt: string;
+}
+
+export class UnknownProjectionError extends Error {
+  constructor(
+    readonly projection: string,
+    readonly known: string[],
+  ) {
+    super(`Unknown projection '${projection}'. Known projections: ${known.join(', ') || '(none)'}`);
+    this.name = 'UnknownProjectionError';
+  }
+}
+
+/**
+ * Runs several projections. Each is run by one instance at a time (a lease in the read-model
+ * store); instances without the lease stand by and take over when it expires. A projection that
+ * fails on an event stops alone; `resume()` restarts it from its checkpoint.
+ */
+export class ProjectionEngine {
+  readonly instanceId: string;
+  private readonly projections = new Map<string, AnyProjection>();
+  private readonly runners = new Map<string, ProjectionRunner>();
+  private readonly rebuilding = new Set<string>();
+  private readonly settings: Required<
+    Pick<
+      ProjectionEngineOptions,
+      | 'leaseTtlMs'
+      | 'batchSize'
+      | 'batchWaitMs'
+      | 'cacheSize'
+      | 'retryDelayMs'
+      | 'rebuildOnVersionChange'
+      | 'lagCountLimit'
+      | 'log'
+    >
+  >;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private started = false;
+
+  constructor(private readonly options: ProjectionEngineOptions) {
+    this.instanceId =
+      options.instanceId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    for (const projection of options.projections) {
+      if (this.projections.has(projection.name)) {
+        throw new Error(`Two projections are named '${projection.name}'`);
+      }
+      this.projections.set(projection.name, projection);
+    }
+    this.settings = {
+      leaseTtlMs: options.leaseTtlMs ?? 15_000,
+      batchSize: options.batchSize ?? 1000,
+      batchWaitMs: options.batchWaitMs ?? 50,
+      cacheSize: options.cacheSize ?? 10_000,
+      retryDelayMs: options.retryDelayMs ?? 1000,
+      rebuildOnVersionChange: options.rebuildOnVersionChange ?? true,
+      lagCountLimit: options.lagCountLimit ?? 10_000,
+      log: options.log ?? ((message) => console.warn(message)),
+    };
+  }
+
+  get readModels(): ReadModelStore {
+    return this.options.readModels;
+  }
+
+  names(): string[] {
+    return [...this.projections.keys()];
+  }
+
+  projection(name: string): AnyProjection {
+    const projection = this.projections.get(name);
+    if (!projection) throw new UnknownProjectionError(name, this.names());
+    return projection;
+  }
+
+  /** Registers every projection and starts those whose lease this instance gets. */
+  async start(): Promise<void> {
+    for (const projection of this.projections.values()) {
+      await this.options.readModels.register(projection);
+    }
+    this.started = true;
+    await this.tick();
+    this.timer = setInterval(() => void this.tick(), Math.max(10, this.settings.leaseTtlMs / 2));
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.ticking;
+    await Promise.all([...this.runners.values()].map((runner) => runner.stop()));
+    this.runners.clear();
+  }
+
+  /**
+   * Clears a projection's failure and starts it again from its checkpoint, optionally with fixed
+   * code (same name). A new version is rebuilt first.
+   */
+  async resume(name: string, fixed?: AnyProjection): Promise<void> {
+    this.projection(name);
+    if (fixed) {
+      if (fixed.name !== name) throw new Error(`The fixed projection must be named '${name}'`);
+      await this.runners.get(name)?.stop();
+      this.projections.set(name, fixed);
+      await this.options.readModels.register(fixed);
+    }
+    await this.options.readModels.setRunState(name, 'stopped', { clearFailure: true });
+    if (this.started) await this.tick();
+  }
+
+  /** Rebuilds one projection while its live table keeps serving, then swaps it in. */
+  async rebuild(
+    name: string,
+    options: { onProgress?: (progress: RebuildProgress) => void } = {},
+  ): Promise<RebuildResult> {
+    const projection = this.projection(name);
+    this.rebuilding.add(name);
+    try {
+      const result = await rebuildProjections({
+        store: this.options.store,
+        readModels: this.options.readModels,
+        projections: [projection],
+        owner: this.instanceId,
+        leaseTtlMs: Math.max(this.settings.leaseTtlMs, 30_000),
+        onProgress: options.onProgress,
+        source: this.options.rebuildSource,
+      });
+      this.runners.get(name)?.reload();
+      return result;
+    } finally {
+      this.rebuilding.delete(name);
+      if (this.started) await this.tick();
+    }
+  }
+
+  /** Resolves when this instance's runner of `name` has applied everything up to `position`. */
+  async waitForCheckpoint(
+    name: string,
+    position: GlobalPosition,
+    timeoutMs = 10_000,
+  ): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const runner = this.runners.get(name);
+      if (runner) {
+        let timer: NodeJS.Timeout | undefined;
+        const reached = await Promise.race([
+          runner.waitForCheckpoint(position).then(() => true),
+          new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(false), Math.min(100, deadline - Date.now()));
+          }),
+        ]);
+        clearTimeout(timer);
+        if (reached) return;
+      } else {
+        const status = await this.options.readModels.getStatus(name);
+        if (status?.checkpoint !== undefined && status.checkpoint >= position) return;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      if (Date.now() >= deadline) {
+        throw new Error(`Projection ${name} did not reach position ${position} in ${timeoutMs} ms`);
+      }
+    }
+  }
+
+  /** Status of every projection of this engine, with lag against the store's head. */
+  async status(): Promise<ProjectionStatusView[]> {
+    const headPosition = await this.options.store.headPosition();
+    const views: ProjectionStatusView[] = [];
+    for (const projection of this.projections.values()) {
+      const stored = await this.options.readModels.getStatus(projection.name);
+      const checkpoint = stored?.checkpoint;
+      const positionLag =
+        headPosition === undefined
+          ? 0n
+          : headPosition - (checkpoint ?? 0n) > 0n
+            ? headPosition - (checkpoint ?? 0n)
+            : 0n;
+      const lag = positionLag > 0n ? await this.countAfter(projection, checkpoint) : 0;
+      views.push({
+        name: projection.name,
+        version: projection.version,
+        storedVersion: stored?.version ?? projection.version,
+        status: stored?.status ?? 'stopped',
+        checkpoint,
+        headPosition,
+        positionLag,
+        lag,
+        lagIsLowerBound: lag >= this.settings.lagCountLimit,
+        failure: stored?.failure,
+        owner: stored?.leaseOwner,
+        runningHere: this.runners.has(projection.name),
+        updatedAt: stored?.updatedAt ?? '',
+      });
+    }
+    return views;
+  }
+
+  private async countAfter(
+    projection: AnyProjection,
+    checkpoint: GlobalPosition | undefined,
+  ): Promise<number> {
+    let count = 0;
+    for await (const _event of this.options.store.readAll({
+      fromPosition: checkpoint ?? 'start',
+      filter: projection.filter,
+      maxCount: this.settings.lagCountLimit,
+    })) {
+      count++;
+    }
+    return count;
+  }
+
+  /** Starts a runner for every projection this instance can lease and is not running yet. */
+  private tick(): Promise<void> {
+    this.ticking ??= this.claimProjections().finally(() => {
+      this.ticking = undefined;
+    });
+    return this.ticking;
+  }
+
+  private async claimProjections(): Promise<void> {
+    const { readModels } = this.options;
+    for (const projection of this.projections.values()) {
+      if (!this.started) return;
+      const name = projection.name;
+      if (this.runners.has(name) || this.rebuilding.has(name)) continue;
+      try {
+        const status = await readModels.getStatus(name);
+        if (!status || status.status === 'failed') continue;
+        if (!(await readModels.acquireLease(name, this.instanceId, this.settings.leaseTtlMs))) {
+          continue;
+        }
+        if (this.settings.rebuildOnVersionChange && status.version !== projection.version) {
+          this.settings.log(
+            `Projection ${name}: stored version ${status.version}, code version ${projection.version}: rebuilding`,
+          );
+          this.rebuilding.add(name);
+          try {
+            await this.rebuildHoldingLease(projection);
+          } finally {
+            this.rebuilding.delete(name);
+          }
+        }
+        this.startRunner(projection);
+      } catch (error) {
+        if (error instanceof RebuildFailedError) {
+          await readModels
+            .recordFailure(name, {
+              error: error.message,
+              position: error.position,
+              eventId: error.eventId,
+            })
+            .catch(() => undefined);
+          await readModels.releaseLease(name, this.instanceId).catch(() => undefined);
+        }
+        this.settings.log(
+          `Projection ${name}: could not start: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
+  }
+
+  private async rebuildHoldingLease(projection: AnyProjection): Promise<void> {
+    const { readModels } = this.options;
+    const renew = setInterval(() => {
+      readModels
+        .renewLease(projection.name, this.instanceId, this.settings.leaseTtlMs)
+        .catch(() => undefined);
+    }, this.settings.leaseTtlMs / 3);
+    renew.unref();
+    try {
+      await rebuildProjections({
+        store: this.options.store,
+        readModels,
+        projections: [projection],
+        owner: this.instanceId,
+        leaseTtlMs: Math.max(this.settings.leaseTtlMs, 30_000),
+        source: this.options.rebuildSource,
+      });
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  private startRunner(projection: AnyProjection): void {
+    const runner = new ProjectionRunner(projection, this.options.store, this.options.readModels, {
+      owner: this.instanceId,
+      leaseTtlMs: this.settings.leaseTtlMs,
+      batchSize: this.settings.batchSize,
+      batchWaitMs: this.settings.batchWaitMs,
+      cacheSize: this.settings.cacheSize,
+      retryDelayMs: this.settings.retryDelayMs,
+      log: this.settings.log,
+    });
+    this.runners.set(projection.name, runner);
+    void runner.start().then(
+      (outcome: RunnerOutcome) => {
+        if (this.runners.get(projection.name) === runner) this.runners.delete(projection.name);
+        if (outcome === 'lease_lost') {
+          this.settings.log(`Projection ${projection.name}: another instance took over`);
+        }
+      },
+      (error: unknown) => {
+        if (this.runners.get(projection.name) === runner) this.runners.delete(projection.name);
+        this.settings.log(`Projection ${projection.name}: runner crashed: ${String(error)}`);
+      },
+    );
+  }
+}

@@ -1,0 +1,214 @@
+import type { GlobalPosition } from '@aftercare/event-store';
+import type { AnyProjection } from '../projection';
+
+/** What the status table says about a projection's runner. */
+export type ProjectionRunState = 'running' | 'stopped' | 'failed';
+
+/** As reported: `rebuilding` while a rebuild holds its lease, the run state otherwise. */
+export type ProjectionStatusKind = ProjectionRunState | 'rebuilding';
+
+/** The event a handler threw on: the projection stops there until it is resumed. */
+export interface ProjectionFailure {
+  error: string;
+  position: GlobalPosition;
+  eventId: string;
+}
+
+export interface ProjectionStatusRecord {
+  name: string;
+  /** Version of the code that built the active table. */
+  version: number;
+  /** Position of the last event applied, undefined when nothing has been applied yet. */
+  checkpoint: GlobalPosition | undefined;
+  status: ProjectionStatusKind;
+  failure: ProjectionFailure | undefined;
+  updatedAt: string;
+  activeTable: string;
+  /** Bumped by every rebuild swap: a runner folding on an older epoch must reload. */
+  epoch: number;
+  leaseOwner: string | undefined;
+  leaseExpiresAt: string | undefined;
+}
+
+/** One state to write: the key's state after the last event applied to it. */
+export interface StateWrite {
+  key: string;
+  state: unknown;
+  position: GlobalPosition;
+}
+
+export interface BatchCommit {
+  /** The runner's lease owner id: the commit is refused if another instance holds the lease. */
+  owner: string;
+  /** Epoch the states were folded on: the commit is refused if a rebuild swapped tables since. */
+  epoch: number;
+  leaseTtlMs: number;
+  states: readonly StateWrite[];
+  /** Position of the last event applied (unchanged when the batch applied nothing). */
+  checkpoint: GlobalPosition | undefined;
+  /** Stops the projection at this event, in the same transaction. */
+  failure?: ProjectionFailure;
+}
+
+export type CommitOutcome = 'committed' | 'lease_lost' | 'epoch_changed';
+
+export interface LeaseRenewal {
+  held: boolean;
+  epoch: number;
+}
+
+export interface StoredState<State = unknown> {
+  key: string;
+  state: State;
+  position: GlobalPosition;
+}
+
+export type ColumnValue = string | number | null;
+export type ComparisonOperator = '=' | '!=' | '<' | '<=' | '>' | '>=';
+
+export interface ColumnCondition {
+  column: string;
+  op: ComparisonOperator;
+  value: ColumnValue;
+}
+
+export interface ListQuery {
+  /** Conditions on indexed columns (or `key`, `position`), all of which must hold. */
+  where?: readonly ColumnCondition[] | Readonly<Record<string, ColumnValue>>;
+  /** An indexed column, `key` or `position`. Defaults to `key`; ties are broken by key. */
+  orderBy?: string;
+  direction?: 'asc' | 'desc';
+  /** Defaults to 100. */
+  limit?: number;
+  offset?: number;
+  /** Keyset pagination: the `nextCursor` of the previous page (ignores `offset`). */
+  after?: string;
+}
+
+export interface ListPage<State = unknown> {
+  items: StoredState<State>[];
+  /** Present when more rows may follow. */
+  nextCursor?: string;
+}
+
+/** Thrown by a store when a projection's `columns` or the state's JSON encoding fails on a key. */
+export class StateEncodingError extends Error {
+  constructor(
+    readonly key: string,
+    readonly cause: unknown,
+  ) {
+    super(
+      `Cannot store the state of key '${key}': ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
+    this.name = 'StateEncodingError';
+  }
+}
+
+export class UnknownReadModelError extends Error {
+  constructor(readonly projection: string) {
+    super(`No read model named '${projection}'`);
+    this.name = 'UnknownReadModelError';
+  }
+}
+
+export class InvalidReadModelQueryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidReadModelQueryError';
+  }
+}
+
+/**
+ * Where read models, checkpoints and leases live. Every write that moves a checkpoint writes the
+ * states it covers in the same transaction, so a read model is never half-applied.
+ */
+export interface ReadModelStore {
+  readonly kind: 'sqlite' | 'postgres';
+
+  /** Creates the status row and the table on first use; returns the stored status. */
+  register(projection: AnyProjection): Promise<ProjectionStatusRecord>;
+  getStatus(name: string): Promise<ProjectionStatusRecord | undefined>;
+  listStatuses(): Promise<ProjectionStatusRecord[]>;
+
+  /** Takes (or renews) the lease of a projection; false when another live owner holds it. */
+  acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  renewLease(name: string, owner: string, ttlMs: number): Promise<LeaseRenewal>;
+  releaseLease(name: string, owner: string): Promise<void>;
+
+  loadStates(name: string, keys: readonly string[]): Promise<Map<string, unknown>>;
+  commitBatch(projection: AnyProjection, commit: BatchCommit): Promise<CommitOutcome>;
+  setRunState(
+    name: string,
+    state: ProjectionRunState,
+    options?: { clearFailure?: boolean },
+  ): Promise<void>;
+  /** Marks a projection failed outside a batch (e.g. its rebuild threw on an event). */
+  recordFailure(name: string, failure: ProjectionFailure): Promise<void>;
+
+  /** Rebuild: a fresh `rm_<name>__rebuild` table, written in chunks, then swapped in atomically. */
+  beginRebuild(projection: AnyProjection): Promise<void>;
+  writeRebuildStates(projection: AnyProjection, states: readonly StateWrite[]): Promise<void>;
+  /** Renames the rebuilt table into place and sets version, checkpoint and epoch in one transaction. */
+  swapRebuild(
+    projection: AnyProjection,
+    checkpoint: GlobalPosition | undefined,
+    rebuildOwner: string,
+  ): Promise<ProjectionStatusRecord>;
+  abandonRebuild(name: string): Promise<void>;
+
+  get<State = unknown>(name: string, key: string): Promise<StoredState<State> | undefined>;
+  list<State = unknown>(name: string, query?: ListQuery): Promise<ListPage<State>>;
+  count(name: string, where?: ListQuery['where']): Promise<number>;
+
+  close(): Promise<void>;
+}
+
+/** The lease a rebuild holds, next to the runner's, so two rebuilds never race. */
+export function rebuildLeaseName(name: string): string {
+  return `${name}#rebuild`;
+}
+
+const IDENTIFIER = /^[a-z][a-z0-9_]{0,62}$/i;
+
+/** Projection and column names become SQL identifiers: keep them plain. */
+export function assertIdentifier(value: string, what: string): void {
+  if (!IDENTIFIER.test(value) || value.includes('__')) {
+    throw new InvalidReadModelQueryError(
+      `${what} '${value}' must start with a letter and hold only letters, digits and single underscores`,
+    );
+  }
+}
+
+export function readModelTable(name: string): string {
+  return `rm_${name}`;
+}
+
+export function rebuildTable(name: string): string {
+  return `rm_${name}__rebuild`;
+}
+
+export function normalizeWhere(where: ListQuery['where']): ColumnCondition[] {
+  if (!where) return [];
+  if (Array.isArray(where)) return [...(where as readonly ColumnCondition[])];
+  return Object.entries(where as Readonly<Record<string, ColumnValue>>).map(([column, value]) => ({
+    column,
+    op: '=' as const,
+    value,
+  }));
+}
+
+export function encodeCursor(value: ColumnValue, key: string): string {
+  return Buffer.from(JSON.stringify([value, key])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): [ColumnValue, string] {
+  try {
+    const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(decoded) && decoded.length === 2 && typeof decoded[1] === 'string') {
+      return [decoded[0] as ColumnValue, decoded[1]];
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new InvalidReadModelQueryError(`Invalid cursor '${cursor}'`);
+}

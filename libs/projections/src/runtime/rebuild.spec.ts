@@ -1,0 +1,156 @@
+import { join } from 'node:path';
+import { SqliteEventStore } from '@aftercare/event-store';
+import { ProjectionEngine } from './projection-engine';
+import { rebuildLeaseName } from './read-model-store';
+import { rebuildProjections, type RebuildProgress } from './rebuild';
+import { SqliteReadModelStore } from './sqlite.read-model-store';
+import { sqliteRebuildSource } from './sqlite.rebuild-source';
+import {
+  appendPurchases,
+  cleanReplay,
+  customerEvent,
+  eventually,
+  tallyProjection,
+  type TallyState,
+  tempDir,
+} from './testing/runtime-fixtures';
+
+describe('rebuildProjections', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let store: SqliteEventStore;
+  let readModels: SqliteReadModelStore;
+  let engine: ProjectionEngine;
+
+  beforeEach(async () => {
+    dir = tempDir();
+    const path = join(dir.path, 'aftercare.db');
+    store = SqliteEventStore.open({ path, synchronous: 'normal', pollIntervalMs: 20 });
+    readModels = SqliteReadModelStore.open({ path });
+    engine = new ProjectionEngine({
+      store,
+      readModels,
+      projections: [tallyProjection()],
+      instanceId: 'live',
+      leaseTtlMs: 300,
+      batchWaitMs: 5,
+      log: () => undefined,
+    });
+  });
+
+  afterEach(async () => {
+    await engine.stop();
+    await readModels.close();
+    await store.close();
+    dir.dispose();
+  });
+
+  async function states(): Promise<Map<string, TallyState>> {
+    const page = await readModels.list<TallyState>('tally', { limit: 10_000 });
+    return new Map(page.items.map((item) => [item.key, item.state]));
+  }
+
+  it('rebuilds into a fresh table while the old one serves and the live runner goes on, then swaps', async () => {
+    await appendPurchases(store, 200, 10);
+    await engine.start();
+    await engine.waitForCheckpoint('tally', 200n);
+    // Damage the live table: the rebuild must replace it, not patch it.
+    readModels.db.exec(`UPDATE rm_tally SET state = '{"broken":true}' WHERE key = 'c1'`);
+
+    const progress: RebuildProgress[] = [];
+    const result = await rebuildProjections({
+      store,
+      readModels,
+      projections: [tallyProjection()],
+      owner: 'rebuilder',
+      progressIntervalMs: 0,
+      onProgress: (p) => progress.push(p),
+      beforeSwap: async () => {
+        // Mid-rebuild: the old table still serves, and new events still reach it.
+        expect((await readModels.get<TallyState>('tally', 'c1'))?.state).toEqual({ broken: true });
+        await appendPurchases(store, 20, 10, 200);
+        await engine.waitForCheckpoint('tally', 220n);
+        expect((await readModels.get<TallyState>('tally', 'c2'))?.state.events).toBe(22);
+        expect((await readModels.getStatus('tally'))?.status).toBe('rebuilding');
+      },
+    });
+
+    expect(result).toMatchObject({
+      events: 200,
+      projections: [{ name: 'tally', keys: 10, checkpoint: 200n }],
+    });
+    expect(progress.at(-1)).toMatchObject({ phase: 'done', eventsDone: 200, eventsTotal: 200 });
+    expect(progress.some((p) => p.phase === 'reading' && p.eventsPerSecond > 0)).toBe(true);
+    // The live runner notices the swap and applies the 20 newer events onto the rebuilt table once.
+    await eventually(async () => (await readModels.getStatus('tally'))?.checkpoint === 220n);
+    await eventually(async () => (await states()).get('c2')?.events === 22);
+    expect(await states()).toEqual(await cleanReplay(tallyProjection(), store));
+    const status = await readModels.getStatus('tally');
+    expect(status).toMatchObject({ epoch: 1, status: 'running', activeTable: 'rm_tally' });
+    const tables = readModels.db
+      .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'rm_tally%'`)
+      .pluck()
+      .all();
+    expect(tables).toEqual(['rm_tally']);
+  });
+
+  it('leaves the old table serving when a rebuild crashes, and the next rebuild starts clean', async () => {
+    await appendPurchases(store, 50, 5);
+    await engine.start();
+    await engine.waitForCheckpoint('tally', 50n);
+    const before = await states();
+
+    await expect(
+      rebuildProjections({
+        store,
+        readModels,
+        projections: [tallyProjection()],
+        owner: 'rebuilder',
+        beforeSwap: () => {
+          throw new Error('process killed');
+        },
+      }),
+    ).rejects.toThrow('process killed');
+    expect(await states()).toEqual(before);
+
+    // A harder crash: leftovers of a dead rebuild, its lease expired.
+    readModels.db.exec(`
+      CREATE TABLE rm_tally__rebuild (key TEXT PRIMARY KEY, state TEXT NOT NULL, position INTEGER NOT NULL, events, total);
+      INSERT INTO rm_tally__rebuild VALUES ('ghost', '{}', 1, 0, 0);`);
+    readModels.db
+      .prepare('INSERT INTO rm_projection_lease VALUES (?, ?, ?)')
+      .run(rebuildLeaseName('tally'), 'dead', Date.now() - 1);
+    expect(await readModels.count('tally')).toBe(5);
+
+    await engine.rebuild('tally');
+    expect(await readModels.get('tally', 'ghost')).toBeUndefined();
+    expect(await states()).toEqual(await cleanReplay(tallyProjection(), store));
+  });
+
+  it('refuses a second concurrent rebuild of the same projection', async () => {
+    await appendPurchases(store, 5, 1);
+    await readModels.register(tallyProjection());
+    await readModels.acquireLease(rebuildLeaseName('tally'), 'other', 60_000);
+    await expect(
+      rebuildProjections({ store, readModels, projections: [tallyProjection()], owner: 'me' }),
+    ).rejects.toThrow('already running');
+  });
+
+  it('reads raw SQLite rows, parsing only what the projections take, with the same result', async () => {
+    await appendPurchases(store, 100, 7);
+    await store.appendToStream('warranty-w1', [customerEvent('c1', 'WarrantyClaimFiled')]);
+    const other = { ...tallyProjection(), name: 'claims', filter: { categories: ['warranty'] } };
+    const result = await rebuildProjections({
+      store,
+      readModels,
+      projections: [tallyProjection(), other],
+      owner: 'rebuilder',
+      source: sqliteRebuildSource(store.db),
+    });
+    expect(result.events).toBe(101);
+    expect(await states()).toEqual(await cleanReplay(tallyProjection(), store));
+    expect((await readModels.get<TallyState>('claims', 'c1'))?.state.types).toEqual([
+      'WarrantyClaimFiled',
+    ]);
+    expect((await readModels.getStatus('claims'))?.checkpoint).toBe(101n);
+  });
+});

@@ -1,0 +1,265 @@
+import type { AllFilter, EventStore, GlobalPosition, RecordedEvent } from '@aftercare/event-store';
+import type { AnyProjection } from '../projection';
+import { passesFilter } from './event-filter';
+import { type ReadModelStore, rebuildLeaseName, type StateWrite } from './read-model-store';
+
+export interface RebuildProgress {
+  projections: string[];
+  phase: 'reading' | 'writing' | 'swapping' | 'done';
+  /** Events read and handed to the projections so far. */
+  eventsDone: number;
+  /** Estimated events in all, from the head position (positions may have gaps). */
+  eventsTotal: number | undefined;
+  position: GlobalPosition | undefined;
+  headPosition: GlobalPosition | undefined;
+  eventsPerSecond: number;
+  etaSeconds: number | undefined;
+}
+
+export interface RebuildOptions {
+  store: EventStore;
+  readModels: ReadModelStore;
+  /** Rebuilt in one pass over the store: each event is read (and parsed) once for all of them. */
+  projections: readonly AnyProjection[];
+  /** Lease owner id; the rebuild holds `<name>#rebuild` leases while it runs. */
+  owner: string;
+  leaseTtlMs?: number;
+  onProgress?: (progress: RebuildProgress) => void;
+  progressIntervalMs?: number;
+  /** States per write transaction into the rebuild table. */
+  writeChunkSize?: number;
+  /** Faster event source than `store.readAll` (e.g. raw rows of the SQLite store). */
+  source?: RebuildSource;
+  /** Called after the fold, before anything is swapped (tests use it to simulate a crash). */
+  beforeSwap?: () => Promise<void> | void;
+}
+
+/** Folded states of one projection, in memory until they are written. */
+export type FoldedStates = Map<string, { state: unknown; position: GlobalPosition }>;
+
+/**
+ * Reads events for a rebuild and folds them into `states`, one map per projection (same order as
+ * `projections`). Returns the last position read.
+ */
+export interface RebuildSource {
+  fold(
+    projections: readonly AnyProjection[],
+    states: FoldedStates[],
+    onEvents: (count: number, position: GlobalPosition) => void,
+  ): Promise<{ events: number; lastPosition: GlobalPosition | undefined }>;
+}
+
+export interface RebuildResult {
+  projections: { name: string; keys: number; checkpoint: GlobalPosition | undefined }[];
+  events: number;
+  durationMs: number;
+  eventsPerSecond: number;
+}
+
+/** An event the projection's code threw on during a rebuild: nothing was swapped. */
+export class RebuildFailedError extends Error {
+  constructor(
+    readonly projection: string,
+    readonly eventId: string,
+    readonly position: GlobalPosition,
+    readonly cause: unknown,
+  ) {
+    super(
+      `Rebuild of ${projection} failed at event ${eventId} (position ${position}): ${
+        cause instanceof Error ? cause.message : String(cause)
+      }`,
+    );
+    this.name = 'RebuildFailedError';
+  }
+}
+
+export class RebuildInProgressError extends Error {
+  constructor(readonly projection: string) {
+    super(`A rebuild of ${projection} is already running`);
+    this.name = 'RebuildInProgressError';
+  }
+}
+
+/**
+ * Rebuilds projections from the start into fresh `rm_<name>__rebuild` tables while the live tables
+ * keep serving, then swaps each in atomically with the checkpoint the rebuild reached; a live
+ * runner continues from there. A crash before the swap leaves the live tables untouched and the
+ * next rebuild drops the leftovers.
+ */
+export async function rebuildProjections(options: RebuildOptions): Promise<RebuildResult> {
+  const { store, readModels, projections, owner } = options;
+  const ttl = options.leaseTtlMs ?? 30_000;
+  const started = performance.now();
+  const names = projections.map((p) => p.name);
+  const taken: string[] = [];
+  let heartbeat: NodeJS.Timeout | undefined;
+  let leaseLost: string | undefined;
+  try {
+    for (const projection of projections) {
+      await readModels.register(projection);
+      if (!(await readModels.acquireLease(rebuildLeaseName(projection.name), owner, ttl))) {
+        throw new RebuildInProgressError(projection.name);
+      }
+      taken.push(projection.name);
+    }
+    heartbeat = setInterval(() => {
+      for (const name of taken) {
+        readModels
+          .renewLease(rebuildLeaseName(name), owner, ttl)
+          .then((renewal) => {
+            if (!renewal.held) leaseLost = name;
+          })
+          .catch(() => undefined);
+      }
+    }, ttl / 3);
+    heartbeat.unref();
+    for (const projection of projections) await readModels.beginRebuild(projection);
+
+    const headPosition = await store.headPosition();
+    let eventsDone = 0;
+    let lastReport = 0;
+    const interval = options.progressIntervalMs ?? 250;
+    const report = (
+      phase: RebuildProgress['phase'],
+      position: GlobalPosition | undefined,
+    ): void => {
+      if (!options.onProgress) return;
+      const seconds = (performance.now() - started) / 1000;
+      const rate = seconds > 0 ? eventsDone / seconds : 0;
+      const fraction =
+        headPosition && position !== undefined && headPosition > 0n
+          ? Math.min(1, Number(position) / Number(headPosition))
+          : undefined;
+      const total =
+        phase === 'done' ? eventsDone : fraction ? Math.round(eventsDone / fraction) : undefined;
+      options.onProgress({
+        projections: names,
+        phase,
+        eventsDone,
+        eventsTotal: total,
+        position,
+        headPosition,
+        eventsPerSecond: Math.round(rate),
+        etaSeconds:
+          total !== undefined && rate > 0 ? Math.max(0, (total - eventsDone) / rate) : undefined,
+      });
+    };
+
+    const states = projections.map((): FoldedStates => new Map());
+    const source = options.source ?? storeSource(store);
+    const { events, lastPosition } = await source.fold(projections, states, (count, position) => {
+      eventsDone += count;
+      const now = performance.now();
+      if (now - lastReport >= interval) {
+        lastReport = now;
+        report('reading', position);
+      }
+      if (leaseLost) throw new Error(`The rebuild of ${leaseLost} lost its lease`);
+    });
+    eventsDone = events;
+    report('writing', lastPosition);
+
+    const chunk = options.writeChunkSize ?? 5000;
+    for (let i = 0; i < projections.length; i++) {
+      let writes: StateWrite[] = [];
+      for (const [key, entry] of states[i]) {
+        writes.push({ key, state: entry.state, position: entry.position });
+        if (writes.length >= chunk) {
+          await readModels.writeRebuildStates(projections[i], writes);
+          writes = [];
+        }
+      }
+      if (writes.length) await readModels.writeRebuildStates(projections[i], writes);
+    }
+    await options.beforeSwap?.();
+    report('swapping', lastPosition);
+    if (leaseLost) throw new Error(`The rebuild of ${leaseLost} lost its lease`);
+    const checkpoint = lastPosition ?? headPosition;
+    const result: RebuildResult['projections'] = [];
+    for (let i = 0; i < projections.length; i++) {
+      await readModels.swapRebuild(projections[i], checkpoint, owner);
+      result.push({ name: projections[i].name, keys: states[i].size, checkpoint });
+    }
+    report('done', lastPosition);
+    const durationMs = performance.now() - started;
+    return {
+      projections: result,
+      events,
+      durationMs,
+      eventsPerSecond: Math.round(events / (durationMs / 1000 || 1)),
+    };
+  } catch (error) {
+    for (const name of taken) await readModels.abandonRebuild(name).catch(() => undefined);
+    throw error;
+  } finally {
+    clearInterval(heartbeat);
+    for (const name of taken) {
+      await readModels.releaseLease(rebuildLeaseName(name), owner).catch(() => undefined);
+    }
+  }
+}
+
+/** One filter for the read when the projections' filters allow it; undefined reads everything. */
+export function unionFilter(projections: readonly AnyProjection[]): AllFilter | undefined {
+  const filters = projections.map((p) => p.filter);
+  if (filters.some((f) => !f.categories?.length && !f.eventTypePrefixes?.length)) return undefined;
+  if (filters.every((f) => f.categories?.length && !f.eventTypePrefixes?.length)) {
+    return { categories: [...new Set(filters.flatMap((f) => f.categories!))] };
+  }
+  if (filters.every((f) => f.eventTypePrefixes?.length && !f.categories?.length)) {
+    return { eventTypePrefixes: [...new Set(filters.flatMap((f) => f.eventTypePrefixes!))] };
+  }
+  const first = JSON.stringify(filters[0]);
+  return filters.every((f) => JSON.stringify(f) === first) ? filters[0] : undefined;
+}
+
+/** Folds one event into every projection it passes; throws RebuildFailedError on handler errors. */
+export function foldEvent(
+  projections: readonly AnyProjection[],
+  states: FoldedStates[],
+  event: RecordedEvent,
+): void {
+  for (let i = 0; i < projections.length; i++) {
+    const projection = projections[i];
+    if (!passesFilter(projection.filter, event.streamId, event.type)) continue;
+    try {
+      const key = projection.keyOf(event);
+      if (key === undefined) continue;
+      const map = states[i];
+      const entry = map.get(key);
+      if (entry) {
+        entry.state = projection.evolve(entry.state, event);
+        entry.position = event.position;
+      } else {
+        map.set(key, {
+          state: projection.evolve(projection.initialState(key), event),
+          position: event.position,
+        });
+      }
+    } catch (error) {
+      throw new RebuildFailedError(projection.name, event.id, event.position, error);
+    }
+  }
+}
+
+/** The portable source: `readAll` of any adapter, in global order. */
+export function storeSource(store: EventStore): RebuildSource {
+  return {
+    async fold(projections, states, onEvents) {
+      let events = 0;
+      let lastPosition: GlobalPosition | undefined;
+      let sinceReport = 0;
+      for await (const event of store.readAll({ filter: unionFilter(projections) })) {
+        foldEvent(projections, states, event);
+        events++;
+        lastPosition = event.position;
+        if (++sinceReport === 1000) {
+          onEvents(sinceReport, lastPosition);
+          sinceReport = 0;
+        }
+      }
+      if (sinceReport && lastPosition !== undefined) onEvents(sinceReport, lastPosition);
+      return { events, lastPosition };
+    },
+  };
+}

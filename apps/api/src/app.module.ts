@@ -2,17 +2,29 @@ import { Module } from '@nestjs/common';
 import {
   EventFeedModule,
   EventStoreModule,
+  ProjectionsModule,
+  READ_MODEL_STORE,
   WarrantyAuditModule,
   WebhookModule,
 } from '@aftercare/application';
 import { WarrantyAuditController } from './audit/warranty-audit.controller';
 import { EventStreamController } from './events/event-stream.controller';
 import { HealthController } from './health/health.controller';
+import { ReadApiModule } from './read/read-api.module';
 import { SubscriptionsController } from './subscriptions/subscriptions.controller';
 import { WriteApiModule } from './write/write-api.module';
 
 @Module({
-  imports: [EventStoreModule, EventFeedModule, WebhookModule, WarrantyAuditModule, WriteApiModule],
+  imports: [
+    EventStoreModule,
+    EventFeedModule,
+    // Embedded deployment: the API runs the projections itself (AFTERCARE_PROJECTIONS overrides).
+    ProjectionsModule.forRoot({ runByDefault: 'when-embedded' }),
+    WebhookModule,
+    WarrantyAuditModule,
+    WriteApiModule,
+    ReadApiModule.register({ readModels: { useExisting: READ_MODEL_STORE } }),
+  ],
   controllers: [
     HealthController,
     EventStreamController,

@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
-import { EventStoreModule } from '@aftercare/application';
+import { EventStoreModule, ProjectionsModule } from '@aftercare/application';
 import { PositionLogger } from './position-logger';
 
+/** The distributed deployment's worker: runs every projection (several instances share them by lease). */
 @Module({
-  imports: [EventStoreModule],
+  imports: [EventStoreModule, ProjectionsModule.forRoot({ runByDefault: true })],
   providers: [PositionLogger],
 })
 export class ProjectorModule {}

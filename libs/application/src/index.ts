@@ -21,3 +21,4 @@ export * from './warranty-claim/prior-claims.finder';
 export * from './warranty-policy/warranty-policy.command-handler';
 export * from './audit/warranty-audit';
 export * from './audit/warranty-audit.module';
+export * from './projections/projections.module';

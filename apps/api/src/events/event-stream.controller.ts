@@ -6,7 +6,6 @@ import { EventFeed, type FeedQuery } from '@aftercare/application';
 import type { RecordedEvent } from '@aftercare/event-store';
 import { EventStreamQueryDto } from './event-stream.query.dto';
 
-
 /**
  * Server-Sent Events of recorded events in global order. Each SSE `id` is the event's global
  * position, so a client reconnecting with `Last-Event-ID` resumes exactly after the last event it

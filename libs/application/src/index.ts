@@ -22,3 +22,5 @@ export * from './warranty-policy/warranty-policy.command-handler';
 export * from './audit/warranty-audit';
 export * from './audit/warranty-audit.module';
 export * from './projections/projections.module';
+export * from './projections/projections.tokens';
+export * from './clv/clv-refit';

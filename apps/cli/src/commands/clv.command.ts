@@ -11,6 +11,8 @@ import {
   runClvBench,
   summarizeTransactions,
 } from '@aftercare/analytics';
+import { NothingToFitError, refitClvModel } from '@aftercare/application';
+import { withStore } from '../store';
 
 /** Bad input exits with 2 (DESIGN: "CLI: a message and exit code 2"). */
 const BAD_INPUT = 2;
@@ -55,6 +57,66 @@ export function registerClvCommand(program: Command): void {
     .action(async (options: ClvFitOptions, command: Command) => {
       await clvFit(options, command);
     });
+  clv
+    .command('refit')
+    .description(
+      'refit the population model on every recorded purchase and record the fit as an event',
+    )
+    .option('--horizon-weeks <weeks>', 'default horizon for customer views', parsePositive, 52)
+    .option(
+      '--discount-rate <rate>',
+      'default annual discount rate for customer views',
+      parseRate,
+      0.1,
+    )
+    .option(
+      '--calibration-end <date>',
+      'last day of the data window (default: today)',
+      parseCalendarDate,
+    )
+    .option('--json', 'print the recorded fit as JSON')
+    .action(
+      async (options: {
+        horizonWeeks: number;
+        discountRate: number;
+        calibrationEnd?: string;
+        json?: boolean;
+      }) => {
+        await withStore(async (store) => {
+          try {
+            const fit = await refitClvModel(store, {
+              now: new Date().toISOString(),
+              calibrationEnd: options.calibrationEnd,
+              horizonWeeks: options.horizonWeeks,
+              annualDiscountRate: options.discountRate,
+              actor: 'cli',
+            });
+            if (options.json) {
+              console.log(JSON.stringify(fit, null, 2));
+              return;
+            }
+            const { r, alpha, a, b } = fit.bgNbd.params;
+            const { p, q, gamma } = fit.gammaGamma.params;
+            console.log(
+              `Recorded ClvModelFitted ${fit.fitId} (${fit.currency}, ${fit.window.from} to ${fit.window.to})`,
+            );
+            console.log(
+              `  ${fit.customers} customers, ${fit.customersWithRepeatPurchases} with repeat purchases`,
+            );
+            console.log(
+              `  BG/NBD r=${r.toFixed(4)} alpha=${alpha.toFixed(4)} a=${a.toFixed(4)} b=${b.toFixed(4)} LL=${fit.bgNbd.logLikelihood.toFixed(1)}`,
+            );
+            console.log(
+              `  Gamma-Gamma p=${p.toFixed(4)} q=${q.toFixed(4)} gamma=${gamma.toFixed(4)} LL=${fit.gammaGamma.logLikelihood.toFixed(1)}`,
+            );
+          } catch (error) {
+            if (error instanceof NothingToFitError)
+              program.error(error.message, { exitCode: BAD_INPUT });
+            throw error;
+          }
+        });
+      },
+    );
   clv
     .command('bench')
     .description('time the full fit on a synthetic population (default 100,000 customers)')

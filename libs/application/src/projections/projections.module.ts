@@ -18,17 +18,13 @@ import {
   SqliteReadModelStore,
   sqliteRebuildSource,
 } from '@aftercare/projections';
+import { ClvRefitScheduler } from '../clv/clv-refit.scheduler';
 import { EVENT_STORE, STORE_CONFIG } from '../store/event-store.module';
-
-export const READ_MODEL_STORE = Symbol('READ_MODEL_STORE');
-export const PROJECTION_SETTINGS = Symbol('PROJECTION_SETTINGS');
-
-export interface ProjectionSettings {
-  /** Where read models live: the event store's own file in the embedded deployment. */
-  readModelPath: string;
-  /** Whether this process runs the projections (it always serves read models). */
-  run: boolean;
-}
+import {
+  PROJECTION_SETTINGS,
+  type ProjectionSettings,
+  READ_MODEL_STORE,
+} from './projections.tokens';
 
 /**
  * Embedded deployment (sqlite): read models sit in the event store's file and the API runs the
@@ -120,6 +116,7 @@ export class ProjectionsModule {
           useFactory: (settings: ProjectionSettings) => openReadModels(settings),
         },
         ProjectionHost,
+        ClvRefitScheduler,
       ],
       exports: [READ_MODEL_STORE, PROJECTION_SETTINGS, ProjectionHost],
     };

@@ -82,21 +82,55 @@ export function validateAppend(
 }
 
 function toJson(value: unknown, what: string): string {
-  if (value === null || typeof value !== 'object') {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InvalidAppendError(`${what} must be a JSON object`);
   }
-  let text: string | undefined;
+  const problem = nonJson(value, '', 0);
+  if (problem) throw new InvalidAppendError(`${what} is not JSON: ${problem}`);
   try {
-    text = JSON.stringify(value, (_key, v: unknown) => {
-      if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`${String(v)} is not JSON`);
-      if (typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol') {
-        throw new Error(`a ${typeof v} is not JSON`);
-      }
-      return v;
-    });
+    return JSON.stringify(value);
   } catch (error) {
     throw new InvalidAppendError(`${what} is not JSON: ${(error as Error).message}`);
   }
-  if (text === undefined) throw new InvalidAppendError(`${what} is not JSON`);
-  return text;
+}
+
+/**
+ * Finds the first value JSON cannot carry faithfully (NaN, Infinity, BigInt, functions, symbols,
+ * undefined inside arrays, cycles). A plain walk keeps JSON.stringify on its fast path, which a
+ * replacer callback would leave.
+ */
+function nonJson(value: unknown, path: string, depth: number): string | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return undefined;
+    case 'number':
+      return Number.isFinite(value)
+        ? undefined
+        : `${String(value)} at '${path}' is not a JSON number`;
+    case 'object': {
+      if (value === null) return undefined;
+      if (depth > 64) return `'${path}' is nested too deeply (or is circular)`;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          if (value[i] === undefined) return `undefined at '${path}[${i}]'`;
+          const problem = nonJson(value[i], `${path}[${i}]`, depth + 1);
+          if (problem) return problem;
+        }
+        return undefined;
+      }
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return undefined;
+      for (const key in value) {
+        const child = (value as Record<string, unknown>)[key];
+        if (child === undefined) continue;
+        const problem = nonJson(child, path ? `${path}.${key}` : key, depth + 1);
+        if (problem) return problem;
+      }
+      return undefined;
+    }
+    case 'undefined':
+      return `undefined at '${path}'`;
+    default:
+      return `a ${typeof value} at '${path}' is not JSON`;
+  }
 }

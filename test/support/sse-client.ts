@@ -39,7 +39,7 @@ export class SseClient {
               const block = buffer.slice(0, end);
               buffer = buffer.slice(end + 2);
               if (block.startsWith(':')) this.comments++;
-            const frame = parseBlock(block);
+              const frame = parseBlock(block);
               if (frame) this.frames.push(frame);
             }
             this.waiters.splice(0).forEach((w) => w());

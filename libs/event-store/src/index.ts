@@ -6,3 +6,4 @@ export * from './create-event-store';
 export { SqliteEventStore } from './sqlite/sqlite.event-store';
 export { PostgresEventStore } from './postgres/postgres.event-store';
 export { EventStoreDbEventStore } from './eventstoredb/eventstoredb.event-store';
+export * from './eventstoredb/eventstoredb.consumer-groups';

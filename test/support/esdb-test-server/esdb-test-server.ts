@@ -30,8 +30,11 @@
  * servers wrote them: they share the commit position and differ by prepare position, and a read of
  * their stream (not of $all) cannot tell their position (the server sends "no position").
  *
+ * - Persistent subscriptions (subscription groups, competing consumers) on $all: Create, Delete,
+ *   Read, ReplayParked; see persistent-subscriptions.ts.
+ *
  * Not implemented: deletes/tombstones, stream metadata semantics ($maxCount, ...), link
- * resolution, subscriptions to one stream, persistent subscriptions, projections, users, gossip
+ * resolution, subscriptions to one stream, persistent subscriptions to one stream, projections, users, gossip
  * (a single-node esdb:// connection string never calls it), authentication, TLS.
  */
 import * as grpc from '@grpc/grpc-js';
@@ -62,6 +65,11 @@ import { Status as RpcStatus } from '@eventstore/db-client/generated/status_pb';
 import { Code } from '@eventstore/db-client/generated/code_pb';
 import { Empty as ProtoEmpty } from 'google-protobuf/google/protobuf/empty_pb';
 import { Any } from 'google-protobuf/google/protobuf/any_pb';
+import {
+  PERSISTENT_METHODS,
+  PERSISTENT_SERVICE,
+  addPersistentSubscriptionsService,
+} from './persistent-subscriptions';
 
 export interface EsdbTestServerOptions {
   /** Write each append as prepares followed by a commit record (pre-20.x layout). */
@@ -70,6 +78,11 @@ export interface EsdbTestServerOptions {
   batchAppend?: boolean;
   /** Start with a few system events ($settings, $user-admin, ...) in $all, as a real node does. */
   systemEvents?: boolean;
+  /**
+   * How often persistent subscriptions look for messages past their timeout (the server's timer
+   * ticks every second; tests use less).
+   */
+  persistentSubscriptionTickMs?: number;
 }
 
 export interface EsdbTestServer {
@@ -85,7 +98,7 @@ const EXPECTED_ANY = -2n;
 const EXPECTED_NO_STREAM = -1n;
 const EXPECTED_STREAM_EXISTS = -4n;
 
-interface StoredEvent {
+export interface StoredEvent {
   id: string;
   streamId: string;
   revision: bigint;
@@ -101,7 +114,7 @@ interface StoredEvent {
   selfCommitted: boolean;
 }
 
-interface Proposed {
+export interface Proposed {
   id: string;
   type: string;
   contentType: string;
@@ -122,17 +135,23 @@ function comparePos(
 }
 
 /** The transaction log and stream index. Appends run synchronously, so each one is atomic. */
-class InMemoryLog {
+export class InMemoryLog {
   readonly all: StoredEvent[] = [];
   private readonly streams = new Map<string, StoredEvent[]>();
   private readonly byId = new Map<string, StoredEvent[]>();
   private nextLogPosition = 0n;
   private waiters: (() => void)[] = [];
+  private readonly appendListeners: (() => void)[] = [];
 
   constructor(private readonly commitRecords: boolean) {}
 
   stream(streamId: string): StoredEvent[] | undefined {
     return this.streams.get(streamId);
+  }
+
+  /** Calls `listener` after every append that wrote events. */
+  onAppend(listener: () => void): void {
+    this.appendListeners.push(listener);
   }
 
   /** Resolves at the next append. */
@@ -211,6 +230,7 @@ class InMemoryLog {
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();
+    for (const listener of this.appendListeners) listener();
     return { kind: 'success', last: stored[stored.length - 1] };
   }
 
@@ -241,7 +261,7 @@ function recordSize(streamId: string, event: Proposed): bigint {
 // ---------------------------------------------------------------------------------------------
 // Protocol helpers
 
-function parseUuid(uuid: UUID | undefined): string {
+export function parseUuid(uuid: UUID | undefined): string {
   if (!uuid) throw invalidArgument('Event id is missing');
   if (uuid.hasStructured()) {
     const s = uuid.getStructured()!;
@@ -252,7 +272,7 @@ function parseUuid(uuid: UUID | undefined): string {
   return uuid.getString().toLowerCase();
 }
 
-function toUuid(id: string, structured: boolean): UUID {
+export function toUuid(id: string, structured: boolean): UUID {
   const uuid = new UUID();
   if (!structured) return uuid.setString(id);
   const hex = id.replace(/-/g, '');
@@ -268,11 +288,11 @@ function streamName(identifier: StreamIdentifier | undefined): string {
   return Buffer.from(identifier.getStreamName_asU8()).toString('utf8');
 }
 
-function streamIdentifier(name: string): StreamIdentifier {
+export function streamIdentifier(name: string): StreamIdentifier {
   return new StreamIdentifier().setStreamName(Buffer.from(name, 'utf8'));
 }
 
-function invalidArgument(message: string): grpc.ServiceError {
+export function invalidArgument(message: string): grpc.ServiceError {
   return Object.assign(new Error(message), {
     code: grpc.status.INVALID_ARGUMENT,
     details: message,
@@ -280,7 +300,7 @@ function invalidArgument(message: string): grpc.ServiceError {
   });
 }
 
-function unimplemented(what: string): grpc.ServiceError {
+export function unimplemented(what: string): grpc.ServiceError {
   return Object.assign(new Error(`${what} is not implemented by the test server`), {
     code: grpc.status.UNIMPLEMENTED,
     details: `${what} is not implemented by the test server`,
@@ -403,6 +423,9 @@ export async function startEsdbTestServer(
         method('event_store.client.server_features.serverfeatures', 'getsupportedmethods'),
       ];
       if (batchAppendEnabled) methods.push(method(streams, 'batchappend', ['deadline_duration']));
+      for (const name of PERSISTENT_METHODS) {
+        methods.push(method(PERSISTENT_SERVICE, name, ['stream', 'all']));
+      }
       result.setMethodsList(methods);
       callback(null, result);
     },
@@ -492,6 +515,10 @@ export async function startEsdbTestServer(
     },
   });
 
+  const persistent = addPersistentSubscriptionsService(server, log, {
+    tickMs: options.persistentSubscriptionTickMs,
+  });
+
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
       error ? reject(error) : resolve(bound),
@@ -504,6 +531,7 @@ export async function startEsdbTestServer(
       return log.all.length;
     },
     async stop() {
+      persistent.stop();
       for (const call of liveCalls) call.end();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {

@@ -30,15 +30,11 @@
  */
 import {
   BACKWARDS,
-  CancelledError,
-  DeadlineExceededError,
   END,
   EventStoreDBClient,
   FORWARDS,
-  NotLeaderError,
   START,
   StreamNotFoundError,
-  UnavailableError,
   WrongExpectedVersionError as EsdbWrongExpectedVersionError,
   eventTypeFilter,
   jsonEvent,
@@ -49,12 +45,11 @@ import {
   type Position,
 } from '@eventstore/db-client';
 import { matchesFilter, validateAppend, validateExpectedRevision } from '../append-validation';
-import { EventStoreError, StoreUnavailableError, WrongExpectedVersionError } from '../errors';
+import { WrongExpectedVersionError } from '../errors';
 import type {
   AllFilter,
   AppendOptions,
   AppendResult,
-  EventMetadata,
   EventStore,
   EventToAppend,
   GlobalPosition,
@@ -66,83 +61,64 @@ import type {
   Subscription,
   SubscriptionMessage,
 } from '../event-store.port';
+import {
+  EventStoreDbConsumerGroups,
+  type ConsumerGroupSubscription,
+  type CreateConsumerGroupOptions,
+  type SubscribeToConsumerGroupOptions,
+} from './eventstoredb.consumer-groups';
+import {
+  CHECKPOINT_CATEGORY,
+  decodePosition,
+  encodePosition,
+  isHidden,
+  mapError,
+  toRecorded,
+} from './eventstoredb.mapping';
 
-const UINT64 = (1n << 64n) - 1n;
-const CHECKPOINT_CATEGORY = 'aftercareCheckpoint';
 const CHECKPOINT_EVENT_TYPE = 'AftercareCheckpointSaved';
 /** How many checkpoint events the server keeps per consumer ($maxCount stream metadata). */
 const CHECKPOINTS_KEPT = 10;
 
-/** `(commit << 64n) | prepare`; -1n when the server does not know the position. */
-export function encodePosition(position: Position | undefined): GlobalPosition {
-  if (!position || (position.commit === UINT64 && position.prepare === UINT64)) return -1n;
-  return (position.commit << 64n) | position.prepare;
-}
-
-export function decodePosition(position: GlobalPosition): Position {
-  if (position < 0n) throw new RangeError(`Position ${position} is not an EventStoreDB position`);
-  return { commit: position >> 64n, prepare: position & UINT64 };
-}
-
-type EsdbRecorded = NonNullable<AllStreamResolvedEvent['event']>;
-
-function isHidden(event: { streamId: string; type: string }): boolean {
-  return (
-    event.streamId.startsWith('$') ||
-    event.type.startsWith('$') ||
-    event.streamId.startsWith(`${CHECKPOINT_CATEGORY}-`)
-  );
-}
-
-function toRecorded(event: EsdbRecorded): RecordedEvent {
-  const metadata =
-    event.metadata && !(event.metadata instanceof Uint8Array)
-      ? (event.metadata as EventMetadata)
-      : ({ schemaVersion: 1 } as EventMetadata);
-  return {
-    id: event.id,
-    type: event.type,
-    data: event.data,
-    metadata,
-    streamId: event.streamId,
-    revision: event.revision,
-    position: encodePosition(event.position),
-    recordedAt: event.created,
-  };
-}
-
-function isUnavailable(error: unknown): boolean {
-  if (
-    error instanceof UnavailableError ||
-    error instanceof DeadlineExceededError ||
-    error instanceof NotLeaderError ||
-    error instanceof CancelledError
-  ) {
-    return true;
-  }
-  const code = (error as { code?: unknown } | undefined)?.code;
-  // Raw gRPC statuses: 4 DEADLINE_EXCEEDED, 14 UNAVAILABLE.
-  if (code === 4 || code === 14) return true;
-  return (
-    error instanceof Error && /Failed to discover|ECONNREFUSED|No connection/i.test(error.message)
-  );
-}
-
-function mapError(error: unknown, what: string): unknown {
-  if (error instanceof EventStoreError) return error;
-  if (isUnavailable(error)) {
-    return new StoreUnavailableError(
-      `EventStoreDB is unavailable (${what}): ${(error as Error).message}`,
-      error,
-    );
-  }
-  return error;
-}
+export { decodePosition, encodePosition };
+export * from './eventstoredb.consumer-groups';
 
 export class EventStoreDbEventStore implements EventStore {
   readonly kind = 'eventstoredb' as const;
+  private readonly consumerGroups: EventStoreDbConsumerGroups;
 
-  private constructor(private readonly client: EventStoreDBClient) {}
+  private constructor(private readonly client: EventStoreDBClient) {
+    this.consumerGroups = new EventStoreDbConsumerGroups(client);
+  }
+
+  // Consumer groups (persistent subscriptions to $all): EventStoreDB-specific, not in the port.
+  // See eventstoredb.consumer-groups.ts and docs/eventstoredb.md.
+
+  /** Creates a consumer group on $all; ConsumerGroupExistsError when the name is taken. */
+  createConsumerGroup(group: string, options?: CreateConsumerGroupOptions): Promise<void> {
+    return this.consumerGroups.create(group, options);
+  }
+
+  /**
+   * Joins a consumer group as one consumer (resolves once the server confirms it;
+   * ConsumerGroupNotFoundError when there is no such group). Each message must be acked or nacked.
+   */
+  subscribeToConsumerGroup(
+    group: string,
+    options?: SubscribeToConsumerGroupOptions,
+  ): Promise<ConsumerGroupSubscription> {
+    return this.consumerGroups.subscribe(group, options);
+  }
+
+  /** Deletes a consumer group (its consumers are dropped); ConsumerGroupNotFoundError if absent. */
+  deleteConsumerGroup(group: string): Promise<void> {
+    return this.consumerGroups.delete(group);
+  }
+
+  /** Redelivers the group's parked messages (all, or the first `stopAt`). */
+  replayParked(group: string, options?: { stopAt?: number }): Promise<void> {
+    return this.consumerGroups.replayParked(group, options);
+  }
 
   /**
    * Creates the client from a connection string (`esdb://host:2113?tls=false`,

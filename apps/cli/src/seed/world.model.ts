@@ -1,0 +1,113 @@
+import type {
+  CustomerCommand,
+  WarrantyClaimCommand,
+  WarrantyPolicyCommand,
+} from '@aftercare/domain';
+import type { EventToAppend, ExpectedRevision } from '@aftercare/event-store';
+
+/** What a simulated world is made from. Same options, same world. */
+export type WorldOptions = {
+  customers: number;
+  /** Any string; the same seed gives the same history, event ids included. */
+  seed: string;
+  /** Start of the simulated period (ISO instant). */
+  from: string;
+  /** End of the simulated period, exclusive (ISO instant): nothing happens at or after it. */
+  to: string;
+  /**
+   * How strongly bad service experience makes customers stop buying. 0: not at all (dropout is
+   * pure BG/NBD); 1: the default; 2: twice as strong on the log-odds scale.
+   */
+  experienceEffect: number;
+  /** Attach the commands behind each stream's events to its batches (tests). */
+  recordCommands?: boolean;
+  /** Largest append; longer customer streams are appended in several batches. */
+  maxBatchEvents?: number;
+};
+
+export const DEFAULT_WORLD_OPTIONS = {
+  customers: 10_000,
+  seed: '1',
+  from: '2022-01-01T00:00:00.000Z',
+  to: '2025-01-01T00:00:00.000Z',
+  experienceEffect: 1,
+  maxBatchEvents: 1000,
+} as const;
+
+/** Population parameters (not options: fixed so worlds of different seeds are comparable). */
+export const WORLD_PARAMETERS = {
+  /** Latent purchase rate per year ~ Gamma(shape r, rate alpha); mean r / alpha. */
+  purchaseRate: { shape: 1.2, ratePerYear: 0.4 },
+  /** Probability of dropping out after each purchase ~ Beta(a, b); mean a / (a + b). */
+  dropout: { a: 1.1, b: 4 },
+  /** Customers sign up in the first share of the period. */
+  signupShare: 0.8,
+  /** Experience decays towards the customer's baseline with this time constant. */
+  experienceHalfLifeDays: 180,
+  /** Log-multiplier of the per-purchase dropout hazard per unit of bad experience (x effect). */
+  dropoutPerBadExperience: 1.2,
+  /** Log-multiplier reduction per unit of good experience (x effect). */
+  retentionPerGoodExperience: 0.3,
+  /** Chance of leaving on the spot per unit of a bad incident (x effect x sensitivity). */
+  immediateDropoutPerIncident: 0.25,
+  lateDeliveryRate: 0.09,
+  failedDeliveryRate: 0.025,
+  returnRate: 0.035,
+  randomComplaintsPerYear: 0.12,
+  maintenancePlanRate: 0.07,
+  erasureAfterDropoutRate: 0.015,
+} as const;
+
+/** A command the domain decided, and where its events landed in their stream. */
+export type DecidedCommand = {
+  command: CustomerCommand | WarrantyClaimCommand | WarrantyPolicyCommand;
+  /** Revision of the first event it produced. */
+  revision: number;
+  eventCount: number;
+};
+
+/** Ground truth about one simulated customer: never in the store. */
+export type CustomerTruth = {
+  customerId: string;
+  signedUpAt: string;
+  jurisdiction: string;
+  segment: string;
+  /** Latent purchase rate, purchases per year while alive. */
+  purchaseRatePerYear: number;
+  /** Latent BG/NBD dropout probability after each purchase (before experience). */
+  dropoutProbability: number;
+  /** How much this customer's dropout reacts to experience (multiplies --experience-effect). */
+  experienceSensitivity: number;
+  /** The moment they stopped buying, or null when still alive at the end of the period. */
+  stoppedAt: string | null;
+  /** 'purchase' (BG/NBD dropout after a purchase) or 'incident' (left after a bad experience). */
+  stopCause: 'purchase' | 'incident' | null;
+  purchases: number;
+  lastPurchaseAt: string | null;
+  /**
+   * Latent service experience when they stopped (or at the end): about -3 (awful) to +2
+   * (delighted), 0 neutral. Feedback scores are noisy readings of it.
+   */
+  experienceScore: number;
+  /** Lowest experience reached. */
+  worstExperienceScore: number;
+  /** Number of bad incidents (late delivery, failed setup, slow complaint handling, ...). */
+  badIncidents: number;
+  events: number;
+  warrantyClaims: number;
+};
+
+/** One append: a stream, its events and the expected revision that makes it deterministic. */
+export type WorldBatch = {
+  streamId: string;
+  events: EventToAppend[];
+  expectedRevision: ExpectedRevision;
+  /** With recordCommands, on the last batch of each stream: the commands behind the stream. */
+  commands?: DecidedCommand[];
+  /** On the last batch of each customer's history (customer stream and claims). */
+  truth?: CustomerTruth;
+  /** Commands the domain refused while simulating this customer: a simulation bug if present. */
+  refusals?: CommandRefusal[];
+};
+
+export type CommandRefusal = { command: string; code: string; message: string };

@@ -47,10 +47,18 @@ describe('scoreChurn', () => {
       { repeatRepairSerials: 1 },
       { returns: 1 },
       { warrantyRejections: 1 },
+      { resolvedComplaints: 1 },
     ];
     for (const experience of worse) {
       expect(scoreChurn({ pAlive: 0.7, experience }).probability).toBeGreaterThan(base);
     }
+  });
+
+  it('weighs a detractor answer by its recency weight', () => {
+    const fresh = scoreChurn({ pAlive: 0.5, experience: { latestNps: 2, latestNpsWeight: 1 } });
+    const old = scoreChurn({ pAlive: 0.5, experience: { latestNps: 2, latestNpsWeight: 0.25 } });
+    expect(logit(fresh.probability)).toBeCloseTo(CHURN_WEIGHTS.detractor, 12);
+    expect(logit(old.probability)).toBeCloseTo(0.25 * CHURN_WEIGHTS.detractor, 12);
   });
 
   it('stays within (0, 1) when pAlive is exactly 0 or 1', () => {

@@ -1,32 +1,49 @@
 /**
- * Churn risk: the purchase process (BG/NBD probability alive) joined with service experience in
- * a logistic score. The weights are set a priori from the after-sales literature's ordering of
- * what drives defection (unresolved complaints and detractor feedback weigh most; a failed setup
- * or a repeat repair next; late deliveries and returns least). They are not fitted to any data
- * set, so the score can be measured honestly (AUC, Brier) on held-out outcomes.
+ * Churn risk: the purchase process (the probability of being alive at the horizon, from the
+ * MBG/NBD in churn-purchase-process.ts when the caller has it, else any probability alive) joined
+ * with service experience in a logistic score:
  *
  *   logit P(churn) = logit(1 - pAlive) + sum_f weight_f * value_f
  *
  * With no service issues the score is exactly 1 - pAlive; every factor moves it on the log-odds
- * scale. Counts are capped so one noisy history cannot dominate.
+ * scale, as an independent piece of evidence would in a logistic model. The weights are set a
+ * priori (see CHURN_WEIGHTS and docs/churn.md) and are not fitted to any data set, seeded worlds
+ * included, so the score can be measured honestly (AUC, Brier) on held-out outcomes.
+ *
+ * Recency: every experience value except the open complaints is a recency-weighted count, each
+ * event counting 1 while it is at most 180 days old and half as much for every further 180 days
+ * (computed by the caller, see churnExperience in @aftercare/projections). What is still open
+ * counts fully whatever its age: an unresolved complaint is a present grievance. Counts are
+ * capped so one noisy history cannot dominate.
  */
 import { logistic, logit } from './special-functions';
 
 export interface ServiceExperience {
   /** Age in days of each complaint still open at scoring time. */
   readonly openComplaintAgesDays?: readonly number[];
+  /** Resolved complaints, recency-weighted. */
+  readonly resolvedComplaints?: number;
   /** Latest NPS answer (0-10), if any. */
   readonly latestNps?: number | null;
+  /** Recency weight of the latest NPS answer, in [0, 1] (default 1). */
+  readonly latestNpsWeight?: number;
+  /** Failed setup visits, recency-weighted. */
   readonly failedSetups?: number;
+  /** Late deliveries, recency-weighted. */
   readonly lateDeliveries?: number;
-  /** Serials repaired more than once. */
+  /** Serials repaired more than once, recency-weighted by their latest repair. */
   readonly repeatRepairSerials?: number;
+  /** Returns, recency-weighted. */
   readonly returns?: number;
+  /** Rejected warranty claims, recency-weighted. */
   readonly warrantyRejections?: number;
 }
 
 export interface ChurnInput {
-  /** BG/NBD probability that the customer is still alive. */
+  /**
+   * Probability that the customer is alive: preferably at the churn horizon (MBG/NBD
+   * P(alive at T + H)); the BG/NBD probability alive now is accepted too.
+   */
   readonly pAlive: number;
   readonly experience: ServiceExperience;
 }
@@ -35,6 +52,7 @@ export type ChurnFactorName =
   | 'purchaseProcess'
   | 'openComplaints'
   | 'openComplaintAge'
+  | 'resolvedComplaints'
   | 'detractor'
   | 'failedSetups'
   | 'lateDeliveries'
@@ -59,7 +77,14 @@ export interface ChurnScore {
   readonly factors: readonly ChurnFactor[];
 }
 
-/** Log-odds weights per unit of each factor's value. */
+/**
+ * Log-odds weights per unit of each factor's value, a priori (docs/churn.md gives the sources).
+ * The ordering follows the after-sales literature on defection: an unresolved complaint and a
+ * detractor answer weigh most; a failed setup, a repeat repair or a rejected warranty claim next;
+ * a late delivery and a resolved complaint least. Returns weigh little: most are not a grievance
+ * (changed mind, wrong size), and moderate returners buy more afterwards, not less (Petersen &
+ * Kumar 2009). A weight of 0.5 multiplies the odds of churning by about 1.65.
+ */
 export const CHURN_WEIGHTS: Readonly<Record<ChurnFactorName, number>> = {
   /** logit(1 - pAlive), clamped to [-9.2, 9.2] (pAlive within 1e-4 of 0 or 1). */
   purchaseProcess: 1,
@@ -67,17 +92,19 @@ export const CHURN_WEIGHTS: Readonly<Record<ChurnFactorName, number>> = {
   openComplaints: 0.6,
   /** Age of the oldest open complaint in 30-day months, capped at 3. */
   openComplaintAge: 0.4,
-  /** 1 when the latest NPS is 0-6, else 0. */
+  /** Resolved complaints (recency-weighted), capped at 3. */
+  resolvedComplaints: 0.2,
+  /** Recency weight of the latest NPS answer when it is 0-6, else 0. */
   detractor: 1,
-  /** Failed setups, capped at 2. */
+  /** Failed setups (recency-weighted), capped at 2. */
   failedSetups: 0.5,
-  /** Late deliveries, capped at 3. */
+  /** Late deliveries (recency-weighted), capped at 3. */
   lateDeliveries: 0.25,
-  /** Serials repaired more than once, capped at 2. */
+  /** Serials repaired more than once (recency-weighted), capped at 2. */
   repeatRepairs: 0.5,
-  /** Returns, capped at 3. */
-  returns: 0.3,
-  /** Rejected warranty claims, capped at 2. */
+  /** Returns (recency-weighted), capped at 3. */
+  returns: 0.1,
+  /** Rejected warranty claims (recency-weighted), capped at 2. */
   warrantyRejections: 0.5,
 };
 
@@ -90,11 +117,13 @@ export function scoreChurn({ pAlive, experience: e }: ChurnInput): ChurnScore {
   const clampedAlive = Math.min(1 - P_ALIVE_FLOOR, Math.max(P_ALIVE_FLOOR, pAlive));
   const ages = e.openComplaintAgesDays ?? [];
   const oldest = ages.length > 0 ? Math.max(...ages) : 0;
+  const isDetractor = e.latestNps !== undefined && e.latestNps !== null && e.latestNps <= 6;
   const values: Record<ChurnFactorName, number> = {
     purchaseProcess: logit(1 - clampedAlive),
     openComplaints: cap(ages.length, 3),
     openComplaintAge: cap(Math.max(0, oldest) / 30, 3),
-    detractor: e.latestNps !== undefined && e.latestNps !== null && e.latestNps <= 6 ? 1 : 0,
+    resolvedComplaints: cap(e.resolvedComplaints ?? 0, 3),
+    detractor: isDetractor ? cap(e.latestNpsWeight ?? 1, 1) : 0,
     failedSetups: cap(e.failedSetups ?? 0, 2),
     lateDeliveries: cap(e.lateDeliveries ?? 0, 3),
     repeatRepairs: cap(e.repeatRepairSerials ?? 0, 2),

@@ -3,10 +3,31 @@ import type { CustomerProfileState } from './customer-profile.projection';
 import { DAY_MS, ms } from './event-data';
 import type { SatisfactionStateData } from './satisfaction.projection';
 
+/** Events up to this age (days) count fully in churn risk. */
+export const CHURN_RECENCY_FULL_DAYS = 180;
+/** Beyond it, an event's weight halves every this many days. */
+export const CHURN_RECENCY_HALF_LIFE_DAYS = 180;
+
+/**
+ * How much an event `ageDays` old still says about churn: 1 up to 180 days, then halving every
+ * 180 days (0.5 at one year, 0.25 at 18 months). 0 for events after `now` (not yet known).
+ */
+export function churnRecencyWeight(ageDays: number): number {
+  if (!(ageDays >= 0)) return 0;
+  if (ageDays <= CHURN_RECENCY_FULL_DAYS) return 1;
+  return Math.pow(0.5, (ageDays - CHURN_RECENCY_FULL_DAYS) / CHURN_RECENCY_HALF_LIFE_DAYS);
+}
+
 /**
  * The service-experience side of churn risk, as the analytics library's scorer takes it, from
- * the customer's profile and satisfaction state at `now`. Counts are over the customer's whole
- * history up to `now` (the scorer caps them); nothing is weighted or tuned here.
+ * the customer's profile and satisfaction state at `now`. Open complaints count fully whatever
+ * their age (their age is a factor of its own); everything else is a recency-weighted count
+ * (churnRecencyWeight), so an old resolved complaint says less than an open one. The scorer caps
+ * the counts; nothing is weighted by outcome or tuned here.
+ *
+ * Where the read models keep only the latest time of a kind of event (late deliveries: a count
+ * and the latest one), the count is weighted by the age of the latest: an upper bound of the
+ * per-event weighting.
  */
 export function churnExperience(
   profile: CustomerProfileState,
@@ -14,20 +35,41 @@ export function churnExperience(
   now: string,
 ): ServiceExperience {
   const nowMs = ms(now);
-  const happened = (at: string | null): boolean => at !== null && ms(at) <= nowMs;
-  const openComplaintAgesDays = Object.values(satisfaction.complaints)
-    .filter((c) => c.open && happened(c.filedAt))
+  const happened = (at: string | null): at is string => at !== null && ms(at) <= nowMs;
+  const weight = (at: string | null): number =>
+    happened(at) ? churnRecencyWeight((nowMs - ms(at)) / DAY_MS) : 0;
+  const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
+
+  const complaints = Object.values(satisfaction.complaints).filter((c) => happened(c.filedAt));
+  const openComplaintAgesDays = complaints
+    .filter((c) => c.open)
     .map((c) => Math.max(0, (nowMs - ms(c.filedAt)) / DAY_MS));
+  const resolvedComplaints = sum(
+    complaints.filter((c) => !c.open).map((c) => weight(c.resolvedAt ?? c.filedAt)),
+  );
   const latest = satisfaction.nps.latest;
+  const npsKnown = latest !== null && happened(latest.at);
   return {
     openComplaintAgesDays,
-    latestNps: latest && happened(latest.at) ? latest.score : null,
-    failedSetups: Object.values(satisfaction.setups).reduce((n, s) => n + s.failures, 0),
-    lateDeliveries: satisfaction.deliveries.late,
-    repeatRepairSerials: Object.values(satisfaction.repairsBySerial).filter((r) => r.count > 1)
-      .length,
-    returns: Object.keys(profile.returns).length,
-    warrantyRejections: Object.values(profile.claims).filter((c) => c.outcome === 'rejected')
-      .length,
+    resolvedComplaints,
+    latestNps: npsKnown ? latest.score : null,
+    latestNpsWeight: npsKnown ? weight(latest.at) : 0,
+    failedSetups: sum(
+      Object.values(satisfaction.setups).map((s) =>
+        s.failures > 0 ? s.failures * weight(s.lastFailedAt) : 0,
+      ),
+    ),
+    lateDeliveries: satisfaction.deliveries.late * weight(satisfaction.deliveries.lastLateAt),
+    repeatRepairSerials: sum(
+      Object.values(satisfaction.repairsBySerial)
+        .filter((r) => r.count > 1)
+        .map((r) => weight(r.lastAt)),
+    ),
+    returns: sum(Object.values(profile.returns).map((r) => weight(r.requestedAt ?? r.completedAt))),
+    warrantyRejections: sum(
+      Object.values(profile.claims)
+        .filter((c) => c.outcome === 'rejected')
+        .map((c) => weight(c.filedAt)),
+    ),
   };
 }

@@ -5,12 +5,16 @@ import {
   auc,
   bgNbdProbabilityAlive,
   brierScore,
+  CHURN_BANDS,
+  CHURN_WEIGHTS,
+  type ChurnFactor,
+  type ChurnFactorName,
   fitBgNbd,
   scoreChurn,
   type CustomerSummary,
 } from '@aftercare/analytics';
 import { CUSTOMER_STREAM_CATEGORY, WARRANTY_CLAIM_STREAM_CATEGORY } from '@aftercare/domain';
-import { createEventStore, loadStoreConfig } from '@aftercare/event-store';
+import { createEventStore, type EventStore, loadStoreConfig } from '@aftercare/event-store';
 import {
   churnExperience,
   customerProfileProjection,
@@ -19,7 +23,12 @@ import {
   satisfactionProjection,
   type SatisfactionStateData,
 } from '@aftercare/projections';
-import { parseDateOption } from '../cli-options';
+// Not (yet) exported by the analytics index, which belongs to another owner.
+import {
+  fitMbgNbd,
+  purchaseProcessRisk,
+} from '../../../../libs/analytics/src/churn-purchase-process';
+import { parseDateOption, parseIntegerOption } from '../cli-options';
 
 interface TruthCustomer {
   customerId: string;
@@ -31,44 +40,96 @@ interface Truth {
   from: string;
   to: string;
   experienceEffect: number | null;
+  seed: string | null;
+  worldCustomers: number | null;
   customers: Map<string, TruthCustomer>;
+}
+
+/** AUC and Brier score of churn risk and of the purchase process alone, on one population. */
+export interface ChurnScores {
+  customers: number;
+  positives: number;
+  aucChurnRisk: number;
+  aucProbabilityAlive: number;
+  /** aucChurnRisk - aucProbabilityAlive. */
+  lift: number;
+  /** Paired bootstrap standard error of the lift. */
+  liftStandardError: number;
+  brierChurnRisk: number;
+  brierProbabilityAlive: number;
+  /** Brier score of predicting the observed base rate for everyone (the no-skill reference). */
+  brierBaseRate: number;
 }
 
 export interface ChurnEvaluation {
   cutoff: string;
   end: string;
+  horizonWeeks: number;
   experienceEffect: number | null;
-  /** Customers with a purchase by the cut-off (the calibration population). */
-  customers: number;
-  labels: {
-    /** Label 1: no purchase after the cut-off (up to the end of the period). */
-    noPurchaseAfterCutoff: number;
-    /** Label 1: stopped buying (latent dropout) before the end of the period. */
-    stoppedBeforeEnd: number;
+  seed: string | null;
+  /** Customers in the truth file. */
+  truthCustomers: number;
+  population: {
+    /** Customers with a purchase by the cut-off (the calibration data of the purchase model). */
+    buyersByCutoff: number;
+    /** Of those, per the truth already gone at the cut-off: not a prediction target. */
+    goneBeforeCutoff: number;
+    /** The evaluation population: buyers by the cut-off still alive at it. */
+    scored: number;
   };
-  bgNbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number };
-  noPurchaseAfterCutoff: Scores;
-  stoppedBeforeEnd: Scores;
+  labels: {
+    /** Scored customers who stopped buying between the cut-off and the end. */
+    stoppedInWindow: number;
+    stillBuying: number;
+  };
+  purchaseModel: {
+    mbgNbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number };
+    /** The BG/NBD on the same data, for comparison (higher log-likelihood fits better). */
+    bgNbdLogLikelihood: number;
+  };
   /**
-   * Label "no purchase after the cut-off", among customers with repeat purchases only: BG/NBD
-   * gives P(alive) = 1 to anyone without a repeat purchase, so it cannot rank them.
+   * Primary: customers alive at the cut-off; label = stopped buying in (cut-off, end]. The purchase
+   * model is conditioned on what the population definition tells it (alive at the cut-off), so
+   * its score is P(gone by the end | alive at the cut-off) = 1 - S(H).
    */
-  repeatBuyers: Scores & { customers: number; positives: number };
-  /** Mean churn probability by band, and the observed rate of the label in it. */
+  primary: ChurnScores;
+  /**
+   * Secondary, the score as deployed: every buyer by the cut-off, label = stopped buying at any
+   * time before the end; purchase-process score 1 - P(alive at the end) (MBG/NBD, unconditioned).
+   */
+  allBuyers: ChurnScores;
+  /** Reference: the BG/NBD 1 - P(alive at the cut-off) on the primary population and label. */
+  bgNbdReference: { aucProbabilityAlive: number; brierProbabilityAlive: number };
+  /** Primary population by churn band: mean predicted probability and observed rate. */
   bands: { band: string; customers: number; meanProbability: number; observedRate: number }[];
-}
-
-interface Scores {
-  aucChurnRisk: number;
-  aucProbabilityAlive: number;
-  brierChurnRisk: number;
-  brierProbabilityAlive: number;
+  /**
+   * Diagnostics, not used by the model: per experience factor, how many scored customers have it
+   * and the observed label rate with and without it.
+   */
+  factors: {
+    name: ChurnFactorName;
+    weight: number;
+    customers: number;
+    observedRateWith: number;
+    observedRateWithout: number;
+  }[];
+  elapsedMs: number;
 }
 
 const WEEK_MS = 7 * 86_400_000;
+/** Default horizon: one year, the horizon CLV is reported over as well. */
+export const DEFAULT_CHURN_HORIZON_WEEKS = 52;
+const BOOTSTRAP_RESAMPLES = 200;
 
 async function readTruth(path: string): Promise<Truth> {
-  const truth: Truth = { from: '', to: '', experienceEffect: null, customers: new Map() };
+  const truth: Truth = {
+    from: '',
+    to: '',
+    experienceEffect: null,
+    seed: null,
+    worldCustomers: null,
+    customers: new Map(),
+  };
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
   let lineNo = 0;
   for await (const line of lines) {
@@ -81,10 +142,18 @@ async function readTruth(path: string): Promise<Truth> {
       throw new InvalidArgumentError(`${path}:${lineNo} is not JSON`);
     }
     if (record.kind === 'header') {
-      const options = record.options as { from: string; to: string; experienceEffect?: number };
+      const options = record.options as {
+        from: string;
+        to: string;
+        experienceEffect?: number;
+        seed?: string;
+        customers?: number;
+      };
       truth.from = options.from;
       truth.to = options.to;
       truth.experienceEffect = options.experienceEffect ?? null;
+      truth.seed = options.seed ?? null;
+      truth.worldCustomers = options.customers ?? null;
     } else if (record.kind === 'customer') {
       const c = record as unknown as TruthCustomer;
       truth.customers.set(c.customerId, {
@@ -98,28 +167,45 @@ async function readTruth(path: string): Promise<Truth> {
   return truth;
 }
 
+export interface ChurnEvaluationOptions {
+  /** End of the calibration window (default: the horizon before the end of the world). */
+  cutoff?: string;
+  /** Weeks from the cut-off to the end, when no cut-off is given (default 52). */
+  horizonWeeks?: number;
+  /** The store to replay (default: the configured one); left open when given. */
+  store?: EventStore;
+}
+
 /**
- * Replays the store up to the cut-off (business time), fits BG/NBD on that calibration window,
- * scores everyone, and measures both scores against what the ground truth says happened next.
+ * Replays the store up to the cut-off (business time), fits the purchase model on that
+ * calibration window, scores every customer, and measures churn risk and the purchase process
+ * alone against what the ground truth says happened next. See docs/churn.md.
  */
 export async function evaluateChurn(
   truthPath: string,
-  cutoffOption?: string,
+  options: ChurnEvaluationOptions = {},
 ): Promise<ChurnEvaluation> {
+  const started = performance.now();
   const truth = await readTruth(truthPath);
-  const cutoff = cutoffOption
+  const endMs = Date.parse(truth.to);
+  const cutoff = options.cutoff
     ? new Date(
-        /^\d{4}-\d{2}-\d{2}$/.test(cutoffOption) ? `${cutoffOption}T23:59:59.999Z` : cutoffOption,
+        /^\d{4}-\d{2}-\d{2}$/.test(options.cutoff)
+          ? `${options.cutoff}T23:59:59.999Z`
+          : options.cutoff,
       ).toISOString()
-    : new Date(Date.parse(truth.to) - 26 * WEEK_MS).toISOString();
+    : new Date(
+        endMs - (options.horizonWeeks ?? DEFAULT_CHURN_HORIZON_WEEKS) * WEEK_MS,
+      ).toISOString();
   const cutoffMs = Date.parse(cutoff);
-  if (!(cutoffMs > Date.parse(truth.from) && cutoffMs < Date.parse(truth.to))) {
+  if (!(cutoffMs > Date.parse(truth.from) && cutoffMs < endMs)) {
     throw new InvalidArgumentError(
-      `--cutoff must fall inside the seeded period ${truth.from} .. ${truth.to}`,
+      `the cut-off ${cutoff} must fall inside the seeded period ${truth.from} .. ${truth.to}`,
     );
   }
+  const horizonWeeks = (endMs - cutoffMs) / WEEK_MS;
 
-  const store = await createEventStore(loadStoreConfig());
+  const store = options.store ?? (await createEventStore(loadStoreConfig()));
   const profiles = new Map<string, CustomerProfileState>();
   const satisfaction = new Map<string, SatisfactionStateData>();
   try {
@@ -148,125 +234,223 @@ export async function evaluateChurn(
       }
     }
   } finally {
-    await store.close();
+    if (!options.store) await store.close();
   }
 
-  const population: { id: string; rfm: CustomerSummary; profile: CustomerProfileState }[] = [];
+  const buyers: {
+    id: string;
+    rfm: CustomerSummary;
+    profile: CustomerProfileState;
+    truth: TruthCustomer;
+  }[] = [];
   for (const [id, profile] of profiles) {
     const rfm = rfmAt(profile, cutoff);
-    if (rfm && truth.customers.has(id)) population.push({ id, rfm, profile });
+    const t = truth.customers.get(id);
+    if (rfm && t) buyers.push({ id, rfm, profile, truth: t });
   }
-  if (population.length < 10) {
+  if (buyers.length < 10) {
     throw new InvalidArgumentError(
-      `only ${population.length} customers bought by ${cutoff}: too few to evaluate`,
+      `only ${buyers.length} customers bought by ${cutoff}: too few to evaluate`,
     );
   }
-  const fit = fitBgNbd(population.map((c) => c.rfm));
+  // The purchase model sees the calibration window only, never the truth.
+  const mbg = fitMbgNbd(buyers.map((c) => c.rfm));
+  const bg = fitBgNbd(buyers.map((c) => c.rfm));
 
-  const churn: number[] = [];
-  const dead: number[] = [];
-  const noPurchase: boolean[] = [];
-  const stopped: boolean[] = [];
-  for (const c of population) {
-    const pAlive = bgNbdProbabilityAlive(fit.params, c.rfm);
+  const stoppedMs = (t: TruthCustomer): number =>
+    t.stoppedAt === null ? Infinity : Date.parse(t.stoppedAt);
+  const primary = {
+    churn: [] as number[],
+    base: [] as number[],
+    bg: [] as number[],
+    label: [] as boolean[],
+    factors: [] as (readonly ChurnFactor[])[],
+  };
+  const all = { churn: [] as number[], base: [] as number[], label: [] as boolean[] };
+  for (const c of buyers) {
     const experience = churnExperience(
       c.profile,
       satisfaction.get(c.id) ?? satisfactionProjection.initialState(c.id),
       cutoff,
     );
-    churn.push(scoreChurn({ pAlive, experience }).probability);
-    dead.push(1 - pAlive);
-    const t = truth.customers.get(c.id) as TruthCustomer;
-    noPurchase.push(t.lastPurchaseAt === null || Date.parse(t.lastPurchaseAt) <= cutoffMs);
-    stopped.push(t.stoppedAt !== null);
+    const risk = purchaseProcessRisk(mbg.params, c.rfm, horizonWeeks);
+    const stopped = stoppedMs(c.truth);
+    all.churn.push(scoreChurn({ pAlive: risk.pAliveAtHorizon, experience }).probability);
+    all.base.push(1 - risk.pAliveAtHorizon);
+    all.label.push(stopped <= endMs);
+    if (stopped <= cutoffMs) continue;
+    const score = scoreChurn({ pAlive: risk.survival, experience });
+    primary.churn.push(score.probability);
+    primary.factors.push(score.factors);
+    primary.base.push(1 - risk.survival);
+    primary.bg.push(1 - bgNbdProbabilityAlive(bg.params, c.rfm));
+    primary.label.push(stopped <= endMs);
   }
-  const scores = (labels: boolean[]): Scores => ({
-    aucChurnRisk: auc(churn, labels),
-    aucProbabilityAlive: auc(dead, labels),
-    brierChurnRisk: brierScore(churn, labels),
-    brierProbabilityAlive: brierScore(dead, labels),
-  });
-  const repeat = population
-    .map((c, i) => [c.rfm.x > 0, i] as const)
-    .filter(([r]) => r)
-    .map(([, i]) => i);
-  const pick = <T>(values: T[]): T[] => repeat.map((i) => values[i]);
-  const repeatLabels = pick(noPurchase);
-  const repeatBuyers = {
-    customers: repeat.length,
-    positives: repeatLabels.filter(Boolean).length,
-    aucChurnRisk: auc(pick(churn), repeatLabels),
-    aucProbabilityAlive: auc(pick(dead), repeatLabels),
-    brierChurnRisk: brierScore(pick(churn), repeatLabels),
-    brierProbabilityAlive: brierScore(pick(dead), repeatLabels),
-  };
+  const positives = primary.label.filter(Boolean).length;
+
   const bands = (['low', 'medium', 'high'] as const).map((band) => {
-    const idx = churn
+    const idx = primary.churn
       .map((p, i) => [p, i] as const)
       .filter(([p]) =>
-        band === 'low' ? p < 0.3 : band === 'medium' ? p >= 0.3 && p < 0.6 : p >= 0.6,
+        band === 'low'
+          ? p < CHURN_BANDS.medium
+          : band === 'medium'
+            ? p >= CHURN_BANDS.medium && p < CHURN_BANDS.high
+            : p >= CHURN_BANDS.high,
       )
       .map(([, i]) => i);
-    const mean = (values: number[]): number =>
-      values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
     return {
       band,
       customers: idx.length,
-      meanProbability: mean(idx.map((i) => churn[i])),
-      observedRate: mean(idx.map((i) => (noPurchase[i] ? 1 : 0))),
+      meanProbability: mean(idx.map((i) => primary.churn[i])),
+      observedRate: mean(idx.map((i) => (primary.label[i] ? 1 : 0))),
     };
   });
+
   return {
     cutoff,
     end: truth.to,
+    horizonWeeks,
     experienceEffect: truth.experienceEffect,
-    customers: population.length,
-    labels: {
-      noPurchaseAfterCutoff: noPurchase.filter(Boolean).length,
-      stoppedBeforeEnd: stopped.filter(Boolean).length,
+    seed: truth.seed,
+    truthCustomers: truth.customers.size,
+    population: {
+      buyersByCutoff: buyers.length,
+      goneBeforeCutoff: buyers.length - primary.label.length,
+      scored: primary.label.length,
     },
-    bgNbd: { ...fit.params, logLikelihood: fit.logLikelihood },
-    noPurchaseAfterCutoff: scores(noPurchase),
-    stoppedBeforeEnd: scores(stopped),
-    repeatBuyers,
+    labels: { stoppedInWindow: positives, stillBuying: primary.label.length - positives },
+    purchaseModel: {
+      mbgNbd: { ...mbg.params, logLikelihood: mbg.logLikelihood },
+      bgNbdLogLikelihood: bg.logLikelihood,
+    },
+    primary: scoresOf(primary.churn, primary.base, primary.label),
+    allBuyers: scoresOf(all.churn, all.base, all.label),
+    bgNbdReference: {
+      aucProbabilityAlive: auc(primary.bg, primary.label),
+      brierProbabilityAlive: brierScore(primary.bg, primary.label),
+    },
     bands,
+    factors: (Object.keys(CHURN_WEIGHTS) as ChurnFactorName[])
+      .filter((name) => name !== 'purchaseProcess')
+      .map((name) => {
+        const present = primary.factors.map(
+          (fs) => (fs.find((f) => f.name === name)?.value ?? 0) > 0,
+        );
+        const rate = (want: boolean): number =>
+          mean(primary.label.filter((_, i) => present[i] === want).map((l) => (l ? 1 : 0)));
+        return {
+          name,
+          weight: CHURN_WEIGHTS[name],
+          customers: present.filter(Boolean).length,
+          observedRateWith: rate(true),
+          observedRateWithout: rate(false),
+        };
+      }),
+    elapsedMs: Math.round(performance.now() - started),
   };
 }
 
+function mean(values: number[]): number {
+  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
+}
+
+function scoresOf(churn: number[], base: number[], labels: boolean[]): ChurnScores {
+  const positives = labels.filter(Boolean).length;
+  const rate = labels.length ? positives / labels.length : NaN;
+  const aucChurnRisk = auc(churn, labels);
+  const aucProbabilityAlive = auc(base, labels);
+  return {
+    customers: labels.length,
+    positives,
+    aucChurnRisk,
+    aucProbabilityAlive,
+    lift: aucChurnRisk - aucProbabilityAlive,
+    liftStandardError: bootstrapLiftSe(churn, base, labels),
+    brierChurnRisk: brierScore(churn, labels),
+    brierProbabilityAlive: brierScore(base, labels),
+    brierBaseRate: brierScore(
+      labels.map(() => rate),
+      labels,
+    ),
+  };
+}
+
+/** Paired bootstrap (fixed seed, so the report is deterministic) of the AUC difference. */
+function bootstrapLiftSe(churn: number[], base: number[], labels: boolean[]): number {
+  const n = labels.length;
+  if (n === 0) return NaN;
+  let state = 0x9e3779b9;
+  const next = (): number => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const lifts: number[] = [];
+  const c = new Array<number>(n);
+  const b = new Array<number>(n);
+  const l = new Array<boolean>(n);
+  for (let k = 0; k < BOOTSTRAP_RESAMPLES; k++) {
+    for (let i = 0; i < n; i++) {
+      const j = Math.floor(next() * n);
+      c[i] = churn[j];
+      b[i] = base[j];
+      l[i] = labels[j];
+    }
+    const d = auc(c, l) - auc(b, l);
+    if (Number.isFinite(d)) lifts.push(d);
+  }
+  const m = mean(lifts);
+  return Math.sqrt(
+    lifts.reduce((s, d) => s + (d - m) * (d - m), 0) / Math.max(1, lifts.length - 1),
+  );
+}
+
 export function formatChurnEvaluation(e: ChurnEvaluation): string {
-  const f = (n: number): string => n.toFixed(4);
-  const block = (title: string, s: Scores, positives: number, total = e.customers): string[] => [
-    `${title} (${positives} of ${total})`,
-    `  AUC churn risk            ${f(s.aucChurnRisk)}`,
-    `  AUC probability alive     ${f(s.aucProbabilityAlive)}   (lift ${(s.aucChurnRisk - s.aucProbabilityAlive >= 0 ? '+' : '') + f(s.aucChurnRisk - s.aucProbabilityAlive)})`,
-    `  Brier churn risk          ${f(s.brierChurnRisk)}`,
-    `  Brier 1 - P(alive)        ${f(s.brierProbabilityAlive)}`,
+  const f = (n: number): string => (Number.isNaN(n) ? '—' : n.toFixed(4));
+  const signed = (n: number): string => (n >= 0 ? '+' : '') + f(n);
+  const block = (s: ChurnScores): string[] => [
+    `  AUC churn risk                   ${f(s.aucChurnRisk)}`,
+    `  AUC probability alive alone      ${f(s.aucProbabilityAlive)}`,
+    `  lift (AUC)                       ${signed(s.lift)}  (bootstrap s.e. ${f(s.liftStandardError)})`,
+    `  Brier churn risk                 ${f(s.brierChurnRisk)}`,
+    `  Brier probability alive alone    ${f(s.brierProbabilityAlive)}`,
+    `  Brier base rate (no skill)       ${f(s.brierBaseRate)}`,
   ];
+  const m = e.purchaseModel.mbgNbd;
   return [
-    `Churn evaluation: calibration up to ${e.cutoff}, outcomes to ${e.end}` +
-      (e.experienceEffect !== null ? ` (world experience effect ${e.experienceEffect})` : ''),
-    `BG/NBD on ${e.customers} customers: r=${e.bgNbd.r.toFixed(3)} alpha=${e.bgNbd.alpha.toFixed(3)} a=${e.bgNbd.a.toFixed(3)} b=${e.bgNbd.b.toFixed(3)} (LL ${e.bgNbd.logLikelihood.toFixed(1)})`,
+    `Churn evaluation: calibration up to ${e.cutoff}, outcomes to ${e.end} (${e.horizonWeeks.toFixed(1)} weeks)` +
+      (e.seed !== null ? `, world seed ${e.seed}` : '') +
+      (e.experienceEffect !== null ? `, experience effect ${e.experienceEffect}` : ''),
+    `Population: ${e.population.scored} scored = ${e.population.buyersByCutoff} buyers by the cut-off - ` +
+      `${e.population.goneBeforeCutoff} already gone (of ${e.truthCustomers} in the truth)`,
+    `Label: stopped buying in the window ${e.labels.stoppedInWindow}, still buying ${e.labels.stillBuying}`,
     '',
-    ...block(
-      'Label: no purchase after the cut-off',
-      e.noPurchaseAfterCutoff,
-      e.labels.noPurchaseAfterCutoff,
-    ),
+    ...block(e.primary),
     '',
-    ...block('Label: stopped buying before the end', e.stoppedBeforeEnd, e.labels.stoppedBeforeEnd),
+    `Purchase model MBG/NBD: r=${m.r.toFixed(3)} alpha=${m.alpha.toFixed(3)} a=${m.a.toFixed(3)} b=${m.b.toFixed(3)} ` +
+      `(LL ${m.logLikelihood.toFixed(1)}; BG/NBD LL ${e.purchaseModel.bgNbdLogLikelihood.toFixed(1)})`,
+    `Reference, BG/NBD 1 - P(alive at the cut-off): AUC ${f(e.bgNbdReference.aucProbabilityAlive)}, ` +
+      `Brier ${f(e.bgNbdReference.brierProbabilityAlive)}`,
     '',
-    ...block(
-      'Label: no purchase after the cut-off, repeat buyers only',
-      e.repeatBuyers,
-      e.repeatBuyers.positives,
-      e.repeatBuyers.customers,
-    ),
+    `All ${e.allBuyers.customers} buyers by the cut-off, label stopped before the end (${e.allBuyers.positives}), ` +
+      'score as deployed (1 - P(alive at the end))',
+    ...block(e.allBuyers),
     '',
-    'Calibration by band (label: no purchase after the cut-off)',
+    'Calibration by band (scored population)',
     ...e.bands.map(
       (b) =>
-        `  ${b.band.padEnd(7)} ${String(b.customers).padStart(6)} customers  predicted ${Number.isNaN(b.meanProbability) ? '—' : f(b.meanProbability)}  observed ${Number.isNaN(b.observedRate) ? '—' : f(b.observedRate)}`,
+        `  ${b.band.padEnd(7)} ${String(b.customers).padStart(6)} customers  predicted ${f(b.meanProbability)}  observed ${f(b.observedRate)}`,
     ),
+    '',
+    'Experience factors (diagnostic): customers with it, observed rate with / without',
+    ...e.factors.map(
+      (x) =>
+        `  ${x.name.padEnd(20)} w=${x.weight.toFixed(2)} ${String(x.customers).padStart(6)}  ${f(x.observedRateWith)} / ${f(x.observedRateWithout)}`,
+    ),
+    '',
+    `(${(e.elapsedMs / 1000).toFixed(1)} s)`,
   ].join('\n');
 }
 
@@ -275,18 +459,29 @@ export function registerChurnCommand(program: Command): void {
   churn
     .command('evaluate')
     .description(
-      'replay the seeded world up to a cut-off, fit BG/NBD on it, score every customer and report ' +
-        'AUC and Brier score of churn risk and of probability alive alone against the ground truth',
+      'replay the seeded world up to a cut-off, fit the purchase model (MBG/NBD) on it, score every ' +
+        'customer alive at the cut-off and report AUC and Brier score of churn risk and of the ' +
+        'probability alive alone against the ground truth (see docs/churn.md)',
     )
     .requiredOption('--truth <file>', 'ground-truth NDJSON written by `seed`')
     .option(
       '--cutoff <date>',
-      'end of the calibration window (default: 26 weeks before the end)',
+      'end of the calibration window (default: --horizon weeks before the end)',
       parseDateOption,
     )
+    .option(
+      '--horizon <weeks>',
+      `weeks from the cut-off to the end when --cutoff is not given (default ${DEFAULT_CHURN_HORIZON_WEEKS})`,
+      parseIntegerOption,
+    )
     .option('--json', 'print JSON')
-    .action(async (options: { truth: string; cutoff?: string; json?: boolean }) => {
-      const result = await evaluateChurn(options.truth, options.cutoff);
-      console.log(options.json ? JSON.stringify(result, null, 2) : formatChurnEvaluation(result));
-    });
+    .action(
+      async (options: { truth: string; cutoff?: string; horizon?: number; json?: boolean }) => {
+        const result = await evaluateChurn(options.truth, {
+          cutoff: options.cutoff,
+          horizonWeeks: options.horizon,
+        });
+        console.log(options.json ? JSON.stringify(result, null, 2) : formatChurnEvaluation(result));
+      },
+    );
 }

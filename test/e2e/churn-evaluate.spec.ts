@@ -1,0 +1,104 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteEventStore } from '@aftercare/event-store';
+import { evaluateChurn, formatChurnEvaluation } from '../../apps/cli/src/commands/churn.command';
+import { seedStore } from '../../apps/cli/src/seed/seed.runner';
+import type { CustomerTruth, WorldOptions } from '../../apps/cli/src/seed/world.model';
+
+const WORLD: Partial<WorldOptions> = {
+  customers: 400,
+  seed: 'churn-spec',
+  from: '2022-01-01T00:00:00.000Z',
+  to: '2024-07-01T00:00:00.000Z',
+};
+
+let dir: string;
+let store: SqliteEventStore;
+let truthPath: string;
+let truth: CustomerTruth[];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'aftercare-churn-'));
+  truthPath = join(dir, 'truth.ndjson');
+  store = SqliteEventStore.open({ path: join(dir, 'world.db'), synchronous: 'normal' });
+  await seedStore(store, WORLD, { truthPath });
+  truth = readFileSync(truthPath, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as CustomerTruth & { kind: string })
+    .filter((record) => record.kind === 'customer');
+}, 60_000);
+
+afterAll(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('churn evaluate', () => {
+  it('reports AUCs in [0, 1], Brier scores in [0, 1] and a lift that is their difference', async () => {
+    const e = await evaluateChurn(truthPath, { store, horizonWeeks: 26 });
+    for (const s of [e.primary, e.allBuyers]) {
+      for (const v of [s.aucChurnRisk, s.aucProbabilityAlive]) {
+        expect(v).toBeGreaterThanOrEqual(0);
+        expect(v).toBeLessThanOrEqual(1);
+      }
+      for (const v of [s.brierChurnRisk, s.brierProbabilityAlive, s.brierBaseRate]) {
+        expect(v).toBeGreaterThanOrEqual(0);
+        expect(v).toBeLessThanOrEqual(1);
+      }
+      expect(s.lift).toBeCloseTo(s.aucChurnRisk - s.aucProbabilityAlive, 12);
+      expect(s.liftStandardError).toBeGreaterThanOrEqual(0);
+      // Predicting the base rate never does worse than a constant 0.5 (Brier 0.25).
+      expect(s.brierBaseRate).toBeLessThanOrEqual(0.25);
+    }
+    const text = formatChurnEvaluation(e);
+    // AUC of churn risk first, then of probability alive alone, then the Brier scores.
+    const order = ['AUC churn risk', 'AUC probability alive alone', 'Brier churn risk'].map((s) =>
+      text.indexOf(s),
+    );
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
+  it('counts the population and the labels as the truth file says', async () => {
+    const e = await evaluateChurn(truthPath, { store, horizonWeeks: 26 });
+    const cutoffMs = Date.parse(e.cutoff);
+    const endMs = Date.parse(e.end);
+    expect(endMs - cutoffMs).toBe(26 * 7 * 86_400_000);
+    expect(e.truthCustomers).toBe(truth.length);
+    // Buyers by the cut-off: the truth's first purchase cannot be seen, but a buyer's last
+    // purchase by the cut-off can: every truth customer who bought and whose purchases all fell
+    // before the cut-off is in; nobody is in who signed up after it.
+    const signedUpBefore = truth.filter((t) => Date.parse(t.signedUpAt) <= cutoffMs).length;
+    expect(e.population.buyersByCutoff).toBeLessThanOrEqual(signedUpBefore);
+    const boughtOnlyBefore = truth.filter(
+      (t) => t.lastPurchaseAt !== null && Date.parse(t.lastPurchaseAt) <= cutoffMs,
+    ).length;
+    expect(e.population.buyersByCutoff).toBeGreaterThanOrEqual(boughtOnlyBefore * 0.98);
+    expect(e.population.scored + e.population.goneBeforeCutoff).toBe(e.population.buyersByCutoff);
+    expect(e.labels.stoppedInWindow + e.labels.stillBuying).toBe(e.population.scored);
+    expect(e.primary.customers).toBe(e.population.scored);
+    expect(e.primary.positives).toBe(e.labels.stoppedInWindow);
+    expect(e.allBuyers.customers).toBe(e.population.buyersByCutoff);
+    // Nobody the truth says stopped in the window is missing from the labels.
+    const stoppedInWindow = truth.filter((t) => {
+      const s = t.stoppedAt === null ? Infinity : Date.parse(t.stoppedAt);
+      return s > cutoffMs && s <= endMs && t.lastPurchaseAt !== null;
+    }).length;
+    expect(e.labels.stoppedInWindow).toBeLessThanOrEqual(stoppedInWindow);
+    expect(e.bands.reduce((n, b) => n + b.customers, 0)).toBe(e.population.scored);
+  });
+
+  it('is deterministic: two runs give the same figures', async () => {
+    const a = await evaluateChurn(truthPath, { store, horizonWeeks: 26 });
+    const b = await evaluateChurn(truthPath, { store, horizonWeeks: 26 });
+    expect({ ...a, elapsedMs: 0 }).toEqual({ ...b, elapsedMs: 0 });
+  });
+
+  it('refuses a cut-off outside the seeded period', async () => {
+    await expect(evaluateChurn(truthPath, { store, cutoff: '2030-01-01' })).rejects.toThrow(
+      /inside the seeded period/,
+    );
+  });
+});

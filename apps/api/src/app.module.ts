@@ -4,6 +4,7 @@ import {
   EventStoreModule,
   ProjectionsModule,
   READ_MODEL_STORE,
+  SignalsModule,
   WarrantyAuditModule,
   WebhookModule,
 } from '@aftercare/application';
@@ -24,6 +25,7 @@ import { WriteApiModule } from './write/write-api.module';
     WarrantyAuditModule,
     WriteApiModule,
     ReadApiModule.register({ readModels: { useExisting: READ_MODEL_STORE } }),
+    SignalsModule,
   ],
   controllers: [
     HealthController,

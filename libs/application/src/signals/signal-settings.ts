@@ -1,0 +1,48 @@
+/** How this process runs the signal processor, from the environment (validated at start). */
+export interface SignalSettings {
+  /** AFTERCARE_SIGNALS=on|off (default on). */
+  enabled: boolean;
+  /** AFTERCARE_SIGNALS_SWEEP_MS: how often open complaints are checked against the clock; 0 turns the sweep off. */
+  sweepIntervalMs: number;
+  /** Customers whose folded state is kept in memory. */
+  cacheSize: number;
+  /** Most events between two checkpoints. */
+  batchSize: number;
+  /** How long a started batch waits for more events before it is checkpointed. */
+  batchWaitMs: number;
+  /** Pause before resubscribing after a store error. */
+  retryDelayMs: number;
+}
+
+export const SIGNAL_SETTINGS = Symbol('SIGNAL_SETTINGS');
+
+export const DEFAULT_SIGNAL_SETTINGS: SignalSettings = {
+  enabled: true,
+  sweepIntervalMs: 60_000,
+  cacheSize: 10_000,
+  batchSize: 500,
+  batchWaitMs: 50,
+  retryDelayMs: 1_000,
+};
+
+export function loadSignalSettings(env: NodeJS.ProcessEnv = process.env): SignalSettings {
+  const switchValue = (env.AFTERCARE_SIGNALS ?? 'on').trim().toLowerCase();
+  if (switchValue !== 'on' && switchValue !== 'off') {
+    throw new Error(`AFTERCARE_SIGNALS must be 'on' or 'off', not '${env.AFTERCARE_SIGNALS}'`);
+  }
+  const sweep = env.AFTERCARE_SIGNALS_SWEEP_MS;
+  const sweepIntervalMs = sweep === undefined || sweep === '' ? undefined : Number(sweep);
+  if (
+    sweepIntervalMs !== undefined &&
+    !(Number.isInteger(sweepIntervalMs) && sweepIntervalMs >= 0)
+  ) {
+    throw new Error(
+      `AFTERCARE_SIGNALS_SWEEP_MS must be a whole number of milliseconds (0 turns the sweep off), not '${sweep}'`,
+    );
+  }
+  return {
+    ...DEFAULT_SIGNAL_SETTINGS,
+    enabled: switchValue === 'on',
+    sweepIntervalMs: sweepIntervalMs ?? DEFAULT_SIGNAL_SETTINGS.sweepIntervalMs,
+  };
+}

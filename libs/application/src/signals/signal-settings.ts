@@ -1,3 +1,5 @@
+import { ConfigError } from '@aftercare/event-store';
+
 /** How this process runs the signal processor, from the environment (validated at start). */
 export interface SignalSettings {
   /** AFTERCARE_SIGNALS=on|off (default on). */
@@ -25,10 +27,20 @@ export const DEFAULT_SIGNAL_SETTINGS: SignalSettings = {
   retryDelayMs: 1_000,
 };
 
-export function loadSignalSettings(env: NodeJS.ProcessEnv = process.env): SignalSettings {
-  const switchValue = (env.AFTERCARE_SIGNALS ?? 'on').trim().toLowerCase();
+/**
+ * `onByDefault`: signals run where the projections run (the projector, or the embedded API), so
+ * several API instances in the distributed deployment do not all process them.
+ */
+export function loadSignalSettings(
+  env: NodeJS.ProcessEnv = process.env,
+  onByDefault = true,
+): SignalSettings {
+  const switchValue = (env.AFTERCARE_SIGNALS ?? (onByDefault ? 'on' : 'off')).trim().toLowerCase();
   if (switchValue !== 'on' && switchValue !== 'off') {
-    throw new Error(`AFTERCARE_SIGNALS must be 'on' or 'off', not '${env.AFTERCARE_SIGNALS}'`);
+    throw new ConfigError(
+      'AFTERCARE_SIGNALS',
+      `must be 'on' or 'off', not '${env.AFTERCARE_SIGNALS}'`,
+    );
   }
   const sweep = env.AFTERCARE_SIGNALS_SWEEP_MS;
   const sweepIntervalMs = sweep === undefined || sweep === '' ? undefined : Number(sweep);
@@ -36,8 +48,9 @@ export function loadSignalSettings(env: NodeJS.ProcessEnv = process.env): Signal
     sweepIntervalMs !== undefined &&
     !(Number.isInteger(sweepIntervalMs) && sweepIntervalMs >= 0)
   ) {
-    throw new Error(
-      `AFTERCARE_SIGNALS_SWEEP_MS must be a whole number of milliseconds (0 turns the sweep off), not '${sweep}'`,
+    throw new ConfigError(
+      'AFTERCARE_SIGNALS_SWEEP_MS',
+      `must be a whole number of milliseconds (0 turns the sweep off), not '${sweep}'`,
     );
   }
   return {

@@ -181,6 +181,12 @@ describe('seed: the simulated world', () => {
     const stopped = customers.filter((c) => c.stoppedAt !== null).length;
     expect(stopped).toBeGreaterThan(30);
     expect(stopped).toBeLessThan(290);
+    // With the default effect, experience works mostly as a lasting hazard after the incidents,
+    // rarely on the spot.
+    const byCause = (cause: CustomerTruth['stopCause']): number =>
+      customers.filter((c) => c.stopCause === cause).length;
+    expect(byCause('experience')).toBeGreaterThan(byCause('incident'));
+    expect(byCause('purchase')).toBeGreaterThan(byCause('experience'));
     const everything = JSON.stringify(first.events.map((e) => [e.data, e.metadata]));
     for (const latent of [
       'purchaseRatePerYear',
@@ -194,7 +200,7 @@ describe('seed: the simulated world', () => {
 });
 
 describe('seed command', () => {
-  it('runs with --experience-effect 0: no customer leaves because of an incident', async () => {
+  it('runs with --experience-effect 0: no customer leaves because of experience', async () => {
     const path = join(dir, 'command.db');
     const truthPath = join(dir, 'command.truth.ndjson');
     const program = new Command('aftercare').exitOverride();
@@ -229,7 +235,8 @@ describe('seed command', () => {
     const { header, customers } = readTruth(truthPath);
     expect(header).toMatchObject({ options: { experienceEffect: 0, seed: '7' } });
     expect(customers).toHaveLength(200);
-    expect(customers.filter((c) => c.stopCause === 'incident')).toHaveLength(0);
+    // Neither the lasting hazard of a grievance nor an on-the-spot exit: dropout is pure BG/NBD.
+    expect(customers.filter((c) => c.stopCause !== null && c.stopCause !== 'purchase')).toEqual([]);
     const store = SqliteEventStore.open({ path });
     try {
       expect(Number(await store.headPosition())).toBeGreaterThan(1000);

@@ -47,6 +47,14 @@ export {
   TRANSACTION_FORMATS,
 } from './rfm-summary';
 export type { Transaction, CustomerSummary, TransactionFormat } from './rfm-summary';
+export {
+  compileMbgNbdLogLikelihood,
+  fitMbgNbd,
+  mbgNbdProbabilityAlive,
+  mbgNbdSurvival,
+  purchaseProcessRisk,
+} from './churn-purchase-process';
+export type { MbgNbdParams, MbgNbdFit, PurchaseProcessRisk } from './churn-purchase-process';
 export { scoreChurn, churnBand, auc, brierScore, CHURN_WEIGHTS, CHURN_BANDS } from './churn';
 export type {
   ChurnInput,

@@ -1,4 +1,4 @@
-import type { BgNbdParams, GammaGammaParams } from '@aftercare/analytics';
+import type { BgNbdParams, GammaGammaParams, MbgNbdParams } from '@aftercare/analytics';
 import type { RecordedEvent } from '@aftercare/event-store';
 import type { Projection } from './projection';
 
@@ -32,6 +32,12 @@ export interface ClvModelFittedData {
     customers: number;
     converged: boolean;
   };
+  /**
+   * The MBG/NBD on the same (x, tx, T): the purchase process of churn risk (docs/churn.md), the
+   * same model `churn evaluate` measures. Absent from fits recorded before it was added; the
+   * customer view then falls back to the BG/NBD probability alive.
+   */
+  mbgNbd?: { params: MbgNbdParams; logLikelihood: number; converged: boolean };
   /** Defaults the customer view uses. */
   horizonWeeks: number;
   annualDiscountRate: number;

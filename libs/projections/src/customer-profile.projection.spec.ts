@@ -1,3 +1,4 @@
+import { eventfulJourney, foldFrozen } from './runtime/testing/purity';
 import {
   afterSalesCost,
   claimIdsOf,
@@ -113,5 +114,13 @@ describe('customer profile projection', () => {
         customerProfileProjection.initialState('x'),
       ),
     ).toBe(0);
+  });
+
+  it('folds without changing any state its caller holds, to the same result', () => {
+    const { states } = foldFrozen(
+      customerProfileProjection,
+      eventfulJourney().map((e) => recorded(e)),
+    );
+    expect(states.get(CUSTOMER)).toEqual(given(customerProfileProjection, CUSTOMER, eventfulJourney()));
   });
 });

@@ -175,34 +175,24 @@ export function initialCustomerProfile(customerId: string): CustomerProfileState
   };
 }
 
+/**
+ * Folds one event. Pure for the caller: the state passed in is never changed; only the objects on
+ * the path an event touches are copied (the rest is shared with the previous state), so a fold
+ * costs what the event changes, not the size of the customer's history.
+ */
 export function evolveCustomerProfile(
   current: CustomerProfileState,
   recorded: RecordedEvent,
 ): CustomerProfileState {
   const event = asAftercareEvent(recorded);
   if (!event) return current;
-  const state = structuredClone(current);
-  state.eventCount++;
+  if (event.type === 'WarrantyPolicyPublished') return current;
+  const state: CustomerProfileState = { ...current, eventCount: current.eventCount + 1 };
   const touch = (at: string): void => {
     if (!state.lastInteraction || ms(at) >= ms(state.lastInteraction.at)) {
       state.lastInteraction = { type: event.type, at };
     }
   };
-  const claim = (claimId: string): ProfileClaim =>
-    (state.claims[claimId] ??= {
-      claimId,
-      purchaseId: null,
-      serialNumber: null,
-      filedAt: null,
-      outcome: 'pending',
-      overridden: false,
-      coveredAmount: 0,
-      currency: null,
-      fulfilledAt: null,
-      fulfilledAmount: null,
-    });
-  const product = (purchaseId: string): ProductHolding | undefined =>
-    state.products.find((p) => p.purchaseId === purchaseId);
 
   switch (event.type) {
     case 'CustomerRegistered': {
@@ -219,73 +209,94 @@ export function evolveCustomerProfile(
     }
     case 'PurchaseRecorded': {
       const d = event.data;
-      if (product(d.purchaseId)) break;
+      if (productIndex(state, d.purchaseId) >= 0) break;
       state.purchaseCount++;
-      addTo(state.revenueByCurrency, d.currency, d.price);
+      state.revenueByCurrency = added(state.revenueByCurrency, d.currency, d.price);
       state.firstPurchaseAt = earliest(state.firstPurchaseAt, d.occurredAt);
       state.lastPurchaseAt = latest(state.lastPurchaseAt, d.occurredAt);
-      addPurchaseDay(state.purchaseDays, dayOf(d.occurredAt), d.price, d.currency);
-      state.products.push({
-        purchaseId: d.purchaseId,
-        orderId: d.orderId,
-        sku: d.sku,
-        productCategory: d.productCategory,
-        serialNumber: d.serialNumber ?? null,
-        price: d.price,
-        currency: d.currency,
-        channel: d.channel,
-        purchasedAt: d.occurredAt,
-        deliveredAt: null,
-        warrantyPolicyId: d.warranty.warrantyPolicyId,
-        returnWindowDays: d.warranty.returnWindowDays,
-        returned: null,
-      });
+      state.purchaseDays = withPurchaseDay(
+        state.purchaseDays,
+        dayOf(d.occurredAt),
+        d.price,
+        d.currency,
+      );
+      state.products = [
+        ...state.products,
+        {
+          purchaseId: d.purchaseId,
+          orderId: d.orderId,
+          sku: d.sku,
+          productCategory: d.productCategory,
+          serialNumber: d.serialNumber ?? null,
+          price: d.price,
+          currency: d.currency,
+          channel: d.channel,
+          purchasedAt: d.occurredAt,
+          deliveredAt: null,
+          warrantyPolicyId: d.warranty.warrantyPolicyId,
+          returnWindowDays: d.warranty.returnWindowDays,
+          returned: null,
+        },
+      ];
       touch(d.occurredAt);
       break;
     }
     case 'DeliveryCompleted': {
-      const p = product(event.data.purchaseId);
-      if (p) p.deliveredAt = event.data.deliveredAt;
+      updateProduct(state, event.data.purchaseId, { deliveredAt: event.data.deliveredAt });
       touch(event.data.occurredAt);
       break;
     }
     case 'ComplaintFiled': {
       const d = event.data;
-      state.complaints[d.complaintId] = {
-        complaintId: d.complaintId,
-        purchaseId: d.purchaseId ?? null,
-        category: d.category,
-        severity: d.severity,
-        filedAt: d.occurredAt,
-        acknowledgedAt: null,
-        resolvedAt: null,
-        open: true,
+      state.complaints = {
+        ...state.complaints,
+        [d.complaintId]: {
+          complaintId: d.complaintId,
+          purchaseId: d.purchaseId ?? null,
+          category: d.category,
+          severity: d.severity,
+          filedAt: d.occurredAt,
+          acknowledgedAt: null,
+          resolvedAt: null,
+          open: true,
+        },
       };
       touch(d.occurredAt);
       break;
     }
     case 'ComplaintAcknowledged': {
-      const c = state.complaints[event.data.complaintId];
-      if (c && c.acknowledgedAt === null) c.acknowledgedAt = event.data.occurredAt;
+      const c = own(state.complaints, event.data.complaintId);
+      if (c && c.acknowledgedAt === null) {
+        state.complaints = withEntry(state.complaints, c.complaintId, {
+          ...c,
+          acknowledgedAt: event.data.occurredAt,
+        });
+      }
       touch(event.data.occurredAt);
       break;
     }
     case 'ComplaintResolved': {
-      const c = state.complaints[event.data.complaintId];
+      const c = own(state.complaints, event.data.complaintId);
       if (c) {
-        c.open = false;
-        c.resolvedAt = event.data.occurredAt;
+        state.complaints = withEntry(state.complaints, c.complaintId, {
+          ...c,
+          open: false,
+          resolvedAt: event.data.occurredAt,
+        });
       }
       touch(event.data.occurredAt);
       break;
     }
     case 'ComplaintReopened': {
-      const c = state.complaints[event.data.complaintId];
+      const c = own(state.complaints, event.data.complaintId);
       if (c) {
-        c.open = true;
-        c.resolvedAt = null;
-        // A reopened complaint is back in progress and counts as acknowledged.
-        c.acknowledgedAt ??= event.data.occurredAt;
+        state.complaints = withEntry(state.complaints, c.complaintId, {
+          ...c,
+          open: true,
+          resolvedAt: null,
+          // A reopened complaint is back in progress and counts as acknowledged.
+          acknowledgedAt: c.acknowledgedAt ?? event.data.occurredAt,
+        });
       }
       touch(event.data.occurredAt);
       break;
@@ -293,42 +304,47 @@ export function evolveCustomerProfile(
     case 'RepairCompleted': {
       const d = event.data;
       if (state.repairs.some((r) => r.repairId === d.repairId)) break;
-      state.repairs.push({
-        repairId: d.repairId,
-        purchaseId: d.purchaseId,
-        serialNumber: d.serialNumber,
-        paidBy: d.paidBy,
-        cost: d.cost,
-        currency: d.currency,
-        defectCode: d.defectCode,
-        at: d.occurredAt,
-        warrantyClaimId: d.warrantyClaimId ?? null,
-      });
+      state.repairs = [
+        ...state.repairs,
+        {
+          repairId: d.repairId,
+          purchaseId: d.purchaseId,
+          serialNumber: d.serialNumber,
+          paidBy: d.paidBy,
+          cost: d.cost,
+          currency: d.currency,
+          defectCode: d.defectCode,
+          at: d.occurredAt,
+          warrantyClaimId: d.warrantyClaimId ?? null,
+        },
+      ];
       touch(d.occurredAt);
       break;
     }
     case 'ReturnRequested': {
       const d = event.data;
-      const r = (state.returns[d.returnId] ??= emptyReturn(d.returnId, d.purchaseId));
-      r.requestedAt = d.occurredAt;
+      const r = own(state.returns, d.returnId) ?? emptyReturn(d.returnId, d.purchaseId);
+      state.returns = withEntry(state.returns, d.returnId, { ...r, requestedAt: d.occurredAt });
       touch(d.occurredAt);
       break;
     }
     case 'ReturnCompleted': {
       const d = event.data;
-      const r = (state.returns[d.returnId] ??= emptyReturn(d.returnId, d.purchaseId));
-      r.completedAt = d.occurredAt;
-      r.outcome = d.outcome;
-      r.refundAmount = d.refundAmount;
-      r.currency = d.currency;
-      const p = product(d.purchaseId);
-      if (p) p.returned = d.outcome;
+      const r = own(state.returns, d.returnId) ?? emptyReturn(d.returnId, d.purchaseId);
+      state.returns = withEntry(state.returns, d.returnId, {
+        ...r,
+        completedAt: d.occurredAt,
+        outcome: d.outcome,
+        refundAmount: d.refundAmount,
+        currency: d.currency,
+      });
+      updateProduct(state, d.purchaseId, { returned: d.outcome });
       touch(d.occurredAt);
       break;
     }
     case 'MaintenancePlanSubscribed': {
       const d = event.data;
-      state.maintenancePlans[d.planId] = {
+      state.maintenancePlans = withEntry(state.maintenancePlans, d.planId, {
         planId: d.planId,
         purchaseId: d.purchaseId ?? null,
         price: d.price,
@@ -336,13 +352,18 @@ export function evolveCustomerProfile(
         billingPeriod: d.billingPeriod,
         subscribedAt: d.occurredAt,
         cancelledAt: null,
-      };
+      });
       touch(d.occurredAt);
       break;
     }
     case 'MaintenancePlanCancelled': {
-      const plan = state.maintenancePlans[event.data.planId];
-      if (plan) plan.cancelledAt = event.data.occurredAt;
+      const plan = own(state.maintenancePlans, event.data.planId);
+      if (plan) {
+        state.maintenancePlans = withEntry(state.maintenancePlans, plan.planId, {
+          ...plan,
+          cancelledAt: event.data.occurredAt,
+        });
+      }
       touch(event.data.occurredAt);
       break;
     }
@@ -364,45 +385,99 @@ export function evolveCustomerProfile(
       break;
     case 'WarrantyClaimFiled': {
       const d = event.data;
-      const c = claim(d.claimId);
-      c.purchaseId = d.purchaseId;
-      c.serialNumber = d.serialNumber;
-      c.filedAt = d.occurredAt;
+      updateClaim(state, d.claimId, (c) => ({
+        ...c,
+        purchaseId: d.purchaseId,
+        serialNumber: d.serialNumber,
+        filedAt: d.occurredAt,
+      }));
       touch(d.occurredAt);
       break;
     }
     case 'WarrantyClaimDecided': {
       const d = event.data;
-      const c = claim(d.claimId);
-      c.outcome = d.outcome;
-      c.coveredAmount = d.coveredAmount;
-      c.currency = d.currency;
-      c.purchaseId ??= d.facts.purchase.purchaseId;
-      c.serialNumber ??= d.facts.claim.serialNumber;
-      c.filedAt ??= d.facts.claim.filedAt;
+      updateClaim(state, d.claimId, (c) => ({
+        ...c,
+        outcome: d.outcome,
+        coveredAmount: d.coveredAmount,
+        currency: d.currency,
+        purchaseId: c.purchaseId ?? d.facts.purchase.purchaseId,
+        serialNumber: c.serialNumber ?? d.facts.claim.serialNumber,
+        filedAt: c.filedAt ?? d.facts.claim.filedAt,
+      }));
       break;
     }
     case 'WarrantyDecisionOverridden': {
-      const c = claim(event.data.claimId);
-      c.outcome = event.data.outcome;
-      c.coveredAmount = event.data.coveredAmount;
-      c.overridden = true;
+      const d = event.data;
+      updateClaim(state, d.claimId, (c) => ({
+        ...c,
+        outcome: d.outcome,
+        coveredAmount: d.coveredAmount,
+        overridden: true,
+      }));
       break;
     }
     case 'WarrantyClaimFulfilled': {
       const d = event.data;
-      const c = claim(d.claimId);
-      c.fulfilledAt = d.occurredAt;
-      c.fulfilledAmount = d.amount;
-      c.currency ??= d.currency;
+      updateClaim(state, d.claimId, (c) => ({
+        ...c,
+        fulfilledAt: d.occurredAt,
+        fulfilledAmount: d.amount,
+        currency: c.currency ?? d.currency,
+      }));
       break;
     }
-    case 'WarrantyPolicyPublished':
-      return current;
     default:
       assertNever(event, 'event');
   }
   return state;
+}
+
+/** An entry of a record by id (own keys only: an id like `toString` is just an id). */
+function own<T>(record: Record<string, T>, id: string): T | undefined {
+  return Object.hasOwn(record, id) ? record[id] : undefined;
+}
+
+function withEntry<T>(record: Record<string, T>, id: string, value: T): Record<string, T> {
+  return { ...record, [id]: value };
+}
+
+function productIndex(state: CustomerProfileState, purchaseId: string): number {
+  return state.products.findIndex((p) => p.purchaseId === purchaseId);
+}
+
+/** Replaces one product of the (fresh) state with a changed copy; unknown purchases are ignored. */
+function updateProduct(
+  state: CustomerProfileState,
+  purchaseId: string,
+  change: Partial<ProductHolding>,
+): void {
+  const i = productIndex(state, purchaseId);
+  if (i < 0) return;
+  const products = state.products.slice();
+  products[i] = { ...products[i], ...change };
+  state.products = products;
+}
+
+/** Replaces one claim of the (fresh) state, starting from an empty one for a claim not seen yet. */
+function updateClaim(
+  state: CustomerProfileState,
+  claimId: string,
+  change: (claim: ProfileClaim) => ProfileClaim,
+): void {
+  const claim = own(state.claims, claimId) ?? {
+    claimId,
+    purchaseId: null,
+    serialNumber: null,
+    filedAt: null,
+    outcome: 'pending',
+    overridden: false,
+    coveredAmount: 0,
+    currency: null,
+    fulfilledAt: null,
+    fulfilledAmount: null,
+  };
+  state.claims = withEntry(state.claims, claimId, change(claim));
 }
 
 function emptyReturn(returnId: string, purchaseId: string): ProfileReturn {
@@ -417,15 +492,33 @@ function emptyReturn(returnId: string, purchaseId: string): ProfileReturn {
   };
 }
 
-function addPurchaseDay(days: PurchaseDay[], day: string, price: number, currency: string): void {
-  let entry = days.find((d) => d.day === day);
-  if (!entry) {
-    entry = { day, count: 0, amountByCurrency: {} };
-    days.push(entry);
-    days.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+function added(record: Record<string, number>, key: string, amount: number): Record<string, number> {
+  const next = { ...record };
+  addTo(next, key, amount);
+  return next;
+}
+
+/** The purchase days with one more purchase (a new array; days stay sorted). */
+function withPurchaseDay(
+  days: readonly PurchaseDay[],
+  day: string,
+  price: number,
+  currency: string,
+): PurchaseDay[] {
+  const i = days.findIndex((d) => d.day === day);
+  if (i >= 0) {
+    const next = days.slice();
+    const entry = days[i];
+    next[i] = {
+      day,
+      count: entry.count + 1,
+      amountByCurrency: added(entry.amountByCurrency, currency, price),
+    };
+    return next;
   }
-  entry.count++;
-  addTo(entry.amountByCurrency, currency, price);
+  const next = [...days, { day, count: 1, amountByCurrency: added({}, currency, price) }];
+  next.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  return next;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import {
   bgNbdProbabilityAlive,
   discountedExpectedTransactions,
   gammaGammaConditionalExpectedValue,
+  purchaseProcessRisk,
   realizedNetValue,
   scoreChurn,
   summarizeTransactions,
@@ -116,7 +117,15 @@ export interface CustomerView {
     probability: number;
     band: ChurnBand;
     factors: readonly ChurnFactor[];
+    /**
+     * The purchase-process probability alive the score starts from. With a fit that carries the
+     * MBG/NBD (the model `churn evaluate` measures): P(alive at now + horizonWeeks) =
+     * P(alive now) x P(alive then | alive now). With an older fit: the BG/NBD P(alive now).
+     */
     pAlive: number;
+    purchaseModel: 'mbg-nbd' | 'bg-nbd';
+    /** Weeks ahead pAlive refers to: the CLV horizon for the MBG/NBD, 0 for the BG/NBD. */
+    horizonWeeks: number;
   } | null;
   clv: CustomerClvView | null;
   /** Why churnRisk or clv is null. */
@@ -192,6 +201,8 @@ export function customerView(input: CustomerViewInput): CustomerView {
 
   let clv: CustomerClvView | null = null;
   let pAlive: number | null = null;
+  let purchaseProcess: { pAlive: number; model: 'mbg-nbd' | 'bg-nbd'; horizonWeeks: number } | null =
+    null;
   if (!fit) {
     unavailable.clv = 'no CLV model has been fitted yet (run `clv refit`)';
   } else {
@@ -208,6 +219,14 @@ export function customerView(input: CustomerViewInput): CustomerView {
         horizonWeeks,
         annualDiscountRate: discountRate,
       });
+      // Churn risk's purchase process: the MBG/NBD at the horizon, as in `churn evaluate`.
+      purchaseProcess = fit.mbgNbd
+        ? {
+            pAlive: purchaseProcessRisk(fit.mbgNbd.params, rfm, horizonWeeks).pAliveAtHorizon,
+            model: 'mbg-nbd',
+            horizonWeeks,
+          }
+        : { pAlive, model: 'bg-nbd', horizonWeeks: 0 };
       const cost = costs[fit.currency];
       clv = {
         currency: fit.currency,
@@ -232,15 +251,20 @@ export function customerView(input: CustomerViewInput): CustomerView {
   }
 
   let churnRisk: CustomerView['churnRisk'] = null;
-  if (pAlive === null) {
+  if (purchaseProcess === null) {
     unavailable.churnRisk = `needs probability alive: ${unavailable.clv}`;
   } else {
-    const score = scoreChurn({ pAlive, experience: churnExperience(profile, satisfaction, now) });
+    const score = scoreChurn({
+      pAlive: purchaseProcess.pAlive,
+      experience: churnExperience(profile, satisfaction, now),
+    });
     churnRisk = {
       probability: score.probability,
       band: score.band,
       factors: score.factors,
-      pAlive,
+      pAlive: purchaseProcess.pAlive,
+      purchaseModel: purchaseProcess.model,
+      horizonWeeks: purchaseProcess.horizonWeeks,
     };
   }
 

@@ -30,31 +30,33 @@ export function initialFeedbackMonth(month: string): FeedbackMonthState {
   };
 }
 
+/** Folds one response into its month: a new state, sharing what the response does not change. */
 export function evolveFeedbackMonth(
-  current: FeedbackMonthState,
+  state: FeedbackMonthState,
   recorded: RecordedEvent,
 ): FeedbackMonthState {
   const event = asAftercareEvent(recorded);
-  if (!event || event.type !== 'FeedbackReceived') return current;
+  if (!event || event.type !== 'FeedbackReceived') return state;
   const d = event.data;
-  const state = structuredClone(current);
+  let { nps, csat, ces } = state;
   if (d.nps !== undefined) {
-    state.nps.responses++;
     const category = npsCategory(d.nps);
-    if (category === 'promoter') state.nps.promoters++;
-    else if (category === 'passive') state.nps.passives++;
-    else state.nps.detractors++;
+    nps = {
+      responses: nps.responses + 1,
+      promoters: nps.promoters + (category === 'promoter' ? 1 : 0),
+      passives: nps.passives + (category === 'passive' ? 1 : 0),
+      detractors: nps.detractors + (category === 'detractor' ? 1 : 0),
+    };
   }
   if (d.csat !== undefined) {
-    state.csat.responses++;
-    state.csat.sum += d.csat;
-    if (d.csat >= 4) state.csat.satisfied++;
+    csat = {
+      responses: csat.responses + 1,
+      sum: csat.sum + d.csat,
+      satisfied: csat.satisfied + (d.csat >= 4 ? 1 : 0),
+    };
   }
-  if (d.ces !== undefined) {
-    state.ces.responses++;
-    state.ces.sum += d.ces;
-  }
-  return state;
+  if (d.ces !== undefined) ces = { responses: ces.responses + 1, sum: ces.sum + d.ces };
+  return { ...state, nps, csat, ces };
 }
 
 /** NPS of a month: % promoters minus % detractors, -100..100; null without responses. */

@@ -1,3 +1,4 @@
+import { eventfulJourney, foldFrozen } from './runtime/testing/purity';
 import {
   acknowledged,
   complaint,
@@ -17,7 +18,7 @@ import {
   satisfactionProjection,
   satisfactionState,
 } from './satisfaction.projection';
-import { given } from './spec-events';
+import { given, recorded } from './spec-events';
 
 const NOW = '2024-06-01T00:00:00Z';
 
@@ -149,5 +150,13 @@ describe('satisfaction projection', () => {
       expect(satisfactionState(state, '2024-04-05T00:00:00Z').state).toBe('at_risk');
       expect(satisfactionState(state, NOW).state).toBe('dissatisfied'); // overdue
     });
+  });
+
+  it('folds without changing any state its caller holds, to the same result', () => {
+    const { states } = foldFrozen(
+      satisfactionProjection,
+      eventfulJourney().map((e) => recorded(e)),
+    );
+    expect(states.get(CUSTOMER)).toEqual(given(satisfactionProjection, CUSTOMER, eventfulJourney()));
   });
 });

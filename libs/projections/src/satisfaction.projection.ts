@@ -102,48 +102,52 @@ function laterScore(current: ScoreAt | null, next: ScoreAt): ScoreAt {
   return current === null || ms(next.at) >= ms(current.at) ? next : current;
 }
 
+/**
+ * Folds one event. Pure for the caller: the state passed in is never changed; only the objects on
+ * the path an event touches are copied (the rest is shared with the previous state), so a fold
+ * costs what the event changes, not the size of the customer's history.
+ */
 export function evolveSatisfaction(
-  current: SatisfactionStateData,
+  state: SatisfactionStateData,
   recorded: RecordedEvent,
 ): SatisfactionStateData {
   const event = asAftercareEvent(recorded);
-  if (!event) return current;
-  const state = structuredClone(current);
-  const setup = (purchaseId: string): SetupRecord =>
-    (state.setups[purchaseId] ??= {
-      purchaseId,
-      firstVisit: null,
-      failures: 0,
-      lastFailedAt: null,
-      completedAt: null,
-    });
-
+  if (!event) return state;
   switch (event.type) {
     case 'FeedbackReceived': {
       const d = event.data;
       const at = d.occurredAt;
+      let { nps, csat, ces } = state;
       if (d.nps !== undefined) {
-        state.nps.count++;
-        state.nps[`${npsCategory(d.nps)}s` as 'promoters' | 'passives' | 'detractors']++;
-        state.nps.latest = laterScore(state.nps.latest, { score: d.nps, at });
+        const category = npsCategory(d.nps);
+        nps = {
+          latest: laterScore(nps.latest, { score: d.nps, at }),
+          count: nps.count + 1,
+          promoters: nps.promoters + (category === 'promoter' ? 1 : 0),
+          passives: nps.passives + (category === 'passive' ? 1 : 0),
+          detractors: nps.detractors + (category === 'detractor' ? 1 : 0),
+        };
       }
       if (d.csat !== undefined) {
-        state.csat.count++;
-        state.csat.sum += d.csat;
-        if (d.csat >= 4) state.csat.satisfied++;
-        state.csat.latest = laterScore(state.csat.latest, { score: d.csat, at });
+        csat = {
+          latest: laterScore(csat.latest, { score: d.csat, at }),
+          count: csat.count + 1,
+          sum: csat.sum + d.csat,
+          satisfied: csat.satisfied + (d.csat >= 4 ? 1 : 0),
+        };
       }
       if (d.ces !== undefined) {
-        state.ces.count++;
-        state.ces.sum += d.ces;
-        state.ces.latest = laterScore(state.ces.latest, { score: d.ces, at });
+        ces = {
+          latest: laterScore(ces.latest, { score: d.ces, at }),
+          count: ces.count + 1,
+          sum: ces.sum + d.ces,
+        };
       }
-      state.lastFeedbackAt = latest(state.lastFeedbackAt, at);
-      break;
+      return { ...state, nps, csat, ces, lastFeedbackAt: latest(state.lastFeedbackAt, at) };
     }
     case 'ComplaintFiled': {
       const d = event.data;
-      state.complaints[d.complaintId] = {
+      return withComplaint(state, {
         complaintId: d.complaintId,
         purchaseId: d.purchaseId ?? null,
         category: d.category,
@@ -157,91 +161,122 @@ export function evolveSatisfaction(
         reopenings: 0,
         lastReopenedAt: null,
         lastEscalatedAt: null,
-      };
-      break;
+      });
     }
     case 'ComplaintAcknowledged': {
-      const c = state.complaints[event.data.complaintId];
-      if (c && c.acknowledgedAt === null) c.acknowledgedAt = event.data.occurredAt;
-      break;
+      const c = ownComplaint(state, event.data.complaintId);
+      if (!c || c.acknowledgedAt !== null) return state;
+      return withComplaint(state, { ...c, acknowledgedAt: event.data.occurredAt });
     }
     case 'ComplaintEscalated': {
-      const c = state.complaints[event.data.complaintId];
-      if (c) {
-        c.escalations++;
-        c.lastEscalatedAt = latest(c.lastEscalatedAt, event.data.occurredAt);
-      }
-      break;
+      const c = ownComplaint(state, event.data.complaintId);
+      if (!c) return state;
+      return withComplaint(state, {
+        ...c,
+        escalations: c.escalations + 1,
+        lastEscalatedAt: latest(c.lastEscalatedAt, event.data.occurredAt),
+      });
     }
     case 'ComplaintResolved': {
-      const c = state.complaints[event.data.complaintId];
-      if (c) {
-        c.open = false;
-        c.resolvedAt = event.data.occurredAt;
-        c.firstResolvedAt ??= event.data.occurredAt;
-      }
-      break;
+      const c = ownComplaint(state, event.data.complaintId);
+      if (!c) return state;
+      const at = event.data.occurredAt;
+      return withComplaint(state, {
+        ...c,
+        open: false,
+        resolvedAt: at,
+        firstResolvedAt: c.firstResolvedAt ?? at,
+      });
     }
     case 'ComplaintReopened': {
-      const c = state.complaints[event.data.complaintId];
-      if (c) {
-        c.open = true;
-        c.resolvedAt = null;
-        c.reopenings++;
-        c.lastReopenedAt = latest(c.lastReopenedAt, event.data.occurredAt);
-        c.acknowledgedAt ??= event.data.occurredAt;
-      }
-      break;
+      const c = ownComplaint(state, event.data.complaintId);
+      if (!c) return state;
+      const at = event.data.occurredAt;
+      return withComplaint(state, {
+        ...c,
+        open: true,
+        resolvedAt: null,
+        reopenings: c.reopenings + 1,
+        lastReopenedAt: latest(c.lastReopenedAt, at),
+        acknowledgedAt: c.acknowledgedAt ?? at,
+      });
     }
     case 'DeliveryCompleted': {
       const d = event.data;
-      state.deliveries.completed++;
-      if (d.onTime) state.deliveries.onTime++;
-      else {
-        state.deliveries.late++;
-        state.deliveries.lastLateAt = latest(state.deliveries.lastLateAt, d.occurredAt);
-      }
-      break;
+      const deliveries = state.deliveries;
+      return {
+        ...state,
+        deliveries: d.onTime
+          ? { ...deliveries, completed: deliveries.completed + 1, onTime: deliveries.onTime + 1 }
+          : {
+              ...deliveries,
+              completed: deliveries.completed + 1,
+              late: deliveries.late + 1,
+              lastLateAt: latest(deliveries.lastLateAt, d.occurredAt),
+            },
+      };
     }
     case 'SetupCompleted': {
-      const s = setup(event.data.purchaseId);
-      s.completedAt = event.data.occurredAt;
-      if (event.data.attempt === 1) s.firstVisit = 'succeeded';
-      break;
+      const d = event.data;
+      const s = setupOf(state, d.purchaseId);
+      return withSetup(state, {
+        ...s,
+        completedAt: d.occurredAt,
+        firstVisit: d.attempt === 1 ? 'succeeded' : s.firstVisit,
+      });
     }
     case 'SetupFailed': {
-      const s = setup(event.data.purchaseId);
-      s.failures++;
-      s.lastFailedAt = latest(s.lastFailedAt, event.data.occurredAt);
-      if (event.data.attempt === 1) s.firstVisit = 'failed';
-      break;
+      const d = event.data;
+      const s = setupOf(state, d.purchaseId);
+      return withSetup(state, {
+        ...s,
+        failures: s.failures + 1,
+        lastFailedAt: latest(s.lastFailedAt, d.occurredAt),
+        firstVisit: d.attempt === 1 ? 'failed' : s.firstVisit,
+      });
     }
     case 'RepairCompleted': {
       const d = event.data;
-      const r = (state.repairsBySerial[d.serialNumber] ??= {
-        serialNumber: d.serialNumber,
-        purchaseId: d.purchaseId,
-        count: 0,
-        defectCodes: [],
-        lastAt: d.occurredAt,
-      });
-      r.count++;
-      r.defectCodes.push(d.defectCode);
-      r.lastAt = latest(r.lastAt, d.occurredAt);
-      break;
+      const r = Object.hasOwn(state.repairsBySerial, d.serialNumber)
+        ? state.repairsBySerial[d.serialNumber]
+        : undefined;
+      const next: SerialRepairs = r
+        ? {
+            ...r,
+            count: r.count + 1,
+            defectCodes: [...r.defectCodes, d.defectCode],
+            lastAt: latest(r.lastAt, d.occurredAt),
+          }
+        : {
+            serialNumber: d.serialNumber,
+            purchaseId: d.purchaseId,
+            count: 1,
+            defectCodes: [d.defectCode],
+            lastAt: d.occurredAt,
+          };
+      return { ...state, repairsBySerial: { ...state.repairsBySerial, [d.serialNumber]: next } };
     }
     case 'ReturnRequested':
-      state.returns.requested++;
-      state.returns.lastAt = latest(state.returns.lastAt, event.data.occurredAt);
-      break;
+      return {
+        ...state,
+        returns: {
+          ...state.returns,
+          requested: state.returns.requested + 1,
+          lastAt: latest(state.returns.lastAt, event.data.occurredAt),
+        },
+      };
     case 'ReturnCompleted':
-      state.returns.completed++;
-      if (event.data.outcome === 'refund') state.returns.refunded++;
-      state.returns.lastAt = latest(state.returns.lastAt, event.data.occurredAt);
-      break;
+      return {
+        ...state,
+        returns: {
+          ...state.returns,
+          completed: state.returns.completed + 1,
+          refunded: state.returns.refunded + (event.data.outcome === 'refund' ? 1 : 0),
+          lastAt: latest(state.returns.lastAt, event.data.occurredAt),
+        },
+      };
     case 'ReferralMade':
-      state.referrals++;
-      break;
+      return { ...state, referrals: state.referrals + 1 };
     case 'CustomerRegistered':
     case 'PurchaseRecorded':
     case 'DeliveryScheduled':
@@ -253,11 +288,29 @@ export function evolveSatisfaction(
     case 'WarrantyDecisionOverridden':
     case 'WarrantyClaimFulfilled':
     case 'WarrantyPolicyPublished':
-      return current;
+      return state;
     default:
-      assertNever(event, 'event');
+      return assertNever(event, 'event');
   }
-  return state;
+}
+
+/** A complaint of the state by id (own keys only: an id like `__proto__` is just an id). */
+function ownComplaint(state: SatisfactionStateData, id: string): ComplaintRecord | undefined {
+  return Object.hasOwn(state.complaints, id) ? state.complaints[id] : undefined;
+}
+
+function withComplaint(state: SatisfactionStateData, c: ComplaintRecord): SatisfactionStateData {
+  return { ...state, complaints: { ...state.complaints, [c.complaintId]: c } };
+}
+
+function setupOf(state: SatisfactionStateData, purchaseId: string): SetupRecord {
+  return Object.hasOwn(state.setups, purchaseId)
+    ? state.setups[purchaseId]
+    : { purchaseId, firstVisit: null, failures: 0, lastFailedAt: null, completedAt: null };
+}
+
+function withSetup(state: SatisfactionStateData, s: SetupRecord): SatisfactionStateData {
+  return { ...state, setups: { ...state.setups, [s.purchaseId]: s } };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+import { eventfulJourney, foldFrozen } from './runtime/testing/purity';
 import {
   claimDecided,
   claimFiled,
@@ -5,7 +6,7 @@ import {
   claimOverridden,
   CUSTOMER,
 } from './journey.fixtures';
-import { given } from './spec-events';
+import { given, recorded } from './spec-events';
 import { warrantyClaimCost, warrantyClaimsProjection } from './warranty-claims.projection';
 
 describe('warranty claims projection', () => {
@@ -57,5 +58,13 @@ describe('warranty claims projection', () => {
       customerId: CUSTOMER,
       filedAt: '2024-03-01T10:00:00Z',
     });
+  });
+
+  it('folds without changing any state its caller holds, to the same result', () => {
+    const { states } = foldFrozen(
+      warrantyClaimsProjection,
+      eventfulJourney().map((e) => recorded(e)),
+    );
+    expect(states.get('w1')).toEqual(given(warrantyClaimsProjection, 'w1', eventfulJourney()));
   });
 });

@@ -102,7 +102,8 @@ export function evolveWarrantyClaim(
 ): WarrantyClaimState {
   const event = asAftercareEvent(recorded);
   if (!event) return current;
-  const state = structuredClone(current);
+  // A shallow copy: every nested value below is replaced whole, never changed in place.
+  const state: WarrantyClaimState = { ...current };
   switch (event.type) {
     case 'WarrantyClaimFiled': {
       const d = event.data;
@@ -148,14 +149,17 @@ export function evolveWarrantyClaim(
     }
     case 'WarrantyDecisionOverridden': {
       const d = event.data;
-      state.overrides.push({
-        agentId: d.agentId,
-        justification: d.justification,
-        at: d.occurredAt,
-        from: d.previous.outcome,
-        to: d.outcome,
-        coveredAmount: d.coveredAmount,
-      });
+      state.overrides = [
+        ...state.overrides,
+        {
+          agentId: d.agentId,
+          justification: d.justification,
+          at: d.occurredAt,
+          from: d.previous.outcome,
+          to: d.outcome,
+          coveredAmount: d.coveredAmount,
+        },
+      ];
       state.outcome = d.outcome;
       state.remedy = d.remedy;
       state.coveredAmount = d.coveredAmount;

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import {
   CustomerCommandEnvelope,
   entityIdFor,
@@ -40,361 +40,316 @@ export class CustomersController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Post()
-  @WriteDocs('Register a customer')
-  @ApiCreatedResponse({ type: CommandResultResponseDto })
-  async register(
+  @WriteDocs('Register a customer', CommandResultResponseDto)
+  register(
     @Body() body: RegisterCustomerRequestDto,
     @WriteContext() context: CommandContext,
     @Res({ passthrough: true }) res: WriteHttpResponse,
   ) {
     const customerId = body.customerId ?? entityIdFor(context.commandId, 'customerId');
-    const result = await this.run(context, {
+    const command: CustomerCommand = {
       type: 'RegisterCustomer',
       data: {
-        customerId,
-        occurredAt: occurredAt(body),
+        ...customerAt(customerId, body),
         pii: body.pii,
         jurisdiction: body.jurisdiction,
         countryCode: body.countryCode,
         segment: body.segment,
         signupChannel: body.signupChannel,
       },
-    });
-    return writeResponse(result, res, { customerId });
+    };
+    return this.send(context, res, command, { customerId });
   }
 
   @Post(':customerId/purchases')
-  @WriteDocs('Record a purchase')
-  @ApiCreatedResponse({ type: CommandResultResponseDto })
-  async recordPurchase(
+  @WriteDocs('Record a purchase', CommandResultResponseDto)
+  recordPurchase(
     @Param('customerId', EntityIdPipe) customerId: string,
     @Body() body: RecordPurchaseRequestDto,
     @WriteContext() context: CommandContext,
     @Res({ passthrough: true }) res: WriteHttpResponse,
   ) {
     const purchaseId = body.purchaseId ?? entityIdFor(context.commandId, 'purchaseId');
-    const data: Body<RecordPurchaseRequestDto> & { purchaseId: string } = {
-      ...withoutOccurredAt(body),
-      purchaseId,
-    };
-    const result = await this.run(context, {
-      type: 'RecordPurchase',
-      data: { ...data, customerId, occurredAt: occurredAt(body) },
-    });
-    return writeResponse(result, res, { customerId, purchaseId });
+    const data = fromBody(customerId, body, { purchaseId });
+    return this.send(context, res, { type: 'RecordPurchase', data }, { customerId, purchaseId });
   }
 
   @Post(':customerId/deliveries')
-  @WriteDocs('Schedule a delivery (promised window)')
-  @ApiCreatedResponse({ type: CommandResultResponseDto })
-  async scheduleDelivery(
+  @WriteDocs('Schedule a delivery (promised window)', CommandResultResponseDto)
+  scheduleDelivery(
     @Param('customerId', EntityIdPipe) customerId: string,
     @Body() body: ScheduleDeliveryRequestDto,
     @WriteContext() context: CommandContext,
     @Res({ passthrough: true }) res: WriteHttpResponse,
   ) {
     const deliveryId = body.deliveryId ?? entityIdFor(context.commandId, 'deliveryId');
-    const result = await this.run(context, {
+    const command: CustomerCommand = {
       type: 'ScheduleDelivery',
       data: {
-        customerId,
-        occurredAt: occurredAt(body),
+        ...customerAt(customerId, body),
         deliveryId,
         purchaseId: body.purchaseId,
         promisedFrom: body.promisedFrom,
         promisedTo: body.promisedTo,
       },
-    });
-    return writeResponse(result, res, { customerId, deliveryId });
+    };
+    return this.send(context, res, command, { customerId, deliveryId });
   }
 
   @Post(':customerId/deliveries/:deliveryId/completion')
-  @WriteDocs('Complete a delivery (occurredAt is the delivery time)')
-  @ApiCreatedResponse({ type: CommandResultResponseDto })
-  async completeDelivery(
+  @WriteDocs('Complete a delivery (occurredAt is the delivery time)', CommandResultResponseDto)
+  completeDelivery(
     @Param('customerId', EntityIdPipe) customerId: string,
     @Param('deliveryId', EntityIdPipe) deliveryId: string,
     @Body() body: OccurredAtRequestDto,
     @WriteContext() context: CommandContext,
     @Res({ passthrough: true }) res: WriteHttpResponse,
   ) {
-    const result = await this.run(context, {
+    const command: CustomerCommand = {
       type: 'CompleteDelivery',
-      data: { customerId, occurredAt: occurredAt(body), deliveryId },
-    });
-    return writeResponse(result, res, { customerId, deliveryId });
+      data: { ...customerAt(customerId, body), deliveryId },
+    };
+    return this.send(context, res, command, { customerId, deliveryId });
   }
 
   @Post(':customerId/setups')
-  @WriteDocs('Record a setup visit: completed or failed')
-  @ApiCreatedResponse({ type: CommandResultResponseDto })
-  async recordSetup(
+  @WriteDocs('Record a setup visit: completed or failed', CommandResultResponseDto)
+  recordSetup(
     @Param('customerId', EntityIdPipe) customerId: string,
     @Body() body: RecordSetupRequestDto,
     @WriteContext() context: CommandContext,
     @Res({ passthrough: true }) res: WriteHttpResponse,
   ) {
-    const base = { customerId, occurredAt: occurredAt(body), purchaseId: body.purchaseId };
-    const result = await this.run(
-      context,
+    const base = { ...customerAt(customerId, body), purchaseId: body.purchaseId };
+    const command: CustomerCommand =
       body.outcome === 'completed'
         ? { type: 'CompleteSetup', data: base }
-        : { type: 'RecordSetupFailure', data: { ...base, reason: body.reason ?? '' } },
-    );
-    return writeResponse(result, res, { customerId, purchaseId: body.purchaseId });
+        : { type: 'RecordSetupFailure', data: { ...base, reason: body.reason ?? '' } };
+    return this.send(context, res, command, { customerId, purchaseId: body.purchaseId });
   }
 
   @Post(':customerId/complaints')
-  @WriteDocs('File a complaint')
-  @ApiCreatedResponse({ type: CommandResultResponseDto })
-  async fileComplaint(
+  @WriteDocs('File a complaint', CommandResultResponseDto)
+  fileComplaint(
     @Param('customerId', EntityIdPipe) customerId: string,
     @Body() body: FileComplaintRequestDto,
     @WriteContext() context: CommandContext,
     @Res({ passthrough: true }) res: WriteHttpResponse,
   ) {
     const complaintId = body.complaintId ?? entityIdFor(context.commandId, 'complaintId');
-    const result = await this.run(context, {
-      type: 'FileComplaint',
-      data: { ...withoutOccurredAt(body), complaintId, customerId, occurredAt: occurredAt(body) },
-    });
-    return writeResponse(result, res, { customerId, complaintId });
+    const data = fromBody(customerId, body, { complaintId });
+    return this.send(context, res, { type: 'FileComplaint', data }, { customerId, complaintId });
   }
 
   @Post(':customerId/complaints/:complaintId/acknowledgement')
-  @WriteDocs('Acknowledge a complaint')
-  @ApiCreatedResponse({ type: CommandResultResponseDto })
-  async acknowledgeComplaint(
+  @WriteDocs('Acknowledge a complaint', CommandResultResponseDto)
+  acknowledgeComplaint(
     @Param('customerId', EntityIdPipe) customerId: string,
     @Param('complaintId', EntityIdPipe) complaintId: string,
     @Body() body: AcknowledgeComplaintRequestDto,
     @WriteContext() context: CommandContext,
     @Res({ passthrough: true }) res: WriteHttpResponse,
   ) {
-    const result = await this.run(context, {
+    const command: CustomerCommand = {
       type: 'AcknowledgeComplaint',
       data: {
-        customerId,
-        occurredAt: occurredAt(body),
+        ...customerAt(customerId, body),
         complaintId,
         ...(body.agentId !== undefined ? { agentId: body.agentId } : {}),
       },
-    });
-    return writeResponse(result, res, { customerId, complaintId });
+    };
+    return this.send(context, res, command, { customerId, complaintId });
   }
 
   @Post(':customerId/complaints/:complaintId/escalation')
-  @WriteDocs('Escalate a complaint one level')
-  @ApiCreatedResponse({ type: CommandResultResponseDto })
-  async escalateComplaint(
+  @WriteDocs('Escalate a complaint one level', CommandResultResponseDto)
+  escalateComplaint(
     @Param('customerId', EntityIdPipe) customerId: string,
     @Param('complaintId', EntityIdPipe) complaintId: string,
     @Body() body: ReasonRequestDto,
     @WriteContext() context: CommandContext,
     @Res({ passthrough: true }) res: WriteHttpResponse,
   ) {
-    const result = await this.run(context, {
+    const command: CustomerCommand = {
       type: 'EscalateComplaint',
-      data: { customerId, occurredAt: occurredAt(body), complaintId, reason: body.reason },
-    });
-    return writeResponse(result, res, { customerId, complaintId });
+      data: { ...customerAt(customerId, body), complaintId, reason: body.reason },
+    };
+    return this.send(context, res, command, { customerId, complaintId });
   }
 
   @Post(':customerId/complaints/:complaintId/resolution')
-  @WriteDocs('Resolve a complaint')
-  @ApiCreatedResponse({ type: CommandResultResponseDto })
-  async resolveComplaint(
+  @WriteDocs('Resolve a complaint', CommandResultResponseDto)
+  resolveComplaint(
     @Param('customerId', EntityIdPipe) customerId: string,
     @Param('complaintId', EntityIdPipe) complaintId: string,
     @Body() body: ResolveComplaintRequestDto,
     @WriteContext() context: CommandContext,
     @Res({ passthrough: true }) res: WriteHttpResponse,
   ) {
-    const result = await this.run(context, {
+    const command: CustomerCommand = {
       type: 'ResolveComplaint',
       data: {
-        customerId,
-        occurredAt: occurredAt(body),
+        ...customerAt(customerId, body),
         complaintId,
         resolution: body.resolution,
         remedyGiven: body.remedyGiven,
       },
-    });
-    return writeResponse(result, res, { customerId, complaintId });
+    };
+    return this.send(context, res, command, { customerId, complaintId });
   }
 
   @Post(':customerId/complaints/:complaintId/reopening')
-  @WriteDocs('Reopen a resolved complaint')
-  @ApiCreatedResponse({ type: CommandResultResponseDto })
-  async reopenComplaint(
+  @WriteDocs('Reopen a resolved complaint', CommandResultResponseDto)
+  reopenComplaint(
     @Param('customerId', EntityIdPipe) customerId: string,
     @Param('complaintId', EntityIdPipe) complaintId: string,
     @Body() body: ReasonRequestDto,
     @WriteContext() context: CommandContext,
     @Res({ passthrough: true }) res: WriteHttpResponse,
   ) {
-    const result = await this.run(context, {
+    const command: CustomerCommand = {
       type: 'ReopenComplaint',
-      data: { customerId, occurredAt: occurredAt(body), complaintId, reason: body.reason },
-    });
-    return writeResponse(result, res, { customerId, complaintId });
+      data: { ...customerAt(customerId, body), complaintId, reason: body.reason },
+    };
+    return this.send(context, res, command, { customerId, complaintId });
   }
 
   @Post(':customerId/repairs')
-  @WriteDocs('Record a completed repair')
-  @ApiCreatedResponse({ type: CommandResultResponseDto })
-  async recordRepair(
+  @WriteDocs('Record a completed repair', CommandResultResponseDto)
+  recordRepair(
     @Param('customerId', EntityIdPipe) customerId: string,
     @Body() body: RecordRepairRequestDto,
     @WriteContext() context: CommandContext,
     @Res({ passthrough: true }) res: WriteHttpResponse,
   ) {
     const repairId = body.repairId ?? entityIdFor(context.commandId, 'repairId');
-    const result = await this.run(context, {
-      type: 'RecordRepair',
-      data: { ...withoutOccurredAt(body), repairId, customerId, occurredAt: occurredAt(body) },
-    });
-    return writeResponse(result, res, { customerId, repairId });
+    const data = fromBody(customerId, body, { repairId });
+    return this.send(context, res, { type: 'RecordRepair', data }, { customerId, repairId });
   }
 
   @Post(':customerId/returns')
-  @WriteDocs('Request a return (within the return window)')
-  @ApiCreatedResponse({ type: CommandResultResponseDto })
-  async requestReturn(
+  @WriteDocs('Request a return (within the return window)', CommandResultResponseDto)
+  requestReturn(
     @Param('customerId', EntityIdPipe) customerId: string,
     @Body() body: RequestReturnRequestDto,
     @WriteContext() context: CommandContext,
     @Res({ passthrough: true }) res: WriteHttpResponse,
   ) {
     const returnId = body.returnId ?? entityIdFor(context.commandId, 'returnId');
-    const result = await this.run(context, {
+    const command: CustomerCommand = {
       type: 'RequestReturn',
       data: {
-        customerId,
-        occurredAt: occurredAt(body),
+        ...customerAt(customerId, body),
         returnId,
         purchaseId: body.purchaseId,
         reason: body.reason,
       },
-    });
-    return writeResponse(result, res, { customerId, returnId });
+    };
+    return this.send(context, res, command, { customerId, returnId });
   }
 
   @Post(':customerId/returns/:returnId/completion')
-  @WriteDocs('Complete a return: refund or exchange')
-  @ApiCreatedResponse({ type: CommandResultResponseDto })
-  async completeReturn(
+  @WriteDocs('Complete a return: refund or exchange', CommandResultResponseDto)
+  completeReturn(
     @Param('customerId', EntityIdPipe) customerId: string,
     @Param('returnId', EntityIdPipe) returnId: string,
     @Body() body: CompleteReturnRequestDto,
     @WriteContext() context: CommandContext,
     @Res({ passthrough: true }) res: WriteHttpResponse,
   ) {
-    const result = await this.run(context, {
+    const command: CustomerCommand = {
       type: 'CompleteReturn',
       data: {
-        customerId,
-        occurredAt: occurredAt(body),
+        ...customerAt(customerId, body),
         returnId,
         outcome: body.outcome,
         refundAmount: body.refundAmount,
       },
-    });
-    return writeResponse(result, res, { customerId, returnId });
+    };
+    return this.send(context, res, command, { customerId, returnId });
   }
 
   @Post(':customerId/feedback')
-  @WriteDocs('Record feedback (NPS, CSAT, CES)')
-  @ApiCreatedResponse({ type: CommandResultResponseDto })
-  async recordFeedback(
+  @WriteDocs('Record feedback (NPS, CSAT, CES)', CommandResultResponseDto)
+  recordFeedback(
     @Param('customerId', EntityIdPipe) customerId: string,
     @Body() body: RecordFeedbackRequestDto,
     @WriteContext() context: CommandContext,
     @Res({ passthrough: true }) res: WriteHttpResponse,
   ) {
     const feedbackId = body.feedbackId ?? entityIdFor(context.commandId, 'feedbackId');
-    const result = await this.run(context, {
-      type: 'RecordFeedback',
-      data: { ...withoutOccurredAt(body), feedbackId, customerId, occurredAt: occurredAt(body) },
-    });
-    return writeResponse(result, res, { customerId, feedbackId });
+    const data = fromBody(customerId, body, { feedbackId });
+    return this.send(context, res, { type: 'RecordFeedback', data }, { customerId, feedbackId });
   }
 
   @Post(':customerId/referrals')
-  @WriteDocs('Record a referral')
-  @ApiCreatedResponse({ type: CommandResultResponseDto })
-  async recordReferral(
+  @WriteDocs('Record a referral', CommandResultResponseDto)
+  recordReferral(
     @Param('customerId', EntityIdPipe) customerId: string,
     @Body() body: RecordReferralRequestDto,
     @WriteContext() context: CommandContext,
     @Res({ passthrough: true }) res: WriteHttpResponse,
   ) {
     const referralId = body.referralId ?? entityIdFor(context.commandId, 'referralId');
-    const result = await this.run(context, {
-      type: 'RecordReferral',
-      data: { ...withoutOccurredAt(body), referralId, customerId, occurredAt: occurredAt(body) },
-    });
-    return writeResponse(result, res, { customerId, referralId });
+    const data = fromBody(customerId, body, { referralId });
+    return this.send(context, res, { type: 'RecordReferral', data }, { customerId, referralId });
   }
 
   @Post(':customerId/maintenance-plans')
-  @WriteDocs('Subscribe to a maintenance plan')
-  @ApiCreatedResponse({ type: CommandResultResponseDto })
-  async subscribeMaintenancePlan(
+  @WriteDocs('Subscribe to a maintenance plan', CommandResultResponseDto)
+  subscribeMaintenancePlan(
     @Param('customerId', EntityIdPipe) customerId: string,
     @Body() body: SubscribeMaintenancePlanRequestDto,
     @WriteContext() context: CommandContext,
     @Res({ passthrough: true }) res: WriteHttpResponse,
   ) {
     const planId = body.planId ?? entityIdFor(context.commandId, 'planId');
-    const result = await this.run(context, {
-      type: 'SubscribeMaintenancePlan',
-      data: { ...withoutOccurredAt(body), planId, customerId, occurredAt: occurredAt(body) },
-    });
-    return writeResponse(result, res, { customerId, planId });
+    const data = fromBody(customerId, body, { planId });
+    return this.send(
+      context,
+      res,
+      { type: 'SubscribeMaintenancePlan', data },
+      { customerId, planId },
+    );
   }
 
   @Post(':customerId/maintenance-plans/:planId/cancellation')
-  @WriteDocs('Cancel a maintenance plan')
-  @ApiCreatedResponse({ type: CommandResultResponseDto })
-  async cancelMaintenancePlan(
+  @WriteDocs('Cancel a maintenance plan', CommandResultResponseDto)
+  cancelMaintenancePlan(
     @Param('customerId', EntityIdPipe) customerId: string,
     @Param('planId', EntityIdPipe) planId: string,
     @Body() body: CancelMaintenancePlanRequestDto,
     @WriteContext() context: CommandContext,
     @Res({ passthrough: true }) res: WriteHttpResponse,
   ) {
-    const result = await this.run(context, {
+    const command: CustomerCommand = {
       type: 'CancelMaintenancePlan',
       data: {
-        customerId,
-        occurredAt: occurredAt(body),
+        ...customerAt(customerId, body),
         planId,
         ...(body.reason !== undefined ? { reason: body.reason } : {}),
       },
-    });
-    return writeResponse(result, res, { customerId, planId });
+    };
+    return this.send(context, res, command, { customerId, planId });
   }
 
   @Post(':customerId/pii-erasure')
-  @WriteDocs("Erase the customer's personal data (idempotent)")
-  @ApiCreatedResponse({ type: CommandResultResponseDto })
-  async erasePii(
+  @WriteDocs("Erase the customer's personal data (idempotent)", CommandResultResponseDto)
+  erasePii(
     @Param('customerId', EntityIdPipe) customerId: string,
     @Body() body: EraseCustomerPiiRequestDto,
     @WriteContext() context: CommandContext,
     @Res({ passthrough: true }) res: WriteHttpResponse,
   ) {
-    const result = await this.run(context, {
+    const command: CustomerCommand = {
       type: 'EraseCustomerPii',
       data: {
-        customerId,
-        occurredAt: occurredAt(body),
+        ...customerAt(customerId, body),
         requestedBy: body.requestedBy ?? 'customer',
         ...(body.reason !== undefined ? { reason: body.reason } : {}),
       },
-    });
-    return writeResponse(result, res, { customerId });
+    };
+    return this.send(context, res, command, { customerId });
   }
 
   @Delete(':customerId/pii-erasure')
@@ -410,12 +365,31 @@ export class CustomersController {
     return this.erasePii(customerId, body, context, res);
   }
 
-  private run(context: CommandContext, command: CustomerCommand): Promise<CommandResult> {
-    return this.commandBus.execute(new CustomerCommandEnvelope(command, context));
+  /** Sends the command on the bus and answers the result with the ids the client needs. */
+  private async send<Ids extends { customerId: string }>(
+    context: CommandContext,
+    res: WriteHttpResponse,
+    command: CustomerCommand,
+    ids: Ids,
+  ) {
+    const result: CommandResult = await this.commandBus.execute(
+      new CustomerCommandEnvelope(command, context),
+    );
+    return writeResponse(result, res, ids);
   }
 }
 
-function withoutOccurredAt<T extends { occurredAt?: string }>(body: T): Body<T> {
+/** What every customer command carries first: the stream's customer and the business time. */
+function customerAt(customerId: string, body: { occurredAt?: string }) {
+  return { customerId, occurredAt: occurredAt(body) };
+}
+
+/** Command data taken over from the body as is, with the ids the API fills in. */
+function fromBody<T extends { occurredAt?: string }, Ids extends object>(
+  customerId: string,
+  body: T,
+  ids: Ids,
+): Body<T> & Ids & { customerId: string; occurredAt: string } {
   const { occurredAt: _ignored, ...rest } = body;
-  return rest;
+  return { ...rest, ...ids, customerId, occurredAt: occurredAt(body) };
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import {
   WarrantyClaimCommandEnvelope,
   entityIdFor,
@@ -33,8 +33,10 @@ export class WarrantyClaimsController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Post()
-  @WriteDocs('File a warranty claim; answers with the decision and its rule trace')
-  @ApiCreatedResponse({ type: WarrantyClaimResponseDto })
+  @WriteDocs(
+    'File a warranty claim; answers with the decision and its rule trace',
+    WarrantyClaimResponseDto,
+  )
   async file(
     @Body() body: FileWarrantyClaimRequestDto,
     @WriteContext() context: CommandContext,
@@ -83,8 +85,7 @@ export class WarrantyClaimsController {
   }
 
   @Post(':claimId/override')
-  @WriteDocs("Override the decision (an agent's, with a justification)")
-  @ApiCreatedResponse({ type: WarrantyClaimResponseDto })
+  @WriteDocs("Override the decision (an agent's, with a justification)", WarrantyClaimResponseDto)
   async override(
     @Param('claimId', EntityIdPipe) claimId: string,
     @Body() body: OverrideWarrantyDecisionRequestDto,
@@ -122,8 +123,7 @@ export class WarrantyClaimsController {
   }
 
   @Post(':claimId/fulfilment')
-  @WriteDocs('Record that an approved claim was fulfilled')
-  @ApiCreatedResponse({ type: WarrantyFulfilmentResponseDto })
+  @WriteDocs('Record that an approved claim was fulfilled', WarrantyFulfilmentResponseDto)
   async fulfil(
     @Param('claimId', EntityIdPipe) claimId: string,
     @Body() body: FulfilWarrantyClaimRequestDto,

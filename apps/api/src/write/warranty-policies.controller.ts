@@ -1,6 +1,6 @@
 import { Body, Controller, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import {
   WarrantyPolicyCommandEnvelope,
   entityIdFor,
@@ -19,8 +19,10 @@ export class WarrantyPoliciesController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Post()
-  @WriteDocs('Publish a version of a warranty policy (the next one unless `version` is given)')
-  @ApiCreatedResponse({ type: CommandResultResponseDto })
+  @WriteDocs(
+    'Publish a version of a warranty policy (the next one unless `version` is given)',
+    CommandResultResponseDto,
+  )
   async publish(
     @Body() body: PublishWarrantyPolicyRequestDto,
     @WriteContext() context: CommandContext,

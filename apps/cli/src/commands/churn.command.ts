@@ -10,6 +10,8 @@ import {
   type ChurnFactor,
   type ChurnFactorName,
   fitBgNbd,
+  fitMbgNbd,
+  purchaseProcessRisk,
   scoreChurn,
   type CustomerSummary,
 } from '@aftercare/analytics';
@@ -23,11 +25,6 @@ import {
   satisfactionProjection,
   type SatisfactionStateData,
 } from '@aftercare/projections';
-// Not (yet) exported by the analytics index, which belongs to another owner.
-import {
-  fitMbgNbd,
-  purchaseProcessRisk,
-} from '../../../../libs/analytics/src/churn-purchase-process';
 import { parseDateOption, parseIntegerOption } from '../cli-options';
 
 interface TruthCustomer {

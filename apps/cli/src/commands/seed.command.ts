@@ -55,7 +55,11 @@ export function registerSeedCommand(program: Command): void {
       '--experience-effect <x>',
       'how strongly bad service experience (late deliveries, failed setups, slow or reopened ' +
         'complaints, rejected claims) makes customers stop buying: 0 = no link at all (dropout is ' +
-        'pure BG/NBD), 1 = default, 2 = twice as strong (log-hazard scale); noisy per customer',
+        'pure BG/NBD), 1 = default, 2 = twice as strong. Mostly a lasting hazard: each bad ' +
+        'incident adds to a grievance that fades with a 180-day half-life, and while it lasts the ' +
+        'customer stops buying at a daily rate proportional to it (x effect x a per-customer ' +
+        'sensitivity, mean 1); also higher dropout odds at the next purchase while experience is ' +
+        'bad, and a small chance of leaving on the spot. Noisy per customer (docs/churn.md)',
       parseEffect,
       DEFAULT_WORLD_OPTIONS.experienceEffect,
     )

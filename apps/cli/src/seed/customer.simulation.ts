@@ -200,6 +200,8 @@ export class CustomerSimulation {
   private readonly ratePerYear: number;
   private readonly dropoutP: number;
   private readonly sensitivity: number;
+  /** --experience-effect x sensitivity: 0 cuts every link from experience to stopping. */
+  private readonly strength: number;
   private readonly baseline: number;
   /** How harshly this customer scores feedback compared to how they feel. */
   private readonly harshness: number;
@@ -216,6 +218,11 @@ export class CustomerSimulation {
   private experienceAt: number;
   private worstExperience: number;
   private badIncidents = 0;
+  /** Bad incidents' sizes, fading with the experience half-life (with effect > 0 only). */
+  private grievance = 0;
+  private grievanceAt = 0;
+  /** Invalidates a scheduled hazard exit once a later incident has redrawn it. */
+  private hazardDraw = 0;
   private purchases = 0;
   private lastPurchaseAt: number | null = null;
   private erased = false;
@@ -230,7 +237,8 @@ export class CustomerSimulation {
     this.customer = { streamId: customerStreamId(customerId), events: [], commands: [] };
     this.ratePerYear = rng.gamma(P.purchaseRate.shape, P.purchaseRate.ratePerYear);
     this.dropoutP = rng.beta(P.dropout.a, P.dropout.b);
-    this.sensitivity = rng.gamma(2, 2);
+    this.sensitivity = rng.gamma(P.experienceSensitivity.shape, P.experienceSensitivity.rate);
+    this.strength = world.experienceEffect * this.sensitivity;
     this.baseline = rng.normal(0.3, 0.4);
     this.harshness = rng.normal(0, 0.5);
     this.deliveryRisk = rng.logNormal(1, 0.5);
@@ -343,8 +351,9 @@ export class CustomerSimulation {
   }
 
   /**
-   * Moves the latent experience. A bad incident may make the customer leave on the spot, with a
-   * chance that grows with --experience-effect and the customer's own sensitivity.
+   * Moves the latent experience. With --experience-effect > 0 a bad incident also adds to the
+   * customer's grievance, which raises a lasting hazard of stopping (experienceExit), and may
+   * (rarely) make them leave on the spot.
    */
   private feel(delta: number): void {
     this.experience = this.experienceAt_(this.now) + delta;
@@ -352,14 +361,42 @@ export class CustomerSimulation {
     if (this.experience < this.worstExperience) this.worstExperience = this.experience;
     if (delta >= 0) return;
     this.badIncidents++;
-    const strength = this.world.experienceEffect * this.sensitivity;
-    if (this.alive && strength > 0) {
-      const p = 1 - Math.exp(-P.immediateDropoutPerIncident * strength * -delta);
-      if (this.rng.chance(p)) this.stop('incident');
-    }
+    if (!this.alive || this.strength === 0) return;
+    const p = 1 - Math.exp(-P.immediateDropoutPerIncident * this.strength * -delta);
+    if (this.rng.chance(p)) this.stop('incident');
+    else this.experienceExit(-delta);
   }
 
-  private stop(cause: 'purchase' | 'incident'): void {
+  /**
+   * The main link from experience to stopping, a lasting hazard: while alive, the customer stops
+   * at a rate (per day) of
+   *
+   *   h(t) = strength * experienceHazardPerYear / 365.25 * g(t),
+   *
+   * where the grievance g is the sum of the bad incidents' sizes, each fading with the
+   * experience half-life: g(t) = g0 * exp(-(t - now) / tau), tau = half-life / ln 2. Good
+   * service afterwards lifts the experience (and feedback) but does not erase the grievance: a
+   * recovered complaint still raises the odds of leaving (the recovery paradox holds for
+   * satisfaction, not for repurchase; de Matos, Henrique & Rossi 2007). The cumulative hazard
+   * from now on is c g0 tau (1 - exp(-s / tau)), finite, so a customer may never stop from it;
+   * otherwise the exit comes where it reaches an Exp(1) draw. Drawn afresh at every incident
+   * (valid: the hazard is memoryless between incidents); an earlier pending exit is dropped.
+   */
+  private experienceExit(size: number): void {
+    const tau = P.experienceHalfLifeDays / Math.LN2;
+    this.grievance =
+      this.grievance * Math.exp(-(this.now - this.grievanceAt) / (tau * DAY)) + size;
+    this.grievanceAt = this.now;
+    const draw = ++this.hazardDraw;
+    const total = ((this.strength * P.experienceHazardPerYear) / 365.25) * this.grievance * tau;
+    const e = this.rng.exponential(1);
+    if (e >= total) return;
+    this.after(-tau * Math.log(1 - e / total), () => {
+      if (this.alive && draw === this.hazardDraw) this.stop('experience');
+    });
+  }
+
+  private stop(cause: NonNullable<CustomerTruth['stopCause']>): void {
     this.alive = false;
     this.stoppedAt = this.now;
     this.stopCause = cause;
@@ -371,9 +408,8 @@ export class CustomerSimulation {
   /** BG/NBD dropout after a purchase, its odds moved by the experience so far. */
   private dropoutAfterPurchase(): boolean {
     const e = this.experienceAt_(this.now);
-    const strength = this.world.experienceEffect * this.sensitivity;
     const logMultiplier =
-      strength *
+      this.strength *
       (P.dropoutPerBadExperience * Math.max(0, -e) - P.retentionPerGoodExperience * Math.max(0, e));
     const p = 1 - Math.pow(1 - this.dropoutP, Math.exp(logMultiplier));
     return this.rng.chance(Math.min(p, 0.97));

@@ -15,8 +15,10 @@ export type WorldOptions = {
   /** End of the simulated period, exclusive (ISO instant): nothing happens at or after it. */
   to: string;
   /**
-   * How strongly bad service experience makes customers stop buying. 0: not at all (dropout is
-   * pure BG/NBD); 1: the default; 2: twice as strong on the log-odds scale.
+   * How strongly bad service experience makes customers stop buying. It multiplies every link
+   * from experience to stopping (the lasting hazard, the next-purchase dropout odds, the rare
+   * on-the-spot exit; see WORLD_PARAMETERS). 0: no link at all (dropout is pure BG/NBD); 1: the
+   * default; 2: twice as strong.
    */
   experienceEffect: number;
   /** Attach the commands behind each stream's events to its batches (tests). */
@@ -42,14 +44,30 @@ export const WORLD_PARAMETERS = {
   dropout: { a: 1.1, b: 4 },
   /** Customers sign up in the first share of the period. */
   signupShare: 0.8,
-  /** Experience decays towards the customer's baseline with this time constant. */
+  /** Experience decays towards the customer's baseline with this half-life. */
   experienceHalfLifeDays: 180,
-  /** Log-multiplier of the per-purchase dropout hazard per unit of bad experience (x effect). */
+  /**
+   * How much one customer's stopping reacts to experience, ~ Gamma(shape, rate), mean 1
+   * (coefficient of variation 1/sqrt(shape) = 0.5). It multiplies --experience-effect.
+   */
+  experienceSensitivity: { shape: 4, rate: 4 },
+  /**
+   * The main link, a lasting hazard: while alive, a customer stops buying at a daily hazard of
+   * effect x sensitivity x this (per year) x the current experience deficit (how far experience
+   * is below the customer's own baseline; it decays back with experienceHalfLifeDays). A deficit
+   * of 0.5 (a failed setup, or a late delivery followed by a complaint) adds 0.3 a year while
+   * fresh, about the baseline churn hazard of an active customer: it roughly doubles it.
+   */
+  experienceHazardPerYear: 0.6,
+  /**
+   * Log-multiplier of the per-purchase dropout odds per unit of bad experience level (x effect x
+   * sensitivity): at the next purchase a customer who feels bad is more likely to make it the last.
+   */
   dropoutPerBadExperience: 1.2,
-  /** Log-multiplier reduction per unit of good experience (x effect). */
+  /** Log-multiplier reduction per unit of good experience (x effect x sensitivity). */
   retentionPerGoodExperience: 0.3,
-  /** Chance of leaving on the spot per unit of a bad incident (x effect x sensitivity). */
-  immediateDropoutPerIncident: 0.25,
+  /** Chance of leaving on the spot per unit of a bad incident (x effect x sensitivity): rare. */
+  immediateDropoutPerIncident: 0.05,
   lateDeliveryRate: 0.09,
   failedDeliveryRate: 0.025,
   returnRate: 0.035,
@@ -76,12 +94,17 @@ export type CustomerTruth = {
   purchaseRatePerYear: number;
   /** Latent BG/NBD dropout probability after each purchase (before experience). */
   dropoutProbability: number;
-  /** How much this customer's dropout reacts to experience (multiplies --experience-effect). */
+  /** How much this customer's stopping reacts to experience (multiplies --experience-effect). */
   experienceSensitivity: number;
   /** The moment they stopped buying, or null when still alive at the end of the period. */
   stoppedAt: string | null;
-  /** 'purchase' (BG/NBD dropout after a purchase) or 'incident' (left after a bad experience). */
-  stopCause: 'purchase' | 'incident' | null;
+  /**
+   * 'purchase': dropout right after a purchase (BG/NBD, its odds moved by experience);
+   * 'experience': the lasting hazard of a recent experience deficit, some time after the
+   * incidents; 'incident': on the spot, at a bad incident (rare). Never 'experience' or
+   * 'incident' with --experience-effect 0.
+   */
+  stopCause: 'purchase' | 'experience' | 'incident' | null;
   purchases: number;
   lastPurchaseAt: string | null;
   /**

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   fitBgNbd,
   fitGammaGamma,
+  fitMbgNbd,
   summarizeTransactions,
   type Transaction,
 } from '@aftercare/analytics';
@@ -36,7 +37,9 @@ export class NothingToFitError extends Error {
 /**
  * Refits the population CLV model (BG/NBD + Gamma-Gamma) on every PurchaseRecorded up to `now`
  * and records the fit as a `ClvModelFitted` event, so every CLV shown names the fit behind it.
- * Money is not converted: the fit uses the currency with the most purchases.
+ * The same event carries the MBG/NBD fitted on the same summaries: the purchase process of churn
+ * risk, the model `churn evaluate` measures. Money is not converted: the fit uses the currency
+ * with the most purchases.
  */
 export async function refitClvModel(
   store: EventStore,
@@ -73,6 +76,7 @@ export async function refitClvModel(
     );
   }
   const gammaGamma = fitGammaGamma(summaries);
+  const mbgNbd = fitMbgNbd(summaries);
   const fitId = randomUUID();
   const firstDay = transactions.reduce((min, t) => (t.date < min ? t.date : min), calibrationEnd);
   const fit: ClvModelFittedData = {
@@ -94,6 +98,11 @@ export async function refitClvModel(
       logLikelihood: gammaGamma.logLikelihood,
       customers: gammaGamma.customers,
       converged: gammaGamma.converged,
+    },
+    mbgNbd: {
+      params: mbgNbd.params,
+      logLikelihood: mbgNbd.logLikelihood,
+      converged: mbgNbd.converged,
     },
     horizonWeeks: options.horizonWeeks ?? 52,
     annualDiscountRate: options.annualDiscountRate ?? 0.1,

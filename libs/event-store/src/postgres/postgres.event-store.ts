@@ -49,8 +49,19 @@ import type {
   StoreHealth,
   SubscribeToAllOptions,
   Subscription,
-  SubscriptionMessage,
 } from '../event-store.port';
+import {
+  PAGE_SIZE,
+  SCAN_WINDOW,
+  keysetPage,
+  positionOf,
+  readAllPages,
+  readStreamPages,
+  scanWindowEnd,
+  windowPage,
+  type ScannedPage,
+} from '../paging';
+import { CatchUpSubscription, WakeUps, subscriptionStart } from '../subscription-pump';
 
 export interface PostgresEventStoreOptions {
   connectionString: string;
@@ -62,10 +73,6 @@ export interface PostgresEventStoreOptions {
   maxConnections?: number;
 }
 
-const PAGE_SIZE = 1000;
-/** Positions a filtered scan looks at per query. */
-const SCAN_WINDOW = 20_000n;
-const MAX_REVISION = 9223372036854775807n;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
 /** First half of the advisory lock key: arbitrary, names "Aftercare event store". */
 const LOCK_CLASS = 0x0af7ca2e;
@@ -159,7 +166,7 @@ function channelOf(schema: string): string {
 export class PostgresEventStore implements EventStore {
   readonly kind = 'postgres' as const;
 
-  private readonly wakers = new Set<() => void>();
+  private readonly wakeUps = new WakeUps();
   private readonly queries: ReturnType<typeof prepareQueries>;
   private listener: Client | undefined;
   private listening: Promise<void> | undefined;
@@ -267,8 +274,7 @@ export class PostgresEventStore implements EventStore {
         position: firstPosition + BigInt(i),
         recordedAt: new Date(recordedAt!.getTime()),
       }));
-      const last = recorded[recorded.length - 1];
-      return { nextExpectedRevision: last.revision, position: last.position, events: recorded };
+      return resultOf(recorded);
     }
   }
 
@@ -276,80 +282,42 @@ export class PostgresEventStore implements EventStore {
   private async storedResult(streamId: string, ids: string[]): Promise<AppendResult> {
     const { rows } = await this.query<EventRow>(this.queries.byEventIds, [streamId, ids]);
     const byId = new Map(rows.map((row) => [row[3], toEvent(row)]));
-    const events = ids.map((id) => byId.get(id)!);
-    const last = events[events.length - 1];
-    return { nextExpectedRevision: last.revision, position: last.position, events };
+    return resultOf(ids.map((id) => byId.get(id)!));
   }
 
   readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
-    const backwards = options.direction === 'backwards';
-    const from = options.fromRevision ?? (backwards ? 'end' : 'start');
-    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
-    let cursor: bigint =
-      from === 'start'
-        ? 0n
-        : from === 'end'
-          ? backwards
-            ? MAX_REVISION
-            : MAX_REVISION + 1n
-          : from;
-    const query = backwards ? this.queries.streamBackwards : this.queries.streamForwards;
-    return pages<RecordedEvent>(async () => {
-      if (remaining <= 0 || cursor < 0n || cursor > MAX_REVISION) return undefined;
-      const limit = Math.min(PAGE_SIZE, remaining);
+    const query =
+      options.direction === 'backwards'
+        ? this.queries.streamBackwards
+        : this.queries.streamForwards;
+    return readStreamPages(options, async (cursor, limit) => {
       const { rows } = await this.query<EventRow>(query, [streamId, cursor.toString(), limit]);
-      remaining = rows.length < limit ? 0 : remaining - rows.length;
-      if (rows.length) cursor = BigInt(rows[rows.length - 1][2]) + (backwards ? -1n : 1n);
-      return rows.length ? rows.map(toEvent) : undefined;
+      return rows.map(toEvent);
     });
   }
 
   readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
-    let cursor =
-      options.fromPosition === undefined || options.fromPosition === 'start'
-        ? 0n
-        : options.fromPosition;
-    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
     const filter = filterParams(options.filter);
-    return pages<RecordedEvent>(async () => {
-      if (remaining <= 0) return undefined;
-      const page = await this.scan(filter, cursor, Math.min(PAGE_SIZE, remaining));
-      cursor = page.scannedTo;
-      remaining -= page.events.length;
-      if (page.events.length) return page.events;
-      return page.more ? [] : undefined;
-    });
+    return readAllPages(options, (after, limit) => this.scan(filter, after, limit));
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
     this.assertOpen();
-    const from = options.from ?? 'start';
-    const start: Promise<bigint> =
-      from === 'start'
-        ? Promise.resolve(0n)
-        : from === 'end'
-          ? this.headPosition().then((head) => head ?? 0n)
-          : Promise.resolve(from);
-    // Unhandled until the first pull; the subscription surfaces the error then.
-    start.catch(() => undefined);
+    const start = subscriptionStart(options.from, async () => (await this.headPosition()) ?? 0n);
     const filter = filterParams(options.filter);
     void this.listen();
-    return new NotifiedSubscription(
+    return new CatchUpSubscription({
       start,
-      (after) => this.scan(filter, after, PAGE_SIZE),
-      (wake) => {
-        this.wakers.add(wake);
-        return () => this.wakers.delete(wake);
-      },
-      this.pollIntervalMs,
-      () => this.closed,
-    );
+      fetch: (after) => this.scan(filter, after, PAGE_SIZE),
+      wakeUps: this.wakeUps,
+      pollIntervalMs: this.pollIntervalMs,
+      storeClosed: () => this.closed,
+    });
   }
 
   /**
    * The next page after `after`. A filtered scan looks at a bounded window of positions per query,
-   * up to the head read first, so a rare filter never makes one long scan and the cursor moves on
-   * even when nothing matched. Gap-free because positions become visible in commit order.
+   * up to the head read first. Gap-free because positions become visible in commit order.
    */
   private async scan(
     filter: Filter | undefined,
@@ -358,16 +326,10 @@ export class PostgresEventStore implements EventStore {
   ): Promise<ScannedPage> {
     if (!filter) {
       const { rows } = await this.query<EventRow>(this.queries.allPage, [after.toString(), limit]);
-      const events = rows.map(toEvent);
-      return {
-        events,
-        scannedTo: events.length ? events[events.length - 1].position : after,
-        more: rows.length === limit,
-      };
+      return keysetPage(rows.map(toEvent), after, limit);
     }
     const head = (await this.headPosition()) ?? 0n;
-    const windowEnd = after + SCAN_WINDOW;
-    const to = head < after ? after : head < windowEnd ? head : windowEnd;
+    const to = scanWindowEnd(after, head);
     const { rows } = await this.query<EventRow>(this.queries.filteredPage, [
       after.toString(),
       to.toString(),
@@ -376,21 +338,17 @@ export class PostgresEventStore implements EventStore {
       limit,
       SCAN_WINDOW.toString(),
     ]);
-    const events = rows.map(toEvent);
-    if (rows.length === limit) {
-      return { events, scannedTo: events[events.length - 1].position, more: true };
-    }
-    return { events, scannedTo: to, more: to < head };
+    return windowPage(rows.map(toEvent), limit, to, head);
   }
 
   async headPosition(): Promise<GlobalPosition | undefined> {
     const { rows } = await this.query<[string | null]>(this.queries.head, []);
-    return rows[0][0] === null ? undefined : BigInt(rows[0][0]);
+    return positionOf(rows[0][0]);
   }
 
   async loadCheckpoint(consumerId: string): Promise<GlobalPosition | undefined> {
     const { rows } = await this.query<[string]>(this.queries.loadCheckpoint, [consumerId]);
-    return rows.length ? BigInt(rows[0][0]) : undefined;
+    return positionOf(rows[0]?.[0]);
   }
 
   async saveCheckpoint(consumerId: string, position: GlobalPosition): Promise<void> {
@@ -421,8 +379,8 @@ export class PostgresEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const wake of this.wakers) wake();
-    this.wakers.clear();
+    this.wakeUps.wakeAll();
+    this.wakeUps.clear();
     const listener = this.listener;
     this.listener = undefined;
     await listener?.end().catch(() => undefined);
@@ -450,9 +408,7 @@ export class PostgresEventStore implements EventStore {
       this.listening = undefined;
       client.end().catch(() => undefined);
     };
-    client.on('notification', () => {
-      for (const wake of this.wakers) wake();
-    });
+    client.on('notification', () => this.wakeUps.wakeAll());
     // Lost connection: subscriptions fall back to polling; the next subscription listens again.
     client.on('error', reset);
     client.on('end', reset);
@@ -538,6 +494,11 @@ function filterParams(filter: AllFilter | undefined): Filter | undefined {
   return categories || prefixes ? { categories, prefixes } : undefined;
 }
 
+function resultOf(events: RecordedEvent[]): AppendResult {
+  const last = events[events.length - 1];
+  return { nextExpectedRevision: last.revision, position: last.position, events };
+}
+
 function toEvent(row: EventRow): RecordedEvent {
   return {
     id: row[3],
@@ -573,133 +534,4 @@ function mapError(error: unknown): unknown {
     return new StoreUnavailableError(`PostgreSQL unavailable: ${message}`, error);
   }
   return error;
-}
-
-/**
- * An async iterable over pages fetched on demand: `load` returns the next page, `[]` when a page had
- * nothing to deliver but the scan goes on, `undefined` at the end.
- */
-function pages<T>(load: () => Promise<T[] | undefined>): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator](): AsyncIterator<T> {
-      let page: T[] | undefined = [];
-      let index = 0;
-      return {
-        next: async (): Promise<IteratorResult<T>> => {
-          for (;;) {
-            if (!page) return { done: true, value: undefined };
-            if (index < page.length) return { done: false, value: page[index++] };
-            page = await load();
-            index = 0;
-          }
-        },
-        return: async (): Promise<IteratorResult<T>> => {
-          page = undefined;
-          return { done: true, value: undefined };
-        },
-      };
-    },
-  };
-}
-
-interface ScannedPage {
-  events: RecordedEvent[];
-  /** The position up to which the log has been looked at (the next page starts after it). */
-  scannedTo: bigint;
-  /** Whether the log goes on past scannedTo (read again without waiting). */
-  more: boolean;
-}
-
-/**
- * Catch-up subscription: pages through history, says caughtUp once, then waits for a notification
- * or the poll timer and reads again. Pulls one page at a time (back-pressure).
- */
-class NotifiedSubscription implements Subscription {
-  private cursor = 0n;
-  private page: RecordedEvent[] = [];
-  private index = 0;
-  private started = false;
-  private caughtUpSent = false;
-  private closed = false;
-  /** Bumped by every wake-up, so one that lands while a page is being read is not lost. */
-  private version = 0;
-  private waiting: (() => void) | undefined;
-  private readonly unsubscribe: () => void;
-
-  constructor(
-    private readonly start: Promise<bigint>,
-    private readonly fetch: (after: bigint) => Promise<ScannedPage>,
-    register: (wake: () => void) => () => void,
-    private readonly pollIntervalMs: number,
-    private readonly storeClosed: () => boolean,
-  ) {
-    this.unsubscribe = register(() => this.wake());
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<SubscriptionMessage> {
-    return {
-      next: () => this.next(),
-      return: async () => {
-        await this.close();
-        return { done: true, value: undefined };
-      },
-    };
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    this.unsubscribe();
-    this.wake();
-  }
-
-  private wake(): void {
-    this.version++;
-    const waiting = this.waiting;
-    this.waiting = undefined;
-    waiting?.();
-  }
-
-  private async next(): Promise<IteratorResult<SubscriptionMessage>> {
-    if (!this.started) {
-      this.cursor = await this.start;
-      this.started = true;
-    }
-    for (;;) {
-      if (this.closed || this.storeClosed()) return { done: true, value: undefined };
-      if (this.index < this.page.length) {
-        return { done: false, value: { kind: 'event', event: this.page[this.index++] } };
-      }
-      const version = this.version;
-      let page: ScannedPage;
-      try {
-        page = await this.fetch(this.cursor);
-      } catch (error) {
-        if (this.closed || this.storeClosed()) return { done: true, value: undefined };
-        throw error;
-      }
-      this.cursor = page.scannedTo;
-      this.page = page.events;
-      this.index = 0;
-      if (page.events.length || page.more) continue;
-      if (!this.caughtUpSent) {
-        this.caughtUpSent = true;
-        const position = this.cursor > 0n ? this.cursor : undefined;
-        return { done: false, value: { kind: 'caughtUp', position } };
-      }
-      if (version === this.version) await this.waitForWake();
-    }
-  }
-
-  private waitForWake(): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiting = undefined;
-        resolve();
-      }, this.pollIntervalMs);
-      this.waiting = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
 }

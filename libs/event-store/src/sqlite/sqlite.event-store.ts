@@ -34,8 +34,18 @@ import type {
   StoreHealth,
   SubscribeToAllOptions,
   Subscription,
-  SubscriptionMessage,
 } from '../event-store.port';
+import {
+  PAGE_SIZE,
+  keysetPage,
+  positionOf,
+  readAllPages,
+  readStreamPages,
+  scanWindowEnd,
+  windowPage,
+  type ScannedPage,
+} from '../paging';
+import { CatchUpSubscription, WakeUps, subscriptionStart } from '../subscription-pump';
 
 export interface SqliteEventStoreOptions {
   /** File path, or ':memory:' for tests. */
@@ -46,10 +56,6 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
 }
 
-const PAGE_SIZE = 1000;
-/** Positions a filtered scan looks at per query. */
-const SCAN_WINDOW = 20_000;
-const MAX_REVISION = 9223372036854775807n;
 const COLUMNS = 'position, stream_id, revision, event_id, type, data, metadata, recorded_at';
 const STREAM_NO = '(SELECT stream_no FROM es_streams WHERE stream_id = ?)';
 
@@ -89,7 +95,7 @@ export class SqliteEventStore implements EventStore {
   /** Table names this adapter owns; read models must pick others. */
   static readonly tables = { events: 'es_events', checkpoints: 'es_checkpoints' } as const;
 
-  private readonly wakers = new Set<() => void>();
+  private readonly wakeUps = new WakeUps();
   private readonly filterStatements = new Map<string, Statement>();
   /** Multi-row INSERT statements by row count (see chunkSize). */
   private readonly inserts = new Map<number, Statement>();
@@ -147,9 +153,7 @@ export class SqliteEventStore implements EventStore {
       result = this.appendChecked(streamId, events, expected);
       if (!result) return this.appendToStream(streamId, events, options);
     }
-    if (result.events.length && this.wakers.size) {
-      for (const wake of this.wakers) wake();
-    }
+    if (result.events.length) this.wakeUps.wakeAll();
     return result;
   }
 
@@ -248,100 +252,59 @@ export class SqliteEventStore implements EventStore {
   }
 
   readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
-    const backwards = options.direction === 'backwards';
-    const from = options.fromRevision ?? (backwards ? 'end' : 'start');
-    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
-    let cursor: bigint =
-      from === 'start'
-        ? 0n
-        : from === 'end'
-          ? backwards
-            ? MAX_REVISION
-            : MAX_REVISION + 1n
-          : from;
-    const statement = backwards ? this.statements.streamBackwards : this.statements.streamForwards;
-    return pages<RecordedEvent>(() => {
-      if (remaining <= 0 || cursor < 0n || cursor > MAX_REVISION) return undefined;
+    const statement =
+      options.direction === 'backwards'
+        ? this.statements.streamBackwards
+        : this.statements.streamForwards;
+    return readStreamPages(options, (cursor, limit) => {
       this.assertOpen();
-      const limit = Math.min(PAGE_SIZE, remaining);
-      const rows = statement.all(streamId, cursor, limit) as EventRow[];
-      remaining = rows.length < limit ? 0 : remaining - rows.length;
-      if (rows.length) cursor = BigInt(rows[rows.length - 1][2]) + (backwards ? -1n : 1n);
-      return rows.length ? rows.map(toEvent) : undefined;
+      return (statement.all(streamId, cursor, limit) as EventRow[]).map(toEvent);
     });
   }
 
   readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
-    let cursor =
-      options.fromPosition === undefined || options.fromPosition === 'start'
-        ? 0
-        : Number(options.fromPosition);
-    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
     const filter = hasFilter(options.filter) ? options.filter : undefined;
-    return pages<RecordedEvent>(() => {
-      if (remaining <= 0) return undefined;
+    return readAllPages(options, (after, limit) => {
       this.assertOpen();
-      const page = this.scan(filter, cursor, Math.min(PAGE_SIZE, remaining));
-      cursor = page.scannedTo;
-      remaining -= page.events.length;
-      if (page.events.length) return page.events;
-      return page.more ? [] : undefined;
+      return this.scan(filter, after, limit);
     });
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
     this.assertOpen();
-    const from = options.from ?? 'start';
-    const start = from === 'start' ? 0 : from === 'end' ? this.headNumber() : Number(from);
     const filter = hasFilter(options.filter) ? options.filter : undefined;
-    return new PollingSubscription(
-      start,
-      async (after) =>
-        this.closed
-          ? { events: [], scannedTo: after, more: false }
-          : this.scan(filter, after, PAGE_SIZE),
-      (wake) => {
-        this.wakers.add(wake);
-        return () => this.wakers.delete(wake);
-      },
-      this.pollIntervalMs,
-      () => this.closed,
-    );
+    return new CatchUpSubscription({
+      start: subscriptionStart(options.from, () => this.head()),
+      fetch: (after) => this.scan(filter, after, PAGE_SIZE),
+      wakeUps: this.wakeUps,
+      pollIntervalMs: this.pollIntervalMs,
+      storeClosed: () => this.closed,
+    });
   }
 
   /**
    * The next page after `after`. A filtered scan looks at a bounded window of positions per call,
    * up to the head read first, so a rare filter neither blocks the process on a long scan nor
-   * rescans what it already passed: the cursor moves on even when nothing matched.
+   * rescans what it already passed. Synchronous: no append can interleave with a page.
    */
-  private scan(filter: AllFilter | undefined, after: number, limit: number): ScannedPage {
+  private scan(filter: AllFilter | undefined, after: bigint, limit: number): ScannedPage {
     if (!filter) {
       const rows = this.statements.allPage.all(after, limit) as EventRow[];
-      return {
-        events: rows.map(toEvent),
-        scannedTo: rows.length ? rows[rows.length - 1][0] : after,
-        more: rows.length === limit,
-      };
+      return keysetPage(rows.map(toEvent), after, limit);
     }
-    const head = this.headNumber();
-    const to = Math.max(after, Math.min(head, after + SCAN_WINDOW));
-    const rows = this.filteredPage(filter, after, to, limit);
-    if (rows.length === limit) {
-      return { events: rows.map(toEvent), scannedTo: rows[rows.length - 1][0], more: true };
-    }
-    return { events: rows.map(toEvent), scannedTo: to, more: to < head };
+    const head = this.head();
+    const to = scanWindowEnd(after, head);
+    return windowPage(this.filteredPage(filter, after, to, limit).map(toEvent), limit, to, head);
   }
 
   async headPosition(): Promise<GlobalPosition | undefined> {
     this.assertOpen();
-    const head = this.statements.maxPosition.get() as number | null;
-    return head === null ? undefined : BigInt(head);
+    return positionOf(this.statements.maxPosition.get() as number | null);
   }
 
   async loadCheckpoint(consumerId: string): Promise<GlobalPosition | undefined> {
     this.assertOpen();
-    const position = this.statements.loadCheckpoint.get(consumerId) as number | undefined;
-    return position === undefined ? undefined : BigInt(position);
+    return positionOf(this.statements.loadCheckpoint.get(consumerId) as number | undefined);
   }
 
   async saveCheckpoint(consumerId: string, position: GlobalPosition): Promise<void> {
@@ -371,8 +334,8 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const wake of this.wakers) wake();
-    this.wakers.clear();
+    this.wakeUps.wakeAll();
+    this.wakeUps.clear();
     this.db.close();
   }
 
@@ -388,15 +351,16 @@ export class SqliteEventStore implements EventStore {
     return statement;
   }
 
-  private headNumber(): number {
-    return (this.statements.maxPosition.get() as number | null) ?? 0;
+  /** The head position, 0n for an empty store. */
+  private head(): bigint {
+    return BigInt((this.statements.maxPosition.get() as number | null) ?? 0);
   }
 
   /** Events with after < position <= upTo matching the filter, in order. */
   private filteredPage(
     filter: AllFilter | undefined,
-    after: number,
-    upTo: number,
+    after: bigint,
+    upTo: bigint,
     limit: number,
   ): EventRow[] {
     const categories = filter?.categories?.length ? filter.categories : [];
@@ -521,129 +485,4 @@ function mapError(error: unknown): unknown {
     );
   }
   return error;
-}
-
-/**
- * An async iterable over pages: `load` returns the next page, `[]` when a page had nothing to
- * deliver but the scan goes on (the loop then yields to the event loop), `undefined` at the end.
- * A hand-written iterator costs less per item than an async generator.
- */
-function pages<T>(load: () => T[] | undefined): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator](): AsyncIterator<T> {
-      let page: T[] | undefined = [];
-      let index = 0;
-      let first = true;
-      return {
-        next: async (): Promise<IteratorResult<T>> => {
-          for (;;) {
-            if (!page) return { done: true, value: undefined };
-            if (index < page.length) return { done: false, value: page[index++] };
-            // An empty page in the middle of a scan: let other work run before the next one.
-            if (!first && page.length === 0) await new Promise((resolve) => setImmediate(resolve));
-            first = false;
-            page = load();
-            index = 0;
-          }
-        },
-        return: async (): Promise<IteratorResult<T>> => {
-          page = undefined;
-          return { done: true, value: undefined };
-        },
-      };
-    },
-  };
-}
-
-interface ScannedPage {
-  events: RecordedEvent[];
-  /** The position up to which the log has been looked at (the next page starts after it). */
-  scannedTo: number;
-  /** Whether the log goes on past scannedTo (read again without waiting). */
-  more: boolean;
-}
-
-/**
- * Catch-up subscription: pages through history, says caughtUp once, then waits for a wake-up (an
- * append in this process) or the poll timer (appends by other processes) and reads again. Pulls
- * one page at a time, so a slow consumer holds at most one page in memory.
- */
-class PollingSubscription implements Subscription {
-  private cursor: number;
-  private page: RecordedEvent[] = [];
-  private index = 0;
-  private caughtUpSent = false;
-  private closed = false;
-  /** Bumped by every wake-up, so one that lands while a page is being read is not lost. */
-  private version = 0;
-  private waiting: (() => void) | undefined;
-  private readonly unsubscribe: () => void;
-
-  constructor(
-    start: number,
-    private readonly fetch: (after: number) => Promise<ScannedPage>,
-    register: (wake: () => void) => () => void,
-    private readonly pollIntervalMs: number,
-    private readonly storeClosed: () => boolean,
-  ) {
-    this.cursor = start;
-    this.unsubscribe = register(() => this.wake());
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<SubscriptionMessage> {
-    return {
-      next: () => this.next(),
-      return: async () => {
-        await this.close();
-        return { done: true, value: undefined };
-      },
-    };
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    this.unsubscribe();
-    this.wake();
-  }
-
-  private wake(): void {
-    this.version++;
-    const waiting = this.waiting;
-    this.waiting = undefined;
-    waiting?.();
-  }
-
-  private async next(): Promise<IteratorResult<SubscriptionMessage>> {
-    for (;;) {
-      if (this.closed || this.storeClosed()) return { done: true, value: undefined };
-      if (this.index < this.page.length) {
-        return { done: false, value: { kind: 'event', event: this.page[this.index++] } };
-      }
-      const version = this.version;
-      const page = await this.fetch(this.cursor);
-      this.cursor = page.scannedTo;
-      this.page = page.events;
-      this.index = 0;
-      if (page.events.length || page.more) continue;
-      if (!this.caughtUpSent) {
-        this.caughtUpSent = true;
-        const position = this.cursor > 0 ? BigInt(this.cursor) : undefined;
-        return { done: false, value: { kind: 'caughtUp', position } };
-      }
-      if (version === this.version) await this.waitForWake();
-    }
-  }
-
-  private waitForWake(): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiting = undefined;
-        resolve();
-      }, this.pollIntervalMs);
-      this.waiting = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
 }

@@ -22,5 +22,6 @@ export {
   type RebuildResult,
   type RebuildSource,
 } from './rebuild';
-export { sqliteRebuildSource } from './sqlite.rebuild-source';
+export { sqliteRebuildSource, type SqliteRebuildSourceOptions } from './sqlite.rebuild-source';
+export { type ParallelRebuildOptions } from './parallel.rebuild-source';
 export { foldAsOf, type AsOfOptions } from './as-of';

@@ -35,6 +35,14 @@ export interface StateWrite {
   key: string;
   state: unknown;
   position: GlobalPosition;
+  /** The state already serialised with its column values (a rebuild worker did it); then `state` is unused. */
+  encoded?: EncodedState;
+}
+
+/** A state as JSON text and its indexed column values, in the projection's column order. */
+export interface EncodedState {
+  json: string;
+  columns: ColumnValue[];
 }
 
 export interface BatchCommit {

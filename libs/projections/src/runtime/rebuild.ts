@@ -1,7 +1,12 @@
 import type { AllFilter, EventStore, GlobalPosition, RecordedEvent } from '@aftercare/event-store';
 import type { AnyProjection } from '../projection';
 import { passesFilter } from './event-filter';
-import { type ReadModelStore, rebuildLeaseName, type StateWrite } from './read-model-store';
+import {
+  type EncodedState,
+  type ReadModelStore,
+  rebuildLeaseName,
+  type StateWrite,
+} from './read-model-store';
 
 export interface RebuildProgress {
   projections: string[];
@@ -35,7 +40,10 @@ export interface RebuildOptions {
 }
 
 /** Folded states of one projection, in memory until they are written. */
-export type FoldedStates = Map<string, { state: unknown; position: GlobalPosition }>;
+export type FoldedStates = Map<
+  string,
+  { state: unknown; position: GlobalPosition; encoded?: EncodedState }
+>;
 
 /**
  * Reads events for a rebuild and folds them into `states`, one map per projection (same order as
@@ -163,7 +171,7 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
     for (let i = 0; i < projections.length; i++) {
       let writes: StateWrite[] = [];
       for (const [key, entry] of states[i]) {
-        writes.push({ key, state: entry.state, position: entry.position });
+        writes.push({ key, state: entry.state, position: entry.position, encoded: entry.encoded });
         if (writes.length >= chunk) {
           await readModels.writeRebuildStates(projections[i], writes);
           writes = [];

@@ -500,6 +500,10 @@ export function encodeStates(
 ): EncodedRow[] {
   const extractors = Object.values(projection.columns ?? {});
   return states.map((write) => {
+    if (write.encoded) {
+      const { json, columns } = write.encoded;
+      return { key: write.key, state: json, position: write.position, columns };
+    }
     try {
       return {
         key: write.key,

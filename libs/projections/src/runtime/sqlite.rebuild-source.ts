@@ -4,13 +4,7 @@ import type { AnyProjection } from '../projection';
 import { passesFilter } from './event-filter';
 import { parallelSqliteFold, type ParallelRebuildOptions } from './parallel.rebuild-source';
 import { foldEvent, type RebuildSource, unionFilter } from './rebuild';
-import {
-  filterCondition,
-  headRow,
-  metadataReader,
-  RowEvent,
-  rowPages,
-} from './sqlite.event-rows';
+import { filterCondition, headRow, metadataReader, RowEvent, rowPages } from './sqlite.event-rows';
 
 export type SqliteRebuildSourceOptions = ParallelRebuildOptions;
 

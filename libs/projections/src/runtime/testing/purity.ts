@@ -1,0 +1,94 @@
+import type { RecordedEvent } from '@aftercare/event-store';
+import type { AftercareEvent } from '@aftercare/domain';
+import type { Projection } from '../../projection';
+import {
+  acknowledged,
+  claimDecided,
+  claimFiled,
+  claimFulfilled,
+  claimOverridden,
+  complaint,
+  delivered,
+  escalated,
+  feedback,
+  piiErased,
+  purchase,
+  refunded,
+  registered,
+  reopened,
+  repair,
+  resolved,
+  setupFailed,
+} from '../../journey.fixtures';
+
+/** Freezes a value and everything reachable from it, so an in-place change throws (strict mode). */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
+ * Folds events as the runtime does, but freezes every state before handing it to `evolve` and
+ * checks it still serialises the same afterwards: a projection that changes a state its caller
+ * still holds (a cached state, an as-of snapshot) fails here. Returns every key's state, and the
+ * states after each event, for comparing with another fold.
+ */
+export function foldFrozen<State>(
+  projection: Projection<State>,
+  events: readonly RecordedEvent[],
+): { states: Map<string, State>; steps: string[] } {
+  const states = new Map<string, State>();
+  const steps: string[] = [];
+  for (const event of events) {
+    const key = projection.keyOf(event);
+    if (key === undefined) continue;
+    const before = deepFreeze(states.has(key) ? states.get(key)! : projection.initialState(key));
+    const snapshot = JSON.stringify(before);
+    const after = projection.evolve(before, event);
+    if (JSON.stringify(before) !== snapshot) {
+      throw new Error(`${projection.name} changed the state it was given, at ${event.type}`);
+    }
+    states.set(key, after);
+    steps.push(JSON.stringify(after));
+  }
+  return { states, steps };
+}
+
+/**
+ * One customer's eventful year, every kind of change twice where a second one matters (a second
+ * complaint, a repeat repair, a same-day purchase, feedback recorded late).
+ */
+export function eventfulJourney(): AftercareEvent[] {
+  return [
+    registered(),
+    purchase('p1', '2024-02-01T10:00:00Z', 100),
+    purchase('p2', '2024-02-01T15:00:00Z', 50),
+    purchase('p1', '2024-02-01T10:00:00Z', 100),
+    delivered('p1', '2024-02-03T10:00:00Z', true),
+    delivered('p2', '2024-02-09T10:00:00Z', false),
+    setupFailed('p2', '2024-02-10T10:00:00Z'),
+    feedback('2024-02-20T10:00:00Z', { nps: 9, csat: 5, ces: 2 }),
+    complaint('c1', '2024-03-01T10:00:00Z', 'high'),
+    acknowledged('c1', '2024-03-01T12:00:00Z'),
+    escalated('c1', '2024-03-02T10:00:00Z'),
+    resolved('c1', '2024-03-05T10:00:00Z'),
+    reopened('c1', '2024-03-06T10:00:00Z'),
+    resolved('c1', '2024-03-08T10:00:00Z'),
+    complaint('c2', '2024-03-09T10:00:00Z'),
+    claimFiled('w1', 'p1', '2024-04-01T10:00:00Z'),
+    claimDecided('w1', 'p1', '2024-04-02T10:00:00Z', 'rejected', 0),
+    claimOverridden('w1', '2024-04-03T10:00:00Z'),
+    repair('r1', 'p1', '2024-04-10T10:00:00Z', 'warranty', 80, 'w1'),
+    claimFulfilled('w1', '2024-04-10T10:00:00Z', 80),
+    repair('r2', 'p1', '2024-05-10T10:00:00Z', 'customer', 40),
+    repair('r2', 'p1', '2024-05-10T10:00:00Z', 'customer', 40),
+    refunded('ret1', 'p2', '2024-05-20T10:00:00Z', 50),
+    feedback('2024-06-01T10:00:00Z', { nps: 3 }),
+    feedback('2024-01-15T10:00:00Z', { csat: 2 }),
+    piiErased('2024-07-01T10:00:00Z'),
+    registered('2024-07-02T10:00:00Z'),
+  ];
+}

@@ -1,19 +1,26 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteEventStore } from '@aftercare/event-store';
 import type { AnyProjection } from '@aftercare/projections';
 import {
+  projections as registered,
   rebuildProjections,
   SqliteReadModelStore,
   sqliteRebuildSource,
   storeSource,
 } from '@aftercare/projections';
+import { seedStore } from '../seed/seed.runner';
 
 export interface ReplayBenchOptions {
-  /** An already seeded SQLite store file (read models are rebuilt into it). */
-  dbPath: string;
+  /** An already seeded SQLite store file (read models are rebuilt into it); default: a seeded temp store. */
+  dbPath?: string;
+  /** Customers of the world seeded when no `dbPath` is given. Default 75,000 (about 1.07M events). */
+  customers?: number;
   log: (line: string) => void;
-  /** The projections to rebuild, all in one pass. */
-  projections: readonly AnyProjection[];
+  /** The projections to rebuild, all in one pass. Default: every registered projection. */
+  projections?: readonly AnyProjection[];
   /** Also rebuild through the portable `readAll` path (slower; any adapter). Default false. */
   portable?: boolean;
 }
@@ -23,78 +30,102 @@ interface Measured {
   seconds: number;
   peakRssMb: number;
   peakHeapMb: number;
+  rssBeforeMb: number;
 }
+
+const DEFAULT_CUSTOMERS = 75_000;
 
 /**
  * Replay throughput on a seeded store: a read-only baseline (read every event and parse its JSON,
- * nothing projected) and the rebuild of all given projections, measured in the same run, with
- * their ratio, peak memory and memory per key.
+ * nothing projected) and the rebuild of all projections, on one thread and on worker threads,
+ * measured in the same run, with their ratio to the baseline, peak memory and memory per customer.
  */
 export async function runReplayBench(options: ReplayBenchOptions): Promise<void> {
-  const { log, projections } = options;
-  const store = SqliteEventStore.open({ path: options.dbPath, synchronous: 'normal' });
-  const readModels = SqliteReadModelStore.open({ path: options.dbPath });
+  const { log } = options;
+  const projections = options.projections ?? registered;
+  const temp = options.dbPath ? undefined : mkdtempSync(join(tmpdir(), 'aftercare-replay-'));
+  const dbPath = options.dbPath ?? join(temp!, 'replay.db');
   try {
-    const head = Number((await store.headPosition()) ?? 0n);
-    log(`store ${options.dbPath}: ${head.toLocaleString('en')} events`);
-    log(`projections: ${projections.map((p) => p.name).join(', ')}`);
+    if (temp) await seed(dbPath, options.customers ?? DEFAULT_CUSTOMERS, log);
+    const store = SqliteEventStore.open({ path: dbPath, synchronous: 'normal' });
+    const readModels = SqliteReadModelStore.open({ path: dbPath });
+    try {
+      const head = Number((await store.headPosition()) ?? 0n);
+      log(
+        `machine: ${availableParallelism()} cores, ${cpus()[0]?.model ?? 'unknown cpu'}, node ${process.version}`,
+      );
+      log(`store ${dbPath}: ${head.toLocaleString('en')} events`);
+      log(`projections: ${projections.map((p) => p.name).join(', ')}`);
 
-    const raw = await measure(async () => readRawBaseline(options.dbPath));
-    line(log, 'baseline: read rows + JSON.parse', raw);
-    const portableBaseline = await measure(async () => {
-      let events = 0;
-      for await (const _event of store.readAll()) events++;
-      return events;
-    });
-    line(log, 'baseline: store.readAll (parsed)', portableBaseline);
+      const raw = await measure(async () => readRawBaseline(dbPath));
+      line(log, 'baseline: read rows + JSON.parse', raw);
 
-    let heapBeforeFold = 0;
-    let heapAfterFold = 0;
-    let keys = 0;
-    global.gc?.();
-    const rebuild = await measure(async () => {
-      heapBeforeFold = process.memoryUsage().heapUsed;
-      const result = await rebuildProjections({
-        store,
-        readModels,
-        projections,
-        owner: 'replay-bench',
-        source: sqliteRebuildSource(store.db),
-        progressIntervalMs: 1000,
-        onProgress: (progress) => {
-          if (progress.phase === 'writing') heapAfterFold = process.memoryUsage().heapUsed;
-        },
-      });
-      keys = result.projections.reduce((sum, p) => sum + p.keys, 0);
-      return result.events;
-    });
-    line(log, `rebuild all (${projections.length}), raw rows, one pass`, rebuild);
-    log(
-      `  keys: ${keys.toLocaleString('en')}; memory per key ~${Math.round(
-        (heapAfterFold - heapBeforeFold) / Math.max(1, keys),
-      )} bytes of heap (folded states held until the swap)`,
-    );
-    log(
-      `ratio rebuild / raw baseline: ${ratio(rebuild, raw)} (target >= 0.50); ` +
-        `rebuild / readAll baseline: ${ratio(rebuild, portableBaseline)}`,
-    );
-
-    if (options.portable) {
-      const portable = await measure(async () => {
+      let customers = 0;
+      const rebuild = async (workers: number | 'auto'): Promise<number> => {
         const result = await rebuildProjections({
           store,
           readModels,
           projections,
           owner: 'replay-bench',
-          source: storeSource(store),
+          source: sqliteRebuildSource(store.db, { workers }),
         });
+        customers = result.projections.find((p) => p.name === 'customer_profile')?.keys ?? 0;
         return result.events;
-      });
-      line(log, 'rebuild all, portable readAll path', portable);
-      log(`ratio portable rebuild / readAll baseline: ${ratio(portable, portableBaseline)}`);
+      };
+      global.gc?.();
+      const single = await measure(() => rebuild(1));
+      line(log, `rebuild all (${projections.length}), one thread`, single);
+      global.gc?.();
+      const parallel = await measure(() => rebuild('auto'));
+      line(log, `rebuild all (${projections.length}), worker threads`, parallel);
+      for (const [label, m] of [
+        ['one thread', single],
+        ['worker threads', parallel],
+      ] as const) {
+        log(
+          `  ${label}: ratio to baseline ${ratio(m, raw)} (target >= 0.50); memory per customer ` +
+            `~${perCustomer(m, customers)} KB of peak RSS over ${customers.toLocaleString('en')} customers`,
+        );
+      }
+
+      if (options.portable) {
+        const portableBaseline = await measure(async () => {
+          let events = 0;
+          for await (const _event of store.readAll()) events++;
+          return events;
+        });
+        line(log, 'baseline: store.readAll (parsed)', portableBaseline);
+        const portable = await measure(async () => {
+          const result = await rebuildProjections({
+            store,
+            readModels,
+            projections,
+            owner: 'replay-bench',
+            source: storeSource(store),
+          });
+          return result.events;
+        });
+        line(log, 'rebuild all, portable readAll path', portable);
+        log(`ratio portable rebuild / readAll baseline: ${ratio(portable, portableBaseline)}`);
+      }
+    } finally {
+      await readModels.close();
+      await store.close();
     }
   } finally {
-    await readModels.close();
+    if (temp) rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+async function seed(path: string, customers: number, log: (line: string) => void): Promise<void> {
+  const store = SqliteEventStore.open({ path, synchronous: 'normal' });
+  try {
+    log(`seeding ${customers.toLocaleString('en')} customers into ${path} ...`);
+    const summary = await seedStore(store, { customers });
+    log(
+      `seeded ${summary.events.toLocaleString('en')} events in ${(summary.elapsedMs / 1000).toFixed(1)} s`,
+    );
+  } finally {
     await store.close();
   }
 }
@@ -135,6 +166,7 @@ async function measure(run: () => Promise<number> | number): Promise<Measured> {
     peakRss = Math.max(peakRss, usage.rss);
     peakHeap = Math.max(peakHeap, usage.heapUsed);
   };
+  const rssBefore = process.memoryUsage().rss;
   sample();
   const timer = setInterval(sample, 25);
   const started = performance.now();
@@ -142,7 +174,13 @@ async function measure(run: () => Promise<number> | number): Promise<Measured> {
     const events = await run();
     const seconds = (performance.now() - started) / 1000;
     sample();
-    return { events, seconds, peakRssMb: peakRss / 2 ** 20, peakHeapMb: peakHeap / 2 ** 20 };
+    return {
+      events,
+      seconds,
+      peakRssMb: peakRss / 2 ** 20,
+      peakHeapMb: peakHeap / 2 ** 20,
+      rssBeforeMb: rssBefore / 2 ** 20,
+    };
   } finally {
     clearInterval(timer);
   }
@@ -154,7 +192,7 @@ function line(log: (line: string) => void, label: string, m: Measured): void {
       `${Math.round(m.events / m.seconds)
         .toLocaleString('en')
         .padStart(9)} ev/s  ` +
-      `peak rss ${m.peakRssMb.toFixed(0)} MB, heap ${m.peakHeapMb.toFixed(0)} MB`,
+      `peak rss ${m.peakRssMb.toFixed(0)} MB, heap (main thread) ${m.peakHeapMb.toFixed(0)} MB`,
   );
 }
 
@@ -162,4 +200,9 @@ function ratio(candidate: Measured, baseline: Measured): string {
   const a = candidate.events / candidate.seconds;
   const b = baseline.events / baseline.seconds;
   return (a / b).toFixed(2);
+}
+
+/** Peak RSS the rebuild added, per customer, in KB (workers' heaps included: they share the RSS). */
+function perCustomer(m: Measured, customers: number): string {
+  return (((m.peakRssMb - m.rssBeforeMb) * 1024) / Math.max(1, customers)).toFixed(1);
 }

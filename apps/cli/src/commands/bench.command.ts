@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { runReplayBench } from '../bench/replay.bench';
 import { runSseBench } from '../bench/sse.bench';
 import { runStoreBench } from '../bench/store.bench';
 import { parseIntegerOption } from '../cli-options';
@@ -33,5 +34,25 @@ export function registerBenchCommand(program: Command): void {
     .option('--events <n>', 'events to measure', parseIntegerOption)
     .action(async (options: { events?: number }) => {
       await runSseBench({ events: options.events, log: (line) => console.log(line) });
+    });
+  bench
+    .command('replay')
+    .description(
+      'rebuild every projection from a seeded store of ~1M events, next to reading and parsing the same events',
+    )
+    .option(
+      '--customers <n>',
+      'customers of the seeded world (default 75,000: about 1.07M events)',
+      parseIntegerOption,
+    )
+    .option('--db <path>', 'an already seeded SQLite store to use instead')
+    .option('--portable', 'also rebuild through the portable readAll path')
+    .action(async (options: { customers?: number; db?: string; portable?: boolean }) => {
+      await runReplayBench({
+        customers: options.customers,
+        dbPath: options.db,
+        portable: options.portable,
+        log: (line) => console.log(line),
+      });
     });
 }

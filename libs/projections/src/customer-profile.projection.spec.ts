@@ -121,6 +121,8 @@ describe('customer profile projection', () => {
       customerProfileProjection,
       eventfulJourney().map((e) => recorded(e)),
     );
-    expect(states.get(CUSTOMER)).toEqual(given(customerProfileProjection, CUSTOMER, eventfulJourney()));
+    expect(states.get(CUSTOMER)).toEqual(
+      given(customerProfileProjection, CUSTOMER, eventfulJourney()),
+    );
   });
 });

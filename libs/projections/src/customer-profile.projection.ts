@@ -492,7 +492,11 @@ function emptyReturn(returnId: string, purchaseId: string): ProfileReturn {
   };
 }
 
-function added(record: Record<string, number>, key: string, amount: number): Record<string, number> {
+function added(
+  record: Record<string, number>,
+  key: string,
+  amount: number,
+): Record<string, number> {
   const next = { ...record };
   addTo(next, key, amount);
   return next;

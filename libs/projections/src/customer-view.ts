@@ -201,8 +201,11 @@ export function customerView(input: CustomerViewInput): CustomerView {
 
   let clv: CustomerClvView | null = null;
   let pAlive: number | null = null;
-  let purchaseProcess: { pAlive: number; model: 'mbg-nbd' | 'bg-nbd'; horizonWeeks: number } | null =
-    null;
+  let purchaseProcess: {
+    pAlive: number;
+    model: 'mbg-nbd' | 'bg-nbd';
+    horizonWeeks: number;
+  } | null = null;
   if (!fit) {
     unavailable.clv = 'no CLV model has been fitted yet (run `clv refit`)';
   } else {

@@ -157,6 +157,8 @@ describe('satisfaction projection', () => {
       satisfactionProjection,
       eventfulJourney().map((e) => recorded(e)),
     );
-    expect(states.get(CUSTOMER)).toEqual(given(satisfactionProjection, CUSTOMER, eventfulJourney()));
+    expect(states.get(CUSTOMER)).toEqual(
+      given(satisfactionProjection, CUSTOMER, eventfulJourney()),
+    );
   });
 });

@@ -384,8 +384,7 @@ export class CustomerSimulation {
    */
   private experienceExit(size: number): void {
     const tau = P.experienceHalfLifeDays / Math.LN2;
-    this.grievance =
-      this.grievance * Math.exp(-(this.now - this.grievanceAt) / (tau * DAY)) + size;
+    this.grievance = this.grievance * Math.exp(-(this.now - this.grievanceAt) / (tau * DAY)) + size;
     this.grievanceAt = this.now;
     const draw = ++this.hazardDraw;
     const total = ((this.strength * P.experienceHazardPerYear) / 365.25) * this.grievance * tau;

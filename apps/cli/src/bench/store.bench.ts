@@ -215,6 +215,95 @@ async function subscriptionLatency(store: EventStore, samples: number): Promise<
   return latencies.sort((a, b) => a - b);
 }
 
+/** What the driver used directly does for each measure, next to the adapter doing the same. */
+interface RawSide {
+  /** Writes a first batch, on streams the measurement never touches (caches, file growth). */
+  warmUp(): Promise<unknown> | void;
+  /** Appends each list as one statement or transaction. */
+  appendBatches(lists: BenchEvent[][]): Promise<void> | void;
+  /** Appends the events one by one, each a durable commit. */
+  appendEach(list: BenchEvent[]): Promise<void> | void;
+  /** Reads every row with its JSON; returns the count. */
+  readAll(): Promise<number> | number;
+  /** Commits one event and reads it back as a subscriber would; sync where the driver is. */
+  roundTrip(event: BenchEvent): Promise<void> | void;
+}
+
+/** Every measure, adapter against driver: appends batched and single, the $all read, latency. */
+async function measure(
+  store: EventStore,
+  raw: RawSide,
+  events: number,
+  singles: number,
+): Promise<Figure[]> {
+  const batched = makeEvents(events, BATCH);
+  const single = singleEvents(singles);
+  await raw.warmUp();
+  await store.appendToStream(`warmup-${randomUUID()}`, makeEvents(BATCH, BATCH));
+
+  const batchTimes = await interleaved(
+    chunk(batched, BATCH),
+    async (lists) => {
+      for (const list of lists) await store.appendToStream(list[0].streamId, list);
+    },
+    raw.appendBatches,
+  );
+  const singleTimes = await interleaved(
+    single,
+    async (list) => {
+      for (const e of list) await store.appendToStream(e.streamId, [e]);
+    },
+    raw.appendEach,
+  );
+  const reads = await bestRead(() => drainAll(store), raw.readAll);
+  const latencies = await subscriptionLatency(store, LATENCY_SAMPLES);
+  const rawLatencies = await roundTripLatency(raw.roundTrip, LATENCY_SAMPLES);
+  const figure = (name: string, unit: Figure['unit'], store: number, baseline: number) => ({
+    name,
+    unit,
+    store,
+    baseline,
+  });
+  return [
+    figure(
+      `append, ${BATCH} events per call`,
+      'events/s',
+      events / batchTimes.store,
+      events / batchTimes.raw,
+    ),
+    figure(
+      'append, 1 event per call',
+      'events/s',
+      singles / singleTimes.store,
+      singles / singleTimes.raw,
+    ),
+    figure('$all read from start, full envelopes', 'events/s', reads.store, reads.raw),
+    ...[0.5, 0.99].map((q) =>
+      figure(
+        `subscription latency p${q * 100}`,
+        'ms',
+        quantile(latencies, q),
+        quantile(rawLatencies, q),
+      ),
+    ),
+  ];
+}
+
+/** Milliseconds of each round trip, sorted. A synchronous one is timed without an await. */
+async function roundTripLatency(
+  roundTrip: (event: BenchEvent) => Promise<void> | void,
+  samples: number,
+): Promise<number[]> {
+  const latencies: number[] = [];
+  for (const e of makeEvents(samples, 1)) {
+    const start = performance.now();
+    const pending = roundTrip(e);
+    if (pending) await pending;
+    latencies.push(performance.now() - start);
+  }
+  return latencies.sort((a, b) => a - b);
+}
+
 // ---------------------------------------------------------------------------------------------
 // SQLite
 
@@ -224,9 +313,6 @@ async function benchSqlite(
 ): Promise<{ title: string; rows: Figure[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'aftercare-bench-'));
   try {
-    const batched = makeEvents(events, BATCH);
-    const single = singleEvents(singles);
-
     const store = SqliteEventStore.open({ path: join(dir, 'store.db') });
     const raw = new Database(join(dir, 'raw.db'));
     raw.pragma('journal_mode = WAL');
@@ -252,96 +338,46 @@ async function benchSqlite(
     const insertBatch = raw.transaction((list: BenchEvent[]) => {
       for (const e of list) insertRow(e);
     });
-
-    const rows: Figure[] = [];
-    // Warm up both sides (statement caches, file growth) on streams the measurement never touches.
-    for (const e of makeEvents(BATCH, BATCH)) insertRow(e);
-    await store.appendToStream(`warmup-${randomUUID()}`, makeEvents(BATCH, BATCH));
-
-    const batchTimes = await interleaved(
-      chunk(batched, BATCH),
-      async (lists) => {
-        for (const list of lists) await store.appendToStream(list[0].streamId, list);
-      },
-      (lists) => {
-        for (const list of lists) insertBatch(list);
-      },
-    );
-    rows.push({
-      name: `append, ${BATCH} events per call`,
-      unit: 'events/s',
-      store: events / batchTimes.store,
-      baseline: events / batchTimes.raw,
-    });
-
-    const singleTimes = await interleaved(
-      single,
-      async (list) => {
-        for (const e of list) await store.appendToStream(e.streamId, [e]);
-      },
-      (list) => {
-        for (const e of list) insertRow(e);
-      },
-    );
-    rows.push({
-      name: 'append, 1 event per call',
-      unit: 'events/s',
-      store: singles / singleTimes.store,
-      baseline: singles / singleTimes.raw,
-    });
-
     const scan = raw
       .prepare(
         'SELECT position, stream_id, revision, event_id, type, data, metadata, recorded_at FROM events ORDER BY position',
       )
       .raw(true);
-    const reads = await bestRead(
-      () => drainAll(store),
-      () => {
-        let count = 0;
-        for (const row of scan.iterate() as IterableIterator<unknown[]>) {
-          JSON.parse(row[5] as string);
-          JSON.parse(row[6] as string);
-          count++;
-        }
-        return count;
-      },
-    );
-    rows.push({
-      name: '$all read from start, full envelopes',
-      unit: 'events/s',
-      store: reads.store,
-      baseline: reads.raw,
-    });
-
-    const latencies = await subscriptionLatency(store, LATENCY_SAMPLES);
-    // Raw: commit one row and read it back on the same connection (no subscription machinery).
     const byPosition = raw
       .prepare('SELECT data, metadata FROM events WHERE position = ?')
       .raw(true);
-    const rawLatencies: number[] = [];
-    for (const e of makeEvents(LATENCY_SAMPLES, 1)) {
-      const start = performance.now();
-      const info = insertRow(e);
-      const row = byPosition.get(info.lastInsertRowid) as string[];
-      JSON.parse(row[0]);
-      JSON.parse(row[1]);
-      rawLatencies.push(performance.now() - start);
-    }
-    rawLatencies.sort((a, b) => a - b);
-    rows.push(
+
+    const rows = await measure(
+      store,
       {
-        name: 'subscription latency p50',
-        unit: 'ms',
-        store: quantile(latencies, 0.5),
-        baseline: quantile(rawLatencies, 0.5),
+        warmUp: () => {
+          for (const e of makeEvents(BATCH, BATCH)) insertRow(e);
+        },
+        appendBatches: (lists) => {
+          for (const list of lists) insertBatch(list);
+        },
+        appendEach: (list) => {
+          for (const e of list) insertRow(e);
+        },
+        readAll: () => {
+          let count = 0;
+          for (const row of scan.iterate() as IterableIterator<unknown[]>) {
+            JSON.parse(row[5] as string);
+            JSON.parse(row[6] as string);
+            count++;
+          }
+          return count;
+        },
+        // Commit one row and read it back on the same connection (no subscription machinery).
+        roundTrip: (e) => {
+          const info = insertRow(e);
+          const row = byPosition.get(info.lastInsertRowid) as string[];
+          JSON.parse(row[0]);
+          JSON.parse(row[1]);
+        },
       },
-      {
-        name: 'subscription latency p99',
-        unit: 'ms',
-        store: quantile(latencies, 0.99),
-        baseline: quantile(rawLatencies, 0.99),
-      },
+      events,
+      singles,
     );
 
     const version = raw.prepare('SELECT sqlite_version()').pluck().get() as string;
@@ -383,6 +419,14 @@ async function benchPostgres(
       event_id uuid NOT NULL, type text NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL,
       recorded_at timestamptz NOT NULL DEFAULT now(),
       UNIQUE (stream_id, revision))`);
+    const columns = (e: BenchEvent) => [
+      e.streamId,
+      e.revision,
+      e.id,
+      e.type,
+      JSON.stringify(e.data),
+      JSON.stringify(e.metadata),
+    ];
     const insertOne = {
       name: 'raw-insert-one',
       text: `INSERT INTO ${table} (stream_id, revision, event_id, type, data, metadata)
@@ -393,18 +437,6 @@ async function benchPostgres(
       text: `INSERT INTO ${table} (stream_id, revision, event_id, type, data, metadata)
              SELECT * FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])`,
     };
-    const rawOne = (e: BenchEvent) =>
-      raw.query({
-        ...insertOne,
-        values: [
-          e.streamId,
-          e.revision,
-          e.id,
-          e.type,
-          JSON.stringify(e.data),
-          JSON.stringify(e.metadata),
-        ],
-      });
     const rawMany = (list: BenchEvent[]) =>
       raw.query({
         ...insertMany,
@@ -417,116 +449,58 @@ async function benchPostgres(
           list.map((e) => JSON.stringify(e.metadata)),
         ],
       });
-
-    const batched = makeEvents(events, BATCH);
-    const single = singleEvents(singles);
-    const rows: Figure[] = [];
-    await rawMany(makeEvents(BATCH, BATCH));
-    await store.appendToStream(`warmup-${randomUUID()}`, makeEvents(BATCH, BATCH));
-
-    const batchTimes = await interleaved(
-      chunk(batched, BATCH),
-      async (lists) => {
-        for (const list of lists) await store.appendToStream(list[0].streamId, list);
-      },
-      async (lists) => {
-        for (const list of lists) await rawMany(list);
-      },
-    );
-    rows.push({
-      name: `append, ${BATCH} events per call`,
-      unit: 'events/s',
-      store: events / batchTimes.store,
-      baseline: events / batchTimes.raw,
-    });
-
-    const singleTimes = await interleaved(
-      single,
-      async (list) => {
-        for (const e of list) await store.appendToStream(e.streamId, [e]);
-      },
-      async (list) => {
-        for (const e of list) await rawOne(e);
-      },
-    );
-    rows.push({
-      name: 'append, 1 event per call',
-      unit: 'events/s',
-      store: singles / singleTimes.store,
-      baseline: singles / singleTimes.raw,
-    });
-
-    // Raw: keyset pages of 1000 rows too (one query would hold the whole table in memory); pg
-    // parses jsonb with JSON.parse.
-    const reads = await bestRead(
-      () => drainAll(store),
-      async () => {
-        let count = 0;
-        let after = '0';
-        for (;;) {
-          const { rows: page } = await raw.query<unknown[]>({
-            name: 'raw-scan',
-            text: `SELECT position, stream_id, revision, event_id, type, data, metadata, recorded_at
-                   FROM ${table} WHERE position > $1 ORDER BY position LIMIT 1000`,
-            values: [after],
-            rowMode: 'array',
-          });
-          if (!page.length) return count;
-          count += page.length;
-          after = page[page.length - 1][0] as string;
-        }
-      },
-    );
-    rows.push({
-      name: '$all read from start, full envelopes',
-      unit: 'events/s',
-      store: reads.store,
-      baseline: reads.raw,
-    });
-
-    const latencies = await subscriptionLatency(store, LATENCY_SAMPLES);
-    // Raw: INSERT + pg_notify in one statement, LISTEN on another connection, fetch the row.
     const channel = `${schema}_raw`;
     await listener.query(`LISTEN ${channel}`);
-    const rawLatencies: number[] = [];
-    for (const e of makeEvents(LATENCY_SAMPLES, 1)) {
-      const start = performance.now();
-      const notified = new Promise<string>((resolve) =>
-        listener.once('notification', (message) => resolve(message.payload ?? '0')),
-      );
-      await raw.query({
-        name: 'raw-insert-notify',
-        text: `WITH inserted AS (
-                 INSERT INTO ${table} (stream_id, revision, event_id, type, data, metadata)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING position)
-               SELECT pg_notify('${channel}', position::text) FROM inserted`,
-        values: [
-          e.streamId,
-          e.revision,
-          e.id,
-          e.type,
-          JSON.stringify(e.data),
-          JSON.stringify(e.metadata),
-        ],
-      });
-      const position = await notified;
-      await listener.query(`SELECT data, metadata FROM ${table} WHERE position = $1`, [position]);
-      rawLatencies.push(performance.now() - start);
-    }
-    rawLatencies.sort((a, b) => a - b);
-    rows.push(
+
+    const rows = await measure(
+      store,
       {
-        name: 'subscription latency p50',
-        unit: 'ms',
-        store: quantile(latencies, 0.5),
-        baseline: quantile(rawLatencies, 0.5),
+        warmUp: () => rawMany(makeEvents(BATCH, BATCH)),
+        appendBatches: async (lists) => {
+          for (const list of lists) await rawMany(list);
+        },
+        appendEach: async (list) => {
+          for (const e of list) await raw.query({ ...insertOne, values: columns(e) });
+        },
+        // Keyset pages of 1000 rows too (one query would hold the whole table in memory); pg
+        // parses jsonb with JSON.parse.
+        readAll: async () => {
+          let count = 0;
+          let after = '0';
+          for (;;) {
+            const { rows: page } = await raw.query<unknown[]>({
+              name: 'raw-scan',
+              text: `SELECT position, stream_id, revision, event_id, type, data, metadata, recorded_at
+                     FROM ${table} WHERE position > $1 ORDER BY position LIMIT 1000`,
+              values: [after],
+              rowMode: 'array',
+            });
+            if (!page.length) return count;
+            count += page.length;
+            after = page[page.length - 1][0] as string;
+          }
+        },
+        // INSERT + pg_notify in one statement, LISTEN on another connection, fetch the row.
+        roundTrip: async (e) => {
+          const notified = new Promise<string>((resolve) =>
+            listener.once('notification', (message) => resolve(message.payload ?? '0')),
+          );
+          await raw.query({
+            name: 'raw-insert-notify',
+            text: `WITH inserted AS (
+                     INSERT INTO ${table} (stream_id, revision, event_id, type, data, metadata)
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING position)
+                   SELECT pg_notify('${channel}', position::text) FROM inserted`,
+            values: columns(e),
+          });
+          const position = await notified;
+          await listener.query(`SELECT data, metadata FROM ${table} WHERE position = $1`, [
+            position,
+          ]);
+        },
       },
-      {
-        name: 'subscription latency p99',
-        unit: 'ms',
-        store: quantile(latencies, 0.99),
-        baseline: quantile(rawLatencies, 0.99),
-      },
+      events,
+      singles,
     );
 
     const { rows: settings } = await admin.query<{ version: string; sync: string }>(

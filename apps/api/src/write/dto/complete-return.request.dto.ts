@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsNumber, Min } from 'class-validator';
+import { IsIn } from 'class-validator';
 import { RETURN_OUTCOMES, type ReturnOutcome } from '@aftercare/domain';
+import { IsAmount } from './dto-validators';
 import { OccurredAtRequestDto } from './occurred-at.request.dto';
 
 export class CompleteReturnRequestDto extends OccurredAtRequestDto {
@@ -8,8 +9,6 @@ export class CompleteReturnRequestDto extends OccurredAtRequestDto {
   @IsIn(RETURN_OUTCOMES)
   outcome!: ReturnOutcome;
 
-  @ApiProperty({ example: 499.99, minimum: 0, description: '0 for an exchange' })
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 })
-  @Min(0)
+  @IsAmount({ example: 499.99, description: '0 for an exchange' })
   refundAmount!: number;
 }

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsNumber, IsOptional, IsString, Length, Matches, Min } from 'class-validator';
 
 /** What the domain accepts as an instant: ISO 8601 with a time zone (Z or ±hh:mm). */
 export const ISO_INSTANT =
@@ -49,5 +49,15 @@ export function IsCurrency() {
     ApiProperty({ type: String, example: 'EUR', description: 'ISO 4217 code' }),
     IsString(),
     Matches(/^[A-Z]{3}$/, { message: '$property must be an ISO 4217 code such as EUR' }),
+  );
+}
+
+/** A sum of money: 0 or more, at most two decimals. */
+export function IsAmount(doc: { example: number; description?: string }) {
+  // Bottom-up, the order in which stacked decorators apply (it orders the validation messages).
+  return applyDecorators(
+    Min(0),
+    IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 }),
+    ApiProperty({ example: doc.example, minimum: 0, description: doc.description }),
   );
 }

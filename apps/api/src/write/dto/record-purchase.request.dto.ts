@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, Max, Min, ValidateNested } from 'class-validator';
+import { IsIn, IsInt, Max, Min, ValidateNested } from 'class-validator';
 import { SALES_CHANNELS, type SalesChannel } from '@aftercare/domain';
-import { IsCurrency, IsEntityId, IsText } from './dto-validators';
+import { IsAmount, IsCurrency, IsEntityId, IsText } from './dto-validators';
 import { OccurredAtRequestDto } from './occurred-at.request.dto';
 
 export class PurchaseWarrantyTermsDto {
@@ -32,9 +32,7 @@ export class RecordPurchaseRequestDto extends OccurredAtRequestDto {
   @IsText({ required: false, max: 100, description: 'Absent for products without a serial' })
   serialNumber?: string;
 
-  @ApiProperty({ example: 499.99, minimum: 0 })
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 })
-  @Min(0)
+  @IsAmount({ example: 499.99 })
   price!: number;
 
   @IsCurrency()

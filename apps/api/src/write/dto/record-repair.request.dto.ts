@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsNumber, Min } from 'class-validator';
+import { IsIn } from 'class-validator';
 import { REPAIR_PAYERS, type RepairPayer } from '@aftercare/domain';
-import { IsEntityId, IsText } from './dto-validators';
+import { IsAmount, IsEntityId, IsText } from './dto-validators';
 import { OccurredAtRequestDto } from './occurred-at.request.dto';
 
 export class RecordRepairRequestDto extends OccurredAtRequestDto {
@@ -18,9 +18,7 @@ export class RecordRepairRequestDto extends OccurredAtRequestDto {
   @IsIn(REPAIR_PAYERS)
   paidBy!: RepairPayer;
 
-  @ApiProperty({ example: 80, minimum: 0, description: "In the purchase's currency" })
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 })
-  @Min(0)
+  @IsAmount({ example: 80, description: "In the purchase's currency" })
   cost!: number;
 
   @IsText({ required: true, max: 100 })

@@ -1,6 +1,15 @@
 import { Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
-import { WarrantyAudit } from '@aftercare/application';
+import { projectionSettings, WarrantyAudit } from '@aftercare/application';
+import { loadStoreConfig } from '@aftercare/event-store';
+import {
+  customerProfileProjection,
+  type CustomerProfileState,
+  CustomerQueries,
+  type CustomerView,
+  listAll,
+  SqliteReadModelStore,
+} from '@aftercare/projections';
 import { parseDateOption } from '../cli-options';
 import { exportEvents } from '../export/export-events';
 import { csvRow, FileSink } from '../export/file-sink';
@@ -14,7 +23,7 @@ type ExportOptions = {
   category?: string[];
 };
 
-/** `export events|claims`: streams to a file with progress, in constant memory at any size. */
+/** `export events|customers|claims`: streams to a file with progress, in constant memory at any size. */
 export function registerExportCommand(program: Command): void {
   const exportCommand = program.command('export').description('Export data for notebooks and BI');
 
@@ -44,6 +53,17 @@ export function registerExportCommand(program: Command): void {
         bar.stop();
         console.error(`${written} events written to ${options.out}`);
       });
+    });
+
+  exportCommand
+    .command('customers')
+    .description(
+      'one row per customer: purchases, satisfaction, churn risk and CLV as the read models have them now',
+    )
+    .requiredOption('--out <file>', 'output file')
+    .option('--format <format>', 'ndjson or csv', 'ndjson')
+    .action(async (options: ExportOptions) => {
+      await exportCustomers(options, checkFormat(program, options.format));
     });
 
   exportCommand
@@ -81,6 +101,104 @@ export function registerExportCommand(program: Command): void {
         console.error(`${written} claims written to ${options.out}`);
       });
     });
+}
+
+const CUSTOMER_COLUMNS = [
+  'customerId',
+  'registeredAt',
+  'jurisdiction',
+  'countryCode',
+  'segment',
+  'piiErased',
+  'purchases',
+  'revenue',
+  'currency',
+  'firstPurchaseAt',
+  'lastPurchaseAt',
+  'openComplaints',
+  'openClaims',
+  'satisfaction',
+  'npsLatest',
+  'csatMean',
+  'churnProbability',
+  'churnBand',
+  'pAlive',
+  'expectedPurchases',
+  'clv',
+  'clvFitId',
+  'realizedNetValue',
+] as const;
+
+type CustomerRow = Record<(typeof CUSTOMER_COLUMNS)[number], string | number | boolean | null>;
+
+/** One flat row per customer: what analysts load into a notebook. PII beyond the id stays out. */
+function customerRow(view: CustomerView): CustomerRow {
+  const [currency, revenue] =
+    Object.entries(view.purchases.revenueByCurrency).sort((a, b) => b[1] - a[1])[0] ?? [];
+  return {
+    customerId: view.customerId,
+    registeredAt: view.registeredAt,
+    jurisdiction: view.jurisdiction,
+    countryCode: view.countryCode,
+    segment: view.segment,
+    piiErased: view.piiErased,
+    purchases: view.purchases.count,
+    revenue: revenue ?? 0,
+    currency: currency ?? null,
+    firstPurchaseAt: view.purchases.firstAt,
+    lastPurchaseAt: view.purchases.lastAt,
+    openComplaints: view.openComplaints.length,
+    openClaims: view.openClaims.length,
+    satisfaction: view.satisfaction.state,
+    npsLatest: view.satisfaction.metrics.nps.latest,
+    csatMean: view.satisfaction.metrics.csat.mean,
+    churnProbability: view.churnRisk?.probability ?? null,
+    churnBand: view.churnRisk?.band ?? null,
+    pAlive: view.churnRisk?.pAlive ?? view.clv?.pAlive ?? null,
+    expectedPurchases: view.clv?.expectedPurchases ?? null,
+    clv: view.clv?.clv ?? null,
+    clvFitId: view.clv?.fit.id ?? null,
+    realizedNetValue: view.clv?.realizedNetValue ?? null,
+  };
+}
+
+async function exportCustomers(options: ExportOptions, format: 'ndjson' | 'csv'): Promise<void> {
+  const config = loadStoreConfig();
+  const { readModelPath } = projectionSettings(config);
+  await withStore(async (store) => {
+    const readModels = SqliteReadModelStore.open({ path: readModelPath });
+    const sink = new FileSink(options.out);
+    const bar = progress('customers');
+    try {
+      const status = await readModels.getStatus(customerProfileProjection.name);
+      if (!status) {
+        throw new Error(
+          `No customer read model in ${readModelPath}: run the projections first (npm start, or npm run cli -- projections rebuild customer_profile)`,
+        );
+      }
+      const total = await readModels.count(customerProfileProjection.name);
+      const queries = new CustomerQueries(store, readModels);
+      bar.start(total, 0);
+      if (format === 'csv') await sink.writeLine(csvRow(CUSTOMER_COLUMNS));
+      let written = 0;
+      for await (const stored of listAll<CustomerProfileState>(
+        readModels,
+        customerProfileProjection.name,
+      )) {
+        const row = customerRow(await queries.profile(stored.key));
+        await sink.writeLine(
+          format === 'csv' ? csvRow(CUSTOMER_COLUMNS.map((c) => row[c])) : JSON.stringify(row),
+        );
+        bar.update(++written);
+      }
+      bar.stop();
+      console.error(`${written} customers written to ${options.out}`);
+    } finally {
+      bar.stop();
+      await sink.close();
+      await readModels.close();
+    }
+  });
 }
 
 function checkFormat(program: Command, format: string): 'ndjson' | 'csv' {

@@ -27,7 +27,7 @@ export class SubscriptionsController {
   @ApiCreatedResponse({ description: 'Registered; deliveries start at once' })
   register(@Body() body: RegisterSubscriptionRequestDto): Promise<WebhookView> {
     const from =
-      body.from === undefined || body.from === 'end' || body.from === 'start'
+      body.from === undefined || body.from === 'start' || body.from === 'end'
         ? body.from
         : BigInt(body.from);
     return this.webhooks.register(
@@ -38,7 +38,7 @@ export class SubscriptionsController {
         typePrefixes: body.types,
         customerId: body.customerId,
         maxAttempts: body.maxAttempts,
-        from: from as 'start' | 'end' | bigint | undefined,
+        from,
       },
       new Date().toISOString(),
     );

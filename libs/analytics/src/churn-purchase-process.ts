@@ -133,3 +133,22 @@ export function purchaseProcessRisk(
   const survival = mbgNbdSurvival(params, c, horizonWeeks);
   return { pAliveNow, survival, pAliveAtHorizon: pAliveNow * survival };
 }
+
+/**
+ * P(no purchase in (T, T + H] | x, tx, T): the observable counterpart of churn, the label the
+ * experience weights are learned on (churn-weights.ts). Given alive at T the customer buys at
+ * rate lambda ~ Gamma(r + x, alpha + T) and the first purchase after T happens whatever p is
+ * (dropout comes only at a purchase), so
+ *
+ *   P(none | data) = 1 - P(alive at T) (1 - ((alpha + T) / (alpha + T + H))^(r + x)).
+ */
+export function mbgNbdProbabilityNoPurchase(
+  params: MbgNbdParams,
+  c: RfmObservation,
+  H: number,
+): number {
+  if (H <= 0) return 1;
+  const { r, alpha } = params;
+  const buys = -Math.expm1((r + c.x) * log((alpha + c.T) / (alpha + c.T + H)));
+  return 1 - mbgNbdProbabilityAlive(params, c) * buys;
+}

@@ -6,9 +6,10 @@
  *   logit P(churn) = logit(1 - pAlive) + sum_f weight_f * value_f
  *
  * With no service issues the score is exactly 1 - pAlive; every factor moves it on the log-odds
- * scale, as an independent piece of evidence would in a logistic model. The weights are set a
- * priori (see CHURN_WEIGHTS and docs/churn.md) and are not fitted to any data set, seeded worlds
- * included, so the score can be measured honestly (AUC, Brier) on held-out outcomes.
+ * scale, as an independent piece of evidence would in a logistic model. The weights are either
+ * the a-priori CHURN_WEIGHTS (docs/churn.md), or learned from the store's own history by
+ * learnChurnWeights (churn-weights.ts: a backtest one horizon back, never the outcomes being
+ * scored), passed as `weights`.
  *
  * Recency: every experience value except the open complaints is a recency-weighted count, each
  * event counting 1 while it is at most 180 days old and half as much for every further 180 days
@@ -46,6 +47,12 @@ export interface ChurnInput {
    */
   readonly pAlive: number;
   readonly experience: ServiceExperience;
+  /**
+   * Weights of the experience factors (log-odds per unit), e.g. learned from the store's own
+   * history by learnChurnWeights (churn-weights.ts). Default: the a-priori CHURN_WEIGHTS. A factor
+   * missing here falls back to 0 when weights are given. The purchase process always weighs 1.
+   */
+  readonly weights?: Readonly<Partial<Record<ExperienceFactorName, number>>>;
 }
 
 export type ChurnFactorName =
@@ -59,6 +66,21 @@ export type ChurnFactorName =
   | 'repeatRepairs'
   | 'returns'
   | 'warrantyRejections';
+
+/** The service-experience factors: every factor but the purchase process. */
+export type ExperienceFactorName = Exclude<ChurnFactorName, 'purchaseProcess'>;
+
+export const EXPERIENCE_FACTORS: readonly ExperienceFactorName[] = [
+  'openComplaints',
+  'openComplaintAge',
+  'resolvedComplaints',
+  'detractor',
+  'failedSetups',
+  'lateDeliveries',
+  'repeatRepairs',
+  'returns',
+  'warrantyRejections',
+];
 
 export interface ChurnFactor {
   readonly name: ChurnFactorName;
@@ -113,13 +135,12 @@ export const CHURN_BANDS = { medium: 0.3, high: 0.6 } as const;
 
 const P_ALIVE_FLOOR = 1e-4;
 
-export function scoreChurn({ pAlive, experience: e }: ChurnInput): ChurnScore {
-  const clampedAlive = Math.min(1 - P_ALIVE_FLOOR, Math.max(P_ALIVE_FLOOR, pAlive));
+/** Each experience factor's value on its documented scale (capped), as scoreChurn uses it. */
+export function experienceFactorValues(e: ServiceExperience): Record<ExperienceFactorName, number> {
   const ages = e.openComplaintAgesDays ?? [];
   const oldest = ages.length > 0 ? Math.max(...ages) : 0;
   const isDetractor = e.latestNps !== undefined && e.latestNps !== null && e.latestNps <= 6;
-  const values: Record<ChurnFactorName, number> = {
-    purchaseProcess: logit(1 - clampedAlive),
+  return {
     openComplaints: cap(ages.length, 3),
     openComplaintAge: cap(Math.max(0, oldest) / 30, 3),
     resolvedComplaints: cap(e.resolvedComplaints ?? 0, 3),
@@ -130,8 +151,18 @@ export function scoreChurn({ pAlive, experience: e }: ChurnInput): ChurnScore {
     returns: cap(e.returns ?? 0, 3),
     warrantyRejections: cap(e.warrantyRejections ?? 0, 2),
   };
+}
+
+export function scoreChurn({ pAlive, experience, weights }: ChurnInput): ChurnScore {
+  const clampedAlive = Math.min(1 - P_ALIVE_FLOOR, Math.max(P_ALIVE_FLOOR, pAlive));
+  const values: Record<ChurnFactorName, number> = {
+    purchaseProcess: logit(1 - clampedAlive),
+    ...experienceFactorValues(experience),
+  };
+  const weightOf = (name: ChurnFactorName): number =>
+    name === 'purchaseProcess' ? 1 : weights ? (weights[name] ?? 0) : CHURN_WEIGHTS[name];
   const factors = (Object.keys(CHURN_WEIGHTS) as ChurnFactorName[]).map((name) => {
-    const weight = CHURN_WEIGHTS[name];
+    const weight = weightOf(name);
     const value = values[name];
     return { name, value, weight, contribution: weight * value };
   });

@@ -53,18 +53,43 @@ export {
   mbgNbdProbabilityAlive,
   mbgNbdSurvival,
   purchaseProcessRisk,
+  mbgNbdProbabilityNoPurchase,
 } from './churn-purchase-process';
 export type { MbgNbdParams, MbgNbdFit, PurchaseProcessRisk } from './churn-purchase-process';
-export { scoreChurn, churnBand, auc, brierScore, CHURN_WEIGHTS, CHURN_BANDS } from './churn';
+export {
+  scoreChurn,
+  churnBand,
+  auc,
+  brierScore,
+  experienceFactorValues,
+  CHURN_WEIGHTS,
+  CHURN_BANDS,
+  EXPERIENCE_FACTORS,
+} from './churn';
 export type {
   ChurnInput,
   ChurnScore,
   ChurnFactor,
   ChurnFactorName,
+  ExperienceFactorName,
   ChurnBand,
   ServiceExperience,
   OutcomeLabel,
 } from './churn';
+export {
+  fitPenalizedLogistic,
+  learnChurnWeights,
+  CHURN_WEIGHT_PENALTY,
+  CHURN_WEIGHT_SIGNIFICANCE_Z,
+  CHURN_WEIGHT_MIN_CUSTOMERS,
+} from './churn-weights';
+export type {
+  PenalizedLogisticFit,
+  PenalizedLogisticOptions,
+  ChurnTrainingExample,
+  LearnedChurnWeights,
+  LearnChurnWeightsOptions,
+} from './churn-weights';
 export { runClvBench, synthesizePopulation } from './bench/clv.bench';
 export type {
   ClvBenchOptions,

@@ -1,7 +1,15 @@
-import type { ServiceExperience } from '@aftercare/analytics';
-import type { CustomerProfileState } from './customer-profile.projection';
-import { DAY_MS, ms } from './event-data';
-import type { SatisfactionStateData } from './satisfaction.projection';
+import type { ChurnTrainingExample, ServiceExperience } from '@aftercare/analytics';
+import { summarizeTransactions } from '@aftercare/analytics';
+import { CUSTOMER_STREAM_CATEGORY } from '@aftercare/domain';
+import type { RecordedEvent } from '@aftercare/event-store';
+import {
+  customerProfileProjection,
+  type CustomerProfileState,
+  mainCurrency,
+  purchaseTransactions,
+} from './customer-profile.projection';
+import { DAY_MS, dayOf, ms } from './event-data';
+import { satisfactionProjection, type SatisfactionStateData } from './satisfaction.projection';
 
 /** Events up to this age (days) count fully in churn risk. */
 export const CHURN_RECENCY_FULL_DAYS = 180;
@@ -72,4 +80,68 @@ export function churnExperience(
         .map((c) => weight(c.filedAt)),
     ),
   };
+}
+
+/** A customer's folded states, as churn risk reads them. */
+export interface CustomerChurnStates {
+  profile: CustomerProfileState;
+  satisfaction: SatisfactionStateData;
+}
+
+/**
+ * Folds one event (customer or warranty-claim stream) into the customer's profile and
+ * satisfaction states; events of other streams are ignored. The caller filters by business time
+ * (occurredAt) for an as-of fold.
+ */
+export function foldChurnStates(
+  states: Map<string, CustomerChurnStates>,
+  event: RecordedEvent,
+): void {
+  const key = customerProfileProjection.keyOf(event);
+  if (key === undefined) return;
+  let s = states.get(key);
+  if (!s) {
+    s = {
+      profile: customerProfileProjection.initialState(key),
+      satisfaction: satisfactionProjection.initialState(key),
+    };
+    states.set(key, s);
+  }
+  s.profile = customerProfileProjection.evolve(s.profile, event);
+  if (event.streamId.startsWith(`${CUSTOMER_STREAM_CATEGORY}-`)) {
+    s.satisfaction = satisfactionProjection.evolve(s.satisfaction, event);
+  }
+}
+
+/**
+ * The training set of the learned experience weights (learnChurnWeights in @aftercare/analytics):
+ * every buyer by the training cut-off, with their (x, tx, T) and experience at that cut-off (the
+ * states folded up to it) and whether they made no purchase after it, up to the scoring time.
+ * `lastPurchaseMs` gives each customer's latest purchase time known by the scoring time; it comes
+ * from the store, never from any ground truth. `currency`: the currency the purchase model is
+ * fitted in (default: each customer's main currency).
+ */
+export function churnTrainingExamples(
+  atTrainingCutoff: ReadonlyMap<string, CustomerChurnStates>,
+  trainingCutoff: string,
+  lastPurchaseMs: (customerId: string) => number | undefined,
+  currency?: string,
+): ChurnTrainingExample[] {
+  const cutoffMs = ms(trainingCutoff);
+  const day = dayOf(trainingCutoff);
+  const examples: ChurnTrainingExample[] = [];
+  for (const [id, { profile, satisfaction }] of atTrainingCutoff) {
+    const rfm = summarizeTransactions(
+      purchaseTransactions(profile, currency ?? mainCurrency(profile)),
+      day,
+    )[0];
+    if (!rfm) continue;
+    const last = lastPurchaseMs(id);
+    examples.push({
+      rfm,
+      experience: churnExperience(profile, satisfaction, trainingCutoff),
+      noPurchaseInHorizon: !(last !== undefined && last > cutoffMs),
+    });
+  }
+  return examples;
 }

@@ -1,4 +1,9 @@
-import type { BgNbdParams, GammaGammaParams, MbgNbdParams } from '@aftercare/analytics';
+import type {
+  BgNbdParams,
+  GammaGammaParams,
+  LearnedChurnWeights,
+  MbgNbdParams,
+} from '@aftercare/analytics';
 import type { RecordedEvent } from '@aftercare/event-store';
 import type { Projection } from './projection';
 
@@ -38,6 +43,14 @@ export interface ClvModelFittedData {
    * customer view then falls back to the BG/NBD probability alive.
    */
   mbgNbd?: { params: MbgNbdParams; logLikelihood: number; converged: boolean };
+  /**
+   * The experience weights of churn risk learned from the store's own history (docs/churn.md,
+   * learnChurnWeights): a backtest on the year before the calibration end, `trainingWindow.from`
+   * being the training cut-off and `trainingWindow.to` the calibration end. Absent from fits
+   * recorded before it was added and when there was too little history; the customer view then
+   * uses the a-priori weights.
+   */
+  churnWeights?: LearnedChurnWeights & { trainingWindow: { from: string; to: string } };
   /** Defaults the customer view uses. */
   horizonWeeks: number;
   annualDiscountRate: number;

@@ -126,6 +126,14 @@ export interface CustomerView {
     purchaseModel: 'mbg-nbd' | 'bg-nbd';
     /** Weeks ahead pAlive refers to: the CLV horizon for the MBG/NBD, 0 for the BG/NBD. */
     horizonWeeks: number;
+    /**
+     * Where the experience weights come from: `learned` from the store's history by the fit
+     * `weightsFitId` (its `churnWeights`, training window `trainingWindow`), or the fixed
+     * `a_priori` ones (docs/churn.md) when the fit has none.
+     */
+    weightsSource: 'learned' | 'a_priori';
+    weightsFitId: string | null;
+    trainingWindow: { from: string; to: string } | null;
   } | null;
   clv: CustomerClvView | null;
   /** Why churnRisk or clv is null. */
@@ -257,9 +265,11 @@ export function customerView(input: CustomerViewInput): CustomerView {
   if (purchaseProcess === null) {
     unavailable.churnRisk = `needs probability alive: ${unavailable.clv}`;
   } else {
+    const learned = fit?.churnWeights;
     const score = scoreChurn({
       pAlive: purchaseProcess.pAlive,
       experience: churnExperience(profile, satisfaction, now),
+      weights: learned?.weights,
     });
     churnRisk = {
       probability: score.probability,
@@ -268,6 +278,9 @@ export function customerView(input: CustomerViewInput): CustomerView {
       pAlive: purchaseProcess.pAlive,
       purchaseModel: purchaseProcess.model,
       horizonWeeks: purchaseProcess.horizonWeeks,
+      weightsSource: learned ? 'learned' : 'a_priori',
+      weightsFitId: learned && fit ? fit.fitId : null,
+      trainingWindow: learned?.trainingWindow ?? null,
     };
   }
 

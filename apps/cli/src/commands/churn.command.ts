@@ -9,8 +9,12 @@ import {
   CHURN_WEIGHTS,
   type ChurnFactor,
   type ChurnFactorName,
+  EXPERIENCE_FACTORS,
+  type ExperienceFactorName,
   fitBgNbd,
   fitMbgNbd,
+  type LearnedChurnWeights,
+  learnChurnWeights,
   purchaseProcessRisk,
   scoreChurn,
   type CustomerSummary,
@@ -18,12 +22,13 @@ import {
 import { CUSTOMER_STREAM_CATEGORY, WARRANTY_CLAIM_STREAM_CATEGORY } from '@aftercare/domain';
 import { createEventStore, type EventStore, loadStoreConfig } from '@aftercare/event-store';
 import {
+  type CustomerChurnStates,
   churnExperience,
-  customerProfileProjection,
+  churnTrainingExamples,
   type CustomerProfileState,
+  foldChurnStates,
   rfmAt,
   satisfactionProjection,
-  type SatisfactionStateData,
 } from '@aftercare/projections';
 import { parseDateOption, parseIntegerOption } from '../cli-options';
 
@@ -85,6 +90,19 @@ export interface ChurnEvaluation {
     bgNbdLogLikelihood: number;
   };
   /**
+   * The experience weights scored with: learned from the store's history on the training window
+   * (the horizon before the cut-off; docs/churn.md), or the a-priori ones when there was too
+   * little history to learn from.
+   */
+  weights: {
+    source: 'learned' | 'a_priori';
+    /** Training cut-off .. scoring cut-off: the label is "no purchase in between". */
+    trainingWindow: { from: string; to: string };
+    learned: LearnedChurnWeights | null;
+    /** The weights used, per experience factor. */
+    used: Record<ExperienceFactorName, number>;
+  };
+  /**
    * Primary: customers alive at the cut-off; label = stopped buying in (cut-off, end]. The purchase
    * model is conditioned on what the population definition tells it (alive at the cut-off), so
    * its score is P(gone by the end | alive at the cut-off) = 1 - S(H).
@@ -95,6 +113,13 @@ export interface ChurnEvaluation {
    * time before the end; purchase-process score 1 - P(alive at the end) (MBG/NBD, unconditioned).
    */
   allBuyers: ChurnScores;
+  /** The same population and label scored with the a-priori weights (the previous model). */
+  aPriori: ChurnScores;
+  /**
+   * Diagnostic: scored with the learned estimates before the significance rule (every weight as
+   * fitted). Null when nothing was learned.
+   */
+  learnedUnfiltered: ChurnScores | null;
   /** Reference: the BG/NBD 1 - P(alive at the cut-off) on the primary population and label. */
   bgNbdReference: { aucProbabilityAlive: number; brierProbabilityAlive: number };
   /** Primary population by churn band: mean predicted probability and observed rate. */
@@ -202,37 +227,44 @@ export async function evaluateChurn(
   }
   const horizonWeeks = (endMs - cutoffMs) / WEEK_MS;
 
+  // Training window for the experience weights: the horizon before the cut-off.
+  const trainingCutoff = new Date(cutoffMs - (endMs - cutoffMs)).toISOString();
+  const trainingCutoffMs = Date.parse(trainingCutoff);
+
   const store = options.store ?? (await createEventStore(loadStoreConfig()));
-  const profiles = new Map<string, CustomerProfileState>();
-  const satisfaction = new Map<string, SatisfactionStateData>();
+  const atCutoff = new Map<string, CustomerChurnStates>();
+  const atTrainingCutoff = new Map<string, CustomerChurnStates>();
   try {
     for await (const event of store.readAll({
       filter: { categories: [CUSTOMER_STREAM_CATEGORY, WARRANTY_CLAIM_STREAM_CATEGORY] },
     })) {
       const at = (event.data as { occurredAt?: unknown }).occurredAt;
-      if (typeof at !== 'string' || Date.parse(at) > cutoffMs) continue;
-      const key = customerProfileProjection.keyOf(event);
-      if (key === undefined) continue;
-      profiles.set(
-        key,
-        customerProfileProjection.evolve(
-          profiles.get(key) ?? customerProfileProjection.initialState(key),
-          event,
-        ),
-      );
-      if (event.streamId.startsWith(`${CUSTOMER_STREAM_CATEGORY}-`)) {
-        satisfaction.set(
-          key,
-          satisfactionProjection.evolve(
-            satisfaction.get(key) ?? satisfactionProjection.initialState(key),
-            event,
-          ),
-        );
-      }
+      if (typeof at !== 'string') continue;
+      const atMs = Date.parse(at);
+      if (atMs > cutoffMs) continue;
+      foldChurnStates(atCutoff, event);
+      if (atMs <= trainingCutoffMs) foldChurnStates(atTrainingCutoff, event);
     }
   } finally {
     if (!options.store) await store.close();
   }
+
+  // The weights are learned from the store alone (purchases after the training cut-off, up to the
+  // scoring cut-off), never from the truth file.
+  const learned =
+    trainingCutoffMs > Date.parse(truth.from)
+      ? learnChurnWeights(
+          churnTrainingExamples(atTrainingCutoff, trainingCutoff, (id) => {
+            const last = atCutoff.get(id)?.profile.lastPurchaseAt;
+            return last ? Date.parse(last) : undefined;
+          }),
+          { horizonWeeks },
+        )
+      : undefined;
+  atTrainingCutoff.clear();
+  const usedWeights = Object.fromEntries(
+    EXPERIENCE_FACTORS.map((name) => [name, learned ? learned.weights[name] : CHURN_WEIGHTS[name]]),
+  ) as Record<ExperienceFactorName, number>;
 
   const buyers: {
     id: string;
@@ -240,7 +272,7 @@ export async function evaluateChurn(
     profile: CustomerProfileState;
     truth: TruthCustomer;
   }[] = [];
-  for (const [id, profile] of profiles) {
+  for (const [id, { profile }] of atCutoff) {
     const rfm = rfmAt(profile, cutoff);
     const t = truth.customers.get(id);
     if (rfm && t) buyers.push({ id, rfm, profile, truth: t });
@@ -260,6 +292,8 @@ export async function evaluateChurn(
     churn: [] as number[],
     base: [] as number[],
     bg: [] as number[],
+    aPriori: [] as number[],
+    unfiltered: [] as number[],
     label: [] as boolean[],
     factors: [] as (readonly ChurnFactor[])[],
   };
@@ -267,17 +301,25 @@ export async function evaluateChurn(
   for (const c of buyers) {
     const experience = churnExperience(
       c.profile,
-      satisfaction.get(c.id) ?? satisfactionProjection.initialState(c.id),
+      atCutoff.get(c.id)?.satisfaction ?? satisfactionProjection.initialState(c.id),
       cutoff,
     );
     const risk = purchaseProcessRisk(mbg.params, c.rfm, horizonWeeks);
     const stopped = stoppedMs(c.truth);
-    all.churn.push(scoreChurn({ pAlive: risk.pAliveAtHorizon, experience }).probability);
+    all.churn.push(
+      scoreChurn({ pAlive: risk.pAliveAtHorizon, experience, weights: usedWeights }).probability,
+    );
     all.base.push(1 - risk.pAliveAtHorizon);
     all.label.push(stopped <= endMs);
     if (stopped <= cutoffMs) continue;
-    const score = scoreChurn({ pAlive: risk.survival, experience });
+    const score = scoreChurn({ pAlive: risk.survival, experience, weights: usedWeights });
     primary.churn.push(score.probability);
+    primary.aPriori.push(scoreChurn({ pAlive: risk.survival, experience }).probability);
+    if (learned) {
+      primary.unfiltered.push(
+        scoreChurn({ pAlive: risk.survival, experience, weights: learned.estimates }).probability,
+      );
+    }
     primary.factors.push(score.factors);
     primary.base.push(1 - risk.survival);
     primary.bg.push(1 - bgNbdProbabilityAlive(bg.params, c.rfm));
@@ -321,29 +363,35 @@ export async function evaluateChurn(
       mbgNbd: { ...mbg.params, logLikelihood: mbg.logLikelihood },
       bgNbdLogLikelihood: bg.logLikelihood,
     },
+    weights: {
+      source: learned ? 'learned' : 'a_priori',
+      trainingWindow: { from: trainingCutoff, to: cutoff },
+      learned: learned ?? null,
+      used: usedWeights,
+    },
     primary: scoresOf(primary.churn, primary.base, primary.label),
+    aPriori: scoresOf(primary.aPriori, primary.base, primary.label),
+    learnedUnfiltered: learned ? scoresOf(primary.unfiltered, primary.base, primary.label) : null,
     allBuyers: scoresOf(all.churn, all.base, all.label),
     bgNbdReference: {
       aucProbabilityAlive: auc(primary.bg, primary.label),
       brierProbabilityAlive: brierScore(primary.bg, primary.label),
     },
     bands,
-    factors: (Object.keys(CHURN_WEIGHTS) as ChurnFactorName[])
-      .filter((name) => name !== 'purchaseProcess')
-      .map((name) => {
-        const present = primary.factors.map(
-          (fs) => (fs.find((f) => f.name === name)?.value ?? 0) > 0,
-        );
-        const rate = (want: boolean): number =>
-          mean(primary.label.filter((_, i) => present[i] === want).map((l) => (l ? 1 : 0)));
-        return {
-          name,
-          weight: CHURN_WEIGHTS[name],
-          customers: present.filter(Boolean).length,
-          observedRateWith: rate(true),
-          observedRateWithout: rate(false),
-        };
-      }),
+    factors: EXPERIENCE_FACTORS.map((name) => {
+      const present = primary.factors.map(
+        (fs) => (fs.find((f) => f.name === name)?.value ?? 0) > 0,
+      );
+      const rate = (want: boolean): number =>
+        mean(primary.label.filter((_, i) => present[i] === want).map((l) => (l ? 1 : 0)));
+      return {
+        name,
+        weight: usedWeights[name],
+        customers: present.filter(Boolean).length,
+        observedRateWith: rate(true),
+        observedRateWithout: rate(false),
+      };
+    }),
     elapsedMs: Math.round(performance.now() - started),
   };
 }
@@ -404,6 +452,24 @@ function bootstrapLiftSe(churn: number[], base: number[], labels: boolean[]): nu
   );
 }
 
+function learnedBlock(e: ChurnEvaluation): string[] {
+  const l = e.weights.learned;
+  const w = e.weights.trainingWindow;
+  if (!l) return [`Learned weights: none (training window ${w.from} .. ${w.to})`, ''];
+  const m = l.purchaseModel.params;
+  return [
+    `Learned weights: training cut-off ${w.from}, label no purchase by ${w.to}: ` +
+      `${l.withoutPurchase} of ${l.customers} buyers; L2 penalty ${l.penalty}, used if w >= ${l.significanceZ} s.e.`,
+    `  offset MBG/NBD at the training cut-off: r=${m.r.toFixed(3)} alpha=${m.alpha.toFixed(3)} a=${m.a.toFixed(3)} b=${m.b.toFixed(3)}; ` +
+      `intercept ${l.intercept.toFixed(3)} ± ${l.interceptStandardError.toFixed(3)} (not used)`,
+    ...EXPERIENCE_FACTORS.map(
+      (name) =>
+        `  ${name.padEnd(20)} ${l.estimates[name].toFixed(3).padStart(7)} ± ${l.standardErrors[name].toFixed(3)}  used ${l.weights[name].toFixed(3).padStart(6)}  (a priori ${CHURN_WEIGHTS[name].toFixed(2)})`,
+    ),
+    '',
+  ];
+}
+
 export function formatChurnEvaluation(e: ChurnEvaluation): string {
   const f = (n: number): string => (Number.isNaN(n) ? '—' : n.toFixed(4));
   const signed = (n: number): string => (n >= 0 ? '+' : '') + f(n);
@@ -424,8 +490,16 @@ export function formatChurnEvaluation(e: ChurnEvaluation): string {
       `${e.population.goneBeforeCutoff} already gone (of ${e.truthCustomers} in the truth)`,
     `Label: stopped buying in the window ${e.labels.stoppedInWindow}, still buying ${e.labels.stillBuying}`,
     '',
+    `Experience weights: ${e.weights.source === 'learned' ? 'learned' : 'a priori (too little history to learn from)'}`,
     ...block(e.primary),
+    `  lift with the a-priori weights   ${signed(e.aPriori.lift)}  (s.e. ${f(e.aPriori.liftStandardError)}; AUC ${f(e.aPriori.aucChurnRisk)}, Brier ${f(e.aPriori.brierChurnRisk)})`,
+    ...(e.learnedUnfiltered
+      ? [
+          `  lift, every learned estimate     ${signed(e.learnedUnfiltered.lift)}  (s.e. ${f(e.learnedUnfiltered.liftStandardError)}; AUC ${f(e.learnedUnfiltered.aucChurnRisk)}, Brier ${f(e.learnedUnfiltered.brierChurnRisk)}; diagnostic)`,
+        ]
+      : []),
     '',
+    ...learnedBlock(e),
     `Purchase model MBG/NBD: r=${m.r.toFixed(3)} alpha=${m.alpha.toFixed(3)} a=${m.a.toFixed(3)} b=${m.b.toFixed(3)} ` +
       `(LL ${m.logLikelihood.toFixed(1)}; BG/NBD LL ${e.purchaseModel.bgNbdLogLikelihood.toFixed(1)})`,
     `Reference, BG/NBD 1 - P(alive at the cut-off): AUC ${f(e.bgNbdReference.aucProbabilityAlive)}, ` +

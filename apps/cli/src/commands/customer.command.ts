@@ -100,7 +100,17 @@ export function formatCustomerView(v: CustomerView): string {
   );
   if (v.churnRisk) {
     lines.push(
-      `  churn risk     ${pct(v.churnRisk.probability)} (${v.churnRisk.band}); P(alive) ${pct(v.churnRisk.pAlive)}`,
+      `  churn risk     ${pct(v.churnRisk.probability)} (${v.churnRisk.band}); ` +
+        (v.churnRisk.purchaseModel === 'mbg-nbd'
+          ? `P(alive in ${v.churnRisk.horizonWeeks} weeks, MBG/NBD) ${pct(v.churnRisk.pAlive)}`
+          : `P(alive now, BG/NBD) ${pct(v.churnRisk.pAlive)}`),
+    );
+    lines.push(
+      `                 experience weights ${
+        v.churnRisk.weightsSource === 'learned'
+          ? `learned by fit ${v.churnRisk.weightsFitId} (training ${v.churnRisk.trainingWindow?.from.slice(0, 10)} .. ${v.churnRisk.trainingWindow?.to.slice(0, 10)})`
+          : 'a priori (the fit has no learned weights)'
+      }`,
     );
     for (const f of v.churnRisk.factors.filter((f) => f.contribution !== 0)) {
       lines.push(

@@ -3,16 +3,26 @@ import {
   fitBgNbd,
   fitGammaGamma,
   fitMbgNbd,
+  learnChurnWeights,
   summarizeTransactions,
   type Transaction,
 } from '@aftercare/analytics';
-import type { PurchaseRecorded } from '@aftercare/domain';
+import {
+  CUSTOMER_STREAM_CATEGORY,
+  type PurchaseRecorded,
+  WARRANTY_CLAIM_STREAM_CATEGORY,
+} from '@aftercare/domain';
 import type { EventStore } from '@aftercare/event-store';
 import {
+  churnTrainingExamples,
   CLV_MODEL_FITTED,
   type ClvModelFittedData,
   clvModelStreamId,
+  type CustomerChurnStates,
+  foldChurnStates,
 } from '@aftercare/projections';
+
+const WEEK_MS = 7 * 86_400_000;
 
 export interface ClvRefitOptions {
   /** The caller's clock (ISO 8601): the calibration end unless `calibrationEnd` is given. */
@@ -40,6 +50,14 @@ export class NothingToFitError extends Error {
  * The same event carries the MBG/NBD fitted on the same summaries: the purchase process of churn
  * risk, the model `churn evaluate` measures. Money is not converted: the fit uses the currency
  * with the most purchases.
+ *
+ * It also learns churn risk's experience weights the way `churn evaluate` does (docs/churn.md):
+ * training cut-off one horizon before the calibration end, the MBG/NBD and the experience factors
+ * at that cut-off, label "no purchase since", penalised logistic regression with the purchase
+ * process as offset. They are recorded, with their standard errors and the training window, as
+ * `churnWeights`; with too little history they are left out and the view uses the a-priori ones.
+ * This reads every customer and warranty-claim event (not only purchases) and keeps the folded
+ * states at the training cut-off in memory.
  */
 export async function refitClvModel(
   store: EventStore,
@@ -49,11 +67,21 @@ export async function refitClvModel(
   const calibrationEnd = options.calibrationEnd ?? options.now.slice(0, 10);
   const fittedAt = options.calibrationEnd ? `${options.calibrationEnd}T23:59:59.999Z` : options.now;
   const nowMs = Date.parse(fittedAt);
+  const horizonWeeks = options.horizonWeeks ?? 52;
+  const trainingCutoff = new Date(nowMs - horizonWeeks * WEEK_MS).toISOString();
+  const trainingCutoffMs = Date.parse(trainingCutoff);
+  const atTrainingCutoff = new Map<string, CustomerChurnStates>();
+  const lastPurchaseMs = new Map<string, number>();
   for await (const event of store.readAll({
-    filter: { categories: ['customer'], eventTypePrefixes: ['PurchaseRecorded'] },
+    filter: { categories: [CUSTOMER_STREAM_CATEGORY, WARRANTY_CLAIM_STREAM_CATEGORY] },
   })) {
+    const at = (event.data as { occurredAt?: unknown }).occurredAt;
+    if (typeof at !== 'string') continue;
+    const atMs = Date.parse(at);
+    if (atMs <= trainingCutoffMs) foldChurnStates(atTrainingCutoff, event);
+    if (atMs > nowMs || !event.type.startsWith('PurchaseRecorded')) continue;
     const data = event.data as PurchaseRecorded['data'];
-    if (Date.parse(data.occurredAt) > nowMs) continue;
+    lastPurchaseMs.set(data.customerId, Math.max(lastPurchaseMs.get(data.customerId) ?? 0, atMs));
     let list = byCurrency.get(data.currency);
     if (!list) byCurrency.set(data.currency, (list = []));
     list.push({
@@ -77,6 +105,15 @@ export async function refitClvModel(
   }
   const gammaGamma = fitGammaGamma(summaries);
   const mbgNbd = fitMbgNbd(summaries);
+  const churnWeights = learnChurnWeights(
+    churnTrainingExamples(
+      atTrainingCutoff,
+      trainingCutoff,
+      (id) => lastPurchaseMs.get(id),
+      currency,
+    ),
+    { horizonWeeks },
+  );
   const fitId = randomUUID();
   const firstDay = transactions.reduce((min, t) => (t.date < min ? t.date : min), calibrationEnd);
   const fit: ClvModelFittedData = {
@@ -104,7 +141,12 @@ export async function refitClvModel(
       logLikelihood: mbgNbd.logLikelihood,
       converged: mbgNbd.converged,
     },
-    horizonWeeks: options.horizonWeeks ?? 52,
+    ...(churnWeights
+      ? {
+          churnWeights: { ...churnWeights, trainingWindow: { from: trainingCutoff, to: fittedAt } },
+        }
+      : {}),
+    horizonWeeks,
     annualDiscountRate: options.annualDiscountRate ?? 0.1,
     fittedBy: options.actor ?? 'clv-refit',
   };

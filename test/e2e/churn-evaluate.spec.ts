@@ -138,12 +138,18 @@ describe('churn evaluate', () => {
     const buyer = [...states.values()].find((s) => s.profile.purchaseCount > 0);
     expect(buyer).toBeDefined();
     if (!buyer) return;
-    // The BG/NBD of this small world is degenerate (parameters in the millions) and the CLV
-    // side of the view cannot evaluate it (hyp2f1 does not converge, a known limit of bg-nbd.ts
-    // outside this spec's subject): give the view ordinary BG/NBD parameters; churn risk does not
-    // use them when the fit carries the MBG/NBD.
+    // The BG/NBD of this small world is degenerate (parameters in the millions): the view still
+    // answers, without CLV figures and with the reason, and churn risk uses the MBG/NBD.
+    const degenerate = customerView({ ...buyer, now: fit.occurredAt, fit });
+    expect(degenerate.clv).toBeNull();
+    expect(degenerate.unavailable.clv).toMatch(/cannot score this customer/);
+    expect(degenerate.churnRisk).toMatchObject({
+      purchaseModel: 'mbg-nbd',
+      weightsSource: 'learned',
+    });
     const viewFit = { ...fit, bgNbd: { ...fit.bgNbd, params: { r: 1, alpha: 20, a: 1, b: 3 } } };
     const view = customerView({ ...buyer, now: fit.occurredAt, fit: viewFit });
+    expect(view.clv).not.toBeNull();
     expect(view.churnRisk).toMatchObject({
       weightsSource: 'learned',
       weightsFitId: fit.fitId,

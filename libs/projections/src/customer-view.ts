@@ -202,6 +202,41 @@ function productView(
   };
 }
 
+function clvFigures(
+  fit: ClvModelFittedData,
+  profile: CustomerProfileState,
+  rfm: NonNullable<ReturnType<typeof rfmAt>>,
+  cost: AfterSalesCost | undefined,
+  horizonWeeks: number,
+  discountRate: number,
+): CustomerClvView {
+  const bg = fit.bgNbd.params;
+  const expectedAverageValue = gammaGammaConditionalExpectedValue(fit.gammaGamma.params, rfm);
+  const discounted = discountedExpectedTransactions(bg, rfm, {
+    horizonWeeks,
+    annualDiscountRate: discountRate,
+  });
+  return {
+    currency: fit.currency,
+    pAlive: bgNbdProbabilityAlive(bg, rfm),
+    expectedPurchases: bgNbdConditionalExpectedTransactions(bg, rfm, horizonWeeks),
+    expectedAverageValue,
+    clv: Math.round(expectedAverageValue * discounted * 100) / 100,
+    horizonWeeks,
+    discountRate,
+    realizedNetValue:
+      Math.round(
+        realizedNetValue({
+          revenue: profile.revenueByCurrency[fit.currency] ?? 0,
+          repairCosts: (cost?.repairs ?? 0) + (cost?.warrantyClaims ?? 0),
+          refunds: cost?.refunds ?? 0,
+        }) * 100,
+      ) / 100,
+    rfm: { x: rfm.x, tx: rfm.tx, T: rfm.T, monetary: rfm.monetary },
+    fit: clvFitRef(fit),
+  };
+}
+
 export function customerView(input: CustomerViewInput): CustomerView {
   const { profile, satisfaction, now, fit } = input;
   const unavailable: CustomerView['unavailable'] = {};
@@ -223,47 +258,34 @@ export function customerView(input: CustomerViewInput): CustomerView {
     } else {
       const horizonWeeks = input.horizonWeeks ?? fit.horizonWeeks;
       const discountRate = input.discountRate ?? fit.annualDiscountRate;
-      const bg = fit.bgNbd.params;
-      pAlive = bgNbdProbabilityAlive(bg, rfm);
-      const expectedAverageValue = gammaGammaConditionalExpectedValue(fit.gammaGamma.params, rfm);
-      const discounted = discountedExpectedTransactions(bg, rfm, {
-        horizonWeeks,
-        annualDiscountRate: discountRate,
-      });
+      // A degenerate fit (e.g. on a tiny population) can push the special functions out of
+      // range: the view still answers, without that model's figures and with the reason.
+      try {
+        clv = clvFigures(fit, profile, rfm, costs[fit.currency], horizonWeeks, discountRate);
+        pAlive = clv.pAlive;
+      } catch (error) {
+        unavailable.clv = `CLV model ${fit.fitId} cannot score this customer: ${(error as Error).message}`;
+      }
       // Churn risk's purchase process: the MBG/NBD at the horizon, as in `churn evaluate`.
-      purchaseProcess = fit.mbgNbd
-        ? {
-            pAlive: purchaseProcessRisk(fit.mbgNbd.params, rfm, horizonWeeks).pAliveAtHorizon,
-            model: 'mbg-nbd',
-            horizonWeeks,
-          }
-        : { pAlive, model: 'bg-nbd', horizonWeeks: 0 };
-      const cost = costs[fit.currency];
-      clv = {
-        currency: fit.currency,
-        pAlive,
-        expectedPurchases: bgNbdConditionalExpectedTransactions(bg, rfm, horizonWeeks),
-        expectedAverageValue,
-        clv: Math.round(expectedAverageValue * discounted * 100) / 100,
-        horizonWeeks,
-        discountRate,
-        realizedNetValue:
-          Math.round(
-            realizedNetValue({
-              revenue: profile.revenueByCurrency[fit.currency] ?? 0,
-              repairCosts: (cost?.repairs ?? 0) + (cost?.warrantyClaims ?? 0),
-              refunds: cost?.refunds ?? 0,
-            }) * 100,
-          ) / 100,
-        rfm: { x: rfm.x, tx: rfm.tx, T: rfm.T, monetary: rfm.monetary },
-        fit: clvFitRef(fit),
-      };
+      try {
+        purchaseProcess = fit.mbgNbd
+          ? {
+              pAlive: purchaseProcessRisk(fit.mbgNbd.params, rfm, horizonWeeks).pAliveAtHorizon,
+              model: 'mbg-nbd',
+              horizonWeeks,
+            }
+          : pAlive === null
+            ? null
+            : { pAlive, model: 'bg-nbd', horizonWeeks: 0 };
+      } catch (error) {
+        unavailable.churnRisk = `purchase model ${fit.fitId} cannot score this customer: ${(error as Error).message}`;
+      }
     }
   }
 
   let churnRisk: CustomerView['churnRisk'] = null;
   if (purchaseProcess === null) {
-    unavailable.churnRisk = `needs probability alive: ${unavailable.clv}`;
+    unavailable.churnRisk ??= `needs probability alive: ${unavailable.clv}`;
   } else {
     const learned = fit?.churnWeights;
     const score = scoreChurn({

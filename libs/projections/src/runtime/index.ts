@@ -1,6 +1,11 @@
 export * from './read-model-store';
 export { SqliteReadModelStore, type SqliteReadModelStoreOptions } from './sqlite.read-model-store';
 export {
+  PostgresReadModelStore,
+  type PostgresReadModelStoreOptions,
+  type ReadModelColumnType,
+} from './postgres.read-model-store';
+export {
   ProjectionRunner,
   type ProjectionRunnerOptions,
   type RunnerOutcome,

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { type EventStore, SqliteEventStore } from '@aftercare/event-store';
 import type { Projection } from '../projection';
 import { ProjectionEngine, type ProjectionEngineOptions } from './projection-engine';
-import { SqliteReadModelStore } from './sqlite.read-model-store';
+import type { ReadModelStore } from './read-model-store';
 import {
   appendPurchases,
   cleanReplay,
@@ -13,30 +13,34 @@ import {
   type TallyState,
   tempDir,
 } from './testing/runtime-fixtures';
+import { describeEachReadModelStore, type ReadModelHarness } from './testing/read-model-stores';
 
-describe('ProjectionEngine', () => {
+describeEachReadModelStore('ProjectionEngine', (stores) => {
   let dir: ReturnType<typeof tempDir>;
   let dbPath: string;
   let store: EventStore;
+  let harness: ReadModelHarness;
   const cleanup: (() => Promise<void>)[] = [];
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = tempDir();
     dbPath = join(dir.path, 'aftercare.db');
     store = SqliteEventStore.open({ path: dbPath, synchronous: 'normal', pollIntervalMs: 20 });
+    harness = await stores.create(dbPath);
   });
 
   afterEach(async () => {
     for (const fn of cleanup.splice(0).reverse()) await fn().catch(() => undefined);
+    await harness.dispose();
     await store.close();
     dir.dispose();
   });
 
-  function engine(
+  async function engine(
     projections: Projection<TallyState>[],
     options: Partial<ProjectionEngineOptions> = {},
-  ): { engine: ProjectionEngine; readModels: SqliteReadModelStore; logs: string[] } {
-    const readModels = SqliteReadModelStore.open({ path: dbPath });
+  ): Promise<{ engine: ProjectionEngine; readModels: ReadModelStore; logs: string[] }> {
+    const readModels = await harness.open();
     const logs: string[] = [];
     const created = new ProjectionEngine({
       store,
@@ -55,13 +59,13 @@ describe('ProjectionEngine', () => {
     return { engine: created, readModels, logs };
   }
 
-  async function storedStates(readModels: SqliteReadModelStore, name = 'tally') {
+  async function storedStates(readModels: ReadModelStore, name = 'tally') {
     const page = await readModels.list<TallyState>(name, { limit: 10_000 });
     return new Map(page.items.map((item) => [item.key, item.state]));
   }
 
   it('writes states and checkpoint together, batch by batch, matching a clean replay', async () => {
-    const { engine: running, readModels } = engine([tallyProjection()], { batchSize: 7 });
+    const { engine: running, readModels } = await engine([tallyProjection()], { batchSize: 7 });
     const commits: { checkpoint: bigint | undefined; states: Map<string, TallyState> }[] = [];
     const commit = readModels.commitBatch.bind(readModels);
     readModels.commitBatch = async (projection, batch) => {
@@ -94,36 +98,35 @@ describe('ProjectionEngine', () => {
 
   it('rolls back a batch that fails mid-write and applies it exactly once when retried', async () => {
     await appendPurchases(store, 30, 5);
-    const { engine: running, readModels, logs } = engine([tallyProjection()], { batchSize: 1000 });
+    const {
+      engine: running,
+      readModels,
+      logs,
+    } = await engine([tallyProjection()], { batchSize: 1000 });
     await readModels.register(tallyProjection());
     // The database fails half-way through writing the batch: the upserts before it must vanish.
-    readModels.db.exec(`
-      CREATE TABLE crash_switch (armed INTEGER);
-      INSERT INTO crash_switch VALUES (1);
-      CREATE TRIGGER crash BEFORE INSERT ON rm_tally
-      WHEN NEW.key = 'c3' AND (SELECT armed FROM crash_switch) = 1
-      BEGIN SELECT RAISE(ABORT, 'simulated crash mid-write'); END;`);
+    await harness.armCrash('rm_tally', 'c3', 'simulated crash mid-write');
     await running.start();
     await eventually(() => logs.some((line) => line.includes('simulated crash mid-write')));
 
     expect(await readModels.count('tally')).toBe(0);
     expect((await readModels.getStatus('tally'))?.checkpoint).toBeUndefined();
 
-    readModels.db.exec('UPDATE crash_switch SET armed = 0');
+    await harness.disarmCrash();
     await running.waitForCheckpoint('tally', 30n);
     expect(await storedStates(readModels)).toEqual(await cleanReplay(tallyProjection(), store));
   });
 
   it('recovers after an instance dies between batches: no event lost or applied twice', async () => {
-    const first = engine([tallyProjection()], { batchSize: 5 });
+    const first = await engine([tallyProjection()], { batchSize: 5 });
     await appendPurchases(store, 40, 3);
     await first.engine.start();
     await first.engine.waitForCheckpoint('tally', 20n);
     // Kill: the connection goes away without a graceful stop (the lease is left behind).
-    first.readModels.db.close();
+    await harness.kill(first.readModels);
     await appendPurchases(store, 40, 3, 40);
 
-    const second = engine([tallyProjection()], { batchSize: 5 });
+    const second = await engine([tallyProjection()], { batchSize: 5 });
     await second.engine.start();
     await eventually(async () => (await second.readModels.getStatus('tally'))?.checkpoint === 80n);
     expect(await storedStates(second.readModels)).toEqual(
@@ -133,7 +136,7 @@ describe('ProjectionEngine', () => {
 
   it('stops only the projection whose handler throws, records where, and resumes after a fix', async () => {
     const counter: Projection<TallyState> = { ...tallyProjection(), name: 'counter' };
-    const { engine: running, readModels } = engine([poisonedTally(), counter]);
+    const { engine: running, readModels } = await engine([poisonedTally(), counter]);
     await appendPurchases(store, 10, 2);
     const poison = await store.appendToStream('customer-c1', [
       customerEvent('c1', 'PurchaseRecorded', { amount: 5, poison: true }),
@@ -168,8 +171,8 @@ describe('ProjectionEngine', () => {
   });
 
   it('runs each projection in one instance at a time; the other takes over when the lease expires', async () => {
-    const a = engine([tallyProjection()], { instanceId: 'a', batchSize: 3 });
-    const b = engine([tallyProjection()], { instanceId: 'b', batchSize: 3 });
+    const a = await engine([tallyProjection()], { instanceId: 'a', batchSize: 3 });
+    const b = await engine([tallyProjection()], { instanceId: 'b', batchSize: 3 });
     await Promise.all([a.engine.start(), b.engine.start()]);
     const appending = appendPurchases(store, 60, 4);
     await appending;
@@ -190,8 +193,8 @@ describe('ProjectionEngine', () => {
   });
 
   it('two instances racing on one file never apply an event twice', async () => {
-    const a = engine([tallyProjection()], { instanceId: 'a', batchSize: 2, leaseTtlMs: 100 });
-    const b = engine([tallyProjection()], { instanceId: 'b', batchSize: 2, leaseTtlMs: 100 });
+    const a = await engine([tallyProjection()], { instanceId: 'a', batchSize: 2, leaseTtlMs: 100 });
+    const b = await engine([tallyProjection()], { instanceId: 'b', batchSize: 2, leaseTtlMs: 100 });
     await Promise.all([a.engine.start(), b.engine.start()]);
     for (let round = 0; round < 4; round++) {
       await appendPurchases(store, 15, 3, round * 15);
@@ -208,7 +211,7 @@ describe('ProjectionEngine', () => {
   });
 
   it('reports checkpoint, head and lag per projection', async () => {
-    const { engine: idle } = engine([tallyProjection()]);
+    const { engine: idle } = await engine([tallyProjection()]);
     await idle.readModels.register(tallyProjection());
     await appendPurchases(store, 25, 5);
     await store.appendToStream('warranty-w1', [customerEvent('c1', 'WarrantyClaimFiled')]);
@@ -231,7 +234,7 @@ describe('ProjectionEngine', () => {
   });
 
   it('rebuilds at start a projection whose stored version differs from the code', async () => {
-    const v1 = engine([tallyProjection()]);
+    const v1 = await engine([tallyProjection()]);
     await appendPurchases(store, 20, 4);
     await v1.engine.start();
     await v1.engine.waitForCheckpoint('tally', 20n);
@@ -244,7 +247,7 @@ describe('ProjectionEngine', () => {
         total: state.total + 2,
       }),
     });
-    const v2 = engine([doubled]);
+    const v2 = await engine([doubled]);
     await v2.engine.start();
     await v2.engine.waitForCheckpoint('tally', 20n);
     expect((await v2.readModels.getStatus('tally'))?.version).toBe(2);

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { SqliteEventStore } from '@aftercare/event-store';
 import { ProjectionEngine } from './projection-engine';
-import { rebuildLeaseName } from './read-model-store';
+import { type ReadModelStore, rebuildLeaseName } from './read-model-store';
 import { rebuildProjections, type RebuildProgress } from './rebuild';
-import { SqliteReadModelStore } from './sqlite.read-model-store';
 import { sqliteRebuildSource } from './sqlite.rebuild-source';
 import {
   appendPurchases,
@@ -14,18 +13,21 @@ import {
   type TallyState,
   tempDir,
 } from './testing/runtime-fixtures';
+import { describeEachReadModelStore, type ReadModelHarness } from './testing/read-model-stores';
 
-describe('rebuildProjections', () => {
+describeEachReadModelStore('rebuildProjections', (stores) => {
   let dir: ReturnType<typeof tempDir>;
   let store: SqliteEventStore;
-  let readModels: SqliteReadModelStore;
+  let harness: ReadModelHarness;
+  let readModels: ReadModelStore;
   let engine: ProjectionEngine;
 
   beforeEach(async () => {
     dir = tempDir();
     const path = join(dir.path, 'aftercare.db');
     store = SqliteEventStore.open({ path, synchronous: 'normal', pollIntervalMs: 20 });
-    readModels = SqliteReadModelStore.open({ path });
+    harness = await stores.create(path);
+    readModels = await harness.open();
     engine = new ProjectionEngine({
       store,
       readModels,
@@ -40,6 +42,7 @@ describe('rebuildProjections', () => {
   afterEach(async () => {
     await engine.stop();
     await readModels.close();
+    await harness.dispose();
     await store.close();
     dir.dispose();
   });
@@ -54,7 +57,7 @@ describe('rebuildProjections', () => {
     await engine.start();
     await engine.waitForCheckpoint('tally', 200n);
     // Damage the live table: the rebuild must replace it, not patch it.
-    readModels.db.exec(`UPDATE rm_tally SET state = '{"broken":true}' WHERE key = 'c1'`);
+    await harness.damage('rm_tally', 'c1', '{"broken":true}');
 
     const progress: RebuildProgress[] = [];
     const result = await rebuildProjections({
@@ -86,10 +89,7 @@ describe('rebuildProjections', () => {
     expect(await states()).toEqual(await cleanReplay(tallyProjection(), store));
     const status = await readModels.getStatus('tally');
     expect(status).toMatchObject({ epoch: 1, status: 'running', activeTable: 'rm_tally' });
-    const tables = readModels.db
-      .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'rm_tally%'`)
-      .pluck()
-      .all();
+    const tables = await harness.tables('rm_tally');
     expect(tables).toEqual(['rm_tally']);
   });
 
@@ -113,12 +113,7 @@ describe('rebuildProjections', () => {
     expect(await states()).toEqual(before);
 
     // A harder crash: leftovers of a dead rebuild, its lease expired.
-    readModels.db.exec(`
-      CREATE TABLE rm_tally__rebuild (key TEXT PRIMARY KEY, state TEXT NOT NULL, position INTEGER NOT NULL, events, total);
-      INSERT INTO rm_tally__rebuild VALUES ('ghost', '{}', 1, 0, 0);`);
-    readModels.db
-      .prepare('INSERT INTO rm_projection_lease VALUES (?, ?, ?)')
-      .run(rebuildLeaseName('tally'), 'dead', Date.now() - 1);
+    await harness.plantDeadRebuild('tally', ['events', 'total']);
     expect(await readModels.count('tally')).toBe(5);
 
     await engine.rebuild('tally');

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { projectionSettings } from '@aftercare/application';
+import { openReadModels, projectionSettings } from '@aftercare/application';
 import { createEventStore, loadStoreConfig } from '@aftercare/event-store';
 import { projections } from '@aftercare/projections';
 import { registerAuditCommand } from './commands/audit.command';
@@ -25,7 +25,7 @@ export function buildProgram(): Command {
   registerProjectionsCommand(program, {
     openStore: () => createEventStore(loadStoreConfig()),
     projections: () => [...projections],
-    readModelPath: () => projectionSettings(loadStoreConfig()).readModelPath,
+    openReadModels: () => openReadModels(projectionSettings(loadStoreConfig())),
   });
   registerClvCommand(program);
   registerChurnCommand(program);

@@ -1,3 +1,4 @@
+import { openReadModels, projectionSettings } from '@aftercare/application';
 import { Command } from 'commander';
 import { createEventStore, type EventStore, loadStoreConfig } from '@aftercare/event-store';
 import {
@@ -7,7 +8,7 @@ import {
   type ListPage,
   type ListQuery,
   type ReadModelQueries,
-  SqliteReadModelStore,
+  type ReadModelStore,
   type TimelinePage,
   UnknownReadModelError,
 } from '@aftercare/projections';
@@ -31,7 +32,7 @@ const endOfDay = (value: string | undefined): string | undefined =>
  * Read models when the store is SQLite (they live in its file); otherwise, and for models not
  * built yet, queries fall back to replaying the customer's streams.
  */
-function tolerant(readModels: SqliteReadModelStore): ReadModelQueries {
+function tolerant(readModels: ReadModelStore): ReadModelQueries {
   const unknown = (error: unknown): boolean => error instanceof UnknownReadModelError;
   return {
     async get<State>(name: string, key: string) {
@@ -56,8 +57,7 @@ function tolerant(readModels: SqliteReadModelStore): ReadModelQueries {
 async function withQueries<T>(run: (queries: CustomerQueries) => Promise<T>): Promise<T> {
   const config = loadStoreConfig();
   const store: EventStore = await createEventStore(config);
-  const readModels =
-    config.kind === 'sqlite' ? SqliteReadModelStore.open({ path: config.sqlitePath }) : undefined;
+  const readModels = await openReadModels(projectionSettings(config)).catch(() => undefined);
   try {
     return await run(new CustomerQueries(store, readModels && tolerant(readModels)));
   } catch (error) {

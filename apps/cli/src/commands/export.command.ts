@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
-import { projectionSettings, WarrantyAudit } from '@aftercare/application';
+import { openReadModels, projectionSettings, WarrantyAudit } from '@aftercare/application';
 import { loadStoreConfig } from '@aftercare/event-store';
 import {
   customerProfileProjection,
@@ -8,7 +8,6 @@ import {
   CustomerQueries,
   type CustomerView,
   listAll,
-  SqliteReadModelStore,
 } from '@aftercare/projections';
 import { parseDateOption } from '../cli-options';
 import { exportEvents } from '../export/export-events';
@@ -164,16 +163,18 @@ function customerRow(view: CustomerView): CustomerRow {
 
 async function exportCustomers(options: ExportOptions, format: 'ndjson' | 'csv'): Promise<void> {
   const config = loadStoreConfig();
-  const { readModelPath } = projectionSettings(config);
+  const settings = projectionSettings(config);
+  const where =
+    settings.readModels === 'sqlite' ? settings.readModelPath : `schema ${settings.readSchema}`;
   await withStore(async (store) => {
-    const readModels = SqliteReadModelStore.open({ path: readModelPath });
+    const readModels = await openReadModels(settings);
     const sink = new FileSink(options.out);
     const bar = progress('customers');
     try {
       const status = await readModels.getStatus(customerProfileProjection.name);
       if (!status) {
         throw new Error(
-          `No customer read model in ${readModelPath}: run the projections first (npm start, or npm run cli -- projections rebuild customer_profile)`,
+          `No customer read model in ${where}: run the projections first (npm start, or npm run cli -- projections rebuild customer_profile)`,
         );
       }
       const total = await readModels.count(customerProfileProjection.name);

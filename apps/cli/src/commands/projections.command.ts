@@ -1,20 +1,19 @@
 import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import type { EventStore } from '@aftercare/event-store';
+import { createProjectionEngine } from '@aftercare/application';
 import {
   type AnyProjection,
   ProjectionEngine,
   type ProjectionStatusView,
-  SqliteReadModelStore,
-  sqliteRebuildSource,
-  type RebuildSource,
+  type ReadModelStore,
 } from '@aftercare/projections';
 
 export interface ProjectionsCommandDeps {
   openStore: () => Promise<EventStore>;
   projections: () => AnyProjection[];
-  /** SQLite file holding read models (the event store's file in the embedded deployment). */
-  readModelPath: () => string;
+  /** The configured read models (the event store's file in the embedded deployment). */
+  openReadModels: () => Promise<ReadModelStore>;
 }
 
 /** `projections status | rebuild <name> | resume <name>`. */
@@ -98,19 +97,8 @@ async function withEngine(
   run: (engine: ProjectionEngine) => Promise<void>,
 ): Promise<void> {
   const store = await deps.openStore();
-  const readModels = SqliteReadModelStore.open({ path: deps.readModelPath() });
-  const db = (store as { db?: unknown }).db;
-  const rebuildSource: RebuildSource | undefined =
-    store.kind === 'sqlite' && db
-      ? sqliteRebuildSource(db as SqliteReadModelStore['db'])
-      : undefined;
-  const engine = new ProjectionEngine({
-    store,
-    readModels,
-    projections: deps.projections(),
-    instanceId: `cli:${process.pid}`,
-    rebuildSource,
-  });
+  const readModels = await deps.openReadModels();
+  const engine = createProjectionEngine(store, readModels, { instanceId: `cli:${process.pid}` });
   try {
     for (const projection of deps.projections()) await readModels.register(projection);
     await run(engine);

@@ -10,8 +10,14 @@ import {
 } from '@nestjs/common';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ConfigError, type EventStore, type StoreConfig } from '@aftercare/event-store';
 import {
+  ConfigError,
+  type EventStore,
+  SqliteEventStore,
+  type StoreConfig,
+} from '@aftercare/event-store';
+import {
+  PostgresReadModelStore,
   ProjectionEngine,
   projections,
   type ReadModelStore,
@@ -28,8 +34,9 @@ import {
 
 /**
  * Embedded deployment (sqlite): read models sit in the event store's file and the API runs the
- * projections itself, so `npm start` needs nothing else. Elsewhere read models default to
- * ./data/read-models.db and `apps/projector` runs them (AFTERCARE_PROJECTIONS=on|off overrides).
+ * projections itself, so `npm start` needs nothing else. Otherwise read models live in PostgreSQL
+ * (DATABASE_URL) and `apps/projector` runs them. AFTERCARE_READ_MODELS, AFTERCARE_READ_MODEL_PATH
+ * and AFTERCARE_PROJECTIONS override.
  */
 export function projectionSettings(
   config: StoreConfig,
@@ -43,31 +50,59 @@ export function projectionSettings(
       `'${env.AFTERCARE_PROJECTIONS}' must be on or off`,
     );
   }
-  const readModelPath =
-    env.AFTERCARE_READ_MODEL_PATH ??
-    (config.kind === 'sqlite' ? config.sqlitePath : './data/read-models.db');
+  const kind = (
+    env.AFTERCARE_READ_MODELS ?? (config.kind === 'sqlite' ? 'sqlite' : 'postgres')
+  ).trim();
+  if (kind !== 'sqlite' && kind !== 'postgres') {
+    throw new ConfigError(
+      'AFTERCARE_READ_MODELS',
+      `'${env.AFTERCARE_READ_MODELS}' must be sqlite or postgres`,
+    );
+  }
+  const readSchema = env.AFTERCARE_PG_READ_SCHEMA ?? 'aftercare_read';
+  if (!/^[a-z_][a-z0-9_]*$/.test(readSchema)) {
+    throw new ConfigError(
+      'AFTERCARE_PG_READ_SCHEMA',
+      `'${readSchema}' must be a lower-case SQL identifier`,
+    );
+  }
   const byDefault = runByDefault === 'when-embedded' ? config.kind === 'sqlite' : runByDefault;
-  return { readModelPath, run: flag === undefined ? byDefault : flag === 'on' };
+  return {
+    readModels: kind,
+    readModelPath:
+      env.AFTERCARE_READ_MODEL_PATH ??
+      (config.kind === 'sqlite' ? config.sqlitePath : './data/read-models.db'),
+    databaseUrl: config.databaseUrl,
+    readSchema,
+    run: flag === undefined ? byDefault : flag === 'on',
+  };
 }
 
-export function openReadModels(settings: ProjectionSettings): SqliteReadModelStore {
+export async function openReadModels(settings: ProjectionSettings): Promise<ReadModelStore> {
+  if (settings.readModels === 'postgres') {
+    return PostgresReadModelStore.connect({
+      connectionString: settings.databaseUrl,
+      schema: settings.readSchema,
+    });
+  }
   if (settings.readModelPath !== ':memory:')
     mkdirSync(dirname(settings.readModelPath), { recursive: true });
   return SqliteReadModelStore.open({ path: settings.readModelPath });
 }
 
+/** The engine over the registry's projections; rebuilds read the embedded store's rows directly. */
 export function createProjectionEngine(
   store: EventStore,
-  readModels: SqliteReadModelStore,
-  log: (message: string) => void = () => undefined,
+  readModels: ReadModelStore,
+  options: { log?: (message: string) => void; instanceId?: string } = {},
 ): ProjectionEngine {
-  const sameFile = store.kind === 'sqlite';
   return new ProjectionEngine({
     store,
     readModels,
     projections,
-    rebuildSource: sameFile ? sqliteRebuildSource(readModels.db) : undefined,
-    log,
+    instanceId: options.instanceId,
+    rebuildSource: store instanceof SqliteEventStore ? sqliteRebuildSource(store.db) : undefined,
+    log: options.log,
   });
 }
 
@@ -81,9 +116,7 @@ export class ProjectionHost implements OnApplicationBootstrap, OnApplicationShut
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
     @Inject(PROJECTION_SETTINGS) private readonly settings: ProjectionSettings,
   ) {
-    this.engine = createProjectionEngine(store, readModels as SqliteReadModelStore, (m) =>
-      this.logger.log(m),
-    );
+    this.engine = createProjectionEngine(store, readModels, { log: (m) => this.logger.log(m) });
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigError } from '@aftercare/event-store';
+import { exitOnStartupError } from '@aftercare/application';
 import { createApiApp } from './bootstrap';
 
 async function main(): Promise<void> {
@@ -10,11 +10,4 @@ async function main(): Promise<void> {
   Logger.log(`Aftercare API on ${await app.getUrl()} (OpenAPI at /docs)`, 'Main');
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    console.error(`Configuration error: ${error.message}`);
-    process.exit(2);
-  }
-  console.error(error);
-  process.exit(1);
-});
+main().catch(exitOnStartupError);

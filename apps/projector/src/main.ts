@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError } from '@aftercare/event-store';
+import { exitOnStartupError } from '@aftercare/application';
 import { ProjectorModule } from './projector.module';
 
 async function main(): Promise<void> {
@@ -8,11 +8,4 @@ async function main(): Promise<void> {
   app.enableShutdownHooks();
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    console.error(`Configuration error: ${error.message}`);
-    process.exit(2);
-  }
-  console.error(error);
-  process.exit(1);
-});
+main().catch(exitOnStartupError);

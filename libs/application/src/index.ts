@@ -30,3 +30,6 @@ export * from './signals/customer-signals';
 export * from './signals/signal-settings';
 export * from './signals/signal.processor';
 export * from './signals/signals.module';
+export * from './time-window';
+export * from './feed/wire-event';
+export * from './exit-on-startup-error';

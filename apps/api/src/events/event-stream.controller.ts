@@ -2,7 +2,7 @@ import { BadRequestException, Controller, Get, Headers, Query, Req, Res } from '
 import { ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { once } from 'node:events';
-import { EventFeed, type FeedQuery } from '@aftercare/application';
+import { EventFeed, type FeedQuery, wireEvent } from '@aftercare/application';
 import type { RecordedEvent } from '@aftercare/event-store';
 import { EventStreamQueryDto } from './event-stream.query.dto';
 
@@ -81,15 +81,5 @@ function parseFrom(lastEventId: string | undefined, from: string | undefined): F
 }
 
 function eventFrame(event: RecordedEvent): string {
-  const payload = JSON.stringify({
-    id: event.id,
-    type: event.type,
-    streamId: event.streamId,
-    revision: event.revision.toString(),
-    position: event.position.toString(),
-    recordedAt: event.recordedAt.toISOString(),
-    data: event.data,
-    metadata: event.metadata,
-  });
-  return `id: ${event.position}\nevent: ${event.type}\ndata: ${payload}\n\n`;
+  return `id: ${event.position}\nevent: ${event.type}\ndata: ${wireEvent(event)}\n\n`;
 }

@@ -16,13 +16,7 @@ const SATISFACTION_LEVELS: readonly SatisfactionLevel[] = [
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
 
-/**
- * A calendar date means the end of that day (UTC): "as of 2025-03-01" includes what happened
- * on the 1st. A full instant is taken as it is.
- */
-export function endOfDayIfDate(value: string): string {
-  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T23:59:59.999Z` : value;
-}
+export { endOfDayIfDate } from '@aftercare/application';
 
 const ISO = { strict: true, strictSeparator: true };
 

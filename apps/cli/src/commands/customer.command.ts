@@ -1,4 +1,4 @@
-import { openReadModels, projectionSettings } from '@aftercare/application';
+import { endOfDayIfDate, openReadModels, projectionSettings } from '@aftercare/application';
 import { Command } from 'commander';
 import { createEventStore, type EventStore, loadStoreConfig } from '@aftercare/event-store';
 import {
@@ -22,11 +22,7 @@ interface ShowOptions {
 
 /** A date alone means the end of that day (UTC), as in the read API. */
 const endOfDay = (value: string | undefined): string | undefined =>
-  value === undefined
-    ? undefined
-    : /^\d{4}-\d{2}-\d{2}$/.test(value)
-      ? `${value}T23:59:59.999Z`
-      : new Date(value).toISOString();
+  value === undefined ? undefined : new Date(endOfDayIfDate(value)).toISOString();
 
 /**
  * Read models when the store is SQLite (they live in its file); otherwise, and for models not

@@ -1,3 +1,4 @@
+import { timeWindow } from '@aftercare/application';
 import type { AllFilter, EventStore, RecordedEvent } from '@aftercare/event-store';
 import { csvRow, FileSink } from './file-sink';
 
@@ -30,8 +31,7 @@ export async function exportEvents(
   options: ExportEventsOptions,
 ): Promise<number> {
   const filter: AllFilter = options.categories?.length ? { categories: options.categories } : {};
-  const from = options.from === undefined ? undefined : Date.parse(options.from);
-  const to = options.to === undefined ? undefined : endOfDay(options.to);
+  const window = timeWindow(options.from, options.to);
   const sink = new FileSink(options.out);
   let written = 0;
   let seen = 0;
@@ -41,7 +41,7 @@ export async function exportEvents(
       seen++;
       if (seen % 1000 === 0) options.onProgress?.(seen, event.position);
       const at = businessTime(event);
-      if ((from !== undefined && at < from) || (to !== undefined && at > to)) continue;
+      if (at < window.from || at > window.to) continue;
       await sink.writeLine(options.format === 'csv' ? toCsv(event) : toNdjson(event));
       written++;
     }
@@ -55,11 +55,6 @@ function businessTime(event: RecordedEvent): number {
   const occurredAt = (event.data as { occurredAt?: unknown }).occurredAt;
   const parsed = typeof occurredAt === 'string' ? Date.parse(occurredAt) : NaN;
   return Number.isNaN(parsed) ? event.recordedAt.getTime() : parsed;
-}
-
-/** A date without a time means the whole day. */
-function endOfDay(value: string): number {
-  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(value) + 86_399_999 : Date.parse(value);
 }
 
 function toNdjson(event: RecordedEvent): string {

@@ -13,6 +13,7 @@ import {
   type WarrantyPolicyVersion,
 } from '@aftercare/domain';
 import type { EventStore, RecordedEvent } from '@aftercare/event-store';
+import { timeWindow } from '../time-window';
 
 type Decided = WarrantyClaimDecided['data'];
 type Overridden = WarrantyDecisionOverridden['data'];
@@ -144,6 +145,38 @@ export class WarrantyAudit {
     return audit;
   }
 
+  /** Decisions matching the query, with the final outcome after overrides. */
+  private async *decidedClaims(
+    query: DecisionQuery,
+  ): AsyncIterable<{ row: DecisionRow; data: Decided }> {
+    const window = timeWindow(query.from, query.to);
+    const overrides = new Map<string, string>();
+    for await (const event of this.store.readAll({
+      filter: { categories: ['warranty'], eventTypePrefixes: ['WarrantyDecisionOverridden'] },
+    })) {
+      const data = event.data as Overridden;
+      overrides.set(data.claimId, data.outcome);
+    }
+    for await (const event of this.store.readAll({
+      filter: { categories: ['warranty'], eventTypePrefixes: ['WarrantyClaimDecided'] },
+    })) {
+      const data = event.data as Decided;
+      const at = Date.parse(data.occurredAt);
+      if (at < window.from || at > window.to) continue;
+      if (query.policyId !== undefined && data.policyId !== query.policyId) continue;
+      if (query.policyVersion !== undefined && data.policyVersion !== query.policyVersion) continue;
+      const row = decisionRow(event, overrides.get(data.claimId));
+      if (
+        query.outcome !== undefined &&
+        row.outcome !== query.outcome &&
+        row.finalOutcome !== query.outcome
+      ) {
+        continue;
+      }
+      yield { row, data };
+    }
+  }
+
   async policyVersions(policyId: string): Promise<WarrantyPolicyVersion[]> {
     const versions: WarrantyPolicyVersion[] = [];
     for await (const event of this.store.readStream(`warrantyPolicy-${policyId}`)) {
@@ -184,31 +217,7 @@ export class WarrantyAudit {
 
   /** Decisions in global order with the overrides that followed them, filtered. */
   async *decisions(query: DecisionQuery = {}): AsyncIterable<DecisionRow> {
-    const from = query.from === undefined ? -Infinity : Date.parse(query.from);
-    const to = query.to === undefined ? Infinity : endOfDay(query.to);
-    const overrides = new Map<string, string>();
-    for await (const event of this.store.readAll({
-      filter: { categories: ['warranty'], eventTypePrefixes: ['WarrantyDecisionOverridden'] },
-    })) {
-      const data = event.data as Overridden;
-      overrides.set(data.claimId, data.outcome);
-    }
-    for await (const event of this.store.readAll({
-      filter: { categories: ['warranty'], eventTypePrefixes: ['WarrantyClaimDecided'] },
-    })) {
-      const row = decisionRow(event, overrides.get((event.data as Decided).claimId));
-      const at = Date.parse(row.decidedAt);
-      if (at < from || at > to) continue;
-      if (
-        query.outcome !== undefined &&
-        row.outcome !== query.outcome &&
-        row.finalOutcome !== query.outcome
-      )
-        continue;
-      if (query.policyId !== undefined && row.policyId !== query.policyId) continue;
-      if (query.policyVersion !== undefined && row.policyVersion !== query.policyVersion) continue;
-      yield row;
-    }
+    for await (const { row } of this.decidedClaims(query)) yield row;
   }
 
   async report(query: DecisionQuery = {}): Promise<DecisionReport> {
@@ -217,23 +226,12 @@ export class WarrantyAudit {
     const byRule = new Map<string, { passed: RateRow; failed: RateRow; notApplicable: number }>();
     const total = rateRow('all');
     const rejectedInside: DecisionRow[] = [];
-    for await (const row of this.decisions(query)) {
+    for await (const { row, data } of this.decidedClaims(query)) {
       count(total, row.finalOutcome);
       count(upsert(byVersion, `${row.policyId}@${row.policyVersion}`), row.finalOutcome);
       count(upsert(byProduct, row.productCategory), row.finalOutcome);
       if (row.insideLegalGuarantee && row.finalOutcome === 'rejected') rejectedInside.push(row);
-    }
-    // Rule statistics need the traces; a second pass keeps memory flat.
-    for await (const event of this.store.readAll({
-      filter: { categories: ['warranty'], eventTypePrefixes: ['WarrantyClaimDecided'] },
-    })) {
-      const data = event.data as Decided;
-      const at = Date.parse(data.occurredAt);
-      if (query.from !== undefined && at < Date.parse(query.from)) continue;
-      if (query.to !== undefined && at > endOfDay(query.to)) continue;
-      if (query.policyId !== undefined && data.policyId !== query.policyId) continue;
-      if (query.policyVersion !== undefined && data.policyVersion !== query.policyVersion) continue;
-      if (query.outcome !== undefined && data.outcome !== query.outcome) continue;
+      // Rules explain the engine's decision, so they are counted against its outcome.
       for (const rule of data.ruleTrace) {
         const entry = byRule.get(rule.ruleId) ?? {
           passed: rateRow(rule.ruleId),
@@ -289,14 +287,11 @@ export class WarrantyAudit {
       replayedCost: 0,
       costDifference: 0,
     };
-    for await (const event of this.store.readAll({
-      filter: { categories: ['warranty'], eventTypePrefixes: ['WarrantyClaimDecided'] },
+    for await (const { data } of this.decidedClaims({
+      ...query,
+      policyId,
+      policyVersion: undefined,
     })) {
-      const data = event.data as Decided;
-      if (data.policyId !== policyId) continue;
-      const at = Date.parse(data.occurredAt);
-      if (query.from !== undefined && at < Date.parse(query.from)) continue;
-      if (query.to !== undefined && at > endOfDay(query.to)) continue;
       const again = decideWarrantyClaim({ ...data.facts, policy });
       replay.claims++;
       const recordedCost = data.outcome === 'approved' ? data.coveredAmount : 0;
@@ -453,8 +448,4 @@ function count(row: RateRow, outcome: string): void {
   else if (outcome === 'rejected') row.rejected++;
   else row.needsReview++;
   row.approvalRate = round2(row.approved / row.decisions);
-}
-
-function endOfDay(value: string): number {
-  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(value) + 86_399_999 : Date.parse(value);
 }

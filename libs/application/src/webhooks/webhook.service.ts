@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventStore, RecordedEvent } from '@aftercare/event-store';
 import { EventFeed, type FeedCursor } from '../feed/event-feed';
+import { wireEvent } from '../feed/wire-event';
 import { EVENT_STORE } from '../store/event-store.module';
 import {
   evolveWebhook,
@@ -301,16 +302,7 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
     event: RecordedEvent,
     loop: { stopped: boolean },
   ): Promise<boolean> {
-    const body = JSON.stringify({
-      id: event.id,
-      type: event.type,
-      streamId: event.streamId,
-      revision: event.revision.toString(),
-      position: event.position.toString(),
-      recordedAt: event.recordedAt.toISOString(),
-      data: event.data,
-      metadata: event.metadata,
-    });
+    const body = wireEvent(event);
     let lastError = '';
     const { maxAttempts } = this.get(subscriptionId).state;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {

@@ -245,6 +245,30 @@ describe('webhooks', () => {
     expect(received.map((r) => r.n)).toEqual([0, 1]);
   });
 
+  it('delivers from the dispatching instance what another instance registered', async () => {
+    received.length = 0;
+    process.env.AFTERCARE_WEBHOOKS = 'off';
+    const front = await createApiApp({ logger: false });
+    await front.init();
+    delete process.env.AFTERCARE_WEBHOOKS;
+    try {
+      const category = uniqueCategory();
+      const created = await request(front.getHttpServer())
+        .post('/v1/subscriptions')
+        .send({ url: receiverUrl, secret, categories: [category] })
+        .expect(201);
+      await record(category, 3);
+      await waitUntil(() => received.length === 3);
+      expect(received.map((r) => r.n)).toEqual([0, 1, 2]);
+      const view = await request(front.getHttpServer())
+        .get(`/v1/subscriptions/${created.body.subscriptionId}`)
+        .expect(200);
+      expect(view.body.status).toBe('active');
+    } finally {
+      await front.close();
+    }
+  });
+
   it('rejects a registration without a usable url or secret', async () => {
     const response = await request(app.getHttpServer())
       .post('/v1/subscriptions')

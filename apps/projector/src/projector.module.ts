@@ -1,13 +1,25 @@
 import { Module } from '@nestjs/common';
-import { EventStoreModule, ProjectionsModule, SignalsModule } from '@aftercare/application';
+import {
+  EventFeedModule,
+  EventStoreModule,
+  ProjectionsModule,
+  SignalsModule,
+  WebhookModule,
+} from '@aftercare/application';
 import { PositionLogger } from './position-logger';
 
 /**
  * The distributed deployment's worker: runs every projection (several instances share them by
- * lease), the derived signals and the scheduled CLV refit.
+ * lease), the derived signals, webhook deliveries and the scheduled CLV refit.
  */
 @Module({
-  imports: [EventStoreModule, ProjectionsModule.forRoot({ runByDefault: true }), SignalsModule],
+  imports: [
+    EventStoreModule,
+    ProjectionsModule.forRoot({ runByDefault: true }),
+    SignalsModule,
+    EventFeedModule,
+    WebhookModule,
+  ],
   providers: [PositionLogger],
 })
 export class ProjectorModule {}

@@ -8,7 +8,12 @@ import {
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EventStore, RecordedEvent } from '@aftercare/event-store';
+import {
+  ConfigError,
+  type EventStore,
+  type RecordedEvent,
+  type Subscription,
+} from '@aftercare/event-store';
 import { EventFeed, type FeedCursor } from '../feed/event-feed';
 import { wireEvent } from '../feed/wire-event';
 import { EVENT_STORE } from '../store/event-store.module';
@@ -59,6 +64,8 @@ export interface DeliveryLogEntry {
 
 export const WEBHOOK_SETTINGS = Symbol('WEBHOOK_SETTINGS');
 export interface WebhookSettings {
+  /** Whether this process delivers (AFTERCARE_WEBHOOKS; default: where projections run). */
+  dispatch: boolean;
   /** First retry delay; doubles with every failed attempt up to maxBackoffMs. */
   baseBackoffMs: number;
   maxBackoffMs: number;
@@ -66,8 +73,19 @@ export interface WebhookSettings {
   defaultMaxAttempts: number;
 }
 
-export function webhookSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): WebhookSettings {
+export function webhookSettingsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  dispatchByDefault = true,
+): WebhookSettings {
+  const flag = (env.AFTERCARE_WEBHOOKS ?? (dispatchByDefault ? 'on' : 'off')).trim().toLowerCase();
+  if (flag !== 'on' && flag !== 'off') {
+    throw new ConfigError(
+      'AFTERCARE_WEBHOOKS',
+      `must be 'on' or 'off', not '${env.AFTERCARE_WEBHOOKS}'`,
+    );
+  }
   return {
+    dispatch: flag === 'on',
     baseBackoffMs: Number(env.AFTERCARE_WEBHOOK_BACKOFF_MS ?? 500),
     maxBackoffMs: Number(env.AFTERCARE_WEBHOOK_MAX_BACKOFF_MS ?? 60_000),
     timeoutMs: Number(env.AFTERCARE_WEBHOOK_TIMEOUT_MS ?? 10_000),
@@ -93,6 +111,8 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
     { cursor?: FeedCursor; stopped: boolean; done: Promise<void> }
   >();
   private readonly recent = new Map<string, DeliveryLogEntry[]>();
+  private registry?: Subscription;
+  private following?: Promise<void>;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -100,16 +120,38 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
     @Inject(WEBHOOK_SETTINGS) private readonly settings: WebhookSettings,
   ) {}
 
+  /**
+   * Follows the webhook streams: registrations, replays and removals made by any instance reach
+   * the dispatching one. Returns once the history is folded.
+   */
   async onApplicationBootstrap(): Promise<void> {
-    for await (const event of this.store.readAll({ filter: { categories: [WEBHOOK_CATEGORY] } })) {
-      this.fold(event);
+    this.registry = this.store.subscribeToAll({
+      from: 'start',
+      filter: { categories: [WEBHOOK_CATEGORY] },
+    });
+    const iterator = this.registry[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done || next.value.kind === 'caughtUp') break;
+      this.fold(next.value.event);
     }
-    for (const { state } of this.states.values()) {
-      if (state.status === 'active') this.start(state.subscriptionId);
+    if (this.settings.dispatch) {
+      for (const { state } of this.states.values()) {
+        if (state.status === 'active') this.start(state.subscriptionId);
+      }
     }
+    this.following = (async () => {
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        if (next.value.kind === 'event') this.react(next.value.event);
+      }
+    })().catch((error: unknown) => this.logger.error(`Webhook registry stopped: ${String(error)}`));
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.registry?.close();
+    await this.following;
     await Promise.all([...this.loops.keys()].map((id) => this.stop(id)));
   }
 
@@ -134,7 +176,7 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
         registeredAt: now,
       },
     });
-    this.start(subscriptionId);
+    if (this.settings.dispatch) this.start(subscriptionId);
     return this.view(subscriptionId);
   }
 
@@ -200,7 +242,7 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
         type: 'WebhookDeadLetterReplayed',
         data: { subscriptionId, position: state.deadLetter.position, at: now },
       });
-      this.start(subscriptionId);
+      if (this.settings.dispatch) this.start(subscriptionId);
     }
     return this.view(subscriptionId);
   }
@@ -222,10 +264,24 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
     return entry;
   }
 
-  private fold(event: RecordedEvent): void {
+  /** Applies an event once: the append's result and the registry subscription both bring it. */
+  private fold(event: RecordedEvent): boolean {
     const id = (event.data as { subscriptionId: string }).subscriptionId;
-    const state = evolveWebhook(this.states.get(id)?.state, event as unknown as WebhookEvent);
+    const known = this.states.get(id);
+    if (known && event.revision <= known.revision) return false;
+    const state = evolveWebhook(known?.state, event as unknown as WebhookEvent);
     if (state) this.states.set(id, { state, revision: event.revision });
+    return true;
+  }
+
+  /** What another instance recorded: start or stop this instance's delivery loop to match. */
+  private react(event: RecordedEvent): void {
+    this.fold(event);
+    if (!this.settings.dispatch) return;
+    const id = (event.data as { subscriptionId: string }).subscriptionId;
+    const status = this.states.get(id)?.state.status;
+    if (status === 'active') this.start(id);
+    else if (status === 'removed') void this.stop(id);
   }
 
   private async append(

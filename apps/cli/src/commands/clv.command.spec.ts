@@ -51,15 +51,18 @@ describe('aftercare clv fit', () => {
     const result = await run(fit('--input', sample, '--format', 'cdnow', '--json'));
     expect(result).toMatchObject({ exitCode: 0, stderr: '' });
     const output = JSON.parse(result.stdout) as {
-      bgNbd: Record<string, number>;
+      bgnbd: Record<string, number>;
       gammaGamma: Record<string, number>;
       customers: Record<string, number | string>[];
     };
-    expect(output.bgNbd.r).toBeCloseTo(0.243, 2);
-    expect(output.bgNbd.alpha).toBeCloseTo(4.414, 2);
-    expect(output.bgNbd.a).toBeCloseTo(0.793, 2);
-    expect(output.bgNbd.b).toBeCloseTo(2.426, 2);
-    expect(Math.abs(output.bgNbd.logLikelihood - -9582.4)).toBeLessThan(0.1);
+    // The output contract, key for key.
+    expect(Object.keys(output)).toEqual(['bgnbd', 'gammaGamma', 'customers']);
+    expect(Object.keys(output.bgnbd).sort()).toEqual(['a', 'alpha', 'b', 'logLikelihood', 'r']);
+    expect(output.bgnbd.r).toBeCloseTo(0.243, 2);
+    expect(output.bgnbd.alpha).toBeCloseTo(4.414, 2);
+    expect(output.bgnbd.a).toBeCloseTo(0.793, 2);
+    expect(output.bgnbd.b).toBeCloseTo(2.426, 2);
+    expect(Math.abs(output.bgnbd.logLikelihood - -9582.4)).toBeLessThan(0.1);
     expect(output.gammaGamma.p).toBeCloseTo(6.25, 1);
     expect(output.gammaGamma.q).toBeCloseTo(3.74, 1);
     expect(output.gammaGamma.gamma).toBeCloseTo(15.44, 1);

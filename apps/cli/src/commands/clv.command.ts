@@ -179,7 +179,7 @@ async function clvFit(options: ClvFitOptions, command: Command): Promise<void> {
 
 function toJson({ bgNbd, gammaGamma, customers }: ClvModel): object {
   return {
-    bgNbd: { ...bgNbd.params, logLikelihood: bgNbd.logLikelihood },
+    bgnbd: { ...bgNbd.params, logLikelihood: bgNbd.logLikelihood },
     gammaGamma: { ...gammaGamma.params, logLikelihood: gammaGamma.logLikelihood },
     customers,
   };

@@ -70,6 +70,7 @@ export type PartitionMessage =
   | { kind: 'mismatch'; message: string }
   | { kind: 'failed'; projection: string; eventId: string; position: string; message: string };
 
+const WORKER_YOUNG_GENERATION_MB = 64;
 const DEFAULT_REGISTRY = join(__dirname, '..', 'registry');
 const CUSTOMER_PREFIX = `${CUSTOMER_STREAM_CATEGORY}-`;
 const CUSTOMER_ID_FIELD = /"customerId":"([^"\\]*)"/;
@@ -294,6 +295,9 @@ export async function parallelSqliteFold(
           const worker = new Worker(script, {
             workerData: plan,
             execArgv: options.workerExecArgv,
+            // A fold keeps every key's state until its next event: with the default young
+            // generation most states are promoted before they die, and old-space GC dominates.
+            resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
           });
           threads.push(worker);
           worker.on('error', reject);

@@ -23,31 +23,38 @@ export class RowEvent implements RecordedEvent {
   readonly type: string;
   readonly data: unknown;
   readonly streamId: string;
-  readonly revision: bigint;
-  readonly position: GlobalPosition;
-  private readonly recordedAtMs: number;
+  private readonly row: EventRow;
+  private bigPosition: GlobalPosition | undefined;
   private decodedMetadata: EventMetadata | undefined;
 
   constructor(
     row: EventRow,
     private readonly metadataOf: (position: number) => string,
   ) {
-    this.position = BigInt(row[0]);
+    this.row = row;
     this.streamId = row[1];
-    this.revision = BigInt(row[2]);
     this.id = row[3];
     this.type = row[4];
     this.data = JSON.parse(row[5]);
-    this.recordedAtMs = row[6];
+  }
+
+  /** Built on first read (a BigInt per event is an allocation most events do not need twice). */
+  get position(): GlobalPosition {
+    this.bigPosition ??= BigInt(this.row[0]);
+    return this.bigPosition;
+  }
+
+  get revision(): bigint {
+    return BigInt(this.row[2]);
   }
 
   get metadata(): EventMetadata {
-    this.decodedMetadata ??= JSON.parse(this.metadataOf(Number(this.position))) as EventMetadata;
+    this.decodedMetadata ??= JSON.parse(this.metadataOf(this.row[0])) as EventMetadata;
     return this.decodedMetadata;
   }
 
   get recordedAt(): Date {
-    return new Date(this.recordedAtMs);
+    return new Date(this.row[6]);
   }
 }
 

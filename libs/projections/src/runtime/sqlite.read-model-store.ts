@@ -56,6 +56,11 @@ interface EncodedRow {
   columns: ColumnValue[];
 }
 
+/** Rows per INSERT statement while writing a rebuild table. */
+const REBUILD_ROWS_PER_INSERT = 100;
+/** Page cache of a rebuilding connection, in KiB (negative: SQLite's unit for a size in KiB). */
+const REBUILD_CACHE_SIZE = -131_072;
+
 const STATUS_SELECT = `
   SELECT s.*, l.owner AS lease_owner, l.expires_at AS lease_expires_at,
          r.expires_at AS rebuild_expires_at
@@ -73,6 +78,9 @@ export class SqliteReadModelStore implements ReadModelStore {
   private readonly ownsDb: boolean;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly tableColumns = new Map<string, Set<string>>();
+  /** Projections with a rebuild table open, and the connection settings to restore after them. */
+  private readonly rebuilding = new Set<string>();
+  private savedPragmas: { cacheSize: number; tempStore: number } | undefined;
 
   private constructor(
     readonly db: Database.Database,
@@ -256,6 +264,7 @@ export class SqliteReadModelStore implements ReadModelStore {
         this.createTable(table, columnNames(projection));
       })
       .immediate();
+    this.startRebuilding(projection.name);
   }
 
   async writeRebuildStates(
@@ -263,10 +272,34 @@ export class SqliteReadModelStore implements ReadModelStore {
     states: readonly StateWrite[],
   ): Promise<void> {
     const rows = encodeStates(projection, states);
-    const upsert = this.upsertStatement(rebuildTable(projection.name), projection);
+    const table = rebuildTable(projection.name);
+    const width = 3 + columnNames(projection).length;
+    const perStatement = Math.max(1, Math.min(REBUILD_ROWS_PER_INSERT, Math.floor(999 / width)));
     this.db
       .transaction(() => {
-        for (const row of rows) upsert.run(row.key, row.state, row.position, ...row.columns);
+        let i = 0;
+        if (rows.length >= perStatement) {
+          const many = this.upsertStatement(table, projection, perStatement);
+          const params: unknown[] = new Array<unknown>(perStatement * width);
+          for (; i + perStatement <= rows.length; i += perStatement) {
+            let p = 0;
+            for (let r = i; r < i + perStatement; r++) {
+              const row = rows[r];
+              params[p++] = row.key;
+              params[p++] = row.state;
+              params[p++] = row.position;
+              for (const value of row.columns) params[p++] = value;
+            }
+            many.run(params);
+          }
+        }
+        if (i < rows.length) {
+          const one = this.upsertStatement(table, projection, 1);
+          for (; i < rows.length; i++) {
+            const row = rows[i];
+            one.run(row.key, row.state, row.position, ...row.columns);
+          }
+        }
       })
       .immediate();
   }
@@ -308,11 +341,39 @@ export class SqliteReadModelStore implements ReadModelStore {
     // Freeing the old pages outside the swap keeps the write lock short.
     this.db.exec(`DROP TABLE IF EXISTS ${q(old)}`);
     this.tableColumns.delete(live);
+    this.stopRebuilding(name);
     return (await this.getStatus(name))!;
   }
 
   async abandonRebuild(name: string): Promise<void> {
     this.db.exec(`DROP TABLE IF EXISTS ${q(rebuildTable(name))}`);
+    this.stopRebuilding(name);
+  }
+
+  /**
+   * While a rebuild table is open the connection gets a large page cache and in-memory temp
+   * storage (the index builds at the swap sort in it). Durability does not change: `synchronous`
+   * stays as configured, and each swap is its own transaction.
+   */
+  private startRebuilding(name: string): void {
+    if (this.rebuilding.size === 0 && this.db.open) {
+      this.savedPragmas = {
+        cacheSize: this.db.pragma('cache_size', { simple: true }) as number,
+        tempStore: this.db.pragma('temp_store', { simple: true }) as number,
+      };
+      this.db.pragma(`cache_size = ${REBUILD_CACHE_SIZE}`);
+      this.db.pragma('temp_store = MEMORY');
+    }
+    this.rebuilding.add(name);
+  }
+
+  private stopRebuilding(name: string): void {
+    if (!this.rebuilding.delete(name) || this.rebuilding.size > 0) return;
+    const saved = this.savedPragmas;
+    this.savedPragmas = undefined;
+    if (!saved || !this.db.open) return;
+    this.db.pragma(`cache_size = ${saved.cacheSize}`);
+    this.db.pragma(`temp_store = ${saved.tempStore}`);
   }
 
   async get<State = unknown>(name: string, key: string): Promise<StoredState<State> | undefined> {
@@ -417,11 +478,14 @@ export class SqliteReadModelStore implements ReadModelStore {
     }
   }
 
-  private upsertStatement(table: string, projection: AnyProjection): Database.Statement {
+  /** `INSERT OR REPLACE` of `rows` rows at once (prepared once, then cached). */
+  private upsertStatement(table: string, projection: AnyProjection, rows = 1): Database.Statement {
     const columns = columnNames(projection);
     const names = ['key', 'state', 'position', ...columns].map(q).join(', ');
-    const marks = ['?', '?', '?', ...columns.map(() => '?')].join(', ');
-    return this.stmt(`INSERT OR REPLACE INTO ${q(table)} (${names}) VALUES (${marks})`);
+    const marks = `(${['?', '?', '?', ...columns.map(() => '?')].join(', ')})`;
+    return this.stmt(
+      `INSERT OR REPLACE INTO ${q(table)} (${names}) VALUES ${Array<string>(rows).fill(marks).join(', ')}`,
+    );
   }
 
   private existingTable(name: string): string {

@@ -6,7 +6,14 @@ const transform = {
   // Type checking is done once by `npm run typecheck`; jest only transpiles.
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
 };
-const base = { rootDir: __dirname, testEnvironment: 'node', moduleNameMapper, transform };
+// Generous per-test limit: on 2 shared cores a suite's waits can stretch; passing tests are unaffected.
+const base = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  moduleNameMapper,
+  transform,
+  testTimeout: 30_000,
+};
 
 module.exports = {
   projects: [

@@ -108,7 +108,7 @@ export function tempDir(): { path: string; dispose: () => void } {
 /** Polls `check` until it returns true (or throws its last assertion error after `timeoutMs`). */
 export async function eventually(
   check: () => Promise<boolean> | boolean,
-  timeoutMs = 5000,
+  timeoutMs = 15_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

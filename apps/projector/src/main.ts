@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { exitOnStartupError } from '@aftercare/application';
+import { exitOnStartupError, validateConfiguration } from '@aftercare/application';
 import { ProjectorModule } from './projector.module';
 
 async function main(): Promise<void> {
+  validateConfiguration();
   const app = await NestFactory.createApplicationContext(ProjectorModule, { abortOnError: false });
   app.enableShutdownHooks();
 }

@@ -32,4 +32,4 @@ export * from './signals/signal.processor';
 export * from './signals/signals.module';
 export * from './time-window';
 export * from './feed/wire-event';
-export * from './exit-on-startup-error';
+export * from './startup';

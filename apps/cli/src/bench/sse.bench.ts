@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { EVENT_STORE } from '@aftercare/application';
 import type { EventStore } from '@aftercare/event-store';
 import { createApiApp } from '../../../api/src/bootstrap';
+import { quantile } from './bench-stats';
 
 export interface SseBenchOptions {
   events?: number;
@@ -140,7 +141,5 @@ async function measureSse(
 
 function percentiles(values: number[]): { p50: number; p99: number } {
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number): number =>
-    sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  return { p50: at(0.5), p99: at(0.99) };
+  return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) };
 }

@@ -17,6 +17,7 @@ import {
   type EventStore,
   type EventToAppend,
 } from '@aftercare/event-store';
+import { quantile } from './bench-stats';
 
 export interface StoreBenchOptions {
   /** Events per throughput measurement (batched appends and the $all read). Default 20 000. */
@@ -131,10 +132,6 @@ function eventBytes(): number {
 /** Events spread over streams for single appends: a few revisions per stream, like customers. */
 function singleEvents(count: number): BenchEvent[] {
   return makeEvents(count, 5);
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
 async function timed(work: () => Promise<void> | void): Promise<number> {

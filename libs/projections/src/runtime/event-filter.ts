@@ -1,5 +1,8 @@
 import type { AllFilter } from '@aftercare/event-store';
 
+// The same rule as the event store's `matchesFilter`, kept here so rebuild workers, which load
+// this module, do not load the store library and its adapters (pg, gRPC) just to filter rows.
+
 /** The category of a stream: the part of its id before the first '-'. */
 export function categoryOf(streamId: string): string {
   const dash = streamId.indexOf('-');

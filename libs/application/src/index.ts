@@ -33,3 +33,5 @@ export * from './signals/signals.module';
 export * from './time-window';
 export * from './feed/wire-event';
 export * from './startup';
+export * from './identity/principal';
+export * from './identity/roles.decorator';

@@ -1,6 +1,6 @@
 /**
  * The published CDNOW results (Fader, Hardie & Lee 2005) on the 2,357-customer sample with a
- * calibration period ending 1997-09-30. The data stay in ../shared/data/cdnow beside the repo.
+ * calibration period ending 1997-09-30. The data are a fixture in test/fixtures/cdnow (provenance there).
  */
 // eslint-disable-next-line no-restricted-imports -- a test may read the reference data set
 import { readFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { bgNbdConditionalExpectedTransactions, bgNbdProbabilityAlive, fitBgNbd }
 import { fitGammaGamma } from './gamma-gamma';
 import { CustomerSummary, parseCdnowTransactions, summarizeTransactions } from './rfm-summary';
 
-const dataDir = resolve(__dirname, '../../..', '../shared/data/cdnow');
+const dataDir = resolve(__dirname, '../../..', 'test/fixtures/cdnow');
 const read = (file: string): string => readFileSync(resolve(dataDir, file), 'utf8');
 
 describe('CDNOW sample, 39-week calibration', () => {

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerClvCommand } from './clv.command';
 
-const sample = resolve(__dirname, '../../../..', '../shared/data/cdnow/CDNOW_sample.txt');
+const sample = resolve(__dirname, '../../../..', 'test/fixtures/cdnow/CDNOW_sample.txt');
 
 interface Run {
   exitCode: number;

@@ -1,0 +1,171 @@
+import type { CustomerEvent } from './customer.events';
+import { assertNever } from './domain-event';
+import type {
+  ComplaintState,
+  CustomerState,
+  KnownCustomer,
+  PurchaseState,
+} from './customer.commands';
+
+/** Folds one customer event into the state decisions read. */
+export function evolve(state: CustomerState, event: CustomerEvent): CustomerState {
+  if (event.type === 'CustomerRegistered') {
+    return {
+      status: 'active',
+      customerId: event.data.customerId,
+      jurisdiction: event.data.jurisdiction,
+      purchases: {},
+      deliveries: {},
+      complaints: {},
+      returns: {},
+      repairIds: {},
+      feedbackIds: {},
+      referredCustomerIds: {},
+      plans: {},
+    };
+  }
+  if (state.status === 'unregistered') return state;
+  const s = state;
+  const purchase = (id: string, change: Partial<PurchaseState>): KnownCustomer => {
+    const current = s.purchases[id];
+    if (!current) return s;
+    return { ...s, purchases: { ...s.purchases, [id]: { ...current, ...change } } };
+  };
+  const complaint = (id: string, change: Partial<ComplaintState>): KnownCustomer => {
+    const current = s.complaints[id];
+    if (!current) return s;
+    return { ...s, complaints: { ...s.complaints, [id]: { ...current, ...change } } };
+  };
+  const { type, data } = event;
+  switch (type) {
+    case 'PurchaseRecorded':
+      return {
+        ...s,
+        purchases: {
+          ...s.purchases,
+          [data.purchaseId]: {
+            purchaseId: data.purchaseId,
+            sku: data.sku,
+            productCategory: data.productCategory,
+            serialNumber: data.serialNumber,
+            price: data.price,
+            currency: data.currency,
+            purchasedAt: data.occurredAt,
+            deliveredAt: null,
+            warranty: data.warranty,
+            pendingDeliveries: 0,
+            setupFailures: 0,
+            setupCompleted: false,
+            returnId: null,
+          },
+        },
+      };
+    case 'DeliveryScheduled': {
+      const next = {
+        ...s,
+        deliveries: {
+          ...s.deliveries,
+          [data.deliveryId]: {
+            deliveryId: data.deliveryId,
+            purchaseId: data.purchaseId,
+            promisedFrom: data.promisedFrom,
+            promisedTo: data.promisedTo,
+            completedAt: null,
+          },
+        },
+      };
+      const p = s.purchases[data.purchaseId];
+      if (!p) return next;
+      return {
+        ...next,
+        purchases: {
+          ...next.purchases,
+          [p.purchaseId]: { ...p, pendingDeliveries: p.pendingDeliveries + 1 },
+        },
+      };
+    }
+    case 'DeliveryCompleted': {
+      const d = s.deliveries[data.deliveryId];
+      const p = s.purchases[data.purchaseId];
+      return {
+        ...s,
+        deliveries: d
+          ? { ...s.deliveries, [d.deliveryId]: { ...d, completedAt: data.deliveredAt } }
+          : s.deliveries,
+        // Other pending deliveries of the purchase are moot once it has arrived.
+        purchases: p
+          ? {
+              ...s.purchases,
+              [p.purchaseId]: { ...p, deliveredAt: data.deliveredAt, pendingDeliveries: 0 },
+            }
+          : s.purchases,
+      };
+    }
+    case 'SetupCompleted':
+      return purchase(data.purchaseId, { setupCompleted: true });
+    case 'SetupFailed':
+      return purchase(data.purchaseId, {
+        setupFailures: (s.purchases[data.purchaseId]?.setupFailures ?? 0) + 1,
+      });
+    case 'ComplaintFiled':
+      return {
+        ...s,
+        complaints: {
+          ...s.complaints,
+          [data.complaintId]: {
+            complaintId: data.complaintId,
+            status: 'filed',
+            escalationLevel: 0,
+            reopenCount: 0,
+          },
+        },
+      };
+    case 'ComplaintAcknowledged':
+      return complaint(data.complaintId, { status: 'acknowledged' });
+    case 'ComplaintEscalated':
+      return complaint(data.complaintId, { escalationLevel: data.level });
+    case 'ComplaintResolved':
+      return complaint(data.complaintId, { status: 'resolved' });
+    case 'ComplaintReopened':
+      return complaint(data.complaintId, {
+        status: 'acknowledged',
+        reopenCount: (s.complaints[data.complaintId]?.reopenCount ?? 0) + 1,
+      });
+    case 'RepairCompleted':
+      return { ...s, repairIds: { ...s.repairIds, [data.repairId]: true } };
+    case 'ReturnRequested': {
+      const next = purchase(data.purchaseId, { returnId: data.returnId });
+      return {
+        ...next,
+        returns: {
+          ...next.returns,
+          [data.returnId]: {
+            returnId: data.returnId,
+            purchaseId: data.purchaseId,
+            status: 'requested',
+          },
+        },
+      };
+    }
+    case 'ReturnCompleted': {
+      const r = s.returns[data.returnId];
+      if (!r) return s;
+      return { ...s, returns: { ...s.returns, [r.returnId]: { ...r, status: 'completed' } } };
+    }
+    case 'FeedbackReceived':
+      return { ...s, feedbackIds: { ...s.feedbackIds, [data.feedbackId]: true } };
+    case 'ReferralMade':
+      return {
+        ...s,
+        referredCustomerIds: { ...s.referredCustomerIds, [data.referredCustomerId]: true },
+      };
+    case 'MaintenancePlanSubscribed':
+      return { ...s, plans: { ...s.plans, [data.planId]: 'active' } };
+    case 'MaintenancePlanCancelled':
+      return { ...s, plans: { ...s.plans, [data.planId]: 'cancelled' } };
+    case 'CustomerPiiErased':
+      return { ...s, status: 'erased' };
+    default:
+      return assertNever(type, 'customer event');
+  }
+}

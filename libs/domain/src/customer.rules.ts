@@ -1,0 +1,66 @@
+import type { DeliveryTiming } from './customer.events';
+import type { ComplaintState, KnownCustomer, PurchaseState } from './customer.commands';
+import { DomainError } from './domain-error';
+import type { IsoDateTime } from './domain-event';
+import { toMillis } from './time';
+
+/** Checks and small helpers shared by the customer's decide functions. */
+export function deliveryTiming(
+  deliveredAt: IsoDateTime,
+  promisedFrom: IsoDateTime,
+  promisedTo: IsoDateTime,
+): DeliveryTiming {
+  const at = toMillis(deliveredAt);
+  if (at > toMillis(promisedTo)) return 'late';
+  if (at < toMillis(promisedFrom)) return 'early';
+  return 'on_time';
+}
+
+export function requirePurchase(state: KnownCustomer, purchaseId: string): PurchaseState {
+  const p = state.purchases[purchaseId];
+  if (!p) {
+    throw new DomainError(
+      'purchase_not_found',
+      `Customer ${state.customerId} has no purchase ${purchaseId}`,
+      { purchaseId },
+    );
+  }
+  return p;
+}
+
+export function requireComplaint(state: KnownCustomer, complaintId: string): ComplaintState {
+  const c = state.complaints[complaintId];
+  if (!c) {
+    throw new DomainError(
+      'complaint_not_found',
+      `Customer ${state.customerId} has no complaint ${complaintId}`,
+      { complaintId },
+    );
+  }
+  return c;
+}
+
+export function alreadyResolved(c: ComplaintState): DomainError {
+  return new DomainError(
+    'complaint_already_resolved',
+    `Complaint ${c.complaintId} is resolved; reopen it first`,
+    { complaintId: c.complaintId },
+  );
+}
+
+export function requireAmount(value: number, field: string): void {
+  if (!Number.isFinite(value) || value < 0) {
+    throw new DomainError('invalid_amount', `${field} must be a number >= 0, got ${value}`, {
+      field,
+      value,
+    });
+  }
+}
+
+export function withoutUndefined<T extends Record<string, unknown>>(value: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const key of Object.keys(value) as (keyof T)[]) {
+    if (value[key] !== undefined) out[key] = value[key];
+  }
+  return out;
+}

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { runApiBench } from '../bench/api.bench';
 import { runReplayBench } from '../bench/replay.bench';
 import { runSseBench } from '../bench/sse.bench';
 import { runStoreBench } from '../bench/store.bench';
@@ -52,6 +53,26 @@ export function registerBenchCommand(program: Command): void {
         customers: options.customers,
         dbPath: options.db,
         portable: options.portable,
+        log: (line) => console.log(line),
+      });
+    });
+  bench
+    .command('api')
+    .description(
+      'HTTP writes and reads on the embedded store, next to a bare Node server doing the same work',
+    )
+    .option('--seconds <n>', 'seconds per measurement (default 10)', parseIntegerOption)
+    .option(
+      '--customers <n>',
+      'customers registered before measuring (default 300)',
+      parseIntegerOption,
+    )
+    .option('--projections-off', 'run the API with AFTERCARE_PROJECTIONS=off')
+    .action(async (options: { seconds?: number; customers?: number; projectionsOff?: boolean }) => {
+      await runApiBench({
+        seconds: options.seconds,
+        customers: options.customers,
+        ...(options.projectionsOff ? { apiEnv: { AFTERCARE_PROJECTIONS: 'off' } } : {}),
         log: (line) => console.log(line),
       });
     });

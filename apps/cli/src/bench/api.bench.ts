@@ -1,0 +1,332 @@
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface ApiBenchOptions {
+  /** Seconds per measurement (default 10). */
+  seconds?: number;
+  /** Connection counts to measure at (default 10 and 50). */
+  connections?: number[];
+  /** Customers registered before measuring (default 300). */
+  customers?: number;
+  /** Extra environment for the API process (e.g. AFTERCARE_PROJECTIONS=off). */
+  apiEnv?: Record<string, string>;
+  log: (line: string) => void;
+}
+
+interface Target {
+  url: string;
+  headers: Record<string, string>;
+}
+
+interface Scenario {
+  name: string;
+  kind: 'write' | 'read';
+  target: 'api' | 'bare';
+  requests: (customers: number) => autocannon.Request[];
+}
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  failed: number;
+}
+
+/**
+ * HTTP throughput of the API on the embedded store, next to a bare Node server doing the same
+ * work (validate the JSON, insert one row with the same durability; read one row) measured in the
+ * same run with the same load generator (autocannon). Each server runs in its own process; the
+ * load generator runs in this one.
+ */
+export async function runApiBench(options: ApiBenchOptions): Promise<void> {
+  const seconds = options.seconds ?? 10;
+  const connectionCounts = options.connections ?? [10, 50];
+  const customers = options.customers ?? 300;
+  const dir = mkdtempSync(join(tmpdir(), 'aftercare-api-bench-'));
+  const cpu = cpus();
+  options.log(
+    `machine: ${cpu.length} cores, ${cpu[0]?.model.trim() ?? 'unknown cpu'}, node ${process.version}, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  const children: ChildProcess[] = [];
+  try {
+    const apiPort = await freePort();
+    const api = spawn(process.execPath, [join(__dirname, '../../../api/src/main.js')], {
+      env: {
+        ...process.env,
+        AFTERCARE_STORE: 'sqlite',
+        AFTERCARE_SQLITE_PATH: join(dir, 'api.db'),
+        PORT: String(apiPort),
+        HOST: '127.0.0.1',
+        ...options.apiEnv,
+      },
+      stdio: 'ignore',
+    });
+    children.push(api);
+    const barePort = await freePort();
+    const bare = spawn(
+      process.execPath,
+      [
+        join(__dirname, 'bare-server.js'),
+        join(dir, 'bare.db'),
+        String(barePort),
+        String(customers),
+      ],
+      { stdio: 'ignore' },
+    );
+    children.push(bare);
+    const apiTarget: Target = { url: `http://127.0.0.1:${apiPort}`, headers: {} };
+    const bareTarget: Target = { url: `http://127.0.0.1:${barePort}`, headers: {} };
+    await Promise.all([waitForHttp(apiTarget.url), waitForHttp(bareTarget.url)]);
+    options.log(`registering ${customers} customers with a purchase each through the API`);
+    await registerCustomers(apiTarget, customers);
+
+    const table: string[] = [];
+    for (const connections of connectionCounts) {
+      const results = new Map<string, Figures>();
+      for (const scenario of SCENARIOS) {
+        const target = scenario.target === 'api' ? apiTarget : bareTarget;
+        results.set(
+          scenario.name,
+          await load(target, scenario.requests(customers), connections, seconds),
+        );
+      }
+      const bareWrite = results.get('bare: POST feedback');
+      const bareRead = results.get('bare: GET customer row');
+      table.push(
+        '',
+        `${connections} connections, ${seconds} s each`,
+        `| scenario | requests/s | p50 ms | p99 ms | 2xx | other | ratio to bare |`,
+        `| --- | ---: | ---: | ---: | ---: | ---: | ---: |`,
+      );
+      for (const scenario of SCENARIOS) {
+        const f = results.get(scenario.name);
+        const base = scenario.kind === 'write' ? bareWrite : bareRead;
+        if (!f || !base) continue;
+        const ratio = scenario.target === 'bare' ? '1' : (f.rps / base.rps).toFixed(2) + '×';
+        table.push(
+          `| ${scenario.name} | ${f.rps.toFixed(0)} | ${f.p50} | ${f.p99} | ${f.ok} | ${f.failed} | ${ratio} |`,
+        );
+      }
+    }
+    for (const line of table) options.log(line);
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const pick = (customers: number): string => `bench-${Math.floor(Math.random() * customers)}`;
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'api: POST feedback',
+    kind: 'write',
+    target: 'api',
+    requests: (n) => [
+      {
+        method: 'POST',
+        setupRequest: (req) => ({
+          ...req,
+          path: `/v1/customers/${pick(n)}/feedback`,
+          body: JSON.stringify({ nps: 8, csat: 4, comment: 'Quick and friendly' }),
+        }),
+      },
+    ],
+  },
+  {
+    name: 'api: POST feedback + Idempotency-Key',
+    kind: 'write',
+    target: 'api',
+    requests: (n) => [
+      {
+        method: 'POST',
+        setupRequest: (req) => ({
+          ...req,
+          path: `/v1/customers/${pick(n)}/feedback`,
+          headers: { ...req.headers, 'idempotency-key': randomUUID() },
+          body: JSON.stringify({ nps: 8, csat: 4, comment: 'Quick and friendly' }),
+        }),
+      },
+    ],
+  },
+  {
+    name: 'api: POST purchase',
+    kind: 'write',
+    target: 'api',
+    requests: (n) => [
+      {
+        method: 'POST',
+        setupRequest: (req) => ({
+          ...req,
+          path: `/v1/customers/${pick(n)}/purchases`,
+          body: JSON.stringify(purchase(randomUUID())),
+        }),
+      },
+    ],
+  },
+  {
+    name: 'bare: POST feedback',
+    kind: 'write',
+    target: 'bare',
+    requests: (n) => [
+      {
+        method: 'POST',
+        setupRequest: (req) => ({
+          ...req,
+          path: `/customers/c${Math.floor(Math.random() * n)}/feedback`,
+          body: JSON.stringify({ nps: 8, csat: 4, comment: 'Quick and friendly' }),
+        }),
+      },
+    ],
+  },
+  {
+    name: 'api: GET customer view',
+    kind: 'read',
+    target: 'api',
+    requests: (n) => [
+      { method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/customers/${pick(n)}` }) },
+    ],
+  },
+  {
+    name: 'api: GET timeline',
+    kind: 'read',
+    target: 'api',
+    requests: (n) => [
+      {
+        method: 'GET',
+        setupRequest: (req) => ({ ...req, path: `/v1/customers/${pick(n)}/timeline?limit=20` }),
+      },
+    ],
+  },
+  {
+    name: 'api: GET customer list',
+    kind: 'read',
+    target: 'api',
+    requests: () => [{ method: 'GET', path: '/v1/customers?limit=20' }],
+  },
+  {
+    name: 'bare: GET customer row',
+    kind: 'read',
+    target: 'bare',
+    requests: (n) => [
+      {
+        method: 'GET',
+        setupRequest: (req) => ({ ...req, path: `/customers/c${Math.floor(Math.random() * n)}` }),
+      },
+    ],
+  },
+];
+
+function purchase(purchaseId: string): Record<string, unknown> {
+  return {
+    purchaseId,
+    orderId: `o-${purchaseId}`,
+    sku: 'TV-55-OLED',
+    productCategory: 'tv',
+    serialNumber: `SN-${purchaseId}`,
+    price: 899,
+    currency: 'EUR',
+    channel: 'online',
+    warranty: { warrantyPolicyId: 'standard', returnWindowDays: 30 },
+    occurredAt: '2026-10-01T10:00:00Z',
+  };
+}
+
+async function load(
+  target: Target,
+  requests: autocannon.Request[],
+  connections: number,
+  seconds: number,
+): Promise<Figures> {
+  const result = await autocannon({
+    url: target.url,
+    connections,
+    duration: seconds,
+    headers: { 'content-type': 'application/json', ...target.headers },
+    requests,
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    ok: result['2xx'],
+    failed: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+async function registerCustomers(target: Target, customers: number): Promise<void> {
+  const next = { i: 0 };
+  const worker = async (): Promise<void> => {
+    while (next.i < customers) {
+      const id = `bench-${next.i++}`;
+      await post(target, '/v1/customers', {
+        customerId: id,
+        pii: { name: `Bench ${id}`, email: `${id}@example.com` },
+        jurisdiction: 'EU',
+        countryCode: 'DE',
+        segment: 'consumer',
+        signupChannel: 'online',
+        occurredAt: '2026-09-30T10:00:00Z',
+      });
+      await post(target, `/v1/customers/${id}/purchases`, purchase(`${id}-p1`));
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+}
+
+function post(target: Target, path: string, body: unknown): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${target.url}${path}`,
+      { method: 'POST', headers: { 'content-type': 'application/json', ...target.headers } },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode !== undefined && res.statusCode < 300
+            ? resolve()
+            : reject(new Error(`POST ${path} answered ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('port')),
+      );
+    });
+  });
+}
+
+/** Waits until something answers HTTP on `url` (any status), for at most 60 s. */
+async function waitForHttp(url: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const up = await new Promise<boolean>((resolve) => {
+      const req = request(url, (res) => {
+        res.resume();
+        resolve(true);
+      });
+      req.on('error', () => resolve(false));
+      req.end();
+    });
+    if (up) return;
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import { CommanderError } from 'commander';
-import { ConfigError } from '@aftercare/event-store';
 import { buildProgram } from './program';
 
-/** Usage errors and bad input exit with 2, failures with 1. */
+/**
+ * Usage errors and bad input exit with 2, failures with 1. ConfigError is recognised by name so
+ * that this file loads no store adapter (each command loads what it needs).
+ */
 buildProgram()
   .parseAsync(process.argv)
   .catch((error: unknown) => {
@@ -11,7 +13,7 @@ buildProgram()
       process.exitCode = error.exitCode === 0 ? 0 : 2;
       return;
     }
-    if (error instanceof ConfigError) {
+    if (error instanceof Error && error.name === 'ConfigError') {
       console.error(`Configuration error: ${error.message}`);
       process.exitCode = 2;
       return;

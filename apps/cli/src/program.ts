@@ -1,36 +1,118 @@
 import { Command } from 'commander';
-import { openReadModels, projectionSettings } from '@aftercare/application';
-import { createEventStore, loadStoreConfig } from '@aftercare/event-store';
-import { projections } from '@aftercare/projections';
-import { registerAuditCommand } from './commands/audit.command';
-import { registerBenchCommand } from './commands/bench.command';
-import { registerChurnCommand } from './commands/churn.command';
-import { registerClvCommand } from './commands/clv.command';
-import { registerCustomerCommand } from './commands/customer.command';
-import { registerExportCommand } from './commands/export.command';
-import { registerProjectionsCommand } from './commands/projections.command';
-import { registerSeedCommand } from './commands/seed.command';
 
-/** The whole command tree; main.ts parses process.argv with it, tests call it in-process. */
-export function buildProgram(): Command {
-  const program = new Command('aftercare')
+type Register = (program: Command) => void;
+
+/**
+ * Every top-level command with a one-line summary, and how to load it. A command's module (and
+ * with it Nest, the stores and the analytics) is required only when that command runs, so
+ * `aftercare --help` loads commander alone.
+ */
+const commands: ReadonlyArray<{ name: string; summary: string; load: () => Promise<Register> }> = [
+  {
+    name: 'seed',
+    summary: 'simulate a deterministic after-sales world into the configured store',
+    load: async () => (await import('./commands/seed.command')).registerSeedCommand,
+  },
+  {
+    name: 'customer',
+    summary: "one customer's profile and history",
+    load: async () => (await import('./commands/customer.command')).registerCustomerCommand,
+  },
+  {
+    name: 'projections',
+    summary: 'projection status, rebuilds and resuming a stopped projection',
+    load: async () => {
+      const [{ registerProjectionsCommand }, application, eventStore, { projections }] =
+        await Promise.all([
+          import('./commands/projections.command'),
+          import('@aftercare/application'),
+          import('@aftercare/event-store'),
+          import('@aftercare/projections'),
+        ]);
+      return (program) =>
+        registerProjectionsCommand(program, {
+          openStore: () => eventStore.createEventStore(eventStore.loadStoreConfig()),
+          projections: () => [...projections],
+          openReadModels: () =>
+            application.openReadModels(
+              application.projectionSettings(eventStore.loadStoreConfig()),
+            ),
+        });
+    },
+  },
+  {
+    name: 'clv',
+    summary: 'customer lifetime value: fit, refit, bench',
+    load: async () => (await import('./commands/clv.command')).registerClvCommand,
+  },
+  {
+    name: 'churn',
+    summary: 'churn risk measured against known outcomes',
+    load: async () => (await import('./commands/churn.command')).registerChurnCommand,
+  },
+  {
+    name: 'audit',
+    summary: 'explain, recompute and verify warranty decisions',
+    load: async () => (await import('./commands/audit.command')).registerAuditCommand,
+  },
+  {
+    name: 'export',
+    summary: 'export data for notebooks and BI',
+    load: async () => (await import('./commands/export.command')).registerExportCommand,
+  },
+  {
+    name: 'bench',
+    summary: 'benchmarks: ratios against baselines measured in the same run',
+    load: async () => (await import('./commands/bench.command')).registerBenchCommand,
+  },
+];
+
+function root(): Command {
+  return new Command('aftercare')
     .description(
       'Aftercare: seed, replay, rebuild, audit, export and model an after-sales event history',
     )
     .showHelpAfterError()
-    .configureOutput({ outputError: (text, write) => write(text) });
-  program.exitOverride();
-  registerSeedCommand(program);
-  registerCustomerCommand(program);
-  registerProjectionsCommand(program, {
-    openStore: () => createEventStore(loadStoreConfig()),
-    projections: () => [...projections],
-    openReadModels: () => openReadModels(projectionSettings(loadStoreConfig())),
-  });
-  registerClvCommand(program);
-  registerChurnCommand(program);
-  registerAuditCommand(program);
-  registerExportCommand(program);
-  registerBenchCommand(program);
+    .configureOutput({ outputError: (text, write) => write(text) })
+    .exitOverride();
+}
+
+/** Commander enforces required options but its help does not say which they are. */
+function markRequiredOptions(command: Command): void {
+  for (const option of command.options) {
+    if (option.mandatory && !option.description.includes('(required)')) {
+      option.description = `${option.description} (required)`;
+    }
+  }
+  command.commands.forEach(markRequiredOptions);
+}
+
+/**
+ * The whole command tree; main.ts parses process.argv with it, tests call it in-process. Each
+ * command is a stand-in that, when run, loads the real command and parses its arguments with it.
+ */
+export function buildProgram(): Command {
+  const program = root().helpCommand(false);
+  const run = async (name: string, args: string[]): Promise<void> => {
+    const command = commands.find((c) => c.name === name);
+    if (command === undefined) return program.help();
+    const real = root().configureOutput(program.configureOutput());
+    (await command.load())(real);
+    markRequiredOptions(real);
+    await real.parseAsync([name, ...args], { from: 'user' });
+  };
+  for (const { name, summary } of commands) {
+    program
+      .command(name)
+      .description(summary)
+      .helpOption(false)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .action((_options: unknown, stub: Command) => run(name, stub.args));
+  }
+  program
+    .command('help [command]')
+    .description('display help for command')
+    .action((name?: string) => (name === undefined ? program.help() : run(name, ['--help'])));
   return program;
 }

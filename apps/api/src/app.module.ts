@@ -11,12 +11,14 @@ import {
 import { WarrantyAuditController } from './audit/warranty-audit.controller';
 import { EventStreamController } from './events/event-stream.controller';
 import { HealthController } from './health/health.controller';
+import { HttpHardeningModule } from './http/http-hardening.module';
 import { ReadApiModule } from './read/read-api.module';
 import { SubscriptionsController } from './subscriptions/subscriptions.controller';
 import { WriteApiModule } from './write/write-api.module';
 
 @Module({
   imports: [
+    HttpHardeningModule,
     EventStoreModule,
     EventFeedModule,
     // Embedded deployment: the API runs the projections itself (AFTERCARE_PROJECTIONS overrides).

@@ -33,5 +33,6 @@ export * from './signals/signals.module';
 export * from './time-window';
 export * from './feed/wire-event';
 export * from './startup';
+export * from './http/http-settings';
 export * from './identity/principal';
 export * from './identity/roles.decorator';

@@ -1,4 +1,5 @@
 import { ConfigError, loadStoreConfig } from '@aftercare/event-store';
+import { loadHttpSettings } from './http/http-settings';
 import { projectionSettings } from './projections/projections.module';
 import { loadSignalSettings } from './signals/signal-settings';
 import { webhookSettingsFromEnv } from './webhooks/webhook.service';
@@ -11,6 +12,7 @@ export function validateConfiguration(env: NodeJS.ProcessEnv = process.env): voi
   const projections = projectionSettings(loadStoreConfig(env), env);
   loadSignalSettings(env, projections.run);
   webhookSettingsFromEnv(env, projections.run);
+  loadHttpSettings(env);
   const port = env.PORT;
   if (
     port !== undefined &&

@@ -57,9 +57,7 @@ export class EventStreamController {
         if (closed) break;
         const frame =
           message.kind === 'event' ? eventFrame(message.event) : 'event: caught-up\ndata: {}\n\n';
-        if (!res.write(frame)) {
-          await Promise.race([once(res, 'drain'), once(req, 'close')]);
-        }
+        if (!res.write(frame)) await drainedOrClosed(res, req);
       }
     } finally {
       close();
@@ -70,7 +68,7 @@ export class EventStreamController {
 
 function parseFrom(lastEventId: string | undefined, from: string | undefined): FeedQuery['from'] {
   if (lastEventId !== undefined && lastEventId.trim() !== '') {
-    if (!/^\d+$/.test(lastEventId.trim())) {
+    if (!/^\d{1,19}$/.test(lastEventId.trim())) {
       throw new BadRequestException(`Last-Event-ID '${lastEventId}' is not a global position`);
     }
     return BigInt(lastEventId.trim());
@@ -78,6 +76,22 @@ function parseFrom(lastEventId: string | undefined, from: string | undefined): F
   if (from === undefined || from === 'start') return 'start';
   if (from === 'end') return 'end';
   return BigInt(from);
+}
+
+/**
+ * Waits until the socket drains or the client goes, then removes both listeners: a slow client
+ * otherwise collects one `close` listener per wait (MaxListenersExceededWarning).
+ */
+async function drainedOrClosed(res: Response, req: Request): Promise<void> {
+  const done = new AbortController();
+  try {
+    await Promise.race([
+      once(res, 'drain', { signal: done.signal }),
+      once(req, 'close', { signal: done.signal }),
+    ]);
+  } finally {
+    done.abort();
+  }
 }
 
 function eventFrame(event: RecordedEvent): string {

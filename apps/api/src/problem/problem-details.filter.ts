@@ -91,6 +91,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof InvalidAppendError) {
       return problem(exception.code, 'Invalid request', 422, exception.message);
     }
+    const client = clientHttpError(exception);
+    if (client) {
+      const code = HttpStatus[client.status]?.toLowerCase() ?? `http_${client.status}`;
+      return problem(code, title(code), client.status, client.message);
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const code = httpCode(status, exception);
@@ -98,6 +103,27 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     return problem('internal_error', 'Internal error', 500, 'An unexpected error occurred');
   }
+}
+
+/**
+ * Errors from Express' own layers (body parser, raw-body) carry a 4xx `status` and
+ * `expose: true` (http-errors); they are the client's fault and safe to show.
+ */
+function clientHttpError(exception: unknown): { status: number; message: string } | undefined {
+  if (typeof exception !== 'object' || exception === null || exception instanceof HttpException) {
+    return undefined;
+  }
+  const { status, expose, message, type } = exception as Record<string, unknown>;
+  if (typeof status !== 'number' || status < 400 || status > 499 || expose !== true) {
+    return undefined;
+  }
+  if (type === 'entity.too.large') {
+    return {
+      status,
+      message: 'The request body is larger than the limit (AFTERCARE_BODY_LIMIT_KB)',
+    };
+  }
+  return { status, message: typeof message === 'string' ? message : 'The request is invalid' };
 }
 
 function problem(code: string, titleText: string, status: number, detail: string): ProblemDetails {

@@ -11,6 +11,7 @@ import {
   IsOptional,
   Max,
   Min,
+  ValidateBy,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
@@ -20,31 +21,60 @@ import {
   type ExcludableCause,
   type WarrantyRemedy,
 } from '@aftercare/domain';
-import { IsEntityId, IsInstant, IsText } from './dto-validators';
+import { IsEntityId, IsInstant, IsNestedObject, IsText } from './dto-validators';
 import { OccurredAtRequestDto } from './occurred-at.request.dto';
 
+const MAX_MONTHS = 600;
+const MAX_CATEGORIES = 200;
+
+function isMonthsByCategory(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const entries = Object.entries(value);
+  return (
+    entries.length <= MAX_CATEGORIES &&
+    entries.every(
+      ([category, months]) =>
+        category.length >= 1 &&
+        category.length <= 100 &&
+        Number.isInteger(months) &&
+        (months as number) >= 0 &&
+        (months as number) <= MAX_MONTHS,
+    )
+  );
+}
+
 export class CoverageMonthsDto {
-  @ApiProperty({ example: 24, minimum: 0 })
+  @ApiProperty({ example: 24, minimum: 0, maximum: MAX_MONTHS })
   @IsInt()
   @Min(0)
-  @Max(600)
+  @Max(MAX_MONTHS)
   default!: number;
 
   @ApiPropertyOptional({
     type: 'object',
-    additionalProperties: { type: 'integer', minimum: 0 },
+    additionalProperties: { type: 'integer', minimum: 0, maximum: MAX_MONTHS },
+    maxProperties: MAX_CATEGORIES,
     example: { tv: 36 },
     description: 'Months by product category (PurchaseRecorded.productCategory)',
   })
   @IsOptional()
   @IsObject()
+  @ValidateBy({
+    name: 'isMonthsByCategory',
+    validator: {
+      validate: isMonthsByCategory,
+      defaultMessage: () =>
+        `byCategory must map at most ${MAX_CATEGORIES} categories (1 to 100 characters) to whole months from 0 to ${MAX_MONTHS}`,
+    },
+  })
   byCategory?: Record<string, number>;
 }
 
 export class RemedyRuleDto {
-  @ApiProperty({ example: 30, minimum: 0 })
+  @ApiProperty({ example: 30, minimum: 0, maximum: 36_500 })
   @IsInt()
   @Min(0)
+  @Max(36_500)
   maxAgeDays!: number;
 
   @ApiProperty({ enum: WARRANTY_REMEDIES })
@@ -53,13 +83,12 @@ export class RemedyRuleDto {
 }
 
 export class WarrantyPolicyTermsDto {
-  @ApiProperty({ type: CoverageMonthsDto })
-  @ValidateNested()
-  @Type(() => CoverageMonthsDto)
+  @IsNestedObject(() => CoverageMonthsDto, { required: true })
   coverageMonths!: CoverageMonthsDto;
 
-  @ApiProperty({ enum: EXCLUDABLE_CAUSES, isArray: true })
+  @ApiProperty({ enum: EXCLUDABLE_CAUSES, isArray: true, maxItems: 20 })
   @IsArray()
+  @ArrayMaxSize(20)
   @IsIn(EXCLUDABLE_CAUSES, { each: true })
   exclusions!: ExcludableCause[];
 
@@ -71,14 +100,16 @@ export class WarrantyPolicyTermsDto {
     type: Number,
     nullable: true,
     minimum: 1,
+    maximum: 1000,
     description: 'Earlier claims on a serial from which a new one goes to review; null disables',
   })
   @ValidateIf((terms: WarrantyPolicyTermsDto) => terms.repeatClaimThreshold !== null)
   @IsInt()
   @Min(1)
+  @Max(1000)
   repeatClaimThreshold!: number | null;
 
-  @ApiProperty({ type: RemedyRuleDto, isArray: true })
+  @ApiProperty({ type: RemedyRuleDto, isArray: true, maxItems: 50 })
   @IsArray()
   @ArrayMaxSize(50)
   @ValidateNested({ each: true })
@@ -102,22 +133,26 @@ export class PublishWarrantyPolicyRequestDto extends OccurredAtRequestDto {
 
   @ApiPropertyOptional({
     minimum: 1,
+    maximum: 1_000_000,
     description: 'The version to publish (previous + 1); defaults to the next version',
   })
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(1_000_000)
   version?: number;
 
-  @IsInstant({ required: true, description: 'From this instant the version is in force' })
+  @IsInstant({
+    required: true,
+    window: 'schedule',
+    description: 'From this instant the version is in force',
+  })
   effectiveFrom!: string;
 
   @IsText({ required: true, max: 200 })
   name!: string;
 
-  @ApiProperty({ type: WarrantyPolicyTermsDto })
-  @ValidateNested()
-  @Type(() => WarrantyPolicyTermsDto)
+  @IsNestedObject(() => WarrantyPolicyTermsDto, { required: true })
   terms!: WarrantyPolicyTermsDto;
 
   @IsText({ required: false, max: 200 })

@@ -1,8 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, Max, Min, ValidateNested } from 'class-validator';
+import { IsIn, IsInt, Max, Min } from 'class-validator';
 import { SALES_CHANNELS, type SalesChannel } from '@aftercare/domain';
-import { IsAmount, IsCurrency, IsEntityId, IsText } from './dto-validators';
+import { IsAmount, IsCurrency, IsEntityId, IsNestedObject, IsText } from './dto-validators';
 import { OccurredAtRequestDto } from './occurred-at.request.dto';
 
 export class PurchaseWarrantyTermsDto {
@@ -42,8 +41,6 @@ export class RecordPurchaseRequestDto extends OccurredAtRequestDto {
   @IsIn(SALES_CHANNELS)
   channel!: SalesChannel;
 
-  @ApiProperty({ type: PurchaseWarrantyTermsDto })
-  @ValidateNested()
-  @Type(() => PurchaseWarrantyTermsDto)
+  @IsNestedObject(() => PurchaseWarrantyTermsDto, { required: true })
   warranty!: PurchaseWarrantyTermsDto;
 }

@@ -1,13 +1,12 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsEmail, IsIn, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsEmail, IsIn, IsString, Matches, MaxLength } from 'class-validator';
 import {
   CUSTOMER_SEGMENTS,
   SALES_CHANNELS,
   type CustomerSegment,
   type SalesChannel,
 } from '@aftercare/domain';
-import { IsEntityId, IsText } from './dto-validators';
+import { IsEntityId, IsNestedObject, IsText } from './dto-validators';
 import { OccurredAtRequestDto } from './occurred-at.request.dto';
 
 export class PostalAddressDto {
@@ -26,7 +25,7 @@ export class PostalAddressDto {
   @IsText({ required: false, max: 100 })
   region?: string;
 
-  @ApiProperty({ example: 'DE', description: 'ISO 3166-1 alpha-2' })
+  @ApiProperty({ example: 'DE', description: 'ISO 3166-1 alpha-2', pattern: '^[A-Z]{2}$' })
   @IsString()
   @Matches(/^[A-Z]{2}$/, { message: '$property must be an ISO 3166-1 alpha-2 code such as DE' })
   country!: string;
@@ -37,17 +36,15 @@ export class CustomerPiiDto {
   @IsText({ required: true, max: 200 })
   name!: string;
 
-  @ApiProperty({ example: 'ada@example.com' })
+  @ApiProperty({ example: 'ada@example.com', format: 'email', maxLength: 254 })
   @IsEmail()
+  @MaxLength(254)
   email!: string;
 
   @IsText({ required: false, max: 40 })
   phone?: string;
 
-  @ApiPropertyOptional({ type: PostalAddressDto })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => PostalAddressDto)
+  @IsNestedObject(() => PostalAddressDto, { required: false })
   address?: PostalAddressDto;
 }
 
@@ -55,20 +52,19 @@ export class RegisterCustomerRequestDto extends OccurredAtRequestDto {
   @IsEntityId({ required: false, description: 'Generated when absent' })
   customerId?: string;
 
-  @ApiProperty({ type: CustomerPiiDto })
-  @ValidateNested()
-  @Type(() => CustomerPiiDto)
+  @IsNestedObject(() => CustomerPiiDto, { required: true })
   pii!: CustomerPiiDto;
 
   @ApiProperty({
     example: 'EU',
     description: "Legal regime for warranty decisions ('EU', 'UK', 'US', ...)",
+    pattern: '^[A-Z]{2,8}$',
   })
   @IsString()
   @Matches(/^[A-Z]{2,8}$/, { message: '$property must be an upper-case code such as EU' })
   jurisdiction!: string;
 
-  @ApiProperty({ example: 'DE', description: 'ISO 3166-1 alpha-2' })
+  @ApiProperty({ example: 'DE', description: 'ISO 3166-1 alpha-2', pattern: '^[A-Z]{2}$' })
   @IsString()
   @Matches(/^[A-Z]{2}$/, { message: '$property must be an ISO 3166-1 alpha-2 code such as DE' })
   countryCode!: string;

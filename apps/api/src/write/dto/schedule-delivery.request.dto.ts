@@ -8,9 +8,9 @@ export class ScheduleDeliveryRequestDto extends OccurredAtRequestDto {
   @IsEntityId({ required: true })
   purchaseId!: string;
 
-  @IsInstant({ required: true, description: 'Start of the promised window' })
+  @IsInstant({ required: true, window: 'schedule', description: 'Start of the promised window' })
   promisedFrom!: string;
 
-  @IsInstant({ required: true, description: 'End of the promised window' })
+  @IsInstant({ required: true, window: 'schedule', description: 'End of the promised window' })
   promisedTo!: string;
 }

@@ -1,0 +1,320 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { EVENT_STORE } from '@aftercare/application';
+import type { EventStore } from '@aftercare/event-store';
+import { createApiApp } from '../../apps/api/src/bootstrap';
+
+/** An API on a fresh SQLite file with the given settings; the environment is restored after. */
+async function startApi(env: Record<string, string> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'aftercare-hardening-'));
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    AFTERCARE_STORE: 'sqlite',
+    AFTERCARE_SQLITE_PATH: join(dir, 'events.db'),
+    AFTERCARE_SIGNALS: 'off',
+    ...env,
+  });
+  try {
+    const app = await createApiApp({ logger: false });
+    await app.init();
+    return {
+      app,
+      store: app.get<EventStore>(EVENT_STORE),
+      close: async () => {
+        await app.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } finally {
+    process.env = saved;
+  }
+}
+
+const customer = (customerId: string) => ({
+  customerId,
+  occurredAt: '2025-01-01T09:00:00Z',
+  pii: { name: 'Ada Lovelace', email: 'ada@example.com' },
+  jurisdiction: 'EU',
+  countryCode: 'DE',
+  segment: 'consumer',
+  signupChannel: 'online',
+});
+
+const policy = {
+  policyId: 'standard',
+  effectiveFrom: '2024-01-01T00:00:00Z',
+  occurredAt: '2024-01-01T00:00:00Z',
+  name: 'Standard warranty',
+  terms: {
+    coverageMonths: { default: 12, byCategory: { tv: 24 } },
+    exclusions: ['misuse'],
+    requireProofOfPurchase: true,
+    repeatClaimThreshold: 2,
+    remedyRules: [],
+    defaultRemedy: 'repair',
+    maxCoveredAmountRatio: 1,
+  },
+};
+
+describe('HTTP hardening (default settings)', () => {
+  let api: Awaited<ReturnType<typeof startApi>>;
+  let app: INestApplication;
+  const http = () => request(app.getHttpServer());
+  const expectProblem = (res: request.Response, status: number) => {
+    expect({ status: res.status, type: res.headers['content-type'] }).toEqual({
+      status,
+      type: expect.stringMatching(/^application\/problem\+json/),
+    });
+    expect(res.body).toMatchObject({ status, type: expect.any(String), title: expect.any(String) });
+  };
+  /** Sends a raw JSON text and asserts a 400 that wrote nothing. */
+  const refused = async (path: string, text: string) => {
+    const before = await api.store.headPosition();
+    const res = await http().post(path).set('Content-Type', 'application/json').send(text);
+    expectProblem(res, 400);
+    expect(await api.store.headPosition()).toBe(before);
+    return res.body as { errors?: { field: string; messages: string[] }[] };
+  };
+
+  beforeAll(async () => {
+    api = await startApi();
+    app = api.app;
+    await http().post('/v1/customers').send(customer('ada')).expect(201);
+  });
+  afterAll(() => api?.close());
+
+  it('sends security headers and no X-Powered-By', async () => {
+    const res = await http().get('/v1/customers/ada');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    expect(res.headers).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'SAMEORIGIN',
+      'strict-transport-security': expect.stringMatching(/max-age=/),
+      'content-security-policy': expect.stringMatching(/default-src 'self'/),
+    });
+  });
+
+  it('answers a body over 256 kB with 413 problem+json', async () => {
+    const res = await http()
+      .post('/v1/customers')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ ...customer('big'), pii: { name: 'x'.repeat(270_000) } }));
+    expectProblem(res, 413);
+    expect(res.body.code).toBe('payload_too_large');
+  });
+
+  it('refuses writes that are not application/json with 415 (erasure by text/plain included)', async () => {
+    const before = await api.store.headPosition();
+    const plain = await http()
+      .post('/v1/customers/ada/pii-erasure')
+      .set('Content-Type', 'text/plain')
+      .send('{"reason":"cross-site"}');
+    expectProblem(plain, 415);
+    const form = await http().post('/v1/customers/ada/feedback').type('form').send({ nps: '9' });
+    expectProblem(form, 415);
+    expect(await api.store.headPosition()).toBe(before);
+    // A JSON body with a charset parameter is JSON.
+    await http()
+      .post('/v1/customers/ada/feedback')
+      .set('Content-Type', 'application/json; charset=utf-8')
+      .send(JSON.stringify({ nps: 9, occurredAt: '2025-01-02T00:00:00Z' }))
+      .expect(201);
+  });
+
+  it('does not add CORS headers unless origins are configured', async () => {
+    const res = await http().get('/v1/customers/ada').set('Origin', 'https://evil.example');
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it.each([
+    ['a non-finite score', '/v1/customers/ada/feedback', '{"nps":1e309}', 'nps'],
+    [
+      'a price with 300 decimals',
+      '/v1/customers/ada/purchases',
+      JSON.stringify({
+        orderId: 'o',
+        sku: 's',
+        productCategory: 'tv',
+        price: 1e-300,
+        currency: 'EUR',
+        channel: 'online',
+        warranty: { warrantyPolicyId: 'standard', returnWindowDays: 30 },
+      }),
+      'price',
+    ],
+    [
+      'a 5,000-deep array in an unknown field',
+      '/v1/customers/ada/feedback',
+      `{"nps":9,"junk":${'['.repeat(5000)}${']'.repeat(5000)}}`,
+      'junk.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0',
+    ],
+    [
+      'a lone surrogate in an e-mail address',
+      '/v1/customers',
+      JSON.stringify(customer('s1')).replace('ada@example.com', 'ada\\ud800@example.com'),
+      'pii.email',
+    ],
+    [
+      'a policy without terms',
+      '/v1/warranty-policies',
+      JSON.stringify({ ...policy, terms: undefined }),
+      'terms',
+    ],
+    [
+      'a policy without coverage months',
+      '/v1/warranty-policies',
+      JSON.stringify({ ...policy, terms: { ...policy.terms, coverageMonths: undefined } }),
+      'terms.coverageMonths',
+    ],
+    [
+      'coverage months by category that are not months',
+      '/v1/warranty-policies',
+      JSON.stringify({
+        ...policy,
+        terms: { ...policy.terms, coverageMonths: { default: 12, byCategory: { tv: 1e308 } } },
+      }),
+      'terms.coverageMonths.byCategory',
+    ],
+    [
+      'a customer without personal data',
+      '/v1/customers',
+      JSON.stringify({ ...customer('p1'), pii: [] }),
+      'pii',
+    ],
+    [
+      'a purchase without its warranty terms',
+      '/v1/customers/ada/purchases',
+      JSON.stringify({
+        orderId: 'o',
+        sku: 's',
+        productCategory: 'tv',
+        price: 10,
+        currency: 'EUR',
+        channel: 'online',
+      }),
+      'warranty',
+    ],
+    [
+      'a subscription from null',
+      '/v1/subscriptions',
+      JSON.stringify({ url: 'https://crm.example.com/h', secret: 's'.repeat(20), from: null }),
+      'from',
+    ],
+    [
+      'a webhook with 10,000 types',
+      '/v1/subscriptions',
+      JSON.stringify({
+        url: 'https://crm.example.com/h',
+        secret: 's'.repeat(20),
+        types: Array.from({ length: 10_000 }, (_, i) => `T${i}`),
+      }),
+      'types',
+    ],
+    [
+      'a webhook with 51 types',
+      '/v1/subscriptions',
+      JSON.stringify({
+        url: 'https://crm.example.com/h',
+        secret: 's'.repeat(20),
+        types: Array.from({ length: 51 }, (_, i) => `T${i}`),
+      }),
+      'types',
+    ],
+    [
+      'February 30th',
+      '/v1/customers/ada/feedback',
+      '{"nps":9,"occurredAt":"2026-02-30T00:00:00Z"}',
+      'occurredAt',
+    ],
+    [
+      'T24:00',
+      '/v1/customers/ada/feedback',
+      '{"nps":9,"occurredAt":"2026-02-01T24:00:00Z"}',
+      'occurredAt',
+    ],
+    [
+      'an instant without an offset',
+      '/v1/customers/ada/feedback',
+      '{"nps":9,"occurredAt":"2026-02-01T10:00:00"}',
+      'occurredAt',
+    ],
+    [
+      'the year 9999',
+      '/v1/customers/ada/feedback',
+      '{"nps":9,"occurredAt":"9999-01-01T00:00:00Z"}',
+      'occurredAt',
+    ],
+    ['a body that is an array', '/v1/customers/ada/feedback', '[{"nps":9}]', ''],
+  ])('answers %s with 400 naming the field, and writes nothing', async (_, path, text, field) => {
+    const body = await refused(path, text);
+    expect(body.errors?.map((e) => e.field)).toContain(field);
+  });
+
+  it('caps SSE filters: 1,001 type prefixes are a 400, not an empty 200', async () => {
+    const types = Array.from({ length: 1001 }, (_, i) => `T${i}`).join(',');
+    const res = await http().get(`/v1/events/stream?type=${types}`);
+    expectProblem(res, 400);
+    expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['type']);
+    expectProblem(await http().get('/v1/events/stream?from=99999999999999999999999'), 400);
+  });
+});
+
+describe('HTTP hardening (configured)', () => {
+  let api: Awaited<ReturnType<typeof startApi>>;
+  const http = () => request(api.app.getHttpServer());
+
+  beforeAll(async () => {
+    api = await startApi({
+      AFTERCARE_RATE_LIMIT: '5',
+      AFTERCARE_RATE_LIMIT_WINDOW_S: '60',
+      AFTERCARE_BODY_LIMIT_KB: '1',
+      AFTERCARE_CORS_ORIGINS: 'https://console.example.com',
+    });
+  });
+  afterAll(() => api?.close());
+
+  it('allows the configured origins only', async () => {
+    const allowed = await http()
+      .options('/v1/customers')
+      .set('Origin', 'https://console.example.com')
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'authorization,content-type,idempotency-key');
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://console.example.com');
+    expect(allowed.headers['access-control-allow-headers']).toMatch(/Idempotency-Key/);
+    const other = await http().get('/v1/customers/x').set('Origin', 'https://evil.example');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('applies the configured body limit', async () => {
+    const res = await http()
+      .post('/v1/customers')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ ...customer('big'), pad: 'x'.repeat(2000) }));
+    expect(res.status).toBe(413);
+  });
+
+  it('limits each caller separately, answering 429 problem+json with Retry-After', async () => {
+    // Earlier requests in this suite already count against this address's limit of 5.
+    const statuses: number[] = [];
+    let limited: request.Response | undefined;
+    for (let i = 0; i < 8; i += 1) {
+      const res = await http().get('/v1/customers/nobody');
+      statuses.push(res.status);
+      if (res.status === 429) limited = res;
+    }
+    expect(statuses).toContain(429);
+    expect(limited?.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(limited?.body).toMatchObject({ status: 429, code: 'too_many_requests' });
+    expect(Number(limited?.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(limited?.headers['retry-after'])).toBeLessThanOrEqual(60);
+
+    // Another API key is another caller: its own budget, though it comes from the same address.
+    const key = `Bearer ak_${'0123456789abcdef'}_${'s'.repeat(43)}`;
+    const other = await http().get('/v1/customers/nobody').set('Authorization', key);
+    expect(other.status).not.toBe(429);
+  });
+});

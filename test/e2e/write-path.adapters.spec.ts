@@ -9,6 +9,7 @@ import { Client } from 'pg';
 import {
   ConcurrencyConflict,
   CustomerCommandEnvelope,
+  IdempotencyKeyReused,
   EVENT_STORE,
   EventStored,
   WriteApplicationModule,
@@ -199,6 +200,22 @@ describe.each(adapters)('write path on $name', (adapter) => {
     }
   }
 
+  /**
+   * Two write applications on one store, like two API processes: commands on one stream queue
+   * inside a process, so a race between writers needs two of them.
+   */
+  async function withTwoApps<T>(
+    store: EventStore,
+    run: (first: CommandBus, second: CommandBus) => Promise<T>,
+  ): Promise<T> {
+    const [one, two] = await Promise.all([writeApp(store), writeApp(store)]);
+    try {
+      return await run(one.get(CommandBus), two.get(CommandBus));
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  }
+
   it('records a retried command once, even after the stream moved on', async () => {
     if (!opened) return;
     const { store } = opened;
@@ -240,10 +257,10 @@ describe.each(adapters)('write path on $name', (adapter) => {
       bus.execute(new CustomerCommandEnvelope(register(customerId), ctx())),
     );
     const barrier = withAppendBarrier(opened.store, 2);
-    const results = await withApp(barrier.store, (bus) =>
+    const results = await withTwoApps(barrier.store, (one, two) =>
       Promise.all([
-        bus.execute(new CustomerCommandEnvelope(fileComplaint(customerId, 'a'), ctx())),
-        bus.execute(new CustomerCommandEnvelope(fileComplaint(customerId, 'b'), ctx())),
+        one.execute(new CustomerCommandEnvelope(fileComplaint(customerId, 'a'), ctx())),
+        two.execute(new CustomerCommandEnvelope(fileComplaint(customerId, 'b'), ctx())),
       ]),
     );
     expect(barrier.conflicts()).toBeGreaterThanOrEqual(1);
@@ -254,6 +271,56 @@ describe.each(adapters)('write path on $name', (adapter) => {
       'ComplaintFiled',
       'ComplaintFiled',
     ]);
+  });
+
+  it('refuses one command id raced from two processes with different requests', async () => {
+    if (!opened) return;
+    const customerId = `reused-${randomUUID()}`;
+    await withApp(opened.store, (bus) =>
+      bus.execute(new CustomerCommandEnvelope(register(customerId), ctx())),
+    );
+    // Both processes load the stream before either appends: the loser's ids are already stored.
+    const barrier = withAppendBarrier(opened.store, 2);
+    const outcomes = await withTwoApps(barrier.store, (one, two) =>
+      Promise.allSettled([
+        one.execute(new CustomerCommandEnvelope(fileComplaint(customerId, 'a'), ctx('key-1'))),
+        two.execute(new CustomerCommandEnvelope(fileComplaint(customerId, 'b'), ctx('key-1'))),
+      ]),
+    );
+    const won = outcomes.filter((o) => o.status === 'fulfilled');
+    const refused = outcomes.filter((o) => o.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    expect((refused[0] as PromiseRejectedResult).reason).toBeInstanceOf(IdempotencyKeyReused);
+    const events = await readStream(opened.store, `customer-${customerId}`);
+    expect(events.map((e) => e.type)).toEqual(['CustomerRegistered', 'ComplaintFiled']);
+    expect((won[0] as PromiseFulfilledResult<CommandResult>).value.eventIds).toEqual([
+      events[1].id,
+    ]);
+  });
+
+  it('answers the same command raced from two processes once recorded, once replayed', async () => {
+    if (!opened) return;
+    const customerId = `twins-${randomUUID()}`;
+    await withApp(opened.store, (bus) =>
+      bus.execute(new CustomerCommandEnvelope(register(customerId), ctx())),
+    );
+    const barrier = withAppendBarrier(opened.store, 2);
+    const command = fileComplaint(customerId, 'a');
+    const results = await withTwoApps(barrier.store, (one, two) =>
+      Promise.all([
+        one.execute(new CustomerCommandEnvelope(command, ctx('key-2'))),
+        two.execute(new CustomerCommandEnvelope(command, ctx('key-2'))),
+      ]),
+    );
+    expect(results[0].eventIds).toEqual(results[1].eventIds);
+    expect(results[0].position).toBe(results[1].position);
+    // EventStoreDB cannot say whose append it was when both land on the same revision.
+    if (opened.store.kind !== 'eventstoredb') {
+      expect(results.map((r) => r.replayed).sort()).toEqual([false, true]);
+    }
+    const events = await readStream(opened.store, `customer-${customerId}`);
+    expect(events.map((e) => e.type)).toEqual(['CustomerRegistered', 'ComplaintFiled']);
   });
 
   it('lets the domain refuse the loser of a race when the fresh state says so', async () => {
@@ -268,10 +335,10 @@ describe.each(adapters)('write path on $name', (adapter) => {
       data: { customerId, occurredAt: at(3), complaintId: 'c', agentId },
     });
     const barrier = withAppendBarrier(opened.store, 2);
-    const outcomes = await withApp(barrier.store, (bus) =>
+    const outcomes = await withTwoApps(barrier.store, (one, two) =>
       Promise.allSettled([
-        bus.execute(new CustomerCommandEnvelope(acknowledge('x'), ctx())),
-        bus.execute(new CustomerCommandEnvelope(acknowledge('y'), ctx())),
+        one.execute(new CustomerCommandEnvelope(acknowledge('x'), ctx())),
+        two.execute(new CustomerCommandEnvelope(acknowledge('y'), ctx())),
       ]),
     );
     const refused = outcomes.filter((o) => o.status === 'rejected');

@@ -55,6 +55,12 @@ export interface AppendResult {
   position: GlobalPosition;
   /** The events as stored, in order (for an idempotent re-append: the originally stored ones). */
   events: RecordedEvent[];
+  /**
+   * True when every event was already in the stream and nothing was written (an idempotent
+   * re-append); false when this call wrote them. Absent where the store cannot tell (EventStoreDB
+   * answers both alike).
+   */
+  alreadyStored?: boolean;
 }
 
 export interface ReadStreamOptions {

@@ -4,6 +4,7 @@ import { EventBus } from '@nestjs/cqrs';
 import { schemaVersionOf, type AftercareEvent } from '@aftercare/domain';
 import {
   WrongExpectedVersionError,
+  type AppendResult,
   type EventMetadata,
   type EventStore,
   type EventToAppend,
@@ -16,6 +17,7 @@ import type { CommandResult } from './command-result';
 import { eventIdFor } from './event-ids';
 import { loadStream, upcastRecorded, type LoadedStream } from './load-stream';
 import { EventStored } from './event-stored.event';
+import { KeyedMutex } from './keyed-mutex';
 
 export interface StreamWrite {
   streamId: string;
@@ -31,8 +33,11 @@ export interface StreamWrite {
   seal?(events: EventToAppend[], stream: LoadedStream): EventToAppend[];
 }
 
-/** How many times a command is decided before giving up on a busy stream. */
-export const MAX_DECIDE_ATTEMPTS = 5;
+/**
+ * How many times a command is decided before giving up on a busy stream. Commands on one stream
+ * in this process take turns, so only writers in other processes make an attempt fail.
+ */
+export const MAX_DECIDE_ATTEMPTS = 8;
 
 /**
  * The one write loop every aggregate's handler uses: load the stream, answer a retried command
@@ -41,16 +46,23 @@ export const MAX_DECIDE_ATTEMPTS = 5;
  */
 @Injectable()
 export class StreamWriter {
+  /** One command per stream at a time in this process: they queue instead of colliding. */
+  private readonly streams = new KeyedMutex();
+
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly eventBus: EventBus,
   ) {}
 
-  async write(request: StreamWrite): Promise<CommandResult> {
+  write(request: StreamWrite): Promise<CommandResult> {
+    return this.streams.run(request.streamId, () => this.decideAndAppend(request));
+  }
+
+  private async decideAndAppend(request: StreamWrite): Promise<CommandResult> {
     const { streamId, context } = request;
     for (let attempt = 1; attempt <= MAX_DECIDE_ATTEMPTS; attempt++) {
       const stream = await loadStream(this.store, streamId);
-      const earlier = earlierRun(stream, context.commandId, request.requestDigest);
+      const earlier = earlierRun(stream.events, context.commandId, request.requestDigest);
       if (earlier) return earlier;
 
       const decided = await request.decide(stream);
@@ -64,24 +76,33 @@ export class StreamWriter {
       }));
       if (request.seal) events = request.seal(events, stream);
 
+      let appended: AppendResult;
       try {
-        const appended = await this.store.appendToStream(streamId, events, {
+        appended = await this.store.appendToStream(streamId, events, {
           expectedRevision: stream.expectedRevision,
         });
-        const stored = appended.events.map(upcastRecorded);
-        this.eventBus.publishAll(stored.map((event) => new EventStored(event)));
-        return {
-          streamId,
-          eventIds: stored.map((event) => event.id),
-          revision: appended.nextExpectedRevision.toString(),
-          position: appended.position.toString(),
-          replayed: false,
-          events: stored,
-        };
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         if (attempt < MAX_DECIDE_ATTEMPTS) await sleep(backoffMs(attempt));
+        continue;
       }
+      const stored = appended.events.map(upcastRecorded);
+      // The ids derive from the command id alone, so the store answers an append whose ids are
+      // already there with what is stored: another run of this command id (in another process)
+      // got there first, perhaps with a different request. Only our own append is news.
+      const other = earlierRun(stored, context.commandId, request.requestDigest);
+      // Where the store cannot say which, events that did not land where ours would have are not ours.
+      const theirs = appended.alreadyStored ?? stored[0].revision !== (stream.revision ?? -1n) + 1n;
+      if (other && theirs) return other;
+      this.eventBus.publishAll(stored.map((event) => new EventStored(event)));
+      return {
+        streamId,
+        eventIds: stored.map((event) => event.id),
+        revision: appended.nextExpectedRevision.toString(),
+        position: appended.position.toString(),
+        replayed: false,
+        events: stored,
+      };
     }
     throw new ConcurrencyConflict(streamId, MAX_DECIDE_ATTEMPTS);
   }
@@ -104,34 +125,35 @@ function metadataFor(
 
 /**
  * The stored answer when this command id already wrote to the stream: its events carry the ids
- * derived from the command id, appended together in one batch.
+ * derived from the command id, appended together in one batch. The same id with a different
+ * request is refused.
  */
 function earlierRun(
-  stream: LoadedStream,
+  events: readonly RecordedEvent[],
   commandId: string,
   digest: string,
 ): CommandResult | undefined {
   const firstId = eventIdFor(commandId, 0);
-  const start = stream.events.findIndex((event) => event.id === firstId);
+  const start = events.findIndex((event) => event.id === firstId);
   if (start < 0) return undefined;
-  const first = stream.events[start];
+  const first = events[start];
   const storedDigest = first.metadata.requestDigest;
   if (typeof storedDigest === 'string' && storedDigest !== digest) {
-    throw new IdempotencyKeyReused(commandId, stream.streamId);
+    throw new IdempotencyKeyReused(commandId, first.streamId);
   }
-  const events: RecordedEvent[] = [];
-  for (let i = start; i < stream.events.length; i++) {
-    if (stream.events[i].id !== eventIdFor(commandId, i - start)) break;
-    events.push(stream.events[i]);
+  const run: RecordedEvent[] = [];
+  for (let i = start; i < events.length; i++) {
+    if (events[i].id !== eventIdFor(commandId, i - start)) break;
+    run.push(events[i]);
   }
-  const last = events[events.length - 1];
+  const last = run[run.length - 1];
   return {
-    streamId: stream.streamId,
-    eventIds: events.map((event) => event.id),
+    streamId: first.streamId,
+    eventIds: run.map((event) => event.id),
     revision: last.revision.toString(),
     position: last.position.toString(),
     replayed: true,
-    events,
+    events: run,
   };
 }
 
@@ -147,7 +169,10 @@ function unchanged(stream: LoadedStream): CommandResult {
   };
 }
 
-/** Jittered exponential backoff so two writers that collided do not collide again in step. */
+/**
+ * Full-jitter exponential backoff, capped: writers in different processes that collided spread
+ * out instead of colliding again in step, and no wait exceeds a quarter of a second.
+ */
 function backoffMs(attempt: number): number {
-  return Math.round(5 * 2 ** attempt * (0.5 + Math.random()));
+  return Math.round(Math.random() * Math.min(250, 5 * 2 ** attempt));
 }

@@ -31,10 +31,10 @@
  * Tables (in the configured schema): es_events, es_checkpoints; function es_append. Read models may
  * share the pool (`pool`) and write checkpoints in their own transaction (`saveCheckpointIn`).
  */
-import { Client, Pool } from 'pg';
+import { Client, DatabaseError, Pool } from 'pg';
 import type { ClientBase, PoolConfig, QueryConfig } from 'pg';
 import { validateAppend, validateExpectedRevision } from '../append-validation';
-import { StoreUnavailableError, WrongExpectedVersionError } from '../errors';
+import { EventStoreError, StoreUnavailableError, WrongExpectedVersionError } from '../errors';
 import type {
   AllFilter,
   AppendOptions,
@@ -76,6 +76,8 @@ export interface PostgresEventStoreOptions {
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
 /** First half of the advisory lock key: arbitrary, names "Aftercare event store". */
 const LOCK_CLASS = 0x0af7ca2e;
+/** First half of the per-stream advisory lock key; the second is hashtext(stream id). */
+const STREAM_LOCK_CLASS = 0x0af7ca2f;
 
 /** Row of es_events in array mode: position, stream_id, revision, event_id, type, data, metadata, recorded_at (ms). */
 type EventRow = [string, string, string, string, string, unknown, EventMetadata, number];
@@ -117,6 +119,10 @@ DECLARE
   v_first    bigint;
   v_now      timestamptz := clock_timestamp();
 BEGIN
+  -- Writers to one stream take turns from here to their commit, so the revision read below is
+  -- the one the insert builds on and the idempotency check sees every committed id; appends to
+  -- other streams go on (a hash collision only makes two streams take turns).
+  PERFORM pg_advisory_xact_lock(${STREAM_LOCK_CLASS}, hashtext('${schema}:' || p_stream));
   SELECT max(e.revision) INTO v_current FROM ${schema}.es_events e WHERE e.stream_id = p_stream;
   IF v_current IS NOT NULL THEN
     SELECT count(*) INTO v_existing FROM ${schema}.es_events e
@@ -249,8 +255,9 @@ export class PostgresEventStore implements EventStore {
         });
         row = result.rows[0];
       } catch (error) {
-        // A concurrent append to the same stream won the revision (or the id): decide again.
-        if ((error as { code?: string }).code === '23505' && attempt < 10) continue;
+        // Writers to one stream take turns under its lock, so a unique violation means a writer
+        // that bypassed es_append; run the checks again, a few times, then report it typed.
+        if ((error as { code?: string }).code === '23505' && attempt < 3) continue;
         throw mapError(error);
       }
       const [outcome, current, first, recordedAt] = row;
@@ -274,7 +281,7 @@ export class PostgresEventStore implements EventStore {
         position: firstPosition + BigInt(i),
         recordedAt: new Date(recordedAt!.getTime()),
       }));
-      return resultOf(recorded);
+      return { ...resultOf(recorded), alreadyStored: false };
     }
   }
 
@@ -282,7 +289,7 @@ export class PostgresEventStore implements EventStore {
   private async storedResult(streamId: string, ids: string[]): Promise<AppendResult> {
     const { rows } = await this.query<EventRow>(this.queries.byEventIds, [streamId, ids]);
     const byId = new Map(rows.map((row) => [row[3], toEvent(row)]));
-    return resultOf(ids.map((id) => byId.get(id)!));
+    return { ...resultOf(ids.map((id) => byId.get(id)!)), alreadyStored: true };
   }
 
   readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
@@ -524,7 +531,13 @@ const UNAVAILABLE_CODES = new Set([
   '53300',
 ]);
 
+/**
+ * Every failure of the database reaches callers as a typed store error, never as a raw driver
+ * error: lost connections and server shutdowns, and anything else the server refused (its SQLSTATE
+ * in the message), as StoreUnavailableError, which callers may retry.
+ */
 function mapError(error: unknown): unknown {
+  if (error instanceof EventStoreError) return error;
   const code = (error as { code?: unknown }).code;
   const message = (error as Error).message ?? '';
   if (
@@ -532,6 +545,12 @@ function mapError(error: unknown): unknown {
     /Connection terminated|Client has encountered a connection error/.test(message)
   ) {
     return new StoreUnavailableError(`PostgreSQL unavailable: ${message}`, error);
+  }
+  if (error instanceof DatabaseError) {
+    return new StoreUnavailableError(
+      `PostgreSQL refused the operation (${code}): ${message}`,
+      error,
+    );
   }
   return error;
 }

@@ -207,7 +207,12 @@ export class SqliteEventStore implements EventStore {
       start += size;
     }
     const last = recorded[recorded.length - 1];
-    return { nextExpectedRevision: last.revision, position: last.position, events: recorded };
+    return {
+      nextExpectedRevision: last.revision,
+      position: last.position,
+      events: recorded,
+      alreadyStored: false,
+    };
   }
 
   /**
@@ -448,9 +453,15 @@ function toEvent(row: EventRow): RecordedEvent {
   };
 }
 
+/** The answer to a re-append of events already in the stream. */
 function resultOf(events: RecordedEvent[]): AppendResult {
   const last = events[events.length - 1];
-  return { nextExpectedRevision: last.revision, position: last.position, events };
+  return {
+    nextExpectedRevision: last.revision,
+    position: last.position,
+    events,
+    alreadyStored: true,
+  };
 }
 
 function revisionMatches(expected: ExpectedRevision, current: number): boolean {

@@ -27,7 +27,38 @@ const impure = [
   '@aftercare/event-store',
   '@aftercare/application',
   '@aftercare/projections',
+  '@aftercare/read-models',
 ];
+
+// No clock, no timers, no randomness, no I/O globals: what keeps a pure library replayable.
+const noClockNoRandomness = {
+  'no-restricted-globals': [
+    'error',
+    { name: 'setTimeout', message: 'The domain has no clock.' },
+    { name: 'setInterval', message: 'The domain has no clock.' },
+    { name: 'fetch', message: 'The domain does no I/O.' },
+    { name: 'process', message: 'The domain does not read its environment.' },
+  ],
+  'no-restricted-syntax': [
+    'error',
+    {
+      selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+      message: 'The domain has no clock: time comes in with the command.',
+    },
+    {
+      selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+      message: 'The domain has no clock: time comes in with the command.',
+    },
+  ],
+  'no-restricted-properties': [
+    'error',
+    {
+      object: 'Math',
+      property: 'random',
+      message: 'The domain has no randomness: ids come with the command.',
+    },
+  ],
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
@@ -56,32 +87,30 @@ export default tseslint.config(
           ],
         },
       ],
-      'no-restricted-globals': [
-        'error',
-        { name: 'setTimeout', message: 'The domain has no clock.' },
-        { name: 'setInterval', message: 'The domain has no clock.' },
-        { name: 'fetch', message: 'The domain does no I/O.' },
-        { name: 'process', message: 'The domain does not read its environment.' },
-      ],
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
-          message: 'The domain has no clock: time comes in with the command.',
-        },
-        {
-          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
-          message: 'The domain has no clock: time comes in with the command.',
-        },
-      ],
-      'no-restricted-properties': [
+      ...noClockNoRandomness,
+    },
+  },
+  {
+    // The folds: pure too, but they read the store's event shape (types only, erased at build).
+    files: ['libs/projections/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          object: 'Math',
-          property: 'random',
-          message: 'The domain has no randomness: ids come with the command.',
+          patterns: [
+            {
+              group: impure.filter((name) => name !== '@aftercare/event-store'),
+              message: 'libs/projections stays pure: no Nest, no store, no I/O.',
+            },
+            {
+              group: ['@aftercare/event-store'],
+              allowTypeImports: true,
+              message: 'libs/projections may import types from the event store, nothing else.',
+            },
+          ],
         },
       ],
+      ...noClockNoRandomness,
     },
   },
 );

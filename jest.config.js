@@ -1,6 +1,7 @@
 /** One jest run covers every project; `--selectProjects` picks one (see package.json). */
 const moduleNameMapper = {
-  '^@aftercare/(domain|event-store|projections|analytics|application)$': '<rootDir>/libs/$1/src',
+  '^@aftercare/(domain|event-store|projections|read-models|analytics|application)$':
+    '<rootDir>/libs/$1/src',
 };
 const transform = {
   // Type checking is done once by `npm run typecheck`; jest only transpiles.

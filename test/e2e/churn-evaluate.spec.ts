@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { refitClvModel } from '@aftercare/application';
+import { refitClvModel, customerView } from '@aftercare/application';
 import { SqliteEventStore } from '@aftercare/event-store';
-import { type CustomerChurnStates, customerView, foldChurnStates } from '@aftercare/projections';
+import { type CustomerChurnStates, foldChurnStates } from '@aftercare/projections';
 import { evaluateChurn, formatChurnEvaluation } from '../../apps/cli/src/commands/churn.command';
 import { seedStore } from '../../apps/cli/src/seed/seed.runner';
 import type { CustomerTruth, WorldOptions } from '../../apps/cli/src/seed/world.model';

@@ -3,12 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { INestApplication } from '@nestjs/common';
-import { Global, Module, ValidationPipe } from '@nestjs/common';
+import { type INestApplication, Global, Module, ValidationPipe } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import type { AftercareEvent } from '@aftercare/domain';
-import { customerStreamId, schemaVersionOf, warrantyClaimStreamId } from '@aftercare/domain';
+import {
+  type AftercareEvent,
+  customerStreamId,
+  schemaVersionOf,
+  warrantyClaimStreamId,
+} from '@aftercare/domain';
 import { EVENT_STORE } from '@aftercare/application';
 import { SqliteEventStore } from '@aftercare/event-store';
 import {
@@ -16,9 +19,8 @@ import {
   CLV_MODEL_FITTED,
   type ClvModelFittedData,
   projections,
-  rebuildProjections,
-  SqliteReadModelStore,
 } from '@aftercare/projections';
+import { rebuildProjections, SqliteReadModelStore } from '@aftercare/read-models';
 import {
   claimDecided,
   claimFiled,

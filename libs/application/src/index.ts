@@ -36,3 +36,6 @@ export * from './startup';
 export * from './http/http-settings';
 export * from './identity/principal';
 export * from './identity/roles.decorator';
+export * from './queries/customer-profile.queries';
+export * from './queries/customer-view';
+export * from './queries/customer-queries';

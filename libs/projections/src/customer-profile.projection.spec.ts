@@ -1,25 +1,18 @@
-import { eventfulJourney, foldFrozen } from './runtime/testing/purity';
+import { eventfulJourney, foldFrozen } from './testing/purity';
 import {
-  afterSalesCost,
-  claimIdsOf,
   customerProfileProjection,
-  openClaims,
   openComplaints,
   purchaseTransactions,
 } from './customer-profile.projection';
 import {
   acknowledged,
-  claimDecided,
   claimFiled,
-  claimFulfilled,
   complaint,
   CUSTOMER,
   delivered,
   piiErased,
   purchase,
-  refunded,
   registered,
-  repair,
   resolved,
 } from './journey.fixtures';
 import { given, recorded } from './spec-events';
@@ -73,37 +66,17 @@ describe('customer profile projection', () => {
     expect(JSON.stringify(after)).not.toContain('Ada');
   });
 
-  it('tracks open complaints and claims until they are closed', () => {
+  it('tracks open complaints until they are resolved', () => {
     const state = given(customerProfileProjection, CUSTOMER, [
       purchase('p1', '2024-02-01T10:00:00Z'),
       complaint('c1', '2024-02-05T10:00:00Z'),
       acknowledged('c1', '2024-02-05T12:00:00Z'),
       complaint('c2', '2024-02-06T10:00:00Z'),
       resolved('c2', '2024-02-07T10:00:00Z'),
-      claimFiled('w1', 'p1', '2024-03-01T10:00:00Z'),
     ]);
     expect(openComplaints(state).map((c) => [c.complaintId, c.acknowledgedAt])).toEqual([
       ['c1', '2024-02-05T12:00:00Z'],
     ]);
-    expect(openClaims(state).map((c) => c.claimId)).toEqual(['w1']);
-    expect(claimIdsOf(state)).toEqual(['w1']);
-  });
-
-  it('counts after-sales cost once: a repair fulfilling an approved claim is the claim', () => {
-    const state = given(customerProfileProjection, CUSTOMER, [
-      purchase('p1', '2024-02-01T10:00:00Z', 300),
-      claimFiled('w1', 'p1', '2024-03-01T10:00:00Z'),
-      claimDecided('w1', 'p1', '2024-03-01T10:00:00Z', 'approved', 80),
-      repair('r1', 'p1', '2024-03-05T10:00:00Z', 'warranty', 75, 'w1'),
-      claimFulfilled('w1', '2024-03-05T10:00:00Z', 75),
-      repair('r2', 'p1', '2024-04-05T10:00:00Z', 'goodwill', 20),
-      repair('r3', 'p1', '2024-05-05T10:00:00Z', 'customer', 99),
-      refunded('ret1', 'p1', '2024-06-01T10:00:00Z', 50),
-    ]);
-    expect(afterSalesCost(state)).toEqual({
-      EUR: { currency: 'EUR', repairs: 20, refunds: 50, warrantyClaims: 75, total: 145 },
-    });
-    expect(openClaims(state)).toEqual([]);
   });
 
   it('keys warranty claim events by the customer they concern and ignores policies', () => {

@@ -1,27 +1,16 @@
-import type {
-  CustomerSegment,
-  RepairPayer,
-  ReturnOutcome,
-  SalesChannel,
-  WarrantyOutcome,
-} from '@aftercare/domain';
 import {
+  type CustomerSegment,
+  type RepairPayer,
+  type ReturnOutcome,
+  type SalesChannel,
+  type WarrantyOutcome,
   assertNever,
   CUSTOMER_STREAM_CATEGORY,
   WARRANTY_CLAIM_STREAM_CATEGORY,
 } from '@aftercare/domain';
 import type { RecordedEvent } from '@aftercare/event-store';
 import type { Projection } from './projection';
-import {
-  addTo,
-  asAftercareEvent,
-  customerIdOf,
-  dayOf,
-  earliest,
-  latest,
-  ms,
-  round2,
-} from './event-data';
+import { addTo, asAftercareEvent, customerIdOf, dayOf, earliest, latest, ms } from './event-data';
 
 /**
  * Customer profile, keyed by customerId: what the customer bought, what they have open with us,
@@ -542,54 +531,6 @@ export function openComplaints(state: CustomerProfileState): ProfileComplaint[] 
   return Object.values(state.complaints).filter((c) => c.open);
 }
 
-export function openClaims(state: CustomerProfileState): ProfileClaim[] {
-  return Object.values(state.claims).filter(
-    (c) =>
-      c.outcome === 'pending' ||
-      c.outcome === 'needs_review' ||
-      (c.outcome === 'approved' && c.fulfilledAt === null),
-  );
-}
-
-export interface AfterSalesCost {
-  currency: string;
-  /** Repairs the business paid (warranty or goodwill) not fulfilling a known claim. */
-  repairs: number;
-  refunds: number;
-  /** Approved claims: the fulfilled amount, or the covered amount until fulfilled. */
-  warrantyClaims: number;
-  total: number;
-}
-
-/**
- * After-sales cost the business bore, per currency. A repair that fulfils a claim is counted once,
- * through the claim, so the claim's amount and the repair's cost are not added together.
- */
-export function afterSalesCost(state: CustomerProfileState): Record<string, AfterSalesCost> {
-  const result: Record<string, AfterSalesCost> = {};
-  const entry = (currency: string): AfterSalesCost =>
-    (result[currency] ??= { currency, repairs: 0, refunds: 0, warrantyClaims: 0, total: 0 });
-  for (const r of state.repairs) {
-    if (r.paidBy === 'customer') continue;
-    if (r.warrantyClaimId && state.claims[r.warrantyClaimId]?.outcome === 'approved') continue;
-    entry(r.currency).repairs += r.cost;
-  }
-  for (const r of Object.values(state.returns)) {
-    if (r.refundAmount > 0 && r.currency) entry(r.currency).refunds += r.refundAmount;
-  }
-  for (const c of Object.values(state.claims)) {
-    if (c.outcome !== 'approved' || !c.currency) continue;
-    entry(c.currency).warrantyClaims += c.fulfilledAmount ?? c.coveredAmount;
-  }
-  for (const e of Object.values(result)) {
-    e.repairs = round2(e.repairs);
-    e.refunds = round2(e.refunds);
-    e.warrantyClaims = round2(e.warrantyClaims);
-    e.total = round2(e.repairs + e.refunds + e.warrantyClaims);
-  }
-  return result;
-}
-
 /** Purchases as the RFM summary's transactions (one per day, in one currency). */
 export function purchaseTransactions(
   state: CustomerProfileState,
@@ -600,13 +541,6 @@ export function purchaseTransactions(
     date: d.day,
     amount: currency ? (d.amountByCurrency[currency] ?? 0) : 0,
   }));
-}
-
-/** Claims the customer has, by id: the warranty streams an as-of replay must also read. */
-export function claimIdsOf(state: CustomerProfileState): string[] {
-  const ids = new Set(Object.keys(state.claims));
-  for (const r of state.repairs) if (r.warrantyClaimId) ids.add(r.warrantyClaimId);
-  return [...ids].sort();
 }
 
 export const customerProfileProjection: Projection<CustomerProfileState> = {

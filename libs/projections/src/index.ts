@@ -1,5 +1,7 @@
 export * from './projection';
 export * from './event-data';
+export * from './event-filter';
+export * from './as-of';
 export * from './customer-profile.projection';
 export * from './satisfaction.projection';
 export * from './warranty-claims.projection';
@@ -8,8 +10,5 @@ export * from './population.projection';
 export * from './clv-model.projection';
 export * from './population-reports';
 export * from './churn-experience';
-export * from './customer-view';
 export * from './describe-event';
-export * from './customer-queries';
 export * from './registry';
-export * from './runtime';

@@ -1,6 +1,6 @@
 import { feedback } from './journey.fixtures';
 import { netPromoterScore, populationFeedbackProjection } from './population.projection';
-import { eventfulJourney, foldFrozen } from './runtime/testing/purity';
+import { eventfulJourney, foldFrozen } from './testing/purity';
 import { given, recorded } from './spec-events';
 
 describe('population feedback projection', () => {

@@ -1,4 +1,4 @@
-import { eventfulJourney, foldFrozen } from './runtime/testing/purity';
+import { eventfulJourney, foldFrozen } from './testing/purity';
 import {
   acknowledged,
   complaint,

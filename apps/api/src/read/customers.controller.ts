@@ -1,6 +1,6 @@
 import { BadRequestException, Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { CustomerListPage, CustomerView, TimelinePage } from '@aftercare/projections';
+import type { CustomerListPage, CustomerView, TimelinePage } from '@aftercare/application';
 import {
   CustomerListQueryDto,
   CustomerProfileQueryDto,

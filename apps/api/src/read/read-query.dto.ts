@@ -1,9 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { CHURN_BAND_VALUES, CUSTOMER_SORTS } from '@aftercare/projections';
+import { CHURN_BAND_VALUES, CUSTOMER_SORTS, type CustomerSort } from '@aftercare/application';
 import type { ChurnBand } from '@aftercare/analytics';
-import type { CustomerSort, SatisfactionLevel } from '@aftercare/projections';
+import type { SatisfactionLevel } from '@aftercare/projections';
 
 const SATISFACTION_LEVELS: readonly SatisfactionLevel[] = [
   'delighted',

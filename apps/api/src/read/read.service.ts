@@ -1,13 +1,13 @@
 import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { EVENT_STORE } from '@aftercare/application';
-import type { EventStore } from '@aftercare/event-store';
 import {
+  EVENT_STORE,
   CustomerNotFoundError,
   CustomerQueries,
   InvalidQueryError,
-  InvalidReadModelQueryError,
   type ReadModelQueries,
-} from '@aftercare/projections';
+} from '@aftercare/application';
+import type { EventStore } from '@aftercare/event-store';
+import { InvalidReadModelQueryError } from '@aftercare/read-models';
 import { READ_CLOCK, READ_MODELS } from './read.tokens';
 
 /** The shared read-side queries, with their errors turned into HTTP ones. */

@@ -3,14 +3,13 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteEventStore } from '@aftercare/event-store';
-import type { AnyProjection } from '@aftercare/projections';
+import { type AnyProjection, projections as registered } from '@aftercare/projections';
 import {
-  projections as registered,
   rebuildProjections,
   SqliteReadModelStore,
   sqliteRebuildSource,
   storeSource,
-} from '@aftercare/projections';
+} from '@aftercare/read-models';
 import { seedStore } from '../seed/seed.runner';
 
 export interface ReplayBenchOptions {

@@ -27,9 +27,9 @@ import {
   churnTrainingExamples,
   type CustomerProfileState,
   foldChurnStates,
-  rfmAt,
   satisfactionProjection,
 } from '@aftercare/projections';
+import { rfmAt } from '@aftercare/application';
 import { parseDateOption, parseIntegerOption } from '../cli-options';
 
 interface TruthCustomer {

@@ -1,17 +1,21 @@
-import { endOfDayIfDate, openReadModels, projectionSettings } from '@aftercare/application';
-import { Command } from 'commander';
-import { createEventStore, type EventStore, loadStoreConfig } from '@aftercare/event-store';
 import {
+  endOfDayIfDate,
+  openReadModels,
+  projectionSettings,
   CustomerNotFoundError,
   CustomerQueries,
   type CustomerView,
+  type ReadModelQueries,
+  type TimelinePage,
+} from '@aftercare/application';
+import { Command } from 'commander';
+import { createEventStore, type EventStore, loadStoreConfig } from '@aftercare/event-store';
+import {
   type ListPage,
   type ListQuery,
-  type ReadModelQueries,
   type ReadModelStore,
-  type TimelinePage,
   UnknownReadModelError,
-} from '@aftercare/projections';
+} from '@aftercare/read-models';
 import { parseDateOption, parseIntegerOption } from '../cli-options';
 
 interface ShowOptions {

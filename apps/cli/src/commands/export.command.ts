@@ -1,14 +1,15 @@
 import { Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
-import { openReadModels, projectionSettings, WarrantyAudit } from '@aftercare/application';
-import { loadStoreConfig } from '@aftercare/event-store';
 import {
-  customerProfileProjection,
-  type CustomerProfileState,
+  openReadModels,
+  projectionSettings,
+  WarrantyAudit,
   CustomerQueries,
   type CustomerView,
   listAll,
-} from '@aftercare/projections';
+} from '@aftercare/application';
+import { loadStoreConfig } from '@aftercare/event-store';
+import { customerProfileProjection, type CustomerProfileState } from '@aftercare/projections';
 import { parseDateOption } from '../cli-options';
 import { exportEvents } from '../export/export-events';
 import { csvRow, FileSink } from '../export/file-sink';

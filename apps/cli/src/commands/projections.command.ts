@@ -2,12 +2,12 @@ import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import type { EventStore } from '@aftercare/event-store';
 import { createProjectionEngine } from '@aftercare/application';
+import { type AnyProjection } from '@aftercare/projections';
 import {
-  type AnyProjection,
   ProjectionEngine,
   type ProjectionStatusView,
   type ReadModelStore,
-} from '@aftercare/projections';
+} from '@aftercare/read-models';
 
 export interface ProjectionsCommandDeps {
   openStore: () => Promise<EventStore>;

@@ -16,14 +16,14 @@ import {
   SqliteEventStore,
   type StoreConfig,
 } from '@aftercare/event-store';
+import { projections } from '@aftercare/projections';
 import {
   PostgresReadModelStore,
   ProjectionEngine,
-  projections,
   type ReadModelStore,
   SqliteReadModelStore,
   sqliteRebuildSource,
-} from '@aftercare/projections';
+} from '@aftercare/read-models';
 import { ClvRefitScheduler } from '../clv/clv-refit.scheduler';
 import { EVENT_STORE, STORE_CONFIG } from '../store/event-store.module';
 import {

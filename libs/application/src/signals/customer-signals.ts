@@ -4,7 +4,6 @@ import {
   type ClvModelFittedData,
   type ComplaintRecord,
   type CustomerProfileState,
-  customerView,
   evolveCustomerProfile,
   evolveSatisfaction,
   initialCustomerProfile,
@@ -14,6 +13,7 @@ import {
   type SatisfactionStateData,
   satisfactionState,
 } from '@aftercare/projections';
+import { customerView } from '../queries/customer-view';
 import { uuidV5 } from '../write/event-ids';
 import { COMPLAINT_TARGETS } from './complaint-targets';
 import type { ComplaintTargetBreachData, SignalEvent } from './signal.events';

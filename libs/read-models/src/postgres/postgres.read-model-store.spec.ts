@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import type { AnyProjection, Projection } from '../projection';
+import type { AnyProjection, Projection } from '@aftercare/projections';
 import { PostgresReadModelStore } from './postgres.read-model-store';
 import {
   InvalidReadModelQueryError,
@@ -7,14 +7,14 @@ import {
   StateEncodingError,
   type StateWrite,
   UnknownReadModelError,
-} from './read-model-store';
+} from '../read-model-store';
 import {
   describeWithPostgres,
   postgresHarness,
   postgresTestUrl,
   type ReadModelHarness,
-} from './testing/read-model-stores';
-import { eventually, tallyProjection, type TallyState } from './testing/runtime-fixtures';
+} from '../testing/read-model-stores';
+import { eventually, tallyProjection, type TallyState } from '../testing/runtime-fixtures';
 
 interface Row {
   id: string;

@@ -1,12 +1,11 @@
 import type { AllFilter, EventStore, GlobalPosition, RecordedEvent } from '@aftercare/event-store';
-import type { AnyProjection } from '../projection';
-import { passesFilter } from './event-filter';
+import { type AnyProjection, passesFilter } from '@aftercare/projections';
 import {
   type EncodedState,
   type ReadModelStore,
   rebuildLeaseName,
   type StateWrite,
-} from './read-model-store';
+} from '../read-model-store';
 
 export interface RebuildProgress {
   projections: string[];

@@ -1,5 +1,5 @@
 import type { GlobalPosition } from '@aftercare/event-store';
-import type { AnyProjection } from '../projection';
+import type { AnyProjection } from '@aftercare/projections';
 
 /** What the status table says about a projection's runner. */
 export type ProjectionRunState = 'running' | 'stopped' | 'failed';

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@aftercare/event-store';
-import type { Projection } from '../projection';
+import type { Projection } from './projection';
 import { passesFilter } from './event-filter';
 
 export interface AsOfOptions {

@@ -1,21 +1,24 @@
 export * from './read-model-store';
-export { SqliteReadModelStore, type SqliteReadModelStoreOptions } from './sqlite.read-model-store';
+export {
+  SqliteReadModelStore,
+  type SqliteReadModelStoreOptions,
+} from './sqlite/sqlite.read-model-store';
 export {
   PostgresReadModelStore,
   type PostgresReadModelStoreOptions,
   type ReadModelColumnType,
-} from './postgres.read-model-store';
+} from './postgres/postgres.read-model-store';
 export {
   ProjectionRunner,
   type ProjectionRunnerOptions,
   type RunnerOutcome,
-} from './projection-runner';
+} from './engine/projection-runner';
 export {
   ProjectionEngine,
   type ProjectionEngineOptions,
   type ProjectionStatusView,
   UnknownProjectionError,
-} from './projection-engine';
+} from './engine/projection-engine';
 export {
   rebuildProjections,
   storeSource,
@@ -26,7 +29,9 @@ export {
   type RebuildProgress,
   type RebuildResult,
   type RebuildSource,
-} from './rebuild';
-export { sqliteRebuildSource, type SqliteRebuildSourceOptions } from './sqlite.rebuild-source';
-export { type ParallelRebuildOptions } from './parallel.rebuild-source';
-export { foldAsOf, type AsOfOptions } from './as-of';
+} from './rebuild/rebuild';
+export {
+  sqliteRebuildSource,
+  type SqliteRebuildSourceOptions,
+} from './rebuild/sqlite.rebuild-source';
+export { type ParallelRebuildOptions } from './rebuild/parallel.rebuild-source';

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { GlobalPosition } from '@aftercare/event-store';
-import type { AnyProjection } from '../projection';
+import type { AnyProjection } from '@aftercare/projections';
 import {
   assertIdentifier,
   type BatchCommit,
@@ -20,11 +20,11 @@ import {
   type ReadModelStore,
   rebuildLeaseName,
   rebuildTable,
-  StateEncodingError,
   type StateWrite,
   type StoredState,
   UnknownReadModelError,
-} from './read-model-store';
+} from '../read-model-store';
+import { encodeStates } from '../state-encoding';
 
 export interface SqliteReadModelStoreOptions {
   /** A file path (the event store's file in the embedded deployment) or ':memory:'. */
@@ -47,13 +47,6 @@ interface StatusRow {
   lease_owner: string | null;
   lease_expires_at: bigint | null;
   rebuild_expires_at: bigint | null;
-}
-
-interface EncodedRow {
-  key: string;
-  state: string;
-  position: bigint;
-  columns: ColumnValue[];
 }
 
 /** Rows per INSERT statement while writing a rebuild table. */
@@ -556,29 +549,6 @@ function columnNames(projection: AnyProjection): string[] {
     }
   }
   return names;
-}
-
-export function encodeStates(
-  projection: AnyProjection,
-  states: readonly StateWrite[],
-): EncodedRow[] {
-  const extractors = Object.values(projection.columns ?? {});
-  return states.map((write) => {
-    if (write.encoded) {
-      const { json, columns } = write.encoded;
-      return { key: write.key, state: json, position: write.position, columns };
-    }
-    try {
-      return {
-        key: write.key,
-        state: JSON.stringify(write.state),
-        position: write.position,
-        columns: extractors.map((extract) => extract(write.state)),
-      };
-    } catch (error) {
-      throw new StateEncodingError(write.key, error);
-    }
-  });
 }
 
 function toStatus(row: StatusRow): ProjectionStatusRecord {

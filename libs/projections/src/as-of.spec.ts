@@ -1,6 +1,30 @@
 import type { RecordedEvent } from '@aftercare/event-store';
 import { foldAsOf } from './as-of';
-import { tallyProjection } from './testing/runtime-fixtures';
+import type { Projection } from './projection';
+
+interface TallyState {
+  customerId: string;
+  events: number;
+  total: number;
+  types: string[];
+}
+
+/** Counts and sums each customer's events: enough to see which events a fold applied. */
+function tallyProjection(): Projection<TallyState> {
+  return {
+    name: 'tally',
+    version: 1,
+    filter: { categories: ['customer'] },
+    keyOf: (event) => (event.data as { customerId: string }).customerId,
+    initialState: (customerId) => ({ customerId, events: 0, total: 0, types: [] }),
+    evolve: (state, event) => ({
+      ...state,
+      events: state.events + 1,
+      total: state.total + ((event.data as { amount?: number }).amount ?? 0),
+      types: [...state.types, event.type],
+    }),
+  };
+}
 
 /** Given events in store order (position), each with business and record time. */
 function event(

@@ -4,13 +4,13 @@ import type {
   RecordedEvent,
   SubscriptionMessage,
 } from '@aftercare/event-store';
-import type { AnyProjection } from '../projection';
+import type { AnyProjection } from '@aftercare/projections';
 import {
   type CommitOutcome,
   type ProjectionFailure,
   type ReadModelStore,
   StateEncodingError,
-} from './read-model-store';
+} from '../read-model-store';
 import { StateCache } from './state-cache';
 
 export interface ProjectionRunnerOptions {

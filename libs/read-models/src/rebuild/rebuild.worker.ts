@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { AnyProjection } from '../projection';
+import type { AnyProjection } from '@aftercare/projections';
 import { foldPartition, type PartitionPlan } from './parallel.rebuild-source';
 
 /** Entry point of a rebuild worker thread: folds one partition (see `foldPartition`). */

@@ -1,11 +1,9 @@
-import type {
-  BgNbdParams,
-  ChurnBand,
-  ChurnFactor,
-  CustomerSummary,
-  GammaGammaParams,
-} from '@aftercare/analytics';
 import {
+  type BgNbdParams,
+  type ChurnBand,
+  type ChurnFactor,
+  type CustomerSummary,
+  type GammaGammaParams,
   bgNbdConditionalExpectedTransactions,
   bgNbdProbabilityAlive,
   discountedExpectedTransactions,
@@ -16,31 +14,29 @@ import {
   summarizeTransactions,
 } from '@aftercare/analytics';
 import { addMonths, DEFAULT_JURISDICTIONS } from '@aftercare/domain';
-import { churnExperience } from './churn-experience';
-import type { ClvModelFittedData } from './clv-model.projection';
-import type {
-  AfterSalesCost,
-  CustomerProfileState,
-  MaintenancePlanHolding,
-  ProductHolding,
-  ProfileClaim,
-} from './customer-profile.projection';
 import {
-  afterSalesCost,
+  churnExperience,
+  type ClvModelFittedData,
+  type CustomerProfileState,
+  type MaintenancePlanHolding,
+  type ProductHolding,
+  type ProfileClaim,
   mainCurrency,
-  openClaims,
   openComplaints,
   purchaseTransactions,
-} from './customer-profile.projection';
-import { DAY_MS, dayOf, ms } from './event-data';
-import type {
-  SatisfactionLevel,
-  SatisfactionMetrics,
-  SatisfactionStateData,
-} from './satisfaction.projection';
-import { satisfactionMetrics, satisfactionState } from './satisfaction.projection';
-import type { WarrantyPolicyState } from './warranty-policies.projection';
-import { coverageMonths, versionInForce } from './warranty-policies.projection';
+  DAY_MS,
+  dayOf,
+  ms,
+  type SatisfactionLevel,
+  type SatisfactionMetrics,
+  type SatisfactionStateData,
+  satisfactionMetrics,
+  satisfactionState,
+  type WarrantyPolicyState,
+  coverageMonths,
+  versionInForce,
+} from '@aftercare/projections';
+import { type AfterSalesCost, afterSalesCost, openClaims } from './customer-profile.queries';
 
 /**
  * The customer as an agent or analyst sees them at `now`: the profile, the satisfaction state

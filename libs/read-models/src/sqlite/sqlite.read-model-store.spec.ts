@@ -1,6 +1,6 @@
 import { SqliteReadModelStore } from './sqlite.read-model-store';
-import { InvalidReadModelQueryError, UnknownReadModelError } from './read-model-store';
-import { tallyProjection, type TallyState } from './testing/runtime-fixtures';
+import { InvalidReadModelQueryError, UnknownReadModelError } from '../read-model-store';
+import { tallyProjection, type TallyState } from '../testing/runtime-fixtures';
 
 describe('SqliteReadModelStore', () => {
   let readModels: SqliteReadModelStore;

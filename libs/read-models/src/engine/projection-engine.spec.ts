@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { type EventStore, SqliteEventStore } from '@aftercare/event-store';
-import type { Projection } from '../projection';
+import type { Projection } from '@aftercare/projections';
 import { ProjectionEngine, type ProjectionEngineOptions } from './projection-engine';
-import type { ReadModelStore } from './read-model-store';
+import type { ReadModelStore } from '../read-model-store';
 import {
   appendPurchases,
   cleanReplay,
@@ -12,8 +12,8 @@ import {
   tallyProjection,
   type TallyState,
   tempDir,
-} from './testing/runtime-fixtures';
-import { describeEachReadModelStore, type ReadModelHarness } from './testing/read-model-stores';
+} from '../testing/runtime-fixtures';
+import { describeEachReadModelStore, type ReadModelHarness } from '../testing/read-model-stores';
 
 describeEachReadModelStore('ProjectionEngine', (stores) => {
   let dir: ReturnType<typeof tempDir>;

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EventStore, GlobalPosition } from '@aftercare/event-store';
-import type { AnyProjection } from '../projection';
+import type { AnyProjection } from '@aftercare/projections';
 import { ProjectionRunner, type RunnerOutcome } from './projection-runner';
-import type { ProjectionFailure, ProjectionStatusKind, ReadModelStore } from './read-model-store';
+import type { ProjectionFailure, ProjectionStatusKind, ReadModelStore } from '../read-model-store';
 import {
   RebuildFailedError,
   rebuildProjections,
   type RebuildProgress,
   type RebuildResult,
   type RebuildSource,
-} from './rebuild';
+} from '../rebuild/rebuild';
 
 export interface ProjectionEngineOptions {
   store: EventStore;

@@ -5,12 +5,10 @@ import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { CUSTOMER_STREAM_CATEGORY } from '@aftercare/domain';
 import type { GlobalPosition } from '@aftercare/event-store';
-import { customerIdOf } from '../event-data';
-import type { AnyProjection } from '../projection';
-import { passesFilter } from './event-filter';
-import type { ColumnValue } from './read-model-store';
+import { customerIdOf, type AnyProjection, passesFilter } from '@aftercare/projections';
+import type { ColumnValue } from '../read-model-store';
 import { type FoldedStates, RebuildFailedError, unionFilter } from './rebuild';
-import { encodeStates } from './sqlite.read-model-store';
+import { encodeStates } from '../state-encoding';
 import {
   countRows,
   type EventRow,
@@ -71,7 +69,8 @@ export type PartitionMessage =
   | { kind: 'failed'; projection: string; eventId: string; position: string; message: string };
 
 const WORKER_YOUNG_GENERATION_MB = 64;
-const DEFAULT_REGISTRY = join(__dirname, '..', 'registry');
+// The projections library's registry, beside this library in the source tree and in dist.
+const DEFAULT_REGISTRY = join(__dirname, '..', '..', '..', 'projections', 'src', 'registry');
 const CUSTOMER_PREFIX = `${CUSTOMER_STREAM_CATEGORY}-`;
 const CUSTOMER_ID_FIELD = /"customerId":"([^"\\]*)"/;
 

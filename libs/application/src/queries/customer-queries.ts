@@ -1,23 +1,26 @@
 import type { ChurnBand } from '@aftercare/analytics';
 import { customerStreamId, warrantyClaimStreamId } from '@aftercare/domain';
 import type { EventStore, RecordedEvent } from '@aftercare/event-store';
-import type { ClvModelFittedData } from './clv-model.projection';
-import { clvModelProjection } from './clv-model.projection';
-import type { CustomerProfileState } from './customer-profile.projection';
-import { claimIdsOf, customerProfileProjection } from './customer-profile.projection';
-import type { CustomerView } from './customer-view';
-import { customerView } from './customer-view';
-import { describeEvent } from './describe-event';
-import type { FeedbackMonthState } from './population.projection';
-import { populationFeedbackProjection } from './population.projection';
-import type { SatisfactionLevel, SatisfactionStateData } from './satisfaction.projection';
-import { satisfactionProjection } from './satisfaction.projection';
-import { foldAsOf } from './runtime/as-of';
-import type { ListPage, ListQuery, StoredState } from './runtime/read-model-store';
-import type { WarrantyClaimState } from './warranty-claims.projection';
-import { warrantyClaimsProjection } from './warranty-claims.projection';
-import type { WarrantyPolicyState } from './warranty-policies.projection';
-import { warrantyPoliciesProjection } from './warranty-policies.projection';
+import {
+  type ClvModelFittedData,
+  clvModelProjection,
+  type CustomerProfileState,
+  customerProfileProjection,
+  describeEvent,
+  type FeedbackMonthState,
+  populationFeedbackProjection,
+  type SatisfactionLevel,
+  type SatisfactionStateData,
+  satisfactionProjection,
+  foldAsOf,
+  type WarrantyClaimState,
+  warrantyClaimsProjection,
+  type WarrantyPolicyState,
+  warrantyPoliciesProjection,
+} from '@aftercare/projections';
+import { claimIdsOf } from './customer-profile.queries';
+import { type CustomerView, customerView } from './customer-view';
+import type { ListPage, ListQuery, StoredState } from '@aftercare/read-models';
 
 /**
  * The read side's queries, shared by the HTTP API and the CLI: current views come from the read

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { SqliteEventStore } from '@aftercare/event-store';
-import { ProjectionEngine } from './projection-engine';
-import { type ReadModelStore, rebuildLeaseName } from './read-model-store';
+import { ProjectionEngine } from '../engine/projection-engine';
+import { type ReadModelStore, rebuildLeaseName } from '../read-model-store';
 import { rebuildProjections, type RebuildProgress } from './rebuild';
 import { sqliteRebuildSource } from './sqlite.rebuild-source';
 import {
@@ -12,8 +12,8 @@ import {
   tallyProjection,
   type TallyState,
   tempDir,
-} from './testing/runtime-fixtures';
-import { describeEachReadModelStore, type ReadModelHarness } from './testing/read-model-stores';
+} from '../testing/runtime-fixtures';
+import { describeEachReadModelStore, type ReadModelHarness } from '../testing/read-model-stores';
 
 describeEachReadModelStore('rebuildProjections', (stores) => {
   let dir: ReturnType<typeof tempDir>;

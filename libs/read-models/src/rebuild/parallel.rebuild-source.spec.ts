@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { AftercareEvent } from '@aftercare/domain';
-import { customerStreamId, warrantyClaimStreamId } from '@aftercare/domain';
+import { type AftercareEvent, customerStreamId, warrantyClaimStreamId } from '@aftercare/domain';
 import { SqliteEventStore } from '@aftercare/event-store';
-import { projections } from '../registry';
+// The folds' own test journey (a spec helper, not part of the library's exports).
+import { eventfulJourney } from '../../../projections/src/testing/purity';
+import { projections } from '@aftercare/projections';
 import { parallelSqliteFold, partitionKeyOf, partitionOf } from './parallel.rebuild-source';
-import type { FoldedStates } from './rebuild';
-import { rebuildProjections } from './rebuild';
+import { type FoldedStates, rebuildProjections } from './rebuild';
 import { headRow } from './sqlite.event-rows';
-import { SqliteReadModelStore } from './sqlite.read-model-store';
+import { SqliteReadModelStore } from '../sqlite/sqlite.read-model-store';
 import { sqliteRebuildSource, type SqliteRebuildSourceOptions } from './sqlite.rebuild-source';
-import { eventfulJourney } from './testing/purity';
-import { tempDir } from './testing/runtime-fixtures';
+import { tempDir } from '../testing/runtime-fixtures';
 
 /** Workers run the TypeScript sources here, through the tsx loader. */
 const FROM_SOURCES: SqliteRebuildSourceOptions = {

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { PostgresReadModelStore } from '../postgres.read-model-store';
+import { PostgresReadModelStore } from '../postgres/postgres.read-model-store';
 import { type ReadModelStore, rebuildLeaseName } from '../read-model-store';
-import { SqliteReadModelStore } from '../sqlite.read-model-store';
+import { SqliteReadModelStore } from '../sqlite/sqlite.read-model-store';
 
 /**
  * Runs the runtime's store-level behaviour tests against every read-model store: SQLite always,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventStore, EventToAppend, RecordedEvent } from '@aftercare/event-store';
-import type { Projection } from '../../projection';
+import type { Projection } from '@aftercare/projections';
 
 /** Per-customer tally used by the runtime's tests. */
 export interface TallyState {

@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { GlobalPosition } from '@aftercare/event-store';
-import type { AnyProjection } from '../projection';
-import { passesFilter } from './event-filter';
+import { type AnyProjection, passesFilter } from '@aftercare/projections';
 import { parallelSqliteFold, type ParallelRebuildOptions } from './parallel.rebuild-source';
 import { foldEvent, type RebuildSource, unionFilter } from './rebuild';
 import { filterCondition, headRow, metadataReader, RowEvent, rowPages } from './sqlite.event-rows';

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@aftercare/event-store';
 import type { AftercareEvent } from '@aftercare/domain';
-import type { Projection } from '../../projection';
+import type { Projection } from '../projection';
 import {
   acknowledged,
   claimDecided,
@@ -19,7 +19,7 @@ import {
   repair,
   resolved,
   setupFailed,
-} from '../../journey.fixtures';
+} from '../journey.fixtures';
 
 /** Freezes a value and everything reachable from it, so an in-place change throws (strict mode). */
 export function deepFreeze<T>(value: T): T {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import {
   EventFeedModule,
   EventStoreModule,
+  PiiModule,
   ProjectionsModule,
   SignalsModule,
   WebhookModule,
@@ -15,6 +16,7 @@ import { PositionLogger } from './position-logger';
 @Module({
   imports: [
     EventStoreModule,
+    PiiModule,
     ProjectionsModule.forRoot({ runByDefault: true }),
     SignalsModule,
     EventFeedModule,

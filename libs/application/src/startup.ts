@@ -1,4 +1,5 @@
 import { ConfigError, loadStoreConfig } from '@aftercare/event-store';
+import { checkMasterKeySetting } from './crypto/master-key';
 import { loadHttpSettings } from './http/http-settings';
 import { projectionSettings } from './projections/projections.module';
 import { loadSignalSettings } from './signals/signal-settings';
@@ -13,6 +14,7 @@ export function validateConfiguration(env: NodeJS.ProcessEnv = process.env): voi
   loadSignalSettings(env, projections.run);
   webhookSettingsFromEnv(env, projections.run);
   loadHttpSettings(env);
+  checkMasterKeySetting(env);
   const port = env.PORT;
   if (
     port !== undefined &&

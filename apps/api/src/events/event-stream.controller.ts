@@ -2,7 +2,7 @@ import { BadRequestException, Controller, Get, Headers, Query, Req, Res } from '
 import { ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { once } from 'node:events';
-import { EventFeed, type FeedQuery, wireEvent } from '@aftercare/application';
+import { EventFeed, type FeedQuery, readerOf, wireEvent } from '@aftercare/application';
 import type { RecordedEvent } from '@aftercare/event-store';
 import { EventStreamQueryDto } from './event-stream.query.dto';
 
@@ -33,6 +33,7 @@ export class EventStreamController {
       categories: query.category,
       typePrefixes: query.type,
       customerId: query.customerId,
+      reader: readerOf(req),
     });
     res.status(200).set({
       'Content-Type': 'text/event-stream; charset=utf-8',

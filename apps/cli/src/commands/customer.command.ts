@@ -2,6 +2,8 @@ import {
   endOfDayIfDate,
   openReadModels,
   projectionSettings,
+  SYSTEM_PRINCIPAL,
+  withPiiVault,
   CustomerNotFoundError,
   CustomerQueries,
   type CustomerView,
@@ -171,10 +173,16 @@ export function registerCustomerCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (id: string, options: ShowOptions) => {
       await withQueries(async (queries) => {
-        const view = await queries.profile(id, {
-          asOf: endOfDay(options.asOf),
-          knownAt: endOfDay(options.knownAt),
-        });
+        // The CLI reads as an admin: sealed personal data opens unless the customer was erased.
+        const view = await withPiiVault(async (vault) =>
+          vault.revealValue(
+            await queries.profile(id, {
+              asOf: endOfDay(options.asOf),
+              knownAt: endOfDay(options.knownAt),
+            }),
+            SYSTEM_PRINCIPAL,
+          ),
+        );
         console.log(options.json ? JSON.stringify(view, null, 2) : formatCustomerView(view));
       });
     });
@@ -186,10 +194,15 @@ export function registerCustomerCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (id: string, options: { limit: number; cursor?: string; json?: boolean }) => {
       await withQueries(async (queries) => {
-        const page = await queries.timeline(id, {
-          limit: Math.max(1, options.limit),
-          cursor: options.cursor,
-        });
+        const page = await withPiiVault(async (vault) =>
+          vault.revealValue(
+            await queries.timeline(id, {
+              limit: Math.max(1, options.limit),
+              cursor: options.cursor,
+            }),
+            SYSTEM_PRINCIPAL,
+          ),
+        );
         console.log(options.json ? JSON.stringify(page, null, 2) : formatTimeline(page));
       });
     });

@@ -2,8 +2,11 @@ import { Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import {
   openReadModels,
+  type Principal,
   projectionSettings,
+  SYSTEM_PRINCIPAL,
   WarrantyAudit,
+  withPiiVault,
   CustomerQueries,
   type CustomerView,
   listAll,
@@ -21,6 +24,16 @@ type ExportOptions = {
   from?: string;
   to?: string;
   category?: string[];
+  pii?: boolean;
+};
+
+/** `--no-pii`: the export an analyst may take away, personal data replaced by `{"redacted": true}`. */
+const PSEUDONYMOUS_READER: Principal = {
+  id: 'cli:export',
+  name: 'export without personal data',
+  kind: 'cli',
+  roles: ['analyst'],
+  scopes: [],
 };
 
 /** `export events|customers|claims`: streams to a file with progress, in constant memory at any size. */
@@ -35,24 +48,29 @@ export function registerExportCommand(program: Command): void {
     .option('--from <date>', 'first day (business time)', parseDateOption)
     .option('--to <date>', 'last day (business time)', parseDateOption)
     .option('--category <category...>', 'stream categories, e.g. customer warranty')
+    .option('--no-pii', 'replace personal data with {"redacted": true}')
     .action(async (options: ExportOptions) => {
       const format = checkFormat(program, options.format);
-      await withStore(async (store) => {
-        const head = await store.headPosition();
-        const bar = progress('events');
-        bar.start(Number(head ?? 0n), 0);
-        const written = await exportEvents(store, {
-          out: options.out,
-          format,
-          from: options.from,
-          to: options.to,
-          categories: options.category,
-          onProgress: (_done, position) => bar.update(Number(position)),
-        });
-        bar.update(Number(head ?? 0n));
-        bar.stop();
-        console.error(`${written} events written to ${options.out}`);
-      });
+      const reader = options.pii === false ? PSEUDONYMOUS_READER : SYSTEM_PRINCIPAL;
+      await withStore((store) =>
+        withPiiVault(async (vault) => {
+          const head = await store.headPosition();
+          const bar = progress('events');
+          bar.start(Number(head ?? 0n), 0);
+          const written = await exportEvents(store, {
+            out: options.out,
+            format,
+            from: options.from,
+            to: options.to,
+            categories: options.category,
+            onProgress: (_done, position) => bar.update(Number(position)),
+            reveal: (event) => vault.revealEvent(event, reader),
+          });
+          bar.update(Number(head ?? 0n));
+          bar.stop();
+          console.error(`${written} events written to ${options.out}`);
+        }),
+      );
     });
 
   exportCommand

@@ -10,6 +10,11 @@ export interface ExportEventsOptions {
   to?: string;
   categories?: string[];
   onProgress?: (done: number, position: bigint) => void;
+  /**
+   * How personal data leaves: opened, redacted or `{"erased": true}` (see PiiVault.revealEvent).
+   * Without it events are written as stored, sealed fields sealed.
+   */
+  reveal?: (event: RecordedEvent) => Promise<RecordedEvent>;
 }
 
 const CSV_COLUMNS = [
@@ -42,7 +47,8 @@ export async function exportEvents(
       if (seen % 1000 === 0) options.onProgress?.(seen, event.position);
       const at = businessTime(event);
       if (at < window.from || at > window.to) continue;
-      await sink.writeLine(options.format === 'csv' ? toCsv(event) : toNdjson(event));
+      const shown = options.reveal ? await options.reveal(event) : event;
+      await sink.writeLine(options.format === 'csv' ? toCsv(shown) : toNdjson(shown));
       written++;
     }
   } finally {

@@ -1,3 +1,4 @@
+import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import {
   customerDecider,
@@ -5,6 +6,8 @@ import {
   type CustomerCommand,
   type CustomerEvent,
 } from '@aftercare/domain';
+import { PII_VAULT } from '../pii/pii.module';
+import type { PiiVault } from '../pii/pii-vault';
 import { requestDigest, type CommandContext } from '../write/command-context';
 import type { CommandResult } from '../write/command-result';
 import { domainEvents } from '../write/load-stream';
@@ -23,10 +26,13 @@ export class CustomerCommandEnvelope extends Command<CommandResult> {
 /** The customer aggregate's one handler: stream `customer-<customerId>`. */
 @CommandHandler(CustomerCommandEnvelope)
 export class CustomerCommandHandler implements ICommandHandler<CustomerCommandEnvelope> {
-  constructor(private readonly writer: StreamWriter) {}
+  constructor(
+    private readonly writer: StreamWriter,
+    @Inject(PII_VAULT) private readonly pii: PiiVault,
+  ) {}
 
-  execute({ command, context }: CustomerCommandEnvelope): Promise<CommandResult> {
-    return this.writer.write({
+  async execute({ command, context }: CustomerCommandEnvelope): Promise<CommandResult> {
+    const result = await this.writer.write({
       streamId: customerStreamId(command.data.customerId),
       context,
       requestDigest: context.requestDigest ?? requestDigest(command),
@@ -35,8 +41,13 @@ export class CustomerCommandHandler implements ICommandHandler<CustomerCommandEn
           customerDecider.evolve,
           customerDecider.initialState(),
         );
-        return customerDecider.decide(command, state);
+        // Personal data is sealed under the customer's key before it reaches the store.
+        return this.pii.sealEvents(customerDecider.decide(command, state));
       },
     });
+    // After the fact is recorded (a retried erasure shreds again, so a crash here is repaired
+    // by the retry): deleting the key is what makes every copy unreadable.
+    if (command.type === 'EraseCustomerPii') await this.pii.erase(command.data.customerId);
+    return result;
   }
 }

@@ -1,5 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import type { EventStore } from '@aftercare/event-store';
+import { PII_VAULT } from '../pii/pii.module';
+import type { PiiVault } from '../pii/pii-vault';
 import { EVENT_STORE } from '../store/event-store.module';
 import { EventFeed } from './event-feed';
 
@@ -12,8 +14,8 @@ import { EventFeed } from './event-feed';
   providers: [
     {
       provide: EventFeed,
-      inject: [EVENT_STORE],
-      useFactory: (store: EventStore) => new EventFeed(store),
+      inject: [EVENT_STORE, { token: PII_VAULT, optional: true }],
+      useFactory: (store: EventStore, vault?: PiiVault) => new EventFeed(store, vault),
     },
   ],
   exports: [EventFeed],

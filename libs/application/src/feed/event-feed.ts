@@ -6,6 +6,8 @@ import type {
   RecordedEvent,
   Subscription,
 } from '@aftercare/event-store';
+import { SYSTEM_PRINCIPAL, type Principal } from '../identity/principal';
+import type { PiiVault } from '../pii/pii-vault';
 
 /** What a subscriber to lifecycle events asks for; every part is optional. */
 export interface FeedQuery {
@@ -17,6 +19,12 @@ export interface FeedQuery {
   typePrefixes?: string[];
   /** Only events whose data names this customer. */
   customerId?: string;
+  /**
+   * Who receives the events: personal data is opened only for identities allowed to read it
+   * (`canReadPii`), erased data reads `{"erased": true}` for everyone. In-process consumers are
+   * the engine itself (SYSTEM_PRINCIPAL) unless they say otherwise.
+   */
+  reader?: Principal;
 }
 
 export type FeedMessage = { kind: 'event'; event: RecordedEvent } | { kind: 'caughtUp' };
@@ -27,7 +35,11 @@ export type FeedMessage = { kind: 'event'; event: RecordedEvent } | { kind: 'cau
  * seen gives every later event exactly once, whether it is history or live.
  */
 export class EventFeed {
-  constructor(private readonly store: EventStore) {}
+  constructor(
+    private readonly store: EventStore,
+    /** Absent only in partial test wiring; then events pass as stored. */
+    private readonly vault?: PiiVault,
+  ) {}
 
   /** Pull-based: the consumer's pace sets the pace, nothing is buffered without bound. */
   open(query: FeedQuery = {}): FeedCursor {
@@ -35,7 +47,13 @@ export class EventFeed {
     if (query.categories?.length) filter.categories = query.categories;
     if (query.typePrefixes?.length) filter.eventTypePrefixes = query.typePrefixes;
     const subscription = this.store.subscribeToAll({ from: query.from ?? 'start', filter });
-    return new FeedCursor(subscription, query.customerId);
+    const reader = query.reader ?? SYSTEM_PRINCIPAL;
+    const vault = this.vault;
+    return new FeedCursor(
+      subscription,
+      query.customerId,
+      vault ? (event) => vault.revealEvent(event, reader) : undefined,
+    );
   }
 
   /** The same feed as an rxjs Observable; unsubscribing closes the store subscription. */
@@ -62,6 +80,7 @@ export class FeedCursor implements AsyncIterable<FeedMessage> {
   constructor(
     private readonly subscription: Subscription,
     private readonly customerId: string | undefined,
+    private readonly reveal?: (event: RecordedEvent) => Promise<RecordedEvent>,
   ) {}
 
   async *[Symbol.asyncIterator](): AsyncIterator<FeedMessage> {
@@ -69,7 +88,7 @@ export class FeedCursor implements AsyncIterable<FeedMessage> {
       if (message.kind === 'caughtUp') {
         yield { kind: 'caughtUp' };
       } else if (this.customerId === undefined || customerOf(message.event) === this.customerId) {
-        yield message;
+        yield this.reveal ? { kind: 'event', event: await this.reveal(message.event) } : message;
       }
     }
   }

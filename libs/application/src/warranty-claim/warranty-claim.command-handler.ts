@@ -20,6 +20,8 @@ import {
   type WarrantyPolicyEvent,
 } from '@aftercare/domain';
 import type { EventStore, EventToAppend } from '@aftercare/event-store';
+import { PII_VAULT } from '../pii/pii.module';
+import type { PiiVault } from '../pii/pii-vault';
 import { EVENT_STORE } from '../store/event-store.module';
 import { requestDigest, type CommandContext } from '../write/command-context';
 import type { CommandResult } from '../write/command-result';
@@ -61,6 +63,7 @@ export class WarrantyClaimCommandHandler implements ICommandHandler<WarrantyClai
     private readonly writer: StreamWriter,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PRIOR_CLAIMS_FINDER) private readonly priorClaims: PriorClaimsFinder,
+    @Inject(PII_VAULT) private readonly pii: PiiVault,
   ) {}
 
   execute({ command, context }: WarrantyClaimCommandEnvelope): Promise<CommandResult> {
@@ -82,7 +85,9 @@ export class WarrantyClaimCommandHandler implements ICommandHandler<WarrantyClai
   }
 
   private async withFacts(command: FileWarrantyClaimRequest): Promise<FileWarrantyClaim> {
-    const d = command.data;
+    // The claimant's free text is sealed before the engine sees it, so the recorded facts, their
+    // digest and the hash chain all cover the ciphertext as stored.
+    const d = await this.pii.sealData('WarrantyClaimFiled', command.data);
     const customer = foldCustomer(
       domainEvents<CustomerEvent>(await loadStream(this.store, customerStreamId(d.customerId))),
     );

@@ -1,0 +1,67 @@
+/**
+ * Where personal data sits in each event type's data: the name, email, phone and address of a
+ * registration, and free text a customer or an agent typed, which may hold any of them. Each path
+ * is sealed on its own so read models can keep what they need (name, email) still sealed.
+ */
+export const PII_PATHS: Readonly<Record<string, readonly (readonly string[])[]>> = {
+  CustomerRegistered: [
+    ['pii', 'name'],
+    ['pii', 'email'],
+    ['pii', 'phone'],
+    ['pii', 'address'],
+  ],
+  SetupFailed: [['reason']],
+  ComplaintFiled: [['description']],
+  ComplaintEscalated: [['reason']],
+  ComplaintResolved: [['resolution']],
+  ComplaintReopened: [['reason']],
+  ReturnRequested: [['reason']],
+  FeedbackReceived: [['comment']],
+  MaintenancePlanCancelled: [['reason']],
+  CustomerPiiErased: [['reason']],
+  WarrantyClaimFiled: [
+    ['defect', 'description'],
+    ['evidence', 'notes'],
+  ],
+  WarrantyClaimDecided: [
+    ['facts', 'claim', 'defect', 'description'],
+    ['facts', 'claim', 'evidence', 'notes'],
+  ],
+};
+
+export function piiPathsOf(type: string): readonly (readonly string[])[] {
+  return PII_PATHS[type] ?? [];
+}
+
+/**
+ * Returns a copy of `data` with each present PII path replaced by `replace(value)`; untouched
+ * branches are shared, the input is never changed.
+ */
+export async function mapPiiPaths(
+  type: string,
+  data: unknown,
+  replace: (value: unknown) => unknown | Promise<unknown>,
+): Promise<unknown> {
+  let result = data;
+  for (const path of piiPathsOf(type)) {
+    result = await replaceAt(result, path, 0, replace);
+  }
+  return result;
+}
+
+async function replaceAt(
+  node: unknown,
+  path: readonly string[],
+  depth: number,
+  replace: (value: unknown) => unknown | Promise<unknown>,
+): Promise<unknown> {
+  if (node === null || typeof node !== 'object' || Array.isArray(node)) return node;
+  const record = node as Record<string, unknown>;
+  const key = path[depth];
+  if (!(key in record) || record[key] === undefined || record[key] === null) return node;
+  const next =
+    depth === path.length - 1
+      ? await replace(record[key])
+      : await replaceAt(record[key], path, depth + 1, replace);
+  return next === record[key] ? node : { ...record, [key]: next };
+}

@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RecordedEvent } from '@aftercare/event-store';
+import { loadMasterKey } from '../crypto/master-key';
+import { SYSTEM_PRINCIPAL, type Principal } from '../identity/principal';
+import { SqliteDataKeyStore } from './data-key.store';
+import { ERASED, PiiVault, REDACTED } from './pii-vault';
+
+const ANALYST: Principal = { id: 'a', name: 'a', kind: 'api_key', roles: ['analyst'], scopes: [] };
+const SERVICE_WITH_PII: Principal = { ...ANALYST, roles: ['service'], scopes: ['pii:read'] };
+
+const recorded = (type: string, data: unknown): RecordedEvent => ({
+  id: 'e',
+  type,
+  streamId: 's',
+  revision: 0n,
+  position: 1n,
+  recordedAt: new Date(0),
+  data,
+  metadata: {},
+});
+
+describe('PiiVault', () => {
+  let keys: SqliteDataKeyStore;
+  let vault: PiiVault;
+
+  beforeEach(() => {
+    keys = new SqliteDataKeyStore(':memory:');
+    vault = new PiiVault(keys, randomBytes(32));
+  });
+  afterEach(() => keys.close());
+
+  const registration = (customerId: string) => ({
+    type: 'CustomerRegistered',
+    data: { customerId, segment: 'consumer', pii: { name: 'Ada', email: 'ada@example.com' } },
+  });
+
+  it('seals personal data and opens it only for readers allowed to read it', async () => {
+    const [sealed] = await vault.sealEvents([registration('c1')]);
+    expect(JSON.stringify(sealed)).not.toContain('Ada');
+    expect(sealed.data.segment).toBe('consumer');
+    const event = recorded(sealed.type, sealed.data);
+    expect((await vault.revealEvent(event, SYSTEM_PRINCIPAL)).data).toMatchObject({
+      pii: { name: 'Ada', email: 'ada@example.com' },
+    });
+    expect((await vault.revealEvent(event, SERVICE_WITH_PII)).data).toMatchObject({
+      pii: { name: 'Ada' },
+    });
+    expect((await vault.revealEvent(event, ANALYST)).data).toMatchObject({
+      pii: { name: REDACTED, email: REDACTED },
+      segment: 'consumer',
+    });
+  });
+
+  it('after erasure every sealed copy reads erased, for every reader, and nothing new is sealed', async () => {
+    const [sealed] = await vault.sealEvents([registration('c1')]);
+    const view = { contact: { name: sealed.data.pii.name }, summary: `Hi ${sealed.data.pii.name}` };
+    expect(await vault.revealValue(view, SYSTEM_PRINCIPAL)).toEqual({
+      contact: { name: 'Ada' },
+      summary: 'Hi Ada',
+    });
+    await vault.erase('c1');
+    expect(await vault.revealValue(view, SYSTEM_PRINCIPAL)).toEqual({
+      contact: { name: ERASED },
+      summary: 'Hi [erased]',
+    });
+    // Another process (a fresh vault on the same keys) agrees.
+    const other = new PiiVault(keys, randomBytes(32));
+    expect(await other.isErased('c1')).toBe(true);
+    const [late] = await vault.sealEvents([registration('c1')]);
+    expect(late.data.pii).toEqual({ name: ERASED, email: ERASED });
+  });
+
+  it('treats plaintext stored before sealing (legacy) by the same rules', async () => {
+    const legacy = recorded('FeedbackReceived', { customerId: 'old', comment: 'call me' });
+    expect((await vault.revealEvent(legacy, SYSTEM_PRINCIPAL)).data).toMatchObject({
+      comment: 'call me',
+    });
+    expect((await vault.revealEvent(legacy, ANALYST)).data).toMatchObject({ comment: REDACTED });
+    await vault.erase('old');
+    expect((await vault.revealEvent(legacy, SYSTEM_PRINCIPAL)).data).toMatchObject({
+      comment: ERASED,
+    });
+  });
+
+  it("does not open one customer's sealed field as another's", async () => {
+    const [a] = await vault.sealEvents([registration('c1')]);
+    await vault.sealEvents([registration('c2')]);
+    const forged = a.data.pii.name.replace(
+      Buffer.from('c1').toString('base64url'),
+      Buffer.from('c2').toString('base64url'),
+    );
+    expect(await vault.revealValue(forged, SYSTEM_PRINCIPAL)).toEqual({ unreadable: true });
+  });
+});
+
+describe('loadMasterKey', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'aftercare-key-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('names the variable when AFTERCARE_MASTER_KEY is not 32 bytes', () => {
+    expect(() => loadMasterKey({ AFTERCARE_MASTER_KEY: 'short' })).toThrow(/AFTERCARE_MASTER_KEY/);
+  });
+
+  it('creates a 0600 key file beside the database on first start and reuses it', () => {
+    const env = { AFTERCARE_SQLITE_PATH: join(dir, 'a.db') };
+    const first = loadMasterKey(env);
+    expect(statSync(join(dir, 'master.key')).mode & 0o777).toBe(0o600);
+    expect(loadMasterKey(env).key.equals(first.key)).toBe(true);
+  });
+
+  it('refuses a key file other users can read', () => {
+    const file = join(dir, 'open.key');
+    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o644 });
+    expect(() => loadMasterKey({ AFTERCARE_MASTER_KEY_FILE: file })).toThrow(/chmod 600/);
+  });
+});

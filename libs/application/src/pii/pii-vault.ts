@@ -1,0 +1,238 @@
+import { randomBytes } from 'node:crypto';
+import type { RecordedEvent } from '@aftercare/event-store';
+import { openBox, sealBox } from '../crypto/secret-box';
+import { canReadPii, type Principal } from '../identity/principal';
+import type { DataKeyStore } from './data-key.store';
+import { mapPiiPaths, piiPathsOf } from './pii-fields';
+
+/** What erased personal data reads as, everywhere. */
+export const ERASED = Object.freeze({ erased: true as const });
+/** What personal data reads as for an identity not allowed to read it. */
+export const REDACTED = Object.freeze({ redacted: true as const });
+
+/**
+ * A sealed field: `pii:v1:<customer id, base64url>:<nonce|tag|ciphertext, base64url>`. It names
+ * its customer so any copy (an event, a read model row, a view) can be opened, or found erased,
+ * without knowing where it came from.
+ */
+const TOKEN_PREFIX = 'pii:v1:';
+const TOKEN = /pii:v1:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+/g;
+const WHOLE_TOKEN = /^pii:v1:([A-Za-z0-9_-]+):([A-Za-z0-9_-]+)$/;
+
+type CachedKey = { key: Buffer | 'erased' | 'none'; until: number };
+
+export interface PiiVaultOptions {
+  /**
+   * How long a data key (or its absence) is remembered in memory. Erasure through this vault
+   * forgets at once; another process sees it within this time.
+   */
+  cacheMs?: number;
+  clock?: () => Date;
+}
+
+/**
+ * Crypto-shredding: each customer's personal data is sealed with AES-256-GCM under a data key of
+ * its own, wrapped by the master key and kept in the key table, never in an event. Erasure
+ * deletes the key, and every copy of the data becomes `{"erased": true}`.
+ */
+export class PiiVault {
+  private readonly cache = new Map<string, CachedKey>();
+  private readonly cacheMs: number;
+  private readonly clock: () => Date;
+
+  constructor(
+    private readonly keys: DataKeyStore,
+    /** Derived from the master key for wrapping data keys only. */
+    private readonly wrapKey: Buffer,
+    options: PiiVaultOptions = {},
+  ) {
+    this.cacheMs = options.cacheMs ?? 2000;
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  /**
+   * The write path: the events with their personal data sealed under their customer's key (made
+   * on first use). Data for an erased customer is not kept at all.
+   */
+  async sealEvents<E extends { type: string; data: unknown }>(events: readonly E[]): Promise<E[]> {
+    const sealed: E[] = [];
+    for (const event of events) {
+      const data = await this.sealData(event.type, event.data);
+      sealed.push(data === event.data ? event : { ...event, data });
+    }
+    return sealed;
+  }
+
+  /** `data` shaped like an event of `type` (or a command carrying the same fields), sealed. */
+  async sealData<D>(type: string, data: D): Promise<D> {
+    const customerId = customerOf(data);
+    if (!customerId || piiPathsOf(type).length === 0) return data;
+    return (await mapPiiPaths(type, data, async (value) => {
+      if (isToken(value) || isMarker(value)) return value;
+      const key = await this.writeKey(customerId);
+      if (key === 'erased') return ERASED;
+      const box = sealBox(key, Buffer.from(JSON.stringify(value), 'utf8'), customerId);
+      return `${TOKEN_PREFIX}${b64(customerId)}:${box.toString('base64url')}`;
+    })) as D;
+  }
+
+  /**
+   * An event as `reader` may see it: personal data opened for those allowed to read it,
+   * `{"redacted": true}` for others, `{"erased": true}` once erased. Plaintext in events stored
+   * before sealing existed (legacy) follows the same rules, by the customer's tombstone.
+   */
+  async revealEvent(event: RecordedEvent, reader: Principal): Promise<RecordedEvent> {
+    const data = await this.revealData(event.type, event.data, canReadPii(reader));
+    return data === event.data ? event : { ...event, data };
+  }
+
+  /**
+   * Any JSON value (a customer view, a timeline page, an audit record) with every sealed field
+   * it holds opened, redacted or marked erased. Event-shaped objects (`type` and `data`) follow
+   * the event rules, legacy plaintext included; tokens inside longer text (a timeline summary)
+   * are replaced in place.
+   */
+  async revealValue<T>(value: T, reader: Principal): Promise<T> {
+    return (await this.walk(value, canReadPii(reader))) as T;
+  }
+
+  /** Deletes the customer's data key; from now on their sealed data reads as erased. */
+  async erase(customerId: string): Promise<void> {
+    await this.keys.erase(customerId, this.clock().toISOString());
+    this.cache.set(customerId, { key: 'erased', until: Number.POSITIVE_INFINITY });
+  }
+
+  async isErased(customerId: string): Promise<boolean> {
+    return (await this.readKey(customerId)) === 'erased';
+  }
+
+  private async revealData(type: string, data: unknown, allowed: boolean): Promise<unknown> {
+    if (piiPathsOf(type).length === 0) return data;
+    const customerId = customerOf(data);
+    return mapPiiPaths(type, data, async (value) => {
+      if (isToken(value)) return this.openToken(value, allowed);
+      if (isMarker(value)) return value;
+      if (customerId && (await this.readKey(customerId)) === 'erased') return ERASED;
+      return allowed ? value : REDACTED;
+    });
+  }
+
+  private async walk(value: unknown, allowed: boolean): Promise<unknown> {
+    if (typeof value === 'string') {
+      if (WHOLE_TOKEN.test(value)) return this.openToken(value, allowed);
+      if (!value.includes(TOKEN_PREFIX)) return value;
+      let text = value;
+      for (const token of value.match(TOKEN) ?? []) {
+        const opened = await this.openToken(token, allowed);
+        text = text.replace(
+          token,
+          typeof opened === 'string'
+            ? opened
+            : isMarker(opened)
+              ? markerText(opened)
+              : JSON.stringify(opened),
+        );
+      }
+      return text;
+    }
+    if (Array.isArray(value)) return Promise.all(value.map((item) => this.walk(item, allowed)));
+    if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+      let record = value as Record<string, unknown>;
+      if (typeof record.type === 'string' && record.data && typeof record.data === 'object') {
+        record = { ...record, data: await this.revealData(record.type, record.data, allowed) };
+      }
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(record)) {
+        // A read model's contact details written before sealing existed are plain text.
+        out[key] =
+          key === 'contact' && !allowed && item && typeof item === 'object' && !isMarker(item)
+            ? REDACTED
+            : await this.walk(item, allowed);
+      }
+      return out;
+    }
+    return value;
+  }
+
+  private async openToken(token: string, allowed: boolean): Promise<unknown> {
+    const [, kid, payload] = WHOLE_TOKEN.exec(token) ?? [];
+    const customerId = Buffer.from(kid, 'base64url').toString('utf8');
+    const key = await this.readKey(customerId);
+    if (key === 'erased' || key === 'none') return ERASED;
+    if (!allowed) return REDACTED;
+    try {
+      return JSON.parse(
+        openBox(key, Buffer.from(payload, 'base64url'), customerId).toString('utf8'),
+      );
+    } catch {
+      // Altered ciphertext: say so rather than fail the whole feed.
+      return { unreadable: true };
+    }
+  }
+
+  private async readKey(customerId: string): Promise<Buffer | 'erased' | 'none'> {
+    const now = Date.now();
+    const cached = this.cache.get(customerId);
+    if (cached && cached.until > now) return cached.key;
+    const record = await this.keys.get(customerId);
+    const key = !record
+      ? 'none'
+      : record.kind === 'erased'
+        ? 'erased'
+        : this.unwrap(customerId, record.wrapped);
+    this.remember(customerId, key, now);
+    return key;
+  }
+
+  private async writeKey(customerId: string): Promise<Buffer | 'erased'> {
+    const known = await this.readKey(customerId);
+    if (known !== 'none') return known;
+    const fresh = randomBytes(32);
+    const record = await this.keys.insertIfAbsent(
+      customerId,
+      sealBox(this.wrapKey, fresh, customerId),
+      this.clock().toISOString(),
+    );
+    const key = record.kind === 'erased' ? 'erased' : this.unwrap(customerId, record.wrapped);
+    this.remember(customerId, key, Date.now());
+    return key;
+  }
+
+  private unwrap(customerId: string, wrapped: Buffer): Buffer {
+    return openBox(this.wrapKey, wrapped, customerId);
+  }
+
+  private remember(customerId: string, key: Buffer | 'erased' | 'none', now: number): void {
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(customerId, {
+      key,
+      until: key === 'erased' ? Number.POSITIVE_INFINITY : now + this.cacheMs,
+    });
+  }
+}
+
+export function isToken(value: unknown): value is string {
+  return typeof value === 'string' && WHOLE_TOKEN.test(value);
+}
+
+function isMarker(value: unknown): value is typeof ERASED | typeof REDACTED {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    ((value as { erased?: unknown }).erased === true ||
+      (value as { redacted?: unknown }).redacted === true)
+  );
+}
+
+function markerText(marker: { erased?: boolean; redacted?: boolean }): string {
+  return marker.erased ? '[erased]' : '[redacted]';
+}
+
+function customerOf(data: unknown): string | undefined {
+  const id = (data as { customerId?: unknown } | null)?.customerId;
+  return typeof id === 'string' ? id : undefined;
+}
+
+function b64(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64url');
+}

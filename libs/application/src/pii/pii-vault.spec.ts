@@ -19,7 +19,7 @@ const recorded = (type: string, data: unknown): RecordedEvent => ({
   position: 1n,
   recordedAt: new Date(0),
   data,
-  metadata: {},
+  metadata: { schemaVersion: 1 },
 });
 
 describe('PiiVault', () => {

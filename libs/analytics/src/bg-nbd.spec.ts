@@ -125,3 +125,85 @@ describe('BG/NBD likelihood and fit', () => {
     }
   });
 });
+
+describe('BG/NBD predictions across parameter ranges', () => {
+  const rel = (actual: number, expected: number): number => Math.abs(actual / expected - 1);
+
+  // E[Y(t) | x, tx, T] by the paper's formula evaluated with mpmath at 40 digits. Large a once
+  // gave NaN (a = 400, t = 520) and -Infinity (a = 800, t = 52): the Euler form multiplied an
+  // underflowing power by an overflowing series.
+  it.each([
+    [
+      { r: 0.243, alpha: 4.414, a: 400, b: 2.426 },
+      { x: 10, tx: 50, T: 52 },
+      520,
+      0.019956919419173314,
+    ],
+    [
+      { r: 0.243, alpha: 4.414, a: 400, b: 2.426 },
+      { x: 1, tx: 10, T: 20 },
+      520,
+      0.003099980298039518,
+    ],
+    [
+      { r: 0.243, alpha: 4.414, a: 800, b: 2.426 },
+      { x: 10, tx: 50, T: 52 },
+      52,
+      0.009910322899271198,
+    ],
+    [
+      { r: 0.243, alpha: 4.414, a: 800, b: 2.426 },
+      { x: 1, tx: 10, T: 20 },
+      52,
+      0.001195638181053146,
+    ],
+    [{ r: 2, alpha: 10, a: 400, b: 2.426 }, { x: 20, tx: 51, T: 52 }, 520, 0.038132834919239335],
+    [{ r: 0.5, alpha: 1, a: 800, b: 50 }, { x: 30, tx: 100, T: 104 }, 52, 0.03225366046046326],
+    [CDNOW, { x: 200, tx: 100, T: 104 }, 52, 9.83712699802706],
+    [{ ...CDNOW, a: 0.05 }, { x: 5, tx: 20, T: 38 }, 2000, 188.74063080000232],
+    [{ ...CDNOW, a: 1.0000000001 }, { x: 3, tx: 20, T: 38 }, 39, 0.9934232792559835],
+  ])('%j, %j, t = %p: %p', (params, customer, t, expected) => {
+    expect(rel(bgNbdConditionalExpectedTransactions(params, customer, t), expected)).toBeLessThan(
+      1e-9,
+    );
+  });
+
+  it('is finite and non-negative over a grid of extreme parameters and customers', () => {
+    const bad: string[] = [];
+    for (const r of [1e-4, 0.243, 50])
+      for (const alpha of [1e-3, 4.414, 1e4])
+        for (const a of [1e-4, 0.5, 1, 1.5, 400, 800, 1e5])
+          for (const b of [1e-4, 2.426, 1e4])
+            for (const [x, tx, T] of [
+              [0, 0, 0.1],
+              [1, 1, 52],
+              [50, 51, 52],
+              [500, 100, 104],
+            ])
+              for (const t of [0.01, 52, 520, 1e4]) {
+                const params = { r, alpha, a, b };
+                const c = { x, tx, T };
+                const v = bgNbdConditionalExpectedTransactions(params, c, t);
+                const p = bgNbdProbabilityAlive(params, c);
+                if (!(Number.isFinite(v) && v >= 0 && p >= 0 && p <= 1)) {
+                  bad.push(`${JSON.stringify({ params, c, t })} -> ${v}, ${p}`);
+                }
+              }
+    expect(bad.slice(0, 5)).toEqual([]);
+  });
+});
+
+describe('BG/NBD fit checks', () => {
+  it('refuses a fit on sparse data whose parameters ran to a degenerate limit, with the reason', () => {
+    // Three buyers, none with a repeat purchase after week 4: the likelihood keeps improving as
+    // a grows and b shrinks; the optimiser stops there and calls it converged.
+    const fit = fitBgNbd([
+      { x: 1, tx: 2, T: 30 },
+      { x: 1, tx: 3, T: 31 },
+      { x: 1, tx: 4, T: 32 },
+      { x: 0, tx: 0, T: 20 },
+    ]);
+    expect(fit.params.b).toBeLessThan(1e-5);
+    expect(fit.refusal).toMatch(/^BG\/NBD fit refused: a and b went to a degenerate limit/);
+  });
+});

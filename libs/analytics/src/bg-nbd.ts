@@ -4,11 +4,11 @@
  * drop out with probability p ~ Beta(a, b). Fitted by maximum likelihood on the population's
  * (x, tx, T) summary, with no penalty, as in the paper.
  */
-import { logGamma, hyp2f1, logistic } from './special-functions';
-import { inBounds, nelderMead } from './optimize';
+import { hyp2f1SignedLog, logGamma, logistic } from './special-functions';
+import { MaximumLikelihoodFit, fitMaximumLikelihood } from './maximum-likelihood';
 
 // Math functions bound once: a global lookup per call is slow in some hosts (jest's sandbox).
-const { log, log1p, exp, pow } = Math;
+const { log, log1p, exp, expm1, abs } = Math;
 
 export interface BgNbdParams {
   readonly r: number;
@@ -24,13 +24,8 @@ export interface RfmObservation {
   readonly T: number;
 }
 
-export interface BgNbdFit {
-  readonly params: BgNbdParams;
-  readonly logLikelihood: number;
-  readonly iterations: number;
-  readonly evaluations: number;
-  readonly converged: boolean;
-}
+/** The fit; `refusal` says why it must not be used, if so (see maximum-likelihood.ts). */
+export type BgNbdFit = MaximumLikelihoodFit<BgNbdParams>;
 
 export interface BgNbdFitOptions {
   /** Start values; the default r = alpha = a = b = 1 is the customary one. */
@@ -134,32 +129,43 @@ export function bgNbdLogLikelihood(params: BgNbdParams, data: readonly RfmObserv
   return compileBgNbdLogLikelihood(data)(params);
 }
 
-/** Maximum likelihood over log-parameters with Nelder-Mead. */
+/** Maximum likelihood over log-parameters with Nelder-Mead, checked (maximum-likelihood.ts). */
 export function fitBgNbd(data: readonly RfmObservation[], options: BgNbdFitOptions = {}): BgNbdFit {
   if (data.length === 0) throw new RangeError('BG/NBD needs at least one customer');
-  const logLikelihood = compileBgNbdLogLikelihood(data);
-  const start = options.initial ?? { r: 1, alpha: 1, a: 1, b: 1 };
-  const toParams = (v: readonly number[]): BgNbdParams => ({
-    r: exp(v[0]),
-    alpha: exp(v[1]),
-    a: exp(v[2]),
-    b: exp(v[3]),
+  return fitMaximumLikelihood({
+    model: 'BG/NBD',
+    logLikelihood: compileBgNbdLogLikelihood(data),
+    start: options.initial ?? { r: 1, alpha: 1, a: 1, b: 1 },
+    population: data.length,
+    maxIterations: options.maxIterations,
+    check: (params) =>
+      unpredictable(data, (c, horizon) => [
+        bgNbdProbabilityAlive(params, c),
+        bgNbdConditionalExpectedTransactions(params, c, horizon),
+      ]),
   });
-  // Scaled by the population so the tolerances mean the same for 100 or 100,000 customers.
-  const scale = 1 / data.length;
-  const result = nelderMead(
-    (v) => (inBounds(v) ? -logLikelihood(toParams(v)) * scale : Infinity),
-    [log(start.r), log(start.alpha), log(start.a), log(start.b)],
-    { maxIterations: options.maxIterations, xTolerance: 1e-7, fTolerance: 1e-12 },
-  );
-  const params = toParams(result.x);
-  return {
-    params,
-    logLikelihood: logLikelihood(params),
-    iterations: result.iterations,
-    evaluations: result.evaluations,
-    converged: result.converged,
-  };
+}
+
+/**
+ * Whether a fitted purchase model predicts a finite, non-negative figure for every distinct
+ * customer of its data over a horizon as long as the data: the reason if not.
+ */
+export function unpredictable(
+  data: readonly RfmObservation[],
+  predict: (c: RfmObservation, horizon: number) => readonly number[],
+): string | undefined {
+  const horizon = Math.max(1, ...data.map((c) => c.T));
+  const seen = new Set<string>();
+  for (const c of data) {
+    const key = `${c.x}|${c.tx}|${c.T}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const figures = predict(c, horizon);
+    if (!figures.every((v) => Number.isFinite(v) && v >= 0)) {
+      return `its predictions are not finite for x = ${c.x}, tx = ${c.tx}, T = ${c.T} (${figures.join(', ')})`;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -178,12 +184,15 @@ export function bgNbdProbabilityAlive(params: BgNbdParams, c: RfmObservation): n
 /**
  * E[Y(t) | x, tx, T]: expected purchases in (T, T + t] (paper, eq. 10):
  *
- *   (a + b + x - 1) / (a - 1) * [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)]
- *   / (1 + [x > 0] a / (b + x - 1) ((alpha+T)/(alpha+tx))^(r+x)),   z = t / (alpha + T + t).
+ *   (a + b + x - 1) / (a - 1) * [1 - F] / (1 + [x > 0] a / (b + x - 1) ((alpha+T)/(alpha+tx))^(r+x)),
+ *   F = (1 - z)^(r+x) 2F1(r+x, b+x; a+b+x-1; z),   z = t / (alpha + T + t).
  *
- * The product in the bracket is evaluated through Euler's transformation as
- * (1 - z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z), which neither overflows for large x nor needs
- * z near 1 to be handled specially. Undefined for a = 1 exactly.
+ * F is evaluated in log space (so 1 - F = -expm1(ln F) keeps its digits when F is near 1) in
+ * whichever of two equal forms has a series that converges at z = 1: the one above when
+ * a - 1 >= r + x, otherwise Euler's transformation (1 - z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z).
+ * Choosing by parameter range matters: for large a the Euler form multiplies an underflowing
+ * power by an overflowing series (NaN), for large x the direct form overflows instead.
+ * At a = 1 exactly, where the expression is 0/0, the mean of its values at 1 +- 1e-6 is used.
  */
 export function bgNbdConditionalExpectedTransactions(
   params: BgNbdParams,
@@ -192,10 +201,22 @@ export function bgNbdConditionalExpectedTransactions(
 ): number {
   if (t <= 0) return 0;
   const { r, alpha, a, b } = params;
+  if (abs(a - 1) < 1e-9) {
+    const below = bgNbdConditionalExpectedTransactions({ ...params, a: 1 - 1e-6 }, c, t);
+    const above = bgNbdConditionalExpectedTransactions({ ...params, a: 1 + 1e-6 }, c, t);
+    return (below + above) / 2;
+  }
   const c2 = a + b + c.x - 1;
   const z = t / (alpha + c.T + t);
-  const product = pow(1 - z, a - 1) * hyp2f1(a + b - 1 - r, a - 1, c2, z);
-  const expectedIfAlive = (c2 / (a - 1)) * (1 - product);
+  const logOneMinusZ = log1p(-z);
+  // With a + b + x < 1 the third parameter is negative and F may be too: carry its sign.
+  const F =
+    a - 1 >= r + c.x
+      ? hyp2f1SignedLog(r + c.x, b + c.x, c2, z)
+      : hyp2f1SignedLog(a + b - 1 - r, a - 1, c2, z);
+  const logF = F.log + (a - 1 >= r + c.x ? r + c.x : a - 1) * logOneMinusZ;
+  const oneMinusF = F.sign > 0 ? -expm1(logF) : 1 + F.sign * -exp(logF);
+  const expectedIfAlive = (c2 / (a - 1)) * oneMinusF;
   return expectedIfAlive * bgNbdProbabilityAlive(params, c);
 }
 

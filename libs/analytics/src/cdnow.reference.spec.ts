@@ -43,6 +43,7 @@ describe('CDNOW sample, 39-week calibration', () => {
   it('fits BG/NBD to r=0.243, alpha=4.414, a=0.793, b=2.426, LL=-9582.4', () => {
     const fit = fitBgNbd(summary);
     expect(fit.converged).toBe(true);
+    expect(fit.refusal).toBeUndefined();
     expect(Math.abs(fit.params.r - 0.243)).toBeLessThan(0.001);
     expect(Math.abs(fit.params.alpha - 4.414)).toBeLessThan(0.003);
     expect(Math.abs(fit.params.a - 0.793)).toBeLessThan(0.001);
@@ -63,6 +64,7 @@ describe('CDNOW sample, 39-week calibration', () => {
     const fit = fitGammaGamma(summary);
     expect(fit.customers).toBe(946);
     expect(fit.converged).toBe(true);
+    expect(fit.refusal).toBeUndefined();
     expect(Math.abs(fit.params.p - 6.25)).toBeLessThan(0.01);
     expect(Math.abs(fit.params.q - 3.74)).toBeLessThan(0.01);
     expect(Math.abs(fit.params.gamma - 15.44)).toBeLessThan(0.01);

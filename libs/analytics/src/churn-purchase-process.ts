@@ -20,8 +20,8 @@
  * Times are in weeks, as in the RFM summary. No parameter here is set by hand: all four are fitted
  * by maximum likelihood on the calibration period's (x, tx, T) alone.
  */
-import type { RfmObservation } from './bg-nbd';
-import { inBounds, nelderMead } from './optimize';
+import { type RfmObservation, unpredictable } from './bg-nbd';
+import { MaximumLikelihoodFit, fitMaximumLikelihood } from './maximum-likelihood';
 import { hyp2f1, logBeta, logGamma, logistic } from './special-functions';
 
 const { log, log1p, exp } = Math;
@@ -33,11 +33,8 @@ export interface MbgNbdParams {
   readonly b: number;
 }
 
-export interface MbgNbdFit {
-  readonly params: MbgNbdParams;
-  readonly logLikelihood: number;
-  readonly converged: boolean;
-}
+/** The fit; `refusal` says why it must not be used, if so (see maximum-likelihood.ts). */
+export type MbgNbdFit = MaximumLikelihoodFit<MbgNbdParams>;
 
 /**
  * ln L per customer:
@@ -75,24 +72,20 @@ export function compileMbgNbdLogLikelihood(
   };
 }
 
-/** Maximum likelihood over log-parameters with Nelder-Mead, from r = alpha = a = b = 1. */
+/** Maximum likelihood from r = alpha = a = b = 1, checked like the BG/NBD's (maximum-likelihood.ts). */
 export function fitMbgNbd(data: readonly RfmObservation[]): MbgNbdFit {
   if (data.length === 0) throw new RangeError('MBG/NBD needs at least one customer');
-  const logLikelihood = compileMbgNbdLogLikelihood(data);
-  const toParams = (v: readonly number[]): MbgNbdParams => ({
-    r: exp(v[0]),
-    alpha: exp(v[1]),
-    a: exp(v[2]),
-    b: exp(v[3]),
+  return fitMaximumLikelihood({
+    model: 'MBG/NBD',
+    logLikelihood: compileMbgNbdLogLikelihood(data),
+    start: { r: 1, alpha: 1, a: 1, b: 1 },
+    population: data.length,
+    check: (params) =>
+      unpredictable(data, (c, horizon) => {
+        const risk = purchaseProcessRisk(params, c, horizon);
+        return [risk.pAliveNow, risk.survival];
+      }),
   });
-  const scale = 1 / data.length;
-  const result = nelderMead(
-    (v) => (inBounds(v) ? -logLikelihood(toParams(v)) * scale : Infinity),
-    [0, 0, 0, 0],
-    { xTolerance: 1e-7, fTolerance: 1e-12 },
-  );
-  const params = toParams(result.x);
-  return { params, logLikelihood: logLikelihood(params), converged: result.converged };
 }
 
 /** P(alive at T | x, tx, T) = 1 / (1 + a/(b+x) ((alpha+T)/(alpha+tx))^(r+x)), for every x. */

@@ -38,9 +38,15 @@ export interface ClvModel {
   readonly customers: CustomerClv[];
 }
 
+/**
+ * Fits both models and scores every customer. A refused fit (maximum-likelihood.ts) scores no
+ * one: a RangeError carries its reason.
+ */
 export function fitClvModel(customers: readonly CustomerSummary[], options: ClvOptions): ClvModel {
   const bgNbd = fitBgNbd(customers);
   const gammaGamma = fitGammaGamma(customers);
+  const refusal = bgNbd.refusal ?? gammaGamma.refusal;
+  if (refusal !== undefined) throw new RangeError(refusal);
   const scored = customers.map((c): CustomerClv => {
     const expectedAverageValue = gammaGammaConditionalExpectedValue(gammaGamma.params, c);
     const expectedTransactions = bgNbdConditionalExpectedTransactions(

@@ -104,3 +104,27 @@ describe('realizedNetValue', () => {
     expect(realizedNetValue({ revenue: 1200, repairCosts: 150, refunds: 300 })).toBe(750);
   });
 });
+
+describe('Gamma-Gamma with q <= 1', () => {
+  it('refuses to give a mean order value (it is infinite), rather than a negative one', () => {
+    const params = { p: 6.25, q: 0.8, gamma: 15.44 };
+    expect(() => gammaGammaConditionalExpectedValue(params, { x: 0, monetary: 0 })).toThrow(
+      /q > 1/,
+    );
+    expect(() => gammaGammaConditionalExpectedValue(params, { x: 2, monetary: 30 })).toThrow(
+      RangeError,
+    );
+  });
+
+  it('refuses a fit whose q comes out at or below 1, with the reason', () => {
+    // Mean values spread over four orders of magnitude: a heavy-tailed spend, q well below 1.
+    const fit = fitGammaGamma([
+      { x: 1, monetary: 10 },
+      { x: 1, monetary: 1000 },
+      { x: 2, monetary: 5 },
+      { x: 1, monetary: 20000 },
+    ]);
+    expect(fit.params.q).toBeLessThanOrEqual(1);
+    expect(fit.refusal).toMatch(/^Gamma-Gamma fit refused: /);
+  });
+});

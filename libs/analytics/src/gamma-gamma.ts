@@ -6,7 +6,7 @@
  * Also the discounted CLV that joins it with BG/NBD, and realized value net of after-sales cost.
  */
 import { logGamma } from './special-functions';
-import { inBounds, nelderMead } from './optimize';
+import { MaximumLikelihoodFit, fitMaximumLikelihood } from './maximum-likelihood';
 import { BgNbdParams, RfmObservation, bgNbdConditionalExpectedTransactions } from './bg-nbd';
 
 // Math functions bound once: a global lookup per call is slow in some hosts (jest's sandbox).
@@ -24,14 +24,9 @@ export interface SpendObservation {
   readonly monetary: number;
 }
 
-export interface GammaGammaFit {
-  readonly params: GammaGammaParams;
-  readonly logLikelihood: number;
+export interface GammaGammaFit extends MaximumLikelihoodFit<GammaGammaParams> {
   /** Customers the fit used: x > 0 and a positive mean value. */
   readonly customers: number;
-  readonly iterations: number;
-  readonly evaluations: number;
-  readonly converged: boolean;
 }
 
 /** Customers with repeat purchases of positive mean value: the ones the model describes. */
@@ -87,48 +82,53 @@ export function gammaGammaLogLikelihood(
   return compileGammaGammaLogLikelihood(data)(params);
 }
 
-/** Maximum likelihood over log-parameters from p = q = gamma = 1, no penalty. */
+/**
+ * Maximum likelihood over log-parameters from p = q = gamma = 1, no penalty, checked
+ * (maximum-likelihood.ts); a fit with q <= 1 is refused, its mean order value being infinite.
+ */
 export function fitGammaGamma(
   data: readonly SpendObservation[],
   options: { readonly initial?: GammaGammaParams; readonly maxIterations?: number } = {},
 ): GammaGammaFit {
-  const customers = usable(data).length;
-  if (customers === 0) {
+  const rows = usable(data);
+  if (rows.length === 0) {
     throw new RangeError('Gamma-Gamma needs customers with repeat purchases of positive value');
   }
-  const logLikelihood = compileGammaGammaLogLikelihood(data);
-  const start = options.initial ?? { p: 1, q: 1, gamma: 1 };
-  const toParams = (v: readonly number[]): GammaGammaParams => ({
-    p: exp(v[0]),
-    q: exp(v[1]),
-    gamma: exp(v[2]),
+  const fit = fitMaximumLikelihood({
+    model: 'Gamma-Gamma',
+    logLikelihood: compileGammaGammaLogLikelihood(rows),
+    start: options.initial ?? { p: 1, q: 1, gamma: 1 },
+    population: rows.length,
+    maxIterations: options.maxIterations,
+    check: (params) => {
+      if (!(params.q > 1)) {
+        return `q = ${params.q.toPrecision(4)} <= 1, so the mean order value p gamma / (q - 1) is infinite`;
+      }
+      for (const c of [{ x: 0, monetary: 0 }, ...rows]) {
+        const value = gammaGammaConditionalExpectedValue(params, c);
+        if (!(Number.isFinite(value) && value > 0)) {
+          return `its expected order value is not finite for x = ${c.x}, mean value ${c.monetary}`;
+        }
+      }
+      return undefined;
+    },
   });
-  const scale = 1 / customers;
-  const result = nelderMead(
-    (v) => (inBounds(v) ? -logLikelihood(toParams(v)) * scale : Infinity),
-    [log(start.p), log(start.q), log(start.gamma)],
-    { maxIterations: options.maxIterations, xTolerance: 1e-7, fTolerance: 1e-12 },
-  );
-  const params = toParams(result.x);
-  return {
-    params,
-    logLikelihood: logLikelihood(params),
-    customers,
-    iterations: result.iterations,
-    evaluations: result.evaluations,
-    converged: result.converged,
-  };
+  return { ...fit, customers: rows.length };
 }
 
 /**
  * E[M | x, mean value m] = (p (gamma + x m)) / (p x + q - 1): a weighted mean of the population
  * mean p gamma / (q - 1) and the customer's own mean. Customers without repeat purchases get the
- * population mean. Needs q > 1 (otherwise the mean value is infinite).
+ * population mean. Needs q > 1 (otherwise the mean value is infinite): a RangeError, never a
+ * negative or infinite value.
  */
 export function gammaGammaConditionalExpectedValue(
   { p, q, gamma }: GammaGammaParams,
   c: SpendObservation,
 ): number {
+  if (!(q > 1)) {
+    throw new RangeError(`Gamma-Gamma needs q > 1 for a finite mean order value, got q = ${q}`);
+  }
   if (c.x <= 0) return (p * gamma) / (q - 1);
   return (p * (gamma + c.x * c.monetary)) / (p * c.x + q - 1);
 }

@@ -9,6 +9,7 @@ export {
   logit,
 } from './special-functions';
 export { nelderMead } from './optimize';
+export { DAY_MS, dayNumber, canonicalInstantMs, formatDayNumber } from './calendar';
 export type { NelderMeadOptions, OptimizationResult } from './optimize';
 export {
   compileBgNbdLogLikelihood,

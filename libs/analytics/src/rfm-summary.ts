@@ -2,6 +2,7 @@
  * From transactions to the per-customer summary the models consume (frequency, recency, age,
  * monetary value), and parsers for the two transaction file layouts the CLI accepts.
  */
+import { dayNumber, formatDayNumber } from './calendar';
 
 export interface Transaction {
   readonly customerId: string;
@@ -105,58 +106,6 @@ function sortedOrder(values: readonly number[]): number[] {
 /** True for a valid calendar date written YYYY-MM-DD. */
 export function isCalendarDate(date: string): boolean {
   return dayNumber(date) !== undefined;
-}
-
-/** Days since 1970-01-01 for a valid YYYY-MM-DD, otherwise undefined. */
-export function dayNumber(date: string): number | undefined {
-  if (date.length !== 10 || date[4] !== '-' || date[7] !== '-') return undefined;
-  const year = digits(date, 0, 4);
-  const month = digits(date, 5, 7);
-  const day = digits(date, 8, 10);
-  if (year === undefined || month === undefined || day === undefined) return undefined;
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  return daysFromCivil(year, month, day);
-}
-
-function digits(s: string, from: number, to: number): number | undefined {
-  let v = 0;
-  for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return undefined;
-    v = v * 10 + c;
-  }
-  return v;
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
-
-// Proleptic Gregorian calendar day count (H. Hinnant's days_from_civil).
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-/** YYYY-MM-DD for a day number (days since 1970-01-01). */
-export function formatDayNumber(days: number): string {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
 /** A transaction file line that cannot be read; `line` is 1-based. */

@@ -1,5 +1,6 @@
 import {
   hyp2f1,
+  hyp2f1SignedLog,
   logAddExp,
   logBeta,
   logGamma,
@@ -108,5 +109,35 @@ describe('log-sum-exp helpers', () => {
     expect(logistic(-800)).toBeGreaterThanOrEqual(0);
     expect(logistic(800)).toBe(1);
     expect(logistic(logit(0.2))).toBeCloseTo(0.2, 15);
+  });
+});
+
+describe('hyp2f1 near z = 1 and with large parameters', () => {
+  const rel = (actual: number, expected: number): number => Math.abs(actual / expected - 1);
+
+  // Reference values from mpmath.hyp2f1 at 40 digits. The plain series needs millions of terms
+  // this close to 1; the 1 - z transformation answers at once, also where c - a - b is an integer
+  // (0 and -1 below), where its two gamma factors have poles that cancel.
+  it.each([
+    [0.5, 0.7, 2, 0.99999, 1.4635482793867018, 1e-13],
+    [0.5, 0.7, 2, 1 - 1e-9, 1.4637719327749978, 1e-13],
+    [1.3, 2.7, 0.6, 1 - 1e-7, 2.0206092920617184e24, 1e-12],
+    [0.243, 2.426, 2.219, 1 - 1e-6, 233.33324907341472, 1e-12],
+    [12.5, 3.2, 20.1, 0.9999, 46.0882571539616, 1e-12],
+    [0.5, 1.5, 2, 0.9995, 5.332570774286579, 1e-9],
+    [2.5, 1.5, 3, 0.99999, 169751.75203168968, 1e-9],
+  ])('2F1(%p, %p; %p; %p) = %p', (a, b, c, z, expected, tolerance) => {
+    expect(rel(hyp2f1(a, b, c, z), expected)).toBeLessThan(tolerance);
+  });
+
+  it('gives ln 2F1 beyond double range instead of Infinity', () => {
+    // 2F1(800, 800; 1600; 0.999) is about e^1060 (mpmath: ln = 1060.2852014144928): the value
+    // overflows, its logarithm does not.
+    expect(hyp2f1SignedLog(800, 800, 1600, 0.999)).toEqual({
+      sign: 1,
+      log: expect.closeTo(1060.2852014144928, 8),
+    });
+    // 2F1(a, b; b; z) = (1 - z)^(-a) exactly.
+    expect(hyp2f1SignedLog(900, 3.5, 3.5, 0.8).log).toBeCloseTo(-900 * Math.log(0.2), 9);
   });
 });

@@ -4,8 +4,9 @@
  */
 
 // Math functions bound once: a global lookup per call is slow in some hosts (jest's sandbox).
-const { log, log1p, exp, pow, abs, sin, cos } = Math;
+const { log, log1p, exp, abs, sin, cos } = Math;
 
+const LN2 = Math.LN2;
 const HALF_LOG_TWO_PI = 0.9189385332046727; // ln(sqrt(2*pi))
 
 // Lanczos approximation, g = 7, n = 9 (relative error of Gamma about 1e-15 for x >= 0.5).
@@ -61,44 +62,161 @@ export function logBeta(a: number, b: number): number {
 const HYP2F1_MAX_TERMS = 1_000_000;
 
 /**
+ * Closer to 1 than this, the power series needs more than ~100,000 terms (its tail shrinks like
+ * z^n), so the 1 - z transformation is used instead. Not earlier: with large parameters the two
+ * terms of that transformation are huge and cancel, while the series is still cheap and exact.
+ */
+const NEAR_ONE = 4e-4;
+
+/** A real number as sign and ln|value|, so results beyond double range keep their digits. */
+export interface SignedLog {
+  readonly sign: number;
+  readonly log: number;
+}
+
+/**
  * The Gauss hypergeometric function 2F1(a, b; c; z) for real z < 1.
  *
- * z in [-0.5, 1): the power series, summed until the remaining tail (bounded by a geometric series
- * in z) is below double precision. When c - a - b < 0 the series grows like (1 - z)^(c - a - b)
- * near 1, so Euler's transformation (1 - z)^(c - a - b) 2F1(c - a, c - b; c; z) is summed instead.
  * z < -0.5: Pfaff's transformation (1 - z)^(-a) 2F1(a, c - b; c; z / (z - 1)) maps z into (1/3, 1).
+ * z within NEAR_ONE of 1: the 1 - z transformation (Abramowitz & Stegun 15.3.6), whose series in
+ * 1 - z converge at once.
+ * Otherwise the power series, summed until the remaining tail (bounded by a geometric series in z)
+ * is below double precision. When c - a - b < 0 the series grows like (1 - z)^(c - a - b) near 1,
+ * so Euler's transformation (1 - z)^(c - a - b) 2F1(c - a, c - b; c; z) is summed instead.
+ * Everything is carried as a sign and a logarithm, so large parameters neither overflow a term
+ * nor underflow a prefactor.
  */
 export function hyp2f1(a: number, b: number, c: number, z: number): number {
+  const { sign, log: magnitude } = hyp2f1Signed(a, b, c, z);
+  return sign * exp(magnitude);
+}
+
+/** 2F1(a, b; c; z) as its sign and ln|2F1|: finite where the value itself would overflow. */
+export function hyp2f1SignedLog(a: number, b: number, c: number, z: number): SignedLog {
+  return hyp2f1Signed(a, b, c, z);
+}
+
+function hyp2f1Signed(a: number, b: number, c: number, z: number): SignedLog {
   if (!(z < 1)) throw new RangeError(`hyp2f1 needs z < 1, got ${z}`);
-  if (c <= 0 && Number.isInteger(c)) throw new RangeError(`hyp2f1 needs c not in 0, -1, -2, ...`);
-  if (z === 0 || a === 0 || b === 0) return 1;
+  if (isNonPositiveInteger(c)) throw new RangeError(`hyp2f1 needs c not in 0, -1, -2, ...`);
+  if (z === 0 || a === 0 || b === 0) return { sign: 1, log: 0 };
   if (z < -0.5) {
-    return pow(1 - z, -a) * hyp2f1(a, c - b, c, z / (z - 1));
+    const inner = hyp2f1Signed(a, c - b, c, z / (z - 1));
+    return { sign: inner.sign, log: inner.log - a * log1p(-z) };
   }
-  if (z > 0.5 && c - a - b < 0 && !isNonPositiveInteger(a) && !isNonPositiveInteger(b)) {
-    return pow(1 - z, c - a - b) * hyp2f1Series(c - a, c - b, c, z);
+  const terminates = isNonPositiveInteger(a) || isNonPositiveInteger(b);
+  if (!terminates && 1 - z < NEAR_ONE) return hyp2f1NearOne(a, b, c, z);
+  if (z > 0.5 && c - a - b < 0 && !terminates) {
+    const inner = seriesSigned(c - a, c - b, c, z);
+    return { sign: inner.sign, log: inner.log + (c - a - b) * log1p(-z) };
   }
-  return hyp2f1Series(a, b, c, z);
+  return seriesSigned(a, b, c, z);
 }
 
 function isNonPositiveInteger(v: number): boolean {
   return v <= 0 && Number.isInteger(v);
 }
 
-function hyp2f1Series(a: number, b: number, c: number, z: number): number {
+/**
+ * 2F1(a, b; c; z) = G(c) G(d) / (G(c-a) G(c-b)) 2F1(a, b; 1-d; 1-z)
+ *                 + (1-z)^d G(c) G(-d) / (G(a) G(b)) 2F1(c-a, c-b; 1+d; 1-z),   d = c - a - b.
+ * Both gamma factors have poles when d is an integer (the sum stays finite): there the value is
+ * extrapolated from b -+ h and b -+ h/2, moving d off the integer without moving c towards a pole
+ * (Richardson: the mean at b +- h is even in h, so (4 m(h/2) - m(h)) / 3 is exact to O(h^4)).
+ */
+function hyp2f1NearOne(a: number, b: number, c: number, z: number): SignedLog {
+  const d = c - a - b;
+  if (abs(d - Math.round(d)) < 1e-6) {
+    const h = 2e-4;
+    const mean = (step: number): SignedLog => {
+      const sum = addSigned(hyp2f1NearOne(a, b + step, c, z), hyp2f1NearOne(a, b - step, c, z));
+      return { sign: sum.sign, log: sum.log - LN2 };
+    };
+    const coarse = mean(h);
+    const fine = mean(h / 2);
+    const extrapolated = addSigned(
+      { sign: fine.sign, log: fine.log + log(4) },
+      { sign: -coarse.sign, log: coarse.log },
+    );
+    return { sign: extrapolated.sign, log: extrapolated.log - log(3) };
+  }
+  const w = 1 - z;
+  const lgC = signedLogGamma(c);
+  const first = product(
+    [lgC, signedLogGamma(d), seriesSigned(a, b, 1 - d, w)],
+    [signedLogGamma(c - a), signedLogGamma(c - b)],
+  );
+  const second = product(
+    [lgC, signedLogGamma(-d), seriesSigned(c - a, c - b, 1 + d, w), { sign: 1, log: d * log(w) }],
+    [signedLogGamma(a), signedLogGamma(b)],
+  );
+  return addSigned(first, second);
+}
+
+/** The product of `over` divided by the product of `under`; a pole under the line gives 0. */
+function product(over: readonly SignedLog[], under: readonly SignedLog[]): SignedLog {
+  let sign = 1;
+  let magnitude = 0;
+  for (const v of over) {
+    sign *= v.sign;
+    magnitude += v.log;
+  }
+  for (const v of under) {
+    if (v.log === Infinity) return { sign: 0, log: -Infinity };
+    sign *= v.sign;
+    magnitude -= v.log;
+  }
+  return { sign, log: magnitude };
+}
+
+function addSigned(u: SignedLog, v: SignedLog): SignedLog {
+  if (u.sign === 0) return v;
+  if (v.sign === 0) return u;
+  const [big, small] = u.log >= v.log ? [u, v] : [v, u];
+  const sum = big.sign + small.sign * exp(small.log - big.log);
+  return { sign: Math.sign(sum), log: big.log + log(abs(sum)) };
+}
+
+/** Gamma(x) as sign and ln|Gamma(x)|; at a pole (0, -1, -2, ...) ln is +Infinity. */
+function signedLogGamma(x: number): SignedLog {
+  if (isNonPositiveInteger(x)) return { sign: 1, log: Infinity };
+  const sign = x > 0 || Math.floor(x) % 2 === 0 ? 1 : -1;
+  return { sign, log: logGamma(x) };
+}
+
+// Partial sums are rescaled by this factor when they grow past it, and the scale kept as a log.
+const RESCALE = 1e280;
+const LOG_RESCALE = log(RESCALE);
+
+function seriesSigned(a: number, b: number, c: number, z: number): SignedLog {
   // Once n exceeds |a|, |b| and |c| the term ratio is below |z| in magnitude (up to O(1/n)), so
   // the tail after a term t is at most |t| |z| / (1 - |z|) up to that factor.
   const tailFactor = abs(z) / (1 - abs(z));
   const settled = Math.max(abs(a), abs(b), abs(c)) + 2;
+  // The terms after the leading 1 are summed apart, so ln(1 + tail) keeps the digits of a value
+  // within 1e-16 of 1 (the models take 1 - F of such values).
   let term = 1;
-  let sum = 1;
+  let tail = 0;
+  let scale = 0;
   for (let n = 0; n < HYP2F1_MAX_TERMS; n++) {
     term *= (((a + n) * (b + n)) / ((c + n) * (n + 1))) * z;
-    sum += term;
-    if (term === 0) return sum;
-    if (n > settled && abs(term) * (1 + tailFactor) <= 1e-17 * abs(sum)) return sum;
+    tail += term;
+    if (term === 0) break;
+    if (abs(term) > RESCALE || abs(tail) > RESCALE) {
+      // Past this the leading 1 (now 1 / RESCALE) no longer matters.
+      term /= RESCALE;
+      tail /= RESCALE;
+      scale += LOG_RESCALE;
+    }
+    const sum = scale === 0 ? 1 + tail : tail;
+    if (n > settled && abs(term) * (1 + tailFactor) <= 1e-17 * abs(sum)) break;
+    if (n === HYP2F1_MAX_TERMS - 1) {
+      throw new RangeError(`hyp2f1(${a}, ${b}; ${c}; ${z}) did not converge`);
+    }
   }
-  throw new RangeError(`hyp2f1(${a}, ${b}; ${c}; ${z}) did not converge`);
+  if (scale === 0 && tail > -0.5) return { sign: 1, log: log1p(tail) };
+  const sum = scale === 0 ? 1 + tail : tail;
+  return { sign: Math.sign(sum), log: log(abs(sum)) + scale };
 }
 
 /** ln(e^a + e^b) without overflow or underflow. */

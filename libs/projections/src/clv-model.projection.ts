@@ -30,19 +30,31 @@ export interface ClvModelFittedData {
   timeUnit: 'weeks';
   customers: number;
   customersWithRepeatPurchases: number;
-  bgNbd: { params: BgNbdParams; logLikelihood: number; converged: boolean; iterations: number };
+  /**
+   * `refusal` (on any of the three models) says why that model's fit must not be used (a
+   * degenerate limit, a non-finite likelihood or prediction, q <= 1): the customer view then shows
+   * the reason instead of figures.
+   */
+  bgNbd: {
+    params: BgNbdParams;
+    logLikelihood: number;
+    converged: boolean;
+    iterations: number;
+    refusal?: string;
+  };
   gammaGamma: {
     params: GammaGammaParams;
     logLikelihood: number;
     customers: number;
     converged: boolean;
+    refusal?: string;
   };
   /**
    * The MBG/NBD on the same (x, tx, T): the purchase process of churn risk (docs/churn.md), the
    * same model `churn evaluate` measures. Absent from fits recorded before it was added; the
    * customer view then falls back to the BG/NBD probability alive.
    */
-  mbgNbd?: { params: MbgNbdParams; logLikelihood: number; converged: boolean };
+  mbgNbd?: { params: MbgNbdParams; logLikelihood: number; converged: boolean; refusal?: string };
   /**
    * The experience weights of churn risk learned from the store's own history (docs/churn.md,
    * learnChurnWeights): a backtest on the year before the calibration end, `trainingWindow.from`

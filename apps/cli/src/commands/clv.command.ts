@@ -109,6 +109,9 @@ export function registerClvCommand(program: Command): void {
             console.log(
               `  Gamma-Gamma p=${p.toFixed(4)} q=${q.toFixed(4)} gamma=${gamma.toFixed(4)} LL=${fit.gammaGamma.logLikelihood.toFixed(1)}`,
             );
+            for (const model of [fit.bgNbd, fit.gammaGamma, fit.mbgNbd]) {
+              if (model?.refusal) console.log(`  ${model.refusal}`);
+            }
           } catch (error) {
             if (error instanceof NothingToFitError)
               program.error(error.message, { exitCode: BAD_INPUT });

@@ -6,7 +6,8 @@
 import { BgNbdParams } from '../bg-nbd';
 import { GammaGammaParams } from '../gamma-gamma';
 import { fitClvModel, ClvModel } from '../clv';
-import { parseCsvTransactions, summarizeTransactions, formatDayNumber } from '../rfm-summary';
+import { parseCsvTransactions, summarizeTransactions } from '../rfm-summary';
+import { formatDayNumber } from '../calendar';
 import { SeededRandom } from './seeded-random';
 
 export interface SyntheticPopulationOptions {

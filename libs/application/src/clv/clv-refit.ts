@@ -24,6 +24,10 @@ import {
 
 const WEEK_MS = 7 * 86_400_000;
 
+/** A refused fit is still recorded, with its reason, so the customer view can say why. */
+const refusalOf = (fit: { refusal?: string }): { refusal?: string } =>
+  fit.refusal === undefined ? {} : { refusal: fit.refusal };
+
 export interface ClvRefitOptions {
   /** The caller's clock (ISO 8601): the calibration end unless `calibrationEnd` is given. */
   now: string;
@@ -129,17 +133,20 @@ export async function refitClvModel(
       logLikelihood: bgNbd.logLikelihood,
       converged: bgNbd.converged,
       iterations: bgNbd.iterations,
+      ...refusalOf(bgNbd),
     },
     gammaGamma: {
       params: gammaGamma.params,
       logLikelihood: gammaGamma.logLikelihood,
       customers: gammaGamma.customers,
       converged: gammaGamma.converged,
+      ...refusalOf(gammaGamma),
     },
     mbgNbd: {
       params: mbgNbd.params,
       logLikelihood: mbgNbd.logLikelihood,
       converged: mbgNbd.converged,
+      ...refusalOf(mbgNbd),
     },
     ...(churnWeights
       ? {

@@ -249,6 +249,7 @@ export function customerView(input: CustomerViewInput): CustomerView {
     unavailable.clv = 'no CLV model has been fitted yet (run `clv refit`)';
   } else {
     const rfm = rfmAt(profile, now, fit.currency);
+    const refusal = fit.bgNbd.refusal ?? fit.gammaGamma.refusal;
     if (!rfm || profile.revenueByCurrency[fit.currency] === undefined) {
       unavailable.clv = `no purchase in ${fit.currency} by ${dayOf(now)}`;
     } else {
@@ -256,23 +257,31 @@ export function customerView(input: CustomerViewInput): CustomerView {
       const discountRate = input.discountRate ?? fit.annualDiscountRate;
       // A degenerate fit (e.g. on a tiny population) can push the special functions out of
       // range: the view still answers, without that model's figures and with the reason.
-      try {
-        clv = clvFigures(fit, profile, rfm, costs[fit.currency], horizonWeeks, discountRate);
-        pAlive = clv.pAlive;
-      } catch (error) {
-        unavailable.clv = `CLV model ${fit.fitId} cannot score this customer: ${(error as Error).message}`;
+      if (refusal !== undefined) {
+        unavailable.clv = `CLV model ${fit.fitId} is not used: ${refusal}`;
+      } else {
+        try {
+          clv = clvFigures(fit, profile, rfm, costs[fit.currency], horizonWeeks, discountRate);
+          pAlive = clv.pAlive;
+        } catch (error) {
+          unavailable.clv = `CLV model ${fit.fitId} cannot score this customer: ${(error as Error).message}`;
+        }
       }
       // Churn risk's purchase process: the MBG/NBD at the horizon, as in `churn evaluate`.
       try {
-        purchaseProcess = fit.mbgNbd
-          ? {
-              pAlive: purchaseProcessRisk(fit.mbgNbd.params, rfm, horizonWeeks).pAliveAtHorizon,
-              model: 'mbg-nbd',
-              horizonWeeks,
-            }
-          : pAlive === null
-            ? null
-            : { pAlive, model: 'bg-nbd', horizonWeeks: 0 };
+        if (fit.mbgNbd?.refusal !== undefined && pAlive === null) {
+          unavailable.churnRisk = `purchase model ${fit.fitId} is not used: ${fit.mbgNbd.refusal}`;
+        }
+        purchaseProcess =
+          fit.mbgNbd && fit.mbgNbd.refusal === undefined
+            ? {
+                pAlive: purchaseProcessRisk(fit.mbgNbd.params, rfm, horizonWeeks).pAliveAtHorizon,
+                model: 'mbg-nbd',
+                horizonWeeks,
+              }
+            : pAlive === null
+              ? null
+              : { pAlive, model: 'bg-nbd', horizonWeeks: 0 };
       } catch (error) {
         unavailable.churnRisk = `purchase model ${fit.fitId} cannot score this customer: ${(error as Error).message}`;
       }

@@ -100,21 +100,16 @@ describe('aftercare clv fit', () => {
     expect(result.stdout).toMatch(/Gamma-Gamma p=6\.2\d+ q=3\.7\d+ gamma=15\.4\d+/);
   });
 
-  it('reads the csv layout', async () => {
+  it('reads the csv layout, and refuses a fit three customers cannot identify, with the reason', async () => {
     const file = join(dir, 'tx.csv');
     writeFileSync(
       file,
       'customer_id,date,amount\na,1997-01-01,10\na,1997-02-01,20\nb,1997-01-05,5\nb,1997-03-01,7\nc,1997-02-02,9\n',
     );
     const result = await run(fit('--input', file, '--format', 'csv', '--json'));
-    expect(result.exitCode).toBe(0);
-    const output = JSON.parse(result.stdout) as { customers: { id: string; x: number }[] };
-    expect(result.stderr).toMatch(/did not converge/); // three customers cannot identify the model
-    expect(output.customers.map((c) => [c.id, c.x])).toEqual([
-      ['a', 1],
-      ['b', 1],
-      ['c', 0],
-    ]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/fit refused: .* went to a degenerate limit/);
   });
 
   it('reports a malformed line with its number and exits with 2', async () => {

@@ -138,16 +138,20 @@ describe('churn evaluate', () => {
     const buyer = [...states.values()].find((s) => s.profile.purchaseCount > 0);
     expect(buyer).toBeDefined();
     if (!buyer) return;
-    // The BG/NBD of this small world is degenerate (parameters in the millions): the view still
-    // answers, without CLV figures and with the reason, and churn risk uses the MBG/NBD.
+    // The BG/NBD of this small world is degenerate (parameters in the millions): the fit is
+    // refused and the view says why, without CLV figures; churn risk uses the MBG/NBD.
+    expect(fit.bgNbd.refusal).toMatch(/degenerate limit/);
     const degenerate = customerView({ ...buyer, now: fit.occurredAt, fit });
     expect(degenerate.clv).toBeNull();
-    expect(degenerate.unavailable.clv).toMatch(/cannot score this customer/);
+    expect(degenerate.unavailable.clv).toMatch(/is not used: BG\/NBD fit refused: /);
     expect(degenerate.churnRisk).toMatchObject({
       purchaseModel: 'mbg-nbd',
       weightsSource: 'learned',
     });
-    const viewFit = { ...fit, bgNbd: { ...fit.bgNbd, params: { r: 1, alpha: 20, a: 1, b: 3 } } };
+    const viewFit = {
+      ...fit,
+      bgNbd: { ...fit.bgNbd, params: { r: 1, alpha: 20, a: 1, b: 3 }, refusal: undefined },
+    };
     const view = customerView({ ...buyer, now: fit.occurredAt, fit: viewFit });
     expect(view.clv).not.toBeNull();
     expect(view.churnRisk).toMatchObject({

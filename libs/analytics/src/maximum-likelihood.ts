@@ -6,7 +6,7 @@
  */
 import { LOG_PARAMETER_BOUND, inBounds, nelderMead } from './optimize';
 
-const { log, exp, abs } = Math;
+const { log, exp } = Math;
 
 export interface MaximumLikelihoodFit<P> {
   readonly params: P;
@@ -37,11 +37,14 @@ export interface MaximumLikelihoodOptions<P> {
 }
 
 /**
- * A fitted parameter further than this (in ln) from 1e-8..1e8, the wall of the search, that is
- * within 1e-5..1e5, is a value the data determined; closer to the wall it is one the optimiser
- * drifted to because the data could not pin it down.
+ * The range a fitted parameter must fall in to be one the data determined. Towards 0 a shape
+ * parameter puts the mixing distribution's mass at an edge (b -> 0: every customer drops out at
+ * once), the limit sparse data drifts to; 1e-5 is far below any fit of real data. Upwards, shape
+ * and scale growing together is the homogeneous limit (a Beta or Gamma narrowing to a point
+ * mass), which predicts sensibly, so only the neighbourhood of the search wall (1e8) is refused.
  */
-const WALL_MARGIN = LOG_PARAMETER_BOUND - log(1e5);
+const SMALLEST = 1e-5;
+const LARGEST = Math.exp(LOG_PARAMETER_BOUND) / 10;
 
 export function fitMaximumLikelihood<P extends { readonly [K in keyof P]: number }>(
   options: MaximumLikelihoodOptions<P>,
@@ -83,7 +86,7 @@ function refusalOf<P extends { readonly [K in keyof P]: number }>(
   if (!Number.isFinite(logLikelihood)) {
     return `${model} fit refused: its log-likelihood is not finite (${shown})`;
   }
-  const degenerate = names.filter((name) => abs(log(params[name])) > WALL_MARGIN);
+  const degenerate = names.filter((name) => !(params[name] >= SMALLEST && params[name] <= LARGEST));
   if (degenerate.length > 0) {
     return (
       `${model} fit refused: ${degenerate.join(' and ')} went to a degenerate limit (${shown}); ` +

@@ -1,9 +1,12 @@
-import type { ClvModelFittedData } from './clv-model.projection';
-import { customerProfileProjection } from './customer-profile.projection';
+import {
+  type ClvModelFittedData,
+  customerProfileProjection,
+  initialSatisfaction,
+} from '@aftercare/projections';
+// The folds' journey fixtures: spec helpers of the projections library, not part of its exports.
+import { CUSTOMER, purchase, registered } from '../../../projections/src/journey.fixtures';
+import { given } from '../../../projections/src/spec-events';
 import { customerView } from './customer-view';
-import { CUSTOMER, purchase, registered } from './journey.fixtures';
-import { initialSatisfaction } from './satisfaction.projection';
-import { given } from './spec-events';
 
 describe('customer view with a refused CLV fit', () => {
   const profile = given(customerProfileProjection, CUSTOMER, [

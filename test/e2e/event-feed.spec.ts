@@ -52,6 +52,7 @@ beforeAll(() => {
   process.env.AFTERCARE_SQLITE_PATH = join(dir, 'aftercare.db');
   process.env.AFTERCARE_SSE_HEARTBEAT_MS = '200';
   process.env.AFTERCARE_WEBHOOK_BACKOFF_MS = '10';
+  process.env.AFTERCARE_WEBHOOK_ALLOW_HOSTS = '127.0.0.1';
 });
 
 beforeEach(startApp);

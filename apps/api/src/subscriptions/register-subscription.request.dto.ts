@@ -26,14 +26,16 @@ export class RegisterSubscriptionRequestDto {
   @MaxLength(2000)
   url!: string;
 
-  @ApiProperty({
-    description: 'Shared secret for the HMAC-SHA256 signature (16 to 200 characters)',
+  @ApiPropertyOptional({
+    description:
+      'Shared secret for the HMAC-SHA256 signature (16 to 200 characters); generated when absent. Shown once, in the answer to this request, and stored sealed.',
     minLength: 16,
     maxLength: 200,
   })
+  @IsOptional()
   @IsString()
   @Length(16, 200)
-  secret!: string;
+  secret?: string;
 
   @ApiPropertyOptional({
     type: [String],

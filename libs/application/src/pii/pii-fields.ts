@@ -33,6 +33,10 @@ export function piiPathsOf(type: string): readonly (readonly string[])[] {
   return PII_PATHS[type] ?? [];
 }
 
+export function hiddenPathsOf(type: string): readonly (readonly string[])[] {
+  return HIDDEN_PATHS[type] ?? [];
+}
+
 /**
  * Returns a copy of `data` with each present PII path replaced by `replace(value)`; untouched
  * branches are shared, the input is never changed.
@@ -42,8 +46,17 @@ export async function mapPiiPaths(
   data: unknown,
   replace: (value: unknown) => unknown | Promise<unknown>,
 ): Promise<unknown> {
+  return mapPaths(piiPathsOf(type), data, replace);
+}
+
+/** `mapPiiPaths` over any list of paths. */
+export async function mapPaths(
+  paths: readonly (readonly string[])[],
+  data: unknown,
+  replace: (value: unknown) => unknown | Promise<unknown>,
+): Promise<unknown> {
   let result = data;
-  for (const path of piiPathsOf(type)) {
+  for (const path of paths) {
     result = await replaceAt(result, path, 0, replace);
   }
   return result;
@@ -65,3 +78,8 @@ async function replaceAt(
       : await replaceAt(record[key], path, depth + 1, replace);
   return next === record[key] ? node : { ...record, [key]: next };
 }
+
+/** Secrets no reader ever receives from a feed or an export, sealed or not. */
+export const HIDDEN_PATHS: Readonly<Record<string, readonly (readonly string[])[]>> = {
+  WebhookSubscriptionRegistered: [['secret']],
+};

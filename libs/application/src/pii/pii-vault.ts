@@ -3,7 +3,7 @@ import type { RecordedEvent } from '@aftercare/event-store';
 import { openBox, sealBox } from '../crypto/secret-box';
 import { canReadPii, type Principal } from '../identity/principal';
 import type { DataKeyStore } from './data-key.store';
-import { mapPiiPaths, piiPathsOf } from './pii-fields';
+import { hiddenPathsOf, mapPaths, mapPiiPaths, piiPathsOf } from './pii-fields';
 
 /** What erased personal data reads as, everywhere. */
 export const ERASED = Object.freeze({ erased: true as const });
@@ -107,6 +107,8 @@ export class PiiVault {
   }
 
   private async revealData(type: string, data: unknown, allowed: boolean): Promise<unknown> {
+    const hidden = hiddenPathsOf(type);
+    if (hidden.length) return mapPaths(hidden, data, () => REDACTED);
     if (piiPathsOf(type).length === 0) return data;
     const customerId = customerOf(data);
     return mapPiiPaths(type, data, async (value) => {

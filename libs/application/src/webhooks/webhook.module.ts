@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CryptoModule } from '../crypto/crypto.module';
 import { PROJECTION_SETTINGS, type ProjectionSettings } from '../projections/projections.tokens';
 import { WEBHOOK_SETTINGS, WebhookService, webhookSettingsFromEnv } from './webhook.service';
 
@@ -7,6 +8,7 @@ import { WEBHOOK_SETTINGS, WebhookService, webhookSettingsFromEnv } from './webh
  * projections run (the projector, or the embedded API), unless AFTERCARE_WEBHOOKS says otherwise.
  */
 @Module({
+  imports: [CryptoModule],
   providers: [
     WebhookService,
     {

@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   Inject,
   Injectable,
   Logger,
@@ -6,7 +7,7 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ConfigError,
@@ -14,6 +15,9 @@ import {
   type RecordedEvent,
   type Subscription,
 } from '@aftercare/event-store';
+import { MASTER_KEY } from '../crypto/crypto.module';
+import type { MasterKey } from '../crypto/master-key';
+import { WebhookSecretBox } from '../crypto/webhook-secret.box';
 import { EventFeed, type FeedCursor } from '../feed/event-feed';
 import { wireEvent } from '../feed/wire-event';
 import { EVENT_STORE } from '../store/event-store.module';
@@ -26,10 +30,18 @@ import {
   webhookStreamId,
 } from './webhook.events';
 import { SIGNATURE_HEADER, signWebhook } from './webhook-signature';
+import {
+  checkWebhookUrl,
+  postWebhook,
+  type WebhookTargetPolicy,
+  webhookTargetPolicyFromEnv,
+  WebhookTargetRefused,
+} from './webhook-target';
 
 export interface RegisterWebhook {
   url: string;
-  secret: string;
+  /** Generated when absent; either way shown once, in the registration's answer. */
+  secret?: string;
   categories?: string[];
   typePrefixes?: string[];
   customerId?: string;
@@ -71,6 +83,8 @@ export interface WebhookSettings {
   maxBackoffMs: number;
   timeoutMs: number;
   defaultMaxAttempts: number;
+  /** Where deliveries may go (AFTERCARE_WEBHOOK_ALLOW_HOSTS; see webhook-target.ts). */
+  targets: WebhookTargetPolicy;
 }
 
 export function webhookSettingsFromEnv(
@@ -90,6 +104,7 @@ export function webhookSettingsFromEnv(
     maxBackoffMs: Number(env.AFTERCARE_WEBHOOK_MAX_BACKOFF_MS ?? 60_000),
     timeoutMs: Number(env.AFTERCARE_WEBHOOK_TIMEOUT_MS ?? 10_000),
     defaultMaxAttempts: Number(env.AFTERCARE_WEBHOOK_MAX_ATTEMPTS ?? 8),
+    targets: webhookTargetPolicyFromEnv(env),
   };
 }
 
@@ -113,12 +128,16 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
   private readonly recent = new Map<string, DeliveryLogEntry[]>();
   private registry?: Subscription;
   private following?: Promise<void>;
+  private readonly secrets: WebhookSecretBox;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly feed: EventFeed,
     @Inject(WEBHOOK_SETTINGS) private readonly settings: WebhookSettings,
-  ) {}
+    @Inject(MASTER_KEY) masterKey: MasterKey,
+  ) {
+    this.secrets = new WebhookSecretBox(masterKey.key);
+  }
 
   /**
    * Follows the webhook streams: registrations, replays and removals made by any instance reach
@@ -155,8 +174,16 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
     await Promise.all([...this.loops.keys()].map((id) => this.stop(id)));
   }
 
-  async register(request: RegisterWebhook, now: string): Promise<WebhookView> {
+  /** The answer is the only time the secret is ever shown; the store keeps it sealed. */
+  async register(request: RegisterWebhook, now: string): Promise<WebhookView & { secret: string }> {
+    try {
+      checkWebhookUrl(request.url, this.settings.targets);
+    } catch (error) {
+      if (error instanceof WebhookTargetRefused) throw new BadRequestException(error.message);
+      throw error;
+    }
     const subscriptionId = randomUUID();
+    const secret = request.secret ?? randomBytes(32).toString('base64url');
     const from = request.from ?? 'end';
     const startAfter =
       from === 'end' ? await this.store.headPosition() : from === 'start' ? undefined : from;
@@ -168,7 +195,7 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
       data: {
         subscriptionId,
         url: request.url,
-        secret: request.secret,
+        secret: this.secrets.seal(subscriptionId, secret),
         categories: request.categories ?? [],
         typePrefixes: request.typePrefixes ?? [],
         customerId: request.customerId ?? null,
@@ -177,7 +204,7 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
       },
     });
     if (this.settings.dispatch) this.start(subscriptionId);
-    return this.view(subscriptionId);
+    return { ...(await this.view(subscriptionId)), secret };
   }
 
   async list(): Promise<WebhookView[]> {
@@ -367,21 +394,21 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
       const timestamp = Math.floor(Date.now() / 1000);
       let status: number | null = null;
       try {
-        const response = await fetch(state.url, {
-          method: 'POST',
-          headers: {
+        const secret = this.secrets.open(subscriptionId, state.secret);
+        status = await postWebhook(
+          state.url,
+          {
             'content-type': 'application/json',
-            [SIGNATURE_HEADER]: signWebhook(state.secret, timestamp, body),
+            [SIGNATURE_HEADER]: signWebhook(secret, timestamp, body),
             'aftercare-event-id': event.id,
             'aftercare-event-position': event.position.toString(),
             'aftercare-subscription-id': subscriptionId,
           },
           body,
-          signal: AbortSignal.timeout(this.settings.timeoutMs),
-        });
-        status = response.status;
-        await response.arrayBuffer().catch(() => undefined);
-        if (response.ok) {
+          this.settings.timeoutMs,
+          this.settings.targets,
+        );
+        if (status >= 200 && status < 300) {
           await this.store.saveCheckpoint(webhookCheckpointId(subscriptionId), event.position);
           this.remember(subscriptionId, {
             position: event.position.toString(),

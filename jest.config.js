@@ -17,6 +17,8 @@ const base = {
 };
 
 module.exports = {
+  // testTimeout is a global option: inside `projects` jest ignores it and falls back to 5 s.
+  testTimeout: 30_000,
   projects: [
     {
       ...base,

@@ -28,6 +28,7 @@ const impure = [
   '@aftercare/application',
   '@aftercare/projections',
   '@aftercare/read-models',
+  '@aftercare/simulation',
 ];
 
 // No clock, no timers, no randomness, no I/O globals: what keeps a pure library replayable.
@@ -74,7 +75,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['libs/domain/**/*.ts', 'libs/analytics/**/*.ts'],
+    files: ['libs/domain/**/*.ts', 'libs/analytics/**/*.ts', 'libs/simulation/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -82,7 +83,8 @@ export default tseslint.config(
           patterns: [
             {
               group: impure,
-              message: 'libs/domain and libs/analytics stay pure: no Nest, no store, no I/O.',
+              message:
+                'libs/domain, libs/analytics and libs/simulation stay pure: no Nest, no store, no I/O.',
             },
           ],
         },

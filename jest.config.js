@@ -1,6 +1,6 @@
 /** One jest run covers every project; `--selectProjects` picks one (see package.json). */
 const moduleNameMapper = {
-  '^@aftercare/(domain|event-store|projections|read-models|analytics|application)$':
+  '^@aftercare/(domain|event-store|projections|read-models|analytics|application|simulation)$':
     '<rootDir>/libs/$1/src',
 };
 const transform = {

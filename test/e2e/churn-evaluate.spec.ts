@@ -1,12 +1,16 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { refitClvModel, customerView } from '@aftercare/application';
+import {
+  customerView,
+  evaluateChurn,
+  formatChurnEvaluation,
+  refitClvModel,
+  seedStore,
+} from '@aftercare/application';
 import { SqliteEventStore } from '@aftercare/event-store';
 import { type CustomerChurnStates, foldChurnStates } from '@aftercare/projections';
-import { evaluateChurn, formatChurnEvaluation } from '../../apps/cli/src/commands/churn.command';
-import { seedStore } from '../../apps/cli/src/seed/seed.runner';
-import type { CustomerTruth, WorldOptions } from '../../apps/cli/src/seed/world.model';
+import type { CustomerTruth, WorldOptions } from '@aftercare/simulation';
 
 const WORLD: Partial<WorldOptions> = {
   customers: 400,
@@ -39,7 +43,7 @@ afterAll(async () => {
 
 describe('churn evaluate', () => {
   it('reports AUCs in [0, 1], Brier scores in [0, 1] and a lift that is their difference', async () => {
-    const e = await evaluateChurn(truthPath, { store, horizonWeeks: 26 });
+    const e = await evaluateChurn(store, truthPath, { horizonWeeks: 26 });
     for (const s of [e.primary, e.allBuyers]) {
       for (const v of [s.aucChurnRisk, s.aucProbabilityAlive]) {
         expect(v).toBeGreaterThanOrEqual(0);
@@ -64,7 +68,7 @@ describe('churn evaluate', () => {
   });
 
   it('counts the population and the labels as the truth file says', async () => {
-    const e = await evaluateChurn(truthPath, { store, horizonWeeks: 26 });
+    const e = await evaluateChurn(store, truthPath, { horizonWeeks: 26 });
     const cutoffMs = Date.parse(e.cutoff);
     const endMs = Date.parse(e.end);
     expect(endMs - cutoffMs).toBe(26 * 7 * 86_400_000);
@@ -93,7 +97,7 @@ describe('churn evaluate', () => {
   });
 
   it('learns the experience weights on the horizon before the cut-off, from the store alone', async () => {
-    const e = await evaluateChurn(truthPath, { store, horizonWeeks: 26 });
+    const e = await evaluateChurn(store, truthPath, { horizonWeeks: 26 });
     const { from, to } = e.weights.trainingWindow;
     expect(to).toBe(e.cutoff);
     expect(Date.parse(to) - Date.parse(from)).toBe(26 * 7 * 86_400_000);
@@ -171,13 +175,13 @@ describe('churn evaluate', () => {
   });
 
   it('is deterministic: two runs give the same figures', async () => {
-    const a = await evaluateChurn(truthPath, { store, horizonWeeks: 26 });
-    const b = await evaluateChurn(truthPath, { store, horizonWeeks: 26 });
+    const a = await evaluateChurn(store, truthPath, { horizonWeeks: 26 });
+    const b = await evaluateChurn(store, truthPath, { horizonWeeks: 26 });
     expect({ ...a, elapsedMs: 0 }).toEqual({ ...b, elapsedMs: 0 });
   });
 
   it('refuses a cut-off outside the seeded period', async () => {
-    await expect(evaluateChurn(truthPath, { store, cutoff: '2030-01-01' })).rejects.toThrow(
+    await expect(evaluateChurn(store, truthPath, { cutoff: '2030-01-01' })).rejects.toThrow(
       /inside the seeded period/,
     );
   });

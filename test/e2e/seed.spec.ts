@@ -29,9 +29,8 @@ import type {
 import { SqliteEventStore } from '@aftercare/event-store';
 import type { RecordedEvent } from '@aftercare/event-store';
 import { registerSeedCommand } from '../../apps/cli/src/commands/seed.command';
-import { seedStore } from '../../apps/cli/src/seed/seed.runner';
-import { generateWorld } from '../../apps/cli/src/seed/world.generator';
-import type { CustomerTruth, WorldOptions } from '../../apps/cli/src/seed/world.model';
+import { seedStore } from '@aftercare/application';
+import { type CustomerTruth, generateWorld, type WorldOptions } from '@aftercare/simulation';
 
 const WORLD: Partial<WorldOptions> = {
   customers: 300,

@@ -21,24 +21,7 @@ const commands: ReadonlyArray<{ name: string; summary: string; load: () => Promi
   {
     name: 'projections',
     summary: 'projection status, rebuilds and resuming a stopped projection',
-    load: async () => {
-      const [{ registerProjectionsCommand }, application, eventStore, { projections }] =
-        await Promise.all([
-          import('./commands/projections.command'),
-          import('@aftercare/application'),
-          import('@aftercare/event-store'),
-          import('@aftercare/projections'),
-        ]);
-      return (program) =>
-        registerProjectionsCommand(program, {
-          openStore: () => eventStore.createEventStore(eventStore.loadStoreConfig()),
-          projections: () => [...projections],
-          openReadModels: () =>
-            application.openReadModels(
-              application.projectionSettings(eventStore.loadStoreConfig()),
-            ),
-        });
-    },
+    load: async () => (await import('./commands/projections.command')).registerProjectionsCommand,
   },
   {
     name: 'clv',

@@ -98,3 +98,5 @@ export type {
   SyntheticPopulation,
   SyntheticPopulationOptions,
 } from './bench/clv.bench';
+export { churnScores, bandCalibration, factorDiagnostics } from './churn-evaluation';
+export type { ChurnScores } from './churn-evaluation';

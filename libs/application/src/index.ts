@@ -48,3 +48,6 @@ export * from './pii/pii.module';
 export * from './pii/data-key.store';
 export * from './pii/open-pii-vault';
 export * from './pii/pii-reveal.interceptor';
+export * from './seed/world-seeder';
+export * from './churn/churn-evaluation';
+export * from './churn/churn-evaluation.report';

@@ -3,6 +3,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteEventStore } from '@aftercare/event-store';
+import { seedStore } from '@aftercare/application';
 import { type AnyProjection, projections as registered } from '@aftercare/projections';
 import {
   rebuildProjections,
@@ -10,7 +11,6 @@ import {
   sqliteRebuildSource,
   storeSource,
 } from '@aftercare/read-models';
-import { seedStore } from '../seed/seed.runner';
 
 export interface ReplayBenchOptions {
   /** An already seeded SQLite store file (read models are rebuilt into it); default: a seeded temp store. */

@@ -3,7 +3,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { type ClaimAudit, type DecisionRow, WarrantyAudit } from '@aftercare/application';
 import { parseDateOption, parseIntegerOption } from '../cli-options';
 import { csvRow } from '../export/file-sink';
-import { withStore } from '../store';
+import { withApplication } from '../cli-context';
 
 /** `audit claim|verify|report|replay-policy`: read-only tools for auditors and policy owners. */
 export function registerAuditCommand(program: Command): void {
@@ -16,8 +16,8 @@ export function registerAuditCommand(program: Command): void {
     .description('the claim, facts used, policy, rule trace, overrides and verification')
     .option('--json', 'print JSON')
     .action(async (claimId: string, options: { json?: boolean }) => {
-      await withStore(async (store) => {
-        const result = await new WarrantyAudit(store).claim(claimId);
+      await withApplication(async ({ app }) => {
+        const result = await app.get(WarrantyAudit).claim(claimId);
         if (!result) return program.error(`No warranty claim ${claimId}`, { exitCode: 2 });
         console.log(options.json ? JSON.stringify(result, null, 2) : formatClaim(result));
         if (!result.verification.ok) process.exitCode = 1;
@@ -41,8 +41,8 @@ export function registerAuditCommand(program: Command): void {
           },
         );
       }
-      await withStore(async (store) => {
-        const auditor = new WarrantyAudit(store);
+      await withApplication(async ({ app }) => {
+        const auditor = app.get(WarrantyAudit);
         const bar = new SingleBar(
           { format: 'verify {bar} {value} claims | {failures} failures', stream: process.stderr },
           Presets.shades_classic,
@@ -75,8 +75,8 @@ export function registerAuditCommand(program: Command): void {
           exitCode: 2,
         });
       }
-      await withStore(async (store) => {
-        const auditor = new WarrantyAudit(store);
+      await withApplication(async ({ app }) => {
+        const auditor = app.get(WarrantyAudit);
         const query = { from: options.from, to: options.to };
         if (options.format === 'json') {
           console.log(JSON.stringify(await auditor.report(query), null, 2));
@@ -111,12 +111,10 @@ export function registerAuditCommand(program: Command): void {
         to?: string;
         json?: boolean;
       }) => {
-        await withStore(async (store) => {
-          const replay = await new WarrantyAudit(store).replayPolicy(
-            options.policy,
-            options.version,
-            options,
-          );
+        await withApplication(async ({ app }) => {
+          const replay = await app
+            .get(WarrantyAudit)
+            .replayPolicy(options.policy, options.version, options);
           if (!replay) {
             return program.error(`Policy ${options.policy} has no version ${options.version}`, {
               exitCode: 2,

@@ -12,7 +12,7 @@ import {
   summarizeTransactions,
 } from '@aftercare/analytics';
 import { NothingToFitError, refitClvModel } from '@aftercare/application';
-import { withStore } from '../store';
+import { withApplication } from '../cli-context';
 
 /** Bad input exits with 2 (DESIGN: "CLI: a message and exit code 2"). */
 const BAD_INPUT = 2;
@@ -82,7 +82,7 @@ export function registerClvCommand(program: Command): void {
         calibrationEnd?: string;
         json?: boolean;
       }) => {
-        await withStore(async (store) => {
+        await withApplication(async ({ store }) => {
           try {
             const fit = await refitClvModel(store, {
               now: new Date().toISOString(),

@@ -1,23 +1,21 @@
 import {
-  endOfDayIfDate,
-  openReadModels,
-  projectionSettings,
-  SYSTEM_PRINCIPAL,
-  withPiiVault,
   CustomerNotFoundError,
   CustomerQueries,
   type CustomerView,
+  endOfDayIfDate,
+  type PiiVault,
   type ReadModelQueries,
+  SYSTEM_PRINCIPAL,
   type TimelinePage,
 } from '@aftercare/application';
 import { Command } from 'commander';
-import { createEventStore, type EventStore, loadStoreConfig } from '@aftercare/event-store';
 import {
   type ListPage,
   type ListQuery,
   type ReadModelStore,
   UnknownReadModelError,
 } from '@aftercare/read-models';
+import { withApplication } from '../cli-context';
 import { parseDateOption, parseIntegerOption } from '../cli-options';
 
 interface ShowOptions {
@@ -30,10 +28,7 @@ interface ShowOptions {
 const endOfDay = (value: string | undefined): string | undefined =>
   value === undefined ? undefined : new Date(endOfDayIfDate(value)).toISOString();
 
-/**
- * Read models when the store is SQLite (they live in its file); otherwise, and for models not
- * built yet, queries fall back to replaying the customer's streams.
- */
+/** A read model not built yet reads as absent: queries then replay the customer's streams. */
 function tolerant(readModels: ReadModelStore): ReadModelQueries {
   const unknown = (error: unknown): boolean => error instanceof UnknownReadModelError;
   return {
@@ -56,23 +51,21 @@ function tolerant(readModels: ReadModelStore): ReadModelQueries {
   };
 }
 
-async function withQueries<T>(run: (queries: CustomerQueries) => Promise<T>): Promise<T> {
-  const config = loadStoreConfig();
-  const store: EventStore = await createEventStore(config);
-  const readModels = await openReadModels(projectionSettings(config)).catch(() => undefined);
-  try {
-    return await run(new CustomerQueries(store, readModels && tolerant(readModels)));
-  } catch (error) {
-    if (error instanceof CustomerNotFoundError) {
-      console.error(error.message);
-      process.exitCode = 2;
-      return undefined as T;
-    }
-    throw error;
-  } finally {
-    await readModels?.close();
-    await store.close();
-  }
+async function withQueries(
+  run: (queries: CustomerQueries, vault: PiiVault) => Promise<void>,
+): Promise<void> {
+  await withApplication(
+    async ({ store, readModels, vault }) => {
+      try {
+        await run(new CustomerQueries(store, tolerant(readModels)), vault);
+      } catch (error) {
+        if (!(error instanceof CustomerNotFoundError)) throw error;
+        console.error(error.message);
+        process.exitCode = 2;
+      }
+    },
+    { readModels: true, pii: true },
+  );
 }
 
 const pct = (p: number): string => `${(p * 100).toFixed(1)}%`;
@@ -172,16 +165,14 @@ export function registerCustomerCommand(program: Command): void {
     .option('--known-at <date>', 'record time: as the store knew them then', parseDateOption)
     .option('--json', 'print JSON')
     .action(async (id: string, options: ShowOptions) => {
-      await withQueries(async (queries) => {
+      await withQueries(async (queries, vault) => {
         // The CLI reads as an admin: sealed personal data opens unless the customer was erased.
-        const view = await withPiiVault(async (vault) =>
-          vault.revealValue(
-            await queries.profile(id, {
-              asOf: endOfDay(options.asOf),
-              knownAt: endOfDay(options.knownAt),
-            }),
-            SYSTEM_PRINCIPAL,
-          ),
+        const view = await vault.revealValue(
+          await queries.profile(id, {
+            asOf: endOfDay(options.asOf),
+            knownAt: endOfDay(options.knownAt),
+          }),
+          SYSTEM_PRINCIPAL,
         );
         console.log(options.json ? JSON.stringify(view, null, 2) : formatCustomerView(view));
       });
@@ -193,15 +184,13 @@ export function registerCustomerCommand(program: Command): void {
     .option('--cursor <cursor>', 'continue after a previous page')
     .option('--json', 'print JSON')
     .action(async (id: string, options: { limit: number; cursor?: string; json?: boolean }) => {
-      await withQueries(async (queries) => {
-        const page = await withPiiVault(async (vault) =>
-          vault.revealValue(
-            await queries.timeline(id, {
-              limit: Math.max(1, options.limit),
-              cursor: options.cursor,
-            }),
-            SYSTEM_PRINCIPAL,
-          ),
+      await withQueries(async (queries, vault) => {
+        const page = await vault.revealValue(
+          await queries.timeline(id, {
+            limit: Math.max(1, options.limit),
+            cursor: options.cursor,
+          }),
+          SYSTEM_PRINCIPAL,
         );
         console.log(options.json ? JSON.stringify(page, null, 2) : formatTimeline(page));
       });

@@ -1,22 +1,20 @@
 import { Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import {
-  openReadModels,
-  type Principal,
-  projectionSettings,
-  SYSTEM_PRINCIPAL,
-  WarrantyAudit,
-  withPiiVault,
   CustomerQueries,
   type CustomerView,
   listAll,
+  type Principal,
+  PROJECTION_SETTINGS,
+  type ProjectionSettings,
+  SYSTEM_PRINCIPAL,
+  WarrantyAudit,
 } from '@aftercare/application';
-import { loadStoreConfig } from '@aftercare/event-store';
 import { customerProfileProjection, type CustomerProfileState } from '@aftercare/projections';
 import { parseDateOption } from '../cli-options';
 import { exportEvents } from '../export/export-events';
 import { csvRow, FileSink } from '../export/file-sink';
-import { withStore } from '../store';
+import { withApplication } from '../cli-context';
 
 type ExportOptions = {
   format: string;
@@ -52,8 +50,8 @@ export function registerExportCommand(program: Command): void {
     .action(async (options: ExportOptions) => {
       const format = checkFormat(program, options.format);
       const reader = options.pii === false ? PSEUDONYMOUS_READER : SYSTEM_PRINCIPAL;
-      await withStore((store) =>
-        withPiiVault(async (vault) => {
+      await withApplication(
+        async ({ store, vault }) => {
           const head = await store.headPosition();
           const bar = progress('events');
           bar.start(Number(head ?? 0n), 0);
@@ -69,7 +67,8 @@ export function registerExportCommand(program: Command): void {
           bar.update(Number(head ?? 0n));
           bar.stop();
           console.error(`${written} events written to ${options.out}`);
-        }),
+        },
+        { pii: true },
       );
     });
 
@@ -93,13 +92,13 @@ export function registerExportCommand(program: Command): void {
     .option('--to <date>', 'last day (business time)', parseDateOption)
     .action(async (options: ExportOptions) => {
       const format = checkFormat(program, options.format);
-      await withStore(async (store) => {
+      await withApplication(async ({ app }) => {
         const sink = new FileSink(options.out);
         const bar = progress('claims');
         bar.start(0, 0);
         let written = 0;
         try {
-          for await (const row of new WarrantyAudit(store).decisions({
+          for await (const row of app.get(WarrantyAudit).decisions({
             from: options.from,
             to: options.to,
           })) {
@@ -181,44 +180,44 @@ function customerRow(view: CustomerView): CustomerRow {
 }
 
 async function exportCustomers(options: ExportOptions, format: 'ndjson' | 'csv'): Promise<void> {
-  const config = loadStoreConfig();
-  const settings = projectionSettings(config);
-  const where =
-    settings.readModels === 'sqlite' ? settings.readModelPath : `schema ${settings.readSchema}`;
-  await withStore(async (store) => {
-    const readModels = await openReadModels(settings);
-    const sink = new FileSink(options.out);
-    const bar = progress('customers');
-    try {
-      const status = await readModels.getStatus(customerProfileProjection.name);
-      if (!status) {
-        throw new Error(
-          `No customer read model in ${where}: run the projections first (npm start, or npm run cli -- projections rebuild customer_profile)`,
-        );
+  await withApplication(
+    async ({ app, store, readModels }) => {
+      const settings = app.get<ProjectionSettings>(PROJECTION_SETTINGS);
+      const where =
+        settings.readModels === 'sqlite' ? settings.readModelPath : `schema ${settings.readSchema}`;
+      const sink = new FileSink(options.out);
+      const bar = progress('customers');
+      try {
+        const status = await readModels.getStatus(customerProfileProjection.name);
+        if (!status) {
+          throw new Error(
+            `No customer read model in ${where}: run the projections first (npm start, or npm run cli -- projections rebuild customer_profile)`,
+          );
+        }
+        const total = await readModels.count(customerProfileProjection.name);
+        const queries = new CustomerQueries(store, readModels);
+        bar.start(total, 0);
+        if (format === 'csv') await sink.writeLine(csvRow(CUSTOMER_COLUMNS));
+        let written = 0;
+        for await (const stored of listAll<CustomerProfileState>(
+          readModels,
+          customerProfileProjection.name,
+        )) {
+          const row = customerRow(await queries.profile(stored.key));
+          await sink.writeLine(
+            format === 'csv' ? csvRow(CUSTOMER_COLUMNS.map((c) => row[c])) : JSON.stringify(row),
+          );
+          bar.update(++written);
+        }
+        bar.stop();
+        console.error(`${written} customers written to ${options.out}`);
+      } finally {
+        bar.stop();
+        await sink.close();
       }
-      const total = await readModels.count(customerProfileProjection.name);
-      const queries = new CustomerQueries(store, readModels);
-      bar.start(total, 0);
-      if (format === 'csv') await sink.writeLine(csvRow(CUSTOMER_COLUMNS));
-      let written = 0;
-      for await (const stored of listAll<CustomerProfileState>(
-        readModels,
-        customerProfileProjection.name,
-      )) {
-        const row = customerRow(await queries.profile(stored.key));
-        await sink.writeLine(
-          format === 'csv' ? csvRow(CUSTOMER_COLUMNS.map((c) => row[c])) : JSON.stringify(row),
-        );
-        bar.update(++written);
-      }
-      bar.stop();
-      console.error(`${written} customers written to ${options.out}`);
-    } finally {
-      bar.stop();
-      await sink.close();
-      await readModels.close();
-    }
-  });
+    },
+    { readModels: true },
+  );
 }
 
 function checkFormat(program: Command, format: string): 'ndjson' | 'csv' {

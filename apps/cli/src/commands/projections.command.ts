@@ -1,23 +1,12 @@
 import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
-import type { EventStore } from '@aftercare/event-store';
-import { createProjectionEngine } from '@aftercare/application';
-import { type AnyProjection } from '@aftercare/projections';
-import {
-  ProjectionEngine,
-  type ProjectionStatusView,
-  type ReadModelStore,
-} from '@aftercare/read-models';
-
-export interface ProjectionsCommandDeps {
-  openStore: () => Promise<EventStore>;
-  projections: () => AnyProjection[];
-  /** The configured read models (the event store's file in the embedded deployment). */
-  openReadModels: () => Promise<ReadModelStore>;
-}
+import { ProjectionHost } from '@aftercare/application';
+import { projections } from '@aftercare/projections';
+import { ProjectionEngine, type ProjectionStatusView } from '@aftercare/read-models';
+import { withApplication } from '../cli-context';
 
 /** `projections status | rebuild <name> | resume <name>`. */
-export function registerProjectionsCommand(program: Command, deps: ProjectionsCommandDeps): void {
+export function registerProjectionsCommand(program: Command): void {
   const command = program
     .command('projections')
     .description('Projection status, rebuilds and resuming a stopped projection');
@@ -26,7 +15,7 @@ export function registerProjectionsCommand(program: Command, deps: ProjectionsCo
     .command('status')
     .description('name, version, status, checkpoint, head, lag and error of every projection')
     .action(async () => {
-      await withEngine(deps, async (engine) => {
+      await withEngine(async (engine) => {
         const rows = await engine.status();
         console.log(formatStatus(rows));
       });
@@ -37,8 +26,8 @@ export function registerProjectionsCommand(program: Command, deps: ProjectionsCo
     .argument('<name>', 'projection to rebuild from the start')
     .description('rebuild into a fresh table while the old one serves, then swap it in')
     .action(async (name: string) => {
-      assertKnown(program, deps, name);
-      await withEngine(deps, async (engine) => {
+      assertKnown(program, name);
+      await withEngine(async (engine) => {
         const bar = new SingleBar({
           format: `${name} [{bar}] {percentage}% | {value}/{total} events | {rate} ev/s | ETA {eta_formatted}`,
           hideCursor: true,
@@ -71,8 +60,8 @@ export function registerProjectionsCommand(program: Command, deps: ProjectionsCo
     .argument('<name>', 'a failed or stopped projection')
     .description('clear the recorded failure; a running projector continues from the checkpoint')
     .action(async (name: string) => {
-      assertKnown(program, deps, name);
-      await withEngine(deps, async (engine) => {
+      assertKnown(program, name);
+      await withEngine(async (engine) => {
         await engine.resume(name);
         const [status] = (await engine.status()).filter((s) => s.name === name);
         console.log(
@@ -82,8 +71,8 @@ export function registerProjectionsCommand(program: Command, deps: ProjectionsCo
     });
 }
 
-function assertKnown(program: Command, deps: ProjectionsCommandDeps, name: string): void {
-  const names = deps.projections().map((p) => p.name);
+function assertKnown(program: Command, name: string): void {
+  const names = projections.map((p) => p.name);
   if (!names.includes(name)) {
     program.error(`Unknown projection '${name}'. Known projections: ${names.join(', ')}`, {
       exitCode: 2,
@@ -91,21 +80,15 @@ function assertKnown(program: Command, deps: ProjectionsCommandDeps, name: strin
   }
 }
 
-/** An engine that is never started: the CLI inspects and rebuilds, the projector runs. */
-async function withEngine(
-  deps: ProjectionsCommandDeps,
-  run: (engine: ProjectionEngine) => Promise<void>,
-): Promise<void> {
-  const store = await deps.openStore();
-  const readModels = await deps.openReadModels();
-  const engine = createProjectionEngine(store, readModels, { instanceId: `cli:${process.pid}` });
-  try {
-    for (const projection of deps.projections()) await readModels.register(projection);
-    await run(engine);
-  } finally {
-    await readModels.close();
-    await store.close();
-  }
+/** The application's engine, never started here: the CLI inspects and rebuilds, the projector runs. */
+async function withEngine(run: (engine: ProjectionEngine) => Promise<void>): Promise<void> {
+  await withApplication(
+    async ({ app, readModels }) => {
+      for (const projection of projections) await readModels.register(projection);
+      await run(app.get(ProjectionHost).engine);
+    },
+    { readModels: true },
+  );
 }
 
 export function formatStatus(rows: readonly ProjectionStatusView[]): string {

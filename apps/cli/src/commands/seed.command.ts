@@ -1,10 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { Presets, SingleBar } from 'cli-progress';
-import { createEventStore, loadStoreConfig } from '@aftercare/event-store';
+import { loadStoreConfig } from '@aftercare/event-store';
+import { withApplication } from '../cli-context';
+import { progressBar } from '../progress';
 import { parseDateOption, parseIntegerOption, parseNumberOption } from '../cli-options';
-import { seedStore } from '../seed/seed.runner';
-import type { SeedSummary } from '../seed/seed.runner';
-import { DEFAULT_WORLD_OPTIONS } from '../seed/world.model';
+import { seedStore } from '@aftercare/application';
+import { DEFAULT_WORLD_OPTIONS } from '@aftercare/simulation';
 
 type SeedCommandOptions = {
   customers: number;
@@ -80,56 +80,49 @@ export function registerSeedCommand(program: Command): void {
       if (Date.parse(options.from) >= Date.parse(options.to)) {
         usage(`error: --from (${options.from}) must be before --to (${options.to})`);
       }
-      const config = loadStoreConfig();
-      if (options.storePath !== undefined) {
-        if (config.kind !== 'sqlite') {
-          usage(
-            `error: --store-path applies to the sqlite store, but AFTERCARE_STORE=${config.kind}`,
-          );
-        }
-        config.sqlitePath = options.storePath;
+      const { kind } = loadStoreConfig();
+      if (options.storePath !== undefined && kind !== 'sqlite') {
+        usage(`error: --store-path applies to the sqlite store, but AFTERCARE_STORE=${kind}`);
       }
-      // Seeding is a bulk load: a power cut loses the tail of the run, never its consistency.
-      if (process.env.AFTERCARE_SQLITE_SYNCHRONOUS === undefined)
-        config.sqliteSynchronous = 'normal';
-
-      const store = await createEventStore(config);
-      const bar = options.progress
-        ? new SingleBar(
-            {
-              format:
-                'seed |{bar}| {value}/{total} customers | {events} events | {rate} events/s | {duration_formatted}',
-              stream: process.stderr,
-              hideCursor: true,
-            },
-            Presets.shades_classic,
-          )
-        : undefined;
-      bar?.start(options.customers, 0, { events: 0, rate: 0 });
-      let summary: SeedSummary;
-      try {
-        summary = await seedStore(
-          store,
-          {
-            customers: options.customers,
-            seed: options.seed,
-            from: options.from,
-            to: options.to,
-            experienceEffect: options.experienceEffect,
-          },
-          {
-            truthPath: options.truth,
-            onProgress: (p) =>
-              bar?.update(p.customers, {
-                events: p.events,
-                rate: Math.round(p.events / Math.max(p.elapsedMs / 1000, 1e-3)),
-              }),
-          },
-        );
-      } finally {
-        bar?.stop();
-        await store.close();
-      }
+      const bar = progressBar(
+        'seed |{bar}| {value}/{total} customers | {events} events | {rate} events/s | {duration_formatted}',
+        options.progress,
+      );
+      const summary = await withSettings(
+        {
+          AFTERCARE_SQLITE_PATH: options.storePath,
+          // A bulk load: a power cut loses the tail of the run, never its consistency.
+          AFTERCARE_SQLITE_SYNCHRONOUS: process.env.AFTERCARE_SQLITE_SYNCHRONOUS ?? 'normal',
+        },
+        () =>
+          withApplication(async ({ store, config }) => {
+            bar?.start(options.customers, 0, { events: 0, rate: 0 });
+            try {
+              const seeded = await seedStore(
+                store,
+                {
+                  customers: options.customers,
+                  seed: options.seed,
+                  from: options.from,
+                  to: options.to,
+                  experienceEffect: options.experienceEffect,
+                },
+                {
+                  truthPath: options.truth,
+                  onProgress: (p) =>
+                    bar?.update(p.customers, {
+                      events: p.events,
+                      rate: Math.round(p.events / Math.max(p.elapsedMs / 1000, 1e-3)),
+                    }),
+                },
+              );
+              return { ...seeded, config };
+            } finally {
+              bar?.stop();
+            }
+          }),
+      );
+      const { config } = summary;
       const where = config.kind === 'sqlite' ? `${config.kind} ${config.sqlitePath}` : config.kind;
       console.log(
         `Seeded ${summary.customers} customers into ${where}: ${summary.events} events in ` +
@@ -147,4 +140,27 @@ export function registerSeedCommand(program: Command): void {
         );
       }
     });
+}
+
+/**
+ * The options that are this process's configuration (`--store-path`), set for the application to
+ * read while `work` runs, then restored (tests run commands in-process).
+ */
+async function withSettings<T>(
+  settings: Record<string, string | undefined>,
+  work: () => Promise<T>,
+): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(settings).map((k) => [k, process.env[k]]));
+  const apply = (values: Record<string, string | undefined>): void => {
+    for (const [key, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+  apply(Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)));
+  try {
+    return await work();
+  } finally {
+    apply(saved);
+  }
 }

@@ -133,15 +133,18 @@ export class ProjectionHost implements OnApplicationBootstrap, OnApplicationShut
 @Global()
 @Module({})
 export class ProjectionsModule {
-  static forRoot(options: { runByDefault: boolean | 'when-embedded' }): DynamicModule {
+  /** `never`: serve read models only, whatever AFTERCARE_PROJECTIONS says (the CLI). */
+  static forRoot(options: { runByDefault: boolean | 'when-embedded' | 'never' }): DynamicModule {
     return {
       module: ProjectionsModule,
       providers: [
         {
           provide: PROJECTION_SETTINGS,
           inject: [STORE_CONFIG],
-          useFactory: (config: StoreConfig) =>
-            projectionSettings(config, process.env, options.runByDefault),
+          useFactory: (config: StoreConfig): ProjectionSettings =>
+            options.runByDefault === 'never'
+              ? { ...projectionSettings(config, process.env, false), run: false }
+              : projectionSettings(config, process.env, options.runByDefault),
         },
         {
           provide: READ_MODEL_STORE,

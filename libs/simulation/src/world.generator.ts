@@ -8,12 +8,11 @@ import {
   warrantyPolicyStreamId,
 } from '@aftercare/domain';
 import type { PublishWarrantyPolicy, WarrantyPolicyVersion } from '@aftercare/domain';
-import type { EventToAppend } from '@aftercare/event-store';
 import { POLICIES, PRODUCTS } from './catalogue';
 import { CustomerSimulation } from './customer.simulation';
 import type { CustomerHistory, SimulatedStream, WorldContext } from './customer.simulation';
 import { Prng } from './prng';
-import type { DecidedCommand, WorldBatch, WorldOptions } from './world.model';
+import type { DecidedCommand, SimulatedEvent, WorldBatch, WorldOptions } from './world.model';
 import { DEFAULT_WORLD_OPTIONS, WORLD_PARAMETERS } from './world.model';
 
 const DAY = 86_400_000;
@@ -161,7 +160,7 @@ function* policyBatches(
 ): Generator<{ policyId: string; versions: WarrantyPolicyVersion[]; batch: WorldBatch }> {
   for (const spec of POLICIES) {
     let state = initialWarrantyPolicyState();
-    const events: EventToAppend[] = [];
+    const events: SimulatedEvent[] = [];
     const commands: DecidedCommand[] = [];
     for (const version of spec.versions) {
       const effectiveMs = Math.floor((fromMs + version.effectiveAt * (toMs - fromMs)) / DAY) * DAY;

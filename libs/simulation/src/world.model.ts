@@ -3,7 +3,22 @@ import type {
   WarrantyClaimCommand,
   WarrantyPolicyCommand,
 } from '@aftercare/domain';
-import type { EventToAppend, ExpectedRevision } from '@aftercare/event-store';
+
+/**
+ * An event ready to append. The same shape as the event store's `EventToAppend`, written out so
+ * the simulation stays a pure library that knows nothing of stores.
+ */
+export type SimulatedEvent = {
+  id: string;
+  type: string;
+  data: unknown;
+  metadata: {
+    schemaVersion: number;
+    correlationId?: string;
+    actor?: string;
+    [key: string]: unknown;
+  };
+};
 
 /** What a simulated world is made from. Same options, same world. */
 export type WorldOptions = {
@@ -123,8 +138,9 @@ export type CustomerTruth = {
 /** One append: a stream, its events and the expected revision that makes it deterministic. */
 export type WorldBatch = {
   streamId: string;
-  events: EventToAppend[];
-  expectedRevision: ExpectedRevision;
+  events: SimulatedEvent[];
+  /** The stream's revision before this append (0-based), or no_stream for its first. */
+  expectedRevision: 'no_stream' | bigint;
   /** With recordCommands, on the last batch of each stream: the commands behind the stream. */
   commands?: DecidedCommand[];
   /** On the last batch of each customer's history (customer stream and claims). */

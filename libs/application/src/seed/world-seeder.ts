@@ -1,9 +1,14 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { AppendResult, EventStore } from '@aftercare/event-store';
-import { SqliteEventStore, WrongExpectedVersionError } from '@aftercare/event-store';
-import { generateWorld, resolveWorldOptions, worldHeader } from './world.generator';
-import type { CommandRefusal, WorldBatch, WorldOptions } from './world.model';
+import { type EventStore, WrongExpectedVersionError } from '@aftercare/event-store';
+import {
+  type CommandRefusal,
+  generateWorld,
+  resolveWorldOptions,
+  type WorldBatch,
+  type WorldOptions,
+  worldHeader,
+} from '@aftercare/simulation';
 
 export type SeedProgress = {
   customers: number;
@@ -37,10 +42,11 @@ export type SeedRun = {
 
 const TRUTH_FLUSH_LINES = 2000;
 const PROGRESS_EVERY = 250;
-/** Appends are grouped until about this many events, then written together (see `appender`). */
-const GROUP_EVENTS = 5000;
 
-/** Simulates a world and appends it to `store`, writing the ground truth beside it. */
+/**
+ * Simulates a world (libs/simulation) and appends it to `store` stream by stream, writing the
+ * ground truth beside it. A failed run leaves whole appends behind; re-running completes it.
+ */
 export async function seedStore(
   store: EventStore,
   options: Partial<WorldOptions>,
@@ -70,12 +76,9 @@ export async function seedStore(
       elapsedMs: now() - started,
     });
 
-  const append = appender(store);
-  let group: WorldBatch[] = [];
-  let groupEvents = 0;
-  const flush = async (): Promise<void> => {
-    await append(group);
-    for (const batch of group) {
+  try {
+    for (const batch of generateWorld(resolved)) {
+      await append(store, batch);
       summary.events += batch.events.length;
       if (batch.expectedRevision === 'no_stream') summary.streams++;
       if (batch.refusals) summary.refusals.push(...batch.refusals);
@@ -88,17 +91,6 @@ export async function seedStore(
         if (summary.customers % PROGRESS_EVERY === 0) report();
       }
     }
-    group = [];
-    groupEvents = 0;
-  };
-  try {
-    for (const batch of generateWorld(resolved)) {
-      group.push(batch);
-      groupEvents += batch.events.length;
-      // Groups end with a customer, so a failed run leaves whole customers behind.
-      if (groupEvents >= GROUP_EVENTS && batch.truth) await flush();
-    }
-    await flush();
   } finally {
     truth?.close();
   }
@@ -109,36 +101,23 @@ export async function seedStore(
 }
 
 /**
- * Appends a group of batches, each through the store's own `appendToStream` (its checks, its
- * idempotency). On the embedded store the group runs inside one SQLite transaction on the store's
- * connection, each append nested in it as a savepoint: one commit per group instead of one per
- * stream, which is most of the cost of a bulk load. A failed append rolls back its own savepoint
- * and stops the run.
+ * One batch through the store port, with its checks and its idempotency: a re-run with the same
+ * options appends nothing, and a store holding other events under the same streams is refused.
  */
-function appender(store: EventStore): (batches: readonly WorldBatch[]) => Promise<void> {
-  const appendOne = (batch: WorldBatch): Promise<AppendResult> =>
-    store
-      .appendToStream(batch.streamId, batch.events, { expectedRevision: batch.expectedRevision })
-      .catch((error: unknown) => {
-        if (error instanceof WrongExpectedVersionError) {
-          throw new Error(
-            `The store already holds ${batch.streamId} with other events: seed into an empty ` +
-              `store (a re-run with the same options appends nothing). ${error.message}`,
-          );
-        }
-        throw error;
-      });
-  if (store instanceof SqliteEventStore) {
-    const inOneTransaction = store.db.transaction((batches: readonly WorldBatch[]) =>
-      batches.map(appendOne),
-    );
-    return async (batches) => {
-      await Promise.all(inOneTransaction.immediate(batches));
-    };
+async function append(store: EventStore, batch: WorldBatch): Promise<void> {
+  try {
+    await store.appendToStream(batch.streamId, batch.events, {
+      expectedRevision: batch.expectedRevision,
+    });
+  } catch (error) {
+    if (error instanceof WrongExpectedVersionError) {
+      throw new Error(
+        `The store already holds ${batch.streamId} with other events: seed into an empty ` +
+          `store (a re-run with the same options appends nothing). ${error.message}`,
+      );
+    }
+    throw error;
   }
-  return async (batches) => {
-    for (const batch of batches) await appendOne(batch);
-  };
 }
 
 /** Buffered synchronous NDJSON writer: simple, and cheap next to the store's own writes. */

@@ -29,7 +29,6 @@ import type {
   WarrantyPolicyVersion,
   WarrantyRemedy,
 } from '@aftercare/domain';
-import type { EventToAppend } from '@aftercare/event-store';
 import { ActionQueue } from './action-queue';
 import type { Product } from './catalogue';
 import {
@@ -45,7 +44,7 @@ import {
   STANDARD_POLICY,
 } from './catalogue';
 import type { Prng } from './prng';
-import type { CommandRefusal, CustomerTruth, DecidedCommand } from './world.model';
+import type { CommandRefusal, CustomerTruth, DecidedCommand, SimulatedEvent } from './world.model';
 import { WORLD_PARAMETERS as P } from './world.model';
 
 /**
@@ -72,7 +71,7 @@ export type WorldContext = {
 
 export type SimulatedStream = {
   streamId: string;
-  events: EventToAppend[];
+  events: SimulatedEvent[];
   commands: DecidedCommand[];
 };
 

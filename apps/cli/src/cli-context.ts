@@ -1,0 +1,76 @@
+import { type DynamicModule, type INestApplicationContext, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import {
+  EVENT_STORE,
+  EventStoreModule,
+  PII_VAULT,
+  PiiModule,
+  type PiiVault,
+  ProjectionsModule,
+  READ_MODEL_STORE,
+  STORE_CONFIG,
+  WarrantyAuditModule,
+} from '@aftercare/application';
+import type { EventStore, StoreConfig } from '@aftercare/event-store';
+import type { ReadModelStore } from '@aftercare/read-models';
+
+/**
+ * The CLI is a third door into the application, beside the API and the projector: commands run
+ * inside a Nest application context over the same modules, and open no store by hand.
+ */
+@Module({})
+class CliModule {
+  static forRoot(options: { readModels: boolean; pii: boolean }): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [
+        EventStoreModule,
+        WarrantyAuditModule,
+        // Read models are served, never projected, by the CLI (projections run in the API or projector).
+        ...(options.readModels ? [ProjectionsModule.forRoot({ runByDefault: 'never' })] : []),
+        // The vault needs the master key: only commands that show or export personal data ask.
+        ...(options.pii ? [PiiModule] : []),
+      ],
+    };
+  }
+}
+
+export interface CliApplication {
+  app: INestApplicationContext;
+  store: EventStore;
+  config: StoreConfig;
+  /** Only when asked for with `{ readModels: true }`. */
+  readModels: ReadModelStore;
+  /** Only when asked for with `{ pii: true }`. */
+  vault: PiiVault;
+}
+
+/** Runs `work` in an application context and always closes it (stores included). */
+export async function withApplication<T>(
+  work: (cli: CliApplication) => Promise<T>,
+  options: { readModels?: boolean; pii?: boolean } = {},
+): Promise<T> {
+  const readModels = options.readModels ?? false;
+  const pii = options.pii ?? false;
+  const app = await NestFactory.createApplicationContext(CliModule.forRoot({ readModels, pii }), {
+    logger: ['error', 'warn'],
+    abortOnError: false,
+  });
+  try {
+    return await work({
+      app,
+      store: app.get<EventStore>(EVENT_STORE),
+      config: app.get<StoreConfig>(STORE_CONFIG),
+      get readModels(): ReadModelStore {
+        if (!readModels) throw new Error('this command did not ask for the read models');
+        return app.get<ReadModelStore>(READ_MODEL_STORE);
+      },
+      get vault(): PiiVault {
+        if (!pii) throw new Error('this command did not ask for the personal-data vault');
+        return app.get<PiiVault>(PII_VAULT);
+      },
+    });
+  } finally {
+    await app.close();
+  }
+}

@@ -1,0 +1,5 @@
+// The deterministic after-sales world: customers, purchases, service, claims, as events to append.
+export * from './world.model';
+export * from './world.generator';
+export { POLICIES, PRODUCTS, STANDARD_POLICY, EXTENDED_POLICY } from './catalogue';
+export type { Product, ProductCategory, PolicySpec } from './catalogue';

@@ -32,10 +32,25 @@
  *
  * - Persistent subscriptions (subscription groups, competing consumers) on $all: Create, Delete,
  *   Read, ReplayParked; see persistent-subscriptions.ts.
+ * - Append limits (Streams.Append.cs, Streams.BatchAppend.cs): an append whose events weigh more
+ *   than MaxAppendSize (1 MiB by default; Event.SizeOnDisk counts data + metadata + 2 bytes per
+ *   type character) is refused whole with MaximumAppendSizeExceeded; an append whose deadline
+ *   (the call's, or BatchAppend's deadline option) has passed is refused with a timeout.
+ * - Delete and Tombstone (Streams.Delete.cs, IndexWriter.CheckCommit): a soft delete sets `$tb`
+ *   to 2^63 - 1 in `$$<stream>` (reads: StreamNotFound; an append with any / no_stream / the
+ *   current revision recreates the stream, revisions going on, stream_exists is refused); a
+ *   tombstone writes `$streamDeleted` at revision 2^63 - 1 and every later read, append, delete
+ *   or subscription of the stream answers StreamDeleted.
+ * - Stream metadata: `$maxCount`, `$maxAge` and `$tb` of `$$<stream>` hide events from stream
+ *   reads and stream subscriptions at once (scavenging would remove them; $all still has them).
+ * - Subscriptions to one stream (Enumerator.StreamSubscription): from start, after a revision or
+ *   from the end; history, CaughtUp, live; StreamDeleted when tombstoned.
+ * - System events typed as a node types them (`$settings` in `$settings`, `$metadata`,
+ *   `$streamDeleted`).
  *
- * Not implemented: deletes/tombstones, stream metadata semantics ($maxCount, ...), link
- * resolution, subscriptions to one stream, persistent subscriptions to one stream, projections, users, gossip
- * (a single-node esdb:// connection string never calls it), authentication, TLS.
+ * Not implemented: link resolution, persistent subscriptions to one stream, projections, users,
+ * gossip (a single-node esdb:// connection string never calls it), authentication, TLS,
+ * scavenging.
  */
 import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
@@ -48,7 +63,10 @@ import {
   AllStreamPosition,
   BadRequest,
   Empty as SharedEmpty,
+  MaximumAppendSizeExceeded,
+  StreamDeleted as SharedStreamDeleted,
   StreamIdentifier,
+  Timeout,
   UUID,
   WrongExpectedVersion as SharedWrongExpectedVersion,
 } from '@eventstore/db-client/generated/shared_pb';
@@ -58,8 +76,12 @@ import {
   AppendResp,
   BatchAppendReq,
   BatchAppendResp,
+  DeleteReq,
+  DeleteResp,
   ReadReq,
   ReadResp,
+  TombstoneReq,
+  TombstoneResp,
 } from '@eventstore/db-client/generated/streams_pb';
 import { Status as RpcStatus } from '@eventstore/db-client/generated/status_pb';
 import { Code } from '@eventstore/db-client/generated/code_pb';
@@ -83,6 +105,12 @@ export interface EsdbTestServerOptions {
    * ticks every second; tests use less).
    */
   persistentSubscriptionTickMs?: number;
+  /**
+   * The server's MaxAppendSize in bytes (KurrentDB's default: 1 MiB). An append whose events
+   * weigh more (data + metadata + 2 bytes per character of the type, as Event.SizeOnDisk counts)
+   * is refused whole.
+   */
+  maxAppendSize?: number;
 }
 
 export interface EsdbTestServer {
@@ -97,6 +125,9 @@ const UINT64_MAX = (1n << 64n) - 1n;
 const EXPECTED_ANY = -2n;
 const EXPECTED_NO_STREAM = -1n;
 const EXPECTED_STREAM_EXISTS = -4n;
+/** EventNumber.DeletedStream: the tombstone's revision and a soft-deleted stream's $tb. */
+const DELETED_STREAM = (1n << 63n) - 1n;
+export const DEFAULT_MAX_APPEND_SIZE = 1024 * 1024;
 
 export interface StoredEvent {
   id: string;
@@ -123,7 +154,19 @@ export interface Proposed {
 }
 
 type AppendOutcome =
-  { kind: 'success'; last: StoredEvent } | { kind: 'wrongExpectedVersion'; current: bigint };
+  | { kind: 'success'; last: StoredEvent }
+  | { kind: 'wrongExpectedVersion'; current: bigint }
+  | { kind: 'streamDeleted' };
+
+/** The stream metadata reads honour (`$$<stream>`'s last `$metadata` event). */
+export interface StreamMetadata {
+  maxCount?: number;
+  /** Seconds. */
+  maxAge?: number;
+  /** Truncate before: revisions below it are gone; DELETED_STREAM for a soft-deleted stream. */
+  tb?: bigint;
+  raw: Record<string, unknown>;
+}
 
 function comparePos(
   a: { commit: bigint; prepare: bigint },
@@ -159,12 +202,66 @@ export class InMemoryLog {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /** Streams deleted for good (a tombstone): reads and appends answer StreamDeleted. */
+  readonly tombstoned = new Set<string>();
+
+  /** The stream's metadata: the data of the last `$metadata` event of `$$<stream>`. */
+  metadata(streamId: string): StreamMetadata {
+    const meta = this.streams.get(`$$${streamId}`);
+    const last = meta?.[meta.length - 1];
+    if (!last || last.type !== '$metadata') return { raw: {} };
+    let raw: Record<string, unknown>;
+    try {
+      // $tb can be 2^63 - 1 (deleted), beyond a double: keep integers exact.
+      const text = Buffer.from(last.data)
+        .toString('utf8')
+        .replace(/("\$tb"\s*:\s*)(\d+)/, '$1"$2"');
+      raw = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return { raw: {} };
+    }
+    const count = (v: unknown) => (typeof v === 'number' && v >= 0 ? v : undefined);
+    const tb = raw.$tb;
+    return {
+      maxCount: count(raw.$maxCount),
+      maxAge: count(raw.$maxAge),
+      tb: typeof tb === 'string' || typeof tb === 'number' ? BigInt(tb) : undefined,
+      raw: { ...raw, ...(tb === undefined ? {} : { $tb: Number(tb) }) },
+    };
+  }
+
+  isSoftDeleted(streamId: string): boolean {
+    return this.metadata(streamId).tb === DELETED_STREAM;
+  }
+
+  /**
+   * The events of a stream a read may return: those at or after $tb, the last $maxCount, and
+   * those younger than $maxAge seconds (the server hides them at once; scavenging removes them).
+   */
+  visible(streamId: string): StoredEvent[] | undefined {
+    const stream = this.streams.get(streamId);
+    if (!stream || streamId.startsWith('$$')) return stream;
+    const { maxCount, maxAge, tb } = this.metadata(streamId);
+    if (maxCount === undefined && maxAge === undefined && tb === undefined) return stream;
+    const from = Math.max(
+      tb === undefined ? 0 : Number(tb > BigInt(stream.length) ? BigInt(stream.length) : tb),
+      maxCount === undefined ? 0 : stream.length - maxCount,
+    );
+    const oldest = maxAge === undefined ? undefined : BigInt(Date.now() - maxAge * 1000) * 10_000n;
+    return stream.slice(from).filter((e) => oldest === undefined || e.created >= oldest);
+  }
+
   append(streamId: string, expected: bigint, events: Proposed[]): AppendOutcome {
+    if (this.tombstoned.has(streamId)) return { kind: 'streamDeleted' };
     const stream = this.streams.get(streamId) ?? [];
     const current = BigInt(stream.length) - 1n;
     const wrong: AppendOutcome = { kind: 'wrongExpectedVersion', current };
+    const softDeleted = current >= 0n && this.isSoftDeleted(streamId);
 
-    if (expected === EXPECTED_STREAM_EXISTS && current < 0n) return wrong;
+    if (expected === EXPECTED_STREAM_EXISTS && (current < 0n || softDeleted)) {
+      // A stream with only metadata exists too (IndexWriter.CheckCommit).
+      if (current >= 0n || !this.streams.get(`$$${streamId}`)) return wrong;
+    }
 
     if (expected === EXPECTED_ANY || expected === EXPECTED_STREAM_EXISTS) {
       // Weak idempotency: the ids are looked up among the events already committed.
@@ -188,6 +285,10 @@ export class InMemoryLog {
         revision += 1n;
         const atRevision = revision <= current ? stream[Number(revision)] : undefined;
         if (atRevision?.id === event.id) continue;
+        // A soft-deleted stream is recreated by an append expecting no stream; its revisions go on.
+        if (revision === expected + 1n && expected === EXPECTED_NO_STREAM && softDeleted) {
+          return this.write(streamId, stream, events);
+        }
         return wrong; // the first differs: a plain conflict; a later one: corrupted idempotency
       }
       return { kind: 'success', last: stream[Number(revision)] };
@@ -198,6 +299,51 @@ export class InMemoryLog {
   }
 
   private write(streamId: string, stream: StoredEvent[], events: Proposed[]): AppendOutcome {
+    const recreates = stream.length > 0 && this.isSoftDeleted(streamId);
+    const outcome = this.writeRecords(streamId, stream, events);
+    if (recreates) {
+      // The stream's old events stay hidden: $tb moves from "deleted" to the first new revision.
+      const { raw } = this.metadata(streamId);
+      const meta = this.streams.get(`$$${streamId}`) ?? [];
+      this.writeRecords(`$$${streamId}`, meta, [
+        metadataEvent({ ...raw, $tb: Number(stream.length - events.length) }),
+      ]);
+    }
+    return outcome;
+  }
+
+  /** Soft delete: `$$<stream>` gets `$tb` = deleted; the events stay in $all. */
+  softDelete(streamId: string): StoredEvent {
+    const { raw } = this.metadata(streamId);
+    const meta = this.streams.get(`$$${streamId}`) ?? [];
+    const outcome = this.writeRecords(`$$${streamId}`, meta, [
+      metadataEvent({ ...raw, $tb: '__deleted__' }),
+    ]);
+    return (outcome as { last: StoredEvent }).last;
+  }
+
+  /** Hard delete: a `$streamDeleted` record at revision 2^63 - 1; the stream is gone for good. */
+  tombstone(streamId: string): StoredEvent {
+    this.tombstoned.add(streamId);
+    const outcome = this.writeRecords(
+      streamId,
+      [],
+      [
+        {
+          id: randomUUID(),
+          type: '$streamDeleted',
+          contentType: 'application/octet-stream',
+          data: new Uint8Array(),
+          metadata: new Uint8Array(),
+        },
+      ],
+    );
+    const record = (outcome as { last: StoredEvent }).last;
+    record.revision = DELETED_STREAM;
+    return record;
+  }
+
+  private writeRecords(streamId: string, stream: StoredEvent[], events: Proposed[]): AppendOutcome {
     const created = BigInt(Date.now()) * 10_000n;
     const prepares = events.map((event) => {
       const prepare = this.nextLogPosition;
@@ -246,6 +392,23 @@ export class InMemoryLog {
     }
     return lo;
   }
+}
+
+/** A `$metadata` event; `'__deleted__'` stands for $tb = 2^63 - 1, which JSON numbers cannot hold. */
+function metadataEvent(raw: Record<string, unknown>): Proposed {
+  const text = JSON.stringify(raw).replace('"__deleted__"', DELETED_STREAM.toString());
+  return {
+    id: randomUUID(),
+    type: '$metadata',
+    contentType: 'application/json',
+    data: Buffer.from(text, 'utf8'),
+    metadata: new Uint8Array(),
+  };
+}
+
+/** Event.SizeOnDisk: data + metadata + the type as UTF-16. */
+export function sizeOnDisk(event: Proposed): number {
+  return event.data.length + event.metadata.length + event.type.length * 2;
 }
 
 function recordSize(streamId: string, event: Proposed): bigint {
@@ -306,6 +469,67 @@ export function unimplemented(what: string): grpc.ServiceError {
     details: `${what} is not implemented by the test server`,
     metadata: new grpc.Metadata(),
   });
+}
+
+/** RpcExceptions.StreamDeleted: FAILED_PRECONDITION with the exception and stream name trailers. */
+export function streamDeletedError(stream: string): grpc.ServiceError {
+  const metadata = new grpc.Metadata();
+  metadata.set('exception', 'stream-deleted');
+  metadata.set('stream-name', stream);
+  const message = `Event stream '${stream}' is deleted.`;
+  return Object.assign(new Error(message), {
+    code: grpc.status.FAILED_PRECONDITION,
+    details: message,
+    metadata,
+  });
+}
+
+/** RpcExceptions.MaxAppendSizeExceeded: INVALID_ARGUMENT with the limit in the trailers. */
+function maxAppendSizeError(maxAppendSize: number): grpc.ServiceError {
+  const metadata = new grpc.Metadata();
+  metadata.set('exception', 'maximum-append-size-exceeded');
+  metadata.set('maximum-append-size', String(maxAppendSize));
+  const message = `Maximum Append Size of ${maxAppendSize} Exceeded.`;
+  return Object.assign(new Error(message), {
+    code: grpc.status.INVALID_ARGUMENT,
+    details: message,
+    metadata,
+  });
+}
+
+/** RpcExceptions.WrongExpectedVersion, as Delete and Tombstone answer it. */
+function wrongExpectedVersionError(
+  operation: string,
+  stream: string,
+  expected: bigint,
+  current: bigint,
+): grpc.ServiceError {
+  const metadata = new grpc.Metadata();
+  metadata.set('exception', 'wrong-expected-version');
+  metadata.set('stream-name', stream);
+  metadata.set('expected-version', expected.toString());
+  if (current >= 0n) metadata.set('actual-version', current.toString());
+  const message = `${operation} failed due to WrongExpectedVersion. Stream: ${stream}, Expected version: ${expected}, Actual version: ${current}`;
+  return Object.assign(new Error(message), {
+    code: grpc.status.FAILED_PRECONDITION,
+    details: message,
+    metadata,
+  });
+}
+
+function deadlineExceeded(): grpc.ServiceError {
+  return Object.assign(new Error('Deadline Exceeded'), {
+    code: grpc.status.DEADLINE_EXCEEDED,
+    details: 'Deadline Exceeded',
+    metadata: new grpc.Metadata(),
+  });
+}
+
+/** Whether the call's gRPC deadline has passed (the server gives up on such a call: no write). */
+function deadlinePassed(call: { getDeadline(): grpc.Deadline }): boolean {
+  const deadline = call.getDeadline();
+  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(ms) && Date.now() >= ms;
 }
 
 function toProposed(message: {
@@ -402,6 +626,7 @@ export async function startEsdbTestServer(
 ): Promise<EsdbTestServer> {
   const log = new InMemoryLog(options.commitRecords ?? false);
   const batchAppendEnabled = options.batchAppend ?? true;
+  const maxAppendSize = options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE;
   if (options.systemEvents ?? true) seedSystemEvents(log);
 
   const server = new grpc.Server();
@@ -441,9 +666,10 @@ export async function startEsdbTestServer(
       call.on('data', (req: AppendReq) => requests.push(req));
       call.on('error', () => (failed = true));
       call.on('end', () => {
-        if (failed) return;
+        if (failed || call.cancelled) return;
+        if (deadlinePassed(call)) return callback(deadlineExceeded());
         try {
-          callback(null, handleAppend(log, requests));
+          callback(null, handleAppend(log, requests, maxAppendSize));
         } catch (error) {
           callback(error as grpc.ServiceError);
         }
@@ -455,7 +681,10 @@ export async function startEsdbTestServer(
         call.emit('error', unimplemented('BatchAppend'));
         return;
       }
-      const pending = new Map<string, { options: BatchAppendReq.Options; events: Proposed[] }>();
+      const pending = new Map<
+        string,
+        { options: BatchAppendReq.Options; events: Proposed[]; size?: number; refused?: boolean }
+      >();
       call.on('data', (req: BatchAppendReq) => {
         const correlation = req.getCorrelationId();
         const key = correlation ? parseUuid(correlation) : '';
@@ -466,11 +695,55 @@ export async function startEsdbTestServer(
           if (!entry) {
             const options = req.getOptions();
             if (!options) throw invalidArgument('The first batch of an append must carry options');
-            entry = { options, events: [] };
+            const deadline = options.getDeadline();
+            if (deadline && deadline.toDate().getTime() <= Date.now()) {
+              // Status.Timeout: the append's deadline passed before the server took it.
+              if (options.getStreamIdentifier()) {
+                response.setStreamIdentifier(options.getStreamIdentifier());
+              }
+              call.write(
+                response.setError(
+                  statusOf(
+                    Code.DEADLINE_EXCEEDED,
+                    'Timeout',
+                    new Timeout(),
+                    'event_store.client.Timeout',
+                  ),
+                ),
+              );
+              if (!req.getIsFinal()) pending.set(key, { options, events: [], refused: true });
+              return;
+            }
+            entry = { options, events: [], size: 0 };
             pending.set(key, entry);
           }
-          for (const message of req.getProposedMessagesList())
-            entry.events.push(toProposed(message));
+          if (entry.refused) {
+            if (req.getIsFinal()) pending.delete(key);
+            return;
+          }
+          for (const message of req.getProposedMessagesList()) {
+            const proposed = toProposed(message);
+            entry.size = (entry.size ?? 0) + sizeOnDisk(proposed);
+            entry.events.push(proposed);
+          }
+          if ((entry.size ?? 0) > maxAppendSize) {
+            // Status.MaximumAppendSizeExceeded; the rest of this append is ignored.
+            response.setStreamIdentifier(entry.options.getStreamIdentifier());
+            const details = new MaximumAppendSizeExceeded().setMaxappendsize(maxAppendSize);
+            call.write(
+              response.setError(
+                statusOf(
+                  Code.INVALID_ARGUMENT,
+                  'MaximumAppendSizeExceeded',
+                  details,
+                  'event_store.client.MaximumAppendSizeExceeded',
+                ),
+              ),
+            );
+            if (req.getIsFinal()) pending.delete(key);
+            else pending.set(key, { ...entry, events: [], refused: true });
+            return;
+          }
           if (!req.getIsFinal()) return;
           pending.delete(key);
           call.write(handleBatchAppend(log, entry.options, entry.events, response));
@@ -506,12 +779,34 @@ export async function startEsdbTestServer(
         .finally(() => liveCalls.delete(call));
     },
 
-    delete(_call: unknown, callback: grpc.sendUnaryData<unknown>) {
-      callback(unimplemented('Delete'));
+    delete(
+      call: grpc.ServerUnaryCall<DeleteReq, DeleteResp>,
+      callback: grpc.sendUnaryData<DeleteResp>,
+    ) {
+      try {
+        const record = handleDelete(log, call.request.getOptions(), 'Delete', false);
+        const position = new DeleteResp.Position()
+          .setCommitPosition(record.commit.toString())
+          .setPreparePosition(record.prepare.toString());
+        callback(null, new DeleteResp().setPosition(position));
+      } catch (error) {
+        callback(error as grpc.ServiceError);
+      }
     },
 
-    tombstone(_call: unknown, callback: grpc.sendUnaryData<unknown>) {
-      callback(unimplemented('Tombstone'));
+    tombstone(
+      call: grpc.ServerUnaryCall<TombstoneReq, TombstoneResp>,
+      callback: grpc.sendUnaryData<TombstoneResp>,
+    ) {
+      try {
+        const record = handleDelete(log, call.request.getOptions(), 'Tombstone', true);
+        const position = new TombstoneResp.Position()
+          .setCommitPosition(record.commit.toString())
+          .setPreparePosition(record.prepare.toString());
+        callback(null, new TombstoneResp().setPosition(position));
+      } catch (error) {
+        callback(error as grpc.ServiceError);
+      }
     },
   });
 
@@ -561,7 +856,7 @@ function seedSystemEvents(log: InMemoryLog): void {
     ]);
   system('$users', '$User', { loginName: 'admin' });
   system('$user-admin', '$user', { loginName: 'admin', fullName: 'KurrentDB Administrator' });
-  system('$settings', 'update-default-acl', { $userStreamAcl: {}, $systemStreamAcl: {} });
+  system('$settings', '$settings', { $userStreamAcl: {}, $systemStreamAcl: {} });
 }
 
 function expectedOf(
@@ -582,7 +877,59 @@ function expectedOf(
   }
 }
 
-function handleAppend(log: InMemoryLog, requests: AppendReq[]): AppendResp {
+/** A google.rpc.Status with packed details, as KurrentDB's Status helpers build them. */
+function statusOf(
+  code: number,
+  message: string,
+  details: { serializeBinary(): Uint8Array },
+  typeName: string,
+): RpcStatus {
+  const any = new Any();
+  any.pack(details.serializeBinary(), typeName);
+  const status = new RpcStatus();
+  status.setCode(code);
+  status.setMessage(message);
+  status.setDetails(any);
+  return status;
+}
+
+/**
+ * Delete (soft) and Tombstone (hard), as Streams.Delete.cs with IndexWriter.CheckCommit for an
+ * empty write: the expected revision is checked as for an append (a stream that was never written
+ * fails `no_stream`, as servers since EventStore#3154 do); a tombstoned stream answers
+ * StreamDeleted; a soft delete of a soft-deleted stream succeeds again.
+ */
+function handleDelete(
+  log: InMemoryLog,
+  options: DeleteReq.Options | TombstoneReq.Options | undefined,
+  operation: 'Delete' | 'Tombstone',
+  hard: boolean,
+): StoredEvent {
+  if (!options) throw invalidArgument(`${operation} options are missing`);
+  const stream = streamName(options.getStreamIdentifier());
+  const C = DeleteReq.Options.ExpectedStreamRevisionCase;
+  const kinds = {
+    [C.REVISION]: 'revision',
+    [C.ANY]: 'any',
+    [C.NO_STREAM]: 'noStream',
+    [C.STREAM_EXISTS]: 'streamExists',
+  } as const;
+  const expectedCase = options.getExpectedStreamRevisionCase() as unknown as keyof typeof kinds;
+  const expected = expectedOf(kinds[expectedCase], options.getRevision());
+  if (log.tombstoned.has(stream)) throw streamDeletedError(stream);
+  const events = log.stream(stream);
+  const current = events ? BigInt(events.length) - 1n : -1n;
+  const metadataOnly = current < 0n && log.stream(`$$${stream}`) !== undefined;
+  const matches =
+    expected === EXPECTED_ANY ||
+    (expected === EXPECTED_STREAM_EXISTS && (current >= 0n || metadataOnly)) ||
+    (expected === EXPECTED_NO_STREAM && current < 0n && metadataOnly) ||
+    expected === current;
+  if (!matches) throw wrongExpectedVersionError(operation, stream, expected, current);
+  return hard ? log.tombstone(stream) : log.softDelete(stream);
+}
+
+function handleAppend(log: InMemoryLog, requests: AppendReq[], maxAppendSize: number): AppendResp {
   const [first, ...rest] = requests;
   if (!first?.hasOptions()) throw invalidArgument('The first append message must be the options');
   const options = first.getOptions()!;
@@ -596,11 +943,16 @@ function handleAppend(log: InMemoryLog, requests: AppendReq[]): AppendResp {
   } as const;
   const expectedCase = options.getExpectedStreamRevisionCase();
   const expected = expectedOf(kinds[expectedCase as keyof typeof kinds], options.getRevision());
+  let size = 0;
   const events = rest.map((req) => {
     if (!req.hasProposedMessage()) throw invalidArgument('Expected a proposed message');
-    return toProposed(req.getProposedMessage()!);
+    const proposed = toProposed(req.getProposedMessage()!);
+    size += sizeOnDisk(proposed);
+    if (size > maxAppendSize) throw maxAppendSizeError(maxAppendSize);
+    return proposed;
   });
   const outcome = log.append(stream, expected, events);
+  if (outcome.kind === 'streamDeleted') throw streamDeletedError(stream);
   const response = new AppendResp();
   if (outcome.kind === 'success') {
     const success = new AppendResp.Success();
@@ -675,6 +1027,13 @@ function handleBatchAppend(
       response.setStreamExists(new ProtoEmpty());
   }
   const outcome = log.append(stream, expected, events);
+  if (outcome.kind === 'streamDeleted') {
+    // Status.StreamDeleted: code NOT_FOUND, StreamDeleted details.
+    const details = new SharedStreamDeleted().setStreamIdentifier(streamIdentifier(stream));
+    return response.setError(
+      statusOf(Code.NOT_FOUND, 'StreamDeleted', details, 'event_store.client.StreamDeleted'),
+    );
+  }
   if (outcome.kind === 'success') {
     const success = new BatchAppendResp.Success();
     success.setCurrentRevision(outcome.last.revision.toString());
@@ -732,7 +1091,7 @@ async function handleRead(log: InMemoryLog, call: grpc.ServerWritableStream<Read
   const backwards = options.getReadDirection() === ReadReq.Options.ReadDirection.BACKWARDS;
 
   if (options.hasSubscription()) {
-    if (!options.hasAll()) throw unimplemented('Subscriptions to one stream');
+    if (options.hasStream()) return subscribeToStream(log, call, options, structuredIds);
     return subscribeToAll(log, call, options, structuredIds);
   }
   const count = options.hasCount() ? uint64(options.getCount(), 'Count') : UINT64_MAX;
@@ -740,23 +1099,29 @@ async function handleRead(log: InMemoryLog, call: grpc.ServerWritableStream<Read
   if (options.hasStream()) {
     const streamOptions = options.getStream()!;
     const name = streamName(streamOptions.getStreamIdentifier());
+    if (log.tombstoned.has(name)) throw streamDeletedError(name);
     const stream = log.stream(name);
-    if (!stream) {
+    if (!stream || log.isSoftDeleted(name)) {
       const notFound = new ReadResp.StreamNotFound();
       notFound.setStreamIdentifier(streamIdentifier(name));
       await send(call, new ReadResp().setStreamNotFound(notFound));
       return;
     }
+    // Stream metadata ($tb, $maxCount, $maxAge) hides events; revisions keep their numbers.
+    const visible = log.visible(name) ?? [];
     const last = BigInt(stream.length) - 1n;
     let from: bigint;
     if (streamOptions.hasStart()) from = backwards ? -1n : 0n;
     else if (streamOptions.hasEnd()) from = backwards ? last : last + 1n;
     else from = uint64(streamOptions.getRevision(), 'Revision');
     if (backwards && from > last) from = last;
+    const selected = backwards
+      ? visible.filter((e) => e.revision <= from).reverse()
+      : visible.filter((e) => e.revision >= from);
     let sent = 0n;
-    for (let r = from; sent < count && r >= 0n && r <= last; r += backwards ? -1n : 1n) {
-      if (call.cancelled) return;
-      await send(call, eventResponse(stream[Number(r)], structuredIds, false));
+    for (const event of selected) {
+      if (sent >= count || call.cancelled) return;
+      await send(call, eventResponse(event, structuredIds, false));
       sent++;
     }
     return;
@@ -784,6 +1149,45 @@ async function handleRead(log: InMemoryLog, call: grpc.ServerWritableStream<Read
     if (!matches(event)) continue;
     await send(call, eventResponse(event, structuredIds, true));
     sent++;
+  }
+}
+
+/**
+ * A catch-up subscription to one stream (Enumerator.StreamSubscription): from the start, after a
+ * revision, or from the end; history as reads see it (stream metadata applied), CaughtUp, then
+ * live events. A tombstone ends it with StreamDeleted; a stream that does not exist yet is waited for.
+ */
+async function subscribeToStream(
+  log: InMemoryLog,
+  call: grpc.ServerWritableStream<ReadReq, ReadResp>,
+  options: ReadReq.Options,
+  structuredIds: boolean,
+) {
+  const streamOptions = options.getStream()!;
+  const name = streamName(streamOptions.getStreamIdentifier());
+  const cancelled = new Promise<void>((resolve) => call.on('cancelled', () => resolve()));
+  const confirmation = new ReadResp.SubscriptionConfirmation();
+  confirmation.setSubscriptionId(randomUUID());
+  await send(call, new ReadResp().setConfirmation(confirmation));
+
+  let next: bigint;
+  if (streamOptions.hasStart()) next = 0n;
+  else if (streamOptions.hasEnd()) next = BigInt(log.stream(name)?.length ?? 0);
+  else next = uint64(streamOptions.getRevision(), 'Revision') + 1n; // after that revision
+  let caughtUp = false;
+  while (!call.cancelled) {
+    if (log.tombstoned.has(name)) throw streamDeletedError(name);
+    for (const event of log.visible(name) ?? []) {
+      if (call.cancelled) return;
+      if (event.revision < next) continue;
+      await send(call, eventResponse(event, structuredIds, false));
+      next = event.revision + 1n;
+    }
+    if (!caughtUp) {
+      await send(call, new ReadResp().setCaughtUp(new ReadResp.CaughtUp()));
+      caughtUp = true;
+    }
+    await Promise.race([log.changed(), cancelled]);
   }
 }
 

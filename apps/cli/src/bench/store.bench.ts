@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
@@ -57,6 +57,7 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<void> {
   log(
     `machine: ${cpu.length} cores, ${cpu[0]?.model.trim() ?? 'unknown cpu'}, node ${process.version}, ${process.platform}/${process.arch}`,
   );
+  log(`load average at start: ${loadAverage()}`);
   log(
     `workload: ${events} events of ~${eventBytes()} bytes (data + metadata JSON); appends of ${BATCH} per call (${events} events) and of 1 per call (${singles} events); $all read of everything (best of ${ROUNDS}); latency over ${LATENCY_SAMPLES} single appends`,
   );
@@ -79,6 +80,14 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<void> {
     for (const figure of figures.rows) log(formatRow(figure));
     log('');
   }
+  log(`load average at end: ${loadAverage()}`);
+}
+
+/** The 1, 5 and 15 minute load averages: how busy the machine was around the figures. */
+function loadAverage(): string {
+  return loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' / ');
 }
 
 function formatRow(figure: Figure): string {
@@ -192,6 +201,21 @@ async function drainAll(store: EventStore): Promise<number> {
   return count;
 }
 
+/** Events a subscription from the start delivers before it says it caught up. */
+async function catchUp(store: EventStore): Promise<number> {
+  const subscription = store.subscribeToAll({ from: 'start' });
+  let count = 0;
+  try {
+    for await (const message of subscription) {
+      if (message.kind === 'caughtUp') break;
+      if (message.event.data) count++;
+    }
+  } finally {
+    await subscription.close();
+  }
+  return count;
+}
+
 /** Appends one event at a time and measures append-start to delivery on a live subscription. */
 async function subscriptionLatency(store: EventStore, samples: number): Promise<number[]> {
   const subscription = store.subscribeToAll({ from: 'end', filter: { categories: ['latency'] } });
@@ -224,7 +248,15 @@ interface RawSide {
   readAll(): Promise<number> | number;
   /** Commits one event and reads it back as a subscriber would; sync where the driver is. */
   roundTrip(event: BenchEvent): Promise<void> | void;
+  /**
+   * Appends the lists side by side, each one by one on a connection of its own (each a durable
+   * commit). Only where the store serves several connections (PostgreSQL).
+   */
+  appendEachConcurrently?(lists: BenchEvent[][]): Promise<void>;
 }
+
+/** Callers appending at once in the concurrent measure. */
+const CONCURRENT_CALLERS = 8;
 
 /** Every measure, adapter against driver: appends batched and single, the $all read, latency. */
 async function measure(
@@ -252,7 +284,20 @@ async function measure(
     },
     raw.appendEach,
   );
+  const concurrentTimes = raw.appendEachConcurrently
+    ? await interleaved(
+        singleEvents(singles),
+        (list) =>
+          Promise.all(
+            split(list, CONCURRENT_CALLERS).map(async (part) => {
+              for (const e of part) await store.appendToStream(e.streamId, [e]);
+            }),
+          ).then(() => undefined),
+        (list) => raw.appendEachConcurrently!(split(list, CONCURRENT_CALLERS)),
+      )
+    : undefined;
   const reads = await bestRead(() => drainAll(store), raw.readAll);
+  const catchUps = await bestRead(() => catchUp(store), raw.readAll);
   const latencies = await subscriptionLatency(store, LATENCY_SAMPLES);
   const rawLatencies = await roundTripLatency(raw.roundTrip, LATENCY_SAMPLES);
   const figure = (name: string, unit: Figure['unit'], store: number, baseline: number) => ({
@@ -274,7 +319,23 @@ async function measure(
       singles / singleTimes.store,
       singles / singleTimes.raw,
     ),
+    ...(concurrentTimes
+      ? [
+          figure(
+            `append, 1 event per call, ${CONCURRENT_CALLERS} concurrent callers`,
+            'events/s',
+            singles / concurrentTimes.store,
+            singles / concurrentTimes.raw,
+          ),
+        ]
+      : []),
     figure('$all read from start, full envelopes', 'events/s', reads.store, reads.raw),
+    figure(
+      'catch-up subscription from start to caught up',
+      'events/s',
+      catchUps.store,
+      catchUps.raw,
+    ),
     ...[0.5, 0.99].map((q) =>
       figure(
         `subscription latency p${q * 100}`,
@@ -407,9 +468,14 @@ async function benchPostgres(
   const store = await PostgresEventStore.connect({ connectionString: databaseUrl, schema });
   const raw = new Client({ connectionString: databaseUrl });
   const listener = new Client({ connectionString: databaseUrl });
+  const callers = Array.from(
+    { length: CONCURRENT_CALLERS },
+    () => new Client({ connectionString: databaseUrl }),
+  );
   try {
     await raw.connect();
     await listener.connect();
+    await Promise.all(callers.map((caller) => caller.connect()));
     const table = `${schema}.raw_events`;
     await raw.query(`CREATE TABLE ${table} (
       position bigserial PRIMARY KEY, stream_id text NOT NULL, revision bigint NOT NULL,
@@ -459,6 +525,13 @@ async function benchPostgres(
         appendEach: async (list) => {
           for (const e of list) await raw.query({ ...insertOne, values: columns(e) });
         },
+        appendEachConcurrently: async (lists) => {
+          await Promise.all(
+            lists.map(async (list, i) => {
+              for (const e of list) await callers[i].query({ ...insertOne, values: columns(e) });
+            }),
+          );
+        },
         // Keyset pages of 1000 rows too (one query would hold the whole table in memory); pg
         // parses jsonb with JSON.parse.
         readAll: async () => {
@@ -504,16 +577,32 @@ async function benchPostgres(
       "SELECT current_setting('server_version') AS version, current_setting('synchronous_commit') AS sync",
     );
     return {
-      title: `PostgreSQL ${settings[0].version} (synchronous_commit=${settings[0].sync}, local, one client)`,
+      title: `PostgreSQL ${settings[0].version} (synchronous_commit=${settings[0].sync}, local; raw: one connection, ${CONCURRENT_CALLERS} for the concurrent measure)`,
       rows,
     };
   } finally {
     await store.close();
     await raw.end().catch(() => undefined);
     await listener.end().catch(() => undefined);
+    await Promise.all(callers.map((caller) => caller.end().catch(() => undefined)));
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
     await admin.end();
   }
+}
+
+/**
+ * The events dealt into `parts` lists stream by stream, so concurrent callers write to different
+ * streams (different customers), in each stream's order.
+ */
+function split(list: BenchEvent[], parts: number): BenchEvent[][] {
+  const streams = new Map<string, number>();
+  const lists: BenchEvent[][] = Array.from({ length: parts }, () => []);
+  for (const event of list) {
+    let part = streams.get(event.streamId);
+    if (part === undefined) streams.set(event.streamId, (part = streams.size % parts));
+    lists[part].push(event);
+  }
+  return lists.filter((part) => part.length > 0);
 }
 
 function chunk<T>(list: T[], size: number): T[][] {

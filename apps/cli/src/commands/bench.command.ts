@@ -21,14 +21,25 @@ export function registerBenchCommand(program: Command): void {
       process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     )
     .option('--no-postgres', 'skip PostgreSQL')
-    .action(async (options: { events?: number; databaseUrl: string; postgres: boolean }) => {
-      await runStoreBench({
-        events: options.events,
-        stores: options.postgres ? ['sqlite', 'postgres'] : ['sqlite'],
-        databaseUrl: options.databaseUrl,
-        log: (line) => console.log(line),
-      });
-    });
+    .option('--no-sqlite', 'skip SQLite')
+    .action(
+      async (options: {
+        events?: number;
+        databaseUrl: string;
+        postgres: boolean;
+        sqlite: boolean;
+      }) => {
+        await runStoreBench({
+          events: options.events,
+          stores: [
+            ...(options.sqlite ? (['sqlite'] as const) : []),
+            ...(options.postgres ? (['postgres'] as const) : []),
+          ],
+          databaseUrl: options.databaseUrl,
+          log: (line) => console.log(line),
+        });
+      },
+    );
   bench
     .command('sse')
     .description('SSE delivery latency (append -> HTTP client) next to an in-process subscription')

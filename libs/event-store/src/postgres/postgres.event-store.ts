@@ -1,35 +1,39 @@
 /**
  * The PostgreSQL event store.
  *
- * The sequence-gap problem: positions handed out by a sequence (or any counter) are allocated at
- * insert time but become visible at commit time. If transaction A takes position 10 and B takes 11,
- * and B commits first, a subscriber reading "position > 9" sees 11, moves its cursor to 11 and
- * never sees 10 when A commits a moment later.
+ * The sequence-gap problem: positions handed out by a sequence are drawn at insert time but
+ * become visible at commit time. If transaction A draws position 10 and B draws 11, and B commits
+ * first, a subscriber reading "position > 9" sees 11, moves its cursor to 11 and never sees 10
+ * when A commits a moment later.
  *
- * What we do: every append runs as one call to the `es_append` function (one round trip, one
- * implicit transaction). The function checks idempotency and the expected revision first, without
- * any global lock, then takes a transaction-scoped advisory lock on a key constant for the schema
- * (`pg_advisory_xact_lock`) immediately before it allocates positions (max(position) + 1 ...) and
- * inserts the batch with one multi-row INSERT over unnest(). PostgreSQL releases transaction locks
- * only after the commit is visible to other sessions, so the next appender allocates its positions
- * after the previous batch is visible: positions become visible in commit order, and a reader that
- * sees position n has already got (or can see) everything below n. Readers therefore page with a
- * plain `position > cursor`, no lag window, no gap bookkeeping. A rolled-back append leaves no hole
- * either, because positions are computed, not drawn from a sequence.
+ * Appends: each is one call to the `es_append` function (one round trip, one implicit
+ * transaction). It takes a transaction-scoped advisory lock on its stream, so writers to one
+ * stream take turns and the idempotency and expected-revision checks see every committed append
+ * of that stream; then a *shared* advisory lock on a key constant for the schema (the in-flight
+ * marker), then draws one position per event from `es_position_seq` and inserts the batch with
+ * one multi-row INSERT over unnest(). Appends to different streams never wait for each other, so
+ * their commits (WAL flushes) overlap. A batch's positions are increasing, not necessarily
+ * contiguous: concurrent batches may interleave, and a rolled-back append leaves a hole.
  *
- * The cost: appends across all streams are serialized from the lock to the commit, i.e. for one
- * INSERT plus the commit (the WAL flush). Concurrency checks and the JSON parsing of the parameters
- * stay outside the lock, and there is no client round trip while it is held. Throughput is bounded
- * by roughly one commit flush per append; batching events per append is what scales. Concurrent
- * writers to the same stream that both pass the revision check meet the unique (stream_id,
- * revision) index; the loser is retried once through the function, which then reports
- * WrongExpectedVersion (or an idempotent no-op).
+ * Readers never pass an append in flight: they read only up to a high-water mark below which
+ * every position is final. `es_high_water()` reads the last position drawn (L), then the virtual
+ * transaction ids holding the in-flight marker (F). An append that drew a position <= L took the
+ * marker before drawing it and keeps it until its commit is visible (PostgreSQL releases
+ * transaction locks after the commit is visible), so when L was read it held the marker: it is
+ * in F, or it had already committed (visible) or rolled back (a hole forever). Once every member
+ * of F has left pg_locks, every position <= L is final and the mark moves to L; a query started
+ * afterwards sees all of them. Only appends are waited for, never other transactions, and only
+ * those in flight when L was read, so readers keep up under any write load. Subscriptions wait up
+ * to GLANCE_MS, then read what is final and come back on the next wake-up; reads of $all and
+ * headPosition wait until the appends in flight are done (about one commit).
  *
- * Live subscriptions wake on LISTEN/NOTIFY (`pg_notify` inside the append, delivered on commit) and
+ * Live subscriptions wake on appends in this process at once, and on other processes' appends by
+ * LISTEN/NOTIFY, sent after the commit as a separate, non-durable statement (see `announce`); they
  * poll as a fallback when the listening connection is lost.
  *
- * Tables (in the configured schema): es_events, es_checkpoints; function es_append. Read models may
- * share the pool (`pool`) and write checkpoints in their own transaction (`saveCheckpointIn`).
+ * Tables (in the configured schema): es_events, es_checkpoints; sequence es_position_seq;
+ * functions es_append, es_high_water. Read models may share the pool (`pool`) and write
+ * checkpoints in their own transaction (`saveCheckpointIn`).
  */
 import { Client, DatabaseError, Pool } from 'pg';
 import type { ClientBase, PoolConfig, QueryConfig } from 'pg';
@@ -53,12 +57,10 @@ import type {
 import {
   PAGE_SIZE,
   SCAN_WINDOW,
-  keysetPage,
   positionOf,
   readAllPages,
   readStreamPages,
   scanWindowEnd,
-  windowPage,
   type ScannedPage,
 } from '../paging';
 import { CatchUpSubscription, WakeUps, subscriptionStart } from '../subscription-pump';
@@ -74,7 +76,7 @@ export interface PostgresEventStoreOptions {
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
-/** First half of the advisory lock key: arbitrary, names "Aftercare event store". */
+/** First half of the in-flight marker's advisory lock key: arbitrary, names "Aftercare event store". */
 const LOCK_CLASS = 0x0af7ca2e;
 /** First half of the per-stream advisory lock key; the second is hashtext(stream id). */
 const STREAM_LOCK_CLASS = 0x0af7ca2f;
@@ -105,19 +107,34 @@ CREATE TABLE IF NOT EXISTS ${schema}.es_checkpoints (
   position    bigint      NOT NULL,
   updated_at  timestamptz NOT NULL DEFAULT now()
 );
--- Returns one row: outcome 'appended' (first position, revision before the batch, recorded_at),
--- 'idempotent' (every id is already in the stream) or 'wrong_expected' (actual revision, null
--- when the stream does not exist).
+CREATE SEQUENCE IF NOT EXISTS ${schema}.es_position_seq AS bigint;
+-- A store written before positions came from the sequence: continue after its last position.
+SELECT setval('${schema}.es_position_seq', m)
+  FROM (SELECT max(position) AS m FROM ${schema}.es_events) head
+  WHERE m IS NOT NULL AND m > coalesce(pg_sequence_last_value('${schema}.es_position_seq'), 0);
+-- Returns one row: outcome 'appended' (the revision before the batch, the batch's positions,
+-- recorded_at), 'idempotent' (every id is already in the stream) or 'wrong_expected' (the actual
+-- revision, null when the stream does not exist).
+-- The version before positions came from the sequence returned first_position instead; its
+-- writers must be stopped before this one starts (CREATE OR REPLACE keeps a running store's
+-- function in place otherwise).
+DO $$ BEGIN
+  IF EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+             WHERE n.nspname = '${schema}' AND p.proname = 'es_append'
+               AND pg_get_function_result(p.oid) LIKE '%first_position%') THEN
+    DROP FUNCTION ${schema}.es_append(text, text, uuid[], text[], jsonb[], jsonb[]);
+  END IF;
+END $$;
 CREATE OR REPLACE FUNCTION ${schema}.es_append(
   p_stream text, p_expected text, p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[])
-RETURNS TABLE (outcome text, current_revision bigint, first_position bigint, recorded_at timestamptz)
+RETURNS TABLE (outcome text, current_revision bigint, positions bigint[], recorded_at timestamptz)
 LANGUAGE plpgsql AS $fn$
 DECLARE
-  v_count    int := cardinality(p_ids);
-  v_existing int;
-  v_current  bigint;
-  v_first    bigint;
-  v_now      timestamptz := clock_timestamp();
+  v_count     int := cardinality(p_ids);
+  v_existing  int;
+  v_current   bigint;
+  v_positions bigint[] := '{}';
+  v_now       timestamptz := clock_timestamp();
 BEGIN
   -- Writers to one stream take turns from here to their commit, so the revision read below is
   -- the one the insert builds on and the idempotency check sees every committed id; appends to
@@ -128,10 +145,10 @@ BEGIN
     SELECT count(*) INTO v_existing FROM ${schema}.es_events e
       WHERE e.stream_id = p_stream AND e.event_id = ANY (p_ids);
     IF v_existing = v_count THEN
-      RETURN QUERY SELECT 'idempotent'::text, v_current, NULL::bigint, NULL::timestamptz;
+      RETURN QUERY SELECT 'idempotent'::text, v_current, NULL::bigint[], NULL::timestamptz;
       RETURN;
     ELSIF v_existing > 0 THEN
-      RETURN QUERY SELECT 'wrong_expected'::text, v_current, NULL::bigint, NULL::timestamptz;
+      RETURN QUERY SELECT 'wrong_expected'::text, v_current, NULL::bigint[], NULL::timestamptz;
       RETURN;
     END IF;
   END IF;
@@ -139,19 +156,36 @@ BEGIN
      OR (p_expected = 'stream_exists' AND v_current IS NULL)
      OR (p_expected NOT IN ('any', 'no_stream', 'stream_exists')
          AND v_current IS DISTINCT FROM p_expected::bigint) THEN
-    RETURN QUERY SELECT 'wrong_expected'::text, v_current, NULL::bigint, NULL::timestamptz;
+    RETURN QUERY SELECT 'wrong_expected'::text, v_current, NULL::bigint[], NULL::timestamptz;
     RETURN;
   END IF;
-  -- Held until commit: positions are allocated and made visible in commit order.
-  PERFORM pg_advisory_xact_lock(${LOCK_CLASS}, ${lockKey(schema)});
-  SELECT coalesce(max(e.position), 0) + 1 INTO v_first FROM ${schema}.es_events e;
+  -- In flight from before its first position is drawn until its commit is visible (PostgreSQL
+  -- releases transaction locks after that): readers find in-flight appends in pg_locks and wait
+  -- for them (es_high_water). Shared, so appenders never wait for each other here.
+  PERFORM pg_advisory_xact_lock_shared(${LOCK_CLASS}, ${lockKey(schema)});
+  FOR i IN 1 .. v_count LOOP
+    v_positions[i] := nextval('${schema}.es_position_seq');
+  END LOOP;
   INSERT INTO ${schema}.es_events
     (position, stream_id, revision, event_id, type, data, metadata, recorded_at)
-  SELECT v_first + u.ord - 1, p_stream, coalesce(v_current, -1) + u.ord, u.id, u.type, u.data,
+  SELECT v_positions[u.ord], p_stream, coalesce(v_current, -1) + u.ord, u.id, u.type, u.data,
          u.metadata, v_now
   FROM unnest(p_ids, p_types, p_data, p_metadata) WITH ORDINALITY AS u(id, type, data, metadata, ord);
-  PERFORM pg_notify('${channelOf(schema)}', (v_first + v_count - 1)::text);
-  RETURN QUERY SELECT 'appended'::text, v_current, v_first, v_now;
+  RETURN QUERY SELECT 'appended'::text, v_current, v_positions, v_now;
+END
+$fn$;
+-- Where readers may read up to: the last position drawn, and the appends still in flight (their
+-- virtual transaction ids). Read in this order, every append holding a position up to
+-- last_drawn is either listed or already visible (or rolled back); once the listed ones have
+-- left pg_locks, every position up to last_drawn is final.
+CREATE OR REPLACE FUNCTION ${schema}.es_high_water(OUT last_drawn bigint, OUT in_flight text[])
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  SELECT coalesce(pg_sequence_last_value('${schema}.es_position_seq'), 0) INTO last_drawn;
+  SELECT coalesce(array_agg(l.virtualtransaction), '{}') INTO in_flight FROM pg_locks l
+   WHERE l.locktype = 'advisory' AND l.classid = ${LOCK_CLASS} AND l.objid = ${lockKey(schema)}
+     AND l.objsubid = 2 AND l.granted AND l.pid <> pg_backend_pid()
+     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database());
 END
 $fn$;`;
 }
@@ -174,7 +208,10 @@ export class PostgresEventStore implements EventStore {
 
   private readonly wakeUps = new WakeUps();
   private readonly queries: ReturnType<typeof prepareQueries>;
+  private readonly highWater: HighWater;
   private listener: Client | undefined;
+  private notifying = false;
+  private notifyAgain = false;
   private listening: Promise<void> | undefined;
   private closed = false;
 
@@ -187,6 +224,17 @@ export class PostgresEventStore implements EventStore {
     private readonly pollIntervalMs: number,
   ) {
     this.queries = prepareQueries(schema);
+    this.highWater = new HighWater(
+      async () => {
+        const { rows } = await this.query<[string, string[]]>(this.queries.highWater, []);
+        return { lastDrawn: BigInt(rows[0][0]), inFlight: rows[0][1] };
+      },
+      async (inFlight) => {
+        const { rows } = await this.query<[number]>(this.queries.stillInFlight, [inFlight]);
+        return rows[0][0] > 0;
+      },
+      () => this.closed,
+    );
   }
 
   static async connect(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
@@ -247,7 +295,7 @@ export class PostgresEventStore implements EventStore {
       json.map((j) => j.metadata),
     ];
     for (let attempt = 0; ; attempt++) {
-      let row: [string, string | null, string | null, Date | null];
+      let row: [string, string | null, string[] | null, Date | null];
       try {
         const result = await this.pool.query<typeof row>({
           ...this.queries.append,
@@ -260,7 +308,7 @@ export class PostgresEventStore implements EventStore {
         if ((error as { code?: string }).code === '23505' && attempt < 3) continue;
         throw mapError(error);
       }
-      const [outcome, current, first, recordedAt] = row;
+      const [outcome, current, positions, recordedAt] = row;
       const currentRevision = current === null ? -1n : BigInt(current);
       if (outcome === 'idempotent') return this.storedResult(streamId, ids);
       if (outcome === 'wrong_expected') {
@@ -270,7 +318,6 @@ export class PostgresEventStore implements EventStore {
           current === null ? 'no_stream' : currentRevision,
         );
       }
-      const firstPosition = BigInt(first!);
       const recorded: RecordedEvent[] = events.map((event, i) => ({
         id: ids[i],
         type: event.type,
@@ -278,11 +325,42 @@ export class PostgresEventStore implements EventStore {
         metadata: event.metadata ?? { schemaVersion: 1 },
         streamId,
         revision: currentRevision + 1n + BigInt(i),
-        position: firstPosition + BigInt(i),
+        position: BigInt(positions![i]),
         recordedAt: new Date(recordedAt!.getTime()),
       }));
+      this.announce();
       return { ...resultOf(recorded), alreadyStored: false };
     }
+  }
+
+  /**
+   * Wakes this process's subscriptions and, by NOTIFY, every other process's. The NOTIFY goes
+   * out after the append committed, as a statement of its own: a NOTIFY inside the append would
+   * take PostgreSQL's notification-queue lock until the commit and serialise every append again.
+   * At most one is on its way; appends meanwhile are announced by one more after it.
+   */
+  private announce(): void {
+    this.wakeUps.wakeAll();
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
+    }
+    this.notifying = true;
+    const send = (): Promise<void> =>
+      this.pool
+        .query(this.queries.notify)
+        .then(
+          () => undefined,
+          () => undefined,
+        )
+        .then(() => {
+          if (this.notifyAgain && !this.closed) {
+            this.notifyAgain = false;
+            return send();
+          }
+          this.notifying = false;
+        });
+    void send();
   }
 
   /** The originally stored events of an idempotent re-append, in the order of the batch. */
@@ -305,7 +383,8 @@ export class PostgresEventStore implements EventStore {
 
   readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     const filter = filterParams(options.filter);
-    return readAllPages(options, (after, limit) => this.scan(filter, after, limit));
+    // A read waits for appends in flight below the head, so it returns every acknowledged event.
+    return readAllPages(options, (after, limit) => this.scan(filter, after, limit, 'settle'));
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
@@ -315,7 +394,8 @@ export class PostgresEventStore implements EventStore {
     void this.listen();
     return new CatchUpSubscription({
       start,
-      fetch: (after) => this.scan(filter, after, PAGE_SIZE),
+      // A subscription waits a little, then comes back on the commit's notification (or the poll).
+      fetch: (after) => this.scan(filter, after, PAGE_SIZE, 'glance'),
       wakeUps: this.wakeUps,
       pollIntervalMs: this.pollIntervalMs,
       storeClosed: () => this.closed,
@@ -323,33 +403,48 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * The next page after `after`. A filtered scan looks at a bounded window of positions per query,
-   * up to the head read first. Gap-free because positions become visible in commit order.
+   * The next page after `after`, never past the high-water mark: a position up to it is final
+   * (committed, or never to appear). The mark is refreshed when the cursor reaches it. A filtered
+   * scan looks at a bounded window of positions per query.
    */
   private async scan(
     filter: Filter | undefined,
     after: bigint,
     limit: number,
+    patience: Patience,
   ): Promise<ScannedPage> {
-    if (!filter) {
-      const { rows } = await this.query<EventRow>(this.queries.allPage, [after.toString(), limit]);
-      return keysetPage(rows.map(toEvent), after, limit);
+    let head = this.highWater.known;
+    let fresh = false;
+    if (after >= head) {
+      head = await this.highWater.refresh(patience);
+      fresh = true;
     }
-    const head = (await this.headPosition()) ?? 0n;
-    const to = scanWindowEnd(after, head);
-    const { rows } = await this.query<EventRow>(this.queries.filteredPage, [
-      after.toString(),
-      to.toString(),
-      filter.categories,
-      filter.prefixes,
-      limit,
-      SCAN_WINDOW.toString(),
-    ]);
-    return windowPage(rows.map(toEvent), limit, to, head);
+    const to = filter ? scanWindowEnd(after, head) : head > after ? head : after;
+    const { rows } = filter
+      ? await this.query<EventRow>(this.queries.filteredPage, [
+          after.toString(),
+          to.toString(),
+          filter.categories,
+          filter.prefixes,
+          limit,
+          SCAN_WINDOW.toString(),
+        ])
+      : await this.query<EventRow>(this.queries.allPage, [after.toString(), to.toString(), limit]);
+    const events = rows.map(toEvent);
+    if (events.length === limit) {
+      return { events, scannedTo: events[events.length - 1].position, more: true };
+    }
+    // Up to `to` everything is read; a mark known from before may since have moved on.
+    return { events, scannedTo: to, more: to < head || !fresh };
   }
 
+  /**
+   * Position of the last event up to the high-water mark, after waiting for the appends in flight
+   * below it: a subscription from 'end' starts here without skipping an append that commits late.
+   */
   async headPosition(): Promise<GlobalPosition | undefined> {
-    const { rows } = await this.query<[string | null]>(this.queries.head, []);
+    const mark = await this.highWater.refresh('settle');
+    const { rows } = await this.query<[string | null]>(this.queries.head, [mark.toString()]);
     return positionOf(rows[0][0]);
   }
 
@@ -463,7 +558,8 @@ function prepareQueries(schema: string) {
     ),
     allPage: named(
       'all-page',
-      `SELECT ${COLUMNS} FROM ${schema}.es_events WHERE position > $1 ORDER BY position LIMIT $2`,
+      `SELECT ${COLUMNS} FROM ${schema}.es_events
+       WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3`,
     ),
     // The inner ordered LIMIT keeps the plan an index scan in position order that stops early,
     // whatever the statistics say (a bitmap scan plus sort would read the whole window per page).
@@ -476,7 +572,19 @@ function prepareQueries(schema: string) {
          AND ($4::text[] IS NULL OR type ^@ ANY ($4::text[]))
        ORDER BY position LIMIT $5`,
     ),
-    head: named('head', `SELECT max(position) FROM ${schema}.es_events`),
+    head: named('head', `SELECT max(position) FROM ${schema}.es_events WHERE position <= $1`),
+    highWater: named('high-water', `SELECT * FROM ${schema}.es_high_water()`),
+    // A wake-up needs no durability: its transaction commits without waiting for the WAL flush.
+    notify: named(
+      'notify',
+      `SELECT set_config('synchronous_commit', 'off', true), pg_notify('${channelOf(schema)}', '')`,
+    ),
+    stillInFlight: named(
+      'still-in-flight',
+      `SELECT count(*)::int FROM pg_locks
+       WHERE locktype = 'advisory' AND classid = ${LOCK_CLASS} AND objid = ${lockKey(schema)}
+         AND objsubid = 2 AND virtualtransaction = ANY ($1::text[])`,
+    ),
     loadCheckpoint: named(
       'load-checkpoint',
       `SELECT position FROM ${schema}.es_checkpoints WHERE consumer_id = $1`,
@@ -553,4 +661,69 @@ function mapError(error: unknown): unknown {
     );
   }
   return error;
+}
+
+/**
+ * How long a read waits for appends in flight: 'settle' until they are done (they are single
+ * statements, so this is about one commit), 'glance' a few milliseconds, after which a
+ * subscription reads what is final and comes back on the next notification or poll.
+ */
+type Patience = 'settle' | 'glance';
+
+const GLANCE_MS = 25;
+
+/**
+ * The high-water mark: every position up to it is final. Positions are drawn from a sequence
+ * without a global lock, so they can become visible out of order; a reader that moved past a
+ * position still in flight would never see it. An append holds a shared advisory lock from
+ * before it draws a position until its commit is visible; the mark moves to the last position
+ * drawn once every append that held the lock when that position was read has left (see
+ * es_high_water). Concurrent refreshes share one round of queries.
+ */
+class HighWater {
+  /** Every position up to here is final; never moves back. */
+  known = 0n;
+  /** Rounds begun so far; a caller needs one begun after it asked. */
+  private rounds = 0;
+  private current: { number: number; result: Promise<boolean> } | undefined;
+
+  constructor(
+    private readonly probe: () => Promise<{ lastDrawn: bigint; inFlight: string[] }>,
+    private readonly stillInFlight: (inFlight: string[]) => Promise<boolean>,
+    private readonly closed: () => boolean,
+  ) {}
+
+  /**
+   * The mark after a round of queries begun after this call: then every append acknowledged
+   * before the call is at or below it ('settle'), or, when appends below it were still in flight
+   * after GLANCE_MS, the mark as far as it could move ('glance').
+   */
+  async refresh(patience: Patience): Promise<bigint> {
+    const asked = this.rounds;
+    for (;;) {
+      if (this.closed()) return this.known;
+      if (!this.current) {
+        const number = ++this.rounds;
+        const result = this.advance().finally(() => {
+          if (this.current?.number === number) this.current = undefined;
+        });
+        this.current = { number, result };
+      }
+      const round = this.current;
+      const settled = await round.result;
+      if (round.number > asked && (settled || patience === 'glance')) return this.known;
+    }
+  }
+
+  /** One round: true when the mark reached the last position drawn at its start. */
+  private async advance(): Promise<boolean> {
+    const { lastDrawn, inFlight } = await this.probe();
+    const started = Date.now();
+    for (let wait = 1; inFlight.length && (await this.stillInFlight(inFlight)); wait *= 2) {
+      if (this.closed() || Date.now() - started > GLANCE_MS) return false;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 8)));
+    }
+    if (lastDrawn > this.known) this.known = lastDrawn;
+    return true;
+  }
 }

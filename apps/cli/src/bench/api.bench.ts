@@ -65,6 +65,8 @@ export async function runApiBench(options: ApiBenchOptions): Promise<void> {
         AFTERCARE_SQLITE_PATH: join(dir, 'api.db'),
         PORT: String(apiPort),
         HOST: '127.0.0.1',
+        // The limiter runs (its cost is measured) but never refuses the load generator.
+        AFTERCARE_RATE_LIMIT: '10000000',
         ...options.apiEnv,
       },
       stdio: 'ignore',

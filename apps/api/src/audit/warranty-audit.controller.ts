@@ -1,23 +1,28 @@
 import { Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import {
   type ClaimAudit,
   type DecisionReport,
   type DecisionRow,
   WarrantyAudit,
 } from '@aftercare/application';
+import { ApiProblems, COMMON_PROBLEMS } from '../problem/api-problems.decorator';
+import { ClaimAuditResponseDto, DecisionsResponseDto } from './warranty-audit.response.dto';
 import { WarrantyDecisionsQueryDto } from './warranty-decisions.query.dto';
 
 /** For auditors: explain, recompute and verify warranty decisions. Read-only. */
 @ApiTags('audit')
+@ApiProblems(...COMMON_PROBLEMS)
 @Controller('v1/warranty-claims')
 export class WarrantyAuditController {
   constructor(private readonly audit: WarrantyAudit) {}
 
   @Get()
   @ApiOkResponse({
+    type: DecisionsResponseDto,
     description: 'Decisions in the period with approval rates by policy version, rule and product',
   })
+  @ApiProblems(400)
   async decisions(
     @Query() query: WarrantyDecisionsQueryDto,
   ): Promise<{ decisions: DecisionRow[]; summary: DecisionReport }> {
@@ -28,10 +33,11 @@ export class WarrantyAuditController {
 
   @Get(':claimId/audit')
   @ApiOkResponse({
+    type: ClaimAuditResponseDto,
     description:
       'The claim, the facts used, the policy, the rule trace, overrides and verification',
   })
-  @ApiNotFoundResponse()
+  @ApiProblems(404)
   async claim(@Param('claimId') claimId: string): Promise<ClaimAudit> {
     const audit = await this.audit.claim(claimId);
     if (!audit) throw new NotFoundException(`No warranty claim ${claimId}`);

@@ -1,9 +1,10 @@
 import { BadRequestException, Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { once } from 'node:events';
 import { EventFeed, type FeedQuery, readerOf, wireEvent } from '@aftercare/application';
 import type { RecordedEvent } from '@aftercare/event-store';
+import { ApiProblems, COMMON_PROBLEMS } from '../problem/api-problems.decorator';
 import { EventStreamQueryDto } from './event-stream.query.dto';
 
 /**
@@ -12,6 +13,7 @@ import { EventStreamQueryDto } from './event-stream.query.dto';
  * saw. Back-pressure: the next event is pulled from the store only once the socket has drained.
  */
 @ApiTags('events')
+@ApiProblems(400, ...COMMON_PROBLEMS)
 @Controller('v1/events')
 export class EventStreamController {
   private readonly heartbeatMs = Number(process.env.AFTERCARE_SSE_HEARTBEAT_MS ?? 15_000);
@@ -20,7 +22,18 @@ export class EventStreamController {
 
   @Get('stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this position' })
-  @ApiOkResponse({ description: 'text/event-stream of recorded events' })
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({
+    description:
+      'Server-Sent Events: one frame per recorded event (id = global position, event = type, data = the event as JSON), a caught-up frame once history is sent, heartbeat comments',
+    content: {
+      'text/event-stream': {
+        schema: { type: 'string' },
+        example:
+          'id: 42\nevent: ComplaintFiled\ndata: {"id":"…","type":"ComplaintFiled","streamId":"customer-ada","position":"42","data":{…}}\n\n',
+      },
+    },
+  })
   async stream(
     @Query() query: EventStreamQueryDto,
     @Headers('last-event-id') lastEventId: string | undefined,

@@ -3,6 +3,8 @@ import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/s
 import type { Response } from 'express';
 import type { EventStore, StoreHealth } from '@aftercare/event-store';
 import { EVENT_STORE, ProjectionHost } from '@aftercare/application';
+import { ApiProblems } from '../problem/api-problems.decorator';
+import { HealthResponseDto } from './health.response.dto';
 
 interface ProjectionHealth {
   name: string;
@@ -25,8 +27,12 @@ export class HealthController {
 
   /** 200 when the store is reachable; projections report their lag and any failure. */
   @Get()
-  @ApiOkResponse({ description: 'The store is reachable' })
-  @ApiServiceUnavailableResponse({ description: 'The store is not reachable' })
+  @ApiOkResponse({ type: HealthResponseDto, description: 'The store is reachable' })
+  @ApiServiceUnavailableResponse({
+    type: HealthResponseDto,
+    description: 'The store is not reachable',
+  })
+  @ApiProblems(429, 500)
   async health(
     @Res({ passthrough: true }) res: Response,
   ): Promise<{ status: string; store: StoreHealth; projections: ProjectionHealth[] }> {

@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   cohortRetention,
   complaintsBySku,
@@ -15,6 +15,15 @@ import {
   type SkuRepairs,
 } from '@aftercare/projections';
 import { AsOfQueryDto, endOfDayIfDate, MonthRangeQueryDto } from './read-query.dto';
+import { ApiProblems, COMMON_PROBLEMS } from '../problem/api-problems.decorator';
+import {
+  CohortRetentionResponseDto,
+  ComplaintsBySkuResponseDto,
+  CsatByMonthResponseDto,
+  NpsByMonthResponseDto,
+  RepairsBySkuResponseDto,
+  WarrantyCostByProductResponseDto,
+} from './analytics.response.dto';
 import { ReadService } from './read.service';
 
 const inRange =
@@ -24,11 +33,13 @@ const inRange =
 
 /** Population views for product and service teams. */
 @ApiTags('analytics')
+@ApiProblems(400, ...COMMON_PROBLEMS)
 @Controller('v1/analytics')
 export class AnalyticsController {
   constructor(private readonly read: ReadService) {}
 
   @Get('nps-by-month')
+  @ApiOkResponse({ type: NpsByMonthResponseDto })
   @ApiOperation({ summary: 'NPS (promoters minus detractors, %) by month of the response' })
   async npsByMonth(@Query() range: MonthRangeQueryDto): Promise<{ months: NpsMonth[] }> {
     const months = await this.read.run((q) => q.feedbackMonths());
@@ -36,6 +47,7 @@ export class AnalyticsController {
   }
 
   @Get('csat-by-month')
+  @ApiOkResponse({ type: CsatByMonthResponseDto })
   @ApiOperation({ summary: 'CSAT mean and share of 4-5 (and CES mean) by month' })
   async csatByMonth(@Query() range: MonthRangeQueryDto): Promise<{ months: CsatMonth[] }> {
     const months = await this.read.run((q) => q.feedbackMonths());
@@ -43,24 +55,28 @@ export class AnalyticsController {
   }
 
   @Get('complaints-by-sku')
+  @ApiOkResponse({ type: ComplaintsBySkuResponseDto })
   @ApiOperation({ summary: 'Complaints per unit sold, by SKU and complaint category' })
   async complaintsBySku(): Promise<{ skus: SkuComplaints[] }> {
     return { skus: complaintsBySku(await this.read.run((q) => q.allProfiles())) };
   }
 
   @Get('repairs-by-sku')
+  @ApiOkResponse({ type: RepairsBySkuResponseDto })
   @ApiOperation({ summary: 'Repairs per unit sold, by SKU and defect code' })
   async repairsBySku(): Promise<{ skus: SkuRepairs[] }> {
     return { skus: repairsBySku(await this.read.run((q) => q.allProfiles())) };
   }
 
   @Get('warranty-cost-by-product')
+  @ApiOkResponse({ type: WarrantyCostByProductResponseDto })
   @ApiOperation({ summary: 'Warranty claims, outcomes and cost by product category and SKU' })
   async warrantyCostByProduct(): Promise<{ products: ProductWarrantyCost[] }> {
     return { products: warrantyCostByProduct(await this.read.run((q) => q.allClaims())) };
   }
 
   @Get('cohort-retention')
+  @ApiOkResponse({ type: CohortRetentionResponseDto })
   @ApiOperation({ summary: 'Share of each first-purchase cohort buying again in each later month' })
   async cohortRetention(
     @Query() query: AsOfQueryDto,

@@ -1,5 +1,5 @@
 import { BadRequestException, Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { CustomerListPage, CustomerView, TimelinePage } from '@aftercare/application';
 import {
   CustomerListQueryDto,
@@ -7,14 +7,22 @@ import {
   endOfDayIfDate,
   PageQueryDto,
 } from './read-query.dto';
+import { ApiProblems, COMMON_PROBLEMS } from '../problem/api-problems.decorator';
+import {
+  CustomerListPageResponseDto,
+  CustomerViewResponseDto,
+  TimelinePageResponseDto,
+} from './customer.response.dto';
 import { ReadService } from './read.service';
 
 @ApiTags('customers')
+@ApiProblems(400, ...COMMON_PROBLEMS)
 @Controller('v1/customers')
 export class CustomersController {
   constructor(private readonly read: ReadService) {}
 
   @Get()
+  @ApiOkResponse({ type: CustomerListPageResponseDto })
   @ApiOperation({
     summary: 'Customers for action, filtered by churn band or satisfaction, sorted by CLV',
   })
@@ -23,6 +31,8 @@ export class CustomersController {
   }
 
   @Get(':id')
+  @ApiOkResponse({ type: CustomerViewResponseDto })
+  @ApiProblems(404)
   @ApiOperation({
     summary:
       'The customer with satisfaction, churn risk and CLV; as of a business and/or record time',
@@ -42,6 +52,8 @@ export class CustomersController {
   }
 
   @Get(':id/timeline')
+  @ApiOkResponse({ type: TimelinePageResponseDto })
+  @ApiProblems(404)
   @ApiOperation({ summary: "The customer's history by business time, paginated" })
   timeline(@Param('id') id: string, @Query() query: PageQueryDto): Promise<TimelinePage> {
     return this.read.run((q) => q.timeline(id, query));

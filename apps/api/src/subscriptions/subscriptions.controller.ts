@@ -8,23 +8,25 @@ import {
   ParseUUIDPipe,
   Post,
 } from '@nestjs/common';
-import {
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiNotFoundResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { type DeliveryLogEntry, WebhookService, type WebhookView } from '@aftercare/application';
+import { ApiProblems, COMMON_PROBLEMS } from '../problem/api-problems.decorator';
 import { RegisterSubscriptionRequestDto } from './register-subscription.request.dto';
+import { DeliveryLogEntryResponseDto, WebhookViewResponseDto } from './webhook.response.dto';
 
 /** Webhooks for services that cannot hold an SSE connection. */
 @ApiTags('subscriptions')
+@ApiProblems(...COMMON_PROBLEMS)
 @Controller('v1/subscriptions')
 export class SubscriptionsController {
   constructor(private readonly webhooks: WebhookService) {}
 
   @Post()
-  @ApiCreatedResponse({ description: 'Registered; deliveries start at once' })
+  @ApiCreatedResponse({
+    type: WebhookViewResponseDto,
+    description: 'Registered; deliveries start at once',
+  })
+  @ApiProblems(400, 413, 415)
   register(@Body() body: RegisterSubscriptionRequestDto): Promise<WebhookView> {
     const from =
       body.from === undefined || body.from === 'start' || body.from === 'end'
@@ -45,32 +47,40 @@ export class SubscriptionsController {
   }
 
   @Get()
+  @ApiOkResponse({ type: WebhookViewResponseDto, isArray: true })
   list(): Promise<WebhookView[]> {
     return this.webhooks.list();
   }
 
   @Get(':id')
-  @ApiNotFoundResponse()
+  @ApiOkResponse({ type: WebhookViewResponseDto })
+  @ApiProblems(400, 404)
   get(@Param('id', ParseUUIDPipe) id: string): Promise<WebhookView> {
     return this.webhooks.view(id);
   }
 
   @Get(':id/deliveries')
-  @ApiNotFoundResponse()
+  @ApiOkResponse({ type: DeliveryLogEntryResponseDto, isArray: true })
+  @ApiProblems(400, 404)
   deliveries(@Param('id', ParseUUIDPipe) id: string): DeliveryLogEntry[] {
     return this.webhooks.deliveries(id);
   }
 
   @Post(':id/replay')
   @HttpCode(200)
-  @ApiNotFoundResponse()
+  @ApiOkResponse({
+    type: WebhookViewResponseDto,
+    description: 'Dead letter cleared; deliveries resume from it',
+  })
+  @ApiProblems(400, 404, 415)
   replay(@Param('id', ParseUUIDPipe) id: string): Promise<WebhookView> {
     return this.webhooks.replay(id, new Date().toISOString());
   }
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiNoContentResponse()
+  @ApiNoContentResponse({ description: 'Removed; deliveries stop' })
+  @ApiProblems(400, 404)
   remove(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
     return this.webhooks.remove(id, new Date().toISOString());
   }

@@ -1,13 +1,6 @@
 import { applyDecorators, type Type } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiHeader,
-  ApiNotFoundResponse,
-  ApiOperation,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiHeader, ApiOperation } from '@nestjs/swagger';
+import { ApiProblems, COMMON_PROBLEMS, WRITE_PROBLEMS } from '../problem/api-problems.decorator';
 
 /**
  * Shared OpenAPI for writes: the headers every write reads and the problems it may answer, and,
@@ -15,16 +8,19 @@ import {
  */
 export function WriteDocs(summary: string, created?: Type<unknown>) {
   return applyDecorators(
-    ...(created ? [ApiCreatedResponse({ type: created })] : []),
+    ...(created
+      ? [
+          ApiCreatedResponse({
+            type: created,
+            description:
+              'Recorded (or, for a retried Idempotency-Key, recorded before: Idempotent-Replayed: true)',
+          }),
+        ]
+      : []),
     ApiOperation({ summary }),
     ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The command id' }),
     ApiHeader({ name: 'X-Actor', required: false, description: "Who acts; defaults to 'api'" }),
     ApiHeader({ name: 'X-Correlation-Id', required: false }),
-    ApiBadRequestResponse({ description: 'Invalid fields (problem+json with errors[])' }),
-    ApiNotFoundResponse({ description: 'Unknown customer, claim or entity' }),
-    ApiConflictResponse({ description: 'Refused by the domain, or a concurrent write' }),
-    ApiUnprocessableEntityResponse({
-      description: 'Invalid by the domain, or Idempotency-Key reused with another request',
-    }),
+    ApiProblems(...WRITE_PROBLEMS, ...COMMON_PROBLEMS),
   );
 }

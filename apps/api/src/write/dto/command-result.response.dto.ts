@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { WARRANTY_OUTCOMES, WARRANTY_REMEDIES } from '@aftercare/domain';
 
 /** What every write answers (201). Bigints are decimal strings. */
 export class CommandResultResponseDto {
-  @ApiProperty({ example: 'customer-9f0c...' })
+  @ApiProperty({ example: 'customer-ada' })
   streamId!: string;
 
   @ApiProperty({ type: String, isArray: true, description: 'Ids of the events recorded' })
@@ -31,16 +32,23 @@ export class RuleTraceEntryResponseDto {
   @ApiProperty() ruleId!: string;
   @ApiProperty() description!: string;
   @ApiProperty({ type: 'object', additionalProperties: true }) inputs!: Record<string, unknown>;
-  @ApiProperty({ enum: ['passed', 'failed', 'not_applicable'] }) result!: string;
-  @ApiProperty({ enum: ['none', 'cover', 'no_cover', 'reject', 'needs_review'] }) effect!: string;
+  @ApiProperty({ example: 'passed', description: 'passed, failed, not_applicable, ...' })
+  result!: string;
+  @ApiProperty({ example: 'cover', description: 'What the rule does to the outcome' })
+  effect!: string;
   @ApiProperty() explanation!: string;
 }
 
 /** A warranty claim write: the outcome in effect after it. */
 export class WarrantyClaimResponseDto extends CommandResultResponseDto {
   @ApiProperty() claimId!: string;
-  @ApiProperty({ enum: ['approved', 'rejected', 'needs_review'] }) outcome!: string;
-  @ApiProperty({ type: String, nullable: true, enum: ['repair', 'replace', 'refund'] })
+  @ApiProperty({ enum: WARRANTY_OUTCOMES }) outcome!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'repair',
+    description: `One of ${WARRANTY_REMEDIES.join(', ')}; null when nothing is covered`,
+  })
   remedy!: string | null;
   @ApiProperty() coveredAmount!: number;
   @ApiPropertyOptional() currency?: string;
@@ -52,7 +60,7 @@ export class WarrantyClaimResponseDto extends CommandResultResponseDto {
 
 export class WarrantyFulfilmentResponseDto extends CommandResultResponseDto {
   @ApiProperty() claimId!: string;
-  @ApiProperty({ enum: ['repair', 'replace', 'refund'] }) remedy!: string;
+  @ApiProperty({ enum: WARRANTY_REMEDIES }) remedy!: string;
   @ApiProperty() amount!: number;
   @ApiProperty() currency!: string;
 }

@@ -189,6 +189,18 @@ function isAmount(value: unknown): boolean {
   );
 }
 
+/** The check alone, for amounts whose presence depends on another field. */
+export function IsAmountValue() {
+  return ValidateBy({
+    name: 'isAmount',
+    validator: {
+      validate: isAmount,
+      defaultMessage: (args?: ValidationArguments) =>
+        `${args?.property ?? 'value'} must be an amount from 0 to ${MAX_AMOUNT} with at most two decimals`,
+    },
+  });
+}
+
 /** A sum of money: 0 to MAX_AMOUNT, at most two decimals. */
 export function IsAmount(doc: { example: number; description?: string; required?: boolean }) {
   const schema = {
@@ -203,14 +215,7 @@ export function IsAmount(doc: { example: number; description?: string; required?
     ...(doc.required === false
       ? [ApiPropertyOptional(schema), IsOptional()]
       : [ApiProperty(schema)]),
-    ValidateBy({
-      name: 'isAmount',
-      validator: {
-        validate: isAmount,
-        defaultMessage: (args?: ValidationArguments) =>
-          `${args?.property ?? 'value'} must be an amount from 0 to ${MAX_AMOUNT} with at most two decimals`,
-      },
-    }),
+    IsAmountValue(),
   );
 }
 

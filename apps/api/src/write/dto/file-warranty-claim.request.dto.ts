@@ -1,15 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
   IsIn,
-  IsNumber,
   IsOptional,
   IsString,
-  Min,
-  ValidateNested,
+  MaxLength,
 } from 'class-validator';
 import {
   DEFECT_CAUSES,
@@ -17,7 +14,7 @@ import {
   type DefectCause,
   type WarrantyRemedy,
 } from '@aftercare/domain';
-import { IsEntityId, IsText } from './dto-validators';
+import { IsAmount, IsEntityId, IsNestedObject, IsText } from './dto-validators';
 import { OccurredAtRequestDto } from './occurred-at.request.dto';
 
 export class DefectDto {
@@ -46,6 +43,7 @@ export class ClaimEvidenceDto {
   @IsArray()
   @ArrayMaxSize(50)
   @IsString({ each: true })
+  @MaxLength(2000, { each: true })
   photos?: string[];
 
   @IsText({ required: false })
@@ -65,20 +63,13 @@ export class FileWarrantyClaimRequestDto extends OccurredAtRequestDto {
   @IsText({ required: false, max: 100, description: "Defaults to the purchase's serial" })
   serialNumber?: string;
 
-  @ApiProperty({ type: DefectDto })
-  @ValidateNested()
-  @Type(() => DefectDto)
+  @IsNestedObject(() => DefectDto, { required: true })
   defect!: DefectDto;
 
-  @ApiProperty({ type: ClaimEvidenceDto })
-  @ValidateNested()
-  @Type(() => ClaimEvidenceDto)
+  @IsNestedObject(() => ClaimEvidenceDto, { required: true })
   evidence!: ClaimEvidenceDto;
 
-  @ApiPropertyOptional({ minimum: 0 })
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 })
-  @Min(0)
+  @IsAmount({ example: 899, required: false })
   claimedAmount?: number;
 
   @ApiPropertyOptional({ enum: WARRANTY_REMEDIES })

@@ -1,12 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsNumber, Min, ValidateIf } from 'class-validator';
+import { IsIn, ValidateIf } from 'class-validator';
 import {
   OVERRIDE_OUTCOMES,
   WARRANTY_REMEDIES,
   type OverrideOutcome,
   type WarrantyRemedy,
 } from '@aftercare/domain';
-import { IsEntityId, IsText } from './dto-validators';
+import { IsAmountValue, IsEntityId, IsText, MAX_AMOUNT } from './dto-validators';
 import { OccurredAtRequestDto } from './occurred-at.request.dto';
 
 export class OverrideWarrantyDecisionRequestDto extends OccurredAtRequestDto {
@@ -28,12 +28,15 @@ export class OverrideWarrantyDecisionRequestDto extends OccurredAtRequestDto {
   @IsIn(WARRANTY_REMEDIES)
   remedy?: WarrantyRemedy;
 
-  @ApiPropertyOptional({ minimum: 0, description: "Required when outcome is 'approved'" })
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: MAX_AMOUNT,
+    description: "Required when outcome is 'approved'",
+  })
   @ValidateIf(
     (body: OverrideWarrantyDecisionRequestDto) =>
       body.outcome === 'approved' || body.coveredAmount !== undefined,
   )
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 })
-  @Min(0)
+  @IsAmountValue()
   coveredAmount?: number;
 }

@@ -446,5 +446,5 @@ describe('OpenAPI document (served at /docs-json)', () => {
     expect(failures).toEqual([]);
     const all = operations(spec).map(({ method, path }) => `${method} ${path}`);
     expect(all.filter((name) => !exercised.has(name))).toEqual([]);
-  });
+  }, 120_000);
 });

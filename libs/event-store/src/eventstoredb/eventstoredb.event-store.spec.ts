@@ -11,9 +11,14 @@ import {
   startEsdbTestServer,
   type EsdbTestServer,
 } from '../../../../test/support/esdb-test-server/esdb-test-server';
-import { StoreUnavailableError, WrongExpectedVersionError } from '../errors';
+import { InvalidAppendError, StoreUnavailableError, WrongExpectedVersionError } from '../errors';
 import type { EventToAppend, RecordedEvent, SubscriptionMessage } from '../event-store.port';
-import { EventStoreDbEventStore, decodePosition, encodePosition } from './eventstoredb.event-store';
+import {
+  AppendTooLargeError,
+  EventStoreDbEventStore,
+  decodePosition,
+  encodePosition,
+} from './eventstoredb.event-store';
 
 jest.setTimeout(30_000);
 
@@ -269,5 +274,90 @@ describe('EventStoreDbEventStore against a server that writes commit records', (
     // A stream read cannot know these positions: the server answers "no position".
     const [first] = await collect(store.readStream(`${category}-1`, { maxCount: 1 }));
     expect(first.position).toBe(-1n);
+  });
+});
+
+describe('EventStoreDbEventStore: append size and system events', () => {
+  const big = (n: number, bytes: number): EventToAppend[] =>
+    Array.from({ length: n }, (_, i) => ({
+      ...event('Bulky', i),
+      data: { n: i, pad: 'x'.repeat(bytes) },
+    }));
+
+  it('refuses an append over the maximum append size before sending it, whole', async () => {
+    // The server here would take 4 MiB: the refusal must come from the adapter, not the server.
+    const server = await startEsdbTestServer({ maxAppendSize: 4 * 1024 * 1024 });
+    const store = await EventStoreDbEventStore.connect({
+      connectionString: server.connectionString,
+    });
+    try {
+      const before = server.eventCount;
+      const stream = `big-${randomUUID()}`;
+      const error = await store.appendToStream(stream, big(3, 400_000)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AppendTooLargeError);
+      expect(error).toBeInstanceOf(InvalidAppendError);
+      expect(error).toMatchObject({ streamId: stream, maxAppendSize: 1024 * 1024 });
+      expect((error as AppendTooLargeError).size).toBeGreaterThan(1_200_000);
+      expect(server.eventCount).toBe(before);
+      // Under the limit it goes through.
+      const ok = await store.appendToStream(stream, big(2, 400_000));
+      expect(ok.events).toHaveLength(2);
+    } finally {
+      await store.close();
+      await server.stop();
+    }
+  });
+
+  it('maps a server with a smaller limit refusing the append onto the same error', async () => {
+    const server = await startEsdbTestServer({ maxAppendSize: 64 * 1024 });
+    const store = await EventStoreDbEventStore.connect({
+      connectionString: server.connectionString,
+    });
+    try {
+      const before = server.eventCount;
+      const error = await store
+        .appendToStream(`big-${randomUUID()}`, big(2, 40_000))
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AppendTooLargeError);
+      expect(error).toMatchObject({ maxAppendSize: 64 * 1024 });
+      expect(server.eventCount).toBe(before);
+    } finally {
+      await store.close();
+      await server.stop();
+    }
+  });
+
+  it('never hands system events ($metadata, $streamDeleted, $settings) to readers or subscribers', async () => {
+    const server = await startEsdbTestServer();
+    const store = await EventStoreDbEventStore.connect({
+      connectionString: server.connectionString,
+    });
+    const client = EventStoreDBClient.connectionString(server.connectionString);
+    try {
+      const category = `sys${randomUUID().slice(0, 8)}`;
+      const subscription = store.subscribeToAll();
+      const iterator = subscription[Symbol.asyncIterator]();
+      await store.appendToStream(`${category}-1`, [event()]);
+      await client.setStreamMetadata(`${category}-1`, { maxCount: 5 });
+      await client.tombstoneStream(`${category}-1`);
+      const last = await store.appendToStream(`${category}-2`, [event()]);
+      const delivered: RecordedEvent[] = [];
+      for (;;) {
+        const message = (await iterator.next()).value as SubscriptionMessage;
+        if (message.kind !== 'event') continue;
+        delivered.push(message.event);
+        if (message.event.id === last.events[0].id) break;
+      }
+      await subscription.close();
+      const all = await collect(store.readAll());
+      for (const events of [delivered, all]) {
+        expect(events.map((e) => e.type)).toEqual(['Happened', 'Happened']);
+      }
+      expect(server.eventCount).toBeGreaterThan(all.length + 3);
+    } finally {
+      await client.dispose();
+      await store.close();
+      await server.stop();
+    }
   });
 });

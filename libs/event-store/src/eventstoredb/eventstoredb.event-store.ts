@@ -68,7 +68,10 @@ import {
   type SubscribeToConsumerGroupOptions,
 } from './eventstoredb.consumer-groups';
 import {
+  AppendTooLargeError,
   CHECKPOINT_CATEGORY,
+  DEFAULT_MAX_APPEND_SIZE,
+  appendSize,
   decodePosition,
   encodePosition,
   isHidden,
@@ -80,14 +83,17 @@ const CHECKPOINT_EVENT_TYPE = 'AftercareCheckpointSaved';
 /** How many checkpoint events the server keeps per consumer ($maxCount stream metadata). */
 const CHECKPOINTS_KEPT = 10;
 
-export { decodePosition, encodePosition };
+export { AppendTooLargeError, DEFAULT_MAX_APPEND_SIZE, decodePosition, encodePosition };
 export * from './eventstoredb.consumer-groups';
 
 export class EventStoreDbEventStore implements EventStore {
   readonly kind = 'eventstoredb' as const;
   private readonly consumerGroups: EventStoreDbConsumerGroups;
 
-  private constructor(private readonly client: EventStoreDBClient) {
+  private constructor(
+    private readonly client: EventStoreDBClient,
+    private readonly maxAppendSize: number,
+  ) {
     this.consumerGroups = new EventStoreDbConsumerGroups(client);
   }
 
@@ -125,12 +131,20 @@ export class EventStoreDbEventStore implements EventStore {
    * `esdb+discover://...` for a cluster). The client connects lazily: an unreachable server shows
    * in `health()` and as StoreUnavailableError on the first operation.
    */
-  static async connect(options: { connectionString: string }): Promise<EventStoreDbEventStore> {
+  static async connect(options: {
+    connectionString: string;
+    /**
+     * The server's MaxAppendSize (KurrentDB's setting; 1 MiB by default): heavier appends are
+     * refused with AppendTooLargeError before anything is sent.
+     */
+    maxAppendSize?: number;
+  }): Promise<EventStoreDbEventStore> {
     if (!options.connectionString) {
       throw new Error('EventStoreDB connection string is empty (set EVENTSTORE_URL)');
     }
     return new EventStoreDbEventStore(
       EventStoreDBClient.connectionString(options.connectionString),
+      options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE,
     );
   }
 
@@ -142,6 +156,10 @@ export class EventStoreDbEventStore implements EventStore {
     const serialized = validateAppend(streamId, events);
     const expected = validateExpectedRevision(options.expectedRevision);
     const ids = events.map((e) => e.id.toLowerCase());
+    // The server would refuse it whole (MaximumAppendSizeExceeded): say so before sending it.
+    const size = appendSize(events.map((e, i) => ({ type: e.type, ...serialized[i] })));
+    if (size > this.maxAppendSize)
+      throw new AppendTooLargeError(streamId, size, this.maxAppendSize);
     try {
       const existing = await this.findInStream(streamId, new Set(ids));
       if (existing.found.size === ids.length)
@@ -174,7 +192,7 @@ export class EventStoreDbEventStore implements EventStore {
       if (error instanceof EsdbWrongExpectedVersionError) {
         throw new WrongExpectedVersionError(streamId, expected, error.actualVersion);
       }
-      throw mapError(error, `append to '${streamId}'`);
+      throw mapError(error, `append to '${streamId}'`, streamId);
     }
   }
 

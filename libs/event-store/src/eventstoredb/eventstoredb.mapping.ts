@@ -9,8 +9,9 @@ import {
   UnavailableError,
   type AllStreamResolvedEvent,
   type Position,
+  MaxAppendSizeExceededError,
 } from '@eventstore/db-client';
-import { EventStoreError, StoreUnavailableError } from '../errors';
+import { EventStoreError, InvalidAppendError, StoreUnavailableError } from '../errors';
 import type { EventMetadata, GlobalPosition, RecordedEvent } from '../event-store.port';
 
 const UINT64 = (1n << 64n) - 1n;
@@ -71,8 +72,43 @@ export function isUnavailable(error: unknown): boolean {
   );
 }
 
-export function mapError(error: unknown, what: string): unknown {
+/** KurrentDB's default MaxAppendSize: the most one append may carry, in bytes. */
+export const DEFAULT_MAX_APPEND_SIZE = 1024 * 1024;
+
+/**
+ * An append heavier than the server accepts. An append is atomic, so it is refused whole rather
+ * than split; the caller must send fewer events per append.
+ */
+export class AppendTooLargeError extends InvalidAppendError {
+  constructor(
+    readonly streamId: string,
+    /** The append's size as the server counts it, or undefined when the server refused it. */
+    readonly size: number | undefined,
+    readonly maxAppendSize: number,
+  ) {
+    super(
+      `Append to '${streamId}' ${size === undefined ? 'is' : `is ${size} bytes,`} over the server's maximum append size of ${maxAppendSize} bytes: nothing was written; append fewer events at a time`,
+    );
+    this.name = 'AppendTooLargeError';
+  }
+}
+
+/** An append's size as KurrentDB counts it (Event.SizeOnDisk): data + metadata + 2 bytes per type character. */
+export function appendSize(
+  events: readonly { type: string; data: string; metadata: string }[],
+): number {
+  let size = 0;
+  for (const e of events) {
+    size += Buffer.byteLength(e.data) + Buffer.byteLength(e.metadata) + e.type.length * 2;
+  }
+  return size;
+}
+
+export function mapError(error: unknown, what: string, streamId?: string): unknown {
   if (error instanceof EventStoreError) return error;
+  if (error instanceof MaxAppendSizeExceededError) {
+    return new AppendTooLargeError(streamId ?? '?', undefined, error.maxAppendSize);
+  }
   if (isUnavailable(error)) {
     return new StoreUnavailableError(
       `EventStoreDB is unavailable (${what}): ${(error as Error).message}`,

@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import request from 'supertest';
 import { lastValueFrom, take, toArray } from 'rxjs';
 import {
   EVENT_STORE,
@@ -14,6 +13,7 @@ import {
 } from '@aftercare/application';
 import type { EventStore } from '@aftercare/event-store';
 import { createApiApp } from '../../apps/api/src/bootstrap';
+import { authed, bearer, createApiKey } from '../support/auth';
 import { SseClient } from '../support/sse-client';
 
 jest.setTimeout(60_000);
@@ -21,9 +21,13 @@ jest.setTimeout(60_000);
 let dir: string;
 let app: INestApplication;
 let baseUrl: string;
+let adminKey: string;
+let serviceKey: string;
 
 async function startApp(): Promise<void> {
   app = await createApiApp({ logger: false });
+  adminKey = await createApiKey(app);
+  serviceKey = await createApiKey(app, 'service');
   await app.listen(0, '127.0.0.1');
   baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
 }
@@ -70,7 +74,10 @@ describe('GET /v1/events/stream', () => {
   it('resumes with Last-Event-ID after both sides restart, with no gap and no repeat', async () => {
     const category = uniqueCategory();
     await record(category, 30);
-    const first = new SseClient(`${baseUrl}/v1/events/stream?category=${category}`);
+    const first = new SseClient(
+      `${baseUrl}/v1/events/stream?category=${category}`,
+      bearer(serviceKey),
+    );
     expect(await first.connect()).toBe(200);
     await first.waitFor((c) => c.events.length >= 12);
     first.close(); // the client dies mid-stream
@@ -82,6 +89,7 @@ describe('GET /v1/events/stream', () => {
 
     const lastSeen = seen[seen.length - 1].toString();
     const second = new SseClient(`${baseUrl}/v1/events/stream?category=${category}`, {
+      ...bearer(serviceKey),
       'Last-Event-ID': lastSeen,
     });
     await second.connect();
@@ -102,9 +110,13 @@ describe('GET /v1/events/stream', () => {
     const category = uniqueCategory();
     await record(category, 4, 'alice');
     await record(category, 4, 'bob');
-    const live = new SseClient(`${baseUrl}/v1/events/stream?category=${category}&from=end`);
+    const live = new SseClient(
+      `${baseUrl}/v1/events/stream?category=${category}&from=end`,
+      bearer(serviceKey),
+    );
     const alice = new SseClient(
       `${baseUrl}/v1/events/stream?category=${category}&customerId=alice&type=Complaint`,
+      bearer(serviceKey),
     );
     await live.connect();
     await alice.connect();
@@ -124,13 +136,16 @@ describe('GET /v1/events/stream', () => {
   });
 
   it('sends heartbeats on an idle connection and rejects a bad position', async () => {
-    const idle = new SseClient(`${baseUrl}/v1/events/stream?category=${uniqueCategory()}`);
+    const idle = new SseClient(
+      `${baseUrl}/v1/events/stream?category=${uniqueCategory()}`,
+      bearer(serviceKey),
+    );
     await idle.connect();
     await new Promise((resolve) => setTimeout(resolve, 700));
     idle.close();
     // one greeting comment, then a heartbeat every 200 ms
     expect(idle.comments).toBeGreaterThanOrEqual(3);
-    await request(app.getHttpServer()).get('/v1/events/stream?from=yesterday').expect(400);
+    await authed(app, adminKey).get('/v1/events/stream?from=yesterday').expect(400);
   });
 
   it('offers the same feed in-process as an rxjs Observable, resumable from a position', async () => {
@@ -202,7 +217,7 @@ describe('webhooks', () => {
     received.length = 0;
     const category = uniqueCategory();
     await record(category, 2); // before registration: not delivered (from defaults to end)
-    const created = await request(app.getHttpServer())
+    const created = await authed(app, adminKey)
       .post('/v1/subscriptions')
       .send({ url: receiverUrl, secret, categories: [category] })
       .expect(201);
@@ -212,9 +227,7 @@ describe('webhooks', () => {
     await waitUntil(() => received.length === 3);
     expect(received.map((r) => r.n)).toEqual([0, 1, 2]);
     expect(received.every((r) => r.valid)).toBe(true);
-    const log = await request(app.getHttpServer())
-      .get(`/v1/subscriptions/${id}/deliveries`)
-      .expect(200);
+    const log = await authed(app, adminKey).get(`/v1/subscriptions/${id}/deliveries`).expect(200);
     expect(log.body.filter((e: { outcome: string }) => e.outcome === 'failed')).toHaveLength(2);
 
     await app.close();
@@ -229,7 +242,7 @@ describe('webhooks', () => {
   it('dead-letters after maxAttempts and delivers again after a replay', async () => {
     received.length = 0;
     const category = uniqueCategory();
-    const created = await request(app.getHttpServer())
+    const created = await authed(app, adminKey)
       .post('/v1/subscriptions')
       .send({ url: receiverUrl, secret, categories: [category], maxAttempts: 2 })
       .expect(201);
@@ -237,11 +250,11 @@ describe('webhooks', () => {
     alwaysFail = true;
     await record(category, 2);
     await waitUntil(async () => {
-      const view = await request(app.getHttpServer()).get(`/v1/subscriptions/${id}`);
+      const view = await authed(app, adminKey).get(`/v1/subscriptions/${id}`);
       return view.body.status === 'dead_letter';
     });
     alwaysFail = false;
-    await request(app.getHttpServer()).post(`/v1/subscriptions/${id}/replay`).expect(200);
+    await authed(app, adminKey).post(`/v1/subscriptions/${id}/replay`).expect(200);
     await waitUntil(() => received.length === 2);
     expect(received.map((r) => r.n)).toEqual([0, 1]);
   });
@@ -254,14 +267,14 @@ describe('webhooks', () => {
     delete process.env.AFTERCARE_WEBHOOKS;
     try {
       const category = uniqueCategory();
-      const created = await request(front.getHttpServer())
+      const created = await authed(front, adminKey)
         .post('/v1/subscriptions')
         .send({ url: receiverUrl, secret, categories: [category] })
         .expect(201);
       await record(category, 3);
       await waitUntil(() => received.length === 3);
       expect(received.map((r) => r.n)).toEqual([0, 1, 2]);
-      const view = await request(front.getHttpServer())
+      const view = await authed(front, adminKey)
         .get(`/v1/subscriptions/${created.body.subscriptionId}`)
         .expect(200);
       expect(view.body.status).toBe('active');
@@ -271,7 +284,7 @@ describe('webhooks', () => {
   });
 
   it('rejects a registration without a usable url or secret', async () => {
-    const response = await request(app.getHttpServer())
+    const response = await authed(app, adminKey)
       .post('/v1/subscriptions')
       .send({ url: 'not a url', secret: 'short' })
       .expect(400);

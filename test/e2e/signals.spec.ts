@@ -2,7 +2,6 @@ import type { INestApplication } from '@nestjs/common';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import request from 'supertest';
 import {
   DEFAULT_SIGNAL_SETTINGS,
   EVENT_STORE,
@@ -13,6 +12,7 @@ import {
 import type { EventStore, GlobalPosition, RecordedEvent } from '@aftercare/event-store';
 import { clvModelStreamId, type ClvModelFittedData } from '@aftercare/projections';
 import { createApiApp } from '../../apps/api/src/bootstrap';
+import { authed, bearer, createApiKey } from '../support/auth';
 import { SseClient } from '../support/sse-client';
 
 jest.setTimeout(60_000);
@@ -28,7 +28,8 @@ describe('lifecycle signals', () => {
   let store: EventStore;
   let baseUrl: string;
   const customerId = 'sig-1';
-  const http = () => request(app.getHttpServer());
+  let adminKey: string;
+  const http = () => authed(app, adminKey);
 
   /** CDNOW-like BG/NBD and Gamma-Gamma parameters, recorded as a population fit. */
   const fit: ClvModelFittedData = {
@@ -81,6 +82,7 @@ describe('lifecycle signals', () => {
     process.env.AFTERCARE_SQLITE_PATH = join(dir, 'events.db');
     process.env.AFTERCARE_SIGNALS_SWEEP_MS = '0'; // the test sweeps with its own clock
     app = await createApiApp({ logger: false });
+    adminKey = await createApiKey(app);
     await app.listen(0, '127.0.0.1');
     baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
     store = app.get<EventStore>(EVENT_STORE);
@@ -288,7 +290,7 @@ describe('lifecycle signals', () => {
     expect(new Set(after.map((e) => e.id)).size).toBe(count);
 
     // A service following the signal category on SSE receives them all, in order.
-    const client = new SseClient(`${baseUrl}/v1/events/stream?category=signal`);
+    const client = new SseClient(`${baseUrl}/v1/events/stream?category=signal`, bearer(adminKey));
     expect(await client.connect()).toBe(200);
     await client.waitFor((c) => c.events.length >= count);
     client.close();

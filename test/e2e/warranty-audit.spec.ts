@@ -3,10 +3,10 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import request from 'supertest';
 import { EVENT_STORE, WarrantyAudit } from '@aftercare/application';
 import type { EventStore } from '@aftercare/event-store';
 import { createApiApp } from '../../apps/api/src/bootstrap';
+import { authed, createApiKey } from '../support/auth';
 import { buildProgram } from '../../apps/cli/src/program';
 
 jest.setTimeout(60_000);
@@ -20,7 +20,8 @@ describe('warranty audit', () => {
   let dbPath: string;
   let app: INestApplication;
   let store: EventStore;
-  const http = () => request(app.getHttpServer());
+  let adminKey: string;
+  const http = () => authed(app, adminKey);
 
   const terms = (tvMonths: number) => ({
     coverageMonths: { default: 12, byCategory: { tv: tvMonths } },
@@ -83,6 +84,7 @@ describe('warranty audit', () => {
     process.env.AFTERCARE_STORE = 'sqlite';
     process.env.AFTERCARE_SQLITE_PATH = dbPath;
     app = await createApiApp({ logger: false });
+    adminKey = await createApiKey(app);
     await app.init();
     store = app.get<EventStore>(EVENT_STORE);
 

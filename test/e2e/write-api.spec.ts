@@ -2,17 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
 import { EVENT_STORE } from '@aftercare/application';
 import type { EventStore, RecordedEvent } from '@aftercare/event-store';
 import { createApiApp } from '../../apps/api/src/bootstrap';
+import { authed, createApiKey } from '../support/auth';
 
 /** The write API as `npm start` runs it, on a fresh SQLite file. */
 describe('write API (HTTP, sqlite)', () => {
   let dir: string;
   let app: INestApplication;
   let store: EventStore;
-  const http = () => request(app.getHttpServer());
+  let adminKey: string;
+  const http = () => authed(app, adminKey);
 
   const readStream = async (streamId: string): Promise<RecordedEvent[]> => {
     const events: RecordedEvent[] = [];
@@ -68,6 +69,7 @@ describe('write API (HTTP, sqlite)', () => {
     process.env.AFTERCARE_STORE = 'sqlite';
     process.env.AFTERCARE_SQLITE_PATH = join(dir, 'events.db');
     app = await createApiApp({ logger: false });
+    adminKey = await createApiKey(app);
     await app.init();
     store = app.get<EventStore>(EVENT_STORE);
   });

@@ -8,6 +8,7 @@ import {
   WarrantyAuditModule,
   WebhookModule,
 } from '@aftercare/application';
+import { AuthModule } from './auth/auth.module';
 import { WarrantyAuditController } from './audit/warranty-audit.controller';
 import { EventStreamController } from './events/event-stream.controller';
 import { HealthController } from './health/health.controller';
@@ -20,6 +21,7 @@ import { WriteApiModule } from './write/write-api.module';
   imports: [
     HttpHardeningModule,
     EventStoreModule,
+    AuthModule,
     EventFeedModule,
     // Embedded deployment: the API runs the projections itself (AFTERCARE_PROJECTIONS overrides).
     ProjectionsModule.forRoot({ runByDefault: 'when-embedded' }),

@@ -5,6 +5,7 @@ import {
   type DecisionReport,
   type DecisionRow,
   WarrantyAudit,
+  Roles,
 } from '@aftercare/application';
 import { ApiProblems, COMMON_PROBLEMS } from '../problem/api-problems.decorator';
 import { ClaimAuditResponseDto, DecisionsResponseDto } from './warranty-audit.response.dto';
@@ -17,6 +18,7 @@ import { WarrantyDecisionsQueryDto } from './warranty-decisions.query.dto';
 export class WarrantyAuditController {
   constructor(private readonly audit: WarrantyAudit) {}
 
+  @Roles('auditor')
   @Get()
   @ApiOkResponse({
     type: DecisionsResponseDto,
@@ -31,6 +33,7 @@ export class WarrantyAuditController {
     return { decisions, summary: await this.audit.report(query) };
   }
 
+  @Roles('auditor')
   @Get(':claimId/audit')
   @ApiOkResponse({
     type: ClaimAuditResponseDto,

@@ -2,7 +2,7 @@ import { BadRequestException, Controller, Get, Headers, Query, Req, Res } from '
 import { ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { once } from 'node:events';
-import { EventFeed, type FeedQuery, readerOf, wireEvent } from '@aftercare/application';
+import { EventFeed, type FeedQuery, readerOf, Roles, wireEvent } from '@aftercare/application';
 import type { RecordedEvent } from '@aftercare/event-store';
 import { ApiProblems, COMMON_PROBLEMS } from '../problem/api-problems.decorator';
 import { EventStreamQueryDto } from './event-stream.query.dto';
@@ -20,6 +20,7 @@ export class EventStreamController {
 
   constructor(private readonly feed: EventFeed) {}
 
+  @Roles('service')
   @Get('stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this position' })
   @ApiProduces('text/event-stream')

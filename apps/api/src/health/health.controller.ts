@@ -2,7 +2,7 @@ import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { EventStore, StoreHealth } from '@aftercare/event-store';
-import { EVENT_STORE, ProjectionHost } from '@aftercare/application';
+import { EVENT_STORE, ProjectionHost, Public } from '@aftercare/application';
 import { ApiProblems } from '../problem/api-problems.decorator';
 import { HealthResponseDto } from './health.response.dto';
 
@@ -18,6 +18,7 @@ interface ProjectionHealth {
 }
 
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

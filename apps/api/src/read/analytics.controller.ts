@@ -25,6 +25,7 @@ import {
   WarrantyCostByProductResponseDto,
 } from './analytics.response.dto';
 import { ReadService } from './read.service';
+import { Roles } from '@aftercare/application';
 
 const inRange =
   (range: MonthRangeQueryDto) =>
@@ -38,6 +39,7 @@ const inRange =
 export class AnalyticsController {
   constructor(private readonly read: ReadService) {}
 
+  @Roles('analyst')
   @Get('nps-by-month')
   @ApiOkResponse({ type: NpsByMonthResponseDto })
   @ApiOperation({ summary: 'NPS (promoters minus detractors, %) by month of the response' })
@@ -46,6 +48,7 @@ export class AnalyticsController {
     return { months: npsByMonth(months).filter(inRange(range)) };
   }
 
+  @Roles('analyst')
   @Get('csat-by-month')
   @ApiOkResponse({ type: CsatByMonthResponseDto })
   @ApiOperation({ summary: 'CSAT mean and share of 4-5 (and CES mean) by month' })
@@ -54,6 +57,7 @@ export class AnalyticsController {
     return { months: csatByMonth(months).filter(inRange(range)) };
   }
 
+  @Roles('analyst')
   @Get('complaints-by-sku')
   @ApiOkResponse({ type: ComplaintsBySkuResponseDto })
   @ApiOperation({ summary: 'Complaints per unit sold, by SKU and complaint category' })
@@ -61,6 +65,7 @@ export class AnalyticsController {
     return { skus: complaintsBySku(await this.read.run((q) => q.allProfiles())) };
   }
 
+  @Roles('analyst')
   @Get('repairs-by-sku')
   @ApiOkResponse({ type: RepairsBySkuResponseDto })
   @ApiOperation({ summary: 'Repairs per unit sold, by SKU and defect code' })
@@ -68,6 +73,7 @@ export class AnalyticsController {
     return { skus: repairsBySku(await this.read.run((q) => q.allProfiles())) };
   }
 
+  @Roles('analyst')
   @Get('warranty-cost-by-product')
   @ApiOkResponse({ type: WarrantyCostByProductResponseDto })
   @ApiOperation({ summary: 'Warranty claims, outcomes and cost by product category and SKU' })
@@ -75,6 +81,7 @@ export class AnalyticsController {
     return { products: warrantyCostByProduct(await this.read.run((q) => q.allClaims())) };
   }
 
+  @Roles('analyst')
   @Get('cohort-retention')
   @ApiOkResponse({ type: CohortRetentionResponseDto })
   @ApiOperation({ summary: 'Share of each first-purchase cohort buying again in each later month' })

@@ -14,6 +14,7 @@ import {
   TimelinePageResponseDto,
 } from './customer.response.dto';
 import { ReadService } from './read.service';
+import { Roles } from '@aftercare/application';
 
 @ApiTags('customers')
 @ApiProblems(400, ...COMMON_PROBLEMS)
@@ -21,6 +22,7 @@ import { ReadService } from './read.service';
 export class CustomersController {
   constructor(private readonly read: ReadService) {}
 
+  @Roles('analyst')
   @Get()
   @ApiOkResponse({ type: CustomerListPageResponseDto })
   @ApiOperation({
@@ -30,6 +32,7 @@ export class CustomersController {
     return this.read.run((q) => q.list(query));
   }
 
+  @Roles('agent', 'analyst')
   @Get(':id')
   @ApiOkResponse({ type: CustomerViewResponseDto })
   @ApiProblems(404)
@@ -51,6 +54,7 @@ export class CustomersController {
     return this.read.run((q) => q.profile(id, { asOf, knownAt }));
   }
 
+  @Roles('agent', 'analyst')
   @Get(':id/timeline')
   @ApiOkResponse({ type: TimelinePageResponseDto })
   @ApiProblems(404)

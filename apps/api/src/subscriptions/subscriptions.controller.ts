@@ -9,7 +9,12 @@ import {
   Post,
 } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { type DeliveryLogEntry, WebhookService, type WebhookView } from '@aftercare/application';
+import {
+  type DeliveryLogEntry,
+  Roles,
+  WebhookService,
+  type WebhookView,
+} from '@aftercare/application';
 import { ApiProblems, COMMON_PROBLEMS } from '../problem/api-problems.decorator';
 import { RegisterSubscriptionRequestDto } from './register-subscription.request.dto';
 import { DeliveryLogEntryResponseDto, WebhookViewResponseDto } from './webhook.response.dto';
@@ -21,6 +26,7 @@ import { DeliveryLogEntryResponseDto, WebhookViewResponseDto } from './webhook.r
 export class SubscriptionsController {
   constructor(private readonly webhooks: WebhookService) {}
 
+  @Roles('admin')
   @Post()
   @ApiCreatedResponse({
     type: WebhookViewResponseDto,
@@ -46,12 +52,14 @@ export class SubscriptionsController {
     );
   }
 
+  @Roles('service')
   @Get()
   @ApiOkResponse({ type: WebhookViewResponseDto, isArray: true })
   list(): Promise<WebhookView[]> {
     return this.webhooks.list();
   }
 
+  @Roles('service')
   @Get(':id')
   @ApiOkResponse({ type: WebhookViewResponseDto })
   @ApiProblems(400, 404)
@@ -59,6 +67,7 @@ export class SubscriptionsController {
     return this.webhooks.view(id);
   }
 
+  @Roles('service')
   @Get(':id/deliveries')
   @ApiOkResponse({ type: DeliveryLogEntryResponseDto, isArray: true })
   @ApiProblems(400, 404)
@@ -66,6 +75,7 @@ export class SubscriptionsController {
     return this.webhooks.deliveries(id);
   }
 
+  @Roles('service')
   @Post(':id/replay')
   @HttpCode(200)
   @ApiOkResponse({
@@ -77,6 +87,7 @@ export class SubscriptionsController {
     return this.webhooks.replay(id, new Date().toISOString());
   }
 
+  @Roles('admin')
   @Delete(':id')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Removed; deliveries stop' })

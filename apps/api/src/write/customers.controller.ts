@@ -6,6 +6,7 @@ import {
   entityIdFor,
   type CommandContext,
   type CommandResult,
+  Roles,
 } from '@aftercare/application';
 import type { CustomerCommand } from '@aftercare/domain';
 import { AcknowledgeComplaintRequestDto } from './dto/acknowledge-complaint.request.dto';
@@ -39,6 +40,7 @@ type Body<T> = Omit<T, 'occurredAt'>;
 export class CustomersController {
   constructor(private readonly commandBus: CommandBus) {}
 
+  @Roles('agent')
   @Post()
   @WriteDocs('Register a customer', CommandResultResponseDto)
   register(
@@ -61,6 +63,7 @@ export class CustomersController {
     return this.send(context, res, command, { customerId });
   }
 
+  @Roles('agent')
   @Post(':customerId/purchases')
   @WriteDocs('Record a purchase', CommandResultResponseDto)
   recordPurchase(
@@ -74,6 +77,7 @@ export class CustomersController {
     return this.send(context, res, { type: 'RecordPurchase', data }, { customerId, purchaseId });
   }
 
+  @Roles('agent')
   @Post(':customerId/deliveries')
   @WriteDocs('Schedule a delivery (promised window)', CommandResultResponseDto)
   scheduleDelivery(
@@ -96,6 +100,7 @@ export class CustomersController {
     return this.send(context, res, command, { customerId, deliveryId });
   }
 
+  @Roles('agent')
   @Post(':customerId/deliveries/:deliveryId/completion')
   @WriteDocs('Complete a delivery (occurredAt is the delivery time)', CommandResultResponseDto)
   completeDelivery(
@@ -112,6 +117,7 @@ export class CustomersController {
     return this.send(context, res, command, { customerId, deliveryId });
   }
 
+  @Roles('agent')
   @Post(':customerId/setups')
   @WriteDocs('Record a setup visit: completed or failed', CommandResultResponseDto)
   recordSetup(
@@ -128,6 +134,7 @@ export class CustomersController {
     return this.send(context, res, command, { customerId, purchaseId: body.purchaseId });
   }
 
+  @Roles('agent')
   @Post(':customerId/complaints')
   @WriteDocs('File a complaint', CommandResultResponseDto)
   fileComplaint(
@@ -141,6 +148,7 @@ export class CustomersController {
     return this.send(context, res, { type: 'FileComplaint', data }, { customerId, complaintId });
   }
 
+  @Roles('agent')
   @Post(':customerId/complaints/:complaintId/acknowledgement')
   @WriteDocs('Acknowledge a complaint', CommandResultResponseDto)
   acknowledgeComplaint(
@@ -161,6 +169,7 @@ export class CustomersController {
     return this.send(context, res, command, { customerId, complaintId });
   }
 
+  @Roles('agent')
   @Post(':customerId/complaints/:complaintId/escalation')
   @WriteDocs('Escalate a complaint one level', CommandResultResponseDto)
   escalateComplaint(
@@ -177,6 +186,7 @@ export class CustomersController {
     return this.send(context, res, command, { customerId, complaintId });
   }
 
+  @Roles('agent')
   @Post(':customerId/complaints/:complaintId/resolution')
   @WriteDocs('Resolve a complaint', CommandResultResponseDto)
   resolveComplaint(
@@ -198,6 +208,7 @@ export class CustomersController {
     return this.send(context, res, command, { customerId, complaintId });
   }
 
+  @Roles('agent')
   @Post(':customerId/complaints/:complaintId/reopening')
   @WriteDocs('Reopen a resolved complaint', CommandResultResponseDto)
   reopenComplaint(
@@ -214,6 +225,7 @@ export class CustomersController {
     return this.send(context, res, command, { customerId, complaintId });
   }
 
+  @Roles('agent')
   @Post(':customerId/repairs')
   @WriteDocs('Record a completed repair', CommandResultResponseDto)
   recordRepair(
@@ -227,6 +239,7 @@ export class CustomersController {
     return this.send(context, res, { type: 'RecordRepair', data }, { customerId, repairId });
   }
 
+  @Roles('agent')
   @Post(':customerId/returns')
   @WriteDocs('Request a return (within the return window)', CommandResultResponseDto)
   requestReturn(
@@ -248,6 +261,7 @@ export class CustomersController {
     return this.send(context, res, command, { customerId, returnId });
   }
 
+  @Roles('agent')
   @Post(':customerId/returns/:returnId/completion')
   @WriteDocs('Complete a return: refund or exchange', CommandResultResponseDto)
   completeReturn(
@@ -269,6 +283,7 @@ export class CustomersController {
     return this.send(context, res, command, { customerId, returnId });
   }
 
+  @Roles('agent')
   @Post(':customerId/feedback')
   @WriteDocs('Record feedback (NPS, CSAT, CES)', CommandResultResponseDto)
   recordFeedback(
@@ -282,6 +297,7 @@ export class CustomersController {
     return this.send(context, res, { type: 'RecordFeedback', data }, { customerId, feedbackId });
   }
 
+  @Roles('agent')
   @Post(':customerId/referrals')
   @WriteDocs('Record a referral', CommandResultResponseDto)
   recordReferral(
@@ -295,6 +311,7 @@ export class CustomersController {
     return this.send(context, res, { type: 'RecordReferral', data }, { customerId, referralId });
   }
 
+  @Roles('agent')
   @Post(':customerId/maintenance-plans')
   @WriteDocs('Subscribe to a maintenance plan', CommandResultResponseDto)
   subscribeMaintenancePlan(
@@ -313,6 +330,7 @@ export class CustomersController {
     );
   }
 
+  @Roles('agent')
   @Post(':customerId/maintenance-plans/:planId/cancellation')
   @WriteDocs('Cancel a maintenance plan', CommandResultResponseDto)
   cancelMaintenancePlan(
@@ -333,6 +351,7 @@ export class CustomersController {
     return this.send(context, res, command, { customerId, planId });
   }
 
+  @Roles('admin')
   @Post(':customerId/pii-erasure')
   @WriteDocs("Erase the customer's personal data (idempotent)", CommandResultResponseDto)
   erasePii(
@@ -352,6 +371,7 @@ export class CustomersController {
     return this.send(context, res, command, { customerId });
   }
 
+  @Roles('admin')
   @Delete(':customerId/pii-erasure')
   @HttpCode(200)
   @WriteDocs("Erase the customer's personal data (same as POST)")

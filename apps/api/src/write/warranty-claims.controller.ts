@@ -7,6 +7,7 @@ import {
   type CommandContext,
   type CommandResult,
   type WarrantyClaimRequest,
+  Roles,
 } from '@aftercare/application';
 import type {
   WarrantyClaimDecided,
@@ -32,6 +33,7 @@ import { occurredAt, writeResponse, type WriteHttpResponse } from './write-respo
 export class WarrantyClaimsController {
   constructor(private readonly commandBus: CommandBus) {}
 
+  @Roles('agent')
   @Post()
   @WriteDocs(
     'File a warranty claim; answers with the decision and its rule trace',
@@ -84,6 +86,7 @@ export class WarrantyClaimsController {
     });
   }
 
+  @Roles('agent')
   @Post(':claimId/override')
   @WriteDocs("Override the decision (an agent's, with a justification)", WarrantyClaimResponseDto)
   async override(
@@ -122,6 +125,7 @@ export class WarrantyClaimsController {
     });
   }
 
+  @Roles('agent')
   @Post(':claimId/fulfilment')
   @WriteDocs('Record that an approved claim was fulfilled', WarrantyFulfilmentResponseDto)
   async fulfil(

@@ -5,6 +5,7 @@ import {
   WarrantyPolicyCommandEnvelope,
   entityIdFor,
   type CommandContext,
+  Roles,
 } from '@aftercare/application';
 import type { WarrantyPolicyPublished } from '@aftercare/domain';
 import { CommandResultResponseDto } from './dto/command-result.response.dto';
@@ -18,6 +19,7 @@ import { occurredAt, writeResponse, type WriteHttpResponse } from './write-respo
 export class WarrantyPoliciesController {
   constructor(private readonly commandBus: CommandBus) {}
 
+  @Roles('admin')
   @Post()
   @WriteDocs(
     'Publish a version of a warranty policy (the next one unless `version` is given)',

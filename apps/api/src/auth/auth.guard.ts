@@ -1,0 +1,63 @@
+import {
+  ForbiddenException,
+  Inject,
+  Injectable,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  Authenticator,
+  PUBLIC_METADATA,
+  REQUEST_PRINCIPAL,
+  ROLES_METADATA,
+  type Role,
+} from '@aftercare/application';
+
+interface HttpRequest {
+  headers: Record<string, string | string[] | undefined>;
+  [REQUEST_PRINCIPAL]?: unknown;
+}
+
+interface HttpResponse {
+  setHeader(name: string, value: string): unknown;
+}
+
+/**
+ * The API's one gate: every route is `@Public()` or admits the roles its `@Roles(...)` names;
+ * admin is admitted everywhere. A route with no declaration admits admin only, so forgetting one
+ * fails closed (and the route-table test fails).
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(Authenticator) private readonly authenticator: Authenticator,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_METADATA, targets)) return true;
+    const http = context.switchToHttp();
+    const request = http.getRequest<HttpRequest>();
+    const authorization = request.headers.authorization;
+    const principal = await this.authenticator.authenticate(
+      Array.isArray(authorization) ? authorization[0] : authorization,
+    );
+    if (!principal) {
+      http.getResponse<HttpResponse>().setHeader('WWW-Authenticate', 'Bearer realm="aftercare"');
+      throw new UnauthorizedException(
+        'Send a valid API key or token as Authorization: Bearer <key>',
+      );
+    }
+    request[REQUEST_PRINCIPAL] = principal;
+    const admitted = this.reflector.getAllAndOverride<Role[]>(ROLES_METADATA, targets) ?? [];
+    if (principal.roles.some((role) => role === 'admin' || admitted.includes(role))) return true;
+    throw new ForbiddenException(
+      `This route admits ${['admin', ...admitted.filter((r) => r !== 'admin')].join(', ')}; ` +
+        `the caller has ${principal.roles.join(', ') || 'no role'}`,
+    );
+  }
+}

@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +87,9 @@ export async function runApiBench(options: ApiBenchOptions): Promise<void> {
     const apiTarget: Target = { url: `http://127.0.0.1:${apiPort}`, headers: {} };
     const bareTarget: Target = { url: `http://127.0.0.1:${barePort}`, headers: {} };
     await Promise.all([waitForHttp(apiTarget.url), waitForHttp(bareTarget.url)]);
+    // The embedded default's first start wrote its admin key beside the database.
+    const adminKey = readFileSync(join(dir, 'admin.key'), 'utf8').trim();
+    apiTarget.headers.authorization = `Bearer ${adminKey}`;
     options.log(`registering ${customers} customers with a purchase each through the API`);
     await registerCustomers(apiTarget, customers);
 

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { EVENT_STORE } from '@aftercare/application';
+import { ApiKeys, EVENT_STORE } from '@aftercare/application';
 import type { EventStore } from '@aftercare/event-store';
 import { createApiApp } from '../../../api/src/bootstrap';
 import { quantile } from './bench-stats';
@@ -33,7 +33,10 @@ export async function runSseBench(options: SseBenchOptions): Promise<void> {
   const store = app.get<EventStore>(EVENT_STORE);
   try {
     const baseline = await measureSubscription(store, count);
-    const sse = await measureSse(store, url, count);
+    const { key } = await app
+      .get(ApiKeys)
+      .create({ role: 'service', name: 'sse bench', createdBy: 'bench' });
+    const sse = await measureSse(store, url, count, { authorization: `Bearer ${key}` });
     options.log(
       `SSE delivery latency over ${count} events appended one at a time, 2 ms apart (ms, append called -> delivered)`,
     );
@@ -103,33 +106,43 @@ async function measureSse(
   store: EventStore,
   url: string,
   count: number,
+  headers: Record<string, string>,
 ): Promise<{ p50: number; p99: number }> {
   const category = `ssebench${randomUUID().slice(0, 6)}`;
   const sent = new Map<string, number>();
   const latencies: number[] = [];
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
-  const req = request(`${url}/v1/events/stream?category=${category}&from=end`, (res) => {
-    let buffer = '';
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      const at = performance.now();
-      buffer += chunk;
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = block.split('\n').find((line) => line.startsWith('data: '));
-        if (!data || (!block.includes('\nid: ') && !block.startsWith('id: '))) continue;
-        const id = (JSON.parse(data.slice(6)) as { id: string }).id;
-        const stamp = sent.get(id);
-        latencies.push(stamp === undefined ? 0 : Math.max(0, at - stamp));
-        if (latencies.length === count) resolveDone();
-      }
-    });
-  });
+  let resolveOpen!: () => void;
+  const open = new Promise<void>((resolve) => (resolveOpen = resolve));
+  const req = request(
+    `${url}/v1/events/stream?category=${category}&from=end`,
+    { headers },
+    (res) => {
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        const at = performance.now();
+        resolveOpen();
+        buffer += chunk;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = block.split('\n').find((line) => line.startsWith('data: '));
+          if (!data || (!block.includes('\nid: ') && !block.startsWith('id: '))) continue;
+          const id = (JSON.parse(data.slice(6)) as { id: string }).id;
+          const stamp = sent.get(id);
+          latencies.push(stamp === undefined ? 0 : Math.max(0, at - stamp));
+          if (latencies.length === count) resolveDone();
+        }
+      });
+    },
+  );
   req.end();
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  // Appends start once the stream has sent its first bytes (its greeting): with from=end, an
+  // event appended before the subscription started would never arrive.
+  await open;
   for (let i = 0; i < count; i++) {
     await appendTimed(store, category, sent, i);
     await pause();

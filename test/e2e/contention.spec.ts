@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
-import request from 'supertest';
 import { EVENT_STORE } from '@aftercare/application';
 import type { EventStore, RecordedEvent } from '@aftercare/event-store';
 import { createApiApp } from '../../apps/api/src/bootstrap';
+import { authed, createApiKey } from '../support/auth';
 
 /**
  * The API under contention, on the embedded store and on PostgreSQL: many requests at once on one
@@ -64,13 +64,15 @@ describe.each(deployments)('API under contention ($name)', (deployment) => {
   let cleanup: (() => Promise<void>) | undefined;
   let app: INestApplication | undefined;
   let store: EventStore;
-  const http = () => request(app!.getHttpServer());
+  let adminKey: string;
+  const http = () => authed(app!, adminKey);
 
   beforeAll(async () => {
     cleanup = await deployment.configure();
     if (!cleanup) return;
     app = await createApiApp({ logger: false });
     await app.init();
+    adminKey = await createApiKey(app);
     store = app.get<EventStore>(EVENT_STORE);
   });
 

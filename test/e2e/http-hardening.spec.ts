@@ -6,6 +6,7 @@ import request from 'supertest';
 import { EVENT_STORE } from '@aftercare/application';
 import type { EventStore } from '@aftercare/event-store';
 import { createApiApp } from '../../apps/api/src/bootstrap';
+import { authed, createApiKey } from '../support/auth';
 
 /** An API on a fresh SQLite file with the given settings; the environment is restored after. */
 async function startApi(env: Record<string, string> = {}) {
@@ -22,6 +23,7 @@ async function startApi(env: Record<string, string> = {}) {
     await app.init();
     return {
       app,
+      adminKey: await createApiKey(app),
       store: app.get<EventStore>(EVENT_STORE),
       close: async () => {
         await app.close();
@@ -62,7 +64,7 @@ const policy = {
 describe('HTTP hardening (default settings)', () => {
   let api: Awaited<ReturnType<typeof startApi>>;
   let app: INestApplication;
-  const http = () => request(app.getHttpServer());
+  const http = () => authed(app, api.adminKey);
   const expectProblem = (res: request.Response, status: number) => {
     expect({ status: res.status, type: res.headers['content-type'] }).toEqual({
       status,
@@ -264,7 +266,7 @@ describe('HTTP hardening (default settings)', () => {
 
 describe('HTTP hardening (configured)', () => {
   let api: Awaited<ReturnType<typeof startApi>>;
-  const http = () => request(api.app.getHttpServer());
+  const http = () => authed(api.app, api.adminKey);
 
   beforeAll(async () => {
     api = await startApi({

@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
-import request from 'supertest';
 import {
   ERASED,
   EVENT_STORE,
@@ -19,6 +18,7 @@ import {
 } from '@aftercare/application';
 import type { EventStore, RecordedEvent } from '@aftercare/event-store';
 import { createApiApp } from '../../apps/api/src/bootstrap';
+import { authed, createApiKey } from '../support/auth';
 import { exportEvents } from '../../apps/cli/src/export/export-events';
 
 /**
@@ -99,7 +99,8 @@ async function journey(
   app: INestApplication,
   customerId: string,
 ): Promise<{ app: INestApplication; webhookBodies: string[]; hook: Server }> {
-  const http = () => request(app.getHttpServer());
+  const adminKey = await createApiKey(app);
+  const http = () => authed(app, adminKey);
   const store = app.get<EventStore>(EVENT_STORE);
   const vault = app.get<PiiVault>(PII_VAULT);
 

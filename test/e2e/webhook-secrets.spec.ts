@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
 import { EventFeed, verifyWebhookSignature } from '@aftercare/application';
 import { createApiApp } from '../../apps/api/src/bootstrap';
+import { authed, createApiKey } from '../support/auth';
 
 /**
  * Webhook secrets are shown once, in the registration's answer, stored sealed and never seen
@@ -20,7 +20,8 @@ describe('webhook secrets and targets', () => {
   let receiver: Server;
   let receiverUrl: string;
   const received: { body: string; signature: string }[] = [];
-  const http = () => request(app.getHttpServer());
+  let adminKey: string;
+  const http = () => authed(app, adminKey);
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'aftercare-hooks-'));
@@ -41,6 +42,7 @@ describe('webhook secrets and targets', () => {
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
     app = await createApiApp({ logger: false });
     await app.init();
+    adminKey = await createApiKey(app);
   });
 
   afterAll(async () => {

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { EVENT_STORE } from '@aftercare/application';
 import type { EventStore } from '@aftercare/event-store';
 import { createApiApp } from '../../apps/api/src/bootstrap';
+import { bearer, createApiKey } from '../support/auth';
 import { operations, resolve, type JsonSchema, type OpenApiDocument } from '../support/openapi';
 
 const RUNS_PER_ROUTE = 110;
@@ -208,6 +209,7 @@ describe('fuzzing every POST route of the OpenAPI document', () => {
   let app: INestApplication;
   let store: EventStore;
   let port: number;
+  let adminKey: string;
 
   const send = (path: string, contentType: string | undefined, text: string) =>
     new Promise<Reply>((done, fail) => {
@@ -219,6 +221,7 @@ describe('fuzzing every POST route of the OpenAPI document', () => {
           path,
           method: 'POST',
           headers: {
+            ...bearer(adminKey),
             'content-length': body.length,
             ...(contentType ? { 'content-type': contentType } : {}),
           },
@@ -255,6 +258,7 @@ describe('fuzzing every POST route of the OpenAPI document', () => {
     process.env.AFTERCARE_SIGNALS = 'off';
     process.env.AFTERCARE_WEBHOOKS = 'off';
     app = await createApiApp({ logger: false });
+    adminKey = await createApiKey(app);
     await app.listen(0, '127.0.0.1');
     port = (app.getHttpServer().address() as AddressInfo).port;
     store = app.get<EventStore>(EVENT_STORE);
@@ -428,7 +432,7 @@ describe('fuzzing every POST route of the OpenAPI document', () => {
 
   function getText(path: string): Promise<Reply> {
     return new Promise((done, fail) => {
-      httpRequest({ host: '127.0.0.1', port, path }, (res) => {
+      httpRequest({ host: '127.0.0.1', port, path, headers: bearer(adminKey) }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () =>

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
 import { createApiApp } from '../../apps/api/src/bootstrap';
+import { authed, bearer, createApiKey } from '../support/auth';
 import { operations, resolve, ResponseValidator, type OpenApiDocument } from '../support/openapi';
 
 const DAY = 86_400_000;
@@ -22,7 +22,8 @@ describe('OpenAPI document (served at /docs-json)', () => {
   let validator: ResponseValidator;
   const failures: string[] = [];
   const exercised = new Set<string>();
-  const http = () => request(app.getHttpServer());
+  let adminKey: string;
+  const http = () => authed(app, adminKey);
   const at = (daysAgo: number) => new Date(Date.now() - daysAgo * DAY).toISOString();
 
   /** Sends a request to a route (given as its template) and checks the answer against the spec. */
@@ -60,6 +61,7 @@ describe('OpenAPI document (served at /docs-json)', () => {
     process.env.AFTERCARE_WEBHOOKS = 'off';
     app = await createApiApp({ logger: false });
     await app.init();
+    adminKey = await createApiKey(app);
     spec = (await http().get('/docs-json').expect(200)).body as OpenApiDocument;
     validator = new ResponseValidator(spec);
   });
@@ -433,7 +435,8 @@ describe('OpenAPI document (served at /docs-json)', () => {
     const { port } = server.address() as AddressInfo;
     const sse = await new Promise<{ status: number; headers: Record<string, string> }>(
       (done, fail) => {
-        const req = get(`http://127.0.0.1:${port}/v1/events/stream?from=end`, (res) => {
+        const url = `http://127.0.0.1:${port}/v1/events/stream?from=end`;
+        const req = get(url, { headers: bearer(adminKey) }, (res) => {
           done({ status: res.statusCode ?? 0, headers: res.headers as Record<string, string> });
           req.destroy();
         });

@@ -16,20 +16,36 @@ import type {
   ComplaintCategory,
   ComplaintRemedy,
   ComplaintSeverity,
-  ContactChannel,
   CustomerCommand,
   CustomerSegment,
   CustomerState,
-  DefectCause,
   Defect,
   PriorClaim,
-  SalesChannel,
   WarrantyClaimCommand,
   WarrantyClaimState,
   WarrantyPolicyVersion,
   WarrantyRemedy,
 } from '@aftercare/domain';
 import { ActionQueue } from './action-queue';
+import {
+  SEGMENTS,
+  SEGMENT_WEIGHTS,
+  SALES_CHANNELS,
+  SALES_CHANNEL_WEIGHTS,
+  CONTACT_CHANNELS,
+  CONTACT_CHANNEL_WEIGHTS,
+  CAUSES,
+  CAUSE_WEIGHTS,
+  SEVERITIES,
+  SETUP_FAILURES,
+  RETURN_REASONS,
+  RESOLUTIONS,
+  ESCALATION_REASONS,
+  REOPEN_REASONS,
+  GOOD_COMMENTS,
+  MIXED_COMMENTS,
+  BAD_COMMENTS,
+} from './simulation.vocabulary';
 import type { Product } from './catalogue';
 import {
   ACCESSORY_POLICY,
@@ -52,6 +68,11 @@ import { WORLD_PARAMETERS as P } from './world.model';
  * build a command, `decide` on the state folded so far, `evolve` with the events, keep them. The
  * latent side (purchase rate, dropout, experience) lives here and only leaks into the history
  * through what the customer does, so models have to infer it.
+ *
+ * Why one long file: the methods below are the steps of one state machine and share its state
+ * (the folded customer, the event queue, the latent experience); split by journey they would
+ * hand that state around through accessors. The vocabulary the steps draw from lives in
+ * `simulation.vocabulary.ts`.
  */
 
 const DAY = 86_400_000;
@@ -116,62 +137,6 @@ type ClaimSim = {
   prior: PriorClaim;
   repairCost: number;
 };
-
-const SEGMENTS: readonly CustomerSegment[] = ['consumer', 'small_business', 'enterprise'];
-const SEGMENT_WEIGHTS = [0.86, 0.11, 0.03];
-const SALES_CHANNELS: readonly SalesChannel[] = [
-  'online',
-  'store',
-  'marketplace',
-  'phone',
-  'partner',
-];
-const SALES_CHANNEL_WEIGHTS = [0.55, 0.25, 0.1, 0.05, 0.05];
-const CONTACT_CHANNELS: readonly ContactChannel[] = [
-  'phone',
-  'email',
-  'chat',
-  'web',
-  'store',
-  'social',
-];
-const CONTACT_CHANNEL_WEIGHTS = [0.3, 0.25, 0.2, 0.15, 0.06, 0.04];
-const CAUSES: readonly DefectCause[] = [
-  'manufacturing',
-  'wear',
-  'accidental_damage',
-  'misuse',
-  'unauthorised_repair',
-  'unknown',
-];
-const CAUSE_WEIGHTS = [0.68, 0.1, 0.09, 0.04, 0.03, 0.06];
-const SEVERITIES: readonly ComplaintSeverity[] = ['low', 'medium', 'high', 'critical'];
-const SETUP_FAILURES = [
-  'missing parts',
-  'incompatible connection',
-  'technician no-show',
-  'unit dead on arrival',
-  'wall mount unsuitable',
-  'network pairing failed',
-];
-const RETURN_REASONS = ['changed mind', 'not as described', 'found cheaper', 'too large', 'faulty'];
-const RESOLUTIONS = [
-  'Replaced the faulty part',
-  'Refund issued',
-  'Explained the billing line',
-  'Voucher sent',
-  'Engineer visit booked and done',
-  'Apologised and corrected the record',
-];
-const ESCALATION_REASONS = [
-  'No response within SLA',
-  'Customer asked for a manager',
-  'Needs specialist',
-];
-const REOPEN_REASONS = ['Problem came back', 'Remedy not received', 'Customer disagrees'];
-const GOOD_COMMENTS = ['Great service', 'Fast delivery', 'Very happy', 'Easy to set up'];
-const MIXED_COMMENTS = ['OK overall', 'Took a while', 'Fine, nothing special'];
-const BAD_COMMENTS = ['Still waiting', 'Terrible support', 'Never again', 'Broke twice'];
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 const clamp = (x: number, min: number, max: number): number => (x < min ? min : x > max ? max : x);

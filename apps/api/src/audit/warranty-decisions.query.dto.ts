@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Min, MinLength } from 'class-validator';
+import { IsInstantOrDate } from '../write/dto/dto-validators';
 
 export class WarrantyDecisionsQueryDto {
   @ApiPropertyOptional({ enum: ['approved', 'rejected', 'needs_review'] })
@@ -21,13 +22,9 @@ export class WarrantyDecisionsQueryDto {
   @Min(1)
   policyVersion?: number;
 
-  @ApiPropertyOptional({ description: 'Decisions made on or after this date (business time)' })
-  @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstantOrDate({ description: 'Decisions made on or after this date (business time)' })
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Decisions made on or before this date (business time)' })
-  @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstantOrDate({ description: 'Decisions made on or before this date (business time)' })
   to?: string;
 }

@@ -1,9 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { CHURN_BAND_VALUES, CUSTOMER_SORTS, type CustomerSort } from '@aftercare/application';
 import type { ChurnBand } from '@aftercare/analytics';
 import type { SatisfactionLevel } from '@aftercare/projections';
+import { IsInstantOrDate } from '../write/dto/dto-validators';
 
 const SATISFACTION_LEVELS: readonly SatisfactionLevel[] = [
   'delighted',
@@ -18,22 +19,16 @@ const toInt = ({ value }: { value: unknown }): unknown =>
 
 export { endOfDayIfDate } from '@aftercare/application';
 
-const ISO = { strict: true, strictSeparator: true };
-
 export class CustomerProfileQueryDto {
-  @ApiPropertyOptional({
+  @IsInstantOrDate({
     description:
-      'Business time (ISO 8601 instant or date): the customer as things had happened by then',
+      'Business time (a date, meaning its end, or an instant): the customer as things had happened by then',
   })
-  @IsOptional()
-  @IsISO8601(ISO, { message: 'asOf must be an ISO 8601 date or instant' })
   asOf?: string;
 
-  @ApiPropertyOptional({
-    description: 'Record time (ISO 8601 instant or date): the customer as we knew them then',
+  @IsInstantOrDate({
+    description: 'Record time (a date or an instant): the customer as we knew them then',
   })
-  @IsOptional()
-  @IsISO8601(ISO, { message: 'knownAt must be an ISO 8601 date or instant' })
   knownAt?: string;
 }
 
@@ -83,8 +78,6 @@ export class MonthRangeQueryDto {
 }
 
 export class AsOfQueryDto {
-  @ApiPropertyOptional({ description: 'Report date (ISO 8601); defaults to now' })
-  @IsOptional()
-  @IsISO8601(ISO, { message: 'asOf must be an ISO 8601 date or instant' })
+  @IsInstantOrDate({ description: 'Report date (a date or an instant); defaults to now' })
   asOf?: string;
 }

@@ -1,6 +1,12 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { IsAmount, IsInstant, configureBusinessTimeWindow, parseInstant } from './dto-validators';
+import {
+  IsAmount,
+  IsInstant,
+  configureBusinessTimeWindow,
+  parseInstant,
+  parseInstantOrDate,
+} from './dto-validators';
 import { DEFAULT_HTTP_SETTINGS } from '@aftercare/application';
 
 class Probe {
@@ -90,4 +96,21 @@ describe('amounts', () => {
       'price must be an amount from 0 to 1000000000000 with at most two decimals',
     ]);
   });
+});
+
+describe('query dates', () => {
+  it.each([
+    ['2025-03-01', Date.UTC(2025, 2, 1)],
+    ['2024-02-29', Date.UTC(2024, 1, 29)],
+    ['2025-03-01T10:00:00+01:00', Date.UTC(2025, 2, 1, 9)],
+  ])('reads %s', (text, ms) => {
+    expect(parseInstantOrDate(text)).toBe(ms);
+  });
+
+  it.each(['2025-02-29', '2024-13-01', '2025-03', 'yesterday', '2025-03-01T10:00'])(
+    'refuses %s',
+    (text) => {
+      expect(parseInstantOrDate(text)).toBeUndefined();
+    },
+  );
 });

@@ -58,3 +58,4 @@ export * from './pii/pii-reveal.interceptor';
 export * from './seed/world-seeder';
 export * from './churn/churn-evaluation';
 export * from './churn/churn-evaluation.report';
+export * from './freshness/read-model-freshness';

@@ -16,9 +16,14 @@ import {
   UnknownReadModelError,
 } from '@aftercare/read-models';
 import { withApplication } from '../cli-context';
+import {
+  ensureFreshReadModels,
+  type FreshnessOptions,
+  freshnessOptions,
+} from '../read-model-freshness';
 import { parseDateOption, parseIntegerOption } from '../cli-options';
 
-interface ShowOptions {
+interface ShowOptions extends FreshnessOptions {
   asOf?: string;
   knownAt?: string;
   json?: boolean;
@@ -52,10 +57,13 @@ function tolerant(readModels: ReadModelStore): ReadModelQueries {
 }
 
 async function withQueries(
+  freshness: FreshnessOptions,
   run: (queries: CustomerQueries, vault: PiiVault) => Promise<void>,
 ): Promise<void> {
   await withApplication(
-    async ({ store, readModels, vault }) => {
+    async (cli) => {
+      const { store, readModels, vault } = cli;
+      await ensureFreshReadModels(cli, freshness);
       try {
         await run(new CustomerQueries(store, tolerant(readModels)), vault);
       } catch (error) {
@@ -141,11 +149,22 @@ export function formatCustomerView(v: CustomerView): string {
         .sort()
         .pop();
       lines.push(
-        `                 ${p.purchasedAt.slice(0, 10)} ${p.sku} ${p.serialNumber ?? ''} ${money(p.price, p.currency)}${p.returned ? ` (returned: ${p.returned})` : ''}; warranty ${p.warranty.coveredNow ? `until ${until?.slice(0, 10)}` : 'expired'}`,
+        `                 ${p.purchasedAt.slice(0, 10)} ${p.sku} ${p.serialNumber ?? ''} ${money(p.price, p.currency)}${p.returned ? ` (returned: ${p.returned})` : ''}; warranty ${warrantyText(p, until)}`,
       );
     }
   }
   return lines.join('\n');
+}
+
+function warrantyText(p: CustomerView['products'][number], until: string | undefined): string {
+  switch (p.warranty.coverage) {
+    case 'covered':
+      return `until ${until?.slice(0, 10)}`;
+    case 'unknown':
+      return `unknown (no version of policy ${p.warrantyPolicyId} in force then)`;
+    case 'not_covered':
+      return p.returned === 'refund' ? 'ended (refunded)' : 'expired';
+  }
 }
 
 export function formatTimeline(page: TimelinePage): string {
@@ -158,33 +177,39 @@ export function formatTimeline(page: TimelinePage): string {
 
 export function registerCustomerCommand(program: Command): void {
   const customer = program.command('customer').description("One customer's profile and history");
-  customer
-    .command('show <id>')
-    .description('profile with satisfaction, churn risk and CLV; now, or as of a date')
-    .option('--as-of <date>', 'business time: as things had happened by then', parseDateOption)
-    .option('--known-at <date>', 'record time: as the store knew them then', parseDateOption)
-    .option('--json', 'print JSON')
-    .action(async (id: string, options: ShowOptions) => {
-      await withQueries(async (queries, vault) => {
-        // The CLI reads as an admin: sealed personal data opens unless the customer was erased.
-        const view = await vault.revealValue(
-          await queries.profile(id, {
-            asOf: endOfDay(options.asOf),
-            knownAt: endOfDay(options.knownAt),
-          }),
-          SYSTEM_PRINCIPAL,
-        );
-        console.log(options.json ? JSON.stringify(view, null, 2) : formatCustomerView(view));
-      });
+  freshnessOptions(
+    customer
+      .command('show <id>')
+      .description('profile with satisfaction, churn risk and CLV; now, or as of a date')
+      .option('--as-of <date>', 'business time: as things had happened by then', parseDateOption)
+      .option('--known-at <date>', 'record time: as the store knew them then', parseDateOption)
+      .option('--json', 'print JSON'),
+  ).action(async (id: string, options: ShowOptions) => {
+    await withQueries(options, async (queries, vault) => {
+      // The CLI reads as an admin: sealed personal data opens unless the customer was erased.
+      const view = await vault.revealValue(
+        await queries.profile(id, {
+          asOf: endOfDay(options.asOf),
+          knownAt: endOfDay(options.knownAt),
+        }),
+        SYSTEM_PRINCIPAL,
+      );
+      console.log(options.json ? JSON.stringify(view, null, 2) : formatCustomerView(view));
     });
-  customer
-    .command('timeline <id>')
-    .description("the customer's history by business time")
-    .option('--limit <n>', 'events per page', parseIntegerOption, 200)
-    .option('--cursor <cursor>', 'continue after a previous page')
-    .option('--json', 'print JSON')
-    .action(async (id: string, options: { limit: number; cursor?: string; json?: boolean }) => {
-      await withQueries(async (queries, vault) => {
+  });
+  freshnessOptions(
+    customer
+      .command('timeline <id>')
+      .description("the customer's history by business time")
+      .option('--limit <n>', 'events per page', parseIntegerOption, 200)
+      .option('--cursor <cursor>', 'continue after a previous page')
+      .option('--json', 'print JSON'),
+  ).action(
+    async (
+      id: string,
+      options: FreshnessOptions & { limit: number; cursor?: string; json?: boolean },
+    ) => {
+      await withQueries(options, async (queries, vault) => {
         const page = await vault.revealValue(
           await queries.timeline(id, {
             limit: Math.max(1, options.limit),
@@ -194,5 +219,6 @@ export function registerCustomerCommand(program: Command): void {
         );
         console.log(options.json ? JSON.stringify(page, null, 2) : formatTimeline(page));
       });
-    });
+    },
+  );
 }

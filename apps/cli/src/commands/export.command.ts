@@ -15,6 +15,11 @@ import { parseDateOption } from '../cli-options';
 import { exportEvents } from '../export/export-events';
 import { csvRow, FileSink } from '../export/file-sink';
 import { withApplication } from '../cli-context';
+import {
+  ensureFreshReadModels,
+  type FreshnessOptions,
+  freshnessOptions,
+} from '../read-model-freshness';
 
 type ExportOptions = {
   format: string;
@@ -72,16 +77,18 @@ export function registerExportCommand(program: Command): void {
       );
     });
 
-  exportCommand
-    .command('customers')
-    .description(
-      'one row per customer: purchases, satisfaction, churn risk and CLV as the read models have them now',
-    )
-    .requiredOption('--out <file>', 'output file')
-    .option('--format <format>', 'ndjson or csv', 'ndjson')
-    .action(async (options: ExportOptions) => {
-      await exportCustomers(options, checkFormat(program, options.format));
-    });
+  freshnessOptions(
+    exportCommand
+      .command('customers')
+      .description(
+        'one row per customer: purchases, satisfaction, churn risk and CLV from the read models, ' +
+          'caught up first',
+      )
+      .requiredOption('--out <file>', 'output file')
+      .option('--format <format>', 'ndjson or csv', 'ndjson'),
+  ).action(async (options: ExportOptions & FreshnessOptions) => {
+    await exportCustomers(options, checkFormat(program, options.format));
+  });
 
   exportCommand
     .command('claims')
@@ -179,9 +186,14 @@ function customerRow(view: CustomerView): CustomerRow {
   };
 }
 
-async function exportCustomers(options: ExportOptions, format: 'ndjson' | 'csv'): Promise<void> {
+async function exportCustomers(
+  options: ExportOptions & FreshnessOptions,
+  format: 'ndjson' | 'csv',
+): Promise<void> {
   await withApplication(
-    async ({ app, store, readModels }) => {
+    async (cli) => {
+      const { app, store, readModels } = cli;
+      await ensureFreshReadModels(cli, options);
       const settings = app.get<ProjectionSettings>(PROJECTION_SETTINGS);
       const where =
         settings.readModels === 'sqlite' ? settings.readModelPath : `schema ${settings.readSchema}`;

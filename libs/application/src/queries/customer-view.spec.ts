@@ -75,3 +75,59 @@ describe('customer view with a refused CLV fit', () => {
     expect(v.unavailable.churnRisk).toBe(`purchase model fit-1 is not used: ${reason}`);
   });
 });
+
+describe('customer view of a product warranty, as of a date', () => {
+  // A US customer: no statutory guarantee, so the commercial policy alone decides coverage.
+  const registration = registered();
+  const usRegistration = {
+    ...registration,
+    data: { ...registration.data, jurisdiction: 'US', countryCode: 'US' },
+  } as typeof registration;
+  const profile = given(customerProfileProjection, CUSTOMER, [
+    usRegistration,
+    purchase('p1', '2024-01-10T10:00:00Z'),
+  ]);
+  const terms = {
+    coverageMonths: { default: 12, byCategory: {} },
+    exclusions: [],
+    requireProofOfPurchase: true,
+    repeatClaimThreshold: 2,
+    remedyRules: [],
+    defaultRemedy: 'repair' as const,
+    maxCoveredAmountRatio: 1,
+  };
+  const policies = {
+    std: {
+      policyId: 'std',
+      name: 'Standard',
+      versions: [{ policyId: 'std', version: 1, effectiveFrom: '2024-03-01T00:00:00Z', terms }],
+    },
+  };
+  const warrantyAt = (now: string) =>
+    customerView({
+      profile,
+      satisfaction: initialSatisfaction(CUSTOMER),
+      now,
+      fit: null,
+      policies,
+    }).products[0].warranty;
+
+  it('says unknown, not expired, when no version of the policy was in force then', () => {
+    expect(warrantyAt('2024-01-19T00:00:00Z')).toMatchObject({
+      coveredNow: false,
+      coverage: 'unknown',
+      commercialPolicyVersion: null,
+    });
+  });
+
+  it('says covered while the policy in force covers it, and not covered after it ends', () => {
+    expect(warrantyAt('2024-06-01T00:00:00Z')).toMatchObject({
+      coveredNow: true,
+      coverage: 'covered',
+    });
+    expect(warrantyAt('2025-02-01T00:00:00Z')).toMatchObject({
+      coveredNow: false,
+      coverage: 'not_covered',
+    });
+  });
+});

@@ -75,6 +75,11 @@ export interface ProductView extends ProductHolding {
     commercialEndsAt: string | null;
     legalGuaranteeEndsAt: string | null;
     coveredNow: boolean;
+    /**
+     * `unknown` when nothing covers the product at `now` but the commercial terms are not known
+     * (no version of its policy in force then): not covered is not claimed without the facts.
+     */
+    coverage: 'covered' | 'not_covered' | 'unknown';
   };
 }
 
@@ -186,6 +191,11 @@ function productView(
   const coveredNow =
     product.returned !== 'refund' &&
     [commercialEndsAt, legalGuaranteeEndsAt].some((end) => end !== null && ms(now) <= ms(end));
+  const coverage = coveredNow
+    ? 'covered'
+    : product.returned !== 'refund' && version === undefined
+      ? 'unknown'
+      : 'not_covered';
   return {
     ...product,
     returnWindowEndsAt: new Date(ms(start) + product.returnWindowDays * DAY_MS).toISOString(),
@@ -194,6 +204,7 @@ function productView(
       commercialEndsAt,
       legalGuaranteeEndsAt,
       coveredNow,
+      coverage,
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The PersistentSubscriptions service of the EventStoreDB/KurrentDB protocol test server
- * ("competing consumers"), for subscription groups on $all.
+ * ("competing consumers"), for subscription groups on $all and on one stream.
  *
  * Semantics follow KurrentDB's source (src/KurrentDB.Core/Services/Transport/Grpc/
  * PersistentSubscriptions.{Create,Delete,Read,ReplayParked}.cs, RpcExceptions.cs,
@@ -38,8 +38,20 @@
  * - Delete: NOT_FOUND when unknown; otherwise connected consumers are dropped (CANCELLED,
  *   `persistent-subscription-dropped`) and the group, its buffer and parked messages are gone.
  *
- * Not implemented: subscription groups on one stream, Update, GetInfo, List, RestartSubsystem,
- * checkpoints (state lives in memory for the server's lifetime), link resolution, statistics.
+ * - Groups on one stream (key `<stream>::<group>`, as the server's): the same behaviour over the
+ *   stream's events, from its start, a revision (inclusive) or its end; the 6.2.1 client sends
+ *   the deprecated stream_identifier and settings.revision (2^64 - 1 for the end), newer ones
+ *   the stream options; both are read.
+ * - Update (PersistentSubscriptions.Update.cs): NOT_FOUND when unknown; new settings apply and
+ *   connected consumers are dropped (the server restarts the group), position and parked
+ *   messages are kept.
+ * - GetInfo and List (PersistentSubscriptions.Info.cs): settings, status `Live`, connections with
+ *   their in-flight counts, and the counts of buffered, retried, outstanding and parked
+ *   messages; List for $all, for one stream, or for every group; NOT_FOUND for an unknown group
+ *   (and for List of a stream without groups, as the server answers).
+ *
+ * Not implemented: RestartSubsystem, checkpoints (state lives in memory for the server's
+ * lifetime), link resolution, rate statistics (reported as 0).
  */
 import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
@@ -49,11 +61,19 @@ import {
   CreateResp,
   DeleteReq,
   DeleteResp,
+  GetInfoReq,
+  GetInfoResp,
+  ListReq,
+  ListResp,
   ReadReq,
   ReadResp,
   ReplayParkedReq,
   ReplayParkedResp,
+  SubscriptionInfo,
+  UpdateReq,
+  UpdateResp,
 } from '@eventstore/db-client/generated/persistent_pb';
+import type { StreamIdentifier } from '@eventstore/db-client/generated/shared_pb';
 import {
   invalidArgument,
   parseUuid,
@@ -67,7 +87,15 @@ import {
 export const PERSISTENT_SERVICE =
   'event_store.client.persistent_subscriptions.persistentsubscriptions';
 /** The methods this test server serves (advertised through ServerFeatures with 'stream', 'all'). */
-export const PERSISTENT_METHODS = ['create', 'delete', 'read', 'replayparked'];
+export const PERSISTENT_METHODS = [
+  'create',
+  'update',
+  'delete',
+  'read',
+  'replayparked',
+  'getinfo',
+  'list',
+];
 
 const ALL = '$all';
 const EXPECTED_ANY = -2n;
@@ -85,6 +113,8 @@ interface Message {
 }
 
 interface GroupSettings {
+  /** As GetInfo reports it: a revision, or a position `C:<commit>/P:<prepare>`; -1 for the end. */
+  startFrom: string;
   maxRetryCount: number;
   messageTimeoutMs: number;
   maxSubscriberCount: number;
@@ -327,12 +357,12 @@ function rpcError(
   return Object.assign(new Error(details), { code, details, metadata });
 }
 
-const doesNotExist = (group: string) =>
+const doesNotExist = (group: string, source = ALL) =>
   rpcError(
     grpc.status.NOT_FOUND,
-    `Subscription group ${group} on stream ${ALL} does not exist.`,
+    `Subscription group ${group} on stream ${source} does not exist.`,
     'persistent-subscription-does-not-exist',
-    { 'stream-name': ALL, 'group-name': group },
+    { 'stream-name': source, 'group-name': group },
   );
 
 class SubscriptionGroup {
@@ -342,23 +372,73 @@ class SubscriptionGroup {
   private readonly outstanding = new Map<string, { message: Message; expires: number }>();
   private readonly parked: Message[] = [];
   readonly consumers: Consumer[] = [];
-  private readonly strategy: ConsumerStrategy;
+  private strategy: ConsumerStrategy;
   private pushScheduled = false;
   private deleted = false;
 
   constructor(
     readonly name: string,
+    /** '$all' or the stream the group reads. */
+    readonly source: string,
     private readonly log: InMemoryLog,
-    private readonly settings: GroupSettings,
+    private settings: GroupSettings,
     startIndex: number,
   ) {
     this.cursor = startIndex;
-    this.strategy =
-      settings.strategy === 'Pinned'
-        ? new Pinned()
-        : settings.strategy === 'DispatchToSingle'
-          ? new DispatchToSingle()
-          : new RoundRobin();
+    this.strategy = strategyFor(settings.strategy);
+  }
+
+  /** Update: new settings; the consumers are dropped and reconnect, as the server restarts it. */
+  update(settings: Omit<GroupSettings, 'matches'>) {
+    this.settings = { ...settings, matches: this.settings.matches };
+    this.strategy = strategyFor(settings.strategy);
+    this.dropConsumers();
+    this.deleted = false;
+  }
+
+  info(): SubscriptionInfo {
+    const s = this.settings;
+    const inFlight = this.consumers.reduce((n, c) => n + c.unconfirmed.size, 0);
+    const last = [...this.log.all].reverse().find((e) => this.settings.matches(e));
+    const info = new SubscriptionInfo()
+      .setEventSource(this.source)
+      .setGroupName(this.name)
+      .setStatus('Live')
+      .setConnectionsList(
+        this.consumers.map((c) =>
+          new SubscriptionInfo.ConnectionInfo()
+            .setFrom('127.0.0.1')
+            .setUsername('admin')
+            .setTotalItems('0')
+            .setCountSinceLastMeasurement('0')
+            .setAvailableSlots(c.freeSlots)
+            .setInFlightMessages(c.unconfirmed.size)
+            .setConnectionName(c.id),
+        ),
+      )
+      .setTotalItems('0')
+      .setCountSinceLastMeasurement('0')
+      .setLastCheckpointedEventPosition('')
+      .setLastKnownEventPosition(
+        !last
+          ? ''
+          : this.source === ALL
+            ? `C:${last.commit}/P:${last.prepare}`
+            : `${last.revision}`,
+      )
+      .setStartFrom(s.startFrom)
+      .setMessageTimeoutMilliseconds(s.messageTimeoutMs)
+      .setMaxRetryCount(s.maxRetryCount)
+      .setBufferSize(s.bufferSize)
+      .setNamedConsumerStrategy(s.strategy)
+      .setMaxSubscriberCount(s.maxSubscriberCount)
+      .setReadBufferCount(this.buffer.length)
+      .setLiveBufferCount('0')
+      .setRetryBufferCount(this.retry.length)
+      .setTotalInFlightMessages(inFlight)
+      .setOutstandingMessagesCount(this.outstanding.size)
+      .setParkedMessageCount(String(this.parked.length));
+    return info;
   }
 
   get full(): boolean {
@@ -440,16 +520,22 @@ class SubscriptionGroup {
 
   delete() {
     this.deleted = true;
+    this.dropConsumers();
+  }
+
+  private dropConsumers() {
     for (const consumer of [...this.consumers]) {
       consumer.call.emit(
         'error',
         rpcError(
           grpc.status.CANCELLED,
-          `Subscription group ${this.name} on stream ${ALL} was dropped.`,
+          `Subscription group ${this.name} on stream ${this.source} was dropped.`,
           'persistent-subscription-dropped',
-          { 'stream-name': ALL, 'group-name': this.name },
+          { 'stream-name': this.source, 'group-name': this.name },
         ),
       );
+      // Its unacked messages go back for redelivery, as when a consumer leaves.
+      this.removeConsumer(consumer);
     }
     this.consumers.length = 0;
   }
@@ -543,7 +629,7 @@ class SubscriptionGroup {
     this.removeFromProcessing(message.event.id);
     this.parked.push(message);
     const event = message.event;
-    this.log.append(`$persistentsubscription-${ALL}::${this.name}-parked`, EXPECTED_ANY, [
+    this.log.append(`$persistentsubscription-${this.source}::${this.name}-parked`, EXPECTED_ANY, [
       {
         id: randomUUID(),
         type: '$>',
@@ -577,8 +663,9 @@ function matcherOf(options: CreateReq.AllOptions): (event: StoredEvent) => boole
   return onStream ? (e) => test(e.streamId) : (e) => test(e.type);
 }
 
-function strategyOf(settings: CreateReq.Settings): ConsumerStrategyName {
-  switch (settings.getNamedConsumerStrategy()) {
+function strategyOf(settings: CreateReq.Settings | UpdateReq.Settings): ConsumerStrategyName {
+  // CreateReq and UpdateReq number their strategies alike.
+  switch (settings.getNamedConsumerStrategy() as number) {
     case CreateReq.ConsumerStrategy.DISPATCHTOSINGLE:
       return 'DispatchToSingle';
     case CreateReq.ConsumerStrategy.PINNED:
@@ -586,6 +673,75 @@ function strategyOf(settings: CreateReq.Settings): ConsumerStrategyName {
     default:
       return 'RoundRobin';
   }
+}
+
+function strategyFor(name: ConsumerStrategyName): ConsumerStrategy {
+  return name === 'Pinned'
+    ? new Pinned()
+    : name === 'DispatchToSingle'
+      ? new DispatchToSingle()
+      : new RoundRobin();
+}
+
+/** The settings both Create and Update carry. */
+function settingsOf(
+  settings: CreateReq.Settings | UpdateReq.Settings,
+  startFrom: string,
+): Omit<GroupSettings, 'matches'> {
+  const timeoutMs = settings.hasMessageTimeoutMs()
+    ? settings.getMessageTimeoutMs()
+    : settings.hasMessageTimeoutTicks()
+      ? Number(BigInt(settings.getMessageTimeoutTicks()) / 10_000n)
+      : 0;
+  return {
+    startFrom,
+    maxRetryCount: settings.getMaxRetryCount(),
+    messageTimeoutMs: timeoutMs,
+    maxSubscriberCount: settings.getMaxSubscriberCount(),
+    bufferSize: Math.max(settings.getHistoryBufferSize(), 1),
+    strategy: strategyOf(settings),
+  };
+}
+
+const UINT64_MAX = (1n << 64n) - 1n;
+
+/**
+ * Where a group on one stream starts: newer clients send stream options (start, end, revision),
+ * 6.2.1 the deprecated stream_identifier and settings.revision (2^64 - 1 meaning the end).
+ */
+function streamStart(
+  options: CreateReq.Options | UpdateReq.Options,
+  settings: CreateReq.Settings | UpdateReq.Settings,
+  log: InMemoryLog,
+): { stream: string; from: bigint; startFrom: string } {
+  const streamOptions = options.hasStream() ? options.getStream()! : undefined;
+  const identifier: StreamIdentifier | undefined =
+    streamOptions?.getStreamIdentifier() ?? options.getStreamIdentifier();
+  if (!identifier) throw invalidArgument('Stream identifier is missing');
+  const stream = Buffer.from(identifier.getStreamName_asU8()).toString('utf8');
+  const next = BigInt(log.stream(stream)?.length ?? 0);
+  let revision: bigint;
+  if (streamOptions?.hasStart()) revision = 0n;
+  else if (streamOptions?.hasEnd()) revision = UINT64_MAX;
+  else revision = BigInt(streamOptions ? streamOptions.getRevision() : settings.getRevision());
+  if (revision === UINT64_MAX) return { stream, from: next, startFrom: '-1' };
+  return { stream, from: revision, startFrom: revision.toString() };
+}
+
+/** Groups are keyed as the server names them: `<stream>::<group>`, the stream being $all or one stream. */
+function keyOf(source: string, group: string): string {
+  return `${source}::${group}`;
+}
+
+/** The stream a request's options name: $all, or the stream identifier. */
+function sourceOf(options: {
+  hasAll(): boolean;
+  getStreamIdentifier(): StreamIdentifier | undefined;
+}): string {
+  if (options.hasAll()) return ALL;
+  const identifier = options.getStreamIdentifier();
+  if (!identifier) throw invalidArgument('Stream identifier is missing');
+  return Buffer.from(identifier.getStreamName_asU8()).toString('utf8');
 }
 
 export interface PersistentSubscriptionsHandle {
@@ -616,18 +772,40 @@ export function addPersistentSubscriptionsService(
       try {
         const request = call.request.getOptions();
         if (!request) throw invalidArgument('Create options are missing');
-        if (!request.hasAll()) throw unimplemented('Subscription groups on one stream');
         const name = request.getGroupName();
-        if (groups.has(name)) {
+        const settings = request.getSettings() ?? new CreateReq.Settings();
+        const onStream = request.hasAll() ? undefined : streamStart(request, settings, log);
+        const source = onStream?.stream ?? ALL;
+        if (groups.has(keyOf(source, name))) {
           throw rpcError(
             grpc.status.ALREADY_EXISTS,
-            `Subscription group ${name} on stream ${ALL} exists.`,
+            `Subscription group ${name} on stream ${source} exists.`,
             'persistent-subscription-exists',
-            { 'stream-name': ALL, 'group-name': name },
+            { 'stream-name': source, 'group-name': name },
           );
         }
+        if (onStream) {
+          const { stream, from, startFrom } = onStream;
+          groups.set(
+            keyOf(stream, name),
+            new SubscriptionGroup(
+              name,
+              stream,
+              log,
+              {
+                ...settingsOf(settings, startFrom),
+                matches: (e) =>
+                  e.streamId === stream &&
+                  e.revision >= from &&
+                  !e.type.startsWith('$streamDeleted'),
+              },
+              0,
+            ),
+          );
+          callback(null, new CreateResp());
+          return;
+        }
         const all = request.getAll()!;
-        const settings = request.getSettings() ?? new CreateReq.Settings();
         let startIndex: number;
         if (all.hasStart()) startIndex = 0;
         else if (all.hasEnd()) startIndex = log.all.length;
@@ -652,24 +830,18 @@ export function addPersistentSubscriptionsService(
           }
           startIndex = log.indexFrom({ commit, prepare }, false);
         }
-        const timeoutMs = settings.hasMessageTimeoutMs()
-          ? settings.getMessageTimeoutMs()
-          : settings.hasMessageTimeoutTicks()
-            ? Number(BigInt(settings.getMessageTimeoutTicks()) / 10_000n)
-            : 0;
+        const startFrom = all.hasStart()
+          ? 'C:0/P:0'
+          : all.hasEnd()
+            ? 'C:-1/P:-1'
+            : `C:${all.getPosition()!.getCommitPosition()}/P:${all.getPosition()!.getPreparePosition()}`;
         groups.set(
-          name,
+          keyOf(ALL, name),
           new SubscriptionGroup(
             name,
+            ALL,
             log,
-            {
-              maxRetryCount: settings.getMaxRetryCount(),
-              messageTimeoutMs: timeoutMs,
-              maxSubscriberCount: settings.getMaxSubscriberCount(),
-              bufferSize: Math.max(settings.getHistoryBufferSize(), 1),
-              strategy: strategyOf(settings),
-              matches: matcherOf(all),
-            },
+            { ...settingsOf(settings, startFrom), matches: matcherOf(all) },
             startIndex,
           ),
         );
@@ -684,17 +856,15 @@ export function addPersistentSubscriptionsService(
       callback: grpc.sendUnaryData<DeleteResp>,
     ) {
       const request = call.request.getOptions();
-      if (!request?.hasAll()) {
-        callback(unimplemented('Subscription groups on one stream'));
-        return;
-      }
+      if (!request) return callback(invalidArgument('Delete options are missing'));
+      const source = sourceOf(request);
       const name = request.getGroupName();
-      const group = groups.get(name);
+      const group = groups.get(keyOf(source, name));
       if (!group) {
-        callback(doesNotExist(name));
+        callback(doesNotExist(name, source));
         return;
       }
-      groups.delete(name);
+      groups.delete(keyOf(source, name));
       group.delete();
       callback(null, new DeleteResp());
     },
@@ -704,13 +874,11 @@ export function addPersistentSubscriptionsService(
       callback: grpc.sendUnaryData<ReplayParkedResp>,
     ) {
       const request = call.request.getOptions();
-      if (!request?.hasAll()) {
-        callback(unimplemented('Subscription groups on one stream'));
-        return;
-      }
-      const group = groups.get(request.getGroupName());
+      if (!request) return callback(invalidArgument('ReplayParked options are missing'));
+      const source = sourceOf(request);
+      const group = groups.get(keyOf(source, request.getGroupName()));
       if (!group) {
-        callback(doesNotExist(request.getGroupName()));
+        callback(doesNotExist(request.getGroupName(), source));
         return;
       }
       const stopAt = request.hasStopAt() ? Number(request.getStopAt()) : undefined;
@@ -736,20 +904,20 @@ export function addPersistentSubscriptionsService(
           if (!consumer) {
             const options = request.getOptions();
             if (!options) throw invalidArgument('The first read request must carry the options');
-            if (!options.hasAll()) throw unimplemented('Subscription groups on one stream');
+            const source = sourceOf(options);
             const name = options.getGroupName();
-            group = groups.get(name);
-            if (!group) throw doesNotExist(name);
+            group = groups.get(keyOf(source, name));
+            if (!group) throw doesNotExist(name, source);
             if (group.full) {
               throw rpcError(
                 grpc.status.FAILED_PRECONDITION,
-                `Maximum subscriptions reached for subscription group ${name} on stream ${ALL}.`,
+                `Maximum subscriptions reached for subscription group ${name} on stream ${source}.`,
                 'maximum-subscribers-reached',
-                { 'stream-name': ALL, 'group-name': name },
+                { 'stream-name': source, 'group-name': name },
               );
             }
             const confirmation = new ReadResp.SubscriptionConfirmation();
-            confirmation.setSubscriptionId(`${ALL}::${name}`);
+            confirmation.setSubscriptionId(keyOf(source, name));
             call.write(new ReadResp().setSubscriptionConfirmation(confirmation));
             consumer = new Consumer(
               call,
@@ -781,14 +949,72 @@ export function addPersistentSubscriptionsService(
       call.on('close', leave);
     },
 
-    update(_call: unknown, callback: grpc.sendUnaryData<unknown>) {
-      callback(unimplemented('PersistentSubscriptions.Update'));
+    update(
+      call: grpc.ServerUnaryCall<UpdateReq, UpdateResp>,
+      callback: grpc.sendUnaryData<UpdateResp>,
+    ) {
+      try {
+        const request = call.request.getOptions();
+        if (!request) throw invalidArgument('Update options are missing');
+        const settings = request.getSettings() ?? new UpdateReq.Settings();
+        const name = request.getGroupName();
+        let source = ALL;
+        let startFrom: string;
+        if (request.hasAll()) {
+          const all = request.getAll()!;
+          const p = all.getPosition();
+          startFrom = all.hasStart()
+            ? 'C:0/P:0'
+            : all.hasEnd() || !p
+              ? 'C:-1/P:-1'
+              : `C:${p.getCommitPosition()}/P:${p.getPreparePosition()}`;
+        } else {
+          const start = streamStart(request, settings, log);
+          source = start.stream;
+          startFrom = start.startFrom;
+        }
+        const group = groups.get(keyOf(source, name));
+        if (!group) throw doesNotExist(name, source);
+        group.update(settingsOf(settings, startFrom));
+        callback(null, new UpdateResp());
+      } catch (error) {
+        callback(error as grpc.ServiceError);
+      }
     },
-    getInfo(_call: unknown, callback: grpc.sendUnaryData<unknown>) {
-      callback(unimplemented('PersistentSubscriptions.GetInfo'));
+    getInfo(
+      call: grpc.ServerUnaryCall<GetInfoReq, GetInfoResp>,
+      callback: grpc.sendUnaryData<GetInfoResp>,
+    ) {
+      const request = call.request.getOptions();
+      if (!request) return callback(invalidArgument('GetInfo options are missing'));
+      const source = sourceOf(request);
+      const group = groups.get(keyOf(source, request.getGroupName()));
+      if (!group) return callback(doesNotExist(request.getGroupName(), source));
+      callback(null, new GetInfoResp().setSubscriptionInfo(group.info()));
     },
-    list(_call: unknown, callback: grpc.sendUnaryData<unknown>) {
-      callback(unimplemented('PersistentSubscriptions.List'));
+    list(call: grpc.ServerUnaryCall<ListReq, ListResp>, callback: grpc.sendUnaryData<ListResp>) {
+      const request = call.request.getOptions();
+      const forStream = request?.getListForStream();
+      const source = !forStream
+        ? undefined
+        : forStream.hasAll()
+          ? ALL
+          : Buffer.from(forStream.getStream()!.getStreamName_asU8()).toString('utf8');
+      const listed = [...groups.values()].filter(
+        (g) => source === undefined || g.source === source,
+      );
+      if (source !== undefined && listed.length === 0) {
+        // The server answers a stream without groups as "does not exist".
+        return callback(
+          rpcError(
+            grpc.status.NOT_FOUND,
+            `Subscription group on stream ${source} does not exist.`,
+            'persistent-subscription-does-not-exist',
+            { 'stream-name': source, 'group-name': '' },
+          ),
+        );
+      }
+      callback(null, new ListResp().setSubscriptionsList(listed.map((g) => g.info())));
     },
     restartSubsystem(_call: unknown, callback: grpc.sendUnaryData<unknown>) {
       callback(unimplemented('PersistentSubscriptions.RestartSubsystem'));

@@ -250,6 +250,39 @@ describe('HTTP hardening (default settings)', () => {
       'occurredAt',
     ],
     ['a body that is an array', '/v1/customers/ada/feedback', '[{"nps":9}]', ''],
+    [
+      'a warranty claim whose defect is an array',
+      '/v1/warranty-claims',
+      JSON.stringify({
+        customerId: 'ada',
+        purchaseId: 'p1',
+        defect: [],
+        evidence: { proofOfPurchase: true },
+      }),
+      'defect',
+    ],
+    [
+      'a warranty claim without evidence',
+      '/v1/warranty-claims',
+      JSON.stringify({
+        customerId: 'ada',
+        purchaseId: 'p1',
+        defect: { code: 'E1', description: 'Dead', cause: 'manufacturing' },
+      }),
+      'evidence',
+    ],
+    [
+      'a claimed amount of 1e308',
+      '/v1/warranty-claims',
+      JSON.stringify({
+        customerId: 'ada',
+        purchaseId: 'p1',
+        defect: { code: 'E1', description: 'Dead', cause: 'manufacturing' },
+        evidence: { proofOfPurchase: true },
+        claimedAmount: 1e308,
+      }),
+      'claimedAmount',
+    ],
   ])('answers %s with 400 naming the field, and writes nothing', async (_, path, text, field) => {
     const body = await refused(path, text);
     expect(body.errors?.map((e) => e.field)).toContain(field);

@@ -1,10 +1,10 @@
 import { BadRequestException, Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { once } from 'node:events';
 import { EventFeed, type FeedQuery, readerOf, Roles, wireEvent } from '@aftercare/application';
 import type { RecordedEvent } from '@aftercare/event-store';
 import { ApiProblems, COMMON_PROBLEMS } from '../problem/api-problems.decorator';
+import { drainedOrClosed } from './drained-or-closed';
 import { EventStreamQueryDto } from './event-stream.query.dto';
 
 /**
@@ -91,22 +91,6 @@ function parseFrom(lastEventId: string | undefined, from: string | undefined): F
   if (from === undefined || from === 'start') return 'start';
   if (from === 'end') return 'end';
   return BigInt(from);
-}
-
-/**
- * Waits until the socket drains or the client goes, then removes both listeners: a slow client
- * otherwise collects one `close` listener per wait (MaxListenersExceededWarning).
- */
-async function drainedOrClosed(res: Response, req: Request): Promise<void> {
-  const done = new AbortController();
-  try {
-    await Promise.race([
-      once(res, 'drain', { signal: done.signal }),
-      once(req, 'close', { signal: done.signal }),
-    ]);
-  } finally {
-    done.abort();
-  }
 }
 
 function eventFrame(event: RecordedEvent): string {

@@ -36,7 +36,13 @@ const commands: ReadonlyArray<{ name: string; summary: string; load: () => Promi
   {
     name: 'audit',
     summary: 'explain, recompute and verify warranty decisions',
-    load: async () => (await import('./commands/audit.command')).registerAuditCommand,
+    load: async () => {
+      const [{ registerAuditCommand }, { registerAuditBundleCommands }] = await Promise.all([
+        import('./commands/audit.command'),
+        import('./commands/audit-bundle.command'),
+      ]);
+      return (program) => (registerAuditCommand(program), registerAuditBundleCommands(program));
+    },
   },
   {
     name: 'export',

@@ -1,4 +1,5 @@
 import { ConfigError, loadStoreConfig } from '@aftercare/event-store';
+import { auditCheckpointMinutes } from './audit/audit-checkpoint.scheduler';
 import { checkMasterKeySetting } from './crypto/master-key';
 import { loadHttpSettings } from './http/http-settings';
 import { projectionSettings } from './projections/projections.module';
@@ -15,6 +16,7 @@ export function validateConfiguration(env: NodeJS.ProcessEnv = process.env): voi
   webhookSettingsFromEnv(env, projections.run);
   loadHttpSettings(env);
   checkMasterKeySetting(env);
+  auditCheckpointMinutes(env);
   const port = env.PORT;
   if (
     port !== undefined &&

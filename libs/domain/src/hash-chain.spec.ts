@@ -87,3 +87,56 @@ describe('hash chain', () => {
     expect(verifyChain([...chain, more])).toMatchObject({ ok: true });
   });
 });
+
+describe('keyed hash chain (hmac-sha256)', () => {
+  const KEY = new Uint8Array(32).fill(7);
+  const keyed = () =>
+    JSON.parse(JSON.stringify(chainEvents(GENESIS_HASH, events, KEY))) as {
+      type: string;
+      data: Record<string, unknown>;
+      metadata: { prevHash: string; hash: string; chainAlg?: string };
+    }[];
+
+  it('records its algorithm and verifies only with the key', () => {
+    const chain = keyed();
+    expect(chain.every((e) => e.metadata.chainAlg === 'hmac-sha256')).toBe(true);
+    expect(verifyChain(chain, GENESIS_HASH, KEY)).toMatchObject({ ok: true });
+    expect(verifyChain(chain)).toMatchObject({ ok: false, reason: 'key_required' });
+    expect(verifyChain(chain, GENESIS_HASH, new Uint8Array(32))).toMatchObject({
+      ok: false,
+      reason: 'hash_mismatch',
+    });
+  });
+
+  it('an edit whose hashes were recomputed without the key does not verify', () => {
+    const chain = keyed();
+    chain[1].data.coveredAmount = 1800;
+    // Everything an attacker with database access can do: recompute every hash, unkeyed.
+    let prev = GENESIS_HASH;
+    for (const event of chain) {
+      event.metadata.prevHash = prev;
+      event.metadata.hash = hashEvent(event, prev, new Uint8Array(32).fill(1));
+      prev = event.metadata.hash;
+    }
+    expect(verifyChain(chain, GENESIS_HASH, KEY)).toMatchObject({
+      ok: false,
+      brokenAt: 0,
+      reason: 'hash_mismatch',
+    });
+  });
+
+  it('refuses an unkeyed event after a keyed one (a downgrade)', () => {
+    const chain = keyed();
+    chain[2].metadata.chainAlg = undefined;
+    chain[2].metadata.hash = hashEvent(chain[2], chain[2].metadata.prevHash);
+    expect(verifyChain(chain, GENESIS_HASH, KEY)).toMatchObject({
+      ok: false,
+      brokenAt: 2,
+      reason: 'algorithm_downgrade',
+    });
+  });
+
+  it('still verifies a stream chained before keys existed (sha256)', () => {
+    expect(verifyChain(stored(), GENESIS_HASH, KEY)).toMatchObject({ ok: true });
+  });
+});

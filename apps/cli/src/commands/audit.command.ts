@@ -58,8 +58,10 @@ export function registerAuditCommand(program: Command): void {
           failures++;
           console.log(`FAIL ${failure.claimId}: ${describeFailure(failure)}`);
         }
+        for (const finding of result.integrity)
+          console.log(`FAIL ${finding.kind}: ${finding.message}`);
         console.log(`${result.checked} claims checked, ${result.failures.length} failed`);
-        if (result.failures.length > 0) process.exitCode = 1;
+        if (result.failures.length + result.integrity.length > 0) process.exitCode = 1;
       });
     });
 

@@ -13,7 +13,9 @@ import {
   type WarrantyPolicyVersion,
 } from '@aftercare/domain';
 import type { EventStore, RecordedEvent } from '@aftercare/event-store';
+import { type AuditKeys, loadAuditKeys } from '../crypto/audit-keys';
 import { timeWindow } from '../time-window';
+import { AuditCheckpoints, type IntegrityFinding } from './audit-checkpoints';
 
 type Decided = WarrantyClaimDecided['data'];
 type Overridden = WarrantyDecisionOverridden['data'];
@@ -125,14 +127,24 @@ const round2 = (x: number): number => Math.round(x * 100) / 100;
  * data) and explains, recomputes and verifies decisions. Read-only: nothing here appends.
  */
 export class WarrantyAudit {
-  constructor(private readonly store: EventStore) {}
+  private loadedKeys?: AuditKeys;
+
+  constructor(
+    private readonly store: EventStore,
+    /** The chain and signing keys; read from the environment (and key files) when first needed. */
+    private readonly auditKeys?: AuditKeys,
+  ) {}
+
+  private keys(): AuditKeys {
+    return (this.loadedKeys ??= this.auditKeys ?? loadAuditKeys());
+  }
 
   async claim(claimId: string): Promise<ClaimAudit | undefined> {
     const streamId = warrantyClaimStreamId(claimId);
     const events: RecordedEvent[] = [];
     for await (const event of this.store.readStream(streamId)) events.push(event);
     if (events.length === 0) return undefined;
-    const audit = auditEvents(claimId, streamId, events);
+    const audit = auditEvents(claimId, streamId, events, this.keys().chainKey);
     if (audit.decision) {
       const published = await this.policyVersions(audit.decision.policy.policyId);
       const version = published.find((v) => v.version === audit.decision?.policy.version);
@@ -200,10 +212,13 @@ export class WarrantyAudit {
     }
   }
 
-  /** Checks every claim's chain and decision; reports the failures. */
+  /**
+   * Checks every claim's chain and decision, then every warranty stream against the latest
+   * signed checkpoint: `integrity` names each stream edited, truncated, deleted or rewritten.
+   */
   async verifyAll(
     onProgress?: (done: number) => void,
-  ): Promise<{ checked: number; failures: ClaimAudit[] }> {
+  ): Promise<{ checked: number; failures: ClaimAudit[]; integrity: IntegrityFinding[] }> {
     let checked = 0;
     const failures: ClaimAudit[] = [];
     for await (const claimId of this.claimIds()) {
@@ -212,7 +227,18 @@ export class WarrantyAudit {
       if (audit && !audit.verification.ok) failures.push(audit);
       onProgress?.(checked);
     }
-    return { checked, failures };
+    const { findings } = await this.checkpoints().verify();
+    // A broken chain is already named by its claim's audit; say it once.
+    const chainBroken = new Set(
+      failures.filter((f) => !f.verification.chain.ok).map((f) => f.streamId),
+    );
+    const integrity = findings.filter((f) => !(f.kind === 'edited' && chainBroken.has(f.streamId)));
+    return { checked, failures, integrity };
+  }
+
+  /** Signed checkpoints of the warranty streams (see audit-checkpoints.ts). */
+  checkpoints(): AuditCheckpoints {
+    return new AuditCheckpoints(this.store, this.keys());
   }
 
   /** Decisions in global order with the overrides that followed them, filtered. */
@@ -323,8 +349,9 @@ export function auditEvents(
   claimId: string,
   streamId: string,
   events: RecordedEvent[],
+  chainKey?: Buffer,
 ): ClaimAudit {
-  const chain = verifyChain(events);
+  const chain = verifyChain(events, undefined, chainKey);
   const brokenEvent = chain.ok
     ? undefined
     : {

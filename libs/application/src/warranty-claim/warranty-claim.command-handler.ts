@@ -20,6 +20,8 @@ import {
   type WarrantyPolicyEvent,
 } from '@aftercare/domain';
 import type { EventStore, EventToAppend } from '@aftercare/event-store';
+import { AUDIT_KEYS } from '../crypto/crypto.module';
+import type { AuditKeys } from '../crypto/audit-keys';
 import { PII_VAULT } from '../pii/pii.module';
 import type { PiiVault } from '../pii/pii-vault';
 import { EVENT_STORE } from '../store/event-store.module';
@@ -64,6 +66,7 @@ export class WarrantyClaimCommandHandler implements ICommandHandler<WarrantyClai
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PRIOR_CLAIMS_FINDER) private readonly priorClaims: PriorClaimsFinder,
     @Inject(PII_VAULT) private readonly pii: PiiVault,
+    @Inject(AUDIT_KEYS) private readonly auditKeys: AuditKeys,
   ) {}
 
   execute({ command, context }: WarrantyClaimCommandEnvelope): Promise<CommandResult> {
@@ -80,7 +83,7 @@ export class WarrantyClaimCommandHandler implements ICommandHandler<WarrantyClai
           command.type === 'FileWarrantyClaim' ? await this.withFacts(command) : command;
         return warrantyClaimDecider.decide(full, state);
       },
-      seal: chainToStream,
+      seal: (events, stream) => chainToStream(events, stream, this.auditKeys.chainKey),
     });
   }
 
@@ -134,8 +137,15 @@ export class WarrantyClaimCommandHandler implements ICommandHandler<WarrantyClai
   }
 }
 
-/** Links the batch to the last stored event of the claim's stream (genesis for a new claim). */
-function chainToStream(events: EventToAppend[], stream: LoadedStream): EventToAppend[] {
+/**
+ * Links the batch to the last stored event of the claim's stream (genesis for a new claim), keyed
+ * with the chain key kept outside the database.
+ */
+function chainToStream(
+  events: EventToAppend[],
+  stream: LoadedStream,
+  key: Buffer,
+): EventToAppend[] {
   const lastHash = stream.events.at(-1)?.metadata.hash;
-  return chainEvents(typeof lastHash === 'string' ? lastHash : GENESIS_HASH, events);
+  return chainEvents(typeof lastHash === 'string' ? lastHash : GENESIS_HASH, events, key);
 }

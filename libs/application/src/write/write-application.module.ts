@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { CustomerCommandHandler } from '../customer/customer.command-handler';
+import { CryptoModule } from '../crypto/crypto.module';
 import { PiiModule } from '../pii/pii.module';
 import { EventStoreModule } from '../store/event-store.module';
 import {
@@ -16,7 +17,7 @@ import { StreamWriter } from './stream-writer';
  * seeder) import this module and `commandBus.execute(new CustomerCommandEnvelope(command, ctx))`.
  */
 @Module({
-  imports: [CqrsModule.forRoot(), EventStoreModule, PiiModule],
+  imports: [CqrsModule.forRoot(), EventStoreModule, CryptoModule, PiiModule],
   providers: [
     StreamWriter,
     CustomerCommandHandler,

@@ -53,7 +53,6 @@ export * from './pii/pii-fields';
 export * from './pii/pii-vault';
 export * from './pii/pii.module';
 export * from './pii/data-key.store';
-export * from './pii/open-pii-vault';
 export * from './pii/pii-reveal.interceptor';
 export * from './seed/world-seeder';
 export * from './churn/churn-evaluation';

@@ -2,6 +2,8 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
+  AUDIT_KEYS,
+  type AuditKeys,
   BundleRefused,
   type BundleScope,
   createAuditBundle,
@@ -11,7 +13,7 @@ import {
   WarrantyAudit,
 } from '@aftercare/application';
 import { parseDateOption } from '../cli-options';
-import { withStore } from '../store';
+import { withApplication } from '../cli-context';
 
 /**
  * `audit checkpoint | public-key | bundle | verify-bundle`: signed checkpoints of the warranty
@@ -26,10 +28,8 @@ export function registerAuditBundleCommands(program: Command): void {
     .command('checkpoint')
     .description('sign the head of every warranty stream now and record the checkpoint')
     .action(async () => {
-      await withStore(async (store) => {
-        const { checkpoint, refused } = await new WarrantyAudit(store, loadAuditKeys())
-          .checkpoints()
-          .sign();
+      await withApplication(async ({ app }) => {
+        const { checkpoint, refused } = await app.get(WarrantyAudit).checkpoints().sign();
         console.log(
           `checkpoint ${checkpoint.body.checkpointId}: ${checkpoint.body.streams.length} warranty streams signed at ${checkpoint.body.signedAt}`,
         );
@@ -63,9 +63,9 @@ export function registerAuditBundleCommands(program: Command): void {
         options.claim !== undefined
           ? { claimId: options.claim }
           : { from: options.from, to: options.to };
-      await withStore(async (store) => {
+      await withApplication(async ({ app, store }) => {
         try {
-          const bundle = await createAuditBundle(store, loadAuditKeys(), scope);
+          const bundle = await createAuditBundle(store, app.get<AuditKeys>(AUDIT_KEYS), scope);
           writeFileSync(options.out, `${JSON.stringify(bundle, null, 2)}\n`);
           console.error(
             `${bundle.claims.length} claims written to ${options.out}; verify with: audit verify-bundle ${options.out} --public-key <file>`,

@@ -1,9 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import request from 'supertest';
 import { generateKeyPairSync } from 'node:crypto';
 import {
   type AuditBundle,
@@ -17,6 +16,7 @@ import { GENESIS_HASH, hashEvent } from '@aftercare/domain';
 import type { EventStore } from '@aftercare/event-store';
 import { createApiApp } from '../../apps/api/src/bootstrap';
 import { buildProgram } from '../../apps/cli/src/program';
+import { authed, createApiKey } from '../support/auth';
 
 jest.setTimeout(90_000);
 
@@ -32,7 +32,8 @@ describe('audit trail: keyed chains, signed checkpoints, offline bundles', () =>
   let app: INestApplication;
   let store: EventStore;
   const saved = { ...process.env };
-  const http = () => request(app.getHttpServer());
+  let adminKey: string;
+  const http = () => authed(app, adminKey);
 
   const cli = async (...args: string[]): Promise<{ out: string[]; exitCode: number }> => {
     const out: string[] = [];
@@ -61,6 +62,7 @@ describe('audit trail: keyed chains, signed checkpoints, offline bundles', () =>
     app = await createApiApp({ logger: false });
     await app.init();
     store = app.get<EventStore>(EVENT_STORE);
+    adminKey = await createApiKey(app);
     await http()
       .post('/v1/warranty-policies')
       .send({
@@ -132,6 +134,7 @@ describe('audit trail: keyed chains, signed checkpoints, offline bundles', () =>
     for await (const e of store.readStream('warranty-claim-a')) events.push(e);
     expect(events.length).toBeGreaterThan(1);
     expect(events.every((e) => e.metadata.chainAlg === 'hmac-sha256')).toBe(true);
+    expect(statSync(join(dir, 'audit-signing.key')).mode & 0o777).toBe(0o600);
     expect(await new WarrantyAudit(store).verifyAll()).toMatchObject({
       failures: [],
       integrity: [],

@@ -1,5 +1,7 @@
 /** One jest run covers every project; `--selectProjects` picks one (see package.json). */
 const moduleNameMapper = {
+  // The adapters' own import paths (@aftercare/event-store/sqlite, /postgres, /eventstoredb).
+  '^@aftercare/event-store/(sqlite|postgres|eventstoredb)$': '<rootDir>/libs/event-store/src/$1',
   '^@aftercare/(domain|event-store|projections|read-models|analytics|application|simulation)$':
     '<rootDir>/libs/$1/src',
 };

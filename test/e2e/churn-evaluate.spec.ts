@@ -8,7 +8,7 @@ import {
   refitClvModel,
   seedStore,
 } from '@aftercare/application';
-import { SqliteEventStore } from '@aftercare/event-store';
+import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 import { type CustomerChurnStates, foldChurnStates } from '@aftercare/projections';
 import type { CustomerTruth, WorldOptions } from '@aftercare/simulation';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { seedStore } from '@aftercare/application';
-import { SqliteEventStore } from '@aftercare/event-store';
+import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 import { projections } from '@aftercare/projections';
 import { SqliteReadModelStore } from '@aftercare/read-models';
 import { buildProgram } from '../../apps/cli/src/program';

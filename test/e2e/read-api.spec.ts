@@ -13,7 +13,7 @@ import {
   warrantyClaimStreamId,
 } from '@aftercare/domain';
 import { EVENT_STORE } from '@aftercare/application';
-import { SqliteEventStore } from '@aftercare/event-store';
+import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 import {
   clvModelStreamId,
   CLV_MODEL_FITTED,

@@ -26,7 +26,7 @@ import type {
   WarrantyPolicyCommand,
   WarrantyPolicyEvent,
 } from '@aftercare/domain';
-import { SqliteEventStore } from '@aftercare/event-store';
+import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 import type { RecordedEvent } from '@aftercare/event-store';
 import { registerSeedCommand } from '../../apps/cli/src/commands/seed.command';
 import { seedStore } from '@aftercare/application';

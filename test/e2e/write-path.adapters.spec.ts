@@ -18,13 +18,13 @@ import {
 } from '@aftercare/application';
 import { DomainError, type CustomerCommand } from '@aftercare/domain';
 import {
-  EventStoreDbEventStore,
-  PostgresEventStore,
-  SqliteEventStore,
   WrongExpectedVersionError,
   type EventStore,
   type RecordedEvent,
 } from '@aftercare/event-store';
+import { EventStoreDbEventStore } from '@aftercare/event-store/eventstoredb';
+import { PostgresEventStore } from '@aftercare/event-store/postgres';
+import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 import { startEsdbTestServer } from '../support/esdb-test-server/esdb-test-server';
 
 /**

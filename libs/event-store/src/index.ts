@@ -3,10 +3,5 @@ export * from './errors';
 export * from './append-validation';
 export * from './store-config';
 export * from './create-event-store';
-export { SqliteEventStore } from './sqlite/sqlite.event-store';
-export { PostgresEventStore } from './postgres/postgres.event-store';
-export {
-  EventStoreDbEventStore,
-  AppendTooLargeError,
-} from './eventstoredb/eventstoredb.event-store';
-export * from './eventstoredb/eventstoredb.consumer-groups';
+// Each adapter has an import path of its own (`@aftercare/event-store/sqlite`, `/postgres`,
+// `/eventstoredb`), so a deployment loads only the driver it uses: never pg or gRPC for SQLite.

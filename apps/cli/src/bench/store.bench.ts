@@ -11,12 +11,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import {
-  PostgresEventStore,
-  SqliteEventStore,
-  type EventStore,
-  type EventToAppend,
-} from '@aftercare/event-store';
+import type { EventStore, EventToAppend } from '@aftercare/event-store';
+import { PostgresEventStore } from '@aftercare/event-store/postgres';
+import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 import { quantile } from './bench-stats';
 
 export interface StoreBenchOptions {

@@ -10,12 +10,8 @@ import {
 } from '@nestjs/common';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import {
-  ConfigError,
-  type EventStore,
-  SqliteEventStore,
-  type StoreConfig,
-} from '@aftercare/event-store';
+import { ConfigError, type EventStore, type StoreConfig } from '@aftercare/event-store';
+import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 import { projections } from '@aftercare/projections';
 import {
   PostgresReadModelStore,

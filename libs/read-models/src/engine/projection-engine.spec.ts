@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { type EventStore, SqliteEventStore } from '@aftercare/event-store';
+import type { EventStore } from '@aftercare/event-store';
+import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 import type { Projection } from '@aftercare/projections';
 import { ProjectionEngine, type ProjectionEngineOptions } from './projection-engine';
 import type { ReadModelStore } from '../read-model-store';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { type AftercareEvent, customerStreamId, warrantyClaimStreamId } from '@aftercare/domain';
-import { SqliteEventStore } from '@aftercare/event-store';
+import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 // The folds' own test journey (a spec helper, not part of the library's exports).
 import { eventfulJourney } from '../../../projections/src/testing/purity';
 import { projections } from '@aftercare/projections';

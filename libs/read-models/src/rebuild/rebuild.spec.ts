@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { SqliteEventStore } from '@aftercare/event-store';
+import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 import { ProjectionEngine } from '../engine/projection-engine';
 import { type ReadModelStore, rebuildLeaseName } from '../read-model-store';
 import { rebuildProjections, type RebuildProgress } from './rebuild';

@@ -1,0 +1,2 @@
+/** `@aftercare/event-store/sqlite`: the embedded adapter, loaded only by those who use it. */
+export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite.event-store';

@@ -423,6 +423,10 @@ describe('OpenAPI document (served at /docs-json)', () => {
     await call('get', '/v1/subscriptions/{id}', { id: 'not-a-uuid' }, undefined, 400);
     await call('get', '/v1/warranty-claims/{claimId}/audit', { claimId: 'nobody' }, undefined, 404);
     await call('get', '/v1/events/stream', {}, undefined, 400, '?from=yesterday');
+    // The reads above were recorded; the admin's view of them.
+    const log = await call('get', '/v1/access-log', {}, undefined, 200, '?action=customer.view');
+    expect((log.entries as unknown[]).length).toBeGreaterThan(0);
+    await call('get', '/v1/access-log', {}, undefined, 400, '?limit=0');
     const plain = await http()
       .post('/v1/customers/ada/feedback')
       .set('Content-Type', 'text/plain')

@@ -5,7 +5,7 @@ import type { INestApplication } from '@nestjs/common';
 import { EVENT_STORE } from '@aftercare/application';
 import type { EventStore, RecordedEvent } from '@aftercare/event-store';
 import { createApiApp } from '../../apps/api/src/bootstrap';
-import { authed, createApiKey } from '../support/auth';
+import { authed, createApiKey, principalIdOf } from '../support/auth';
 
 /** The write API as `npm start` runs it, on a fresh SQLite file. */
 describe('write API (HTTP, sqlite)', () => {
@@ -212,7 +212,7 @@ describe('write API (HTTP, sqlite)', () => {
     ]);
     expect(events[3].data).toMatchObject({ onTime: true, timing: 'on_time' });
     expect(events[5].data).toMatchObject({ attempt: 2 });
-    expect(events[0].metadata).toMatchObject({ actor: 'api', schemaVersion: 1 });
+    expect(events[0].metadata).toMatchObject({ actor: principalIdOf(adminKey), schemaVersion: 1 });
     expect(events[14].metadata).toMatchObject({ schemaVersion: 2 });
     expect(events[0].metadata.causationId).toBe(events[0].metadata.commandId);
   });
@@ -289,7 +289,11 @@ describe('write API (HTTP, sqlite)', () => {
       'WarrantyClaimDecided',
       'WarrantyDecisionOverridden',
     ]);
-    expect(stream[0].metadata).toMatchObject({ actor: 'agent-desk', prevHash: '0'.repeat(64) });
+    expect(stream[0].metadata).toMatchObject({
+      actor: principalIdOf(adminKey),
+      onBehalfOf: 'agent-desk',
+      prevHash: '0'.repeat(64),
+    });
     expect(stream[1].metadata.prevHash).toBe(stream[0].metadata.hash);
     expect(stream[2].metadata.prevHash).toBe(stream[1].metadata.hash);
 

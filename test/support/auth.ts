@@ -27,3 +27,8 @@ export function bearer(key: string): { authorization: string } {
 export function authed(app: INestApplication, key: string): TestAgent {
   return request.agent(app.getHttpServer()).set(bearer(key));
 }
+
+/** The principal id (the recorded actor) of a key: `key:<id>`. */
+export function principalIdOf(key: string): string {
+  return `key:${key.split('_')[1]}`;
+}

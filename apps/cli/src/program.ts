@@ -50,6 +50,16 @@ const commands: ReadonlyArray<{ name: string; summary: string; load: () => Promi
     load: async () => (await import('./commands/export.command')).registerExportCommand,
   },
   {
+    name: 'keys',
+    summary: 'API keys: create, list, revoke',
+    load: async () => (await import('./commands/keys.command')).registerKeysCommand,
+  },
+  {
+    name: 'access-log',
+    summary: 'who read personal data or audit views, what and when',
+    load: async () => (await import('./commands/keys-access-log.command')).registerAccessLogCommand,
+  },
+  {
     name: 'bench',
     summary: 'benchmarks: ratios against baselines measured in the same run',
     load: async () => (await import('./commands/bench.command')).registerBenchCommand,

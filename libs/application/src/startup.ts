@@ -2,6 +2,7 @@ import { ConfigError, loadStoreConfig } from '@aftercare/event-store';
 import { auditCheckpointMinutes } from './audit/audit-checkpoint.scheduler';
 import { checkMasterKeySetting } from './crypto/master-key';
 import { loadHttpSettings } from './http/http-settings';
+import { loadOidcSettings } from './identity/oidc';
 import { projectionSettings } from './projections/projections.module';
 import { loadSignalSettings } from './signals/signal-settings';
 import { webhookSettingsFromEnv } from './webhooks/webhook.service';
@@ -15,6 +16,7 @@ export function validateConfiguration(env: NodeJS.ProcessEnv = process.env): voi
   loadSignalSettings(env, projections.run);
   webhookSettingsFromEnv(env, projections.run);
   loadHttpSettings(env);
+  loadOidcSettings(env);
   checkMasterKeySetting(env);
   auditCheckpointMinutes(env);
   const port = env.PORT;

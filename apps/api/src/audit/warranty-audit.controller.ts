@@ -10,6 +10,7 @@ import {
 import { ApiProblems, COMMON_PROBLEMS } from '../problem/api-problems.decorator';
 import { ClaimAuditResponseDto, DecisionsResponseDto } from './warranty-audit.response.dto';
 import { WarrantyDecisionsQueryDto } from './warranty-decisions.query.dto';
+import { RecordsAccess } from '../auth/records-access.decorator';
 
 /** For auditors: explain, recompute and verify warranty decisions. Read-only. */
 @ApiTags('audit')
@@ -19,6 +20,7 @@ export class WarrantyAuditController {
   constructor(private readonly audit: WarrantyAudit) {}
 
   @Roles('auditor')
+  @RecordsAccess('audit.decisions')
   @Get()
   @ApiOkResponse({
     type: DecisionsResponseDto,
@@ -34,6 +36,7 @@ export class WarrantyAuditController {
   }
 
   @Roles('auditor')
+  @RecordsAccess('audit.claim')
   @Get(':claimId/audit')
   @ApiOkResponse({
     type: ClaimAuditResponseDto,

@@ -6,6 +6,7 @@ import type { RecordedEvent } from '@aftercare/event-store';
 import { ApiProblems, COMMON_PROBLEMS } from '../problem/api-problems.decorator';
 import { drainedOrClosed } from './drained-or-closed';
 import { EventStreamQueryDto } from './event-stream.query.dto';
+import { RecordsAccess } from '../auth/records-access.decorator';
 
 /**
  * Server-Sent Events of recorded events in global order. Each SSE `id` is the event's global
@@ -21,6 +22,7 @@ export class EventStreamController {
   constructor(private readonly feed: EventFeed) {}
 
   @Roles('service')
+  @RecordsAccess('events.stream')
   @Get('stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this position' })
   @ApiProduces('text/event-stream')

@@ -14,6 +14,7 @@ import {
   TimelinePageResponseDto,
 } from './customer.response.dto';
 import { ReadService } from './read.service';
+import { RecordsAccess } from '../auth/records-access.decorator';
 import { Roles } from '@aftercare/application';
 
 @ApiTags('customers')
@@ -23,6 +24,7 @@ export class CustomersController {
   constructor(private readonly read: ReadService) {}
 
   @Roles('analyst')
+  @RecordsAccess('customer.list')
   @Get()
   @ApiOkResponse({ type: CustomerListPageResponseDto })
   @ApiOperation({
@@ -33,6 +35,7 @@ export class CustomersController {
   }
 
   @Roles('agent', 'analyst')
+  @RecordsAccess('customer.view')
   @Get(':id')
   @ApiOkResponse({ type: CustomerViewResponseDto })
   @ApiProblems(404)
@@ -55,6 +58,7 @@ export class CustomersController {
   }
 
   @Roles('agent', 'analyst')
+  @RecordsAccess('customer.timeline')
   @Get(':id/timeline')
   @ApiOkResponse({ type: TimelinePageResponseDto })
   @ApiProblems(404)

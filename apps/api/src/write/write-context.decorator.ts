@@ -1,6 +1,6 @@
-import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, UnauthorizedException, type ExecutionContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { requestDigest, type CommandContext } from '@aftercare/application';
+import { principalOf, requestDigest, type CommandContext } from '@aftercare/application';
 import { RequestValidationException } from '../problem/request-validation.exception';
 
 /** The parts of an Express request the write API reads. */
@@ -13,12 +13,14 @@ interface HttpRequest {
 }
 
 const KEY = /^[\x21-\x7e]{1,200}$/;
+const ON_BEHALF_OF = /^[\x20-\x7e]{1,200}$/;
 
 /**
- * The command context of a write request: `Idempotency-Key` is the command id (a fresh one when
- * absent), `X-Correlation-Id` and `X-Actor` are passed on, and the digest covers the route, its
- * parameters and the body exactly as sent (before defaults such as occurredAt are filled in), so
- * a retry with the same key and body is recognised.
+ * The command context of a write request: the actor is the authenticated principal; `X-Actor`,
+ * accepted from admin identities only, is recorded beside it as the person they act on behalf of.
+ * `Idempotency-Key` is the command id (a fresh one when absent), `X-Correlation-Id` is passed on,
+ * and the digest covers the route, its parameters and the body exactly as sent (before defaults
+ * such as occurredAt are filled in), so a retry with the same key and body is recognised.
  */
 export const WriteContext = createParamDecorator(
   (_: unknown, ctx: ExecutionContext): CommandContext => {
@@ -32,12 +34,25 @@ export const WriteContext = createParamDecorator(
         },
       ]);
     }
-    const actor = header(request, 'x-actor');
+    const principal = principalOf(request);
+    if (!principal)
+      throw new UnauthorizedException('This request carries no authenticated identity');
+    const onBehalfOf = header(request, 'x-actor');
+    if (onBehalfOf !== undefined) {
+      const problem = !principal.roles.includes('admin')
+        ? 'X-Actor is accepted from admin identities only; the actor is the authenticated caller'
+        : !ON_BEHALF_OF.test(onBehalfOf)
+          ? 'X-Actor must be 1 to 200 printable ASCII characters'
+          : undefined;
+      if (problem)
+        throw new RequestValidationException([{ field: 'X-Actor', messages: [problem] }]);
+    }
     const correlationId = header(request, 'x-correlation-id');
     return {
       commandId: key ?? randomUUID(),
       ...(correlationId ? { correlationId: correlationId.slice(0, 200) } : {}),
-      actor: actor ? actor.slice(0, 200) : 'api',
+      actor: principal.id,
+      ...(onBehalfOf === undefined ? {} : { onBehalfOf }),
       requestDigest: requestDigest({
         method: request.method,
         route: request.route?.path ?? '',

@@ -6,80 +6,106 @@ import { Pool } from 'pg';
 import type { EventStore, StoreConfig } from '@aftercare/event-store';
 import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 import { EVENT_STORE, STORE_CONFIG } from '../store/event-store.module';
+import {
+  AccessLog,
+  PostgresAccessLogStore,
+  SqliteAccessLogStore,
+  type AccessLogStore,
+} from './access-log';
 import { PostgresApiKeyStore, SqliteApiKeyStore, type ApiKeyStore } from './api-key.store';
 import { ApiKeys } from './api-keys';
 import { Authenticator } from './authenticator';
+import { loadOidcSettings, OidcVerifier } from './oidc';
 
 export const API_KEY_STORE = Symbol('API_KEY_STORE');
 
-export interface OpenedApiKeyStore {
-  store: ApiKeyStore;
+export interface IdentityStores {
+  keys: ApiKeyStore;
+  accessLog: AccessLogStore;
   close(): Promise<void>;
 }
 
 /**
- * Keys live beside the events: in the embedded SQLite file (sharing the event store's connection
- * when there is one), otherwise in PostgreSQL (DATABASE_URL, AFTERCARE_PG_SCHEMA), also when the
- * events are in EventStoreDB.
+ * API keys and the access log live beside the events: in the embedded SQLite file (sharing the
+ * event store's connection when there is one), otherwise in PostgreSQL (DATABASE_URL,
+ * AFTERCARE_PG_SCHEMA), also when the events are in EventStoreDB.
  */
-export async function openApiKeyStore(
+export async function openIdentityStores(
   config: StoreConfig,
   eventStore?: EventStore,
-): Promise<OpenedApiKeyStore> {
+): Promise<IdentityStores> {
   if (config.kind === 'sqlite') {
-    if (eventStore instanceof SqliteEventStore) {
-      return { store: new SqliteApiKeyStore(eventStore.db), close: async () => undefined };
-    }
-    if (config.sqlitePath !== ':memory:')
+    const shared = eventStore instanceof SqliteEventStore ? eventStore.db : undefined;
+    if (!shared && config.sqlitePath !== ':memory:') {
       mkdirSync(dirname(config.sqlitePath), { recursive: true });
-    const db = new Database(config.sqlitePath, { timeout: 5000 });
-    db.pragma('journal_mode = WAL');
-    return { store: new SqliteApiKeyStore(db), close: async () => void db.close() };
+    }
+    const db = shared ?? new Database(config.sqlitePath, { timeout: 5000 });
+    if (!shared) db.pragma('journal_mode = WAL');
+    return {
+      keys: new SqliteApiKeyStore(db),
+      accessLog: new SqliteAccessLogStore(db),
+      close: async () => void (shared ? undefined : db.close()),
+    };
   }
   const pool = new Pool({ connectionString: config.databaseUrl, max: 4 });
   pool.on('error', () => undefined);
   try {
-    const store = await PostgresApiKeyStore.open(pool, config.postgresSchema);
-    return { store, close: () => pool.end() };
+    return {
+      keys: await PostgresApiKeyStore.open(pool, config.postgresSchema),
+      accessLog: await PostgresAccessLogStore.open(pool, config.postgresSchema),
+      close: () => pool.end(),
+    };
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw error;
   }
 }
 
-const OPENED_KEY_STORE = Symbol('OPENED_KEY_STORE');
+const IDENTITY_STORES = Symbol('IDENTITY_STORES');
 
 @Injectable()
-class ApiKeyStoreCloser implements OnApplicationShutdown {
-  constructor(@Inject(OPENED_KEY_STORE) private readonly opened: OpenedApiKeyStore) {}
+class IdentityStoresCloser implements OnApplicationShutdown {
+  constructor(@Inject(IDENTITY_STORES) private readonly stores: IdentityStores) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.opened.close();
+    await this.stores.close();
   }
 }
 
-/** API keys and the authenticator the HTTP guard uses. Needs EventStoreModule. */
+/** API keys, OIDC tokens, the authenticator the HTTP guard uses and the access log. */
 @Global()
 @Module({
   providers: [
     {
-      provide: OPENED_KEY_STORE,
+      provide: IDENTITY_STORES,
       inject: [STORE_CONFIG, EVENT_STORE],
-      useFactory: (config: StoreConfig, store: EventStore) => openApiKeyStore(config, store),
+      useFactory: (config: StoreConfig, store: EventStore) => openIdentityStores(config, store),
     },
     {
       provide: API_KEY_STORE,
-      inject: [OPENED_KEY_STORE],
-      useFactory: (opened: OpenedApiKeyStore) => opened.store,
+      inject: [IDENTITY_STORES],
+      useFactory: (stores: IdentityStores) => stores.keys,
     },
     {
       provide: ApiKeys,
       inject: [API_KEY_STORE],
       useFactory: (store: ApiKeyStore) => new ApiKeys(store),
     },
+    {
+      provide: AccessLog,
+      inject: [IDENTITY_STORES],
+      useFactory: (stores: IdentityStores) => new AccessLog(stores.accessLog),
+    },
+    {
+      provide: OidcVerifier,
+      useFactory: (): OidcVerifier | null => {
+        const settings = loadOidcSettings();
+        return settings ? new OidcVerifier(settings) : null;
+      },
+    },
     Authenticator,
-    ApiKeyStoreCloser,
+    IdentityStoresCloser,
   ],
-  exports: [API_KEY_STORE, ApiKeys, Authenticator],
+  exports: [API_KEY_STORE, ApiKeys, AccessLog, Authenticator],
 })
 export class IdentityModule {}

@@ -9,8 +9,13 @@ export interface CommandContext {
   commandId: string;
   /** Defaults to the command id. */
   correlationId?: string;
-  /** Defaults to 'api'. */
+  /**
+   * Who asks: the authenticated principal's id (`key:<id>`, `oidc:<sub>`, `cli:<user>`), never a
+   * header. Defaults to 'api'.
+   */
   actor?: string;
+  /** For admin identities only: the person they act for (the `X-Actor` header, `--on-behalf-of`). */
+  onBehalfOf?: string;
   /**
    * sha256 of the canonical request that carried the command; the same command id with another
    * request is refused. When absent, the digest of the domain command is used.

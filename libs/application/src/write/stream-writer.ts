@@ -118,6 +118,7 @@ function metadataFor(
     correlationId: context.correlationId ?? context.commandId,
     causationId: context.commandId,
     actor: context.actor ?? 'api',
+    ...(context.onBehalfOf === undefined ? {} : { onBehalfOf: context.onBehalfOf }),
     commandId: context.commandId,
     requestDigest,
   };

@@ -1,0 +1,204 @@
+import type { Database } from 'better-sqlite3';
+import type { Pool } from 'pg';
+import type { Principal } from './principal';
+
+/** One read of personal data or of an audit view: who, what, when. */
+export interface AccessEntry {
+  /** Assigned by the log, increasing. */
+  id: string;
+  at: string;
+  principalId: string;
+  principalName: string;
+  onBehalfOf: string | null;
+  /** What was read: `customer.view`, `customer.list`, `customer.timeline`, `events.stream`, `audit.claim`, ... */
+  action: string;
+  /** Whose data: a customer id, a claim id, or null for lists. */
+  subject: string | null;
+  /** The request's query (filters, dates) or the command line's options. */
+  detail: string | null;
+  /** `http` or `cli`. */
+  via: string;
+}
+
+export type NewAccessEntry = Omit<AccessEntry, 'id' | 'at' | 'principalId' | 'principalName'>;
+
+export interface AccessQuery {
+  from?: string;
+  to?: string;
+  principalId?: string;
+  action?: string;
+  subject?: string;
+  /** Entries after this id (paging). */
+  after?: string;
+  limit?: number;
+}
+
+export interface AccessLogStore {
+  append(entry: Omit<AccessEntry, 'id'>): Promise<void>;
+  query(query: AccessQuery): Promise<AccessEntry[]>;
+}
+
+interface Row {
+  id: number | string;
+  at: string;
+  principal_id: string;
+  principal_name: string;
+  on_behalf_of: string | null;
+  action: string;
+  subject: string | null;
+  detail: string | null;
+  via: string;
+}
+
+const fromRow = (row: Row): AccessEntry => ({
+  id: String(row.id),
+  at: row.at,
+  principalId: row.principal_id,
+  principalName: row.principal_name,
+  onBehalfOf: row.on_behalf_of,
+  action: row.action,
+  subject: row.subject,
+  detail: row.detail,
+  via: row.via,
+});
+
+const COLUMNS = 'at, principal_id, principal_name, on_behalf_of, action, subject, detail, via';
+const values = (e: Omit<AccessEntry, 'id'>) => [
+  e.at,
+  e.principalId,
+  e.principalName,
+  e.onBehalfOf,
+  e.action,
+  e.subject,
+  e.detail,
+  e.via,
+];
+
+/** WHERE clause and parameters for a query; `p(i)` spells the i-th placeholder. */
+function where(query: AccessQuery, p: (i: number) => string): { sql: string; params: unknown[] } {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  const add = (clause: string, value: unknown) => {
+    params.push(value);
+    clauses.push(clause.replace('?', p(params.length)));
+  };
+  if (query.from !== undefined) add('at >= ?', query.from);
+  if (query.to !== undefined) add('at <= ?', query.to);
+  if (query.principalId !== undefined) add('principal_id = ?', query.principalId);
+  if (query.action !== undefined) add('action = ?', query.action);
+  if (query.subject !== undefined) add('subject = ?', query.subject);
+  if (query.after !== undefined) add('id > ?', Number(query.after));
+  return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+const DEFAULT_LIMIT = 100;
+
+export class SqliteAccessLogStore implements AccessLogStore {
+  constructor(private readonly db: Database) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS access_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        principal_id TEXT NOT NULL,
+        principal_name TEXT NOT NULL,
+        on_behalf_of TEXT,
+        action TEXT NOT NULL,
+        subject TEXT,
+        detail TEXT,
+        via TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS access_log_subject ON access_log (subject, id);
+      CREATE INDEX IF NOT EXISTS access_log_principal ON access_log (principal_id, id);`);
+  }
+
+  async append(entry: Omit<AccessEntry, 'id'>): Promise<void> {
+    this.db
+      .prepare(`INSERT INTO access_log (${COLUMNS}) VALUES (?,?,?,?,?,?,?,?)`)
+      .run(...values(entry));
+  }
+
+  async query(query: AccessQuery): Promise<AccessEntry[]> {
+    const { sql, params } = where(query, () => '?');
+    const rows = this.db
+      .prepare(`SELECT id, ${COLUMNS} FROM access_log ${sql} ORDER BY id LIMIT ?`)
+      .all(...params, query.limit ?? DEFAULT_LIMIT) as Row[];
+    return rows.map(fromRow);
+  }
+}
+
+export class PostgresAccessLogStore implements AccessLogStore {
+  private constructor(
+    private readonly pool: Pool,
+    private readonly table: string,
+  ) {}
+
+  static async open(pool: Pool, schema: string): Promise<PostgresAccessLogStore> {
+    const table = `"${schema}".access_log`;
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${schema}.access_log`]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      await client.query(`
+        CREATE TABLE IF NOT EXISTS ${table} (
+          id BIGSERIAL PRIMARY KEY,
+          at TEXT NOT NULL,
+          principal_id TEXT NOT NULL,
+          principal_name TEXT NOT NULL,
+          on_behalf_of TEXT,
+          action TEXT NOT NULL,
+          subject TEXT,
+          detail TEXT,
+          via TEXT NOT NULL
+        )`);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+    return new PostgresAccessLogStore(pool, table);
+  }
+
+  async append(entry: Omit<AccessEntry, 'id'>): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO ${this.table} (${COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+      values(entry),
+    );
+  }
+
+  async query(query: AccessQuery): Promise<AccessEntry[]> {
+    const { sql, params } = where(query, (i) => `$${i}`);
+    const { rows } = await this.pool.query<Row>(
+      `SELECT id, ${COLUMNS} FROM ${this.table} ${sql} ORDER BY id LIMIT $${params.length + 1}`,
+      [...params, query.limit ?? DEFAULT_LIMIT],
+    );
+    return rows.map(fromRow);
+  }
+}
+
+/**
+ * Reads of personal data and of audit views are themselves recorded; an admin queries them.
+ * A read whose record cannot be written fails, so no read goes unrecorded.
+ */
+export class AccessLog {
+  constructor(
+    private readonly store: AccessLogStore,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  record(principal: Principal, entry: NewAccessEntry): Promise<void> {
+    return this.store.append({
+      ...entry,
+      at: this.clock().toISOString(),
+      principalId: principal.id,
+      principalName: principal.name,
+      onBehalfOf: entry.onBehalfOf ?? principal.onBehalfOf ?? null,
+    });
+  }
+
+  query(query: AccessQuery): Promise<AccessEntry[]> {
+    return this.store.query(query);
+  }
+}

@@ -95,6 +95,28 @@ async function journeyThenErase(customerId: string): Promise<{
   }
 }
 
+/** The SSE feed of customer events from the start until it reports caught up, as `key`. */
+async function sseUntilCaughtUp(app: INestApplication, key: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let text = '';
+    const req = authed(app, key)
+      .get('/v1/events/stream?category=customer&from=start')
+      .buffer(false)
+      .parse((res, done) => {
+        res.on('data', (chunk: Buffer) => {
+          text += chunk.toString('utf8');
+          if (text.includes('event: caught-up')) {
+            resolve(text);
+            (res as unknown as { destroy(): void }).destroy();
+          }
+        });
+        res.on('error', () => done(null, text));
+        res.on('end', () => done(null, text));
+      });
+    req.end((error) => (error && !text.includes('caught-up') ? reject(error) : undefined));
+  });
+}
+
 async function journey(
   app: INestApplication,
   customerId: string,
@@ -171,6 +193,22 @@ async function journey(
     return res.status === 200 && res.body.contact ? res.body : undefined;
   });
   expect(before.contact).toEqual({ name: NAME, email: EMAIL });
+  // Over HTTP, by role: an analyst sees the customer pseudonymised; a service key only with pii:read.
+  const analystKey = await createApiKey(app, 'analyst');
+  const asAnalystView = await authed(app, analystKey)
+    .get(`/v1/customers/${customerId}`)
+    .expect(200);
+  expect(asAnalystView.body.contact).toEqual({
+    name: { redacted: true },
+    email: { redacted: true },
+  });
+  expect(asAnalystView.body.purchases.count).toBe(1);
+  const sseAs = async (key: string): Promise<string> => sseUntilCaughtUp(app, key);
+  const plainService = await sseAs(await createApiKey(app, 'service'));
+  expect(plainService).toContain('"redacted":true');
+  expect(hits(plainService, [NAME, EMAIL, PHONE])).toEqual({ [NAME]: 0, [EMAIL]: 0, [PHONE]: 0 });
+  const piiService = await sseAs(await createApiKey(app, 'service', { scopes: ['pii:read'] }));
+  expect(piiService).toContain(NAME);
 
   await http()
     .post(`/v1/customers/${customerId}/pii-erasure`)
@@ -218,24 +256,7 @@ async function journey(
   expect(hits(JSON.stringify(fed.map((e) => e.data)), [NAME, EMAIL, PHONE])[NAME]).toBe(0);
 
   // SSE over HTTP.
-  const sse = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    const req = http()
-      .get('/v1/events/stream?category=customer&from=start')
-      .buffer(false)
-      .parse((res, done) => {
-        res.on('data', (chunk: Buffer) => {
-          text += chunk.toString('utf8');
-          if (text.includes('event: caught-up')) {
-            resolve(text);
-            (res as unknown as { destroy(): void }).destroy();
-          }
-        });
-        res.on('error', () => done(null, text));
-        res.on('end', () => done(null, text));
-      });
-    req.end((error) => (error && !text.includes('caught-up') ? reject(error) : undefined));
-  });
+  const sse = await sseUntilCaughtUp(app, adminKey);
   expect(sse).toContain('CustomerPiiErased');
   expect(hits(sse, [NAME, EMAIL, PHONE])).toEqual({ [NAME]: 0, [EMAIL]: 0, [PHONE]: 0 });
 

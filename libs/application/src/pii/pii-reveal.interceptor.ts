@@ -6,7 +6,8 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { from, type Observable, switchMap } from 'rxjs';
-import { SYSTEM_PRINCIPAL, type Principal } from '../identity/principal';
+import { principalOf } from '../identity/current-principal.decorator';
+import type { Principal } from '../identity/principal';
 import { PII_VAULT_TOKEN } from './pii.tokens';
 import type { PiiVault } from './pii-vault';
 
@@ -28,10 +29,16 @@ export class PiiRevealInterceptor implements NestInterceptor {
   }
 }
 
-/**
- * The authenticated caller (set on the request by the auth guard). Without a guard in the chain
- * (partial test wiring) the engine's own identity reads.
- */
+/** Who reads when a request carries no identity (public routes): nobody allowed personal data. */
+export const ANONYMOUS_READER: Principal = {
+  id: 'anonymous',
+  name: 'anonymous',
+  kind: 'system',
+  roles: [],
+  scopes: [],
+};
+
+/** The authenticated caller the auth guard set on the request, else an anonymous reader. */
 export function readerOf(request: object): Principal {
-  return (request as { principal?: Principal }).principal ?? SYSTEM_PRINCIPAL;
+  return principalOf(request) ?? ANONYMOUS_READER;
 }

@@ -145,11 +145,9 @@ export class PiiVault {
       }
       const out: Record<string, unknown> = {};
       for (const [key, item] of Object.entries(record)) {
-        // A read model's contact details written before sealing existed are plain text.
-        out[key] =
-          key === 'contact' && !allowed && item && typeof item === 'object' && !isMarker(item)
-            ? REDACTED
-            : await this.walk(item, allowed);
+        const walked = await this.walk(item, allowed);
+        // A read model's contact details written before sealing existed are still plain text.
+        out[key] = key === 'contact' && !allowed && hasPlainText(walked) ? REDACTED : walked;
       }
       return out;
     }
@@ -223,6 +221,14 @@ function isMarker(value: unknown): value is typeof ERASED | typeof REDACTED {
     typeof value === 'object' &&
     ((value as { erased?: unknown }).erased === true ||
       (value as { redacted?: unknown }).redacted === true)
+  );
+}
+
+function hasPlainText(value: unknown): boolean {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    Object.values(value).some((item) => typeof item === 'string')
   );
 }
 

@@ -48,13 +48,17 @@
  * - System events typed as a node types them (`$settings` in `$settings`, `$metadata`,
  *   `$streamDeleted`).
  *
- * Not implemented: link resolution, persistent subscriptions to one stream, projections, users,
- * gossip (a single-node esdb:// connection string never calls it), authentication, TLS,
- * scavenging.
+ * - Gossip.Read, as a single node answers it (itself, alive, leader), for clients given a list
+ *   of endpoints or an esdb+discover:// connection string.
+ *
+ * Not implemented: link resolution, projections, users, authentication, TLS, scavenging, the
+ * HTTP API, clusters of more than one node.
  */
 import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { ServerFeaturesService } from '@eventstore/db-client/generated/serverfeatures_grpc_pb';
+import { GossipService } from '@eventstore/db-client/generated/gossip_grpc_pb';
+import { ClusterInfo, EndPoint, MemberInfo } from '@eventstore/db-client/generated/gossip_pb';
 import {
   SupportedMethod,
   SupportedMethods,
@@ -724,6 +728,7 @@ export async function startEsdbTestServer(
           for (const message of req.getProposedMessagesList()) {
             const proposed = toProposed(message);
             entry.size = (entry.size ?? 0) + sizeOnDisk(proposed);
+            if (entry.size > maxAppendSize) break; // refused whole: the rest need not be read
             entry.events.push(proposed);
           }
           if ((entry.size ?? 0) > maxAppendSize) {
@@ -810,6 +815,22 @@ export async function startEsdbTestServer(
     },
   });
 
+  // Gossip.Read, as a single node answers it: itself, alive, the leader. Clients connecting with
+  // a list of endpoints (or esdb+discover://) ask it before anything else.
+  let boundPort = 0;
+  const instanceId = randomUUID();
+  server.addService(GossipService, {
+    read(_call: unknown, callback: grpc.sendUnaryData<ClusterInfo>) {
+      const member = new MemberInfo()
+        .setInstanceId(toUuid(instanceId, false))
+        .setTimeStamp((BigInt(Date.now()) * 10_000n).toString())
+        .setState(MemberInfo.VNodeState.LEADER)
+        .setIsAlive(true)
+        .setHttpEndPoint(new EndPoint().setAddress('127.0.0.1').setPort(boundPort));
+      callback(null, new ClusterInfo().setMembersList([member]));
+    },
+  });
+
   const persistent = addPersistentSubscriptionsService(server, log, {
     tickMs: options.persistentSubscriptionTickMs,
   });
@@ -820,6 +841,7 @@ export async function startEsdbTestServer(
     ),
   );
 
+  boundPort = port;
   return {
     connectionString: `esdb://127.0.0.1:${port}?tls=false`,
     get eventCount() {

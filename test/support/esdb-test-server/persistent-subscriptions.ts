@@ -115,6 +115,16 @@ interface Message {
 interface GroupSettings {
   /** As GetInfo reports it: a revision, or a position `C:<commit>/P:<prepare>`; -1 for the end. */
   startFrom: string;
+  /** Settings the server keeps and reports but that change nothing here (no checkpoints, no live/read batching). */
+  reported: {
+    resolveLinks: boolean;
+    extraStatistics: boolean;
+    checkpointAfterMs: number;
+    minCheckpointCount: number;
+    maxCheckpointCount: number;
+    liveBufferSize: number;
+    readBatchSize: number;
+  };
   maxRetryCount: number;
   messageTimeoutMs: number;
   maxSubscriberCount: number;
@@ -427,6 +437,13 @@ class SubscriptionGroup {
             : `${last.revision}`,
       )
       .setStartFrom(s.startFrom)
+      .setResolveLinkTos(s.reported.resolveLinks)
+      .setExtraStatistics(s.reported.extraStatistics)
+      .setCheckPointAfterMilliseconds(s.reported.checkpointAfterMs)
+      .setMinCheckPointCount(s.reported.minCheckpointCount)
+      .setMaxCheckPointCount(s.reported.maxCheckpointCount)
+      .setLiveBufferSize(s.reported.liveBufferSize)
+      .setReadBatchSize(s.reported.readBatchSize)
       .setMessageTimeoutMilliseconds(s.messageTimeoutMs)
       .setMaxRetryCount(s.maxRetryCount)
       .setBufferSize(s.bufferSize)
@@ -693,8 +710,22 @@ function settingsOf(
     : settings.hasMessageTimeoutTicks()
       ? Number(BigInt(settings.getMessageTimeoutTicks()) / 10_000n)
       : 0;
+  const checkpointAfterMs = settings.hasCheckpointAfterMs()
+    ? settings.getCheckpointAfterMs()
+    : settings.hasCheckpointAfterTicks()
+      ? Number(BigInt(settings.getCheckpointAfterTicks()) / 10_000n)
+      : 0;
   return {
     startFrom,
+    reported: {
+      resolveLinks: settings.getResolveLinks(),
+      extraStatistics: settings.getExtraStatistics(),
+      checkpointAfterMs,
+      minCheckpointCount: settings.getMinCheckpointCount(),
+      maxCheckpointCount: settings.getMaxCheckpointCount(),
+      liveBufferSize: settings.getLiveBufferSize(),
+      readBatchSize: settings.getReadBatchSize(),
+    },
     maxRetryCount: settings.getMaxRetryCount(),
     messageTimeoutMs: timeoutMs,
     maxSubscriberCount: settings.getMaxSubscriberCount(),

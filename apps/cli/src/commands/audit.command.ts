@@ -1,9 +1,9 @@
 import { Command } from 'commander';
-import { SingleBar, Presets } from 'cli-progress';
 import { type ClaimAudit, type DecisionRow, WarrantyAudit } from '@aftercare/application';
 import { parseDateOption, parseIntegerOption } from '../cli-options';
 import { csvRow } from '../export/file-sink';
 import { withApplication } from '../cli-context';
+import { progressBar } from '../progress';
 
 /** `audit claim|verify|report|replay-policy`: read-only tools for auditors and policy owners. */
 export function registerAuditCommand(program: Command): void {
@@ -43,19 +43,13 @@ export function registerAuditCommand(program: Command): void {
       }
       await withApplication(async ({ app }) => {
         const auditor = app.get(WarrantyAudit);
-        const bar = new SingleBar(
-          { format: 'verify {bar} {value} claims | {failures} failures', stream: process.stderr },
-          Presets.shades_classic,
-        );
-        let failures = 0;
-        bar.start(0, 0, { failures });
-        const result = await auditor.verifyAll((done) => {
-          bar.setTotal(done);
-          bar.update(done, { failures });
+        const bar = progressBar('verify |{bar}| {value}/{total} claims | ETA {eta_formatted}');
+        const result = await auditor.verifyAll((done, total) => {
+          if (!bar?.isActive) bar?.start(total, 0);
+          bar?.update(done);
         });
-        bar.stop();
+        bar?.stop();
         for (const failure of result.failures) {
-          failures++;
           console.log(`FAIL ${failure.claimId}: ${describeFailure(failure)}`);
         }
         for (const finding of result.integrity)

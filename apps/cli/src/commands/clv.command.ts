@@ -11,8 +11,10 @@ import {
   runClvBench,
   summarizeTransactions,
 } from '@aftercare/analytics';
-import { NothingToFitError, refitClvModel } from '@aftercare/application';
+import { NothingToFitError, refitClvModels } from '@aftercare/application';
+import type { ClvModelFittedData } from '@aftercare/projections';
 import { withApplication } from '../cli-context';
+import { progressBar } from '../progress';
 
 /** Bad input exits with 2 (DESIGN: "CLI: a message and exit code 2"). */
 const BAD_INPUT = 2;
@@ -60,7 +62,8 @@ export function registerClvCommand(program: Command): void {
   clv
     .command('refit')
     .description(
-      'refit the population model on every recorded purchase and record the fit as an event',
+      'refit the population model on every recorded purchase, each currency apart, and record ' +
+        'each fit as an event',
     )
     .option('--horizon-weeks <weeks>', 'default horizon for customer views', parsePositive, 52)
     .option(
@@ -71,46 +74,45 @@ export function registerClvCommand(program: Command): void {
     )
     .option(
       '--calibration-end <date>',
-      'last day of the data window (default: today)',
+      "last day of the data window (default: the day of the store's last event)",
       parseCalendarDate,
     )
-    .option('--json', 'print the recorded fit as JSON')
+    .option('--json', 'print the recorded fits as JSON')
+    .option('--no-progress', 'no progress bar')
     .action(
       async (options: {
         horizonWeeks: number;
         discountRate: number;
         calibrationEnd?: string;
         json?: boolean;
+        progress: boolean;
       }) => {
+        const bar = progressBar(
+          'read |{bar}| {percentage}% | {events} events | ETA {eta_formatted}',
+          options.progress,
+        );
         await withApplication(async ({ store }) => {
           try {
-            const fit = await refitClvModel(store, {
+            const result = await refitClvModels(store, {
               now: new Date().toISOString(),
               calibrationEnd: options.calibrationEnd,
               horizonWeeks: options.horizonWeeks,
               annualDiscountRate: options.discountRate,
               actor: 'cli',
-            });
+              onProgress: ({ events, position, head }) => {
+                if (!bar?.isActive) bar?.start(Math.max(1, Number(head)), 0, { events });
+                bar?.update(Number(position), { events });
+                // A pass has ended (the first finds where history ends when no date is given).
+                if (position >= head) bar?.stop();
+              },
+            }).finally(() => bar?.stop());
             if (options.json) {
-              console.log(JSON.stringify(fit, null, 2));
+              console.log(JSON.stringify(result, null, 2));
               return;
             }
-            const { r, alpha, a, b } = fit.bgNbd.params;
-            const { p, q, gamma } = fit.gammaGamma.params;
-            console.log(
-              `Recorded ClvModelFitted ${fit.fitId} (${fit.currency}, ${fit.window.from} to ${fit.window.to})`,
-            );
-            console.log(
-              `  ${fit.customers} customers, ${fit.customersWithRepeatPurchases} with repeat purchases`,
-            );
-            console.log(
-              `  BG/NBD r=${r.toFixed(4)} alpha=${alpha.toFixed(4)} a=${a.toFixed(4)} b=${b.toFixed(4)} LL=${fit.bgNbd.logLikelihood.toFixed(1)}`,
-            );
-            console.log(
-              `  Gamma-Gamma p=${p.toFixed(4)} q=${q.toFixed(4)} gamma=${gamma.toFixed(4)} LL=${fit.gammaGamma.logLikelihood.toFixed(1)}`,
-            );
-            for (const model of [fit.bgNbd, fit.gammaGamma, fit.mbgNbd]) {
-              if (model?.refusal) console.log(`  ${model.refusal}`);
+            for (const fit of result.fits) console.log(formatFit(fit));
+            for (const { currency, reason } of result.skipped) {
+              console.log(`${currency}: not fitted: ${reason}`);
             }
           } catch (error) {
             if (error instanceof NothingToFitError)
@@ -260,4 +262,18 @@ function parseRate(value: string): number {
     throw badArgument(`'${value}' is not a discount rate (e.g. 0.1 for 10 % a year)`);
   }
   return parsed;
+}
+
+function formatFit(fit: ClvModelFittedData): string {
+  const { r, alpha, a, b } = fit.bgNbd.params;
+  const { p, q, gamma } = fit.gammaGamma.params;
+  return [
+    `Recorded ClvModelFitted ${fit.fitId} (${fit.currency}, ${fit.window.from} to ${fit.window.to})`,
+    `  ${fit.customers} customers, ${fit.customersWithRepeatPurchases} with repeat purchases`,
+    `  BG/NBD r=${r.toFixed(4)} alpha=${alpha.toFixed(4)} a=${a.toFixed(4)} b=${b.toFixed(4)} LL=${fit.bgNbd.logLikelihood.toFixed(1)}`,
+    `  Gamma-Gamma p=${p.toFixed(4)} q=${q.toFixed(4)} gamma=${gamma.toFixed(4)} LL=${fit.gammaGamma.logLikelihood.toFixed(1)}`,
+    ...[fit.bgNbd, fit.gammaGamma, fit.mbgNbd].flatMap((m) =>
+      m?.refusal ? [`  ${m.refusal}`] : [],
+    ),
+  ].join('\n');
 }

@@ -215,17 +215,20 @@ export class WarrantyAudit {
   /**
    * Checks every claim's chain and decision, then every warranty stream against the latest
    * signed checkpoint: `integrity` names each stream edited, truncated, deleted or rewritten.
+   * With `onProgress`, claims are counted first (one filtered pass) so progress has a total.
    */
   async verifyAll(
-    onProgress?: (done: number) => void,
+    onProgress?: (done: number, total: number) => void,
   ): Promise<{ checked: number; failures: ClaimAudit[]; integrity: IntegrityFinding[] }> {
+    let total = 0;
+    if (onProgress) for await (const _ of this.claimIds()) total++;
     let checked = 0;
     const failures: ClaimAudit[] = [];
     for await (const claimId of this.claimIds()) {
       const audit = await this.claim(claimId);
       checked++;
       if (audit && !audit.verification.ok) failures.push(audit);
-      onProgress?.(checked);
+      onProgress?.(checked, Math.max(total, checked));
     }
     const { findings } = await this.checkpoints().verify();
     // A broken chain is already named by its claim's audit; say it once.

@@ -8,7 +8,7 @@ import {
 import type { EventStore } from '@aftercare/event-store';
 import { EVENT_STORE } from '../store/event-store.module';
 import { PROJECTION_SETTINGS, type ProjectionSettings } from '../projections/projections.tokens';
-import { NothingToFitError, refitClvModel } from './clv-refit';
+import { NothingToFitError, refitClvModels } from './clv-refit';
 
 /**
  * Refits the CLV population model on a schedule (AFTERCARE_CLV_REFIT_HOURS, default 24; 0 turns
@@ -37,13 +37,17 @@ export class ClvRefitScheduler implements OnApplicationBootstrap, OnApplicationS
 
   async refit(): Promise<void> {
     try {
-      const fit = await refitClvModel(this.store, {
+      const { fits, skipped } = await refitClvModels(this.store, {
         now: new Date().toISOString(),
         actor: 'scheduler',
       });
-      this.logger.log(
-        `fit ${fit.fitId}: ${fit.customers} customers, log-likelihood ${fit.bgNbd.logLikelihood.toFixed(1)}`,
-      );
+      for (const fit of fits) {
+        this.logger.log(
+          `fit ${fit.fitId} (${fit.currency}): ${fit.customers} customers, log-likelihood ${fit.bgNbd.logLikelihood.toFixed(1)}`,
+        );
+      }
+      for (const { currency, reason } of skipped)
+        this.logger.log(`${currency} not fitted: ${reason}`);
     } catch (error) {
       if (error instanceof NothingToFitError) this.logger.log(error.message);
       else this.logger.error(`refit failed: ${String(error)}`);

@@ -8,6 +8,7 @@ import {
   customerProfileProjection,
   describeEvent,
   type FeedbackMonthState,
+  mainCurrency,
   populationFeedbackProjection,
   type SatisfactionLevel,
   type SatisfactionStateData,
@@ -158,7 +159,10 @@ export class CustomerQueries {
         );
       }
     }
-    const [fit, policies] = await Promise.all([this.fitAt(at.knownAt ?? now), this.policies()]);
+    const [fit, policies] = await Promise.all([
+      this.fitAt(at.knownAt ?? now, mainCurrency(profile)),
+      this.policies(),
+    ]);
     return customerView({ profile, satisfaction, now, fit, policies });
   }
 
@@ -245,7 +249,11 @@ export class CustomerQueries {
       now = c.now;
       after = { v: c.v as number | string, id: c.id };
     }
-    const fit = await this.fitAt(now);
+    const fits = await this.fitsAt(now);
+    const fitFor = (profile: CustomerProfileState): ClvModelFittedData | null => {
+      const currency = mainCurrency(profile);
+      return fits.find((fit) => !currency || fit.currency === currency) ?? null;
+    };
     const policies = await this.policies();
     const rows: { item: CustomerListItem; v: number | string }[] = [];
     for await (const { key, state: profile } of listAll<CustomerProfileState>(
@@ -255,7 +263,7 @@ export class CustomerQueries {
       const satisfaction =
         (await readModels.get<SatisfactionStateData>(satisfactionProjection.name, key))?.state ??
         satisfactionProjection.initialState(key);
-      const view = customerView({ profile, satisfaction, now, fit, policies });
+      const view = customerView({ profile, satisfaction, now, fit: fitFor(profile), policies });
       if (query.churnBand && view.churnRisk?.band !== query.churnBand) continue;
       if (query.satisfaction && view.satisfaction.state !== query.satisfaction) continue;
       const item: CustomerListItem = {
@@ -300,16 +308,25 @@ export class CustomerQueries {
     };
   }
 
-  /** The CLV fit current at `at`: the latest fitted by then. */
-  async fitAt(at: string): Promise<ClvModelFittedData | null> {
-    if (!this.readModels) return null;
+  /**
+   * The CLV fit current at `at` for a customer buying in `currency`: the latest fitted by then in
+   * that currency (refits fit each currency apart). Without a currency (no purchase yet): the
+   * latest fit.
+   */
+  async fitAt(at: string, currency?: string | null): Promise<ClvModelFittedData | null> {
+    return (await this.fitsAt(at)).find((fit) => !currency || fit.currency === currency) ?? null;
+  }
+
+  /** The latest fits by `at`, newest first: enough to hold the latest of every currency. */
+  private async fitsAt(at: string): Promise<ClvModelFittedData[]> {
+    if (!this.readModels) return [];
     const page = await this.readModels.list<ClvModelFittedData | null>(clvModelProjection.name, {
       where: [{ column: 'fittedAt', op: '<=', value: new Date(at).toISOString() }],
       orderBy: 'fittedAt',
       direction: 'desc',
-      limit: 1,
+      limit: 50,
     });
-    return page.items[0]?.state ?? null;
+    return page.items.flatMap((item) => (item.state ? [item.state] : []));
   }
 
   async policies(): Promise<Record<string, WarrantyPolicyState>> {

@@ -25,6 +25,7 @@ import {
   customerIdOf,
   evolveSatisfaction,
   initialSatisfaction,
+  mainCurrency,
   type SatisfactionStateData,
 } from '@aftercare/projections';
 import { EVENT_STORE } from '../store/event-store.module';
@@ -283,7 +284,7 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy 
     const customerId = customerIdOf(event);
     if (customerId === undefined) return;
     const state = await this.stateFor(customerId, event.position);
-    const result = stepCustomerSignals(state, event, this.fitAt(event.position));
+    const result = stepCustomerSignals(state, event, this.fitAt(event.position, state, event));
     await this.append(customerId, result.signals);
     this.remember(result.state);
   }
@@ -307,9 +308,18 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy 
     return false;
   }
 
-  private fitAt(position: GlobalPosition): ClvModelFittedData | null {
+  /** The latest fit before `position` in the customer's currency (refits fit each apart). */
+  private fitAt(
+    position: GlobalPosition,
+    state?: CustomerSignalState,
+    event?: RecordedEvent,
+  ): ClvModelFittedData | null {
+    const currency =
+      (state && mainCurrency(state.profile)) ??
+      (event?.data as { currency?: string } | undefined)?.currency;
     for (let i = this.fits.length - 1; i >= 0; i--) {
-      if (this.fits[i].position < position) return this.fits[i].fit;
+      const { fit } = this.fits[i];
+      if (this.fits[i].position < position && (!currency || fit.currency === currency)) return fit;
     }
     return null;
   }
@@ -337,7 +347,7 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy 
     events.sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
     let state = initialCustomerSignals(customerId);
     for (const event of events) {
-      state = stepCustomerSignals(state, event, this.fitAt(event.position)).state;
+      state = stepCustomerSignals(state, event, this.fitAt(event.position, state, event)).state;
     }
     const signalled: RecordedEvent[] = [];
     for await (const event of this.store.readStream(signalStreamId(customerId))) {

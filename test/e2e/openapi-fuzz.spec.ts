@@ -428,7 +428,7 @@ describe('fuzzing every POST route of the OpenAPI document', () => {
     expect(serverErrors.slice(0, 10)).toEqual([]);
     expect(movedOnRefusal.slice(0, 10)).toEqual([]);
     expect(requests).toBeGreaterThanOrEqual(routes.length * 100);
-  }, 180_000);
+  }, 300_000);
 
   function getText(path: string): Promise<Reply> {
     return new Promise((done, fail) => {

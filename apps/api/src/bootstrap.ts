@@ -1,24 +1,40 @@
-import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { type DynamicModule, INestApplication, Module, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
-import { loadHttpSettings } from '@aftercare/application';
+import { Logger, LoggerModule } from 'nestjs-pino';
+import { loadHttpSettings, loggingParams } from '@aftercare/application';
 import { AppModule } from './app.module';
 import { bodyShapeGuard, requireJsonContentType } from './http/json-body';
 import { ProblemDetailsFilter } from './problem/problem-details.filter';
 import { toRequestValidationException } from './problem/request-validation.exception';
 import { configureBusinessTimeWindow } from './write/dto/dto-validators';
 
+/** The application with its logger: pino (see loggingParams), or none for tests. */
+@Module({})
+class ApiModule {
+  static create(logging: boolean): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [AppModule, ...(logging ? [LoggerModule.forRoot(loggingParams())] : [])],
+    };
+  }
+}
+
 /** Builds the HTTP application exactly as `npm start` runs it; tests use it too. */
 export async function createApiApp(options: { logger?: false } = {}): Promise<INestApplication> {
   const settings = loadHttpSettings();
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+  const logging = options.logger !== false;
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.create(logging), {
     logger: options.logger,
+    // Start-up messages wait for the pino logger instead of going to the console.
+    bufferLogs: logging,
     abortOnError: false,
     // Parsed below, after the content-type check and with the configured limit.
     bodyParser: false,
   });
+  if (logging) app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.use(helmet());
   if (settings.corsOrigins.length > 0) {

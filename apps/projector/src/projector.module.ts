@@ -6,7 +6,9 @@ import {
   ProjectionsModule,
   SignalsModule,
   WebhookModule,
+  loggingParams,
 } from '@aftercare/application';
+import { LoggerModule } from 'nestjs-pino';
 import { PositionLogger } from './position-logger';
 
 /**
@@ -15,6 +17,7 @@ import { PositionLogger } from './position-logger';
  */
 @Module({
   imports: [
+    LoggerModule.forRoot(loggingParams()),
     EventStoreModule,
     PiiModule,
     ProjectionsModule.forRoot({ runByDefault: true }),

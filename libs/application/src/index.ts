@@ -67,3 +67,4 @@ export * from './audit/audit-checkpoints';
 export * from './audit/audit-checkpoint.scheduler';
 export * from './audit/audit-bundle';
 export * from './webhooks/webhook-target';
+export * from './logging/logging';

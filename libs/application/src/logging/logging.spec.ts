@@ -1,0 +1,26 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Options } from 'pino-http';
+import { loggingParams } from './logging';
+
+const httpOptions = (isTTY: boolean): Options => loggingParams({ isTTY }).pinoHttp as Options;
+const levelOf = (status: number, ended: boolean, error?: Error): string =>
+  httpOptions(false).customLogLevel!(
+    {} as IncomingMessage,
+    { statusCode: status, writableEnded: ended } as ServerResponse,
+    error,
+  );
+
+describe('logging', () => {
+  it('writes JSON lines when stdout is not a terminal, pretty lines on a terminal', () => {
+    expect(httpOptions(false).transport).toBeUndefined();
+    expect(httpOptions(true).transport).toMatchObject({ target: 'pino-pretty' });
+  });
+
+  it('logs a client that went away (an SSE subscriber disconnecting) as info, not as an error', () => {
+    expect(levelOf(200, false)).toBe('info');
+    expect(levelOf(200, true)).toBe('info');
+    expect(levelOf(404, true)).toBe('warn');
+    expect(levelOf(500, true)).toBe('error');
+    expect(levelOf(200, true, new Error('write failed'))).toBe('error');
+  });
+});

@@ -158,7 +158,8 @@ describe('the route table', () => {
   }, 120_000);
 
   it('serves liveness without a key and says why a call is refused', async () => {
-    expect(await statusOf(baseUrl, { method: 'GET', path: '/health' })).toBe(200);
+    expect(await statusOf(baseUrl, { method: 'GET', path: '/health/live' })).toBe(200);
+    expect(await statusOf(baseUrl, { method: 'GET', path: '/health/ready' })).not.toBe(401);
     const anonymous = await fetch(`${baseUrl}/v1/customers`);
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('content-type')).toMatch(/^application\/problem\+json/);

@@ -11,7 +11,7 @@ import {
 import { AuthModule } from './auth/auth.module';
 import { WarrantyAuditController } from './audit/warranty-audit.controller';
 import { EventStreamController } from './events/event-stream.controller';
-import { HealthController } from './health/health.controller';
+import { HealthModule } from './health/health.module';
 import { HttpHardeningModule } from './http/http-hardening.module';
 import { ReadApiModule } from './read/read-api.module';
 import { SubscriptionsController } from './subscriptions/subscriptions.controller';
@@ -30,12 +30,8 @@ import { WriteApiModule } from './write/write-api.module';
     WriteApiModule,
     ReadApiModule.register({ readModels: { useExisting: READ_MODEL_STORE } }),
     SignalsModule,
+    HealthModule,
   ],
-  controllers: [
-    HealthController,
-    EventStreamController,
-    SubscriptionsController,
-    WarrantyAuditController,
-  ],
+  controllers: [EventStreamController, SubscriptionsController, WarrantyAuditController],
 })
 export class AppModule {}

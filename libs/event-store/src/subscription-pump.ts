@@ -120,7 +120,13 @@ export class CatchUpSubscription implements Subscription {
       this.cursor = page.scannedTo;
       this.page = page.events;
       this.index = 0;
-      if (page.events.length || page.more) continue;
+      if (page.events.length) continue;
+      if (page.more) {
+        // An empty window of a rare filter: let timers and I/O run before scanning the next one,
+        // or a catch-up over a large store would hold the event loop for the whole scan.
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
       if (!this.caughtUpSent) {
         this.caughtUpSent = true;
         const position = this.cursor > 0n ? this.cursor : undefined;

@@ -17,6 +17,7 @@ export {
   ProjectionEngine,
   type ProjectionEngineOptions,
   type ProjectionStatusView,
+  type CachedProjectionStatus,
   UnknownProjectionError,
 } from './engine/projection-engine';
 export {
@@ -35,3 +36,5 @@ export {
   type SqliteRebuildSourceOptions,
 } from './rebuild/sqlite.rebuild-source';
 export { type ParallelRebuildOptions } from './rebuild/parallel.rebuild-source';
+export { SLICE_MS, TimeSlice, yieldToEventLoop } from './engine/yield';
+export { CatchUpProgress, formatDuration, type LoopProgress } from './engine/catch-up-progress';

@@ -1,70 +1,97 @@
-import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpStatus, Res, ServiceUnavailableException } from '@nestjs/common';
+import {
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import type { Response } from 'express';
-import type { EventStore, StoreHealth } from '@aftercare/event-store';
-import { EVENT_STORE, ProjectionHost, Public } from '@aftercare/application';
+import { Public, Roles, RuntimeStatus } from '@aftercare/application';
 import { ApiProblems } from '../problem/api-problems.decorator';
-import { HealthResponseDto } from './health.response.dto';
+import {
+  HealthIndicatorDto,
+  HealthResponseDto,
+  LivenessResponseDto,
+  ReadinessResponseDto,
+} from './health.response.dto';
+import { RuntimeHealthIndicators } from './runtime-health.indicators';
 
-interface ProjectionHealth {
-  name: string;
-  status: string;
-  runningHere: boolean;
-  checkpoint: string | null;
-  headPosition: string | null;
-  lag: number;
-  lagIsLowerBound: boolean;
-  failure: { error: string; position: string | null; eventId: string | null } | null;
-}
-
+/**
+ * Liveness, readiness and detail. All three answer from the runtime's cached snapshot (refreshed
+ * every AFTERCARE_STATUS_REFRESH_MS in the background), so none waits for the store.
+ */
 @ApiTags('health')
-@Public()
+@ApiExtraModels(HealthIndicatorDto)
 @Controller('health')
 export class HealthController {
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    private readonly projections: ProjectionHost,
+    private readonly runtime: RuntimeStatus,
+    private readonly checks: HealthCheckService,
+    private readonly indicators: RuntimeHealthIndicators,
   ) {}
 
-  /** 200 when the store is reachable; projections report their lag and any failure. */
-  @Get()
-  @ApiOkResponse({ type: HealthResponseDto, description: 'The store is reachable' })
-  @ApiServiceUnavailableResponse({
-    type: HealthResponseDto,
-    description: 'The store is not reachable',
-  })
+  /** The process is up and serving: answers as soon as the port is open. */
+  @Get('live')
+  @Public()
+  @ApiOkResponse({ type: LivenessResponseDto, description: 'The process is serving requests' })
   @ApiProblems(429, 500)
-  async health(
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<{ status: string; store: StoreHealth; projections: ProjectionHealth[] }> {
-    const store = await this.store.health();
-    const projections = store.reachable ? await this.projectionHealth() : [];
-    const failed = projections.some((p) => p.status === 'failed');
-    res.status(store.reachable ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
-    return {
-      status: !store.reachable ? 'unavailable' : failed ? 'degraded' : 'ok',
-      store,
-      projections,
-    };
+  live(): LivenessResponseDto {
+    return { status: 'ok' };
   }
 
-  private async projectionHealth(): Promise<ProjectionHealth[]> {
-    const statuses = await this.projections.engine.status();
-    return statuses.map((s) => ({
-      name: s.name,
-      status: s.status,
-      runningHere: s.runningHere,
-      checkpoint: s.checkpoint === undefined ? null : s.checkpoint.toString(),
-      headPosition: s.headPosition === undefined ? null : s.headPosition.toString(),
-      lag: s.lag,
-      lagIsLowerBound: s.lagIsLowerBound,
-      failure: s.failure
-        ? {
-            error: s.failure.error,
-            position: s.failure.position === undefined ? null : String(s.failure.position),
-            eventId: s.failure.eventId ?? null,
-          }
-        : null,
-    }));
+  /** Ready for traffic: the store and read models reachable, projections run here within the lag. */
+  @Get('ready')
+  @Public()
+  @ApiOkResponse({ type: ReadinessResponseDto, description: 'Ready for traffic' })
+  @ApiServiceUnavailableResponse({
+    type: ReadinessResponseDto,
+    description:
+      'Catching up (a projection lags more than AFTERCARE_READY_MAX_LAG), or a store is unreachable',
+  })
+  @ApiProblems(429, 500)
+  async ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
+    const snapshot = await this.runtime.current();
+    const maxLag = this.runtime.settings.readyMaxLag;
+    return this.run(res, [
+      () => this.indicators.store(snapshot),
+      () => this.indicators.readModels(snapshot),
+      () => this.indicators.projections(snapshot, maxLag, false),
+    ]);
+  }
+
+  /** Every indicator with its detail: checkpoints, lag, failures, background loops, event loop delay. */
+  @Get()
+  @Roles('admin', 'service')
+  @ApiOkResponse({ type: HealthResponseDto, description: 'Everything is up' })
+  @ApiServiceUnavailableResponse({
+    type: HealthResponseDto,
+    description: 'Something is down; the body says what',
+  })
+  @ApiProblems(401, 403, 429, 500)
+  async health(@Res({ passthrough: true }) res: Response): Promise<HealthResponseDto> {
+    const snapshot = await this.runtime.current();
+    const maxLag = this.runtime.settings.readyMaxLag;
+    const result = await this.run(res, [
+      () => this.indicators.store(snapshot),
+      () => this.indicators.readModels(snapshot),
+      () => this.indicators.projections(snapshot, maxLag, true),
+      () => this.indicators.loops(snapshot),
+    ]);
+    return { ...(result as HealthResponseDto), at: snapshot.at, eventLoop: snapshot.eventLoop };
+  }
+
+  /** Terminus throws 503 with the result; answered here so the body keeps every indicator. */
+  private async run(
+    res: Response,
+    indicators: Parameters<HealthCheckService['check']>[0],
+  ): Promise<HealthCheckResult> {
+    try {
+      return await this.checks.check(indicators);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      res.status(HttpStatus.SERVICE_UNAVAILABLE);
+      return error.getResponse() as HealthCheckResult;
+    }
   }
 }

@@ -1,34 +1,39 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
-export class StoreHealthDto {
-  @ApiProperty({ enum: ['sqlite', 'postgres', 'eventstoredb'] }) store!: string;
-  @ApiProperty({ example: true }) reachable!: boolean;
-  @ApiPropertyOptional() detail?: string;
+/** GET /health/live. */
+export class LivenessResponseDto {
+  @ApiProperty({ enum: ['ok'] }) status!: 'ok';
 }
 
-export class ProjectionFailureDto {
-  @ApiProperty() error!: string;
-  @ApiProperty({ type: String, nullable: true }) position!: string | null;
-  @ApiProperty({ type: String, nullable: true }) eventId!: string | null;
+/** One terminus indicator: `status` and what the indicator adds (see /health for each one). */
+export class HealthIndicatorDto {
+  @ApiProperty({ enum: ['up', 'down'] }) status!: 'up' | 'down';
 }
 
-export class ProjectionHealthDto {
-  @ApiProperty({ example: 'customer_profile' }) name!: string;
-  @ApiProperty({ example: 'running' }) status!: string;
-  @ApiProperty() runningHere!: boolean;
-  @ApiProperty({ type: String, nullable: true, example: '1042' }) checkpoint!: string | null;
-  @ApiProperty({ type: String, nullable: true, example: '1042' }) headPosition!: string | null;
-  @ApiProperty({ example: 0 }) lag!: number;
-  @ApiProperty() lagIsLowerBound!: boolean;
-  @ApiProperty({ type: ProjectionFailureDto, nullable: true })
-  failure!: ProjectionFailureDto | null;
+const INDICATORS = {
+  type: 'object',
+  additionalProperties: { $ref: '#/components/schemas/HealthIndicatorDto' },
+  description:
+    'By indicator: store (kind, detail), readModels, projections (maxLag, failed, lagging; on ' +
+    '/health also head and items with checkpoint, lag, lagIsUpperBound, caughtUp, failure), ' +
+    'loops (on /health: items with state, checkpoint, caughtUp, lastError, retryAt)',
+} as const;
+
+/** GET /health/ready and the terminus part of GET /health (503 carries the same body). */
+export class ReadinessResponseDto {
+  @ApiProperty({ enum: ['ok', 'error', 'shutting_down'] }) status!: string;
+  @ApiPropertyOptional(INDICATORS) info?: Record<string, HealthIndicatorDto>;
+  @ApiPropertyOptional(INDICATORS) error?: Record<string, HealthIndicatorDto>;
+  @ApiProperty(INDICATORS) details!: Record<string, HealthIndicatorDto>;
 }
 
-export class HealthResponseDto {
-  @ApiProperty({ enum: ['ok', 'degraded', 'unavailable'] }) status!: string;
-  @ApiProperty({
-    type: StoreHealthDto,
-  })
-  store!: StoreHealthDto;
-  @ApiProperty({ type: ProjectionHealthDto, isArray: true }) projections!: ProjectionHealthDto[];
+export class EventLoopDelayDto {
+  @ApiProperty({ example: 12.5 }) p99Ms!: number;
+  @ApiProperty({ example: 31.2 }) maxMs!: number;
+}
+
+/** GET /health: every indicator with detail, when the snapshot was taken, the event loop delay. */
+export class HealthResponseDto extends ReadinessResponseDto {
+  @ApiProperty({ example: '2026-12-01T22:00:00.000Z' }) at!: string;
+  @ApiProperty({ type: EventLoopDelayDto }) eventLoop!: EventLoopDelayDto;
 }

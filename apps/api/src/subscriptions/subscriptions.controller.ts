@@ -71,7 +71,7 @@ export class SubscriptionsController {
   @Get(':id/deliveries')
   @ApiOkResponse({ type: DeliveryLogEntryResponseDto, isArray: true })
   @ApiProblems(400, 404)
-  deliveries(@Param('id', ParseUUIDPipe) id: string): DeliveryLogEntry[] {
+  deliveries(@Param('id', ParseUUIDPipe) id: string): Promise<DeliveryLogEntry[]> {
     return this.webhooks.deliveries(id);
   }
 

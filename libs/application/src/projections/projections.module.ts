@@ -1,27 +1,20 @@
-import {
-  type DynamicModule,
-  Global,
-  Inject,
-  Injectable,
-  Logger,
-  Module,
-  OnApplicationBootstrap,
-  OnApplicationShutdown,
-} from '@nestjs/common';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ConfigError, type EventStore, type StoreConfig } from '@aftercare/event-store';
-import { SqliteEventStore } from '@aftercare/event-store/sqlite';
-import { projections } from '@aftercare/projections';
+import { ConfigError, type StoreConfig } from '@aftercare/event-store';
 import {
   PostgresReadModelStore,
-  ProjectionEngine,
   type ReadModelStore,
   SqliteReadModelStore,
-  sqliteRebuildSource,
 } from '@aftercare/read-models';
+import { ProjectionHost } from './projection-host';
 import { ClvRefitScheduler } from '../clv/clv-refit.scheduler';
-import { EVENT_STORE, STORE_CONFIG } from '../store/event-store.module';
+import {
+  RUNTIME_STATUS_SETTINGS,
+  RuntimeStatus,
+  runtimeStatusSettingsFromEnv,
+} from './runtime-status';
+import { STORE_CONFIG } from '../store/event-store.module';
 import {
   PROJECTION_SETTINGS,
   type ProjectionSettings,
@@ -86,46 +79,6 @@ export async function openReadModels(settings: ProjectionSettings): Promise<Read
   return SqliteReadModelStore.open({ path: settings.readModelPath });
 }
 
-/** The engine over the registry's projections; rebuilds read the embedded store's rows directly. */
-export function createProjectionEngine(
-  store: EventStore,
-  readModels: ReadModelStore,
-  options: { log?: (message: string) => void; instanceId?: string } = {},
-): ProjectionEngine {
-  return new ProjectionEngine({
-    store,
-    readModels,
-    projections,
-    instanceId: options.instanceId,
-    rebuildSource: store instanceof SqliteEventStore ? sqliteRebuildSource(store.db) : undefined,
-    log: options.log,
-  });
-}
-
-@Injectable()
-export class ProjectionHost implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('Projections');
-  readonly engine: ProjectionEngine;
-
-  constructor(
-    @Inject(EVENT_STORE) store: EventStore,
-    @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
-    @Inject(PROJECTION_SETTINGS) private readonly settings: ProjectionSettings,
-  ) {
-    this.engine = createProjectionEngine(store, readModels, { log: (m) => this.logger.log(m) });
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    if (this.settings.run) await this.engine.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    if (this.settings.run) await this.engine.stop();
-    await this.readModels.close();
-  }
-}
-
-/** Read models for queries, and the projection engine when this process runs it. */
 @Global()
 @Module({})
 export class ProjectionsModule {
@@ -149,8 +102,10 @@ export class ProjectionsModule {
         },
         ProjectionHost,
         ClvRefitScheduler,
+        { provide: RUNTIME_STATUS_SETTINGS, useFactory: () => runtimeStatusSettingsFromEnv() },
+        RuntimeStatus,
       ],
-      exports: [READ_MODEL_STORE, PROJECTION_SETTINGS, ProjectionHost],
+      exports: [READ_MODEL_STORE, PROJECTION_SETTINGS, ProjectionHost, RuntimeStatus],
     };
   }
 }

@@ -28,6 +28,7 @@ import {
   mainCurrency,
   type SatisfactionStateData,
 } from '@aftercare/projections';
+import { TimeSlice, yieldToEventLoop } from '@aftercare/read-models';
 import { EVENT_STORE } from '../store/event-store.module';
 import {
   type CustomerSignalState,
@@ -145,8 +146,10 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy 
       const nowMs = now.getTime();
       const before = (this.position ?? -1n) + 1n;
       let appended = 0;
+      const slice = new TimeSlice();
       for (const [customerId, deadline] of [...this.deadlines]) {
         if (deadline >= nowMs || this.stopping) continue;
+        await slice.pause();
         const state = await this.stateFor(customerId, before);
         const result = dueBreaches(state, now.toISOString(), (c) =>
           Object.hasOwn(state.complaintCauses, c.complaintId)
@@ -218,6 +221,7 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy 
         }
         if (batch.length > 0 && !this.stopping) {
           await this.exclusive(() => this.applyBatch(batch));
+          await yieldToEventLoop();
         }
         if (done || this.stopping) return;
       }
@@ -251,8 +255,10 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy 
         eventTypePrefixes: ['Complaint', 'WarrantyClaimFiled', CLV_MODEL_FITTED],
       },
     });
+    const slice = new TimeSlice();
     for await (const event of events) {
       if (event.position > checkpoint || this.stopping) break;
+      await slice.pause();
       if (this.noteFitOrClaim(event)) continue;
       const customerId = customerIdOf(event);
       if (customerId === undefined || !event.streamId.startsWith(`${CUSTOMER_STREAM_CATEGORY}-`)) {
@@ -269,8 +275,10 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   private async applyBatch(batch: RecordedEvent[]): Promise<void> {
+    const slice = new TimeSlice();
     for (const event of batch) {
       if (this.stopping) return;
+      await slice.pause();
       this.position = await this.apply(event).then(() => event.position);
     }
     const last = batch[batch.length - 1].position;

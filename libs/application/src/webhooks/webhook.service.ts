@@ -129,6 +129,7 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
   private registry?: Subscription;
   private following?: Promise<void>;
   private readonly secrets: WebhookSecretBox;
+  private loaded: Promise<void> = Promise.resolve();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -140,10 +141,18 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /**
-   * Follows the webhook streams: registrations, replays and removals made by any instance reach
-   * the dispatching one. Returns once the history is folded.
+   * Follows the webhook streams in the background: registrations, replays and removals made by
+   * any instance reach the dispatching one. Requests wait until the history is folded; start-up
+   * does not (on a large store the scan takes a while).
    */
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
+    this.loaded = this.followRegistry();
+    this.loaded.catch((error: unknown) =>
+      this.logger.error(`Webhook registry could not load: ${String(error)}`),
+    );
+  }
+
+  private async followRegistry(): Promise<void> {
     this.registry = this.store.subscribeToAll({
       from: 'start',
       filter: { categories: [WEBHOOK_CATEGORY] },
@@ -169,6 +178,7 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.loaded.catch(() => undefined);
     await this.registry?.close();
     await this.following;
     await Promise.all([...this.loops.keys()].map((id) => this.stop(id)));
@@ -182,6 +192,7 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
       if (error instanceof WebhookTargetRefused) throw new BadRequestException(error.message);
       throw error;
     }
+    await this.loaded;
     const subscriptionId = randomUUID();
     const secret = request.secret ?? randomBytes(32).toString('base64url');
     const from = request.from ?? 'end';
@@ -208,6 +219,7 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async list(): Promise<WebhookView[]> {
+    await this.loaded;
     const views = [];
     for (const [id, { state }] of this.states)
       if (state.status !== 'removed') views.push(await this.view(id));
@@ -215,6 +227,7 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async view(subscriptionId: string): Promise<WebhookView> {
+    await this.loaded;
     const { state } = this.get(subscriptionId);
     const checkpoint = await this.store.loadCheckpoint(webhookCheckpointId(subscriptionId));
     return {
@@ -232,7 +245,8 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /** Failures and dead letters (durable, from the subscription's stream) and recent deliveries. */
-  deliveries(subscriptionId: string): DeliveryLogEntry[] {
+  async deliveries(subscriptionId: string): Promise<DeliveryLogEntry[]> {
+    await this.loaded;
     const { state } = this.get(subscriptionId);
     const failures: DeliveryLogEntry[] = state.failures.map((f) => ({
       position: f.position,
@@ -263,6 +277,7 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
 
   /** Takes a dead-lettered subscription back to active: the failed event is delivered again first. */
   async replay(subscriptionId: string, now: string): Promise<WebhookView> {
+    await this.loaded;
     const { state, revision } = this.get(subscriptionId);
     if (state.status === 'dead_letter' && state.deadLetter) {
       await this.append(subscriptionId, revision, {
@@ -275,6 +290,7 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async remove(subscriptionId: string, now: string): Promise<void> {
+    await this.loaded;
     const { revision } = this.get(subscriptionId);
     await this.stop(subscriptionId);
     await this.append(subscriptionId, revision, {

@@ -254,4 +254,27 @@ describeEachReadModelStore('ProjectionEngine', (stores) => {
     expect((await v2.readModels.getStatus('tally'))?.version).toBe(2);
     expect(await storedStates(v2.readModels)).toEqual(await cleanReplay(doubled, store));
   });
+
+  it('lets timers run while it catches up a backlog, and logs its progress', async () => {
+    // A backlog in one append: the runners then read and write it synchronously (embedded store).
+    const backlog = Array.from({ length: 3000 }, (_, i) =>
+      customerEvent(`c${i % 50}`, 'PurchaseRecorded', { amount: i }),
+    );
+    const { events } = await store.appendToStream('customer-backlog', backlog);
+    const head = events[events.length - 1].position;
+    const { engine: running, logs } = await engine([tallyProjection()], {
+      progressIntervalMs: 10,
+    });
+    let caughtUp = false;
+    const timerFired = new Promise<boolean>((resolve) => setTimeout(() => resolve(!caughtUp), 0));
+    await running.start();
+    await running.waitForCheckpoint('tally', head, 20_000);
+    caughtUp = true;
+    // Before yielding between batches, the timer fired only once the whole backlog was applied.
+    expect(await timerFired).toBe(true);
+    await running.refreshStatus();
+    expect(logs.some((line) => /tally: (catching up|caught up) at position/.test(line))).toBe(true);
+    const cached = await running.cachedStatus();
+    expect(cached.projections[0]).toMatchObject({ name: 'tally', checkpoint: head, lag: 0 });
+  });
 });

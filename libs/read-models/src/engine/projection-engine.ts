@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EventStore, GlobalPosition } from '@aftercare/event-store';
 import type { AnyProjection } from '@aftercare/projections';
+import { CatchUpProgress } from './catch-up-progress';
 import { ProjectionRunner, type RunnerOutcome } from './projection-runner';
 import type { ProjectionFailure, ProjectionStatusKind, ReadModelStore } from '../read-model-store';
 import {
@@ -20,7 +21,7 @@ export interface ProjectionEngineOptions {
   instanceId?: string;
   /** A lease not renewed for this long is taken over by another instance. Default 15 s. */
   leaseTtlMs?: number;
-  /** Default 1000 events per transaction. */
+  /** Default 500 events per transaction (a batch also ends after a slice of time). */
   batchSize?: number;
   /** Default 50 ms. */
   batchWaitMs?: number;
@@ -34,6 +35,8 @@ export interface ProjectionEngineOptions {
   rebuildSource?: RebuildSource;
   /** Events counted past the checkpoint for `lag` (reading further is not worth it). Default 10,000. */
   lagCountLimit?: number;
+  /** How often the cached status is refreshed and catch-up progress logged. Default 5 s. */
+  progressIntervalMs?: number;
   log?: (message: string) => void;
 }
 
@@ -57,7 +60,16 @@ export interface ProjectionStatusView {
   owner: string | undefined;
   /** Whether this instance runs it. */
   runningHere: boolean;
+  /** Whether this instance's runner has applied everything the store held when it subscribed. */
+  caughtUp: boolean;
   updatedAt: string;
+}
+
+/** The statuses of every projection as of `at`, refreshed in the background (no event counts). */
+export interface CachedProjectionStatus {
+  at: string;
+  headPosition: GlobalPosition | undefined;
+  projections: ProjectionStatusView[];
 }
 
 export class UnknownProjectionError extends Error {
@@ -90,12 +102,17 @@ export class ProjectionEngine {
       | 'retryDelayMs'
       | 'rebuildOnVersionChange'
       | 'lagCountLimit'
+      | 'progressIntervalMs'
       | 'log'
     >
   >;
   private timer: NodeJS.Timeout | undefined;
+  private progressTimer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private started = false;
+  private cached: CachedProjectionStatus | undefined;
+  private refreshing: Promise<CachedProjectionStatus> | undefined;
+  private readonly progress: CatchUpProgress;
 
   constructor(private readonly options: ProjectionEngineOptions) {
     this.instanceId =
@@ -108,14 +125,16 @@ export class ProjectionEngine {
     }
     this.settings = {
       leaseTtlMs: options.leaseTtlMs ?? 15_000,
-      batchSize: options.batchSize ?? 1000,
+      batchSize: options.batchSize ?? 500,
       batchWaitMs: options.batchWaitMs ?? 50,
       cacheSize: options.cacheSize ?? 10_000,
       retryDelayMs: options.retryDelayMs ?? 1000,
       rebuildOnVersionChange: options.rebuildOnVersionChange ?? true,
       lagCountLimit: options.lagCountLimit ?? 10_000,
+      progressIntervalMs: options.progressIntervalMs ?? 5_000,
       log: options.log ?? ((message) => console.warn(message)),
     };
+    this.progress = new CatchUpProgress((message) => this.settings.log(`Projection ${message}`));
   }
 
   get readModels(): ReadModelStore {
@@ -141,11 +160,17 @@ export class ProjectionEngine {
     await this.tick();
     this.timer = setInterval(() => void this.tick(), Math.max(10, this.settings.leaseTtlMs / 2));
     this.timer.unref();
+    this.progressTimer = setInterval(
+      () => void this.refreshStatus().catch(() => undefined),
+      this.settings.progressIntervalMs,
+    );
+    this.progressTimer.unref();
   }
 
   async stop(): Promise<void> {
     this.started = false;
     clearInterval(this.timer);
+    clearInterval(this.progressTimer);
     this.timer = undefined;
     await this.ticking;
     await Promise.all([...this.runners.values()].map((runner) => runner.stop()));
@@ -223,8 +248,54 @@ export class ProjectionEngine {
     }
   }
 
-  /** Status of every projection of this engine, with lag against the store's head. */
-  async status(): Promise<ProjectionStatusView[]> {
+  /**
+   * The last status computed in the background: answers at once (health checks, freshness
+   * headers). Computed now only the first time, or when older than `maxAgeMs`. `lag` there is the
+   * position lag, not a count of events.
+   */
+  async cachedStatus(
+    maxAgeMs = 2 * this.settings.progressIntervalMs,
+  ): Promise<CachedProjectionStatus> {
+    const cached = this.cached;
+    if (cached && Date.now() - Date.parse(cached.at) <= maxAgeMs) return cached;
+    if (cached) {
+      void this.refreshStatus().catch(() => undefined);
+      return cached;
+    }
+    return this.refreshStatus();
+  }
+
+  /** Recomputes the cached status (one head read and one status read) and logs catch-up progress. */
+  refreshStatus(): Promise<CachedProjectionStatus> {
+    this.refreshing ??= this.status({ countEvents: false })
+      .then((views) => {
+        const headPosition = views[0]?.headPosition;
+        this.cached = { at: new Date().toISOString(), headPosition, projections: views };
+        this.progress.report(
+          views
+            .filter((view) => view.runningHere)
+            .map((view) => ({
+              name: view.name,
+              checkpoint: view.checkpoint,
+              caughtUp: view.caughtUp,
+            })),
+          headPosition,
+        );
+        return this.cached;
+      })
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    return this.refreshing;
+  }
+
+  /**
+   * Status of every projection of this engine, with lag against the store's head. With
+   * `countEvents` (the default) `lag` counts the events the projection's filter passes, up to
+   * `lagCountLimit`; without, it is the position lag (one read, whatever the store's size).
+   */
+  async status(options: { countEvents?: boolean } = {}): Promise<ProjectionStatusView[]> {
+    const countEvents = options.countEvents ?? true;
     const headPosition = await this.options.store.headPosition();
     const views: ProjectionStatusView[] = [];
     for (const projection of this.projections.values()) {
@@ -236,7 +307,12 @@ export class ProjectionEngine {
           : headPosition - (checkpoint ?? 0n) > 0n
             ? headPosition - (checkpoint ?? 0n)
             : 0n;
-      const lag = positionLag > 0n ? await this.countAfter(projection, checkpoint) : 0;
+      const lag =
+        positionLag === 0n
+          ? 0
+          : countEvents
+            ? await this.countAfter(projection, checkpoint)
+            : Number(positionLag);
       views.push({
         name: projection.name,
         version: projection.version,
@@ -246,10 +322,11 @@ export class ProjectionEngine {
         headPosition,
         positionLag,
         lag,
-        lagIsLowerBound: lag >= this.settings.lagCountLimit,
+        lagIsLowerBound: countEvents && lag >= this.settings.lagCountLimit,
         failure: stored?.failure,
         owner: stored?.leaseOwner,
         runningHere: this.runners.has(projection.name),
+        caughtUp: this.runners.get(projection.name)?.caughtUp ?? false,
         updatedAt: stored?.updatedAt ?? '',
       });
     }

@@ -12,6 +12,7 @@ import {
   StateEncodingError,
 } from '../read-model-store';
 import { StateCache } from './state-cache';
+import { TimeSlice, yieldToEventLoop } from './yield';
 
 export interface ProjectionRunnerOptions {
   /** Lease owner id of this runtime instance. */
@@ -168,8 +169,11 @@ export class ProjectionRunner {
         let timer: NodeJS.Timeout | undefined;
         let deadline: Promise<typeof TIMEOUT> | undefined;
         const interruption = this.nextInterrupt();
+        // A batch also ends when its events took a slice of time to gather and fold: reads of the
+        // embedded store are synchronous, so a full batch of them would hold the event loop.
+        const slice = new TimeSlice();
         try {
-          while (batch.length < options.batchSize) {
+          while (batch.length < options.batchSize && !slice.due) {
             pending ??= iterator.next();
             if (batch.length > 0) {
               deadline ??= new Promise((resolve) => {
@@ -197,6 +201,7 @@ export class ProjectionRunner {
         if (batch.length > 0) {
           const outcome = await this.applyBatch(batch);
           if (outcome !== 'committed') return outcome === 'lease_lost' ? 'lease_lost' : outcome;
+          await yieldToEventLoop();
         }
         if (this.interrupted) return this.interrupted === 'stop' ? 'stopped' : this.interrupted;
         if (ended) throw new Error('the subscription ended');

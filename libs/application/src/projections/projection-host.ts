@@ -1,0 +1,82 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import type { EventStore } from '@aftercare/event-store';
+import { SqliteEventStore } from '@aftercare/event-store/sqlite';
+import { projections } from '@aftercare/projections';
+import { ProjectionEngine, type ReadModelStore, sqliteRebuildSource } from '@aftercare/read-models';
+import { EVENT_STORE } from '../store/event-store.module';
+import {
+  PROJECTION_SETTINGS,
+  type ProjectionSettings,
+  READ_MODEL_STORE,
+} from './projections.tokens';
+
+/** The engine over the registry's projections; rebuilds read the embedded store's rows directly. */
+export function createProjectionEngine(
+  store: EventStore,
+  readModels: ReadModelStore,
+  options: { log?: (message: string) => void; instanceId?: string } = {},
+): ProjectionEngine {
+  return new ProjectionEngine({
+    store,
+    readModels,
+    projections,
+    instanceId: options.instanceId,
+    rebuildSource: store instanceof SqliteEventStore ? sqliteRebuildSource(store.db) : undefined,
+    log: options.log,
+  });
+}
+
+/** Read models for queries, and the projection engine when this process runs it. */
+
+/** Runs the projection engine in this process (when configured to) from bootstrap to shutdown. */
+@Injectable()
+export class ProjectionHost implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Projections');
+  readonly engine: ProjectionEngine;
+  private starting: Promise<void> | undefined;
+  private stopping = false;
+
+  constructor(
+    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    @Inject(PROJECTION_SETTINGS) private readonly settings: ProjectionSettings,
+  ) {
+    this.engine = createProjectionEngine(store, readModels, { log: (m) => this.logger.log(m) });
+  }
+
+  /**
+   * Starts the engine in the background: catching up a large store takes minutes, and the API
+   * must listen meanwhile. Registration is retried with backoff while the read-model store is
+   * unreachable.
+   */
+  onApplicationBootstrap(): void {
+    if (!this.settings.run) return;
+    this.starting = (async () => {
+      for (let attempt = 1; !this.stopping; attempt++) {
+        try {
+          await this.engine.start();
+          return;
+        } catch (error) {
+          const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6));
+          this.logger.error(
+            `could not start (${error instanceof Error ? error.message : String(error)}); retrying in ${delay} ms`,
+          );
+          await new Promise((resolve) => setTimeout(resolve, delay).unref());
+        }
+      }
+    })();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.starting;
+    if (this.settings.run) await this.engine.stop();
+    await this.readModels.close();
+  }
+}

@@ -1,0 +1,248 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import {
+  ConfigError,
+  type EventStore,
+  type StoreConfig,
+  type StoreHealth,
+} from '@aftercare/event-store';
+import type { ProjectionStatusView } from '@aftercare/read-models';
+import { EVENT_STORE, STORE_CONFIG } from '../store/event-store.module';
+import { ProjectionHost } from './projection-host';
+
+/** How fresh one read model is: its checkpoint against the store's head. */
+export interface ReadModelFreshness {
+  name: string;
+  status: ProjectionStatusView['status'];
+  checkpoint: bigint | undefined;
+  head: bigint | undefined;
+  /**
+   * Positions not yet applied: 0 once this instance's runner has caught up; otherwise head minus
+   * checkpoint, an upper bound (a filtered projection skips positions that are not its events).
+   */
+  lag: bigint;
+  lagIsUpperBound: boolean;
+  runningHere: boolean;
+  caughtUp: boolean;
+  failure: ProjectionStatusView['failure'];
+}
+
+/** A background loop of this process (signals, webhook dispatch, refits): where it stands. */
+export interface LoopStatus {
+  name: string;
+  state: 'running' | 'retrying' | 'stopped' | 'standby' | 'off';
+  checkpoint: bigint | undefined;
+  caughtUp: boolean;
+  /** The last error while retrying, with when the next attempt is due. */
+  lastError?: string;
+  retryAt?: string;
+}
+
+/** Anything that runs a background loop reports through this (see `RuntimeStatus.register`). */
+export interface LoopStatusSource {
+  loopStatus(): LoopStatus | LoopStatus[];
+}
+
+export interface RuntimeSnapshot {
+  /** When this snapshot was computed. */
+  at: string;
+  store: StoreHealth;
+  readModels: { reachable: boolean; error?: string };
+  head: bigint | undefined;
+  projections: ReadModelFreshness[];
+  loops: LoopStatus[];
+  /** Event loop delay since the previous snapshot (ms): what a request waited at worst. */
+  eventLoop: { p99Ms: number; maxMs: number };
+}
+
+export const RUNTIME_STATUS_SETTINGS = Symbol('RUNTIME_STATUS_SETTINGS');
+export interface RuntimeStatusSettings {
+  /** AFTERCARE_STATUS_REFRESH_MS: how often the snapshot is recomputed. Default 1000. */
+  refreshMs: number;
+  /** AFTERCARE_READY_MAX_LAG: positions a projection run here may lag and still be ready. Default 1000. */
+  readyMaxLag: bigint;
+}
+
+export function runtimeStatusSettingsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): RuntimeStatusSettings {
+  const refresh = env.AFTERCARE_STATUS_REFRESH_MS ?? '1000';
+  if (!/^\d+$/.test(refresh.trim()) || Number(refresh) < 50) {
+    throw new ConfigError(
+      'AFTERCARE_STATUS_REFRESH_MS',
+      `'${refresh}' must be a whole number of milliseconds, at least 50`,
+    );
+  }
+  const lag = env.AFTERCARE_READY_MAX_LAG ?? '1000';
+  if (!/^\d+$/.test(lag.trim())) {
+    throw new ConfigError('AFTERCARE_READY_MAX_LAG', `'${lag}' must be a whole number of events`);
+  }
+  return { refreshMs: Number(refresh), readyMaxLag: BigInt(lag.trim()) };
+}
+
+/** A health probe that does not answer in this time counts as unreachable. */
+const PROBE_TIMEOUT_MS = 2_000;
+
+/**
+ * Where this process stands, computed in the background so health checks and freshness headers
+ * answer from memory: the store's reachability, each read model's checkpoint against the head,
+ * the background loops, and the event loop's delay. One head read and one status read per
+ * refresh, whatever the store's size.
+ */
+@Injectable()
+export class RuntimeStatus implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('RuntimeStatus');
+  private readonly sources: LoopStatusSource[] = [];
+  private latest: RuntimeSnapshot | undefined;
+  private refreshing: Promise<RuntimeSnapshot> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly delay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(STORE_CONFIG) private readonly storeConfig: StoreConfig,
+    private readonly projections: ProjectionHost,
+    @Inject(RUNTIME_STATUS_SETTINGS) readonly settings: RuntimeStatusSettings,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.delay.enable();
+    this.timer = setInterval(
+      () => void this.refresh().catch(() => undefined),
+      this.settings.refreshMs,
+    );
+    this.timer.unref();
+    void this.refresh().catch(() => undefined);
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+    this.delay.disable();
+  }
+
+  /** Background loops report here (signals, webhooks, refits). */
+  register(source: LoopStatusSource): void {
+    this.sources.push(source);
+  }
+
+  /** The last snapshot, or undefined before the first one is done. */
+  snapshot(): RuntimeSnapshot | undefined {
+    return this.latest;
+  }
+
+  /** The last snapshot; computed now only the first time. */
+  async current(): Promise<RuntimeSnapshot> {
+    return this.latest ?? this.refresh();
+  }
+
+  /** Ready: the store and read models reachable, every projection run here within the lag. */
+  ready(snapshot: RuntimeSnapshot): { ready: boolean; reasons: string[] } {
+    const reasons: string[] = [];
+    if (!snapshot.store.reachable) reasons.push(`store unreachable: ${snapshot.store.detail}`);
+    if (!snapshot.readModels.reachable) {
+      reasons.push(`read models unreachable: ${snapshot.readModels.error ?? ''}`);
+    }
+    for (const p of snapshot.projections) {
+      if (!p.runningHere && p.status !== 'failed') continue;
+      if (p.status === 'failed') reasons.push(`projection ${p.name} failed`);
+      else if (p.lag > this.settings.readyMaxLag) {
+        reasons.push(`projection ${p.name} lags ${p.lag} > ${this.settings.readyMaxLag}`);
+      }
+    }
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  refresh(): Promise<RuntimeSnapshot> {
+    this.refreshing ??= this.compute()
+      .then((snapshot) => (this.latest = snapshot))
+      .finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async compute(): Promise<RuntimeSnapshot> {
+    const store = await withTimeout(this.store.health(), PROBE_TIMEOUT_MS).catch(
+      (error: unknown): StoreHealth => ({
+        store: this.storeConfig.kind,
+        reachable: false,
+        detail: error instanceof Error ? error.message : String(error),
+      }),
+    );
+    let readModels: RuntimeSnapshot['readModels'] = { reachable: true };
+    let views: ProjectionStatusView[] = [];
+    let head: bigint | undefined;
+    if (store.reachable) {
+      try {
+        const cached = await withTimeout(this.projections.engine.refreshStatus(), PROBE_TIMEOUT_MS);
+        views = cached.projections;
+        head = cached.headPosition;
+      } catch (error) {
+        readModels = {
+          reachable: false,
+          error: error instanceof Error ? error.message : String(error),
+        };
+      }
+    }
+    const loops: LoopStatus[] = [];
+    for (const source of this.sources) {
+      try {
+        const status = source.loopStatus();
+        loops.push(...(Array.isArray(status) ? status : [status]));
+      } catch (error) {
+        this.logger.warn(`a loop status failed: ${String(error)}`);
+      }
+    }
+    const eventLoop = {
+      p99Ms: round1(this.delay.percentile(99) / 1e6),
+      maxMs: round1(this.delay.max / 1e6),
+    };
+    this.delay.reset();
+    return {
+      at: new Date().toISOString(),
+      store,
+      readModels,
+      head,
+      projections: views.map((v) => freshness(v, head)),
+      loops,
+      eventLoop,
+    };
+  }
+}
+
+function freshness(view: ProjectionStatusView, head: bigint | undefined): ReadModelFreshness {
+  const positionLag =
+    head === undefined || (view.checkpoint !== undefined && view.checkpoint >= head)
+      ? 0n
+      : head - (view.checkpoint ?? 0n);
+  const exact = view.runningHere && view.caughtUp;
+  return {
+    name: view.name,
+    status: view.status,
+    checkpoint: view.checkpoint,
+    head,
+    lag: exact ? 0n : positionLag,
+    lagIsUpperBound: !exact && positionLag > 0n,
+    runningHere: view.runningHere,
+    caughtUp: view.caughtUp,
+    failure: view.failure,
+  };
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,66 @@
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { RuntimeStatus } from '@aftercare/application';
+import { createApiApp } from '../../apps/api/src/bootstrap';
+import { authed, createApiKey } from '../support/auth';
+
+describe('health: live, ready and detail from the runtime snapshot', () => {
+  let dir: string;
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'aftercare-health-'));
+    process.env.AFTERCARE_STORE = 'sqlite';
+    process.env.AFTERCARE_SQLITE_PATH = join(dir, 'events.db');
+    process.env.AFTERCARE_STATUS_REFRESH_MS = '50';
+    app = await createApiApp({ logger: false });
+    await app.init();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    delete process.env.AFTERCARE_SQLITE_PATH;
+    delete process.env.AFTERCARE_STATUS_REFRESH_MS;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers liveness without credentials', async () => {
+    const res = await request(app.getHttpServer()).get('/health/live').expect(200);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  it('is ready once the store is reachable and the projections run here have caught up', async () => {
+    const runtime = app.get(RuntimeStatus);
+    const deadline = Date.now() + 15_000;
+    let res = await request(app.getHttpServer()).get('/health/ready');
+    while (res.status !== 200 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await runtime.refresh();
+      res = await request(app.getHttpServer()).get('/health/ready');
+    }
+    expect(res.status).toBe(200);
+    expect(res.body.details).toMatchObject({
+      store: { status: 'up' },
+      readModels: { status: 'up' },
+      projections: { status: 'up', failed: [], lagging: [] },
+    });
+  });
+
+  it('details every projection with checkpoint and lag, the loops and the event loop delay', async () => {
+    await request(app.getHttpServer()).get('/health').expect(401);
+    const service = await createApiKey(app, 'service');
+    const res = await authed(app, service).get('/health').expect(200);
+    expect(res.body.status).toBe('ok');
+    const items = res.body.details.projections.items as { name: string; lag: number }[];
+    expect(items.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['customer_profile', 'satisfaction', 'warranty_claims']),
+    );
+    for (const item of items) expect(item.lag).toBe(0);
+    expect(res.body.details.loops.status).toBe('up');
+    expect(res.body.eventLoop).toEqual({ p99Ms: expect.any(Number), maxMs: expect.any(Number) });
+  });
+});

@@ -374,6 +374,8 @@ describe('OpenAPI document (served at /docs-json)', () => {
     }
     await call('get', '/v1/warranty-claims', {}, undefined, 200);
     await call('get', '/health', {}, undefined, 200);
+    await call('get', '/health/live', {}, undefined, 200);
+    await call('get', '/health/ready', {}, undefined, 200);
     await call('get', '/v1/warranty-claims/{claimId}/audit', { claimId: 'w-1' }, undefined, 200);
 
     const hook = await call(

@@ -17,7 +17,7 @@ import { EVENT_STORE, STORE_CONFIG } from '../store/event-store.module';
 import { ProjectionHost } from './projection-host';
 
 /** How fresh one read model is: its checkpoint against the store's head. */
-export interface ReadModelFreshness {
+export interface ProjectionFreshness {
   name: string;
   status: ProjectionStatusView['status'];
   checkpoint: bigint | undefined;
@@ -55,7 +55,7 @@ export interface RuntimeSnapshot {
   store: StoreHealth;
   readModels: { reachable: boolean; error?: string };
   head: bigint | undefined;
-  projections: ReadModelFreshness[];
+  projections: ProjectionFreshness[];
   loops: LoopStatus[];
   /** Event loop delay since the previous snapshot (ms): what a request waited at worst. */
   eventLoop: { p99Ms: number; maxMs: number };
@@ -214,7 +214,7 @@ export class RuntimeStatus implements OnApplicationBootstrap, OnApplicationShutd
   }
 }
 
-function freshness(view: ProjectionStatusView, head: bigint | undefined): ReadModelFreshness {
+function freshness(view: ProjectionStatusView, head: bigint | undefined): ProjectionFreshness {
   const positionLag =
     head === undefined || (view.checkpoint !== undefined && view.checkpoint >= head)
       ? 0n

@@ -6,11 +6,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
-import { EVENT_STORE } from '@aftercare/application';
+import { cliPrincipal, EVENT_STORE } from '@aftercare/application';
 import type { EventStore, RecordedEvent } from '@aftercare/event-store';
 import { createApiApp } from '../../apps/api/src/bootstrap';
 import { registerKeysCommand } from '../../apps/cli/src/commands/keys.command';
 import { registerAccessLogCommand } from '../../apps/cli/src/commands/keys-access-log.command';
+import { registerExportCommand } from '../../apps/cli/src/commands/export.command';
 import { authed, createApiKey, principalIdOf } from '../support/auth';
 
 const registration = (customerId: string) => ({
@@ -41,6 +42,7 @@ async function cli(
     const program = new Command('aftercare').exitOverride();
     registerKeysCommand(program);
     registerAccessLogCommand(program);
+    registerExportCommand(program);
     await program.parseAsync(args, { from: 'user' });
     return {
       exitCode: Number(process.exitCode ?? 0),
@@ -196,6 +198,16 @@ describe('identities: actors, keys from the CLI, the access log', () => {
 
     await authed(app, analystKey).get('/v1/access-log').expect(403);
     await authed(app, adminKey).get('/v1/access-log?from=yesterday').expect(400);
+
+    // A CLI export is a read of personal data too, recorded as the OS user.
+    const exported = await cli('export', 'events', '--out', join(dir, 'events.ndjson'));
+    expect(exported.exitCode).toBe(0);
+    const exports = await authed(app, adminKey)
+      .get('/v1/access-log?action=export.events')
+      .expect(200);
+    expect(exports.body.entries).toEqual([
+      expect.objectContaining({ principalId: cliPrincipal().id, via: 'cli', subject: null }),
+    ]);
 
     const fromCli = await cli('access-log', '--subject', 'read-1', '--json');
     expect(fromCli.exitCode).toBe(0);

@@ -47,6 +47,7 @@ export * from './identity/identity.module';
 export * from './identity/bootstrap-admin-key';
 export * from './identity/access-log';
 export * from './identity/cli-principal';
+export * from './identity/cli-access';
 export * from './identity/oidc';
 export * from './queries/customer-profile.queries';
 export * from './queries/customer-view';

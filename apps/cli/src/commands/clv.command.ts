@@ -11,7 +11,7 @@ import {
   runClvBench,
   summarizeTransactions,
 } from '@aftercare/analytics';
-import { NothingToFitError, refitClvModels } from '@aftercare/application';
+import { cliPrincipal, NothingToFitError, refitClvModels } from '@aftercare/application';
 import type { ClvModelFittedData } from '@aftercare/projections';
 import { withApplication } from '../cli-context';
 import { progressBar } from '../progress';
@@ -79,6 +79,7 @@ export function registerClvCommand(program: Command): void {
     )
     .option('--json', 'print the recorded fits as JSON')
     .option('--no-progress', 'no progress bar')
+    .option('--actor <name>', 'recorded as who refitted (default: the OS user)')
     .action(
       async (options: {
         horizonWeeks: number;
@@ -86,6 +87,7 @@ export function registerClvCommand(program: Command): void {
         calibrationEnd?: string;
         json?: boolean;
         progress: boolean;
+        actor?: string;
       }) => {
         const bar = progressBar(
           'read |{bar}| {percentage}% | {events} events | ETA {eta_formatted}',
@@ -98,7 +100,7 @@ export function registerClvCommand(program: Command): void {
               calibrationEnd: options.calibrationEnd,
               horizonWeeks: options.horizonWeeks,
               annualDiscountRate: options.discountRate,
-              actor: 'cli',
+              actor: cliPrincipal(options.actor).id,
               onProgress: ({ events, position, head }) => {
                 if (!bar?.isActive) bar?.start(Math.max(1, Number(head)), 0, { events });
                 bar?.update(Number(position), { events });

@@ -6,6 +6,7 @@ import {
   listAll,
   type Principal,
   PROJECTION_SETTINGS,
+  recordCliRead,
   type ProjectionSettings,
   SYSTEM_PRINCIPAL,
   WarrantyAudit,
@@ -56,7 +57,8 @@ export function registerExportCommand(program: Command): void {
       const format = checkFormat(program, options.format);
       const reader = options.pii === false ? PSEUDONYMOUS_READER : SYSTEM_PRINCIPAL;
       await withApplication(
-        async ({ store, vault }) => {
+        async ({ store, config, vault }) => {
+          await recordCliRead(store, config, { action: 'export.events', detail: argv() });
           const head = await store.headPosition();
           const bar = progress('events');
           bar.start(Number(head ?? 0n), 0);
@@ -99,7 +101,8 @@ export function registerExportCommand(program: Command): void {
     .option('--to <date>', 'last day (business time)', parseDateOption)
     .action(async (options: ExportOptions) => {
       const format = checkFormat(program, options.format);
-      await withApplication(async ({ app }) => {
+      await withApplication(async ({ app, store, config }) => {
+        await recordCliRead(store, config, { action: 'export.claims', detail: argv() });
         const sink = new FileSink(options.out);
         const bar = progress('claims');
         bar.start(0, 0);
@@ -193,6 +196,7 @@ async function exportCustomers(
   await withApplication(
     async (cli) => {
       const { app, store, readModels } = cli;
+      await recordCliRead(store, cli.config, { action: 'export.customers', detail: argv() });
       await ensureFreshReadModels(cli, options);
       const settings = app.get<ProjectionSettings>(PROJECTION_SETTINGS);
       const where =
@@ -248,3 +252,6 @@ function progress(what: string): SingleBar {
     Presets.shades_classic,
   );
 }
+
+/** The export's options as typed, recorded with the read in the access log. */
+const argv = (): string => process.argv.slice(2).join(' ').slice(0, 1000);

@@ -63,4 +63,14 @@ describe('health: live, ready and detail from the runtime snapshot', () => {
     expect(res.body.details.loops.status).toBe('up');
     expect(res.body.eventLoop).toEqual({ p99Ms: expect.any(Number), maxMs: expect.any(Number) });
   });
+
+  it('says on every read how fresh the read models are, from the cached snapshot', async () => {
+    await app.get(RuntimeStatus).refresh();
+    const analyst = await createApiKey(app, 'analyst');
+    const res = await authed(app, analyst).get('/v1/customers').expect(200);
+    const head = BigInt(res.headers['x-aftercare-head']);
+    expect(BigInt(res.headers['x-aftercare-checkpoint'])).toBeLessThanOrEqual(head);
+    expect(res.headers['x-aftercare-lag']).toBe('0');
+    expect(Date.parse(res.headers['x-aftercare-status-at'])).not.toBeNaN();
+  });
 });

@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { Logger, LoggerModule } from 'nestjs-pino';
 import { loadHttpSettings, loggingParams } from '@aftercare/application';
 import { AppModule } from './app.module';
+import { FRESHNESS_HEADERS } from './read/freshness-headers.interceptor';
 import { bodyShapeGuard, requireJsonContentType } from './http/json-body';
 import { ProblemDetailsFilter } from './problem/problem-details.filter';
 import { toRequestValidationException } from './problem/request-validation.exception';
@@ -41,7 +42,7 @@ export async function createApiApp(options: { logger?: false } = {}): Promise<IN
     app.enableCors({
       origin: settings.corsOrigins,
       allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Correlation-Id'],
-      exposedHeaders: ['Idempotent-Replayed', 'Retry-After', 'Location'],
+      exposedHeaders: ['Idempotent-Replayed', 'Retry-After', 'Location', ...FRESHNESS_HEADERS],
       maxAge: 600,
     });
   }

@@ -1,4 +1,4 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Query, UseInterceptors } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   cohortRetention,
@@ -24,6 +24,7 @@ import {
   RepairsBySkuResponseDto,
   WarrantyCostByProductResponseDto,
 } from './analytics.response.dto';
+import { FreshnessHeadersInterceptor } from './freshness-headers.interceptor';
 import { ReadService } from './read.service';
 import { Roles } from '@aftercare/application';
 
@@ -35,6 +36,7 @@ const inRange =
 /** Population views for product and service teams. */
 @ApiTags('analytics')
 @ApiProblems(400, ...COMMON_PROBLEMS)
+@UseInterceptors(FreshnessHeadersInterceptor)
 @Controller('v1/analytics')
 export class AnalyticsController {
   constructor(private readonly read: ReadService) {}

@@ -1,4 +1,11 @@
-import { BadRequestException, Controller, Get, Param, Query } from '@nestjs/common';
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  Param,
+  Query,
+  UseInterceptors,
+} from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { CustomerListPage, CustomerView, TimelinePage } from '@aftercare/application';
 import {
@@ -13,12 +20,14 @@ import {
   CustomerViewResponseDto,
   TimelinePageResponseDto,
 } from './customer.response.dto';
+import { FreshnessHeadersInterceptor } from './freshness-headers.interceptor';
 import { ReadService } from './read.service';
 import { RecordsAccess } from '../auth/records-access.decorator';
 import { Roles } from '@aftercare/application';
 
 @ApiTags('customers')
 @ApiProblems(400, ...COMMON_PROBLEMS)
+@UseInterceptors(FreshnessHeadersInterceptor)
 @Controller('v1/customers')
 export class CustomersController {
   constructor(private readonly read: ReadService) {}

@@ -1,0 +1,47 @@
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Injectable,
+  type NestInterceptor,
+  Optional,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import type { Observable } from 'rxjs';
+import { RuntimeStatus } from '@aftercare/application';
+
+export const FRESHNESS_HEADERS = [
+  'X-Aftercare-Head',
+  'X-Aftercare-Checkpoint',
+  'X-Aftercare-Lag',
+  'X-Aftercare-Status-At',
+];
+
+/**
+ * Says how fresh an answer from the read models is, from the runtime's cached snapshot (no
+ * per-request count): the store's head position, the lowest checkpoint among the read models,
+ * the largest lag (0 once the projections run here have caught up; otherwise head minus
+ * checkpoint, an upper bound) and when the snapshot was taken. Absent until the first snapshot.
+ */
+@Injectable()
+export class FreshnessHeadersInterceptor implements NestInterceptor {
+  constructor(@Optional() private readonly runtime?: RuntimeStatus) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const snapshot = this.runtime?.snapshot();
+    if (snapshot && snapshot.projections.length) {
+      const response = context.switchToHttp().getResponse<Response>();
+      let checkpoint: bigint | undefined;
+      let lag = 0n;
+      for (const p of snapshot.projections) {
+        const at = p.checkpoint ?? 0n;
+        if (checkpoint === undefined || at < checkpoint) checkpoint = at;
+        if (p.lag > lag) lag = p.lag;
+      }
+      response.setHeader('X-Aftercare-Head', (snapshot.head ?? 0n).toString());
+      response.setHeader('X-Aftercare-Checkpoint', (checkpoint ?? 0n).toString());
+      response.setHeader('X-Aftercare-Lag', lag.toString());
+      response.setHeader('X-Aftercare-Status-At', snapshot.at);
+    }
+    return next.handle();
+  }
+}

@@ -65,6 +65,11 @@ export async function createApiApp(options: { logger?: false } = {}): Promise<IN
       .setTitle('Aftercare')
       .setDescription('Event-sourced customer lifecycle engine for after-sales service')
       .setVersion('1')
+      .addBearerAuth(
+        { type: 'http', scheme: 'bearer', description: 'An API key (ak_...) or an OIDC token' },
+        'bearer',
+      )
+      .addSecurityRequirements('bearer')
       .build(),
   );
   SwaggerModule.setup('docs', app, document);

@@ -15,6 +15,7 @@ import type { EventStore, EventToAppend } from '@aftercare/event-store';
 import { PostgresEventStore } from '@aftercare/event-store/postgres';
 import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 import { quantile } from './bench-stats';
+import { measureSealing } from './pii-sealing.bench';
 
 export interface StoreBenchOptions {
   /** Events per throughput measurement (batched appends and the $all read). Default 20 000. */
@@ -76,6 +77,25 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<void> {
     log('|---|---:|---:|---:|');
     for (const figure of figures.rows) log(formatRow(figure));
     log('');
+  }
+  if (options.stores.includes('sqlite')) {
+    const dir = mkdtempSync(join(tmpdir(), 'aftercare-bench-pii-'));
+    try {
+      const customers = Math.max(100, Math.min(2_000, Math.floor(events / 10)));
+      log(`## Personal data sealed (sqlite, ${customers} customers, 2 events each)`);
+      log('');
+      log('| measure | sealed | plain | ratio |');
+      log('|---|---:|---:|---:|');
+      for (const f of await measureSealing(dir, customers)) {
+        const rate = (n: number) => `${Math.round(n).toLocaleString('en-US')} ev/s`;
+        log(
+          `| ${f.name} | ${rate(f.sealed)} | ${rate(f.plain)} | ${(f.sealed / f.plain).toFixed(2)}x |`,
+        );
+      }
+      log('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
   log(`load average at end: ${loadAverage()}`);
 }

@@ -43,7 +43,6 @@ import type {
   AllFilter,
   AppendOptions,
   AppendResult,
-  EventMetadata,
   EventStore,
   EventToAppend,
   GlobalPosition,
@@ -64,6 +63,15 @@ import {
   type ScannedPage,
 } from '../paging';
 import { CatchUpSubscription, WakeUps, subscriptionStart } from '../subscription-pump';
+import { HighWater, type Patience } from './postgres.high-water';
+import {
+  LOCK_CLASS,
+  channelOf,
+  lockKey,
+  prepareQueries,
+  schemaSql,
+  type EventRow,
+} from './postgres.schema';
 
 export interface PostgresEventStoreOptions {
   connectionString: string;
@@ -76,133 +84,6 @@ export interface PostgresEventStoreOptions {
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
-/** First half of the in-flight marker's advisory lock key: arbitrary, names "Aftercare event store". */
-const LOCK_CLASS = 0x0af7ca2e;
-/** First half of the per-stream advisory lock key; the second is hashtext(stream id). */
-const STREAM_LOCK_CLASS = 0x0af7ca2f;
-
-/** Row of es_events in array mode: position, stream_id, revision, event_id, type, data, metadata, recorded_at (ms). */
-type EventRow = [string, string, string, string, string, unknown, EventMetadata, number];
-
-const COLUMNS = `position, stream_id, revision, event_id::text, type, data, metadata,
-  (extract(epoch from recorded_at) * 1000)::float8`;
-
-function schemaSql(schema: string): string {
-  return `
-CREATE SCHEMA IF NOT EXISTS ${schema};
-CREATE TABLE IF NOT EXISTS ${schema}.es_events (
-  position    bigint      PRIMARY KEY,
-  stream_id   text        NOT NULL,
-  revision    bigint      NOT NULL,
-  event_id    uuid        NOT NULL,
-  type        text        NOT NULL,
-  data        jsonb       NOT NULL,
-  metadata    jsonb       NOT NULL,
-  recorded_at timestamptz NOT NULL,
-  CONSTRAINT es_events_stream_revision UNIQUE (stream_id, revision),
-  CONSTRAINT es_events_stream_event_id UNIQUE (stream_id, event_id)
-);
-CREATE TABLE IF NOT EXISTS ${schema}.es_checkpoints (
-  consumer_id text        PRIMARY KEY,
-  position    bigint      NOT NULL,
-  updated_at  timestamptz NOT NULL DEFAULT now()
-);
-CREATE SEQUENCE IF NOT EXISTS ${schema}.es_position_seq AS bigint;
--- A store written before positions came from the sequence: continue after its last position.
-SELECT setval('${schema}.es_position_seq', m)
-  FROM (SELECT max(position) AS m FROM ${schema}.es_events) head
-  WHERE m IS NOT NULL AND m > coalesce(pg_sequence_last_value('${schema}.es_position_seq'), 0);
--- Returns one row: outcome 'appended' (the revision before the batch, the batch's positions,
--- recorded_at), 'idempotent' (every id is already in the stream) or 'wrong_expected' (the actual
--- revision, null when the stream does not exist).
--- The version before positions came from the sequence returned first_position instead; its
--- writers must be stopped before this one starts (CREATE OR REPLACE keeps a running store's
--- function in place otherwise).
-DO $$ BEGIN
-  IF EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-             WHERE n.nspname = '${schema}' AND p.proname = 'es_append'
-               AND pg_get_function_result(p.oid) LIKE '%first_position%') THEN
-    DROP FUNCTION ${schema}.es_append(text, text, uuid[], text[], jsonb[], jsonb[]);
-  END IF;
-END $$;
-CREATE OR REPLACE FUNCTION ${schema}.es_append(
-  p_stream text, p_expected text, p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[])
-RETURNS TABLE (outcome text, current_revision bigint, positions bigint[], recorded_at timestamptz)
-LANGUAGE plpgsql AS $fn$
-DECLARE
-  v_count     int := cardinality(p_ids);
-  v_existing  int;
-  v_current   bigint;
-  v_positions bigint[] := '{}';
-  v_now       timestamptz := clock_timestamp();
-BEGIN
-  -- Writers to one stream take turns from here to their commit, so the revision read below is
-  -- the one the insert builds on and the idempotency check sees every committed id; appends to
-  -- other streams go on (a hash collision only makes two streams take turns).
-  PERFORM pg_advisory_xact_lock(${STREAM_LOCK_CLASS}, hashtext('${schema}:' || p_stream));
-  SELECT max(e.revision) INTO v_current FROM ${schema}.es_events e WHERE e.stream_id = p_stream;
-  IF v_current IS NOT NULL THEN
-    SELECT count(*) INTO v_existing FROM ${schema}.es_events e
-      WHERE e.stream_id = p_stream AND e.event_id = ANY (p_ids);
-    IF v_existing = v_count THEN
-      RETURN QUERY SELECT 'idempotent'::text, v_current, NULL::bigint[], NULL::timestamptz;
-      RETURN;
-    ELSIF v_existing > 0 THEN
-      RETURN QUERY SELECT 'wrong_expected'::text, v_current, NULL::bigint[], NULL::timestamptz;
-      RETURN;
-    END IF;
-  END IF;
-  IF (p_expected = 'no_stream' AND v_current IS NOT NULL)
-     OR (p_expected = 'stream_exists' AND v_current IS NULL)
-     OR (p_expected NOT IN ('any', 'no_stream', 'stream_exists')
-         AND v_current IS DISTINCT FROM p_expected::bigint) THEN
-    RETURN QUERY SELECT 'wrong_expected'::text, v_current, NULL::bigint[], NULL::timestamptz;
-    RETURN;
-  END IF;
-  -- In flight from before its first position is drawn until its commit is visible (PostgreSQL
-  -- releases transaction locks after that): readers find in-flight appends in pg_locks and wait
-  -- for them (es_high_water). Shared, so appenders never wait for each other here.
-  PERFORM pg_advisory_xact_lock_shared(${LOCK_CLASS}, ${lockKey(schema)});
-  FOR i IN 1 .. v_count LOOP
-    v_positions[i] := nextval('${schema}.es_position_seq');
-  END LOOP;
-  INSERT INTO ${schema}.es_events
-    (position, stream_id, revision, event_id, type, data, metadata, recorded_at)
-  SELECT v_positions[u.ord], p_stream, coalesce(v_current, -1) + u.ord, u.id, u.type, u.data,
-         u.metadata, v_now
-  FROM unnest(p_ids, p_types, p_data, p_metadata) WITH ORDINALITY AS u(id, type, data, metadata, ord);
-  RETURN QUERY SELECT 'appended'::text, v_current, v_positions, v_now;
-END
-$fn$;
--- Where readers may read up to: the last position drawn, and the appends still in flight (their
--- virtual transaction ids). Read in this order, every append holding a position up to
--- last_drawn is either listed or already visible (or rolled back); once the listed ones have
--- left pg_locks, every position up to last_drawn is final.
-CREATE OR REPLACE FUNCTION ${schema}.es_high_water(OUT last_drawn bigint, OUT in_flight text[])
-LANGUAGE plpgsql AS $fn$
-BEGIN
-  SELECT coalesce(pg_sequence_last_value('${schema}.es_position_seq'), 0) INTO last_drawn;
-  SELECT coalesce(array_agg(l.virtualtransaction), '{}') INTO in_flight FROM pg_locks l
-   WHERE l.locktype = 'advisory' AND l.classid = ${LOCK_CLASS} AND l.objid = ${lockKey(schema)}
-     AND l.objsubid = 2 AND l.granted AND l.pid <> pg_backend_pid()
-     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database());
-END
-$fn$;`;
-}
-
-/** A 31-bit hash of the schema name, so stores in different schemas do not share the lock. */
-function lockKey(schema: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < schema.length; i++) {
-    hash = Math.imul(hash ^ schema.charCodeAt(i), 0x01000193);
-  }
-  return hash & 0x7fffffff;
-}
-
-function channelOf(schema: string): string {
-  return `es_appended_${schema}`;
-}
-
 export class PostgresEventStore implements EventStore {
   readonly kind = 'postgres' as const;
 
@@ -530,74 +411,6 @@ export class PostgresEventStore implements EventStore {
   }
 }
 
-function prepareQueries(schema: string) {
-  // Named queries are parsed and planned once per connection.
-  const named = (name: string, text: string) => ({
-    name: `${schema}.${name}`,
-    text,
-    rowMode: 'array' as const,
-  });
-  return {
-    append: named(
-      'append',
-      `SELECT * FROM ${schema}.es_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])`,
-    ),
-    byEventIds: named(
-      'by-event-ids',
-      `SELECT ${COLUMNS} FROM ${schema}.es_events WHERE stream_id = $1 AND event_id = ANY ($2::uuid[])`,
-    ),
-    streamForwards: named(
-      'stream-forwards',
-      `SELECT ${COLUMNS} FROM ${schema}.es_events
-       WHERE stream_id = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
-    ),
-    streamBackwards: named(
-      'stream-backwards',
-      `SELECT ${COLUMNS} FROM ${schema}.es_events
-       WHERE stream_id = $1 AND revision <= $2 ORDER BY revision DESC LIMIT $3`,
-    ),
-    allPage: named(
-      'all-page',
-      `SELECT ${COLUMNS} FROM ${schema}.es_events
-       WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3`,
-    ),
-    // The inner ordered LIMIT keeps the plan an index scan in position order that stops early,
-    // whatever the statistics say (a bitmap scan plus sort would read the whole window per page).
-    filteredPage: named(
-      'filtered-page',
-      `SELECT ${COLUMNS} FROM (
-         SELECT * FROM ${schema}.es_events
-         WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $6) w
-       WHERE ($3::text[] IS NULL OR split_part(stream_id, '-', 1) = ANY ($3::text[]))
-         AND ($4::text[] IS NULL OR type ^@ ANY ($4::text[]))
-       ORDER BY position LIMIT $5`,
-    ),
-    head: named('head', `SELECT max(position) FROM ${schema}.es_events WHERE position <= $1`),
-    highWater: named('high-water', `SELECT * FROM ${schema}.es_high_water()`),
-    // A wake-up needs no durability: its transaction commits without waiting for the WAL flush.
-    notify: named(
-      'notify',
-      `SELECT set_config('synchronous_commit', 'off', true), pg_notify('${channelOf(schema)}', '')`,
-    ),
-    stillInFlight: named(
-      'still-in-flight',
-      `SELECT count(*)::int FROM pg_locks
-       WHERE locktype = 'advisory' AND classid = ${LOCK_CLASS} AND objid = ${lockKey(schema)}
-         AND objsubid = 2 AND virtualtransaction = ANY ($1::text[])`,
-    ),
-    loadCheckpoint: named(
-      'load-checkpoint',
-      `SELECT position FROM ${schema}.es_checkpoints WHERE consumer_id = $1`,
-    ),
-    saveCheckpoint: named(
-      'save-checkpoint',
-      `INSERT INTO ${schema}.es_checkpoints (consumer_id, position, updated_at)
-       VALUES ($1, $2, now())
-       ON CONFLICT (consumer_id) DO UPDATE SET position = excluded.position, updated_at = now()`,
-    ),
-  };
-}
-
 interface Filter {
   categories: string[] | null;
   prefixes: string[] | null;
@@ -661,69 +474,4 @@ function mapError(error: unknown): unknown {
     );
   }
   return error;
-}
-
-/**
- * How long a read waits for appends in flight: 'settle' until they are done (they are single
- * statements, so this is about one commit), 'glance' a few milliseconds, after which a
- * subscription reads what is final and comes back on the next notification or poll.
- */
-type Patience = 'settle' | 'glance';
-
-const GLANCE_MS = 25;
-
-/**
- * The high-water mark: every position up to it is final. Positions are drawn from a sequence
- * without a global lock, so they can become visible out of order; a reader that moved past a
- * position still in flight would never see it. An append holds a shared advisory lock from
- * before it draws a position until its commit is visible; the mark moves to the last position
- * drawn once every append that held the lock when that position was read has left (see
- * es_high_water). Concurrent refreshes share one round of queries.
- */
-class HighWater {
-  /** Every position up to here is final; never moves back. */
-  known = 0n;
-  /** Rounds begun so far; a caller needs one begun after it asked. */
-  private rounds = 0;
-  private current: { number: number; result: Promise<boolean> } | undefined;
-
-  constructor(
-    private readonly probe: () => Promise<{ lastDrawn: bigint; inFlight: string[] }>,
-    private readonly stillInFlight: (inFlight: string[]) => Promise<boolean>,
-    private readonly closed: () => boolean,
-  ) {}
-
-  /**
-   * The mark after a round of queries begun after this call: then every append acknowledged
-   * before the call is at or below it ('settle'), or, when appends below it were still in flight
-   * after GLANCE_MS, the mark as far as it could move ('glance').
-   */
-  async refresh(patience: Patience): Promise<bigint> {
-    const asked = this.rounds;
-    for (;;) {
-      if (this.closed()) return this.known;
-      if (!this.current) {
-        const number = ++this.rounds;
-        const result = this.advance().finally(() => {
-          if (this.current?.number === number) this.current = undefined;
-        });
-        this.current = { number, result };
-      }
-      const round = this.current;
-      const settled = await round.result;
-      if (round.number > asked && (settled || patience === 'glance')) return this.known;
-    }
-  }
-
-  /** One round: true when the mark reached the last position drawn at its start. */
-  private async advance(): Promise<boolean> {
-    const { lastDrawn, inFlight } = await this.probe();
-    const started = Date.now();
-    for (let wait = 1; inFlight.length && (await this.stillInFlight(inFlight)); wait *= 2) {
-      if (this.closed() || Date.now() - started > GLANCE_MS) return false;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 8)));
-    }
-    if (lastDrawn > this.known) this.known = lastDrawn;
-    return true;
-  }
 }

@@ -1,0 +1,197 @@
+/** The store's tables, its two SQL functions and the queries it prepares (see postgres.event-store.ts). */
+import type { EventMetadata } from '../event-store.port';
+
+/** First half of the in-flight marker's advisory lock key: arbitrary, names "Aftercare event store". */
+export const LOCK_CLASS = 0x0af7ca2e;
+/** First half of the per-stream advisory lock key; the second is hashtext(stream id). */
+export const STREAM_LOCK_CLASS = 0x0af7ca2f;
+
+/** Row of es_events in array mode: position, stream_id, revision, event_id, type, data, metadata, recorded_at (ms). */
+export type EventRow = [string, string, string, string, string, unknown, EventMetadata, number];
+
+export const COLUMNS = `position, stream_id, revision, event_id::text, type, data, metadata,
+  (extract(epoch from recorded_at) * 1000)::float8`;
+
+export function schemaSql(schema: string): string {
+  return `
+CREATE SCHEMA IF NOT EXISTS ${schema};
+CREATE TABLE IF NOT EXISTS ${schema}.es_events (
+  position    bigint      PRIMARY KEY,
+  stream_id   text        NOT NULL,
+  revision    bigint      NOT NULL,
+  event_id    uuid        NOT NULL,
+  type        text        NOT NULL,
+  data        jsonb       NOT NULL,
+  metadata    jsonb       NOT NULL,
+  recorded_at timestamptz NOT NULL,
+  CONSTRAINT es_events_stream_revision UNIQUE (stream_id, revision),
+  CONSTRAINT es_events_stream_event_id UNIQUE (stream_id, event_id)
+);
+CREATE TABLE IF NOT EXISTS ${schema}.es_checkpoints (
+  consumer_id text        PRIMARY KEY,
+  position    bigint      NOT NULL,
+  updated_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE SEQUENCE IF NOT EXISTS ${schema}.es_position_seq AS bigint;
+-- A store written before positions came from the sequence: continue after its last position.
+SELECT setval('${schema}.es_position_seq', m)
+  FROM (SELECT max(position) AS m FROM ${schema}.es_events) head
+  WHERE m IS NOT NULL AND m > coalesce(pg_sequence_last_value('${schema}.es_position_seq'), 0);
+-- Returns one row: outcome 'appended' (the revision before the batch, the batch's positions,
+-- recorded_at), 'idempotent' (every id is already in the stream) or 'wrong_expected' (the actual
+-- revision, null when the stream does not exist).
+-- The version before positions came from the sequence returned first_position instead; its
+-- writers must be stopped before this one starts (CREATE OR REPLACE keeps a running store's
+-- function in place otherwise).
+DO $$ BEGIN
+  IF EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+             WHERE n.nspname = '${schema}' AND p.proname = 'es_append'
+               AND pg_get_function_result(p.oid) LIKE '%first_position%') THEN
+    DROP FUNCTION ${schema}.es_append(text, text, uuid[], text[], jsonb[], jsonb[]);
+  END IF;
+END $$;
+CREATE OR REPLACE FUNCTION ${schema}.es_append(
+  p_stream text, p_expected text, p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[])
+RETURNS TABLE (outcome text, current_revision bigint, positions bigint[], recorded_at timestamptz)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_count     int := cardinality(p_ids);
+  v_existing  int;
+  v_current   bigint;
+  v_positions bigint[] := '{}';
+  v_now       timestamptz := clock_timestamp();
+BEGIN
+  -- Writers to one stream take turns from here to their commit, so the revision read below is
+  -- the one the insert builds on and the idempotency check sees every committed id; appends to
+  -- other streams go on (a hash collision only makes two streams take turns).
+  PERFORM pg_advisory_xact_lock(${STREAM_LOCK_CLASS}, hashtext('${schema}:' || p_stream));
+  SELECT max(e.revision) INTO v_current FROM ${schema}.es_events e WHERE e.stream_id = p_stream;
+  IF v_current IS NOT NULL THEN
+    SELECT count(*) INTO v_existing FROM ${schema}.es_events e
+      WHERE e.stream_id = p_stream AND e.event_id = ANY (p_ids);
+    IF v_existing = v_count THEN
+      RETURN QUERY SELECT 'idempotent'::text, v_current, NULL::bigint[], NULL::timestamptz;
+      RETURN;
+    ELSIF v_existing > 0 THEN
+      RETURN QUERY SELECT 'wrong_expected'::text, v_current, NULL::bigint[], NULL::timestamptz;
+      RETURN;
+    END IF;
+  END IF;
+  IF (p_expected = 'no_stream' AND v_current IS NOT NULL)
+     OR (p_expected = 'stream_exists' AND v_current IS NULL)
+     OR (p_expected NOT IN ('any', 'no_stream', 'stream_exists')
+         AND v_current IS DISTINCT FROM p_expected::bigint) THEN
+    RETURN QUERY SELECT 'wrong_expected'::text, v_current, NULL::bigint[], NULL::timestamptz;
+    RETURN;
+  END IF;
+  -- In flight from before its first position is drawn until its commit is visible (PostgreSQL
+  -- releases transaction locks after that): readers find in-flight appends in pg_locks and wait
+  -- for them (es_high_water). Shared, so appenders never wait for each other here.
+  PERFORM pg_advisory_xact_lock_shared(${LOCK_CLASS}, ${lockKey(schema)});
+  FOR i IN 1 .. v_count LOOP
+    v_positions[i] := nextval('${schema}.es_position_seq');
+  END LOOP;
+  INSERT INTO ${schema}.es_events
+    (position, stream_id, revision, event_id, type, data, metadata, recorded_at)
+  SELECT v_positions[u.ord], p_stream, coalesce(v_current, -1) + u.ord, u.id, u.type, u.data,
+         u.metadata, v_now
+  FROM unnest(p_ids, p_types, p_data, p_metadata) WITH ORDINALITY AS u(id, type, data, metadata, ord);
+  RETURN QUERY SELECT 'appended'::text, v_current, v_positions, v_now;
+END
+$fn$;
+-- Where readers may read up to: the last position drawn, and the appends still in flight (their
+-- virtual transaction ids). Read in this order, every append holding a position up to
+-- last_drawn is either listed or already visible (or rolled back); once the listed ones have
+-- left pg_locks, every position up to last_drawn is final.
+CREATE OR REPLACE FUNCTION ${schema}.es_high_water(OUT last_drawn bigint, OUT in_flight text[])
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  SELECT coalesce(pg_sequence_last_value('${schema}.es_position_seq'), 0) INTO last_drawn;
+  SELECT coalesce(array_agg(l.virtualtransaction), '{}') INTO in_flight FROM pg_locks l
+   WHERE l.locktype = 'advisory' AND l.classid = ${LOCK_CLASS} AND l.objid = ${lockKey(schema)}
+     AND l.objsubid = 2 AND l.granted AND l.pid <> pg_backend_pid()
+     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database());
+END
+$fn$;`;
+}
+
+/** A 31-bit hash of the schema name, so stores in different schemas do not share the lock. */
+export function lockKey(schema: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < schema.length; i++) {
+    hash = Math.imul(hash ^ schema.charCodeAt(i), 0x01000193);
+  }
+  return hash & 0x7fffffff;
+}
+
+export function channelOf(schema: string): string {
+  return `es_appended_${schema}`;
+}
+
+export function prepareQueries(schema: string) {
+  // Named queries are parsed and planned once per connection.
+  const named = (name: string, text: string) => ({
+    name: `${schema}.${name}`,
+    text,
+    rowMode: 'array' as const,
+  });
+  return {
+    append: named(
+      'append',
+      `SELECT * FROM ${schema}.es_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])`,
+    ),
+    byEventIds: named(
+      'by-event-ids',
+      `SELECT ${COLUMNS} FROM ${schema}.es_events WHERE stream_id = $1 AND event_id = ANY ($2::uuid[])`,
+    ),
+    streamForwards: named(
+      'stream-forwards',
+      `SELECT ${COLUMNS} FROM ${schema}.es_events
+       WHERE stream_id = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
+    ),
+    streamBackwards: named(
+      'stream-backwards',
+      `SELECT ${COLUMNS} FROM ${schema}.es_events
+       WHERE stream_id = $1 AND revision <= $2 ORDER BY revision DESC LIMIT $3`,
+    ),
+    allPage: named(
+      'all-page',
+      `SELECT ${COLUMNS} FROM ${schema}.es_events
+       WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3`,
+    ),
+    // The inner ordered LIMIT keeps the plan an index scan in position order that stops early,
+    // whatever the statistics say (a bitmap scan plus sort would read the whole window per page).
+    filteredPage: named(
+      'filtered-page',
+      `SELECT ${COLUMNS} FROM (
+         SELECT * FROM ${schema}.es_events
+         WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $6) w
+       WHERE ($3::text[] IS NULL OR split_part(stream_id, '-', 1) = ANY ($3::text[]))
+         AND ($4::text[] IS NULL OR type ^@ ANY ($4::text[]))
+       ORDER BY position LIMIT $5`,
+    ),
+    head: named('head', `SELECT max(position) FROM ${schema}.es_events WHERE position <= $1`),
+    highWater: named('high-water', `SELECT * FROM ${schema}.es_high_water()`),
+    // A wake-up needs no durability: its transaction commits without waiting for the WAL flush.
+    notify: named(
+      'notify',
+      `SELECT set_config('synchronous_commit', 'off', true), pg_notify('${channelOf(schema)}', '')`,
+    ),
+    stillInFlight: named(
+      'still-in-flight',
+      `SELECT count(*)::int FROM pg_locks
+       WHERE locktype = 'advisory' AND classid = ${LOCK_CLASS} AND objid = ${lockKey(schema)}
+         AND objsubid = 2 AND virtualtransaction = ANY ($1::text[])`,
+    ),
+    loadCheckpoint: named(
+      'load-checkpoint',
+      `SELECT position FROM ${schema}.es_checkpoints WHERE consumer_id = $1`,
+    ),
+    saveCheckpoint: named(
+      'save-checkpoint',
+      `INSERT INTO ${schema}.es_checkpoints (consumer_id, position, updated_at)
+       VALUES ($1, $2, now())
+       ON CONFLICT (consumer_id) DO UPDATE SET position = excluded.position, updated_at = now()`,
+    ),
+  };
+}

@@ -143,8 +143,9 @@ describe('churn evaluate', () => {
     expect(buyer).toBeDefined();
     if (!buyer) return;
     // The BG/NBD of this small world is degenerate (parameters in the millions): the fit is
-    // refused and the view says why, without CLV figures; churn risk uses the MBG/NBD.
-    expect(fit.bgNbd.refusal).toMatch(/degenerate limit/);
+    // refused and the view says why, without CLV figures; churn risk uses the MBG/NBD. Which
+    // check refuses it first depends on the simulated world (warranty outcomes shape it).
+    expect(fit.bgNbd.refusal).toMatch(/degenerate limit|did not converge/);
     const degenerate = customerView({ ...buyer, now: fit.occurredAt, fit });
     expect(degenerate.clv).toBeNull();
     expect(degenerate.unavailable.clv).toMatch(/is not used: BG\/NBD fit refused: /);

@@ -265,6 +265,8 @@ function redecide(
 ): { type: string; data: unknown }[] {
   switch (command.type) {
     case 'FileWarrantyClaim':
+    case 'AssessWarrantyClaim':
+    case 'RefuseWarrantyRemedy':
     case 'OverrideWarrantyDecision':
     case 'FulfilWarrantyClaim':
       return decideWarrantyClaimCommand(

@@ -180,12 +180,15 @@ describe('lifecycle signals', () => {
         claimId: 'claim-1',
         customerId,
         purchaseId: 'p-tv',
-        defect: { code: 'NO-POWER', description: 'Does not turn on', cause: 'unknown' },
+        defect: { code: 'NO-POWER', description: 'Does not turn on' },
+        symptom: 'Does not turn on',
         evidence: { proofOfPurchase: true },
+        noticedAt: '2025-06-04T20:00:00Z',
         occurredAt: '2025-06-05T09:00:00Z',
       })
       .expect(201);
-    expect(claim.body.outcome).toBe('needs_review');
+    // Month 17, past the one-year presumption: the cause must be assessed.
+    expect(claim.body.outcome).toBe('needs_assessment');
     await http()
       .post(`/v1/customers/${customerId}/complaints/cmp-1/acknowledgement`)
       .send({ occurredAt: '2025-06-06T09:00:00Z' })

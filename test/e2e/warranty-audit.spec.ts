@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EVENT_STORE, WarrantyAudit } from '@aftercare/application';
+import { ENGINE_VERSION, RULE_IDS_V2 } from '@aftercare/domain';
 import type { EventStore } from '@aftercare/event-store';
 import { createApiApp } from '../../apps/api/src/bootstrap';
 import { authed, createApiKey } from '../support/auth';
@@ -56,7 +57,7 @@ describe('warranty audit', () => {
         productCategory: 'tv',
         serialNumber: `SN-${customerId}`,
         price: 800,
-        currency: 'EUR',
+        currency: jurisdiction === 'US' ? 'USD' : 'EUR',
         channel: 'online',
         warranty: { warrantyPolicyId: 'standard', returnWindowDays: 30 },
       })
@@ -70,8 +71,11 @@ describe('warranty audit', () => {
         claimId,
         customerId,
         purchaseId: `${customerId}-tv`,
-        defect: { code: 'NO-POWER', description: 'Does not turn on', cause },
+        defect: { code: 'NO-POWER', description: 'Does not turn on' },
+        symptom: 'Black screen, standby light off',
+        suspectedCause: cause,
         evidence: { proofOfPurchase: true },
+        noticedAt: '2025-05-30T20:00:00Z',
         occurredAt: '2025-06-01T10:00:00Z',
       })
       .expect(201);
@@ -107,7 +111,19 @@ describe('warranty audit', () => {
     await customerWithTv('eu-3', 'EU');
     await customerWithTv('us-1', 'US');
     expect(await fileClaim('claim-a', 'eu-1', 'manufacturing')).toBe('approved');
-    expect(await fileClaim('claim-b', 'eu-2', 'accidental_damage')).toBe('rejected');
+    // Within the presumption the claimant's own word does not reject: an assessment does.
+    expect(await fileClaim('claim-b', 'eu-2', 'accidental_damage')).toBe('approved');
+    const assessed = await http()
+      .post('/v1/warranty-claims/claim-b/assessment')
+      .send({
+        cause: 'accidental_damage',
+        assessedBy: 'tech-2',
+        method: 'inspection',
+        notes: 'Cracked panel, impact mark',
+        occurredAt: '2025-06-03T10:00:00Z',
+      })
+      .expect(201);
+    expect(assessed.body).toMatchObject({ outcome: 'rejected', remedy: null, coveredAmount: 0 });
     expect(await fileClaim('claim-c', 'eu-3', 'manufacturing')).toBe('approved');
     expect(await fileClaim('claim-d', 'us-1', 'manufacturing')).toBe('approved');
     await http()
@@ -141,17 +157,10 @@ describe('warranty audit', () => {
     });
     expect(audit.decision.facts.purchase).toMatchObject({ purchaseId: 'eu-3-tv', price: 800 });
     expect(audit.decision.ruleTrace.map((r: { ruleId: string }) => r.ruleId)).toEqual([
-      'proof_of_purchase',
-      'commercial_coverage_period',
-      'commercial_exclusions',
-      'repeat_claims',
-      'legal_guarantee_period',
-      'legal_guarantee_cause',
-      'legal_presumption',
-      'outcome',
-      'remedy',
-      'covered_amount',
+      ...RULE_IDS_V2,
     ]);
+    expect(audit.decision.law).toMatchObject({ key: 'DE' });
+    expect(audit.decision.engineVersion).toBe(ENGINE_VERSION);
     expect(audit.overrides).toEqual([
       expect.objectContaining({
         agentId: 'agent-7',
@@ -178,14 +187,20 @@ describe('warranty audit', () => {
       'claim-c',
       'claim-d',
     ]);
+    // One definition of approved, counted two ways and labelled: by the engine, after overrides.
     expect(all.summary.byPolicyVersion).toEqual([
-      expect.objectContaining({
+      {
         key: 'standard@1',
         decisions: 4,
-        approved: 2,
-        rejected: 2,
-        approvalRate: 0.5,
-      }),
+        byEngine: expect.objectContaining({ approved: 3, rejected: 1, approvalRate: 0.75 }),
+        afterOverrides: expect.objectContaining({ approved: 2, rejected: 2, approvalRate: 0.5 }),
+      },
+    ]);
+    expect(all.summary.definitions.byEngine).toContain('engine');
+    // Money per currency: claim-d is in USD and is never added to the EUR claims.
+    expect(all.summary.costs).toEqual([
+      { currency: 'EUR', claims: 3, approvedByEngine: 1600, approvedAfterOverrides: 800 },
+      { currency: 'USD', claims: 1, approvedByEngine: 800, approvedAfterOverrides: 800 },
     ]);
     expect(
       all.summary.rejectedInsideLegalGuarantee.map((d: { claimId: string }) => d.claimId),
@@ -193,7 +208,7 @@ describe('warranty audit', () => {
     const exclusions = all.summary.byRule.find(
       (r: { ruleId: string }) => r.ruleId === 'commercial_exclusions',
     );
-    expect(exclusions.failed).toMatchObject({ decisions: 1, approved: 0 });
+    expect(exclusions.failed).toMatchObject({ decisions: 1, byEngine: { approved: 0 } });
     const rejected = (await http().get('/v1/warranty-claims?outcome=rejected').expect(200)).body;
     expect(rejected.decisions.map((d: { claimId: string }) => d.claimId)).toEqual([
       'claim-b',
@@ -210,17 +225,21 @@ describe('warranty audit', () => {
       from: '2025-01-01',
       to: '2025-12-31',
     });
-    // Under v2 a TV is covered for 3 months: the EU claims stay covered by the legal guarantee,
-    // the US claim (no legal guarantee) would have been rejected.
+    // Under v2 a TV is covered for 3 months: the EU claims stay covered by the legal guarantee;
+    // the US implied warranty runs only as long as the written one, so claim-d would be rejected.
     expect(replay?.claims).toBe(4);
     expect(replay?.changed).toEqual([
       expect.objectContaining({
         claimId: 'claim-d',
+        currency: 'USD',
         replayed: expect.objectContaining({ outcome: 'rejected' }),
         costDifference: -800,
       }),
     ]);
-    expect(replay?.costDifference).toBe(-800);
+    expect(replay?.costs).toEqual([
+      { currency: 'EUR', recorded: 1600, replayed: 1600, difference: 0 },
+      { currency: 'USD', recorded: 800, replayed: 0, difference: -800 },
+    ]);
     expect(await store.headPosition()).toBe(head);
   });
 
@@ -232,7 +251,7 @@ describe('warranty audit', () => {
     const changed = db
       .prepare(
         `UPDATE es_events SET data = json_set(data, '$.coveredAmount', 5000)
-         WHERE stream_id = 'warranty-claim-b' AND type = 'WarrantyClaimDecided'`,
+         WHERE stream_id = 'warranty-claim-a' AND type = 'WarrantyClaimDecided'`,
       )
       .run();
     db.close();
@@ -240,8 +259,8 @@ describe('warranty audit', () => {
 
     const result = await auditor.verifyAll();
     expect(result.checked).toBe(4);
-    expect(result.failures.map((f) => f.claimId)).toEqual(['claim-b']);
-    const audit = (await http().get('/v1/warranty-claims/claim-b/audit').expect(200)).body;
+    expect(result.failures.map((f) => f.claimId)).toEqual(['claim-a']);
+    const audit = (await http().get('/v1/warranty-claims/claim-a/audit').expect(200)).body;
     expect(audit.verification.ok).toBe(false);
     expect(audit.verification.chain).toMatchObject({
       ok: false,
@@ -262,7 +281,7 @@ describe('warranty audit', () => {
       log.mockRestore();
     }
     expect(output.filter((line) => line.startsWith('FAIL'))).toEqual([
-      expect.stringMatching(/^FAIL claim-b: hash chain broken at revision 1/),
+      expect.stringMatching(/^FAIL claim-a: hash chain broken at revision 1/),
     ]);
     expect(output).toContain('4 claims checked, 1 failed');
   });

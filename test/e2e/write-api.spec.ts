@@ -236,8 +236,11 @@ describe('write API (HTTP, sqlite)', () => {
         claimId: 'claim-1',
         customerId: c,
         purchaseId: 'tv-1',
-        defect: { code: 'E42-NO-POWER', description: 'Does not turn on', cause: 'manufacturing' },
+        defect: { code: 'E42-NO-POWER', description: 'Does not turn on' },
+        symptom: 'No picture, no standby light',
+        suspectedCause: 'manufacturing',
         evidence: { proofOfPurchase: true },
+        noticedAt: '2025-05-31T20:00:00Z',
         occurredAt: '2025-06-01T10:00:00Z',
       })
       .expect(201);
@@ -253,7 +256,7 @@ describe('write API (HTTP, sqlite)', () => {
     const ruleIds = (filed.body.ruleTrace as { ruleId: string }[]).map((r) => r.ruleId);
     expect(ruleIds).toEqual(
       expect.arrayContaining([
-        'proof_of_purchase',
+        'commercial_proof_of_purchase',
         'commercial_coverage_period',
         'legal_guarantee_period',
         'outcome',
@@ -304,8 +307,10 @@ describe('write API (HTTP, sqlite)', () => {
         claimId: 'claim-2',
         customerId: c,
         purchaseId: 'tv-1',
-        defect: { code: 'E42-NO-POWER', description: 'Dead again', cause: 'manufacturing' },
+        defect: { code: 'E42-NO-POWER', description: 'Dead again' },
+        symptom: 'Dead again',
         evidence: { proofOfPurchase: true },
+        noticedAt: '2025-07-01T08:00:00Z',
         occurredAt: '2025-07-01T10:00:00Z',
       })
       .expect(201);
@@ -387,8 +392,10 @@ describe('write API (HTTP, sqlite)', () => {
       .send({
         customerId: 'nobody',
         purchaseId: 'x',
-        defect: { code: 'E', description: 'd', cause: 'unknown' },
+        defect: { code: 'E', description: 'd' },
+        symptom: 'd',
         evidence: { proofOfPurchase: true },
+        noticedAt: '2025-01-01T00:00:00Z',
       })
       .expect(404);
     expect(claimant.body.code).toBe('customer_not_found');

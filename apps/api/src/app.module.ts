@@ -9,6 +9,7 @@ import {
   WebhookModule,
 } from '@aftercare/application';
 import { AuthModule } from './auth/auth.module';
+import { EngineReplayController } from './audit/engine-replay.controller';
 import { WarrantyAuditController } from './audit/warranty-audit.controller';
 import { EventStreamController } from './events/event-stream.controller';
 import { HealthModule } from './health/health.module';
@@ -32,6 +33,11 @@ import { WriteApiModule } from './write/write-api.module';
     SignalsModule,
     HealthModule,
   ],
-  controllers: [EventStreamController, SubscriptionsController, WarrantyAuditController],
+  controllers: [
+    EventStreamController,
+    SubscriptionsController,
+    WarrantyAuditController,
+    EngineReplayController,
+  ],
 })
 export class AppModule {}

@@ -45,6 +45,11 @@ const commands: ReadonlyArray<{ name: string; summary: string; load: () => Promi
     },
   },
   {
+    name: 'policies',
+    summary: 'warranty policies and their versions',
+    load: async () => (await import('./commands/policies.command')).registerPoliciesCommand,
+  },
+  {
     name: 'export',
     summary: 'export data for notebooks and BI',
     load: async () => (await import('./commands/export.command')).registerExportCommand,

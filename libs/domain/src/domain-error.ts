@@ -57,6 +57,11 @@ export const DOMAIN_ERROR_KINDS = {
   covered_amount_exceeds_price: 'invalid',
   warranty_policy_not_found: 'not_found',
   warranty_policy_not_in_force: 'conflict',
+  claim_not_decided: 'conflict',
+  noticed_after_filing: 'invalid',
+  noticed_before_purchase: 'invalid',
+  assessor_required: 'invalid',
+  invalid_remedy_refusal: 'invalid',
   // Warranty policies
   policy_version_conflict: 'conflict',
   invalid_policy_terms: 'invalid',

@@ -43,8 +43,11 @@ export const EVENT_SCHEMA_VERSIONS: Readonly<Record<AftercareEventType, number>>
   MaintenancePlanSubscribed: 1,
   MaintenancePlanCancelled: 1,
   CustomerPiiErased: 1,
-  WarrantyClaimFiled: 1,
+  // v2: noticedAt, symptom and suspectedCause; the claimant's cause is no longer the defect's.
+  WarrantyClaimFiled: 2,
   WarrantyClaimDecided: 1,
+  WarrantyClaimAssessed: 1,
+  WarrantyRemedyRefused: 1,
   WarrantyDecisionOverridden: 1,
   WarrantyClaimFulfilled: 1,
   WarrantyPolicyPublished: 1,

@@ -52,6 +52,8 @@ export {
 } from './customer.decider';
 
 export type {
+  AssessWarrantyClaim,
+  RefuseWarrantyRemedy,
   FileWarrantyClaim,
   FulfilWarrantyClaim,
   OverrideWarrantyDecision,
@@ -84,7 +86,9 @@ export {
 
 // Warranty engine, audit and integrity
 export * from './jurisdictions';
-export * from './warranty-policy';
+export * from './law/consumer-law';
+export * from './warranty-engine';
+export { decideWarrantyClaimV1 } from './warranty-engine.v1';
 export { canonicalJson, sha256Hex } from './canonical-json';
 export * from './hash-chain';
 export { addDays, addMonths, daysBetween, toMillis } from './time';

@@ -11,7 +11,44 @@ const STORED_V1_FEEDBACK = `{
   "comment": "Delivery was late"
 }`;
 
+/** WarrantyClaimFiled as schema v1 wrote it: the claimant's cause, no noticedAt, '' for no serial. */
+const STORED_V1_CLAIM = `{
+  "claimId": "w-9",
+  "customerId": "cust-1",
+  "occurredAt": "2024-05-02T09:00:00.000Z",
+  "purchaseId": "p-3",
+  "serialNumber": "",
+  "defect": { "code": "NO-POWER", "description": "Does not turn on", "cause": "manufacturing" },
+  "evidence": { "proofOfPurchase": true },
+  "remedyRequested": "replace"
+}`;
+
 describe('upcasters', () => {
+  it('lifts WarrantyClaimFiled v1 to v2: noticed when filed, the cause only suspected', () => {
+    const result = upcast('WarrantyClaimFiled', 1, JSON.parse(STORED_V1_CLAIM));
+    expect(result).toEqual({
+      schemaVersion: 2,
+      data: {
+        claimId: 'w-9',
+        customerId: 'cust-1',
+        occurredAt: '2024-05-02T09:00:00.000Z',
+        noticedAt: '2024-05-02T09:00:00.000Z',
+        purchaseId: 'p-3',
+        serialNumber: null,
+        defect: { code: 'NO-POWER', description: 'Does not turn on' },
+        symptom: 'Does not turn on',
+        suspectedCause: 'manufacturing',
+        evidence: { proofOfPurchase: true },
+        remedyRequested: 'replace',
+      },
+    });
+  });
+
+  it('keeps a v1 serial number as it was', () => {
+    const v1 = { ...JSON.parse(STORED_V1_CLAIM), serialNumber: 'SN-4' };
+    expect(upcast('WarrantyClaimFiled', 1, v1).data).toMatchObject({ serialNumber: 'SN-4' });
+  });
+
   it('lifts FeedbackReceived v1 (single score) to v2 (nps)', () => {
     const result = upcast('FeedbackReceived', 1, JSON.parse(STORED_V1_FEEDBACK));
     expect(result).toEqual({
@@ -62,8 +99,9 @@ describe('upcasters', () => {
     });
   });
 
-  it('has a version for every event type, FeedbackReceived at 2', () => {
+  it('has a version for every event type, FeedbackReceived and WarrantyClaimFiled at 2', () => {
     expect(EVENT_SCHEMA_VERSIONS.FeedbackReceived).toBe(2);
+    expect(EVENT_SCHEMA_VERSIONS.WarrantyClaimFiled).toBe(2);
     expect(Object.values(EVENT_SCHEMA_VERSIONS).every((v) => Number.isInteger(v) && v >= 1)).toBe(
       true,
     );

@@ -24,9 +24,42 @@ function feedbackReceivedV1ToV2(data: JsonObject): JsonObject {
   return { ...rest, nps: score };
 }
 
+/**
+ * WarrantyClaimFiled v1: `defect.cause` was the claimant's word and taken as the cause; the
+ * defect's `noticedAt` was not asked for; a purchase without a serial was filed with ''.
+ * v2 keeps that cause as `suspectedCause`, takes the filing time as when the defect was noticed
+ * (the best the v1 record knows) and the description as the symptom.
+ */
+export type WarrantyClaimFiledV1Data = {
+  claimId: string;
+  customerId: string;
+  occurredAt: string;
+  purchaseId: string;
+  serialNumber: string;
+  defect: { code: string; description: string; cause: string };
+  evidence: { proofOfPurchase: boolean; photos?: string[]; notes?: string };
+  claimedAmount?: number;
+  remedyRequested?: string;
+};
+
+function warrantyClaimFiledV1ToV2(data: JsonObject): JsonObject {
+  const { defect, serialNumber, ...rest } = data as JsonObject & {
+    defect?: { code?: unknown; description?: unknown; cause?: unknown };
+  };
+  return {
+    ...rest,
+    serialNumber: serialNumber === '' || serialNumber === undefined ? null : serialNumber,
+    noticedAt: data.occurredAt,
+    defect: { code: defect?.code, description: defect?.description },
+    symptom: defect?.description,
+    ...(defect?.cause !== undefined ? { suspectedCause: defect.cause } : {}),
+  };
+}
+
 /** type -> version it upgrades from -> upcaster. */
 const UPCASTERS: Partial<Record<AftercareEventType, Record<number, Upcaster>>> = {
   FeedbackReceived: { 1: feedbackReceivedV1ToV2 },
+  WarrantyClaimFiled: { 1: warrantyClaimFiledV1ToV2 },
 };
 
 export function upcast(

@@ -8,7 +8,8 @@ import type { DomainEvent, IsoDateTime } from './domain-event';
  * customer); they carry `policyId` and `occurredAt` instead.
  */
 
-export const WARRANTY_REMEDIES = ['repair', 'replace', 'refund'] as const;
+/** In their legal order: repair or replacement first, then price reduction or a refund. */
+export const WARRANTY_REMEDIES = ['repair', 'replace', 'price_reduction', 'refund'] as const;
 export type WarrantyRemedy = (typeof WARRANTY_REMEDIES)[number];
 
 export const DEFECT_CAUSES = [

@@ -396,6 +396,10 @@ export function evolveCustomerProfile(
       }));
       break;
     }
+    case 'WarrantyClaimAssessed':
+    case 'WarrantyRemedyRefused':
+      // A re-decision follows as WarrantyClaimDecided; these change nothing on their own here.
+      break;
     case 'WarrantyDecisionOverridden': {
       const d = event.data;
       updateClaim(state, d.claimId, (c) => ({

@@ -53,9 +53,13 @@ export function describeEvent(recorded: RecordedEvent): string {
     case 'CustomerPiiErased':
       return `Personal data erased (requested by ${event.data.requestedBy})`;
     case 'WarrantyClaimFiled':
-      return `Warranty claim ${event.data.claimId} filed on ${event.data.serialNumber} (${event.data.defect.code})`;
+      return `Warranty claim ${event.data.claimId} filed on ${event.data.serialNumber ?? `purchase ${event.data.purchaseId}`} (${event.data.defect.code})`;
     case 'WarrantyClaimDecided':
       return `Warranty claim ${event.data.claimId} ${event.data.outcome.replace('_', ' ')} under policy ${event.data.policyId} v${event.data.policyVersion}`;
+    case 'WarrantyClaimAssessed':
+      return `Warranty claim ${event.data.claimId} assessed: ${event.data.cause} (${event.data.method} by ${event.data.assessedBy})`;
+    case 'WarrantyRemedyRefused':
+      return `Warranty claim ${event.data.claimId}: ${event.data.remedy} refused as ${event.data.ground}`;
     case 'WarrantyDecisionOverridden':
       return `Warranty claim ${event.data.claimId} overridden to ${event.data.outcome} by ${event.data.agentId}`;
     case 'WarrantyClaimFulfilled':

@@ -164,7 +164,10 @@ export const claimFiled = (claimId: string, purchaseId: string, at: string): Aft
     occurredAt: at,
     purchaseId,
     serialNumber: `SN-${purchaseId}`,
-    defect: { code: 'E42', description: 'no power', cause: 'manufacturing' },
+    noticedAt: at,
+    defect: { code: 'E42', description: 'no power' },
+    symptom: 'no power',
+    suspectedCause: 'manufacturing',
     evidence: { proofOfPurchase: true },
   },
 });

@@ -285,6 +285,8 @@ export function evolveSatisfaction(
     case 'CustomerPiiErased':
     case 'WarrantyClaimFiled':
     case 'WarrantyClaimDecided':
+    case 'WarrantyClaimAssessed':
+    case 'WarrantyRemedyRefused':
     case 'WarrantyDecisionOverridden':
     case 'WarrantyClaimFulfilled':
     case 'WarrantyPolicyPublished':

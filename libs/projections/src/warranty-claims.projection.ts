@@ -197,6 +197,8 @@ export function evolveWarrantyClaim(
     case 'MaintenancePlanCancelled':
     case 'CustomerPiiErased':
     case 'WarrantyPolicyPublished':
+    case 'WarrantyClaimAssessed':
+    case 'WarrantyRemedyRefused':
       return current;
     default:
       assertNever(event, 'event');

@@ -2,12 +2,12 @@ import { Body, Controller, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import {
+  Roles,
   WarrantyClaimCommandEnvelope,
   entityIdFor,
   type CommandContext,
   type CommandResult,
   type WarrantyClaimRequest,
-  Roles,
 } from '@aftercare/application';
 import type {
   WarrantyClaimDecided,
@@ -19,15 +19,20 @@ import {
   WarrantyClaimResponseDto,
   WarrantyFulfilmentResponseDto,
 } from './dto/command-result.response.dto';
+import { AssessWarrantyClaimRequestDto } from './dto/assess-warranty-claim.request.dto';
 import { FileWarrantyClaimRequestDto } from './dto/file-warranty-claim.request.dto';
 import { FulfilWarrantyClaimRequestDto } from './dto/fulfil-warranty-claim.request.dto';
 import { OverrideWarrantyDecisionRequestDto } from './dto/override-warranty-decision.request.dto';
+import { RefuseWarrantyRemedyRequestDto } from './dto/refuse-warranty-remedy.request.dto';
 import { EntityIdPipe } from './entity-id.pipe';
 import { WriteContext } from './write-context.decorator';
 import { WriteDocs } from './write-docs.decorator';
 import { occurredAt, writeResponse, type WriteHttpResponse } from './write-response';
 
-/** Warranty claims: stream `warranty-<claimId>`, decided by the policy engine on filing. */
+/**
+ * Warranty claims: stream `warranty-<claimId>`, decided by the warranty engine on filing and
+ * decided again when an assessment or a remedy refusal is recorded.
+ */
 @ApiTags('warranty')
 @Controller('v1/warranty-claims')
 export class WarrantyClaimsController {
@@ -53,11 +58,10 @@ export class WarrantyClaimsController {
         occurredAt: occurredAt(body),
         purchaseId: body.purchaseId,
         ...(body.serialNumber !== undefined ? { serialNumber: body.serialNumber } : {}),
-        defect: {
-          code: body.defect.code,
-          description: body.defect.description,
-          cause: body.defect.cause,
-        },
+        noticedAt: body.noticedAt,
+        defect: { code: body.defect.code, description: body.defect.description },
+        symptom: body.symptom,
+        ...(body.suspectedCause !== undefined ? { suspectedCause: body.suspectedCause } : {}),
         evidence: {
           proofOfPurchase: body.evidence.proofOfPurchase,
           ...(body.evidence.photos !== undefined ? { photos: body.evidence.photos } : {}),
@@ -65,25 +69,73 @@ export class WarrantyClaimsController {
         },
         ...(body.claimedAmount !== undefined ? { claimedAmount: body.claimedAmount } : {}),
         ...(body.remedyRequested !== undefined ? { remedyRequested: body.remedyRequested } : {}),
+        ...(body.region !== undefined ? { region: body.region } : {}),
       },
     });
-    const decided = find<WarrantyClaimDecided['data']>(result, 'WarrantyClaimDecided');
     return writeResponse(result, res, {
       claimId,
       customerId: body.customerId,
-      ...(decided
-        ? {
-            outcome: decided.outcome,
-            remedy: decided.remedy,
-            coveredAmount: decided.coveredAmount,
-            currency: decided.currency,
-            policyId: decided.policyId,
-            policyVersion: decided.policyVersion,
-            ruleTrace: decided.ruleTrace,
-            factsDigest: decided.factsDigest,
-          }
-        : {}),
+      ...decisionOf(result),
     });
+  }
+
+  @Post(':claimId/assessment')
+  @Roles('agent', 'admin')
+  @WriteDocs(
+    'Record the cause as an assessment established it; answers with the claim decided again',
+    WarrantyClaimResponseDto,
+  )
+  async assess(
+    @Param('claimId', EntityIdPipe) claimId: string,
+    @Body() body: AssessWarrantyClaimRequestDto,
+    @WriteContext() context: CommandContext,
+    @Res({ passthrough: true }) res: WriteHttpResponse,
+  ) {
+    const result = await this.run(context, {
+      type: 'AssessWarrantyClaim',
+      data: {
+        claimId,
+        occurredAt: occurredAt(body),
+        cause: body.cause,
+        assessedBy: body.assessedBy,
+        method: body.method,
+        ...(body.notes !== undefined ? { notes: body.notes } : {}),
+        ...(body.serious !== undefined ? { serious: body.serious } : {}),
+      },
+    });
+    return writeResponse(result, res, { claimId, ...decisionOf(result) });
+  }
+
+  @Post(':claimId/remedy-refusal')
+  @Roles('agent', 'admin')
+  @WriteDocs(
+    'Record that the seller refuses a remedy as impossible or disproportionate; answers with the claim decided again',
+    WarrantyClaimResponseDto,
+  )
+  async refuseRemedy(
+    @Param('claimId', EntityIdPipe) claimId: string,
+    @Body() body: RefuseWarrantyRemedyRequestDto,
+    @WriteContext() context: CommandContext,
+    @Res({ passthrough: true }) res: WriteHttpResponse,
+  ) {
+    const result = await this.run(context, {
+      type: 'RefuseWarrantyRemedy',
+      data: {
+        claimId,
+        occurredAt: occurredAt(body),
+        remedy: body.remedy,
+        ground: body.ground,
+        reason: body.reason,
+        refusedBy: body.refusedBy,
+        ...(body.costOfRefusedRemedy !== undefined
+          ? { costOfRefusedRemedy: body.costOfRefusedRemedy }
+          : {}),
+        ...(body.costOfAlternative !== undefined
+          ? { costOfAlternative: body.costOfAlternative }
+          : {}),
+      },
+    });
+    return writeResponse(result, res, { claimId, ...decisionOf(result) });
   }
 
   @Roles('agent')
@@ -159,6 +211,26 @@ export class WarrantyClaimsController {
   private run(context: CommandContext, command: WarrantyClaimRequest): Promise<CommandResult> {
     return this.commandBus.execute(new WarrantyClaimCommandEnvelope(command, context));
   }
+}
+
+/** The decision a write recorded (filing, assessment, refusal), as the client sees it. */
+function decisionOf(result: CommandResult) {
+  const decided = find<WarrantyClaimDecided['data']>(result, 'WarrantyClaimDecided');
+  return decided
+    ? {
+        customerId: decided.customerId,
+        outcome: decided.outcome,
+        remedy: decided.remedy,
+        coveredAmount: decided.coveredAmount,
+        currency: decided.currency,
+        policyId: decided.policyId,
+        policyVersion: decided.policyVersion,
+        law: decided.jurisdiction,
+        engineVersion: decided.engineVersion,
+        ruleTrace: decided.ruleTrace,
+        factsDigest: decided.factsDigest,
+      }
+    : {};
 }
 
 function find<D>(result: CommandResult, type: WarrantyClaimEvent['type']): D | undefined {

@@ -1,14 +1,18 @@
-import { Body, Controller, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, NotFoundException, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
+  Roles,
+  WarrantyPolicyCatalogue,
   WarrantyPolicyCommandEnvelope,
   entityIdFor,
   type CommandContext,
-  Roles,
+  type PolicyDetail,
+  type PolicySummary,
 } from '@aftercare/application';
 import type { WarrantyPolicyPublished } from '@aftercare/domain';
 import { CommandResultResponseDto } from './dto/command-result.response.dto';
+import { EntityIdPipe } from './entity-id.pipe';
 import { PublishWarrantyPolicyRequestDto } from './dto/publish-warranty-policy.request.dto';
 import { WriteContext } from './write-context.decorator';
 import { WriteDocs } from './write-docs.decorator';
@@ -17,7 +21,29 @@ import { occurredAt, writeResponse, type WriteHttpResponse } from './write-respo
 @ApiTags('warranty')
 @Controller('v1/warranty-policies')
 export class WarrantyPoliciesController {
-  constructor(private readonly commandBus: CommandBus) {}
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly catalogue: WarrantyPolicyCatalogue,
+  ) {}
+
+  @Get()
+  @Roles('auditor', 'admin', 'analyst')
+  @ApiOperation({ summary: 'Every warranty policy with its published versions' })
+  @ApiOkResponse({ description: 'Policies by id, each with its versions and the latest one' })
+  list(): Promise<PolicySummary[]> {
+    return this.catalogue.list();
+  }
+
+  @Get(':policyId')
+  @Roles('auditor', 'admin', 'analyst')
+  @ApiOperation({ summary: 'One warranty policy with every version and its terms' })
+  @ApiOkResponse({ description: 'The policy and its versions in order' })
+  @ApiNotFoundResponse({ description: 'No such policy' })
+  async get(@Param('policyId', EntityIdPipe) policyId: string): Promise<PolicyDetail> {
+    const policy = await this.catalogue.get(policyId);
+    if (!policy) throw new NotFoundException(`No warranty policy ${policyId}`);
+    return policy;
+  }
 
   @Roles('admin')
   @Post()

@@ -1,11 +1,20 @@
 import { Command } from 'commander';
-import { type ClaimAudit, type DecisionRow, WarrantyAudit } from '@aftercare/application';
+import {
+  type ClaimAudit,
+  type DecisionRow,
+  type EngineReplayRow,
+  WarrantyAudit,
+  WarrantyEngineReplay,
+} from '@aftercare/application';
 import { parseDateOption, parseIntegerOption } from '../cli-options';
 import { csvRow } from '../export/file-sink';
 import { withApplication } from '../cli-context';
 import { progressBar } from '../progress';
 
-/** `audit claim|verify|report|replay-policy`: read-only tools for auditors and policy owners. */
+/**
+ * `audit claim|verify|report|replay-policy|replay-engine`: read-only tools for auditors, policy
+ * owners and compliance.
+ */
 export function registerAuditCommand(program: Command): void {
   const audit = program
     .command('audit')
@@ -61,9 +70,11 @@ export function registerAuditCommand(program: Command): void {
 
   audit
     .command('report')
-    .description('decisions in a period: approval rates by policy version, rule and product')
-    .requiredOption('--from <date>', 'first day (business time)', parseDateOption)
-    .requiredOption('--to <date>', 'last day (business time)', parseDateOption)
+    .description(
+      'claims filed in a period: approval rates (by the engine and after overrides), costs per currency, by policy version, rule and product',
+    )
+    .requiredOption('--from <date>', 'first day the claims were filed (required)', parseDateOption)
+    .requiredOption('--to <date>', 'last day the claims were filed (required)', parseDateOption)
     .option('--format <format>', 'json or csv', 'json')
     .action(async (options: { from: string; to: string; format: string }) => {
       if (options.format !== 'json' && options.format !== 'csv') {
@@ -126,34 +137,121 @@ export function registerAuditCommand(program: Command): void {
           console.log(`${replay.changed.length} decisions would change`);
           for (const c of replay.changed) {
             console.log(
-              `  ${c.claimId}: ${c.recorded.outcome} ${c.recorded.coveredAmount} (v${c.recorded.policyVersion}) -> ${c.replayed.outcome} ${c.replayed.coveredAmount}`,
+              `  ${c.claimId}: ${c.recorded.outcome} ${c.recorded.coveredAmount} ${c.currency} (v${c.recorded.policyVersion}) -> ${c.replayed.outcome} ${c.replayed.coveredAmount} ${c.currency}`,
             );
           }
-          console.log(
-            `cost: recorded ${replay.recordedCost}, replayed ${replay.replayedCost}, difference ${replay.costDifference}`,
-          );
+          for (const c of replay.costs) {
+            console.log(
+              `cost in ${c.currency}: recorded ${c.recorded}, replayed ${c.replayed}, difference ${c.difference}`,
+            );
+          }
         });
       },
     );
+
+  audit
+    .command('replay-engine')
+    .description(
+      'remediation: claims filed in the period that the current engine would decide differently; writes nothing',
+    )
+    .requiredOption('--from <date>', 'first day the claims were filed (required)', parseDateOption)
+    .requiredOption('--to <date>', 'last day the claims were filed (required)', parseDateOption)
+    .option('--format <format>', 'text, json or csv', 'text')
+    .action(async (options: { from: string; to: string; format: string }) => {
+      if (!['text', 'json', 'csv'].includes(options.format)) {
+        return program.error(`--format must be text, json or csv, not '${options.format}'`, {
+          exitCode: 2,
+        });
+      }
+      await withApplication(async ({ app }) => {
+        const replay = await app.get(WarrantyEngineReplay).replay(options);
+        if (options.format === 'json') {
+          console.log(JSON.stringify(replay, null, 2));
+          return;
+        }
+        if (options.format === 'csv') {
+          console.log(csvRow(REPLAY_COLUMNS));
+          for (const row of replay.rows) console.log(csvRow(replayCells(row)));
+          return;
+        }
+        console.log(
+          `${replay.claims} claims re-decided with ${replay.engineVersion}; ${replay.changed} would change`,
+        );
+        for (const c of replay.byChange) console.log(`  ${c.from} -> ${c.to}: ${c.claims}`);
+        for (const c of replay.costs) {
+          console.log(
+            `cost in ${c.currency}: recorded ${c.recorded}, replayed ${c.replayed}, difference ${c.difference}`,
+          );
+        }
+        for (const r of replay.rows) {
+          console.log(
+            `  ${r.claimId} (${r.law}): ${r.recorded.outcome} ${r.recorded.remedy ?? '-'} ${r.recorded.coveredAmount} -> ${r.replayed.outcome} ${r.replayed.remedy ?? '-'} ${r.replayed.coveredAmount} ${r.currency}; now ${r.finalOutcome}`,
+          );
+        }
+      });
+    });
 }
 
 const DECISION_COLUMNS = [
   'claimId',
   'customerId',
+  'filedAt',
   'decidedAt',
   'policyId',
   'policyVersion',
   'jurisdiction',
+  'engineVersion',
   'productCategory',
   'sku',
   'outcome',
   'finalOutcome',
   'remedy',
+  'finalRemedy',
   'coveredAmount',
+  'finalCoveredAmount',
   'currency',
+  'overridden',
   'insideLegalGuarantee',
   'failedRules',
 ] as const satisfies readonly (keyof DecisionRow)[];
+
+const REPLAY_COLUMNS = [
+  'claimId',
+  'customerId',
+  'filedAt',
+  'law',
+  'currency',
+  'recordedEngine',
+  'recordedOutcome',
+  'recordedRemedy',
+  'recordedCoveredAmount',
+  'replayedEngine',
+  'replayedOutcome',
+  'replayedRemedy',
+  'replayedCoveredAmount',
+  'finalOutcome',
+  'costDifference',
+] as const;
+
+function replayCells(r: EngineReplayRow): unknown[] {
+  return [
+    r.claimId,
+    r.customerId,
+    r.filedAt,
+    r.law,
+    r.currency,
+    r.recorded.engineVersion,
+    r.recorded.outcome,
+    r.recorded.remedy,
+    r.recorded.coveredAmount,
+    r.replayed.engineVersion,
+    r.replayed.outcome,
+    r.replayed.remedy,
+    r.replayed.coveredAmount,
+    r.finalOutcome,
+    r.costDifference,
+  ];
+}
 
 function describeFailure(audit: ClaimAudit): string {
   const { chain, recomputation, policyMatchesPublished } = audit.verification;
@@ -178,7 +276,7 @@ function formatClaim(audit: ClaimAudit): string {
   if (audit.claim) {
     lines.push(
       `  filed ${audit.claim.occurredAt} by customer ${audit.claim.customerId} for serial ${audit.claim.serialNumber}`,
-      `  defect ${audit.claim.defect.code} (${audit.claim.defect.cause}): ${audit.claim.defect.description}`,
+      `  defect ${audit.claim.defect.code}: ${audit.claim.defect.description}; noticed ${audit.claim.noticedAt}; symptom: ${audit.claim.symptom}${audit.claim.suspectedCause ? ` (claimant suspects ${audit.claim.suspectedCause})` : ''}`,
     );
   }
   const d = audit.decision;
@@ -186,10 +284,30 @@ function formatClaim(audit: ClaimAudit): string {
     lines.push(
       `Decision (recorded ${d.recordedAt}, by ${d.decidedBy.kind === 'agent' ? `agent ${d.decidedBy.agentId}` : 'system'})`,
       `  outcome ${d.outcome}, remedy ${d.remedy ?? '-'}, covered ${d.coveredAmount} ${d.currency}`,
-      `  policy ${d.policy.policyId} v${d.policy.version} (effective ${d.policy.effectiveFrom}), jurisdiction ${d.jurisdiction?.code ?? '-'}`,
+      `  policy ${d.policy.policyId} v${d.policy.version} (effective ${d.policy.effectiveFrom}), law ${'key' in d.law ? d.law.key : d.law.code}, engine ${d.engineVersion}`,
       `  facts digest ${d.factsDigest}`,
       'Rules',
-      ...d.ruleTrace.map((r) => `  ${r.result.padEnd(14)} ${r.ruleId.padEnd(28)} ${r.explanation}`),
+      ...d.ruleTrace.map(
+        (r) =>
+          `  ${r.result.padEnd(14)} ${r.ruleId.padEnd(28)} ${r.explanation}${r.statute ? ` [${r.statute}]` : ''}`,
+      ),
+    );
+  }
+  for (const a of audit.assessments) {
+    lines.push(`Assessment by ${a.assessedBy} (${a.method}) at ${a.occurredAt}: ${a.cause}`);
+  }
+  for (const r of audit.remedyRefusals) {
+    lines.push(
+      `Refusal of ${r.remedy} by ${r.refusedBy} at ${r.occurredAt}: ${r.ground} (${r.reason})`,
+    );
+  }
+  if (audit.decisions.length > 1) {
+    lines.push(
+      'Decisions',
+      ...audit.decisions.map(
+        (x) =>
+          `  ${x.recordedAt} ${x.outcome} ${x.remedy ?? '-'} ${x.coveredAmount} (${x.trigger ?? 'filing'}, ${x.engineVersion})`,
+      ),
     );
   }
   for (const o of audit.overrides) {

@@ -5,6 +5,8 @@ import { AUDIT_KEYS, CryptoModule } from '../crypto/crypto.module';
 import { EVENT_STORE } from '../store/event-store.module';
 import { AuditCheckpointScheduler } from './audit-checkpoint.scheduler';
 import { WarrantyAudit } from './warranty-audit';
+import { WarrantyPolicyCatalogue } from '../warranty-policy/warranty-policy.catalogue';
+import { WarrantyEngineReplay } from './warranty-engine-replay';
 
 @Global()
 @Module({
@@ -16,7 +18,17 @@ import { WarrantyAudit } from './warranty-audit';
       useFactory: (store: EventStore, keys: AuditKeys) => new WarrantyAudit(store, keys),
     },
     AuditCheckpointScheduler,
+    {
+      provide: WarrantyEngineReplay,
+      inject: [EVENT_STORE],
+      useFactory: (store: EventStore) => new WarrantyEngineReplay(store),
+    },
+    {
+      provide: WarrantyPolicyCatalogue,
+      inject: [EVENT_STORE],
+      useFactory: (store: EventStore) => new WarrantyPolicyCatalogue(store),
+    },
   ],
-  exports: [WarrantyAudit],
+  exports: [WarrantyAudit, WarrantyEngineReplay, WarrantyPolicyCatalogue],
 })
 export class WarrantyAuditModule {}

@@ -19,14 +19,13 @@ export const PII_PATHS: Readonly<Record<string, readonly (readonly string[])[]>>
   FeedbackReceived: [['comment']],
   MaintenancePlanCancelled: [['reason']],
   CustomerPiiErased: [['reason']],
-  WarrantyClaimFiled: [
-    ['defect', 'description'],
-    ['evidence', 'notes'],
-  ],
+  WarrantyClaimFiled: [['defect', 'description'], ['symptom'], ['evidence', 'notes']],
   WarrantyClaimDecided: [
     ['facts', 'claim', 'defect', 'description'],
+    ['facts', 'claim', 'symptom'],
     ['facts', 'claim', 'evidence', 'notes'],
   ],
+  WarrantyClaimAssessed: [['notes']],
 };
 
 export function piiPathsOf(type: string): readonly (readonly string[])[] {

@@ -152,7 +152,9 @@ export function stepCustomerSignals(
       outcome: string;
       ruleTrace: { effect: string; result: string; explanation: string }[];
     };
-    if (decided.outcome === 'needs_review') {
+    // A claim waiting for an assessment of its cause also needs a person to act on it.
+    const referred = decided.outcome === 'needs_review' || decided.outcome === 'needs_assessment';
+    if (referred) {
       signals.push(
         signal(cause, decided.claimId, {
           type: 'WarrantyClaimReferredForReview',
@@ -161,7 +163,7 @@ export function stepCustomerSignals(
             claimId: decided.claimId,
             occurredAt: occurredAt ?? clock,
             reasons: decided.ruleTrace
-              .filter((r) => r.effect === 'needs_review' && r.result === 'failed')
+              .filter((r) => r.effect === decided.outcome && r.result === 'failed')
               .map((r) => r.explanation),
           },
         }),

@@ -8,9 +8,15 @@ import type { EventStore } from '@aftercare/event-store';
 import { EVENT_STORE } from '../store/event-store.module';
 import { upcastRecorded } from '../write/load-stream';
 
-/** Earlier claims on one serial, with the outcome in effect after any override. */
+/** What a claim is on: its serial when the purchase has one, else the purchase. */
+export type ClaimedItem = { serialNumber: string | null; purchaseId: string };
+
+/**
+ * Earlier claims on one item (the same serial, or the same purchase when it has no serial), with
+ * the outcome and remedy in effect after any re-decision or override.
+ */
 export interface PriorClaimsFinder {
-  claimsOnSerial(serialNumber: string): Promise<PriorClaim[]>;
+  claimsOn(item: ClaimedItem): Promise<PriorClaim[]>;
 }
 
 export const PRIOR_CLAIMS_FINDER = Symbol('PRIOR_CLAIMS_FINDER');
@@ -23,7 +29,7 @@ export const PRIOR_CLAIMS_FINDER = Symbol('PRIOR_CLAIMS_FINDER');
 export class ScanningPriorClaimsFinder implements PriorClaimsFinder {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
-  async claimsOnSerial(serialNumber: string): Promise<PriorClaim[]> {
+  async claimsOn(item: ClaimedItem): Promise<PriorClaim[]> {
     const claims = new Map<string, PriorClaim>();
     const events = this.store.readAll({
       filter: {
@@ -34,23 +40,36 @@ export class ScanningPriorClaimsFinder implements PriorClaimsFinder {
     for await (const recorded of events) {
       const event = upcastRecorded(recorded) as unknown as WarrantyClaimEvent;
       switch (event.type) {
-        case 'WarrantyClaimFiled':
-          if (event.data.serialNumber === serialNumber) {
-            claims.set(event.data.claimId, {
-              claimId: event.data.claimId,
-              filedAt: event.data.occurredAt,
+        case 'WarrantyClaimFiled': {
+          const d = event.data;
+          const same =
+            item.serialNumber !== null
+              ? d.serialNumber === item.serialNumber
+              : d.purchaseId === item.purchaseId;
+          if (same) {
+            claims.set(d.claimId, {
+              claimId: d.claimId,
+              filedAt: d.occurredAt,
               // Until its decision is read; a claim filed without one awaits review.
               outcome: 'needs_review',
-              defectCode: event.data.defect.code,
+              defectCode: d.defect.code,
+              purchaseId: d.purchaseId,
+              remedy: null,
             });
           }
           break;
+        }
         case 'WarrantyClaimDecided':
         case 'WarrantyDecisionOverridden': {
           const claim = claims.get(event.data.claimId);
-          if (claim) claim.outcome = event.data.outcome;
+          if (claim) {
+            claim.outcome = event.data.outcome;
+            claim.remedy = event.data.remedy;
+          }
           break;
         }
+        case 'WarrantyClaimAssessed':
+        case 'WarrantyRemedyRefused':
         case 'WarrantyClaimFulfilled':
           break;
       }

@@ -10,11 +10,13 @@ import {
   warrantyClaimDecider,
   warrantyClaimStreamId,
   warrantyPolicyStreamId,
+  type AssessWarrantyClaim,
   type CustomerEvent,
   type FileWarrantyClaim,
   type FulfilWarrantyClaim,
   type OverrideWarrantyDecision,
   type PurchaseSnapshot,
+  type RefuseWarrantyRemedy,
   type WarrantyClaimCommand,
   type WarrantyClaimEvent,
   type WarrantyPolicyEvent,
@@ -32,18 +34,31 @@ import { StreamWriter } from '../write/stream-writer';
 import { PRIOR_CLAIMS_FINDER, type PriorClaimsFinder } from './prior-claims.finder';
 
 /** The facts the application gathers itself; the caller only says what is claimed. */
-type GatheredFacts = 'purchase' | 'priorClaims' | 'policyVersions' | 'jurisdiction' | 'decidedBy';
+type GatheredFacts =
+  'purchase' | 'priorClaims' | 'policyVersions' | 'jurisdiction' | 'countryCode' | 'decidedBy';
 
-/** Filing as callers ask for it; the serial defaults to the purchase's. */
+/** Filing as callers ask for it; the serial defaults to the purchase's (none: by purchase id). */
 export type FileWarrantyClaimRequest = {
   type: 'FileWarrantyClaim';
-  data: Omit<FileWarrantyClaim['data'], GatheredFacts | 'serialNumber' | 'jurisdictionTable'> & {
-    serialNumber?: string;
-  };
+  data: Omit<FileWarrantyClaim['data'], GatheredFacts>;
+};
+
+/** The customer's country is gathered here, for claims engine v1 decided. */
+export type AssessWarrantyClaimRequest = {
+  type: 'AssessWarrantyClaim';
+  data: Omit<AssessWarrantyClaim['data'], 'countryCode'>;
+};
+export type RefuseWarrantyRemedyRequest = {
+  type: 'RefuseWarrantyRemedy';
+  data: Omit<RefuseWarrantyRemedy['data'], 'countryCode'>;
 };
 
 export type WarrantyClaimRequest =
-  FileWarrantyClaimRequest | OverrideWarrantyDecision | FulfilWarrantyClaim;
+  | FileWarrantyClaimRequest
+  | AssessWarrantyClaimRequest
+  | RefuseWarrantyRemedyRequest
+  | OverrideWarrantyDecision
+  | FulfilWarrantyClaim;
 
 export class WarrantyClaimCommandEnvelope extends Command<CommandResult> {
   constructor(
@@ -79,21 +94,45 @@ export class WarrantyClaimCommandHandler implements ICommandHandler<WarrantyClai
           warrantyClaimDecider.evolve,
           warrantyClaimDecider.initialState(),
         );
-        const full: WarrantyClaimCommand =
-          command.type === 'FileWarrantyClaim' ? await this.withFacts(command) : command;
-        return warrantyClaimDecider.decide(full, state);
+        let full: WarrantyClaimCommand;
+        switch (command.type) {
+          case 'FileWarrantyClaim':
+            full = await this.withFacts(command);
+            break;
+          case 'AssessWarrantyClaim':
+          case 'RefuseWarrantyRemedy': {
+            const customerId = state.status === 'none' ? null : state.customerId;
+            const countryCode = customerId ? (await this.customer(customerId)).countryCode : null;
+            full = { ...command, data: { ...command.data, countryCode } } as WarrantyClaimCommand;
+            break;
+          }
+          default:
+            full = command;
+        }
+        // Filing sealed its free text before deciding; an assessment's notes are sealed here.
+        return this.pii.sealEvents(warrantyClaimDecider.decide(full, state));
       },
       seal: (events, stream) => chainToStream(events, stream, this.auditKeys.chainKey),
     });
+  }
+
+  /** The customer's state and the country recorded at registration. */
+  private async customer(customerId: string) {
+    const events = domainEvents<CustomerEvent>(
+      await loadStream(this.store, customerStreamId(customerId)),
+    );
+    const registered = events.find((e) => e.type === 'CustomerRegistered');
+    return {
+      state: foldCustomer(events),
+      countryCode: registered?.type === 'CustomerRegistered' ? registered.data.countryCode : null,
+    };
   }
 
   private async withFacts(command: FileWarrantyClaimRequest): Promise<FileWarrantyClaim> {
     // The claimant's free text is sealed before the engine sees it, so the recorded facts, their
     // digest and the hash chain all cover the ciphertext as stored.
     const d = await this.pii.sealData('WarrantyClaimFiled', command.data);
-    const customer = foldCustomer(
-      domainEvents<CustomerEvent>(await loadStream(this.store, customerStreamId(d.customerId))),
-    );
+    const { state: customer, countryCode } = await this.customer(d.customerId);
     if (customer.status === 'unregistered') {
       throw new DomainError('customer_not_found', `Customer ${d.customerId} is not registered`, {
         customerId: d.customerId,
@@ -114,7 +153,7 @@ export class WarrantyClaimCommandHandler implements ICommandHandler<WarrantyClai
           warrantyPolicyId: bought.warranty.warrantyPolicyId,
         }
       : null;
-    const serialNumber = d.serialNumber ?? purchase?.serialNumber ?? '';
+    const serialNumber = d.serialNumber ?? purchase?.serialNumber;
     const policy = purchase
       ? foldWarrantyPolicy(
           domainEvents<WarrantyPolicyEvent>(
@@ -126,11 +165,17 @@ export class WarrantyClaimCommandHandler implements ICommandHandler<WarrantyClai
       type: 'FileWarrantyClaim',
       data: {
         ...d,
-        serialNumber,
+        ...(serialNumber !== undefined ? { serialNumber } : {}),
         purchase,
-        priorClaims: serialNumber ? await this.priorClaims.claimsOnSerial(serialNumber) : [],
+        priorClaims: purchase
+          ? await this.priorClaims.claimsOn({
+              serialNumber: purchase.serialNumber ?? null,
+              purchaseId: purchase.purchaseId,
+            })
+          : [],
         policyVersions: policy?.versions ?? [],
         jurisdiction: customer.jurisdiction,
+        countryCode,
         decidedBy: { kind: 'system' },
       },
     };

@@ -1,5 +1,8 @@
 import { DEFAULT_JURISDICTIONS } from '../jurisdictions';
-import type { PurchaseSnapshot, WarrantyDecisionFacts } from '../warranty-claim.events';
+import type {
+  PurchaseSnapshot,
+  WarrantyDecisionFactsV1 as WarrantyDecisionFacts,
+} from '../warranty-claim.events';
 import type { WarrantyPolicyTerms, WarrantyPolicyVersion } from '../warranty-policy.events';
 
 /** Shared test data for the warranty engine and the claim decider. */

@@ -37,6 +37,7 @@ export class RuleTraceEntryResponseDto {
   @ApiProperty({ example: 'cover', description: 'What the rule does to the outcome' })
   effect!: string;
   @ApiProperty() explanation!: string;
+  @ApiPropertyOptional({ description: 'Legal rules: the provision applied' }) statute?: string;
 }
 
 /** A warranty claim write: the outcome in effect after it. */

@@ -7,13 +7,16 @@ import type {
   RuleInputValue,
   RuleResult,
   RuleTraceEntry,
-  WarrantyClaimDecided,
-  WarrantyDecisionFacts,
+  WarrantyDecisionFactsV1,
   WarrantyOutcome,
 } from './warranty-claim.events';
-import type { WarrantyPolicyVersion, WarrantyRemedy } from './warranty-policy.events';
+import type { WarrantyRemedy } from './warranty-policy.events';
 
 /**
+ * Engine v1, kept unchanged so decisions recorded under it still verify against the rules they
+ * used (engine v2 in warranty-engine.ts decides new claims). It let a commercial proof requirement
+ * reject legal cover and took the claimant's word for the cause; see docs/warranty-law.md.
+ *
  * The warranty policy engine: a pure function of the facts. Same facts, same decision, so an
  * auditor can recompute any recorded decision. Bump ENGINE_VERSION when a rule's meaning changes.
  *
@@ -32,7 +35,7 @@ import type { WarrantyPolicyVersion, WarrantyRemedy } from './warranty-policy.ev
  *   covered_amount             claimed amount (or price), capped: the price under legal cover,
  *                              price x maxCoveredAmountRatio under commercial cover only
  */
-export const ENGINE_VERSION = 'warranty-engine/1';
+export const ENGINE_VERSION_V1 = 'warranty-engine/1';
 
 export type WarrantyDecision = {
   outcome: WarrantyOutcome;
@@ -43,7 +46,7 @@ export type WarrantyDecision = {
   engineVersion: string;
 };
 
-const DESCRIPTIONS: Record<RuleId, string> = {
+const DESCRIPTIONS: Partial<Record<RuleId, string>> = {
   proof_of_purchase: 'Proof of purchase is shown when the policy requires it',
   commercial_coverage_period:
     "The claim falls within the policy's coverage period for the product category, counted from delivery (or purchase if not delivered)",
@@ -71,12 +74,19 @@ function entry(
   effect: RuleEffect,
   explanation: string,
 ): RuleTraceEntry {
-  return { ruleId, description: DESCRIPTIONS[ruleId], inputs, result, effect, explanation };
+  return {
+    ruleId,
+    description: DESCRIPTIONS[ruleId] ?? ruleId,
+    inputs,
+    result,
+    effect,
+    explanation,
+  };
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
-export function decideWarrantyClaim(facts: WarrantyDecisionFacts): WarrantyDecision {
+export function decideWarrantyClaimV1(facts: WarrantyDecisionFactsV1): WarrantyDecision {
   const { claim, purchase, priorClaims, policy, jurisdiction } = facts;
   const terms = policy.terms;
   const at = claim.filedAt;
@@ -371,8 +381,8 @@ export function decideWarrantyClaim(facts: WarrantyDecisionFacts): WarrantyDecis
     remedy,
     coveredAmount,
     ruleTrace: trace,
-    factsDigest: digestFacts(facts),
-    engineVersion: ENGINE_VERSION,
+    factsDigest: sha256Hex(canonicalJson(facts)),
+    engineVersion: ENGINE_VERSION_V1,
   };
 }
 
@@ -413,65 +423,8 @@ function outcomeExplanation(outcome: WarrantyOutcome, f: Findings): string {
         : 'Needs review: only the legal guarantee may cover it and the defect must be shown to have existed at delivery';
     case 'rejected':
       return 'Rejected: neither the commercial policy nor a legal guarantee covers the claim';
+    case 'needs_assessment':
+      // v1 never waits for an assessment; the case keeps the switch exhaustive.
+      return 'Needs assessment';
   }
-}
-
-/** The version in force at `at`: the latest effectiveFrom <= at (ties: the higher version). */
-export function policyInForce(
-  versions: readonly WarrantyPolicyVersion[],
-  at: IsoDateTime,
-): WarrantyPolicyVersion | undefined {
-  const t = toMillis(at);
-  let best: WarrantyPolicyVersion | undefined;
-  for (const v of versions) {
-    const from = toMillis(v.effectiveFrom, 'effectiveFrom');
-    if (from > t) continue;
-    if (
-      !best ||
-      from > toMillis(best.effectiveFrom) ||
-      (from === toMillis(best.effectiveFrom) && v.version > best.version)
-    ) {
-      best = v;
-    }
-  }
-  return best;
-}
-
-/** sha256 hex over the canonical JSON of the facts. */
-export function digestFacts(facts: WarrantyDecisionFacts): string {
-  return sha256Hex(canonicalJson(facts));
-}
-
-export type RecomputationMismatch = {
-  field: 'factsDigest' | 'outcome' | 'remedy' | 'coveredAmount' | 'ruleTrace' | 'engineVersion';
-  recorded: unknown;
-  recomputed: unknown;
-};
-
-export type Recomputation = {
-  /** True when the recorded facts hash to the recorded digest and the decision is reproduced. */
-  matches: boolean;
-  recomputed: WarrantyDecision;
-  mismatches: RecomputationMismatch[];
-};
-
-/** For auditors: recompute a recorded decision from its recorded facts and compare. */
-export function recomputeDecision(
-  decided: WarrantyClaimDecided | WarrantyClaimDecided['data'],
-): Recomputation {
-  const data = 'data' in decided ? decided.data : decided;
-  const recomputed = decideWarrantyClaim(data.facts);
-  const mismatches: RecomputationMismatch[] = [];
-  const compare = (field: RecomputationMismatch['field'], recorded: unknown, again: unknown) => {
-    if (canonicalJson(recorded) !== canonicalJson(again)) {
-      mismatches.push({ field, recorded, recomputed: again });
-    }
-  };
-  compare('engineVersion', data.engineVersion, recomputed.engineVersion);
-  compare('factsDigest', data.factsDigest, recomputed.factsDigest);
-  compare('outcome', data.outcome, recomputed.outcome);
-  compare('remedy', data.remedy, recomputed.remedy);
-  compare('coveredAmount', data.coveredAmount, recomputed.coveredAmount);
-  compare('ruleTrace', data.ruleTrace, recomputed.ruleTrace);
-  return { matches: mismatches.length === 0, recomputed, mismatches };
 }

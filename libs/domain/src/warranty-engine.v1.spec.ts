@@ -3,13 +3,11 @@ import { DEFAULT_JURISDICTIONS, jurisdictionRules } from './jurisdictions';
 import { facts, POLICY_V1, TERMS } from './testing/warranty-fixtures';
 import type { RuleId, WarrantyClaimDecided } from './warranty-claim.events';
 import { RULE_IDS } from './warranty-claim.events';
+import { digestFacts, policyInForce, recomputeDecision } from './warranty-engine';
 import {
-  decideWarrantyClaim,
-  digestFacts,
-  ENGINE_VERSION,
-  policyInForce,
-  recomputeDecision,
-} from './warranty-policy';
+  decideWarrantyClaimV1 as decideWarrantyClaim,
+  ENGINE_VERSION_V1 as ENGINE_VERSION,
+} from './warranty-engine.v1';
 
 const rule = (decision: ReturnType<typeof decideWarrantyClaim>, id: RuleId) => {
   const found = decision.ruleTrace.find((r) => r.ruleId === id);

@@ -322,8 +322,11 @@ describe('OpenAPI document (served at /docs-json)', () => {
       claimId,
       customerId: 'ada',
       purchaseId: 'tv-1',
-      defect: { code: 'NO-POWER', description: 'Does not turn on', cause },
+      defect: { code: 'NO-POWER', description: 'Does not turn on' },
+      symptom: 'Does not turn on',
+      suspectedCause: cause,
       evidence: { proofOfPurchase: true },
+      noticedAt: at(31),
       occurredAt: at(30),
     });
     await call('post', '/v1/warranty-claims', {}, claim('w-1', 'manufacturing'), 201);
@@ -337,6 +340,27 @@ describe('OpenAPI document (served at /docs-json)', () => {
       },
     );
     await call('post', '/v1/warranty-claims', {}, claim('w-2', 'misuse'), 201);
+    await call(
+      'post',
+      '/v1/warranty-claims/{claimId}/assessment',
+      { claimId: 'w-2' },
+      { cause: 'misuse', assessedBy: 'tech-1', method: 'inspection', occurredAt: at(29) },
+      201,
+    );
+    await call('post', '/v1/warranty-claims', {}, claim('w-3', 'manufacturing'), 201);
+    await call(
+      'post',
+      '/v1/warranty-claims/{claimId}/remedy-refusal',
+      { claimId: 'w-3' },
+      {
+        remedy: 'repair',
+        ground: 'impossible',
+        reason: 'Part no longer made',
+        refusedBy: 'store-1',
+        occurredAt: at(29),
+      },
+      201,
+    );
     await call(
       'post',
       '/v1/warranty-claims/{claimId}/override',
@@ -377,6 +401,18 @@ describe('OpenAPI document (served at /docs-json)', () => {
     await call('get', '/health/live', {}, undefined, 200);
     await call('get', '/health/ready', {}, undefined, 200);
     await call('get', '/v1/warranty-claims/{claimId}/audit', { claimId: 'w-1' }, undefined, 200);
+    await call('get', '/v1/warranty-policies', {}, undefined, 200);
+    await call('get', '/v1/warranty-policies/{policyId}', { policyId: 'standard' }, undefined, 200);
+    await call('get', '/v1/warranty-policies/{policyId}', { policyId: 'none' }, undefined, 404);
+    await call(
+      'get',
+      '/v1/audit/engine-replay',
+      {},
+      undefined,
+      200,
+      `?from=2020-01-01&to=${at(0).slice(0, 10)}`,
+    );
+    await call('get', '/v1/audit/engine-replay', {}, undefined, 400, '?from=2020-01-01');
 
     const hook = await call(
       'post',

@@ -1,10 +1,13 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles, WarrantyEngineReplay, type EngineReplay } from '@aftercare/application';
+import { ApiProblems, COMMON_PROBLEMS } from '../problem/api-problems.decorator';
 import { EngineReplayQueryDto } from './engine-replay.query.dto';
+import { EngineReplayResponseDto } from './engine-replay.response.dto';
 
 /** Compliance: what the current warranty engine would decide differently. Read-only. */
 @ApiTags('audit')
+@ApiProblems(...COMMON_PROBLEMS)
 @Controller('v1/audit')
 export class EngineReplayController {
   constructor(private readonly replay: WarrantyEngineReplay) {}
@@ -15,8 +18,8 @@ export class EngineReplayController {
     summary:
       'Claims filed in the period that the current engine would decide differently: both outcomes, remedies and the cost difference per currency. Writes nothing.',
   })
-  @ApiOkResponse({ description: 'The remediation list' })
-  @ApiBadRequestResponse({ description: 'from and to are required ISO 8601 dates' })
+  @ApiOkResponse({ type: EngineReplayResponseDto, description: 'The remediation list' })
+  @ApiProblems(400)
   engineReplay(@Query() query: EngineReplayQueryDto): Promise<EngineReplay> {
     return this.replay.replay({ from: query.from, to: query.to });
   }

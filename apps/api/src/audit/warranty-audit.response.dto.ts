@@ -5,19 +5,27 @@ const OPEN = { type: 'object', additionalProperties: true } as const;
 export class DecisionRowDto {
   @ApiProperty({ example: 'w-1' }) claimId!: string;
   @ApiProperty({ example: 'ada' }) customerId!: string;
+  @ApiProperty({ format: 'date-time' }) filedAt!: string;
   @ApiProperty({ format: 'date-time' }) decidedAt!: string;
   @ApiProperty({ format: 'date-time' }) recordedAt!: string;
   @ApiProperty({ example: 'standard' }) policyId!: string;
   @ApiProperty({ example: 1 }) policyVersion!: number;
-  @ApiProperty({ example: 'EU' }) jurisdiction!: string;
+  @ApiProperty({ example: 'DE', description: 'The consumer-law row (or v1 jurisdiction) applied' })
+  jurisdiction!: string;
+  @ApiProperty({ example: 'warranty-engine/2' }) engineVersion!: string;
   @ApiProperty({ example: 'tv' }) productCategory!: string;
   @ApiProperty({ example: 'TV-55-OLED' }) sku!: string;
   @ApiProperty({ example: 'approved', description: "The engine's outcome" }) outcome!: string;
   @ApiProperty({ example: 'approved', description: 'The outcome after any override' })
   finalOutcome!: string;
   @ApiProperty({ type: String, nullable: true, example: 'repair' }) remedy!: string | null;
-  @ApiProperty({ example: 899 }) coveredAmount!: number;
+  @ApiProperty({ type: String, nullable: true, example: 'repair', description: 'After overrides' })
+  finalRemedy!: string | null;
+  @ApiProperty({ example: 899, description: "The engine's covered amount" }) coveredAmount!: number;
+  @ApiProperty({ example: 899, description: 'After overrides: an override costs what it approved' })
+  finalCoveredAmount!: number;
   @ApiProperty({ example: 'EUR' }) currency!: string;
+  @ApiProperty() overridden!: boolean;
   @ApiProperty() insideLegalGuarantee!: boolean;
   @ApiProperty({ type: String, isArray: true }) failedRules!: string[];
 }
@@ -52,6 +60,14 @@ export class ClaimAuditResponseDto {
     description: 'Outcome, remedy, amount, facts and their digest, policy version, rule trace',
   })
   decision!: Record<string, unknown> | null;
+  @ApiProperty({
+    type: 'array',
+    items: OPEN,
+    description: 'Every decision: on filing, then after each assessment or refusal',
+  })
+  decisions!: Record<string, unknown>[];
+  @ApiProperty({ type: 'array', items: OPEN }) assessments!: Record<string, unknown>[];
+  @ApiProperty({ type: 'array', items: OPEN }) remedyRefusals!: Record<string, unknown>[];
   @ApiProperty({ type: 'array', items: OPEN }) overrides!: Record<string, unknown>[];
   @ApiProperty({ type: String, nullable: true, example: 'approved' })
   finalOutcome!: string | null;

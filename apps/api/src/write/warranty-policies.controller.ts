@@ -1,6 +1,6 @@
 import { Body, Controller, Get, NotFoundException, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   Roles,
   WarrantyPolicyCatalogue,
@@ -12,6 +12,11 @@ import {
 } from '@aftercare/application';
 import type { WarrantyPolicyPublished } from '@aftercare/domain';
 import { CommandResultResponseDto } from './dto/command-result.response.dto';
+import { ApiProblems, COMMON_PROBLEMS } from '../problem/api-problems.decorator';
+import {
+  PolicyDetailResponseDto,
+  PolicySummaryResponseDto,
+} from './dto/warranty-policy.response.dto';
 import { EntityIdPipe } from './entity-id.pipe';
 import { PublishWarrantyPolicyRequestDto } from './dto/publish-warranty-policy.request.dto';
 import { WriteContext } from './write-context.decorator';
@@ -29,7 +34,12 @@ export class WarrantyPoliciesController {
   @Get()
   @Roles('auditor', 'admin', 'analyst')
   @ApiOperation({ summary: 'Every warranty policy with its published versions' })
-  @ApiOkResponse({ description: 'Policies by id, each with its versions and the latest one' })
+  @ApiOkResponse({
+    type: PolicySummaryResponseDto,
+    isArray: true,
+    description: 'Policies by id, each with its versions and the latest one',
+  })
+  @ApiProblems(...COMMON_PROBLEMS)
   list(): Promise<PolicySummary[]> {
     return this.catalogue.list();
   }
@@ -37,8 +47,8 @@ export class WarrantyPoliciesController {
   @Get(':policyId')
   @Roles('auditor', 'admin', 'analyst')
   @ApiOperation({ summary: 'One warranty policy with every version and its terms' })
-  @ApiOkResponse({ description: 'The policy and its versions in order' })
-  @ApiNotFoundResponse({ description: 'No such policy' })
+  @ApiOkResponse({ type: PolicyDetailResponseDto, description: 'The policy and its versions' })
+  @ApiProblems(400, 404, ...COMMON_PROBLEMS)
   async get(@Param('policyId', EntityIdPipe) policyId: string): Promise<PolicyDetail> {
     const policy = await this.catalogue.get(policyId);
     if (!policy) throw new NotFoundException(`No warranty policy ${policyId}`);

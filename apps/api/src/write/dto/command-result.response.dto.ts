@@ -54,6 +54,9 @@ export class WarrantyClaimResponseDto extends CommandResultResponseDto {
   @ApiProperty() coveredAmount!: number;
   @ApiPropertyOptional() currency?: string;
   @ApiPropertyOptional() policyVersion?: number;
+  @ApiPropertyOptional({ example: 'DE', description: 'The consumer-law row applied' })
+  law?: string;
+  @ApiPropertyOptional({ example: 'warranty-engine/2' }) engineVersion?: string;
   @ApiPropertyOptional({ type: RuleTraceEntryResponseDto, isArray: true })
   ruleTrace?: RuleTraceEntryResponseDto[];
   @ApiPropertyOptional() factsDigest?: string;

@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import request from 'supertest';
 import { EVENT_STORE } from '@aftercare/application';
 import {
   DEFAULT_JURISDICTIONS,
@@ -15,6 +14,7 @@ import {
 } from '@aftercare/domain';
 import type { EventStore } from '@aftercare/event-store';
 import { createApiApp } from '../../apps/api/src/bootstrap';
+import { authed, createApiKey } from '../support/auth';
 import { buildProgram } from '../../apps/cli/src/program';
 
 jest.setTimeout(60_000);
@@ -28,7 +28,8 @@ describe('warranty law (HTTP, sqlite)', () => {
   let dir: string;
   let app: INestApplication;
   let store: EventStore;
-  const http = () => request(app.getHttpServer());
+  let adminKey: string;
+  const http = () => authed(app, adminKey);
 
   const terms = {
     coverageMonths: { default: 12, byCategory: {} },
@@ -110,6 +111,7 @@ describe('warranty law (HTTP, sqlite)', () => {
     process.env.AFTERCARE_STORE = 'sqlite';
     process.env.AFTERCARE_SQLITE_PATH = join(dir, 'events.db');
     app = await createApiApp({ logger: false });
+    adminKey = await createApiKey(app);
     await app.init();
     store = app.get<EventStore>(EVENT_STORE);
     for (const [version, effectiveFrom] of [
@@ -455,6 +457,14 @@ describe('warranty law (HTTP, sqlite)', () => {
     });
 
     const head = await store.headPosition();
+    // Auditors and admins only.
+    const range = '/v1/audit/engine-replay?from=2024-01-01&to=2025-12-31';
+    await authed(app, await createApiKey(app, 'agent'))
+      .get(range)
+      .expect(403);
+    await authed(app, await createApiKey(app, 'auditor'))
+      .get(range)
+      .expect(200);
     await http().get('/v1/audit/engine-replay?from=2024-01-01').expect(400);
     const replay = (
       await http().get('/v1/audit/engine-replay?from=2024-01-01&to=2025-12-31').expect(200)

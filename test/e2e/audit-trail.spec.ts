@@ -115,8 +115,11 @@ describe('audit trail: keyed chains, signed checkpoints, offline bundles', () =>
           claimId: `claim-${c}`,
           customerId: `cust-${c}`,
           purchaseId: `tv-${c}`,
-          defect: { code: 'NO-POWER', description: 'Does not turn on', cause: 'manufacturing' },
+          defect: { code: 'NO-POWER', description: 'Does not turn on' },
+          symptom: 'Does not turn on',
+          suspectedCause: 'manufacturing',
           evidence: { proofOfPurchase: true },
+          noticedAt: '2025-05-31T10:00:00Z',
           occurredAt: '2025-06-01T10:00:00Z',
         })
         .expect(201);

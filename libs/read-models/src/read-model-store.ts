@@ -220,3 +220,25 @@ export function decodeCursor(cursor: string): [ColumnValue, string] {
   }
   throw new InvalidReadModelQueryError(`Invalid cursor '${cursor}'`);
 }
+
+/**
+ * The rows after a keyset cursor (value, key) in `column` order, ties broken by key, with NULLs
+ * first ascending and last descending (both stores sort them so). A row-value comparison
+ * `(column, key) > (?, ?)` is NULL when either side holds a NULL, which ended pages early.
+ * `param` adds a parameter and returns its placeholder.
+ */
+export function keysetAfter(
+  column: string,
+  direction: 'ASC' | 'DESC',
+  value: ColumnValue,
+  key: string,
+  param: (value: unknown) => string,
+): string {
+  const cmp = direction === 'ASC' ? '>' : '<';
+  if (value === null) {
+    const sameNull = `(${column} IS NULL AND key ${cmp} ${param(key)})`;
+    return direction === 'ASC' ? `(${sameNull} OR ${column} IS NOT NULL)` : sameNull;
+  }
+  const after = `(${column} ${cmp} ${param(value)} OR (${column} = ${param(value)} AND key ${cmp} ${param(key)}))`;
+  return direction === 'ASC' ? after : `(${after} OR ${column} IS NULL)`;
+}

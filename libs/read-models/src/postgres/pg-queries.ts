@@ -4,6 +4,7 @@ import {
   decodeCursor,
   encodeCursor,
   InvalidReadModelQueryError,
+  keysetAfter,
   type ListPage,
   type ListQuery,
   normalizeWhere,
@@ -47,8 +48,7 @@ export class PgReadModelQueries {
         params.push(key);
         clauses.push(`key ${cmp} $${params.length}`);
       } else {
-        params.push(value, key);
-        clauses.push(`(${q(orderBy)}, key) ${cmp} ($${params.length - 1}, $${params.length})`);
+        clauses.push(keysetAfter(q(orderBy), direction, value, key, (v) => `$${params.push(v)}`));
       }
     }
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';

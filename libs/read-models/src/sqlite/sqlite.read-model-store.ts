@@ -9,6 +9,7 @@ import {
   decodeCursor,
   encodeCursor,
   InvalidReadModelQueryError,
+  keysetAfter,
   type LeaseRenewal,
   type ListPage,
   type ListQuery,
@@ -390,9 +391,14 @@ export class SqliteReadModelStore implements ReadModelStore {
     if (query.after) {
       const [value, key] = decodeCursor(query.after);
       const cmp = direction === 'ASC' ? '>' : '<';
-      clauses.push(orderBy === 'key' ? `key ${cmp} ?` : `(${q(orderBy)}, key) ${cmp} (?, ?)`);
-      if (orderBy === 'key') params.push(key);
-      else params.push(value, key);
+      if (orderBy === 'key') {
+        clauses.push(`key ${cmp} ?`);
+        params.push(key);
+      } else {
+        clauses.push(
+          keysetAfter(q(orderBy), direction, value, key, (v) => (params.push(v as never), '?')),
+        );
+      }
     }
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
     const order =

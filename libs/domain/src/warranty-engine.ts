@@ -636,6 +636,14 @@ export function decideWarrantyClaim(facts: WarrantyDecisionFacts): WarrantyDecis
   // remedy and covered_amount
   let remedy: WarrantyRemedy | null = null;
   let coveredAmount = 0;
+  // Under legal cover the law's remedy is the consumer's to choose; when they chose none, the
+  // remedy is the first-tier default and nothing was refused, the policy's own remedy is kept.
+  const commercialInstead =
+    claim.remedyRequested === undefined &&
+    facts.remedyRefusals.length === 0 &&
+    legal !== null &&
+    legal.remedy === 'repair' &&
+    law.remedyScheme !== 'written_warranty';
   const requested = claim.claimedAmount ?? purchase.price;
   if (outcome === 'approved') {
     const commercialAmount = round2(
@@ -644,9 +652,13 @@ export function decideWarrantyClaim(facts: WarrantyDecisionFacts): WarrantyDecis
     if (legalCover && legal !== null && legal.amount !== null) {
       remedy = legal.remedy;
       coveredAmount = legal.amount;
-      // The commercial policy only adds: the same remedy at a higher figure is kept.
-      if (commercialCover && commercialRemedy === remedy && commercialAmount > coveredAmount) {
-        coveredAmount = commercialAmount;
+      if (commercialCover && commercialInstead) {
+        // The consumer chose nothing and nothing was refused: what the policy promises stands.
+        remedy = commercialRemedy;
+        coveredAmount = Math.max(legal.amount, commercialAmount);
+      } else if (commercialCover && commercialRemedy === remedy) {
+        // The commercial policy only adds: the same remedy at a higher figure is kept.
+        coveredAmount = Math.max(coveredAmount, commercialAmount);
       }
     } else {
       remedy = commercialRemedy;
@@ -666,9 +678,11 @@ export function decideWarrantyClaim(facts: WarrantyDecisionFacts): WarrantyDecis
       'none',
       outcome !== 'approved'
         ? 'No remedy unless the claim is approved'
-        : legalCover
+        : legalCover && !(commercialCover && commercialInstead)
           ? `${remedy}: the legal remedy`
-          : `${remedy}: the commercial policy's remedy`,
+          : legalCover
+            ? `${remedy}: the commercial policy's remedy, as the consumer asked for none and the law's default is repair`
+            : `${remedy}: the commercial policy's remedy`,
     ),
   );
   trace.push(

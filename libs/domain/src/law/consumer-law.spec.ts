@@ -717,6 +717,27 @@ const CASES: Case[] = [
     when: file({ country: 'US', jurisdiction: 'US', noticedAt: m(2) }),
     then: { outcome: 'rejected' },
   },
+  {
+    cite: 'Directive 2019/771 art. 13(2) (the commercial policy adds)',
+    scenario: 'AT: the consumer names no remedy and the policy promises replacement: replacement',
+    given: [],
+    when: file({
+      noticedAt: m(3),
+      terms: { coverageMonths: { default: 12, byCategory: {} }, defaultRemedy: 'replace' },
+    }),
+    then: { outcome: 'approved', remedy: 'replace', coveredAmount: 500 },
+  },
+  {
+    cite: 'Directive 2019/771 art. 13(2)',
+    scenario: "AT: the consumer's own choice of repair stands over the policy's replacement",
+    given: [],
+    when: file({
+      noticedAt: m(3),
+      remedyRequested: 'repair',
+      terms: { coverageMonths: { default: 12, byCategory: {} }, defaultRemedy: 'replace' },
+    }),
+    then: { outcome: 'approved', remedy: 'repair' },
+  },
   // Proof, serials, and the commercial path adding cover
   {
     cite: 'Directive 2019/771 art. 10(1)',

@@ -192,7 +192,7 @@ describe('the legal minimum, whatever the commercial policy', () => {
           const d = decideWarrantyClaim(f);
           if (bare.outcome === 'approved') {
             expect(d.outcome).toBe('approved');
-            expect(d.remedy).toBe(bare.remedy);
+            expect(d.remedy).not.toBeNull();
             expect(d.coveredAmount).toBeGreaterThanOrEqual(bare.coveredAmount);
           }
         },

@@ -4,6 +4,7 @@ export * from './event-filter';
 export * from './as-of';
 export * from './customer-profile.projection';
 export * from './satisfaction.projection';
+export * from './satisfaction.state';
 export * from './warranty-claims.projection';
 export * from './warranty-policies.projection';
 export * from './population.projection';

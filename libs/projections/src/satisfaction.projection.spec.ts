@@ -12,12 +12,8 @@ import {
   resolved,
   setupFailed,
 } from './journey.fixtures';
-import {
-  npsCategory,
-  satisfactionMetrics,
-  satisfactionProjection,
-  satisfactionState,
-} from './satisfaction.projection';
+import { npsCategory, satisfactionProjection } from './satisfaction.projection';
+import { satisfactionMetrics, satisfactionState } from './satisfaction.state';
 import { given, recorded } from './spec-events';
 
 const NOW = '2024-06-01T00:00:00Z';

@@ -12,8 +12,9 @@ export interface SignalSettings {
   batchSize: number;
   /** How long a started batch waits for more events before it is checkpointed. */
   batchWaitMs: number;
-  /** Pause before resubscribing after a store error. */
+  /** First pause before resubscribing after a store error; doubles (with jitter) up to the max. */
   retryDelayMs: number;
+  maxRetryDelayMs: number;
 }
 
 export const SIGNAL_SETTINGS = Symbol('SIGNAL_SETTINGS');
@@ -25,6 +26,7 @@ export const DEFAULT_SIGNAL_SETTINGS: SignalSettings = {
   batchSize: 500,
   batchWaitMs: 50,
   retryDelayMs: 1_000,
+  maxRetryDelayMs: 30_000,
 };
 
 /**

@@ -4,6 +4,7 @@ import {
   Logger,
   OnApplicationBootstrap,
   OnModuleDestroy,
+  Optional,
 } from '@nestjs/common';
 import {
   CUSTOMER_STREAM_CATEGORY,
@@ -29,6 +30,12 @@ import {
   type SatisfactionStateData,
 } from '@aftercare/projections';
 import { TimeSlice, yieldToEventLoop } from '@aftercare/read-models';
+import { LoopTracker, RetryPolicy, superviseLoop } from '../loops/retry-policy';
+import {
+  type LoopStatus,
+  type LoopStatusSource,
+  RuntimeStatus,
+} from '../projections/runtime-status';
 import { EVENT_STORE } from '../store/event-store.module';
 import {
   type CustomerSignalState,
@@ -67,7 +74,7 @@ const TIMEOUT = Symbol('timeout');
  * nothing happens; it runs only once the processor has caught up with history.
  */
 @Injectable()
-export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy {
+export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy, LoopStatusSource {
   private readonly logger = new Logger('Signals');
   private readonly cache: StateCache;
   /** CLV fits in the order recorded: each event is scored with the fit in force at its position. */
@@ -87,12 +94,22 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy 
   private sweepTimer: NodeJS.Timeout | undefined;
   private lock: Promise<unknown> = Promise.resolve();
   private waiters: { position: GlobalPosition; resolve: () => void }[] = [];
+  private readonly tracker = new LoopTracker('signals');
+  private readonly policy: RetryPolicy;
+  private abort = new AbortController();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(SIGNAL_SETTINGS) private readonly settings: SignalSettings,
+    @Optional() runtime?: RuntimeStatus,
   ) {
     this.cache = new StateCache(settings.cacheSize, () => (this.complete = false));
+    this.policy = new RetryPolicy(settings.retryDelayMs, settings.maxRetryDelayMs);
+    runtime?.register(this);
+  }
+
+  loopStatus(): LoopStatus {
+    return this.tracker.status();
   }
 
   onApplicationBootstrap(): void {
@@ -115,6 +132,7 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy 
   start(): void {
     if (this.loop) return;
     this.stopping = false;
+    this.abort = new AbortController();
     this.loop = this.run().finally(() => (this.loop = undefined));
     if (this.settings.sweepIntervalMs > 0) {
       this.sweepTimer = setInterval(() => void this.sweep(), this.settings.sweepIntervalMs);
@@ -124,6 +142,7 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy 
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.abort.abort();
     clearInterval(this.sweepTimer);
     await this.subscription?.close();
     await this.loop;
@@ -167,18 +186,18 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy 
     });
   }
 
+  /** Resumes from the checkpoint after each failure, with the loops' shared retry policy. */
   private async run(): Promise<void> {
     while (!this.stopping) {
-      try {
-        await this.runPass();
-      } catch (error) {
-        if (this.stopping) break;
-        this.logger.error(
-          `${describe(error)}; resuming from the checkpoint in ${this.settings.retryDelayMs} ms`,
-        );
-        await new Promise((resolve) => setTimeout(resolve, this.settings.retryDelayMs));
-      }
+      await superviseLoop({
+        tracker: this.tracker,
+        policy: this.policy,
+        logger: this.logger,
+        signal: this.abort.signal,
+        pass: () => this.runPass(),
+      });
     }
+    this.tracker.set('stopped');
   }
 
   /** One subscription from the stored checkpoint, until stopped or failed. */
@@ -215,12 +234,14 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy 
           }
           if (result.value.kind === 'caughtUp') {
             this.caughtUpValue = true;
+            this.tracker.running({ checkpoint: this.position, caughtUp: true });
             break;
           }
           batch.push(result.value.event);
         }
         if (batch.length > 0 && !this.stopping) {
           await this.exclusive(() => this.applyBatch(batch));
+          this.tracker.running({ checkpoint: this.position, caughtUp: this.caughtUpValue });
           await yieldToEventLoop();
         }
         if (done || this.stopping) return;

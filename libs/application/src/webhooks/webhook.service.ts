@@ -6,6 +6,7 @@ import {
   NotFoundException,
   OnApplicationBootstrap,
   OnApplicationShutdown,
+  Optional,
 } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +21,12 @@ import type { MasterKey } from '../crypto/master-key';
 import { WebhookSecretBox } from '../crypto/webhook-secret.box';
 import { EventFeed, type FeedCursor } from '../feed/event-feed';
 import { wireEvent } from '../feed/wire-event';
+import { describeError, LoopTracker, RetryPolicy, superviseLoop } from '../loops/retry-policy';
+import {
+  type LoopStatus,
+  type LoopStatusSource,
+  RuntimeStatus,
+} from '../projections/runtime-status';
 import { EVENT_STORE } from '../store/event-store.module';
 import {
   evolveWebhook,
@@ -108,25 +115,38 @@ export function webhookSettingsFromEnv(
   };
 }
 
+interface DeliveryLoop {
+  cursor?: FeedCursor;
+  stopped: boolean;
+  abort: AbortController;
+  tracker: LoopTracker;
+  done: Promise<void>;
+}
+
 /**
  * Delivers the lifecycle feed to registered URLs: one loop per subscription, strictly in order,
  * signed, retried with exponential backoff, dead-lettered after maxAttempts (the loop then stops
  * until the dead letter is replayed). The checkpoint moves only after a 2xx, so a restart neither
- * loses nor repeats an acknowledged delivery.
+ * loses nor repeats an acknowledged delivery. The registry and the loops outlive the store going
+ * away: they resume from where they stood with the shared retry policy, and report to /health.
  */
 @Injectable()
-export class WebhookService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class WebhookService
+  implements OnApplicationBootstrap, OnApplicationShutdown, LoopStatusSource
+{
   private readonly logger = new Logger('Webhooks');
   private readonly states = new Map<
     string,
     { state: WebhookSubscriptionState; revision: bigint }
   >();
-  private readonly loops = new Map<
-    string,
-    { cursor?: FeedCursor; stopped: boolean; done: Promise<void> }
-  >();
+  private readonly loops = new Map<string, DeliveryLoop>();
   private readonly recent = new Map<string, DeliveryLogEntry[]>();
   private registry?: Subscription;
+  /** Position of the last registry event seen: where a resubscription resumes. */
+  private registryPosition: bigint | undefined;
+  private readonly registryTracker = new LoopTracker('webhook-registry');
+  private readonly shutdown = new AbortController();
+  private readonly policy: RetryPolicy;
   private following?: Promise<void>;
   private readonly secrets: WebhookSecretBox;
   private loaded: Promise<void> = Promise.resolve();
@@ -136,8 +156,19 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
     private readonly feed: EventFeed,
     @Inject(WEBHOOK_SETTINGS) private readonly settings: WebhookSettings,
     @Inject(MASTER_KEY) masterKey: MasterKey,
+    @Optional() runtime?: RuntimeStatus,
   ) {
     this.secrets = new WebhookSecretBox(masterKey.key);
+    this.policy = new RetryPolicy(settings.baseBackoffMs, settings.maxBackoffMs);
+    runtime?.register(this);
+  }
+
+  /** The registry's follower and each delivery loop of this instance, for /health. */
+  loopStatus(): LoopStatus[] {
+    return [
+      this.registryTracker.status(),
+      ...[...this.loops.values()].map((loop) => loop.tracker.status()),
+    ];
   }
 
   /**
@@ -146,39 +177,55 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
    * does not (on a large store the scan takes a while).
    */
   onApplicationBootstrap(): void {
-    this.loaded = this.followRegistry();
-    this.loaded.catch((error: unknown) =>
-      this.logger.error(`Webhook registry could not load: ${String(error)}`),
-    );
+    let resolveLoaded: () => void = () => undefined;
+    this.loaded = new Promise<void>((resolve) => (resolveLoaded = resolve));
+    let caughtUp = false;
+    this.following = superviseLoop({
+      tracker: this.registryTracker,
+      policy: this.policy,
+      logger: this.logger,
+      signal: this.shutdown.signal,
+      pass: async () => {
+        await this.followRegistry(() => {
+          if (caughtUp) return;
+          caughtUp = true;
+          resolveLoaded();
+          if (this.settings.dispatch) {
+            for (const { state } of this.states.values()) {
+              if (state.status === 'active') this.start(state.subscriptionId);
+            }
+          }
+        });
+      },
+    });
   }
 
-  private async followRegistry(): Promise<void> {
-    this.registry = this.store.subscribeToAll({
-      from: 'start',
+  /** One subscription to the registry from where the last one stood, until closed or failed. */
+  private async followRegistry(onCaughtUp: () => void): Promise<void> {
+    const registry = this.store.subscribeToAll({
+      from: this.registryPosition ?? 'start',
       filter: { categories: [WEBHOOK_CATEGORY] },
     });
-    const iterator = this.registry[Symbol.asyncIterator]();
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done || next.value.kind === 'caughtUp') break;
-      this.fold(next.value.event);
-    }
-    if (this.settings.dispatch) {
-      for (const { state } of this.states.values()) {
-        if (state.status === 'active') this.start(state.subscriptionId);
+    this.registry = registry;
+    if (this.shutdown.signal.aborted) await registry.close();
+    try {
+      for await (const message of registry) {
+        if (message.kind === 'caughtUp') {
+          this.registryTracker.running({ checkpoint: this.registryPosition, caughtUp: true });
+          onCaughtUp();
+          continue;
+        }
+        this.registryPosition = message.event.position;
+        this.react(message.event);
       }
+    } finally {
+      await registry.close();
     }
-    this.following = (async () => {
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) return;
-        if (next.value.kind === 'event') this.react(next.value.event);
-      }
-    })().catch((error: unknown) => this.logger.error(`Webhook registry stopped: ${String(error)}`));
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.loaded.catch(() => undefined);
+    this.shutdown.abort();
+    this.registryTracker.set('stopped');
     await this.registry?.close();
     await this.following;
     await Promise.all([...this.loops.keys()].map((id) => this.stop(id)));
@@ -348,32 +395,44 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private start(subscriptionId: string): void {
-    if (this.loops.has(subscriptionId)) return;
-    const loop: { cursor?: FeedCursor; stopped: boolean; done: Promise<void> } = {
+    if (this.loops.has(subscriptionId) || this.shutdown.signal.aborted) return;
+    const loop: DeliveryLoop = {
       stopped: false,
+      abort: new AbortController(),
+      tracker: new LoopTracker(`webhook:${subscriptionId}`),
       done: Promise.resolve(),
     };
     this.loops.set(subscriptionId, loop);
-    loop.done = this.run(subscriptionId, loop)
+    // A failure (store, read, checkpoint) restarts the loop from its checkpoint after the policy's
+    // delay: an event delivered but not yet checkpointed is delivered again, never lost.
+    loop.done = superviseLoop({
+      tracker: loop.tracker,
+      policy: this.policy,
+      logger: this.logger,
+      signal: loop.abort.signal,
+      pass: () => this.run(subscriptionId, loop),
+    })
       .catch((error: unknown) =>
-        this.logger.error(`Webhook ${subscriptionId} stopped: ${String(error)}`),
+        this.logger.error(`Webhook ${subscriptionId} stopped: ${describeError(error)}`),
       )
-      .finally(() => this.loops.delete(subscriptionId));
+      .finally(() => {
+        if (this.loops.get(subscriptionId) === loop) this.loops.delete(subscriptionId);
+      });
   }
 
   private async stop(subscriptionId: string): Promise<void> {
     const loop = this.loops.get(subscriptionId);
     if (!loop) return;
     loop.stopped = true;
+    loop.abort.abort();
     await loop.cursor?.close();
     await loop.done;
   }
 
-  private async run(
-    subscriptionId: string,
-    loop: { cursor?: FeedCursor; stopped: boolean },
-  ): Promise<void> {
-    const { state } = this.get(subscriptionId);
+  private async run(subscriptionId: string, loop: DeliveryLoop): Promise<void> {
+    const entry = this.states.get(subscriptionId);
+    if (loop.stopped || entry?.state.status !== 'active') return;
+    const { state } = entry;
     const checkpoint = await this.store.loadCheckpoint(webhookCheckpointId(subscriptionId));
     loop.cursor = this.feed.open({
       from: checkpoint ?? 'start',
@@ -381,9 +440,13 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
       typePrefixes: state.typePrefixes,
       customerId: state.customerId ?? undefined,
     });
+    loop.tracker.running({ checkpoint });
     for await (const message of loop.cursor) {
       if (loop.stopped) return;
-      if (message.kind !== 'event') continue;
+      if (message.kind !== 'event') {
+        loop.tracker.running({ caughtUp: true });
+        continue;
+      }
       const event = message.event;
       // A subscription never receives the webhook machinery's own events: that would feed back.
       if (event.streamId.startsWith(`${WEBHOOK_CATEGORY}-`)) continue;
@@ -392,6 +455,7 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
         await loop.cursor.close();
         return;
       }
+      loop.tracker.running({ checkpoint: event.position });
     }
   }
 
@@ -424,21 +488,22 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
           this.settings.timeoutMs,
           this.settings.targets,
         );
-        if (status >= 200 && status < 300) {
-          await this.store.saveCheckpoint(webhookCheckpointId(subscriptionId), event.position);
-          this.remember(subscriptionId, {
-            position: event.position.toString(),
-            eventId: event.id,
-            attempt,
-            status,
-            outcome: 'delivered',
-            at: new Date().toISOString(),
-          });
-          return true;
-        }
         lastError = `HTTP ${status}`;
       } catch (error) {
         lastError = error instanceof Error ? error.message : String(error);
+      }
+      if (status !== null && status >= 200 && status < 300) {
+        // A store failure here propagates: the loop retries from the checkpoint (see start).
+        await this.store.saveCheckpoint(webhookCheckpointId(subscriptionId), event.position);
+        this.remember(subscriptionId, {
+          position: event.position.toString(),
+          eventId: event.id,
+          attempt,
+          status,
+          outcome: 'delivered',
+          at: new Date().toISOString(),
+        });
+        return true;
       }
       const at = new Date().toISOString();
       await this.append(subscriptionId, this.get(subscriptionId).revision, {

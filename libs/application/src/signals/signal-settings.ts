@@ -1,4 +1,5 @@
 import { ConfigError } from '@aftercare/event-store';
+import { loopLeaseTtlFromEnv } from '../loops/loop-lease';
 
 /** How this process runs the signal processor, from the environment (validated at start). */
 export interface SignalSettings {
@@ -15,6 +16,8 @@ export interface SignalSettings {
   /** First pause before resubscribing after a store error; doubles (with jitter) up to the max. */
   retryDelayMs: number;
   maxRetryDelayMs: number;
+  /** Time to live of the signals lease (default 15 s): how soon another instance takes over. */
+  leaseTtlMs?: number;
 }
 
 export const SIGNAL_SETTINGS = Symbol('SIGNAL_SETTINGS');
@@ -59,5 +62,6 @@ export function loadSignalSettings(
     ...DEFAULT_SIGNAL_SETTINGS,
     enabled: switchValue === 'on',
     sweepIntervalMs: sweepIntervalMs ?? DEFAULT_SIGNAL_SETTINGS.sweepIntervalMs,
+    leaseTtlMs: loopLeaseTtlFromEnv(env),
   };
 }

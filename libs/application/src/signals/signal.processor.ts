@@ -29,7 +29,9 @@ import {
   mainCurrency,
   type SatisfactionStateData,
 } from '@aftercare/projections';
-import { TimeSlice, yieldToEventLoop } from '@aftercare/read-models';
+import { type ReadModelStore, TimeSlice, yieldToEventLoop } from '@aftercare/read-models';
+import { LoopLease } from '../loops/loop-lease';
+import { READ_MODEL_STORE } from '../projections/projections.tokens';
 import { LoopTracker, RetryPolicy, superviseLoop } from '../loops/retry-policy';
 import {
   type LoopStatus,
@@ -97,12 +99,16 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
   private readonly tracker = new LoopTracker('signals');
   private readonly policy: RetryPolicy;
   private abort = new AbortController();
+  /** One instance processes signals: the holder of this lease; the others stand by. */
+  private readonly lease: LoopLease;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(SIGNAL_SETTINGS) private readonly settings: SignalSettings,
     @Optional() runtime?: RuntimeStatus,
+    @Optional() @Inject(READ_MODEL_STORE) readModels?: ReadModelStore,
   ) {
+    this.lease = new LoopLease(readModels, 'signals', settings.leaseTtlMs);
     this.cache = new StateCache(settings.cacheSize, () => (this.complete = false));
     this.policy = new RetryPolicy(settings.retryDelayMs, settings.maxRetryDelayMs);
     runtime?.register(this);
@@ -160,7 +166,7 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
    * signals were appended (0 while still catching up: states from the past say nothing of now).
    */
   async sweep(now: Date = new Date()): Promise<number> {
-    if (!this.caughtUpValue || this.stopping) return 0;
+    if (!this.caughtUpValue || this.stopping || !this.lease.held) return 0;
     return this.exclusive(async () => {
       const nowMs = now.getTime();
       const before = (this.position ?? -1n) + 1n;
@@ -189,14 +195,22 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
   /** Resumes from the checkpoint after each failure, with the loops' shared retry policy. */
   private async run(): Promise<void> {
     while (!this.stopping) {
+      this.tracker.set('standby');
+      const held = await this.lease.acquire(this.abort.signal, () => {
+        // Another instance holds the lease now: end this pass and stand by.
+        this.caughtUpValue = false;
+        void this.subscription?.close();
+      });
+      if (!held) break;
       await superviseLoop({
         tracker: this.tracker,
         policy: this.policy,
         logger: this.logger,
         signal: this.abort.signal,
-        pass: () => this.runPass(),
+        pass: () => (this.lease.held ? this.runPass() : Promise.resolve()),
       });
     }
+    await this.lease.release();
     this.tracker.set('stopped');
   }
 

@@ -21,7 +21,10 @@ import type { MasterKey } from '../crypto/master-key';
 import { WebhookSecretBox } from '../crypto/webhook-secret.box';
 import { EventFeed, type FeedCursor } from '../feed/event-feed';
 import { wireEvent } from '../feed/wire-event';
+import type { ReadModelStore } from '@aftercare/read-models';
+import { LoopLease, loopLeaseTtlFromEnv } from '../loops/loop-lease';
 import { describeError, LoopTracker, RetryPolicy, superviseLoop } from '../loops/retry-policy';
+import { READ_MODEL_STORE } from '../projections/projections.tokens';
 import {
   type LoopStatus,
   type LoopStatusSource,
@@ -92,6 +95,8 @@ export interface WebhookSettings {
   defaultMaxAttempts: number;
   /** Where deliveries may go (AFTERCARE_WEBHOOK_ALLOW_HOSTS; see webhook-target.ts). */
   targets: WebhookTargetPolicy;
+  /** Time to live of the dispatch lease (default 15 s): how soon another instance takes over. */
+  leaseTtlMs?: number;
 }
 
 export function webhookSettingsFromEnv(
@@ -112,6 +117,7 @@ export function webhookSettingsFromEnv(
     timeoutMs: Number(env.AFTERCARE_WEBHOOK_TIMEOUT_MS ?? 10_000),
     defaultMaxAttempts: Number(env.AFTERCARE_WEBHOOK_MAX_ATTEMPTS ?? 8),
     targets: webhookTargetPolicyFromEnv(env),
+    leaseTtlMs: loopLeaseTtlFromEnv(env),
   };
 }
 
@@ -145,6 +151,10 @@ export class WebhookService
   /** Position of the last registry event seen: where a resubscription resumes. */
   private registryPosition: bigint | undefined;
   private readonly registryTracker = new LoopTracker('webhook-registry');
+  /** One instance dispatches: the holder of this lease; the others stand by. */
+  private readonly lease: LoopLease;
+  private readonly dispatchTracker = new LoopTracker('webhook-dispatch');
+  private leading?: Promise<void>;
   private readonly shutdown = new AbortController();
   private readonly policy: RetryPolicy;
   private following?: Promise<void>;
@@ -157,8 +167,10 @@ export class WebhookService
     @Inject(WEBHOOK_SETTINGS) private readonly settings: WebhookSettings,
     @Inject(MASTER_KEY) masterKey: MasterKey,
     @Optional() runtime?: RuntimeStatus,
+    @Optional() @Inject(READ_MODEL_STORE) readModels?: ReadModelStore,
   ) {
     this.secrets = new WebhookSecretBox(masterKey.key);
+    this.lease = new LoopLease(readModels, 'webhooks', settings.leaseTtlMs);
     this.policy = new RetryPolicy(settings.baseBackoffMs, settings.maxBackoffMs);
     runtime?.register(this);
   }
@@ -167,6 +179,7 @@ export class WebhookService
   loopStatus(): LoopStatus[] {
     return [
       this.registryTracker.status(),
+      ...(this.settings.dispatch ? [this.dispatchTracker.status()] : []),
       ...[...this.loops.values()].map((loop) => loop.tracker.status()),
     ];
   }
@@ -190,14 +203,31 @@ export class WebhookService
           if (caughtUp) return;
           caughtUp = true;
           resolveLoaded();
-          if (this.settings.dispatch) {
-            for (const { state } of this.states.values()) {
-              if (state.status === 'active') this.start(state.subscriptionId);
-            }
-          }
+          if (this.settings.dispatch) this.leading = this.lead();
         });
       },
     });
+  }
+
+  /** Dispatches while holding the lease; stands by (and stops every loop) while another does. */
+  private async lead(): Promise<void> {
+    const signal = this.shutdown.signal;
+    while (!signal.aborted) {
+      this.dispatchTracker.set('standby');
+      let lost: () => void = () => undefined;
+      const lostOrStopped = new Promise<void>((resolve) => {
+        lost = resolve;
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      const held = await this.lease.acquire(signal, () => lost());
+      if (!held) return;
+      this.dispatchTracker.running();
+      for (const { state } of this.states.values()) {
+        if (state.status === 'active') this.start(state.subscriptionId);
+      }
+      await lostOrStopped;
+      await Promise.all([...this.loops.keys()].map((id) => this.stop(id)));
+    }
   }
 
   /** One subscription to the registry from where the last one stood, until closed or failed. */
@@ -226,9 +256,12 @@ export class WebhookService
   async onApplicationShutdown(): Promise<void> {
     this.shutdown.abort();
     this.registryTracker.set('stopped');
+    this.dispatchTracker.set('stopped');
     await this.registry?.close();
     await this.following;
+    await this.leading;
     await Promise.all([...this.loops.keys()].map((id) => this.stop(id)));
+    await this.lease.release();
   }
 
   /** The answer is the only time the secret is ever shown; the store keeps it sealed. */
@@ -395,7 +428,7 @@ export class WebhookService
   }
 
   private start(subscriptionId: string): void {
-    if (this.loops.has(subscriptionId) || this.shutdown.signal.aborted) return;
+    if (this.loops.has(subscriptionId) || this.shutdown.signal.aborted || !this.lease.held) return;
     const loop: DeliveryLoop = {
       stopped: false,
       abort: new AbortController(),

@@ -4,7 +4,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EVENT_STORE, SignalProcessor, WebhookService } from '@aftercare/application';
+import {
+  EVENT_STORE,
+  RuntimeStatus,
+  SignalProcessor,
+  WebhookService,
+} from '@aftercare/application';
 import type { EventStore } from '@aftercare/event-store';
 import { createApiApp } from '../../apps/api/src/bootstrap';
 import { authed, createApiKey } from '../support/auth';
@@ -139,6 +144,15 @@ describe('several instances on one store', () => {
     await deliveredOnce();
     expect(leaders('webhook-dispatch')).toHaveLength(1);
     expect(leaders('signals')).toHaveLength(1);
+    // /health on each instance shows its loops: one runs them, the other stands by.
+    const states = [];
+    for (const [i, app] of apps.entries()) {
+      await app.get(RuntimeStatus).refresh();
+      const res = await authed(app, keys[i]).get('/health').expect(200);
+      const items = res.body.details.loops.items as { name: string; state: string }[];
+      states.push(items.find((item) => item.name === 'signals')?.state);
+    }
+    expect(states.sort()).toEqual(['running', 'standby']);
     // Each signal once in its stream, though both instances saw every event.
     const signalIds = await ids(['signal']);
     expect(new Set(signalIds).size).toBe(signalIds.length);

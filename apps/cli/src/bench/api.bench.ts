@@ -130,86 +130,74 @@ export async function runApiBench(options: ApiBenchOptions): Promise<void> {
 
 const pick = (customers: number): string => `bench-${Math.floor(Math.random() * customers)}`;
 
+const FEEDBACK = JSON.stringify({ nps: 8, csat: 4, comment: 'Quick and friendly' });
+
+/** One request per call, its path (and body and extra headers) drawn afresh for every request. */
+function each(
+  method: 'GET' | 'POST',
+  draw: () => { path: string; body?: string; headers?: Record<string, string> },
+): autocannon.Request[] {
+  return [
+    {
+      method,
+      setupRequest: (req) => {
+        const { path, body, headers } = draw();
+        return { ...req, path, ...(body ? { body } : {}), headers: { ...req.headers, ...headers } };
+      },
+    },
+  ];
+}
+
 const SCENARIOS: Scenario[] = [
   {
     name: 'api: POST feedback',
     kind: 'write',
     target: 'api',
-    requests: (n) => [
-      {
-        method: 'POST',
-        setupRequest: (req) => ({
-          ...req,
-          path: `/v1/customers/${pick(n)}/feedback`,
-          body: JSON.stringify({ nps: 8, csat: 4, comment: 'Quick and friendly' }),
-        }),
-      },
-    ],
+    requests: (n) =>
+      each('POST', () => ({ path: `/v1/customers/${pick(n)}/feedback`, body: FEEDBACK })),
   },
   {
     name: 'api: POST feedback + Idempotency-Key',
     kind: 'write',
     target: 'api',
-    requests: (n) => [
-      {
-        method: 'POST',
-        setupRequest: (req) => ({
-          ...req,
-          path: `/v1/customers/${pick(n)}/feedback`,
-          headers: { ...req.headers, 'idempotency-key': randomUUID() },
-          body: JSON.stringify({ nps: 8, csat: 4, comment: 'Quick and friendly' }),
-        }),
-      },
-    ],
+    requests: (n) =>
+      each('POST', () => ({
+        path: `/v1/customers/${pick(n)}/feedback`,
+        body: FEEDBACK,
+        headers: { 'idempotency-key': randomUUID() },
+      })),
   },
   {
     name: 'api: POST purchase',
     kind: 'write',
     target: 'api',
-    requests: (n) => [
-      {
-        method: 'POST',
-        setupRequest: (req) => ({
-          ...req,
-          path: `/v1/customers/${pick(n)}/purchases`,
-          body: JSON.stringify(purchase(randomUUID())),
-        }),
-      },
-    ],
+    requests: (n) =>
+      each('POST', () => ({
+        path: `/v1/customers/${pick(n)}/purchases`,
+        body: JSON.stringify(purchase(randomUUID())),
+      })),
   },
   {
     name: 'bare: POST feedback',
     kind: 'write',
     target: 'bare',
-    requests: (n) => [
-      {
-        method: 'POST',
-        setupRequest: (req) => ({
-          ...req,
-          path: `/customers/c${Math.floor(Math.random() * n)}/feedback`,
-          body: JSON.stringify({ nps: 8, csat: 4, comment: 'Quick and friendly' }),
-        }),
-      },
-    ],
+    requests: (n) =>
+      each('POST', () => ({
+        path: `/customers/c${Math.floor(Math.random() * n)}/feedback`,
+        body: FEEDBACK,
+      })),
   },
   {
     name: 'api: GET customer view',
     kind: 'read',
     target: 'api',
-    requests: (n) => [
-      { method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/customers/${pick(n)}` }) },
-    ],
+    requests: (n) => each('GET', () => ({ path: `/v1/customers/${pick(n)}` })),
   },
   {
     name: 'api: GET timeline',
     kind: 'read',
     target: 'api',
-    requests: (n) => [
-      {
-        method: 'GET',
-        setupRequest: (req) => ({ ...req, path: `/v1/customers/${pick(n)}/timeline?limit=20` }),
-      },
-    ],
+    requests: (n) => each('GET', () => ({ path: `/v1/customers/${pick(n)}/timeline?limit=20` })),
   },
   {
     name: 'api: GET customer list',
@@ -221,12 +209,7 @@ const SCENARIOS: Scenario[] = [
     name: 'bare: GET customer row',
     kind: 'read',
     target: 'bare',
-    requests: (n) => [
-      {
-        method: 'GET',
-        setupRequest: (req) => ({ ...req, path: `/customers/c${Math.floor(Math.random() * n)}` }),
-      },
-    ],
+    requests: (n) => each('GET', () => ({ path: `/customers/c${Math.floor(Math.random() * n)}` })),
   },
 ];
 

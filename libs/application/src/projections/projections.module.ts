@@ -16,6 +16,7 @@ import {
 } from './runtime-status';
 import { STORE_CONFIG } from '../store/event-store.module';
 import {
+  PROJECTION_ENGINE,
   PROJECTION_SETTINGS,
   type ProjectionSettings,
   READ_MODEL_STORE,
@@ -101,11 +102,22 @@ export class ProjectionsModule {
           useFactory: (settings: ProjectionSettings) => openReadModels(settings),
         },
         ProjectionHost,
+        {
+          provide: PROJECTION_ENGINE,
+          inject: [ProjectionHost],
+          useFactory: (host: ProjectionHost) => host.engine,
+        },
         ClvRefitScheduler,
         { provide: RUNTIME_STATUS_SETTINGS, useFactory: () => runtimeStatusSettingsFromEnv() },
         RuntimeStatus,
       ],
-      exports: [READ_MODEL_STORE, PROJECTION_SETTINGS, ProjectionHost, RuntimeStatus],
+      exports: [
+        READ_MODEL_STORE,
+        PROJECTION_SETTINGS,
+        PROJECTION_ENGINE,
+        ProjectionHost,
+        RuntimeStatus,
+      ],
     };
   }
 }

@@ -10,6 +10,7 @@ import {
 } from '@aftercare/application';
 import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 import { type CustomerChurnStates, foldChurnStates } from '@aftercare/projections';
+import { EXPERIENCE_FACTORS } from '@aftercare/analytics';
 import type { CustomerTruth, WorldOptions } from '@aftercare/simulation';
 
 const WORLD: Partial<WorldOptions> = {
@@ -133,7 +134,7 @@ describe('churn evaluate', () => {
       26 * 7 * 86_400_000,
     );
     expect(learned.horizonWeeks).toBe(26);
-    expect(Object.keys(learned.standardErrors)).toHaveLength(9);
+    expect(Object.keys(learned.standardErrors)).toEqual([...EXPERIENCE_FACTORS]);
 
     const states = new Map<string, CustomerChurnStates>();
     for await (const event of store.readAll({ filter: { categories: ['customer', 'warranty'] } })) {

@@ -38,6 +38,10 @@ export interface ServiceExperience {
   readonly returns?: number;
   /** Rejected warranty claims, recency-weighted. */
   readonly warrantyRejections?: number;
+  /** Promises to the customer found broken, recency-weighted. */
+  readonly brokenPromises?: number;
+  /** Follow-ups a playbook planned that went past their due time undone, recency-weighted. */
+  readonly missedFollowUps?: number;
 }
 
 export interface ChurnInput {
@@ -65,7 +69,9 @@ export type ChurnFactorName =
   | 'lateDeliveries'
   | 'repeatRepairs'
   | 'returns'
-  | 'warrantyRejections';
+  | 'warrantyRejections'
+  | 'brokenPromises'
+  | 'missedFollowUps';
 
 /** The service-experience factors: every factor but the purchase process. */
 export type ExperienceFactorName = Exclude<ChurnFactorName, 'purchaseProcess'>;
@@ -80,6 +86,8 @@ export const EXPERIENCE_FACTORS: readonly ExperienceFactorName[] = [
   'repeatRepairs',
   'returns',
   'warrantyRejections',
+  'brokenPromises',
+  'missedFollowUps',
 ];
 
 export interface ChurnFactor {
@@ -128,6 +136,10 @@ export const CHURN_WEIGHTS: Readonly<Record<ChurnFactorName, number>> = {
   returns: 0.1,
   /** Rejected warranty claims (recency-weighted), capped at 2. */
   warrantyRejections: 0.5,
+  /** Broken promises (recency-weighted), capped at 2: a service failure the customer was told of. */
+  brokenPromises: 0.5,
+  /** Missed follow-ups (recency-weighted), capped at 3: a call owed that never came. */
+  missedFollowUps: 0.25,
 };
 
 /** Bands by probability: low below 0.3, medium below 0.6, high from 0.6. */
@@ -150,6 +162,8 @@ export function experienceFactorValues(e: ServiceExperience): Record<ExperienceF
     repeatRepairs: cap(e.repeatRepairSerials ?? 0, 2),
     returns: cap(e.returns ?? 0, 3),
     warrantyRejections: cap(e.warrantyRejections ?? 0, 2),
+    brokenPromises: cap(e.brokenPromises ?? 0, 2),
+    missedFollowUps: cap(e.missedFollowUps ?? 0, 3),
   };
 }
 

@@ -79,6 +79,8 @@ export type FileComplaint = DomainCommand<
     channel: ContactChannel;
     remedySought: ComplaintRemedy;
     description?: string;
+    /** The follow-up task whose call found the issue, when a task opened the complaint. */
+    followUpTaskId?: string;
   }
 >;
 

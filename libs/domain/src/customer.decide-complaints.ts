@@ -40,6 +40,7 @@ export function decideComplaints(command: ComplaintCommand, state: KnownCustomer
             channel: d.channel,
             remedySought: d.remedySought,
             ...(d.description !== undefined ? { description: d.description } : {}),
+            ...(d.followUpTaskId !== undefined ? { followUpTaskId: d.followUpTaskId } : {}),
           },
         },
       ];

@@ -193,6 +193,8 @@ export type ComplaintFiled = DomainEvent<
     channel: ContactChannel;
     remedySought: ComplaintRemedy;
     description?: string;
+    /** The follow-up task whose call found the issue, when a task opened the complaint. */
+    followUpTaskId?: string;
   }
 >;
 

@@ -4,9 +4,21 @@ import type { WarrantyClaimEvent } from './warranty-claim.events';
 import { WARRANTY_CLAIM_EVENT_TYPES } from './warranty-claim.events';
 import type { WarrantyPolicyEvent } from './warranty-policy.events';
 import { WARRANTY_POLICY_EVENT_TYPES } from './warranty-policy.events';
+import type { FollowUpTaskEvent } from './follow-up-task.events';
+import { FOLLOW_UP_TASK_EVENT_TYPES } from './follow-up-task.events';
+import type { PlaybookEvent } from './playbook.events';
+import { PLAYBOOK_EVENT_TYPES } from './playbook.events';
+import type { PromiseEvent } from './promise.events';
+import { PROMISE_EVENT_TYPES } from './promise.events';
 
 /** Every event Aftercare records. */
-export type AftercareEvent = CustomerEvent | WarrantyClaimEvent | WarrantyPolicyEvent;
+export type AftercareEvent =
+  | CustomerEvent
+  | WarrantyClaimEvent
+  | WarrantyPolicyEvent
+  | FollowUpTaskEvent
+  | PlaybookEvent
+  | PromiseEvent;
 export type AftercareEventType = AftercareEvent['type'];
 
 /** Data of one event type, e.g. `EventData<'PurchaseRecorded'>`. */
@@ -16,6 +28,9 @@ export const AFTERCARE_EVENT_TYPES: readonly AftercareEventType[] = [
   ...CUSTOMER_EVENT_TYPES,
   ...WARRANTY_CLAIM_EVENT_TYPES,
   ...WARRANTY_POLICY_EVENT_TYPES,
+  ...FOLLOW_UP_TASK_EVENT_TYPES,
+  ...PLAYBOOK_EVENT_TYPES,
+  ...PROMISE_EVENT_TYPES,
 ];
 
 /**
@@ -51,6 +66,14 @@ export const EVENT_SCHEMA_VERSIONS: Readonly<Record<AftercareEventType, number>>
   WarrantyDecisionOverridden: 1,
   WarrantyClaimFulfilled: 1,
   WarrantyPolicyPublished: 1,
+  FollowUpTaskCreated: 1,
+  FollowUpTaskCompleted: 1,
+  FollowUpTaskOverdue: 1,
+  FollowUpTaskEscalated: 1,
+  PlaybookPublished: 1,
+  PromiseMade: 1,
+  PromiseKept: 1,
+  PromiseBroken: 1,
 };
 
 /** Alias: the version new events of each type are written with. */

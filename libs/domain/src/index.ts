@@ -9,6 +9,9 @@ export * from './domain-error';
 export * from './customer.events';
 export * from './warranty-claim.events';
 export * from './warranty-policy.events';
+export * from './follow-up-task.events';
+export * from './playbook.events';
+export * from './promise.events';
 export * from './events';
 export * from './upcasters';
 
@@ -83,6 +86,44 @@ export {
   validateTerms as validateWarrantyPolicyTerms,
   warrantyPolicyDecider,
 } from './warranty-policy.decider';
+
+export type {
+  CompleteFollowUpTask,
+  CreateFollowUpTask,
+  FollowUpTaskCommand,
+  FollowUpTaskCommandType,
+  FollowUpTaskState,
+  FollowUpTaskStatus,
+  MarkFollowUpTaskOverdue,
+} from './follow-up-task.decider';
+export { foldFollowUpTask, followUpTaskDecider, issueComplaintId } from './follow-up-task.decider';
+
+export type {
+  PlaybookCommand,
+  PlaybookCommandType,
+  PlaybookState,
+  PublishPlaybook,
+} from './playbook.decider';
+export { foldPlaybook, playbookDecider, validatePlaybook } from './playbook.decider';
+export type { CauseEvent } from './playbook.rules';
+export {
+  followUpTaskId,
+  planFollowUps,
+  playbooksInForce,
+  playbookTriggerOf,
+} from './playbook.rules';
+export { DEFAULT_PLAYBOOKS } from './playbook.defaults';
+
+export type {
+  BreakOverduePromise,
+  FulfilPromise,
+  MakePromise,
+  PromiseCommand,
+  PromiseCommandType,
+  PromiseState,
+  PromiseStatus,
+} from './promise.decider';
+export { foldPromise, promiseDecider } from './promise.decider';
 
 // Warranty engine, audit and integrity
 export * from './jurisdictions';

@@ -1,6 +1,6 @@
 import type { ChurnTrainingExample, ServiceExperience } from '@aftercare/analytics';
 import { summarizeTransactions } from '@aftercare/analytics';
-import { CUSTOMER_STREAM_CATEGORY } from '@aftercare/domain';
+import { WARRANTY_CLAIM_STREAM_CATEGORY } from '@aftercare/domain';
 import type { RecordedEvent } from '@aftercare/event-store';
 import {
   customerProfileProjection,
@@ -9,7 +9,18 @@ import {
   purchaseTransactions,
 } from './customer-profile.projection';
 import { DAY_MS, dayOf, ms } from './event-data';
-import { satisfactionProjection, type SatisfactionStateData } from './satisfaction.projection';
+import { passesFilter } from './event-filter';
+import {
+  EXPERIENCE_STREAM_CATEGORIES,
+  satisfactionProjection,
+  type SatisfactionStateData,
+} from './satisfaction.projection';
+
+/** Every stream churn risk reads: the customer's experience and their warranty claims. */
+export const CHURN_STREAM_CATEGORIES: readonly string[] = [
+  ...EXPERIENCE_STREAM_CATEGORIES,
+  WARRANTY_CLAIM_STREAM_CATEGORY,
+];
 
 /** Events up to this age (days) count fully in churn risk. */
 export const CHURN_RECENCY_FULL_DAYS = 180;
@@ -79,6 +90,8 @@ export function churnExperience(
         .filter((c) => c.outcome === 'rejected')
         .map((c) => weight(c.filedAt)),
     ),
+    brokenPromises: sum(satisfaction.customerPromises.brokenAt.map((b) => weight(b.at))),
+    missedFollowUps: sum(satisfaction.followUps.missedAt.map((m) => weight(m.at))),
   };
 }
 
@@ -89,8 +102,8 @@ export interface CustomerChurnStates {
 }
 
 /**
- * Folds one event (customer or warranty-claim stream) into the customer's profile and
- * satisfaction states; events of other streams are ignored. The caller filters by business time
+ * Folds one event (customer, promise, follow-up or warranty-claim stream) into the customer's
+ * profile and satisfaction states; events of other streams are ignored. The caller filters by business time
  * (occurredAt) for an as-of fold.
  */
 export function foldChurnStates(
@@ -107,8 +120,10 @@ export function foldChurnStates(
     };
     states.set(key, s);
   }
-  s.profile = customerProfileProjection.evolve(s.profile, event);
-  if (event.streamId.startsWith(`${CUSTOMER_STREAM_CATEGORY}-`)) {
+  if (passesFilter(customerProfileProjection.filter, event.streamId, event.type)) {
+    s.profile = customerProfileProjection.evolve(s.profile, event);
+  }
+  if (passesFilter(satisfactionProjection.filter, event.streamId, event.type)) {
     s.satisfaction = satisfactionProjection.evolve(s.satisfaction, event);
   }
 }

@@ -289,6 +289,16 @@ export function evolveCustomerProfile(
       }));
       break;
     }
+    case 'FollowUpTaskCreated':
+    case 'FollowUpTaskCompleted':
+    case 'FollowUpTaskOverdue':
+    case 'FollowUpTaskEscalated':
+    case 'PlaybookPublished':
+    case 'PromiseMade':
+    case 'PromiseKept':
+    case 'PromiseBroken':
+      // Not on the profile's streams; satisfaction reads promises and missed follow-ups.
+      break;
     default:
       assertNever(event, 'event');
   }

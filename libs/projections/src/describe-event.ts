@@ -66,6 +66,22 @@ export function describeEvent(recorded: RecordedEvent): string {
       return `Warranty claim ${event.data.claimId} fulfilled (${event.data.remedy}, ${event.data.amount} ${event.data.currency})`;
     case 'WarrantyPolicyPublished':
       return `Warranty policy ${event.data.policyId} v${event.data.version} published`;
+    case 'FollowUpTaskCreated':
+      return `Follow-up ${event.data.kind.replace('_', ' ')} due ${event.data.dueAt.slice(0, 16)} (${event.data.reason}; playbook ${event.data.playbook.playbookId} v${event.data.playbook.version})`;
+    case 'FollowUpTaskCompleted':
+      return `Follow-up ${event.data.taskId} done by ${event.data.completedBy}: ${event.data.outcome.replace('_', ' ')}`;
+    case 'FollowUpTaskOverdue':
+      return `Follow-up ${event.data.taskId} overdue (due ${event.data.dueAt.slice(0, 16)})`;
+    case 'FollowUpTaskEscalated':
+      return `Follow-up ${event.data.taskId} escalated to ${event.data.toQueue}`;
+    case 'PlaybookPublished':
+      return `Playbook ${event.data.playbookId} v${event.data.version} published`;
+    case 'PromiseMade':
+      return `Promise by ${event.data.agentId}, due ${event.data.dueAt.slice(0, 16)}: ${event.data.text}`;
+    case 'PromiseKept':
+      return `Promise ${event.data.promiseId} kept`;
+    case 'PromiseBroken':
+      return `Promise ${event.data.promiseId} broken (${event.data.reason})`;
     default:
       return assertNever(event, 'event');
   }

@@ -292,3 +292,31 @@ export const piiErased = (at: string): AftercareEvent => ({
   type: 'CustomerPiiErased',
   data: { customerId: CUSTOMER, occurredAt: at, requestedBy: 'customer' },
 });
+
+const promiseBase = (promiseId: string, at: string) => ({
+  promiseId,
+  customerId: CUSTOMER,
+  occurredAt: at,
+  agentId: 'agent-7',
+  queue: 'customer-care',
+});
+
+export const promiseMade = (promiseId: string, at: string, dueAt: string): AftercareEvent => ({
+  type: 'PromiseMade',
+  data: { ...promiseBase(promiseId, at), text: 'Technician on Tuesday', dueAt },
+});
+
+export const promiseKept = (promiseId: string, at: string, dueAt: string): AftercareEvent => ({
+  type: 'PromiseKept',
+  data: { ...promiseBase(promiseId, at), dueAt, recordedBy: 'agent-7' },
+});
+
+export const promiseBroken = (promiseId: string, at: string, dueAt: string): AftercareEvent => ({
+  type: 'PromiseBroken',
+  data: { ...promiseBase(promiseId, at), dueAt, reason: 'overdue', recordedBy: 'system' },
+});
+
+export const followUpOverdue = (taskId: string, at: string, dueAt: string): AftercareEvent => ({
+  type: 'FollowUpTaskOverdue',
+  data: { taskId, customerId: CUSTOMER, occurredAt: at, dueAt },
+});

@@ -6,6 +6,10 @@ import {
   delivered,
   escalated,
   feedback,
+  followUpOverdue,
+  promiseBroken,
+  promiseKept,
+  promiseMade,
   purchase,
   reopened,
   repair,
@@ -145,6 +149,48 @@ describe('satisfaction projection', () => {
       ]);
       expect(satisfactionState(state, '2024-04-05T00:00:00Z').state).toBe('at_risk');
       expect(satisfactionState(state, NOW).state).toBe('dissatisfied'); // overdue
+    });
+  });
+
+  describe('promises and follow-ups', () => {
+    it('a broken promise is a bad experience: a concern while recent, two make a customer dissatisfied', () => {
+      const one = given(satisfactionProjection, CUSTOMER, [
+        promiseMade('pr1', '2024-05-01T00:00:00Z', '2024-05-03T00:00:00Z'),
+        promiseBroken('pr1', '2024-05-03T01:00:00Z', '2024-05-03T00:00:00Z'),
+      ]);
+      expect(satisfactionState(one, NOW)).toEqual({
+        state: 'at_risk',
+        reasons: ['promise pr1 broken (overdue) on 2024-05-03'],
+      });
+      const two = given(satisfactionProjection, CUSTOMER, [
+        promiseMade('pr1', '2024-05-01T00:00:00Z', '2024-05-03T00:00:00Z'),
+        promiseBroken('pr1', '2024-05-03T01:00:00Z', '2024-05-03T00:00:00Z'),
+        promiseMade('pr2', '2024-05-10T00:00:00Z', '2024-05-12T00:00:00Z'),
+        promiseBroken('pr2', '2024-05-12T01:00:00Z', '2024-05-12T00:00:00Z'),
+      ]);
+      expect(satisfactionState(two, NOW).state).toBe('dissatisfied');
+      // Long after, the broken promise no longer speaks for the customer.
+      expect(satisfactionState(one, '2024-12-01T00:00:00Z').state).toBe('neutral');
+    });
+
+    it('a kept promise is no concern; metrics count kept, broken and missed follow-ups', () => {
+      const state = given(satisfactionProjection, CUSTOMER, [
+        promiseMade('pr1', '2024-05-01T00:00:00Z', '2024-05-03T00:00:00Z'),
+        promiseKept('pr1', '2024-05-02T00:00:00Z', '2024-05-03T00:00:00Z'),
+        promiseMade('pr2', '2024-05-01T00:00:00Z', '2024-05-03T00:00:00Z'),
+        promiseBroken('pr2', '2023-05-03T01:00:00Z', '2024-05-03T00:00:00Z'),
+        followUpOverdue('t1', '2024-05-04T00:00:00Z', '2024-05-03T00:00:00Z'),
+      ]);
+      const m = satisfactionMetrics(state);
+      expect(m.customerPromises).toEqual({ made: 2, kept: 1, broken: 1, keptShare: 0.5 });
+      expect(m.followUps).toEqual({ created: 0, completed: 0, missed: 1 });
+      expect(satisfactionState(state, NOW).state).toBe('neutral');
+    });
+
+    it('reads promises and follow-ups from their own streams', () => {
+      expect(satisfactionProjection.filter.categories).toEqual(
+        expect.arrayContaining(['customer', 'promise', 'followUpTask']),
+      );
     });
   });
 

@@ -1,5 +1,10 @@
-import type { ComplaintCategory, ComplaintSeverity } from '@aftercare/domain';
-import { assertNever, CUSTOMER_STREAM_CATEGORY } from '@aftercare/domain';
+import type { AftercareEvent, ComplaintCategory, ComplaintSeverity } from '@aftercare/domain';
+import {
+  assertNever,
+  CUSTOMER_STREAM_CATEGORY,
+  FOLLOW_UP_TASK_STREAM_CATEGORY,
+  PROMISE_STREAM_CATEGORY,
+} from '@aftercare/domain';
 import type { RecordedEvent } from '@aftercare/event-store';
 import type { Projection } from './projection';
 import { asAftercareEvent, customerIdOf, latest, ms } from './event-data';
@@ -8,9 +13,17 @@ import { asAftercareEvent, customerIdOf, latest, ms } from './event-data';
  * Satisfaction, keyed by customerId: what the customer told us (NPS, CSAT, CES), how their
  * complaints were handled (in the spirit of ISO 10002: acknowledged promptly, resolved, escalated,
  * reopened), whether promises were kept (delivery on time, setup right first time) and whether a
- * product kept coming back for repair. `satisfactionState(state, now)` turns it into a state with
- * the reasons that put it there.
+ * product kept coming back for repair, whether agents kept what they promised and called when a
+ * playbook said they would. `satisfactionState(state, now)` turns it into a state with the reasons
+ * that put it there.
  */
+
+/** The streams a customer's experience is read from: their own, their promises and follow-ups. */
+export const EXPERIENCE_STREAM_CATEGORIES: readonly string[] = [
+  CUSTOMER_STREAM_CATEGORY,
+  PROMISE_STREAM_CATEGORY,
+  FOLLOW_UP_TASK_STREAM_CATEGORY,
+];
 
 export type NpsCategory = 'promoter' | 'passive' | 'detractor';
 
@@ -61,6 +74,23 @@ export interface SerialRepairs {
   lastAt: string;
 }
 
+/** Promises agents made to the customer (promise streams). */
+export interface CustomerPromises {
+  made: number;
+  kept: number;
+  broken: number;
+  /** When each broken promise was found broken, with its id and why. */
+  brokenAt: { promiseId: string; at: string; reason: string }[];
+}
+
+/** Follow-up tasks playbooks planned for the customer (follow-up task streams). */
+export interface FollowUps {
+  created: number;
+  completed: number;
+  /** Follow-ups whose due time passed before anyone did them, with when that was noticed. */
+  missedAt: { taskId: string; at: string }[];
+}
+
 export interface SatisfactionStateData {
   customerId: string;
   nps: {
@@ -79,6 +109,8 @@ export interface SatisfactionStateData {
   repairsBySerial: Record<string, SerialRepairs>;
   returns: { requested: number; completed: number; refunded: number; lastAt: string | null };
   referrals: number;
+  customerPromises: CustomerPromises;
+  followUps: FollowUps;
 }
 
 export function initialSatisfaction(customerId: string): SatisfactionStateData {
@@ -94,6 +126,8 @@ export function initialSatisfaction(customerId: string): SatisfactionStateData {
     repairsBySerial: {},
     returns: { requested: 0, completed: 0, refunded: 0, lastAt: null },
     referrals: 0,
+    customerPromises: { made: 0, kept: 0, broken: 0, brokenAt: [] },
+    followUps: { created: 0, completed: 0, missedAt: [] },
   };
 }
 
@@ -277,6 +311,16 @@ export function evolveSatisfaction(
       };
     case 'ReferralMade':
       return { ...state, referrals: state.referrals + 1 };
+    case 'PromiseMade':
+    case 'PromiseKept':
+    case 'PromiseBroken':
+      return { ...state, customerPromises: evolvePromises(state.customerPromises, event) };
+    case 'FollowUpTaskCreated':
+    case 'FollowUpTaskCompleted':
+    case 'FollowUpTaskOverdue':
+      return { ...state, followUps: evolveFollowUps(state.followUps, event) };
+    case 'FollowUpTaskEscalated':
+    case 'PlaybookPublished':
     case 'CustomerRegistered':
     case 'PurchaseRecorded':
     case 'DeliveryScheduled':
@@ -293,6 +337,50 @@ export function evolveSatisfaction(
       return state;
     default:
       return assertNever(event, 'event');
+  }
+}
+
+function evolvePromises(
+  p: CustomerPromises,
+  event: Extract<AftercareEvent, { type: 'PromiseMade' | 'PromiseKept' | 'PromiseBroken' }>,
+): CustomerPromises {
+  switch (event.type) {
+    case 'PromiseMade':
+      return { ...p, made: p.made + 1 };
+    case 'PromiseKept':
+      return { ...p, kept: p.kept + 1 };
+    case 'PromiseBroken': {
+      const { promiseId, occurredAt, reason } = event.data;
+      return {
+        ...p,
+        broken: p.broken + 1,
+        brokenAt: [...p.brokenAt, { promiseId, at: occurredAt, reason }],
+      };
+    }
+    default:
+      return assertNever(event, 'promise event');
+  }
+}
+
+function evolveFollowUps(
+  f: FollowUps,
+  event: Extract<
+    AftercareEvent,
+    { type: 'FollowUpTaskCreated' | 'FollowUpTaskCompleted' | 'FollowUpTaskOverdue' }
+  >,
+): FollowUps {
+  switch (event.type) {
+    case 'FollowUpTaskCreated':
+      return { ...f, created: f.created + 1 };
+    case 'FollowUpTaskCompleted':
+      return { ...f, completed: f.completed + 1 };
+    case 'FollowUpTaskOverdue':
+      return {
+        ...f,
+        missedAt: [...f.missedAt, { taskId: event.data.taskId, at: event.data.occurredAt }],
+      };
+    default:
+      return assertNever(event, 'follow-up event');
   }
 }
 
@@ -317,8 +405,9 @@ function withSetup(state: SatisfactionStateData, s: SetupRecord): SatisfactionSt
 
 export const satisfactionProjection: Projection<SatisfactionStateData> = {
   name: 'satisfaction',
-  version: 1,
-  filter: { categories: [CUSTOMER_STREAM_CATEGORY] },
+  // v2: promises and missed follow-ups.
+  version: 2,
+  filter: { categories: [...EXPERIENCE_STREAM_CATEGORIES] },
   keyOf: customerIdOf,
   initialState: initialSatisfaction,
   evolve: evolveSatisfaction,

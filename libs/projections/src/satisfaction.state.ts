@@ -37,6 +37,9 @@ export interface SatisfactionMetrics {
   };
   repeatRepairs: { serialNumber: string; repairs: number; defectCodes: string[] }[];
   returns: number;
+  /** Promises agents made: kept share of those settled. */
+  customerPromises: { made: number; kept: number; broken: number; keptShare: number | null };
+  followUps: { created: number; completed: number; missed: number };
 }
 
 const HOUR_MS = 3_600_000;
@@ -105,6 +108,23 @@ export function satisfactionMetrics(state: SatisfactionStateData): SatisfactionM
       .filter((r) => r.count > 1)
       .map((r) => ({ serialNumber: r.serialNumber, repairs: r.count, defectCodes: r.defectCodes })),
     returns: state.returns.requested,
+    customerPromises: {
+      made: state.customerPromises.made,
+      kept: state.customerPromises.kept,
+      broken: state.customerPromises.broken,
+      keptShare: round(
+        state.customerPromises.kept + state.customerPromises.broken
+          ? state.customerPromises.kept /
+              (state.customerPromises.kept + state.customerPromises.broken)
+          : null,
+        4,
+      ),
+    },
+    followUps: {
+      created: state.followUps.created,
+      completed: state.followUps.completed,
+      missed: state.followUps.missedAt.length,
+    },
   };
 }
 
@@ -133,7 +153,8 @@ export const SATISFACTION_RULES = {
  *   that is high or critical, overdue (open > 30 days) or escalated;
  * - concerns: the latest fresh NPS is 5-6 (detractor); mean CSAT below 3; an open complaint (or
  *   one unacknowledged after 2 days); a complaint reopened, a late delivery or a failed first
- *   setup in the last 90 days; a serial repaired more than once, the last within 180 days;
+ *   setup in the last 90 days; a serial repaired more than once, the last within 180 days; each
+ *   promise to the customer broken in the last 90 days;
  * - dissatisfied: any severe signal, or two concerns or more; at_risk: one concern;
  * - otherwise, from fresh feedback: delighted when the latest NPS is 9-10 and mean CSAT (if any)
  *   is at least 4.5 (or the customer referred someone and the latest NPS is 9-10); satisfied when
@@ -186,6 +207,11 @@ export function satisfactionState(
   for (const s of Object.values(state.setups)) {
     if (s.firstVisit === 'failed' && recent(s.lastFailedAt, SATISFACTION_RULES.recentIssueDays)) {
       concerns.push(`setup of purchase ${s.purchaseId} failed on the first visit`);
+    }
+  }
+  for (const b of state.customerPromises.brokenAt) {
+    if (recent(b.at, SATISFACTION_RULES.recentIssueDays)) {
+      concerns.push(`promise ${b.promiseId} broken (${b.reason}) on ${b.at.slice(0, 10)}`);
     }
   }
   for (const r of Object.values(state.repairsBySerial)) {

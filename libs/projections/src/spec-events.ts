@@ -1,5 +1,10 @@
 import type { AftercareEvent } from '@aftercare/domain';
-import { customerStreamId, warrantyClaimStreamId } from '@aftercare/domain';
+import {
+  customerStreamId,
+  followUpTaskStreamId,
+  promiseStreamId,
+  warrantyClaimStreamId,
+} from '@aftercare/domain';
 import type { RecordedEvent } from '@aftercare/event-store';
 import type { Projection } from './projection';
 
@@ -15,14 +20,19 @@ export function recorded(event: AftercareEvent, recordedAt?: string): RecordedEv
     customerId?: string;
     claimId?: string;
     policyId?: string;
+    promiseId?: string;
+    taskId?: string;
     occurredAt: string;
   };
-  const streamId =
-    event.type.startsWith('Warranty') && event.type !== 'WarrantyPolicyPublished'
-      ? warrantyClaimStreamId(data.claimId ?? '')
-      : event.type === 'WarrantyPolicyPublished'
-        ? `warrantyPolicy-${data.policyId}`
-        : customerStreamId(data.customerId ?? '');
+  const streamId = event.type.startsWith('Promise')
+    ? promiseStreamId(data.promiseId ?? '')
+    : event.type.startsWith('FollowUpTask')
+      ? followUpTaskStreamId(data.taskId ?? '')
+      : event.type.startsWith('Warranty') && event.type !== 'WarrantyPolicyPublished'
+        ? warrantyClaimStreamId(data.claimId ?? '')
+        : event.type === 'WarrantyPolicyPublished'
+          ? `warrantyPolicy-${data.policyId}`
+          : customerStreamId(data.customerId ?? '');
   return {
     id: `e-${position}`,
     type: event.type,

@@ -199,6 +199,14 @@ export function evolveWarrantyClaim(
     case 'WarrantyPolicyPublished':
     case 'WarrantyClaimAssessed':
     case 'WarrantyRemedyRefused':
+    case 'FollowUpTaskCreated':
+    case 'FollowUpTaskCompleted':
+    case 'FollowUpTaskOverdue':
+    case 'FollowUpTaskEscalated':
+    case 'PlaybookPublished':
+    case 'PromiseMade':
+    case 'PromiseKept':
+    case 'PromiseBroken':
       return current;
     default:
       assertNever(event, 'event');

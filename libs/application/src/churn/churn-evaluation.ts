@@ -21,9 +21,9 @@ import {
   scoreChurn,
   type ChurnFactorName,
 } from '@aftercare/analytics';
-import { CUSTOMER_STREAM_CATEGORY, WARRANTY_CLAIM_STREAM_CATEGORY } from '@aftercare/domain';
 import type { EventStore } from '@aftercare/event-store';
 import {
+  CHURN_STREAM_CATEGORIES,
   type CustomerChurnStates,
   churnExperience,
   churnTrainingExamples,
@@ -238,7 +238,7 @@ export async function evaluateChurn(
   const head = (await store.headPosition()) ?? 0n;
   let read = 0;
   for await (const event of store.readAll({
-    filter: { categories: [CUSTOMER_STREAM_CATEGORY, WARRANTY_CLAIM_STREAM_CATEGORY] },
+    filter: { categories: [...CHURN_STREAM_CATEGORIES] },
   })) {
     if (++read % PROGRESS_EVERY === 0) {
       options.onProgress?.({ events: read, position: event.position, head });

@@ -7,13 +7,10 @@ import {
   summarizeTransactions,
   type Transaction,
 } from '@aftercare/analytics';
-import {
-  CUSTOMER_STREAM_CATEGORY,
-  type PurchaseRecorded,
-  WARRANTY_CLAIM_STREAM_CATEGORY,
-} from '@aftercare/domain';
+import type { PurchaseRecorded } from '@aftercare/domain';
 import type { EventStore } from '@aftercare/event-store';
 import {
+  CHURN_STREAM_CATEGORIES,
   churnTrainingExamples,
   CLV_MODEL_FITTED,
   type ClvModelFittedData,
@@ -139,7 +136,7 @@ async function readRefitData(store: EventStore, options: ClvRefitOptions): Promi
   const head = (await store.headPosition()) ?? 0n;
   let read = 0;
   for await (const event of store.readAll({
-    filter: { categories: [CUSTOMER_STREAM_CATEGORY, WARRANTY_CLAIM_STREAM_CATEGORY] },
+    filter: { categories: [...CHURN_STREAM_CATEGORIES] },
   })) {
     if (++read % PROGRESS_EVERY === 0) {
       options.onProgress?.({ events: read, position: event.position, head });
@@ -190,7 +187,7 @@ export async function lastEventDay(
   let latest = '';
   let read = 0;
   for await (const event of store.readAll({
-    filter: { categories: [CUSTOMER_STREAM_CATEGORY, WARRANTY_CLAIM_STREAM_CATEGORY] },
+    filter: { categories: [...CHURN_STREAM_CATEGORIES] },
   })) {
     if (++read % PROGRESS_EVERY === 0)
       onProgress?.({ events: read, position: event.position, head });

@@ -12,7 +12,7 @@ import {
   schemaVersionOf,
   warrantyClaimStreamId,
 } from '@aftercare/domain';
-import { EVENT_STORE } from '@aftercare/application';
+import { CustomerScoreIndexer, EVENT_STORE } from '@aftercare/application';
 import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 import {
   clvModelStreamId,
@@ -109,6 +109,11 @@ describe('read API', () => {
     ]);
 
     await rebuildProjections({ store, readModels, projections, owner: 'test' });
+    // The list answers from the score index, which the projection runtime keeps: build it.
+    const indexer = new CustomerScoreIndexer(store, readModels, { run: false }, undefined, {
+      clock: () => NOW,
+    });
+    while (await indexer.step());
 
     @Global()
     @Module({ providers: [{ provide: EVENT_STORE, useValue: store }], exports: [EVENT_STORE] })
@@ -214,6 +219,25 @@ describe('read API', () => {
       .get(`/v1/customers?churnBand=${other}`)
       .expect(200);
     expect(none.body.items).toEqual([]);
+    expect(res.body.scores).toMatchObject({
+      asOf: NOW.toISOString(),
+      state: 'current',
+      fits: [{ currency: 'EUR', fitId: 'fit-1' }],
+    });
+    const atRisk = await request(app.getHttpServer())
+      .get(
+        '/v1/customers?sort=valueAtRisk&country=DE&product=appliance&lastInteractionAfter=2024-05-01',
+      )
+      .expect(200);
+    const [item] = atRisk.body.items;
+    expect(item.valueAtRisk).toEqual({
+      amount: Math.round(item.churnRisk.probability * item.clv.clv * 100) / 100,
+      currency: 'EUR',
+    });
+    for (const query of ['country=FR', 'product=phone', 'lastInteractionBefore=2024-05-01']) {
+      const empty = await request(app.getHttpServer()).get(`/v1/customers?${query}`).expect(200);
+      expect(empty.body.items).toEqual([]);
+    }
   });
 
   it('answers the population analytics', async () => {
@@ -239,6 +263,11 @@ describe('read API', () => {
     await request(server).get(`/v1/customers/${CUSTOMER}?knownAt=2024-13-01`).expect(400);
     await request(server).get(`/v1/customers/${CUSTOMER}/timeline?limit=0`).expect(400);
     await request(server).get('/v1/customers?churnBand=extreme').expect(400);
+    await request(server).get('/v1/customers?sort=mood').expect(400);
+    await request(server).get('/v1/customers?country=Germany').expect(400);
+    await request(server).get('/v1/customers?lastInteractionAfter=soon').expect(400);
+    const cursor = Buffer.from(JSON.stringify([1, 'clv:desc:x'])).toString('base64url');
+    await request(server).get(`/v1/customers?sort=churnRisk&cursor=${cursor}`).expect(400);
     await request(server).get('/v1/analytics/nps-by-month?from=2024-1').expect(400);
   });
 });

@@ -73,3 +73,6 @@ export * from './audit/audit-checkpoint.scheduler';
 export * from './audit/audit-bundle';
 export * from './webhooks/webhook-target';
 export * from './logging/logging';
+export * from './queries/customer-list.queries';
+export * from './scores/customer-score';
+export * from './scores/customer-score.indexer';

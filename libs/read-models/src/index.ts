@@ -9,19 +9,10 @@ export {
   type ReadModelColumnType,
 } from './postgres/postgres.read-model-store';
 export {
-  type BatchOutcome,
-  type ConsumerContext,
-  consumerLeaseName,
-  type ConsumerStatus,
-  type EventConsumer,
-  LeaseLostError,
+  ProjectionRunner,
+  type ProjectionRunnerOptions,
   type RunnerOutcome,
-  type ScheduledConsumer,
-} from './engine/consumer';
-export { ConsumerRunner, type ConsumerRunnerOptions } from './engine/consumer-runner';
-export { ProjectionConsumer } from './engine/projection-consumer';
-export { describeError, RetryPolicy } from './engine/retry-policy';
-export { StateCache } from './engine/state-cache';
+} from './engine/projection-runner';
 export {
   ProjectionEngine,
   type ProjectionEngineOptions,
@@ -47,3 +38,5 @@ export {
 export { type ParallelRebuildOptions } from './rebuild/parallel.rebuild-source';
 export { SLICE_MS, TimeSlice, yieldToEventLoop } from './engine/yield';
 export { CatchUpProgress, formatDuration, type LoopProgress } from './engine/catch-up-progress';
+export * from './scores/customer-score-index';
+export { customerScoreIndexOf } from './scores/score-index-of';

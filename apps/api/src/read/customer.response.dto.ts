@@ -170,14 +170,61 @@ export class CustomerListItemDto {
     required: ['clv', 'pAlive', 'currency'],
   })
   clv!: { clv: number; pAlive: number; currency: string } | null;
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    description: 'Churn probability x CLV, in the CLV currency',
+    properties: { amount: { type: 'number' }, currency: { type: 'string' } },
+    required: ['amount', 'currency'],
+  })
+  valueAtRisk!: { amount: number; currency: string } | null;
+  @ApiProperty({ type: String, nullable: true, example: 'consumer' }) segment!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'DE' }) countryCode!: string | null;
   @ApiProperty({ example: 3 }) purchases!: number;
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
   lastPurchaseAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  lastInteractionAt!: string | null;
   @ApiProperty({ example: 1 }) openComplaints!: number;
+  @ApiProperty({
+    format: 'date-time',
+    description: 'The "now" churn risk and CLV were computed at',
+  })
+  scoredAt!: string;
+}
+
+export class ScoreFitDto {
+  @ApiProperty({ example: 'EUR' }) currency!: string;
+  @ApiProperty() fitId!: string;
+}
+
+export class CustomerScoresStatusDto {
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description:
+      'Every score was computed at or after this instant (null before the first full pass)',
+  })
+  asOf!: string | null;
+  @ApiProperty({
+    enum: ['building', 'refreshing', 'current'],
+    description:
+      'building: the first full pass is under way and some customers are missing; refreshing: a pass after a refit or at a new UTC day is under way; current: every customer scored with the fits listed',
+  })
+  state!: string;
+  @ApiProperty({ type: ScoreFitDto, isArray: true }) fits!: ScoreFitDto[];
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Profile and satisfaction changes are scored up to this global position',
+  })
+  checkpoint!: string | null;
 }
 
 export class CustomerListPageResponseDto {
   @ApiProperty({ format: 'date-time' }) now!: string;
+  @ApiProperty({ type: CustomerScoresStatusDto }) scores!: CustomerScoresStatusDto;
   @ApiProperty({ type: CustomerListItemDto, isArray: true }) items!: CustomerListItemDto[];
   @ApiProperty({ type: String, nullable: true, description: 'Pass as ?cursor= for the next page' })
   nextCursor!: string | null;

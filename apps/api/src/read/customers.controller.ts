@@ -37,10 +37,13 @@ export class CustomersController {
   @Get()
   @ApiOkResponse({ type: CustomerListPageResponseDto })
   @ApiOperation({
-    summary: 'Customers for action, filtered by churn band or satisfaction, sorted by CLV',
+    summary:
+      'Customers for action from the score index: filtered by churn band, satisfaction, segment, country, currency, product or last interaction; sorted by CLV (default), churn risk, value at risk or last interaction',
+    description:
+      'Scores are computed ahead of the request (see `scores`): a change to a customer is scored within about a second, and every customer is scored again after a CLV refit and each UTC day. Any page answers in the same time, whatever the number of customers. Sorting by CLV or value at risk compares amounts in their own currencies: filter by `currency` to rank one currency.',
   })
   list(@Query() query: CustomerListQueryDto): Promise<CustomerListPage> {
-    return this.read.run((q) => q.list(query));
+    return this.read.run(() => this.read.customerList.list(query));
   }
 
   @Roles('agent', 'analyst')

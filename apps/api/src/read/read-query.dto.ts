@@ -1,7 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { CHURN_BAND_VALUES, CUSTOMER_SORTS, type CustomerSort } from '@aftercare/application';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import {
+  CHURN_BAND_VALUES,
+  CUSTOMER_SORTS,
+  type CustomerSort,
+  SORT_ORDERS,
+} from '@aftercare/application';
 import type { ChurnBand } from '@aftercare/analytics';
 import type { SatisfactionLevel } from '@aftercare/projections';
 import { IsInstantOrDate } from '../write/dto/dto-validators';
@@ -59,10 +64,65 @@ export class CustomerListQueryDto extends PageQueryDto {
   @IsIn(SATISFACTION_LEVELS)
   satisfaction?: SatisfactionLevel;
 
-  @ApiPropertyOptional({ enum: CUSTOMER_SORTS, default: 'clv' })
+  @ApiPropertyOptional({
+    description: 'Customers of this segment (as registered)',
+    example: 'consumer',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  segment?: string;
+
+  @ApiPropertyOptional({
+    description: 'Customers of this country (ISO 3166-1 alpha-2)',
+    example: 'DE',
+  })
+  @IsOptional()
+  @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code, e.g. DE' })
+  country?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Customers scored in this currency (their main one): ranks amounts of one currency',
+    example: 'EUR',
+  })
+  @IsOptional()
+  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code, e.g. EUR' })
+  currency?: string;
+
+  @ApiPropertyOptional({
+    description: 'Customers who bought this SKU or a product of this category',
+    example: 'tv',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  product?: string;
+
+  @IsInstantOrDate({
+    description: 'Last interaction before this instant (a date means its start, UTC)',
+  })
+  lastInteractionBefore?: string;
+
+  @IsInstantOrDate({
+    description: 'Last interaction at or after this instant (a date means its start, UTC)',
+  })
+  lastInteractionAfter?: string;
+
+  @ApiPropertyOptional({
+    enum: CUSTOMER_SORTS,
+    default: 'clv',
+    description:
+      'clv, churnRisk (churn: the same), valueAtRisk (churn probability x CLV), lastInteraction, lastPurchase, revenue, id. Customers without the figure come last descending, first ascending',
+  })
   @IsOptional()
   @IsIn(CUSTOMER_SORTS)
   sort?: CustomerSort;
+
+  @ApiPropertyOptional({ enum: SORT_ORDERS, description: 'Defaults to desc (asc for id)' })
+  @IsOptional()
+  @IsIn(SORT_ORDERS)
+  order?: (typeof SORT_ORDERS)[number];
 }
 
 export class MonthRangeQueryDto {

@@ -1,19 +1,22 @@
 import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import {
   EVENT_STORE,
+  CustomerListQueries,
   CustomerNotFoundError,
   CustomerQueries,
   InvalidQueryError,
   type ReadModelQueries,
 } from '@aftercare/application';
 import type { EventStore } from '@aftercare/event-store';
-import { InvalidReadModelQueryError } from '@aftercare/read-models';
+import { customerScoreIndexOf, InvalidReadModelQueryError } from '@aftercare/read-models';
 import { READ_CLOCK, READ_MODELS } from './read.tokens';
 
 /** The shared read-side queries, with their errors turned into HTTP ones. */
 @Injectable()
 export class ReadService {
   readonly queries: CustomerQueries;
+  /** The customer list, from the score index beside the read models. */
+  readonly customerList: CustomerListQueries;
 
   constructor(
     @Inject(EVENT_STORE) store: EventStore,
@@ -21,6 +24,7 @@ export class ReadService {
     @Inject(READ_CLOCK) clock: () => Date,
   ) {
     this.queries = new CustomerQueries(store, readModels, clock);
+    this.customerList = new CustomerListQueries(customerScoreIndexOf(readModels), clock);
   }
 
   async run<T>(query: (queries: CustomerQueries) => Promise<T>): Promise<T> {

@@ -9,6 +9,7 @@ import {
 } from '@aftercare/read-models';
 import { ProjectionHost } from './projection-host';
 import { ClvRefitScheduler } from '../clv/clv-refit.scheduler';
+import { CustomerScoreIndexer } from '../scores/customer-score.indexer';
 import {
   RUNTIME_STATUS_SETTINGS,
   RuntimeStatus,
@@ -16,7 +17,6 @@ import {
 } from './runtime-status';
 import { STORE_CONFIG } from '../store/event-store.module';
 import {
-  PROJECTION_ENGINE,
   PROJECTION_SETTINGS,
   type ProjectionSettings,
   READ_MODEL_STORE,
@@ -102,21 +102,17 @@ export class ProjectionsModule {
           useFactory: (settings: ProjectionSettings) => openReadModels(settings),
         },
         ProjectionHost,
-        {
-          provide: PROJECTION_ENGINE,
-          inject: [ProjectionHost],
-          useFactory: (host: ProjectionHost) => host.engine,
-        },
         ClvRefitScheduler,
+        CustomerScoreIndexer,
         { provide: RUNTIME_STATUS_SETTINGS, useFactory: () => runtimeStatusSettingsFromEnv() },
         RuntimeStatus,
       ],
       exports: [
         READ_MODEL_STORE,
         PROJECTION_SETTINGS,
-        PROJECTION_ENGINE,
         ProjectionHost,
         RuntimeStatus,
+        CustomerScoreIndexer,
       ],
     };
   }

@@ -1,16 +1,13 @@
-import type { ChurnBand } from '@aftercare/analytics';
 import { customerStreamId, warrantyClaimStreamId } from '@aftercare/domain';
 import type { EventStore, RecordedEvent } from '@aftercare/event-store';
 import {
   type ClvModelFittedData,
-  clvModelProjection,
   type CustomerProfileState,
   customerProfileProjection,
   describeEvent,
   type FeedbackMonthState,
   mainCurrency,
   populationFeedbackProjection,
-  type SatisfactionLevel,
   type SatisfactionStateData,
   satisfactionProjection,
   foldAsOf,
@@ -21,6 +18,7 @@ import {
 } from '@aftercare/projections';
 import { claimIdsOf } from './customer-profile.queries';
 import { type CustomerView, customerView } from './customer-view';
+import { latestFits } from '../scores/customer-score';
 import type { ListPage, ListQuery, StoredState } from '@aftercare/read-models';
 
 /**
@@ -76,35 +74,6 @@ export interface TimelineItem {
 export interface TimelinePage {
   customerId: string;
   items: TimelineItem[];
-  nextCursor: string | null;
-}
-
-export const CHURN_BAND_VALUES: readonly ChurnBand[] = ['low', 'medium', 'high'];
-export const CUSTOMER_SORTS = ['clv', 'churn', 'lastPurchase', 'revenue', 'id'] as const;
-export type CustomerSort = (typeof CUSTOMER_SORTS)[number];
-
-export interface CustomerListQuery {
-  churnBand?: ChurnBand;
-  satisfaction?: SatisfactionLevel;
-  sort?: CustomerSort;
-  limit?: number;
-  cursor?: string;
-}
-
-export interface CustomerListItem {
-  customerId: string;
-  name: string | null;
-  satisfaction: SatisfactionLevel;
-  churnRisk: { probability: number; band: ChurnBand } | null;
-  clv: { clv: number; pAlive: number; currency: string } | null;
-  purchases: number;
-  lastPurchaseAt: string | null;
-  openComplaints: number;
-}
-
-export interface CustomerListPage {
-  now: string;
-  items: CustomerListItem[];
   nextCursor: string | null;
 }
 
@@ -226,89 +195,6 @@ export class CustomerQueries {
   }
 
   /**
-   * Customers for action: filtered by churn band or satisfaction, sorted by CLV (default), churn
-   * probability, last purchase or revenue. Scores depend on "now", so they are computed here for
-   * every customer; the cursor pins "now" so later pages rank the same way.
-   */
-  async list(query: CustomerListQuery = {}): Promise<CustomerListPage> {
-    const readModels = this.requireReadModels();
-    const sort = query.sort ?? 'clv';
-    const limit = query.limit ?? 50;
-    let now = this.clock().toISOString();
-    let after: { v: number | string; id: string } | undefined;
-    if (query.cursor) {
-      const c = decode(query.cursor) as {
-        now?: unknown;
-        v?: unknown;
-        id?: unknown;
-        sort?: unknown;
-      };
-      if (typeof c?.now !== 'string' || typeof c.id !== 'string' || c.sort !== sort) {
-        throw new InvalidQueryError('cursor', `'${query.cursor}' is not a cursor for this query`);
-      }
-      now = c.now;
-      after = { v: c.v as number | string, id: c.id };
-    }
-    const fits = await this.fitsAt(now);
-    const fitFor = (profile: CustomerProfileState): ClvModelFittedData | null => {
-      const currency = mainCurrency(profile);
-      return fits.find((fit) => !currency || fit.currency === currency) ?? null;
-    };
-    const policies = await this.policies();
-    const rows: { item: CustomerListItem; v: number | string }[] = [];
-    for await (const { key, state: profile } of listAll<CustomerProfileState>(
-      readModels,
-      customerProfileProjection.name,
-    )) {
-      const satisfaction =
-        (await readModels.get<SatisfactionStateData>(satisfactionProjection.name, key))?.state ??
-        satisfactionProjection.initialState(key);
-      const view = customerView({ profile, satisfaction, now, fit: fitFor(profile), policies });
-      if (query.churnBand && view.churnRisk?.band !== query.churnBand) continue;
-      if (query.satisfaction && view.satisfaction.state !== query.satisfaction) continue;
-      const item: CustomerListItem = {
-        customerId: key,
-        name: view.contact?.name ?? null,
-        satisfaction: view.satisfaction.state,
-        churnRisk: view.churnRisk
-          ? { probability: view.churnRisk.probability, band: view.churnRisk.band }
-          : null,
-        clv: view.clv
-          ? { clv: view.clv.clv, pAlive: view.clv.pAlive, currency: view.clv.currency }
-          : null,
-        purchases: view.purchases.count,
-        lastPurchaseAt: view.purchases.lastAt,
-        openComplaints: view.openComplaints.length,
-      };
-      rows.push({ item, v: sortValue(item, view, sort) });
-    }
-    // Descending by value (ascending by id for 'id'); ties broken by id.
-    const cmp = (
-      a: { v: number | string; id: string },
-      b: { v: number | string; id: string },
-    ): number => {
-      if (sort === 'id') return a.id.localeCompare(b.id);
-      const byValue =
-        typeof a.v === 'number' && typeof b.v === 'number'
-          ? b.v - a.v
-          : String(b.v).localeCompare(String(a.v));
-      return byValue || a.id.localeCompare(b.id);
-    };
-    const ordered = rows
-      .map((r) => ({ ...r, id: r.item.customerId }))
-      .sort(cmp)
-      .filter((r) => !after || cmp(r, after) > 0);
-    const page = ordered.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      now,
-      items: page.map((r) => r.item),
-      nextCursor:
-        ordered.length > limit && last ? encode({ now, sort, v: last.v, id: last.id }) : null,
-    };
-  }
-
-  /**
    * The CLV fit current at `at` for a customer buying in `currency`: the latest fitted by then in
    * that currency (refits fit each currency apart). Without a currency (no purchase yet): the
    * latest fit.
@@ -319,14 +205,7 @@ export class CustomerQueries {
 
   /** The latest fits by `at`, newest first: enough to hold the latest of every currency. */
   private async fitsAt(at: string): Promise<ClvModelFittedData[]> {
-    if (!this.readModels) return [];
-    const page = await this.readModels.list<ClvModelFittedData | null>(clvModelProjection.name, {
-      where: [{ column: 'fittedAt', op: '<=', value: new Date(at).toISOString() }],
-      orderBy: 'fittedAt',
-      direction: 'desc',
-      limit: 50,
-    });
-    return page.items.flatMap((item) => (item.state ? [item.state] : []));
+    return this.readModels ? latestFits(this.readModels, at) : [];
   }
 
   async policies(): Promise<Record<string, WarrantyPolicyState>> {
@@ -395,29 +274,6 @@ export class CustomerQueries {
   private requireReadModels(): ReadModelQueries {
     if (!this.readModels) throw new Error('This query needs the read models');
     return this.readModels;
-  }
-}
-
-function sortValue(
-  item: CustomerListItem,
-  view: CustomerView,
-  sort: CustomerSort,
-): number | string {
-  switch (sort) {
-    case 'clv':
-      return item.clv?.clv ?? -1;
-    case 'churn':
-      return item.churnRisk?.probability ?? -1;
-    case 'lastPurchase':
-      return item.lastPurchaseAt ?? '';
-    case 'revenue':
-      return Math.max(0, ...Object.values(view.purchases.revenueByCurrency));
-    case 'id':
-      return item.customerId;
-    default: {
-      const never: never = sort;
-      throw new InvalidQueryError('sort', `unknown sort '${String(never)}'`);
-    }
   }
 }
 

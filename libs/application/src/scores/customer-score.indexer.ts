@@ -1,0 +1,354 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  Optional,
+} from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EventStore } from '@aftercare/event-store';
+import {
+  type ClvModelFittedData,
+  type CustomerProfileState,
+  customerProfileProjection,
+  dayOf,
+  type SatisfactionStateData,
+  satisfactionProjection,
+} from '@aftercare/projections';
+import {
+  type CustomerScoreIndex,
+  type CustomerScoreIndexMeta,
+  customerScoreIndexOf,
+  type CustomerScoreRow,
+  type ProjectionStatusRecord,
+  type ReadModelStore,
+  TimeSlice,
+  yieldToEventLoop,
+} from '@aftercare/read-models';
+import { LoopLease } from '../loops/loop-lease';
+import { LoopTracker, RetryPolicy, superviseLoop } from '../loops/retry-policy';
+import { PROJECTION_SETTINGS, type ProjectionSettings } from '../projections/projections.tokens';
+import { READ_MODEL_STORE } from '../projections/projections.tokens';
+import {
+  type LoopStatus,
+  type LoopStatusSource,
+  RuntimeStatus,
+} from '../projections/runtime-status';
+import { EVENT_STORE } from '../store/event-store.module';
+import { fitFor, fitsKey, latestFits, scoreCustomer } from './customer-score';
+
+/** The read models a score is computed from: a change to either re-scores the customer. */
+const SOURCES = [customerProfileProjection, satisfactionProjection] as const;
+
+export const SCORE_INDEXER_OPTIONS = Symbol('SCORE_INDEXER_OPTIONS');
+export interface ScoreIndexerOptions {
+  /** Pause between checks when there is nothing to do. Default 500 ms. */
+  idleMs?: number;
+  /** Customers scored per transaction. Default 500. */
+  chunk?: number;
+  /** Source events read per incremental step. Default 5,000. */
+  maxEvents?: number;
+  /** A source this many events behind its store is catching up: full passes wait for it. Default 500. */
+  behindThreshold?: number;
+  clock?: () => Date;
+}
+
+/**
+ * Keeps the customer score index (see `CustomerScoreIndex`) in step with the read models, in the
+ * process that runs the projections, one instance at a time (lease `loop:customer-scores`).
+ *
+ * Scores depend on the customer's folded states, on the CLV fits and on "now", so rows are
+ * recomputed on each of the three:
+ * - a customer whose profile or satisfaction read model changed is re-scored at once, at the
+ *   current time (the indexer follows each source's checkpoint: the events between its watermark
+ *   and the checkpoint name the customers to re-score);
+ * - a refit (the latest fit of some currency changes), a rebuilt source (epoch) or a new UTC day
+ *   starts a full pass, which re-scores every customer at one "now" (the pass's `asOf`), in chunks
+ *   that each commit with the position reached, so a restart resumes it. Rows keep serving
+ *   meanwhile; when the pass ends, `asOf` moves: every row was scored at or after it.
+ * A full pass waits while a source is catching up (its rows would be scored again at once).
+ */
+@Injectable()
+export class CustomerScoreIndexer
+  implements OnApplicationBootstrap, OnApplicationShutdown, LoopStatusSource
+{
+  private readonly logger = new Logger('CustomerScores');
+  private readonly tracker = new LoopTracker('customer-scores');
+  private readonly lease: LoopLease;
+  private readonly policy = new RetryPolicy(1_000, 30_000);
+  private readonly options: Required<ScoreIndexerOptions>;
+  private abort = new AbortController();
+  private loop: Promise<void> | undefined;
+  private index: CustomerScoreIndex | undefined;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    @Inject(PROJECTION_SETTINGS) private readonly settings: Pick<ProjectionSettings, 'run'>,
+    @Optional() runtime?: RuntimeStatus,
+    @Optional() @Inject(SCORE_INDEXER_OPTIONS) options: ScoreIndexerOptions = {},
+  ) {
+    this.options = {
+      idleMs: options.idleMs ?? 500,
+      chunk: options.chunk ?? 500,
+      maxEvents: options.maxEvents ?? 5_000,
+      behindThreshold: options.behindThreshold ?? 500,
+      clock: options.clock ?? (() => new Date()),
+    };
+    this.lease = new LoopLease(readModels, 'customer-scores');
+    runtime?.register(this);
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.settings.run) this.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  loopStatus(): LoopStatus {
+    return this.tracker.status();
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.abort = new AbortController();
+    this.loop = this.run().finally(() => (this.loop = undefined));
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.loop;
+  }
+
+  /**
+   * Resolves once the index has a complete pass and covers every change its sources hold now
+   * (tests and tools that must read what was just written).
+   */
+  async waitUntilCurrent(timeoutMs = 30_000): Promise<void> {
+    const targets = await this.sourceStatuses();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const meta = await this.scoreIndex().meta();
+      const covered = SOURCES.every((p, i) => {
+        const watermark = meta.sources[p.name]?.watermark;
+        const target = targets?.[i].checkpoint;
+        return target === undefined || (watermark != null && BigInt(watermark) >= target);
+      });
+      if (meta.asOf !== null && meta.pass === null && covered) return;
+      if (Date.now() > deadline)
+        throw new Error(`The score index is not current after ${timeoutMs} ms`);
+      await sleep(20);
+    }
+  }
+
+  private async run(): Promise<void> {
+    const { signal } = this.abort;
+    while (!signal.aborted) {
+      this.tracker.set('standby');
+      if (!(await this.lease.acquire(signal, () => this.logger.warn('lease lost: standing by')))) {
+        break;
+      }
+      await superviseLoop({
+        tracker: this.tracker,
+        policy: this.policy,
+        logger: this.logger,
+        signal,
+        pass: async () => {
+          while (!signal.aborted && this.lease.held) {
+            const worked = await this.step();
+            if (worked) await yieldToEventLoop();
+            else await sleep(this.options.idleMs, undefined, { signal }).catch(() => undefined);
+          }
+        },
+      });
+    }
+    await this.lease.release();
+    this.tracker.set('stopped');
+  }
+
+  private scoreIndex(): CustomerScoreIndex {
+    this.index ??= customerScoreIndexOf(this.readModels);
+    if (!this.index) throw new Error('This read-model store holds no customer score index');
+    return this.index;
+  }
+
+  private async sourceStatuses(): Promise<ProjectionStatusRecord[] | undefined> {
+    const statuses = await Promise.all(SOURCES.map((p) => this.readModels.getStatus(p.name)));
+    return statuses.every((s) => s !== undefined) ? statuses : undefined;
+  }
+
+  /** One unit of work: a chunk of a full pass or one incremental step. False: nothing to do. */
+  async step(): Promise<boolean> {
+    const index = this.scoreIndex();
+    const statuses = await this.sourceStatuses();
+    if (!statuses) return false; // the projections are not registered yet
+    const meta = await index.meta();
+    const now = this.options.clock().toISOString();
+    const fits = await latestFits(this.readModels, now);
+    const key = fitsKey(fits);
+    const sources: CustomerScoreIndexMeta['sources'] = Object.fromEntries(
+      SOURCES.map((p, i) => [
+        p.name,
+        { watermark: statuses[i].checkpoint?.toString() ?? null, epoch: statuses[i].epoch },
+      ]),
+    );
+    const rebuilt = (known: CustomerScoreIndexMeta['sources']) =>
+      SOURCES.some((p) => known[p.name]?.epoch !== sources[p.name].epoch);
+    if (meta.pass) {
+      if (meta.pass.fitsKey === key && !rebuilt(meta.pass.sources)) {
+        return this.passChunk(index, meta, fits);
+      }
+    } else if (
+      meta.asOf !== null &&
+      meta.fitsKey === key &&
+      dayOf(meta.asOf) === dayOf(now) &&
+      !rebuilt(meta.sources)
+    ) {
+      return this.incremental(index, meta, sources, fits, now);
+    }
+    if (await this.sourcesBehind(statuses)) {
+      this.tracker.running({ caughtUp: false });
+      return false;
+    }
+    this.logger.log(
+      `full pass as of ${now} (${meta.asOf === null ? 'first build' : meta.pass ? 'restarted: fits or sources changed' : meta.fitsKey !== key ? 'CLV refit' : dayOf(meta.asOf) !== dayOf(now) ? 'new day' : 'source rebuilt'}; fits ${key || 'none'})`,
+    );
+    await index.write([], { ...meta, pass: { asOf: now, fitsKey: key, afterKey: null, sources } });
+    return true;
+  }
+
+  /** Scores the next chunk of customers of the full pass at the pass's "now". */
+  private async passChunk(
+    index: CustomerScoreIndex,
+    meta: CustomerScoreIndexMeta,
+    fits: ClvModelFittedData[],
+  ): Promise<boolean> {
+    const pass = meta.pass!;
+    const page = await this.readModels.list<CustomerProfileState>(customerProfileProjection.name, {
+      limit: this.options.chunk,
+      after: pass.afterKey ?? undefined,
+    });
+    const rows = await this.score(
+      page.items.map((item) => item.state),
+      fits,
+      pass.asOf,
+    );
+    if (page.nextCursor && page.items.length > 0) {
+      await index.write(rows, { ...meta, pass: { ...pass, afterKey: page.nextCursor } });
+      this.tracker.running({ caughtUp: false });
+      return true;
+    }
+    await index.write(rows, {
+      asOf: pass.asOf,
+      fitsKey: pass.fitsKey,
+      sources: pass.sources,
+      pass: null,
+    });
+    this.logger.log(`full pass as of ${pass.asOf} done: ${await index.count()} customers scored`);
+    this.tracker.running({ caughtUp: true, checkpoint: minWatermark(pass.sources) });
+    return true;
+  }
+
+  /** Re-scores the customers whose source states changed since the watermarks. */
+  private async incremental(
+    index: CustomerScoreIndex,
+    meta: CustomerScoreIndexMeta,
+    current: CustomerScoreIndexMeta['sources'],
+    fits: ClvModelFittedData[],
+    now: string,
+  ): Promise<boolean> {
+    const keys = new Set<string>();
+    const sources = { ...meta.sources };
+    let moved = false;
+    for (const projection of SOURCES) {
+      const from = meta.sources[projection.name]?.watermark ?? null;
+      const to = current[projection.name].watermark;
+      if (to === null || (from !== null && BigInt(from) >= BigInt(to))) continue;
+      const target = BigInt(to);
+      let reached = from;
+      let read = 0;
+      let passedTarget = false;
+      for await (const event of this.store.readAll({
+        fromPosition: from === null ? 'start' : BigInt(from),
+        filter: projection.filter,
+        maxCount: this.options.maxEvents,
+      })) {
+        if (event.position > target) {
+          passedTarget = true;
+          break;
+        }
+        read++;
+        const key = projection.keyOf(event);
+        if (key !== undefined) keys.add(key);
+        reached = event.position.toString();
+      }
+      if (passedTarget || read < this.options.maxEvents) reached = to;
+      sources[projection.name] = { ...current[projection.name], watermark: reached };
+      moved = true;
+    }
+    if (!moved) {
+      this.tracker.running({ caughtUp: true, checkpoint: minWatermark(sources) });
+      return false;
+    }
+    const all = [...keys];
+    for (let i = 0; i < all.length || i === 0; i += this.options.chunk) {
+      const chunk = all.slice(i, i + this.options.chunk);
+      const profiles = await this.readModels.loadStates(customerProfileProjection.name, chunk);
+      const rows = await this.score([...profiles.values()] as CustomerProfileState[], fits, now);
+      const last = i + this.options.chunk >= all.length;
+      // The watermarks move with the last chunk: a crash before it re-scores, never skips.
+      await index.write(rows, last ? { ...meta, sources } : meta);
+    }
+    this.tracker.running({ caughtUp: true, checkpoint: minWatermark(sources) });
+    return true;
+  }
+
+  private async score(
+    profiles: CustomerProfileState[],
+    fits: ClvModelFittedData[],
+    now: string,
+  ): Promise<CustomerScoreRow[]> {
+    const satisfactions = await this.readModels.loadStates(
+      satisfactionProjection.name,
+      profiles.map((p) => p.customerId),
+    );
+    const rows: CustomerScoreRow[] = [];
+    const slice = new TimeSlice();
+    for (const profile of profiles) {
+      await slice.pause();
+      const satisfaction =
+        (satisfactions.get(profile.customerId) as SatisfactionStateData | undefined) ??
+        satisfactionProjection.initialState(profile.customerId);
+      rows.push(scoreCustomer(profile, satisfaction, fitFor(fits, profile), now));
+    }
+    return rows;
+  }
+
+  /** True while a source has at least `behindThreshold` events past its checkpoint. */
+  private async sourcesBehind(statuses: ProjectionStatusRecord[]): Promise<boolean> {
+    for (const [i, projection] of SOURCES.entries()) {
+      let count = 0;
+      for await (const _event of this.store.readAll({
+        fromPosition: statuses[i].checkpoint ?? 'start',
+        filter: projection.filter,
+        maxCount: this.options.behindThreshold,
+      })) {
+        count++;
+      }
+      if (count >= this.options.behindThreshold) return true;
+    }
+    return false;
+  }
+}
+
+function minWatermark(sources: CustomerScoreIndexMeta['sources']): bigint | undefined {
+  const marks = Object.values(sources).map((s) => s.watermark);
+  if (marks.some((m) => m === null)) return undefined;
+  return marks.reduce<bigint | undefined>((min, m) => {
+    const value = BigInt(m!);
+    return min === undefined || value < min ? value : min;
+  }, undefined);
+}

@@ -9,10 +9,19 @@ export {
   type ReadModelColumnType,
 } from './postgres/postgres.read-model-store';
 export {
-  ProjectionRunner,
-  type ProjectionRunnerOptions,
+  type BatchOutcome,
+  type ConsumerContext,
+  consumerLeaseName,
+  type ConsumerStatus,
+  type EventConsumer,
+  LeaseLostError,
   type RunnerOutcome,
-} from './engine/projection-runner';
+  type ScheduledConsumer,
+} from './engine/consumer';
+export { ConsumerRunner, type ConsumerRunnerOptions } from './engine/consumer-runner';
+export { ProjectionConsumer } from './engine/projection-consumer';
+export { describeError, RetryPolicy } from './engine/retry-policy';
+export { StateCache } from './engine/state-cache';
 export {
   ProjectionEngine,
   type ProjectionEngineOptions,

@@ -32,9 +32,11 @@ export function createProjectionEngine(
   });
 }
 
-/** Read models for queries, and the projection engine when this process runs it. */
-
-/** Runs the projection engine in this process (when configured to) from bootstrap to shutdown. */
+/**
+ * The projection runtime of this process from bootstrap to shutdown: it runs the projections when
+ * configured to (AFTERCARE_PROJECTIONS), and the consumers other services add to it (signals,
+ * webhook deliveries, CLV refits) wherever they are switched on.
+ */
 @Injectable()
 export class ProjectionHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Projections');
@@ -76,7 +78,7 @@ export class ProjectionHost implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
     await this.starting;
-    if (this.settings.run) await this.engine.stop();
+    await this.engine.stop();
     await this.readModels.close();
   }
 }

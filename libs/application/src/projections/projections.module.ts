@@ -17,6 +17,7 @@ import {
 } from './runtime-status';
 import { STORE_CONFIG } from '../store/event-store.module';
 import {
+  PROJECTION_ENGINE,
   PROJECTION_SETTINGS,
   type ProjectionSettings,
   READ_MODEL_STORE,
@@ -102,6 +103,11 @@ export class ProjectionsModule {
           useFactory: (settings: ProjectionSettings) => openReadModels(settings),
         },
         ProjectionHost,
+        {
+          provide: PROJECTION_ENGINE,
+          inject: [ProjectionHost],
+          useFactory: (host: ProjectionHost) => host.engine,
+        },
         ClvRefitScheduler,
         CustomerScoreIndexer,
         { provide: RUNTIME_STATUS_SETTINGS, useFactory: () => runtimeStatusSettingsFromEnv() },
@@ -110,6 +116,7 @@ export class ProjectionsModule {
       exports: [
         READ_MODEL_STORE,
         PROJECTION_SETTINGS,
+        PROJECTION_ENGINE,
         ProjectionHost,
         RuntimeStatus,
         CustomerScoreIndexer,

@@ -1,5 +1,7 @@
 export const READ_MODEL_STORE = Symbol('READ_MODEL_STORE');
 export const PROJECTION_SETTINGS = Symbol('PROJECTION_SETTINGS');
+/** The projection runtime (`ProjectionEngine`) of this process: reactors add their consumers to it. */
+export const PROJECTION_ENGINE = Symbol('PROJECTION_ENGINE');
 
 export interface ProjectionSettings {
   /** Where read models live (AFTERCARE_READ_MODELS): SQLite by default with the embedded store, else PostgreSQL. */

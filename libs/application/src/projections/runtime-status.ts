@@ -12,7 +12,7 @@ import {
   type StoreConfig,
   type StoreHealth,
 } from '@aftercare/event-store';
-import type { ProjectionStatusView } from '@aftercare/read-models';
+import type { ConsumerStatus, ProjectionStatusView } from '@aftercare/read-models';
 import { EVENT_STORE, STORE_CONFIG } from '../store/event-store.module';
 import { ProjectionHost } from './projection-host';
 
@@ -33,16 +33,8 @@ export interface ProjectionFreshness {
   failure: ProjectionStatusView['failure'];
 }
 
-/** A background loop of this process (signals, webhook dispatch, refits): where it stands. */
-export interface LoopStatus {
-  name: string;
-  state: 'running' | 'retrying' | 'stopped' | 'standby' | 'off';
-  checkpoint: bigint | undefined;
-  caughtUp: boolean;
-  /** The last error while retrying, with when the next attempt is due. */
-  lastError?: string;
-  retryAt?: string;
-}
+/** A background loop of this process (a consumer of the engine, a follower): where it stands. */
+export type LoopStatus = ConsumerStatus;
 
 /** Anything that runs a background loop reports through this (see `RuntimeStatus.register`). */
 export interface LoopStatusSource {
@@ -188,7 +180,8 @@ export class RuntimeStatus implements OnApplicationBootstrap, OnApplicationShutd
         };
       }
     }
-    const loops: LoopStatus[] = [];
+    // The engine's consumers (reactors, scheduled jobs), then loops of their own.
+    const loops: LoopStatus[] = [...this.projections.engine.consumerStatus()];
     for (const source of this.sources) {
       try {
         const status = source.loopStatus();

@@ -3,7 +3,11 @@ import { hostname } from 'node:os';
 import type { EventStore, GlobalPosition } from '@aftercare/event-store';
 import type { AnyProjection } from '@aftercare/projections';
 import { CatchUpProgress } from './catch-up-progress';
-import { ProjectionRunner, type RunnerOutcome } from './projection-runner';
+import type { ConsumerStatus, EventConsumer, RunnerOutcome, ScheduledConsumer } from './consumer';
+import { ConsumerRunner } from './consumer-runner';
+import { ConsumerSet } from './consumer-set';
+import { ProjectionConsumer } from './projection-consumer';
+import { RetryPolicy } from './retry-policy';
 import type { ProjectionFailure, ProjectionStatusKind, ReadModelStore } from '../read-model-store';
 import {
   RebuildFailedError,
@@ -27,8 +31,10 @@ export interface ProjectionEngineOptions {
   batchWaitMs?: number;
   /** States cached per projection. Default 10,000. */
   cacheSize?: number;
-  /** Default 1 s. */
+  /** First delay after a failure (store or database away); doubles up to the max. Default 1 s. */
   retryDelayMs?: number;
+  /** Default 30 s. */
+  maxRetryDelayMs?: number;
   /** Rebuild, before running it, a projection whose stored version differs from its code. Default true. */
   rebuildOnVersionChange?: boolean;
   /** Faster event source for rebuilds (see `sqliteRebuildSource`). */
@@ -83,14 +89,21 @@ export class UnknownProjectionError extends Error {
 }
 
 /**
- * Runs several projections. Each is run by one instance at a time (a lease in the read-model
- * store); instances without the lease stand by and take over when it expires. A projection that
- * fails on an event stops alone; `resume()` restarts it from its checkpoint.
+ * The projection runtime. Runs projections and other consumers of the event log (reactors such
+ * as signals and webhook deliveries, scheduled jobs such as CLV refits) with one runner: each
+ * consumer is run by one instance at a time (a lease in the read-model store), gets its events in
+ * batches from its own checkpoint, and is retried with one policy; instances without the lease
+ * stand by and take over when it expires. A projection that fails on an event stops alone;
+ * `resume()` restarts it from its checkpoint.
  */
 export class ProjectionEngine {
   readonly instanceId: string;
   private readonly projections = new Map<string, AnyProjection>();
-  private readonly runners = new Map<string, ProjectionRunner>();
+  private readonly runners = new Map<string, ConsumerRunner>();
+  private readonly consumers: ConsumerSet;
+  private readonly retry: RetryPolicy;
+  /** Whether this instance runs the projections (consumers run wherever they are added). */
+  private runProjections = false;
   private readonly rebuilding = new Set<string>();
   private readonly settings: Required<
     Pick<
@@ -99,7 +112,6 @@ export class ProjectionEngine {
       | 'batchSize'
       | 'batchWaitMs'
       | 'cacheSize'
-      | 'retryDelayMs'
       | 'rebuildOnVersionChange'
       | 'lagCountLimit'
       | 'progressIntervalMs'
@@ -128,13 +140,23 @@ export class ProjectionEngine {
       batchSize: options.batchSize ?? 500,
       batchWaitMs: options.batchWaitMs ?? 50,
       cacheSize: options.cacheSize ?? 10_000,
-      retryDelayMs: options.retryDelayMs ?? 1000,
       rebuildOnVersionChange: options.rebuildOnVersionChange ?? true,
       lagCountLimit: options.lagCountLimit ?? 10_000,
       progressIntervalMs: options.progressIntervalMs ?? 5_000,
       log: options.log ?? ((message) => console.warn(message)),
     };
     this.progress = new CatchUpProgress((message) => this.settings.log(`Projection ${message}`));
+    this.retry = new RetryPolicy(options.retryDelayMs ?? 1000, options.maxRetryDelayMs ?? 30_000);
+    this.consumers = new ConsumerSet({
+      store: options.store,
+      readModels: options.readModels,
+      owner: this.instanceId,
+      leaseTtlMs: this.settings.leaseTtlMs,
+      batchSize: this.settings.batchSize,
+      batchWaitMs: this.settings.batchWaitMs,
+      retry: this.retry,
+      log: this.settings.log,
+    });
   }
 
   get readModels(): ReadModelStore {
@@ -156,10 +178,10 @@ export class ProjectionEngine {
     for (const projection of this.projections.values()) {
       await this.options.readModels.register(projection);
     }
-    this.started = true;
+    this.runProjections = true;
+    this.claimInBackground();
     await this.tick();
-    this.timer = setInterval(() => void this.tick(), Math.max(10, this.settings.leaseTtlMs / 2));
-    this.timer.unref();
+    clearInterval(this.progressTimer);
     this.progressTimer = setInterval(
       () => void this.refreshStatus().catch(() => undefined),
       this.settings.progressIntervalMs,
@@ -169,12 +191,52 @@ export class ProjectionEngine {
 
   async stop(): Promise<void> {
     this.started = false;
+    this.runProjections = false;
     clearInterval(this.timer);
     clearInterval(this.progressTimer);
     this.timer = undefined;
     await this.ticking;
     await Promise.all([...this.runners.values()].map((runner) => runner.stop()));
     this.runners.clear();
+    await this.consumers.stopAll();
+  }
+
+  /**
+   * Adds a reactor or a scheduled job: from now on this instance claims its lease whenever it is
+   * free (with or without the projections running here), and runs it while it holds it.
+   */
+  addConsumer(consumer: EventConsumer | ScheduledConsumer): void {
+    this.consumers.add(consumer);
+    this.claimInBackground();
+    void this.tick();
+  }
+
+  /** Stops a consumer on this instance, releasing its lease, and forgets it. */
+  async removeConsumer(name: string): Promise<void> {
+    await this.consumers.remove(name);
+  }
+
+  /** Claims free leases now instead of at the next tick (a consumer became active again). */
+  claimNow(): Promise<void> {
+    return this.started ? this.tick() : Promise.resolve();
+  }
+
+  /** Where each consumer stands on this instance (running, retrying, standby, stopped). */
+  consumerStatus(name?: string): ConsumerStatus[] {
+    const all = this.consumers.status(this.started);
+    return name === undefined ? all : all.filter((status) => status.name === name);
+  }
+
+  /** The runner of a consumer while this instance runs it (its checkpoint, `waitForCheckpoint`). */
+  consumerRunner(name: string): ConsumerRunner | undefined {
+    return this.consumers.runner(name);
+  }
+
+  private claimInBackground(): void {
+    this.started = true;
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick(), Math.max(10, this.settings.leaseTtlMs / 2));
+    this.timer.unref();
   }
 
   /**
@@ -350,16 +412,18 @@ export class ProjectionEngine {
 
   /** Starts a runner for every projection this instance can lease and is not running yet. */
   private tick(): Promise<void> {
-    this.ticking ??= this.claimProjections().finally(() => {
-      this.ticking = undefined;
-    });
+    this.ticking ??= this.claimProjections()
+      .then(() => this.consumers.claim(() => this.started))
+      .finally(() => {
+        this.ticking = undefined;
+      });
     return this.ticking;
   }
 
   private async claimProjections(): Promise<void> {
     const { readModels } = this.options;
     for (const projection of this.projections.values()) {
-      if (!this.started) return;
+      if (!this.started || !this.runProjections) return;
       const name = projection.name;
       if (this.runners.has(name) || this.rebuilding.has(name)) continue;
       try {
@@ -421,14 +485,20 @@ export class ProjectionEngine {
   }
 
   private startRunner(projection: AnyProjection): void {
-    const runner = new ProjectionRunner(projection, this.options.store, this.options.readModels, {
+    const consumer = new ProjectionConsumer(
+      projection,
+      this.options.readModels,
+      this.settings.cacheSize,
+      this.settings.log,
+    );
+    const runner = new ConsumerRunner(consumer, this.options.store, this.options.readModels, {
       owner: this.instanceId,
+      leaseName: projection.name,
       leaseTtlMs: this.settings.leaseTtlMs,
       batchSize: this.settings.batchSize,
       batchWaitMs: this.settings.batchWaitMs,
-      cacheSize: this.settings.cacheSize,
-      retryDelayMs: this.settings.retryDelayMs,
-      log: this.settings.log,
+      retry: this.retry,
+      log: (message) => this.settings.log(`Projection ${message}`),
     });
     this.runners.set(projection.name, runner);
     void runner.start().then(

@@ -1,8 +1,12 @@
-/** Least-recently-used states of one projection, so hot keys skip the read-model store. */
-export class StateCache {
-  private readonly entries = new Map<string, unknown>();
+/** Least-recently-used states of one consumer, so hot keys skip the read-model store. */
+export class StateCache<State = unknown> {
+  private readonly entries = new Map<string, State>();
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    /** Told when a state is dropped for room (a consumer may then no longer know every key). */
+    private readonly onEvict?: () => void,
+  ) {}
 
   get size(): number {
     return this.entries.size;
@@ -12,7 +16,7 @@ export class StateCache {
     return this.entries.has(key);
   }
 
-  get(key: string): unknown {
+  get(key: string): State | undefined {
     const value = this.entries.get(key);
     if (value !== undefined) {
       // Map keeps insertion order: re-inserting marks the key as most recently used.
@@ -22,12 +26,13 @@ export class StateCache {
     return value;
   }
 
-  set(key: string, value: unknown): void {
+  set(key: string, value: State): void {
     this.entries.delete(key);
     this.entries.set(key, value);
     if (this.entries.size > this.capacity) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
+      this.onEvict?.();
     }
   }
 

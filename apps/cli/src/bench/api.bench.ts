@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +56,9 @@ export async function runApiBench(options: ApiBenchOptions): Promise<void> {
       .join(' ')}`,
   );
   const children: ChildProcess[] = [];
+  const apiLogPath = join(dir, 'api.log');
+  const apiLog = openSync(apiLogPath, 'a');
+  let failures = 0;
   try {
     const apiPort = await freePort();
     const api = spawn(process.execPath, [join(__dirname, '../../../api/src/main.js')], {
@@ -69,9 +72,12 @@ export async function runApiBench(options: ApiBenchOptions): Promise<void> {
         AFTERCARE_RATE_LIMIT: '10000000',
         ...options.apiEnv,
       },
-      stdio: 'ignore',
+      // Its log goes to a file: warnings and errors are shown if a scenario had failures.
+      stdio: ['ignore', apiLog, apiLog],
     });
     children.push(api);
+    let apiExit: string | undefined;
+    api.on('exit', (code, signal) => (apiExit = `the API exited (${signal ?? code})`));
     const barePort = await freePort();
     const bare = spawn(
       process.execPath,
@@ -116,16 +122,35 @@ export async function runApiBench(options: ApiBenchOptions): Promise<void> {
         const base = scenario.kind === 'write' ? bareWrite : bareRead;
         if (!f || !base) continue;
         const ratio = scenario.target === 'bare' ? '1' : (f.rps / base.rps).toFixed(2) + '×';
+        failures += f.failed;
         table.push(
           `| ${scenario.name} | ${f.rps.toFixed(0)} | ${f.p50} | ${f.p99} | ${f.ok} | ${f.failed} | ${ratio} |`,
         );
       }
     }
     for (const line of table) options.log(line);
+    if (apiExit) options.log(apiExit);
+    if (failures > 0) for (const line of apiProblems(apiLogPath)) options.log(`api log: ${line}`);
   } finally {
     for (const child of children) child.kill('SIGTERM');
+    closeSync(apiLog);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The last warnings and errors of the API's log (pino JSON lines at level >= 40, or plain text). */
+function apiProblems(path: string): string[] {
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
+  const problems = lines.filter((line) => {
+    try {
+      return (JSON.parse(line) as { level?: number }).level! >= 40;
+    } catch {
+      return true;
+    }
+  });
+  return problems.slice(-10).map((line) => line.slice(0, 500));
 }
 
 const pick = (customers: number): string => `bench-${Math.floor(Math.random() * customers)}`;

@@ -1,4 +1,5 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
+import { GroupCommit } from '@aftercare/event-store/sqlite';
 import type { Pool } from 'pg';
 import type { Principal } from './principal';
 
@@ -94,6 +95,9 @@ function where(query: AccessQuery, p: (i: number) => string): { sql: string; par
 const DEFAULT_LIMIT = 100;
 
 export class SqliteAccessLogStore implements AccessLogStore {
+  private readonly group: GroupCommit;
+  private readonly insert: Statement;
+
   constructor(private readonly db: Database) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS access_log (
@@ -109,12 +113,17 @@ export class SqliteAccessLogStore implements AccessLogStore {
       );
       CREATE INDEX IF NOT EXISTS access_log_subject ON access_log (subject, id);
       CREATE INDEX IF NOT EXISTS access_log_principal ON access_log (principal_id, id);`);
+    this.insert = db.prepare(`INSERT INTO access_log (${COLUMNS}) VALUES (?,?,?,?,?,?,?,?)`);
+    this.group = GroupCommit.of(db);
   }
 
+  /**
+   * Durable when it resolves; records of reads made at the same time share one commit (and the
+   * event store's appends on the same connection share it too).
+   */
   async append(entry: Omit<AccessEntry, 'id'>): Promise<void> {
-    this.db
-      .prepare(`INSERT INTO access_log (${COLUMNS}) VALUES (?,?,?,?,?,?,?,?)`)
-      .run(...values(entry));
+    const row = values(entry);
+    await this.group.run(() => this.insert.run(row));
   }
 
   async query(query: AccessQuery): Promise<AccessEntry[]> {

@@ -12,8 +12,10 @@
  *   checkpoints. The projection runtime may upsert here inside its own read-model transaction on
  *   `db` (see `saveCheckpointSync`), so a read model and its checkpoint commit together.
  *
- * Appends run as one `BEGIN IMMEDIATE` transaction, so positions are assigned and become visible in
+ * Appends run inside `BEGIN IMMEDIATE` transactions, so positions are assigned and become visible in
  * commit order: a reader never sees position n+1 before n, and subscriptions cannot skip events.
+ * Appends asked for in the same turn of the event loop share one transaction and one commit (group
+ * commit, see GroupCommit), each in its own savepoint; each is acknowledged after that commit.
  */
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
@@ -46,6 +48,7 @@ import {
   type ScannedPage,
 } from '../paging';
 import { CatchUpSubscription, WakeUps, subscriptionStart } from '../subscription-pump';
+import { GroupCommit } from './group-commit';
 
 export interface SqliteEventStoreOptions {
   /** File path, or ':memory:' for tests. */
@@ -112,6 +115,7 @@ export class SqliteEventStore implements EventStore {
     expected: ExpectedRevision,
   ) => AppendResult | undefined;
   private closed = false;
+  private readonly group: GroupCommit;
 
   private constructor(
     /** The connection; read models may use it in their own transactions (see the table list above). */
@@ -119,8 +123,10 @@ export class SqliteEventStore implements EventStore {
     private readonly pollIntervalMs: number,
   ) {
     this.statements = prepareStatements(db);
-    this.appendFast = db.transaction(this.insertBatch.bind(this)).immediate;
-    this.appendChecked = db.transaction(this.appendWithExistingIds.bind(this)).immediate;
+    // Inside the group's transaction these run as savepoints: a failed insert undoes only itself.
+    this.appendFast = db.transaction(this.insertBatch.bind(this));
+    this.appendChecked = db.transaction(this.appendWithExistingIds.bind(this));
+    this.group = GroupCommit.of(db);
   }
 
   static open(options: SqliteEventStoreOptions): SqliteEventStore {
@@ -146,15 +152,32 @@ export class SqliteEventStore implements EventStore {
     this.assertOpen();
     let result: AppendResult | undefined;
     try {
-      result = this.appendFast(streamId, events, json, expected);
+      result = await this.group.run(() => this.appendOnce(streamId, events, json, expected));
     } catch (error) {
-      if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw mapError(error);
-      // An id of the batch is already in the stream: an idempotent retry, or a conflict.
-      result = this.appendChecked(streamId, events, expected);
-      if (!result) return this.appendToStream(streamId, events, options);
+      throw error instanceof WrongExpectedVersionError ? error : mapError(error);
     }
+    if (!result) return this.appendToStream(streamId, events, options);
     if (result.events.length) this.wakeUps.wakeAll();
     return result;
+  }
+
+  /**
+   * One append inside the group's transaction (its own savepoint). Undefined when an id of the
+   * batch was in the stream and went away: the caller retries.
+   */
+  private appendOnce(
+    streamId: string,
+    events: readonly EventToAppend[],
+    json: { data: string; metadata: string }[],
+    expected: ExpectedRevision,
+  ): AppendResult | undefined {
+    try {
+      return this.appendFast(streamId, events, json, expected);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw error;
+      // An id of the batch is already in the stream: an idempotent retry, or a conflict.
+      return this.appendChecked(streamId, events, expected);
+    }
   }
 
   /** Runs inside BEGIN IMMEDIATE. Throws SQLITE_CONSTRAINT_UNIQUE when an id is already in the stream. */
@@ -339,6 +362,8 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Appends already asked for are committed (or fail) before the connection goes.
+    this.group.flush();
     this.wakeUps.wakeAll();
     this.wakeUps.clear();
     this.db.close();

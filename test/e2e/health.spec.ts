@@ -1,10 +1,13 @@
 import 'reflect-metadata';
+import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { RuntimeStatus } from '@aftercare/application';
+import { projections } from '@aftercare/projections';
 import { createApiApp } from '../../apps/api/src/bootstrap';
 import { authed, createApiKey } from '../support/auth';
 
@@ -73,4 +76,55 @@ describe('health: live, ready and detail from the runtime snapshot', () => {
     expect(res.headers['x-aftercare-lag']).toBe('0');
     expect(Date.parse(res.headers['x-aftercare-status-at'])).not.toBeNaN();
   });
+});
+
+describe('health: not ready while a killed process still holds the projection leases', () => {
+  let dir: string;
+  let app: INestApplication;
+
+  afterAll(async () => {
+    await app?.close();
+    delete process.env.AFTERCARE_SQLITE_PATH;
+    delete process.env.AFTERCARE_STATUS_REFRESH_MS;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says not ready until this instance runs the projections the dead one held', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'aftercare-health-kill-'));
+    const path = join(dir, 'events.db');
+    // What kill -9 leaves behind: leases of a process of this host that no longer exists, for
+    // a few more seconds (a real TTL is 15 s).
+    const db = new Database(path);
+    db.exec(
+      'CREATE TABLE rm_projection_lease (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL)',
+    );
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+    const owner = `${hostname()}:${String(dead.stdout)}:deadbeef`;
+    const insert = db.prepare('INSERT INTO rm_projection_lease VALUES (?, ?, ?)');
+    for (const name of projections.map((p) => p.name)) insert.run(name, owner, Date.now() + 4_000);
+    db.close();
+
+    process.env.AFTERCARE_STORE = 'sqlite';
+    process.env.AFTERCARE_SQLITE_PATH = path;
+    process.env.AFTERCARE_STATUS_REFRESH_MS = '50';
+    app = await createApiApp({ logger: false });
+    await app.init();
+    const runtime = app.get(RuntimeStatus);
+    await runtime.refresh();
+    const early = await request(app.getHttpServer()).get('/health/ready').expect(503);
+    expect(early.body.details.projections.orphaned).toEqual(
+      expect.arrayContaining(projections.map((p) => p.name)),
+    );
+
+    // Once the leases expire, this instance takes them over and becomes ready.
+    const deadline = Date.now() + 25_000;
+    let res = early;
+    while (res.status !== 200 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await runtime.refresh();
+      res = await request(app.getHttpServer()).get('/health/ready');
+    }
+    expect(res.status).toBe(200);
+    expect(res.body.details.projections.orphaned).toEqual([]);
+  }, 40_000);
 });

@@ -14,8 +14,10 @@ const INDICATORS = {
   type: 'object',
   additionalProperties: { $ref: '#/components/schemas/HealthIndicatorDto' },
   description:
-    'By indicator: store (kind, detail), readModels, projections (maxLag, failed, lagging; on ' +
-    '/health also head and items with checkpoint, lag, lagIsUpperBound, caughtUp, failure), ' +
+    'By indicator: store (kind, detail), readModels, projections (maxLag, failed, lagging, ' +
+    'orphaned: projections this instance should run that no live instance runs, e.g. while a ' +
+    "killed process's lease has not expired; on /health also head and items with checkpoint, " +
+    'lag, lagIsUpperBound, owner, caughtUp, failure), ' +
     'loops (on /health: items with state, checkpoint, caughtUp, lastError, retryAt)',
 } as const;
 

@@ -23,20 +23,26 @@ export class RuntimeHealthIndicators {
       : check.down({ error: snapshot.readModels.error ?? 'unreachable' });
   }
 
-  /** Down when a projection failed, or one run here lags more than `maxLag` positions. */
+  /**
+   * Down when a projection failed, one run here lags more than `maxLag` positions, or one this
+   * instance should run is run by no live instance (`orphaned`: not started yet, or a stopped
+   * process's lease not expired yet).
+   */
   projections(snapshot: RuntimeSnapshot, maxLag: bigint, detail: boolean): HealthIndicatorResult {
     const check = this.health.check('projections');
     const failed = snapshot.projections.filter((p) => p.status === 'failed').map((p) => p.name);
     const lagging = snapshot.projections
       .filter((p) => p.runningHere && p.status !== 'failed' && p.lag > maxLag)
       .map((p) => p.name);
-    const data: Record<string, unknown> = { maxLag: Number(maxLag), failed, lagging };
+    const orphaned = snapshot.projections.filter((p) => p.orphaned).map((p) => p.name);
+    const data: Record<string, unknown> = { maxLag: Number(maxLag), failed, lagging, orphaned };
     if (detail) {
       data.head = snapshot.head?.toString() ?? null;
       data.items = snapshot.projections.map((p) => ({
         name: p.name,
         status: p.status,
         runningHere: p.runningHere,
+        owner: p.owner ?? null,
         caughtUp: p.caughtUp,
         checkpoint: p.checkpoint?.toString() ?? null,
         lag: Number(p.lag),
@@ -50,7 +56,7 @@ export class RuntimeHealthIndicators {
           : null,
       }));
     }
-    return failed.length || lagging.length ? check.down(data) : check.up(data);
+    return failed.length || lagging.length || orphaned.length ? check.down(data) : check.up(data);
   }
 
   /** Background loops: down when one is retrying after an error. */

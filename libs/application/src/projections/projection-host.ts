@@ -15,6 +15,7 @@ import {
   type ProjectionSettings,
   READ_MODEL_STORE,
 } from './projections.tokens';
+import { markLeaseOwnerLive } from './lease-owner';
 
 /** The engine over the registry's projections; rebuilds read the embedded store's rows directly. */
 export function createProjectionEngine(
@@ -43,6 +44,7 @@ export class ProjectionHost implements OnApplicationBootstrap, OnApplicationShut
   readonly engine: ProjectionEngine;
   private starting: Promise<void> | undefined;
   private stopping = false;
+  private forget: (() => void) | undefined;
 
   constructor(
     @Inject(EVENT_STORE) store: EventStore,
@@ -58,6 +60,7 @@ export class ProjectionHost implements OnApplicationBootstrap, OnApplicationShut
    * unreachable.
    */
   onApplicationBootstrap(): void {
+    this.forget = markLeaseOwnerLive(this.engine.instanceId);
     if (!this.settings.run) return;
     this.starting = (async () => {
       for (let attempt = 1; !this.stopping; attempt++) {
@@ -79,6 +82,12 @@ export class ProjectionHost implements OnApplicationBootstrap, OnApplicationShut
     this.stopping = true;
     await this.starting;
     await this.engine.stop();
+    this.forget?.();
     await this.readModels.close();
+  }
+
+  /** Whether this process is configured to run the projections (AFTERCARE_PROJECTIONS). */
+  get runsProjections(): boolean {
+    return this.settings.run;
   }
 }

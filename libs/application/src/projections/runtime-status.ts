@@ -15,6 +15,7 @@ import {
 import type { ConsumerStatus, ProjectionStatusView } from '@aftercare/read-models';
 import { EVENT_STORE, STORE_CONFIG } from '../store/event-store.module';
 import { ProjectionHost } from './projection-host';
+import { leaseOwnerState } from './lease-owner';
 
 /** How fresh one read model is: its checkpoint against the store's head. */
 export interface ProjectionFreshness {
@@ -29,6 +30,13 @@ export interface ProjectionFreshness {
   lag: bigint;
   lagIsUpperBound: boolean;
   runningHere: boolean;
+  /**
+   * This instance is meant to run projections, and no live instance runs this one: not started
+   * yet, or its lease is held by a process that stopped (kill -9) until the lease expires.
+   */
+  orphaned: boolean;
+  /** Holder of the projection's lease, if any. */
+  owner: string | undefined;
   caughtUp: boolean;
   failure: ProjectionStatusView['failure'];
 }
@@ -141,6 +149,7 @@ export class RuntimeStatus implements OnApplicationBootstrap, OnApplicationShutd
       reasons.push(`read models unreachable: ${snapshot.readModels.error ?? ''}`);
     }
     for (const p of snapshot.projections) {
+      if (p.orphaned) reasons.push(`projection ${p.name} is run by no live instance`);
       if (!p.runningHere && p.status !== 'failed') continue;
       if (p.status === 'failed') reasons.push(`projection ${p.name} failed`);
       else if (p.lag > this.settings.readyMaxLag) {
@@ -200,14 +209,18 @@ export class RuntimeStatus implements OnApplicationBootstrap, OnApplicationShutd
       store,
       readModels,
       head,
-      projections: views.map((v) => freshness(v, head)),
+      projections: views.map((v) => freshness(v, head, this.projections.runsProjections)),
       loops,
       eventLoop,
     };
   }
 }
 
-function freshness(view: ProjectionStatusView, head: bigint | undefined): ProjectionFreshness {
+function freshness(
+  view: ProjectionStatusView,
+  head: bigint | undefined,
+  runsProjections: boolean,
+): ProjectionFreshness {
   const positionLag =
     head === undefined || (view.checkpoint !== undefined && view.checkpoint >= head)
       ? 0n
@@ -221,6 +234,12 @@ function freshness(view: ProjectionStatusView, head: bigint | undefined): Projec
     lag: exact ? 0n : positionLag,
     lagIsUpperBound: !exact && positionLag > 0n,
     runningHere: view.runningHere,
+    orphaned:
+      runsProjections &&
+      !view.runningHere &&
+      view.status !== 'failed' &&
+      leaseOwnerState(view.owner) !== 'live',
+    owner: view.owner,
     caughtUp: view.caughtUp,
     failure: view.failure,
   };

@@ -1,10 +1,11 @@
 import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 
 export interface ApiBenchOptions {
   /** Seconds per measurement (default 10). */
@@ -13,6 +14,11 @@ export interface ApiBenchOptions {
   connections?: number[];
   /** Customers registered before measuring (default 300). */
   customers?: number;
+  /**
+   * Run both servers on PostgreSQL instead (schemas of their own, dropped afterwards): the API
+   * with AFTERCARE_STORE=postgres and its projections in-process, the bare server on a pool.
+   */
+  databaseUrl?: string;
   /** Extra environment for the API process (e.g. AFTERCARE_PROJECTIONS=off). */
   apiEnv?: Record<string, string>;
   log: (line: string) => void;
@@ -59,13 +65,25 @@ export async function runApiBench(options: ApiBenchOptions): Promise<void> {
   const apiLogPath = join(dir, 'api.log');
   const apiLog = openSync(apiLogPath, 'a');
   let failures = 0;
+  const suffix = randomUUID().slice(0, 8);
+  const schemas = [`bench_api_${suffix}`, `bench_api_read_${suffix}`, `bench_bare_${suffix}`];
+  const storeEnv: Record<string, string> = options.databaseUrl
+    ? {
+        AFTERCARE_STORE: 'postgres',
+        DATABASE_URL: options.databaseUrl,
+        AFTERCARE_PG_SCHEMA: schemas[0],
+        AFTERCARE_PG_READ_SCHEMA: schemas[1],
+        AFTERCARE_PROJECTIONS: 'on',
+      }
+    : { AFTERCARE_STORE: 'sqlite', AFTERCARE_SQLITE_PATH: join(dir, 'api.db') };
   try {
+    // PostgreSQL has no first-start key file: the CLI creates the admin key.
+    const createdKey = options.databaseUrl ? createAdminKey(storeEnv) : undefined;
     const apiPort = await freePort();
     const api = spawn(process.execPath, [join(__dirname, '../../../api/src/main.js')], {
       env: {
         ...process.env,
-        AFTERCARE_STORE: 'sqlite',
-        AFTERCARE_SQLITE_PATH: join(dir, 'api.db'),
+        ...storeEnv,
         PORT: String(apiPort),
         HOST: '127.0.0.1',
         // The limiter runs (its cost is measured) but never refuses the load generator.
@@ -83,9 +101,10 @@ export async function runApiBench(options: ApiBenchOptions): Promise<void> {
       process.execPath,
       [
         join(__dirname, 'bare-server.js'),
-        join(dir, 'bare.db'),
+        options.databaseUrl ?? join(dir, 'bare.db'),
         String(barePort),
         String(customers),
+        ...(options.databaseUrl ? [schemas[2]] : []),
       ],
       { stdio: 'ignore' },
     );
@@ -94,7 +113,7 @@ export async function runApiBench(options: ApiBenchOptions): Promise<void> {
     const bareTarget: Target = { url: `http://127.0.0.1:${barePort}`, headers: {} };
     await Promise.all([waitForHttp(apiTarget.url), waitForHttp(bareTarget.url)]);
     // The embedded default's first start wrote its admin key beside the database.
-    const adminKey = readFileSync(join(dir, 'admin.key'), 'utf8').trim();
+    const adminKey = createdKey ?? readFileSync(join(dir, 'admin.key'), 'utf8').trim();
     apiTarget.headers.authorization = `Bearer ${adminKey}`;
     options.log(`registering ${customers} customers with a purchase each through the API`);
     await registerCustomers(apiTarget, customers);
@@ -134,7 +153,37 @@ export async function runApiBench(options: ApiBenchOptions): Promise<void> {
   } finally {
     for (const child of children) child.kill('SIGTERM');
     closeSync(apiLog);
+    if (options.databaseUrl) await dropSchemas(options.databaseUrl, schemas);
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** An admin key made by `aftercare keys create` on the store `env` names. */
+function createAdminKey(env: Record<string, string>): string {
+  const out = execFileSync(
+    process.execPath,
+    [
+      join(__dirname, '../main.js'),
+      'keys',
+      'create',
+      '--role',
+      'admin',
+      '--name',
+      'bench',
+      '--json',
+    ],
+    { env: { ...process.env, ...env }, encoding: 'utf8' },
+  );
+  return (JSON.parse(out) as { key: string }).key;
+}
+
+async function dropSchemas(url: string, schemas: string[]): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
   }
 }
 

@@ -79,12 +79,24 @@ export function registerBenchCommand(program: Command): void {
       parseIntegerOption,
     )
     .option('--projections-off', 'run the API with AFTERCARE_PROJECTIONS=off')
-    .action(async (options: { seconds?: number; customers?: number; projectionsOff?: boolean }) => {
+    .option(
+      '--database-url <url>',
+      'run the API and the bare server on PostgreSQL instead (schemas of their own, dropped after)',
+    )
+    .action(async (options: ApiCommandOptions) => {
       await runApiBench({
         seconds: options.seconds,
         customers: options.customers,
+        databaseUrl: options.databaseUrl,
         ...(options.projectionsOff ? { apiEnv: { AFTERCARE_PROJECTIONS: 'off' } } : {}),
         log: (line) => console.log(line),
       });
     });
+}
+
+interface ApiCommandOptions {
+  seconds?: number;
+  customers?: number;
+  projectionsOff?: boolean;
+  databaseUrl?: string;
 }

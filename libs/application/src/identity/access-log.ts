@@ -135,7 +135,18 @@ export class SqliteAccessLogStore implements AccessLogStore {
   }
 }
 
+interface PendingEntry {
+  entry: Omit<AccessEntry, 'id'>;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** Most rows in one INSERT (8 parameters each, well under PostgreSQL's 65,535). */
+const MAX_BATCH = 500;
+
 export class PostgresAccessLogStore implements AccessLogStore {
+  private pending: PendingEntry[] = [];
+
   private constructor(
     private readonly pool: Pool,
     private readonly table: string,
@@ -170,11 +181,35 @@ export class PostgresAccessLogStore implements AccessLogStore {
     return new PostgresAccessLogStore(pool, table);
   }
 
-  async append(entry: Omit<AccessEntry, 'id'>): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO ${this.table} (${COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
-      values(entry),
-    );
+  /**
+   * Durable when it resolves (one commit). Records asked for in the same turn of the event loop go
+   * in one multi-row INSERT: if it fails, each of those reads fails, so none goes unrecorded.
+   */
+  append(entry: Omit<AccessEntry, 'id'>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ entry, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const all = this.pending;
+    this.pending = [];
+    for (let start = 0; start < all.length; start += MAX_BATCH) {
+      const batch = all.slice(start, start + MAX_BATCH);
+      const rows = batch.map(
+        (_, i) => `(${Array.from({ length: 8 }, (_, c) => `$${i * 8 + c + 1}`).join(',')})`,
+      );
+      try {
+        await this.pool.query(
+          `INSERT INTO ${this.table} (${COLUMNS}) VALUES ${rows.join(',')}`,
+          batch.flatMap((p) => values(p.entry)),
+        );
+        for (const p of batch) p.resolve();
+      } catch (error) {
+        for (const p of batch) p.reject(error);
+      }
+    }
   }
 
   async query(query: AccessQuery): Promise<AccessEntry[]> {

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { Pool } from 'pg';
 import type { Role } from './principal';
 import type { ApiKeyRecord } from './api-key';
@@ -71,8 +71,12 @@ CREATE TABLE IF NOT EXISTS ${table} (
 
 /** The embedded deployment: the `api_keys` table in the store's SQLite file. */
 export class SqliteApiKeyStore implements ApiKeyStore {
+  /** Every authenticated request looks its key up: prepared once. */
+  private readonly byId: Statement;
+
   constructor(private readonly db: Database) {
     db.exec(TABLE_SQL('api_keys'));
+    this.byId = db.prepare(`SELECT ${COLUMNS} FROM api_keys WHERE id = ?`);
   }
 
   async insert(record: ApiKeyRecord): Promise<void> {
@@ -82,8 +86,7 @@ export class SqliteApiKeyStore implements ApiKeyStore {
   }
 
   async find(id: string): Promise<ApiKeyRecord | undefined> {
-    const row = this.db.prepare(`SELECT ${COLUMNS} FROM api_keys WHERE id = ?`).get(id) as
-      KeyRow | undefined;
+    const row = this.byId.get(id) as KeyRow | undefined;
     return row ? fromRow(row) : undefined;
   }
 

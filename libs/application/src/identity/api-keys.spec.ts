@@ -1,13 +1,10 @@
 import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Pool } from 'pg';
 import { PostgresApiKeyStore, SqliteApiKeyStore, type ApiKeyStore } from './api-key.store';
 import { ApiKeys, InvalidApiKeyRequest } from './api-keys';
-
-const postgresUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+import { postgresForSpec } from '../testing/postgres-for-specs';
 
 /** `open` answers undefined when the store is unavailable here (PostgreSQL without CI=true). */
 function behavesAsAKeyStore(
@@ -110,35 +107,16 @@ describe('API keys [sqlite]', () => {
 });
 
 describe('API keys [postgres]', () => {
-  const schema = `keys_test_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  let pool: Pool | undefined;
-  let reachable = false;
-
-  beforeAll(async () => {
-    pool = new Pool({ connectionString: postgresUrl, max: 4 });
-    pool.on('error', () => undefined);
-    reachable = await pool.query('SELECT 1').then(
-      () => true,
-      (error: unknown) => {
-        if (process.env.CI === 'true') throw error;
-        console.warn(`PostgreSQL is not reachable at ${postgresUrl}: API key tests skipped`);
-        return false;
-      },
-    );
-  });
-
-  afterAll(async () => {
-    if (reachable) await pool?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await pool?.end();
-  });
+  const pg = postgresForSpec('keys_test', 'API key tests');
 
   behavesAsAKeyStore(async () => {
-    if (!reachable) return undefined;
-    const store = await PostgresApiKeyStore.open(pool!, schema);
+    const pool = pg.pool();
+    if (!pool) return undefined;
+    const store = await PostgresApiKeyStore.open(pool, pg.schema);
     return {
       store,
       raw: async () =>
-        JSON.stringify((await pool!.query(`SELECT * FROM "${schema}".api_keys`)).rows),
+        JSON.stringify((await pool.query(`SELECT * FROM "${pg.schema}".api_keys`)).rows),
     };
   });
 });

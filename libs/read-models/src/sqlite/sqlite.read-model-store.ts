@@ -404,12 +404,10 @@ export class SqliteReadModelStore implements ReadModelStore {
     const order =
       orderBy === 'key' ? `key ${direction}` : `${q(orderBy)} ${direction}, key ${direction}`;
     const offset = query.after ? 0 : (query.offset ?? 0);
-    const rows = this.db
-      .prepare(
-        `SELECT key, state, position, ${orderBy === 'key' ? 'key' : q(orderBy)} AS sort_value
+    const rows = this.stmt(
+      `SELECT key, state, position, ${orderBy === 'key' ? 'key' : q(orderBy)} AS sort_value
          FROM ${q(table)} ${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
-      )
-      .all(...params, limit, offset) as {
+    ).all(...params, limit, offset) as {
       key: string;
       state: string;
       position: number;
@@ -426,9 +424,9 @@ export class SqliteReadModelStore implements ReadModelStore {
   async count(name: string, where?: ListQuery['where']): Promise<number> {
     const table = this.existingTable(name);
     const { sql, params } = this.whereClause(table, where);
-    const row = this.db
-      .prepare(`SELECT count(*) AS n FROM ${q(table)} ${sql ? `WHERE ${sql}` : ''}`)
-      .get(...params) as { n: number };
+    const row = this.stmt(`SELECT count(*) AS n FROM ${q(table)} ${sql ? `WHERE ${sql}` : ''}`).get(
+      ...params,
+    ) as { n: number };
     return row.n;
   }
 

@@ -34,6 +34,12 @@ const commands: ReadonlyArray<{ name: string; summary: string; load: () => Promi
     load: async () => (await import('./commands/churn.command')).registerChurnCommand,
   },
   {
+    name: 'simulate-policy',
+    summary: 'measure next-best-action targeting against churn-risk, random and none',
+    load: async () =>
+      (await import('./commands/simulate-policy.command')).registerSimulatePolicyCommand,
+  },
+  {
     name: 'audit',
     summary: 'explain, recompute and verify warranty decisions',
     load: async () => {

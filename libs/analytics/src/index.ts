@@ -100,3 +100,21 @@ export type {
 } from './bench/clv.bench';
 export { churnScores, bandCalibration, factorDiagnostics } from './churn-evaluation';
 export type { ChurnScores } from './churn-evaluation';
+export { emptyTimeline, snapshotAt, timelineExperience } from './nba-timeline';
+export type {
+  RetentionTimeline,
+  RetentionActionName,
+  IncidentKind,
+  TimelineSnapshot,
+} from './nba-timeline';
+export { eligibleActions, nbaStratum, NBA_ACTIONS, ELIGIBILITY_RULES } from './nba-eligibility';
+export type { Eligibility } from './nba-eligibility';
+export {
+  estimateActionEffects,
+  stratumDelta,
+  mulberry32,
+  DEFAULT_NBA_EFFECT_OPTIONS,
+} from './nba-effects';
+export type { NbaEffects, NbaEffectOptions, ActionEffect, StratumEffect } from './nba-effects';
+export { timelineRfm, fitNbaValueModel, customerValue, nextActionsFor } from './nba-value';
+export type { NextAction, NbaValueModel } from './nba-value';

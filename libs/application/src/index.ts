@@ -76,3 +76,5 @@ export * from './logging/logging';
 export * from './queries/customer-list.queries';
 export * from './scores/customer-score';
 export * from './scores/customer-score.indexer';
+export * from './next-actions/simulate-policy';
+export * from './next-actions/simulate-policy.report';

@@ -9,6 +9,7 @@ import type {
   JurisdictionCode,
   PurchaseWarrantyTerms,
   RepairPayer,
+  RetentionAction,
   ReturnOutcome,
   SalesChannel,
 } from './customer.events';
@@ -162,6 +163,19 @@ export type CancelMaintenancePlan = DomainCommand<
   CustomerCommandData & { planId: string; reason?: string }
 >;
 
+export type RecordRetentionAction = DomainCommand<
+  'RecordRetentionAction',
+  CustomerCommandData & {
+    actionId: string;
+    action: RetentionAction;
+    cost: Amount;
+    currency: CurrencyCode;
+    agentId?: string;
+    taskId?: string;
+    reason?: string;
+  }
+>;
+
 export type EraseCustomerPii = DomainCommand<
   'EraseCustomerPii',
   CustomerCommandData & { requestedBy: 'customer' | 'operator'; reason?: string }
@@ -186,6 +200,7 @@ export type CustomerCommand =
   | RecordReferral
   | SubscribeMaintenancePlan
   | CancelMaintenancePlan
+  | RecordRetentionAction
   | EraseCustomerPii;
 
 export type CustomerCommandType = CustomerCommand['type'];

@@ -4,6 +4,7 @@ import { decideComplaints } from './customer.decide-complaints';
 import { decidePurchases, register } from './customer.decide-purchases';
 import { decideRelationship } from './customer.decide-relationship';
 import { decideReturnsAndRepairs } from './customer.decide-returns';
+import { decideRetentionAction } from './customer.decide-actions';
 import { evolve } from './customer.evolve';
 import { DomainError } from './domain-error';
 import { assertNever } from './domain-event';
@@ -69,6 +70,8 @@ export function decide(command: CustomerCommand, state: CustomerState): Customer
     case 'CancelMaintenancePlan':
     case 'EraseCustomerPii':
       return decideRelationship(command, state);
+    case 'RecordRetentionAction':
+      return decideRetentionAction(command, state);
     default:
       return assertNever(command, 'customer command');
   }

@@ -307,6 +307,58 @@ export type MaintenancePlanCancelled = DomainEvent<
   CustomerEventData & { planId: string; reason?: string }
 >;
 
+/**
+ * What the business can do for a customer to keep them (the next-best-action candidates). A
+ * follow-up call after a bad incident is a `recovery_call`.
+ */
+export const RETENTION_ACTIONS = [
+  'recovery_call',
+  'goodwill_credit',
+  'expedited_repair',
+  'maintenance_plan_offer',
+  'accessory_offer',
+  'referral_ask',
+  'review_request',
+] as const;
+export type RetentionAction = (typeof RETENTION_ACTIONS)[number];
+
+/**
+ * What each action costs the business by default, in units of the customer's currency: an
+ * agent's call time, the credit given, the premium of a faster repair, the discount an offer
+ * carries. A stated assumption that any deployment can replace; the model's expected values
+ * subtract it.
+ */
+export const DEFAULT_RETENTION_ACTION_COSTS: Readonly<Record<RetentionAction, number>> = {
+  recovery_call: 8,
+  goodwill_credit: 30,
+  expedited_repair: 45,
+  maintenance_plan_offer: 4,
+  accessory_offer: 3,
+  referral_ask: 2,
+  review_request: 1,
+};
+
+/**
+ * An action taken to keep a customer, with what it cost the business. Recorded whether it was
+ * suggested by the next-best-action model, a playbook task (`taskId`) or an agent's own choice,
+ * so the store's history shows who got what, when: the evidence the model learns its effects from.
+ */
+export type RetentionActionTaken = DomainEvent<
+  'RetentionActionTaken',
+  CustomerEventData & {
+    actionId: string;
+    action: RetentionAction;
+    /** What the action cost the business (credit given, call time, repair premium). */
+    cost: Amount;
+    currency: CurrencyCode;
+    agentId?: string;
+    /** The follow-up task it completed, when a playbook asked for it. */
+    taskId?: string;
+    /** Why it was taken (free text, e.g. the rule or incident behind it). */
+    reason?: string;
+  }
+>;
+
 /** After this, only this fact is recorded; the store may redact CustomerRegistered.pii. */
 export type CustomerPiiErased = DomainEvent<
   'CustomerPiiErased',
@@ -336,6 +388,7 @@ export type CustomerEvent =
   | ReferralMade
   | MaintenancePlanSubscribed
   | MaintenancePlanCancelled
+  | RetentionActionTaken
   | CustomerPiiErased;
 
 export type CustomerEventType = CustomerEvent['type'];
@@ -359,6 +412,7 @@ export const CUSTOMER_EVENT_TYPES = [
   'ReferralMade',
   'MaintenancePlanSubscribed',
   'MaintenancePlanCancelled',
+  'RetentionActionTaken',
   'CustomerPiiErased',
 ] as const satisfies readonly CustomerEventType[];
 

@@ -163,6 +163,8 @@ export function evolve(state: CustomerState, event: CustomerEvent): CustomerStat
       return { ...s, plans: { ...s.plans, [data.planId]: 'active' } };
     case 'MaintenancePlanCancelled':
       return { ...s, plans: { ...s.plans, [data.planId]: 'cancelled' } };
+    case 'RetentionActionTaken':
+      return s;
     case 'CustomerPiiErased':
       return { ...s, status: 'erased' };
     default:

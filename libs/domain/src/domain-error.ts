@@ -38,6 +38,7 @@ export const DOMAIN_ERROR_KINDS = {
   refund_exceeds_price: 'invalid',
   // Feedback, referrals, plans
   duplicate_feedback: 'conflict',
+  unknown_retention_action: 'invalid',
   feedback_score_required: 'invalid',
   score_out_of_range: 'invalid',
   self_referral: 'invalid',

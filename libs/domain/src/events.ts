@@ -57,6 +57,7 @@ export const EVENT_SCHEMA_VERSIONS: Readonly<Record<AftercareEventType, number>>
   ReferralMade: 1,
   MaintenancePlanSubscribed: 1,
   MaintenancePlanCancelled: 1,
+  RetentionActionTaken: 1,
   CustomerPiiErased: 1,
   // v2: noticedAt, symptom and suspectedCause; the claimant's cause is no longer the defect's.
   WarrantyClaimFiled: 2,

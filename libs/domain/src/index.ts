@@ -36,6 +36,7 @@ export type {
   RecordPurchase,
   RecordReferral,
   RecordRepair,
+  RecordRetentionAction,
   RecordSetupFailure,
   RegisterCustomer,
   ReopenComplaint,

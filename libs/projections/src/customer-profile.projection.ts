@@ -279,6 +279,9 @@ export function evolveCustomerProfile(
       }));
       break;
     }
+    case 'RetentionActionTaken':
+      touch(event.data.occurredAt);
+      break;
     case 'WarrantyClaimFulfilled': {
       const d = event.data;
       updateClaim(state, d.claimId, (c) => ({

@@ -50,6 +50,8 @@ export function describeEvent(recorded: RecordedEvent): string {
       return `Subscribed to maintenance plan ${event.data.planId} (${event.data.price} ${event.data.currency} ${event.data.billingPeriod})`;
     case 'MaintenancePlanCancelled':
       return `Cancelled maintenance plan ${event.data.planId}`;
+    case 'RetentionActionTaken':
+      return `Retention action: ${event.data.action.replace(/_/g, ' ')} (cost ${event.data.cost} ${event.data.currency})`;
     case 'CustomerPiiErased':
       return `Personal data erased (requested by ${event.data.requestedBy})`;
     case 'WarrantyClaimFiled':

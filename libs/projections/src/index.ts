@@ -13,3 +13,5 @@ export * from './population-reports';
 export * from './churn-experience';
 export * from './describe-event';
 export * from './registry';
+export * from './retention-timeline';
+export * from './next-best-actions.projection';

@@ -1,5 +1,6 @@
 import { clvModelProjection } from './clv-model.projection';
 import { customerProfileProjection } from './customer-profile.projection';
+import { nextBestActionsProjection } from './next-best-actions.projection';
 import { populationFeedbackProjection } from './population.projection';
 import type { AnyProjection } from './projection';
 import { satisfactionProjection } from './satisfaction.projection';
@@ -14,4 +15,5 @@ export const projections: readonly AnyProjection[] = [
   warrantyPoliciesProjection,
   populationFeedbackProjection,
   clvModelProjection,
+  nextBestActionsProjection,
 ];

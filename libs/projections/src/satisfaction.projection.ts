@@ -326,6 +326,7 @@ export function evolveSatisfaction(
     case 'DeliveryScheduled':
     case 'MaintenancePlanSubscribed':
     case 'MaintenancePlanCancelled':
+    case 'RetentionActionTaken':
     case 'CustomerPiiErased':
     case 'WarrantyClaimFiled':
     case 'WarrantyClaimDecided':

@@ -195,6 +195,7 @@ export function evolveWarrantyClaim(
     case 'ReferralMade':
     case 'MaintenancePlanSubscribed':
     case 'MaintenancePlanCancelled':
+    case 'RetentionActionTaken':
     case 'CustomerPiiErased':
     case 'WarrantyPolicyPublished':
     case 'WarrantyClaimAssessed':

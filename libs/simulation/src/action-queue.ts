@@ -26,6 +26,10 @@ export class ActionQueue {
     heap[i] = action;
   }
 
+  peek(): Action | undefined {
+    return this.heap[0];
+  }
+
   pop(): Action | undefined {
     const heap = this.heap;
     const top = heap[0];

@@ -20,6 +20,7 @@ import type {
   CustomerSegment,
   CustomerState,
   Defect,
+  RetentionAction,
   PriorClaim,
   WarrantyClaimCommand,
   WarrantyClaimState,
@@ -27,6 +28,8 @@ import type {
   WarrantyRemedy,
 } from '@aftercare/domain';
 import { ActionQueue } from './action-queue';
+import type { ActionTarget, OrganicTrigger } from './actions.simulation';
+import { applyRetentionAction, organicActions, type ActionOptions } from './actions.simulation';
 import {
   SEGMENTS,
   SEGMENT_WEIGHTS,
@@ -88,6 +91,8 @@ export type WorldContext = {
   policyVersions: Readonly<Record<string, WarrantyPolicyVersion[]>>;
   /** Another customer who signs up within (after, after + withinMs], to be referred; or none. */
   referralCandidate(after: number, withinMs: number, self: number, rng: Prng): string | undefined;
+  /** Retention actions: their strength and how often agents take them unprompted. */
+  actions: ActionOptions;
 };
 
 export type SimulatedStream = {
@@ -151,9 +156,14 @@ function iso(ms: number): string {
   return lastIso;
 }
 
-export class CustomerSimulation {
+export class CustomerSimulation implements ActionTarget {
   private readonly queue = new ActionQueue();
-  private now = 0;
+  now = 0;
+  /**
+   * Draws for retention actions (organic ones and their effects), apart from the life's own: at
+   * action strength 0 a customer acted on lives exactly the life they would have without it.
+   */
+  readonly actionRng: Prng;
   private state: CustomerState = initialCustomerState();
   private readonly customer: SimulatedStream;
   private readonly claims: ClaimSim[] = [];
@@ -161,7 +171,7 @@ export class CustomerSimulation {
   private readonly refusals: CustomerHistory['refusals'] = [];
 
   // Latent traits
-  private readonly ratePerYear: number;
+  readonly ratePerYear: number;
   private readonly dropoutP: number;
   private readonly sensitivity: number;
   /** --experience-effect x sensitivity: 0 cuts every link from experience to stopping. */
@@ -175,7 +185,12 @@ export class CustomerSimulation {
   private readonly region: (typeof REGIONS)[number];
 
   // Latent state
-  private alive = true;
+  alive = true;
+  lastBadIncidentAt: number | null = null;
+  openComplaints = 0;
+  /** Multiplies the chance that a defect comes back (a maintenance plan lowers it). */
+  repeatDefectFactor = 1;
+  revenue = 0;
   private stoppedAt: number | null = null;
   private stopCause: CustomerTruth['stopCause'] = null;
   private experience: number;
@@ -187,6 +202,8 @@ export class CustomerSimulation {
   private grievanceAt = 0;
   /** Invalidates a scheduled hazard exit once a later incident has redrawn it. */
   private hazardDraw = 0;
+  /** The Exp(1) draw behind the pending hazard exit, so a soothed grievance can delay it. */
+  private hazardE = 0;
   private purchases = 0;
   private lastPurchaseAt: number | null = null;
   private erased = false;
@@ -211,14 +228,38 @@ export class CustomerSimulation {
     this.experience = this.baseline;
     this.experienceAt = signupAt;
     this.worstExperience = this.baseline;
+    this.actionRng = rng.fork(0x0ac7);
   }
 
   run(): CustomerHistory {
+    this.start();
+    this.advance(Number.POSITIVE_INFINITY);
+    return this.history();
+  }
+
+  start(): void {
     this.at(this.signupAt, () => this.register());
-    for (let action = this.queue.pop(); action; action = this.queue.pop()) {
-      this.now = action.at;
-      action.run();
+  }
+
+  /** Lives everything scheduled before `untilMs`; the clock stops there. */
+  advance(untilMs: number): void {
+    for (let next = this.queue.peek(); next && next.at < untilMs; next = this.queue.peek()) {
+      this.queue.pop();
+      this.now = next.at;
+      next.run();
     }
+    if (Number.isFinite(untilMs)) this.now = Math.max(this.now, Math.min(untilMs, this.world.toMs));
+  }
+
+  get events(): readonly SimulatedEvent[] {
+    return this.customer.events;
+  }
+
+  get registered(): boolean {
+    return this.state.status === 'active';
+  }
+
+  history(): CustomerHistory {
     const end = this.stoppedAt ?? this.world.toMs;
     return {
       customer: this.customer,
@@ -261,7 +302,11 @@ export class CustomerSimulation {
   }
 
   /** Decides a customer command on the current state; returns false when the domain refuses. */
-  private customerCommand(command: CustomerCommand, actor = 'system:seed'): boolean {
+  private customerCommand(
+    command: CustomerCommand,
+    actor = 'system:seed',
+    rng: Prng = this.rng,
+  ): boolean {
     let decided;
     try {
       decided = decideCustomer(command, this.state);
@@ -270,7 +315,7 @@ export class CustomerSimulation {
       this.refusals.push({ command: command.type, code: error.code, message: error.message });
       return false;
     }
-    this.record(this.customer, command, decided, actor);
+    this.record(this.customer, command, decided, actor, rng);
     for (const event of decided) this.state = evolveCustomer(this.state, event);
     return true;
   }
@@ -294,14 +339,15 @@ export class CustomerSimulation {
     command: CustomerCommand | WarrantyClaimCommand,
     decided: readonly AftercareEvent[],
     actor: string,
+    rng: Prng = this.rng,
   ): void {
     if (this.world.recordCommands) {
       stream.commands.push({ command, revision: stream.events.length, eventCount: decided.length });
     }
-    const correlationId = this.rng.uuid();
+    const correlationId = rng.uuid();
     for (const event of decided) {
       stream.events.push({
-        id: this.rng.uuid(),
+        id: rng.uuid(),
         type: event.type,
         data: event.data,
         metadata: { schemaVersion: EVENT_SCHEMA_VERSIONS[event.type], correlationId, actor },
@@ -325,6 +371,8 @@ export class CustomerSimulation {
     if (this.experience < this.worstExperience) this.worstExperience = this.experience;
     if (delta >= 0) return;
     this.badIncidents++;
+    this.lastBadIncidentAt = this.now;
+    this.organic('incident');
     if (!this.alive || this.strength === 0) return;
     const p = 1 - Math.exp(-P.immediateDropoutPerIncident * this.strength * -delta);
     if (this.rng.chance(p)) this.stop('incident');
@@ -351,12 +399,95 @@ export class CustomerSimulation {
     this.grievance = this.grievance * Math.exp(-(this.now - this.grievanceAt) / (tau * DAY)) + size;
     this.grievanceAt = this.now;
     const draw = ++this.hazardDraw;
+    this.hazardE = this.rng.exponential(1);
+    this.scheduleExperienceExit(draw);
+  }
+
+  private scheduleExperienceExit(draw: number): void {
+    const tau = P.experienceHalfLifeDays / Math.LN2;
     const total = ((this.strength * P.experienceHazardPerYear) / 365.25) * this.grievance * tau;
-    const e = this.rng.exponential(1);
+    const e = this.hazardE;
     if (e >= total) return;
     this.after(-tau * Math.log(1 - e / total), () => {
       if (this.alive && draw === this.hazardDraw) this.stop('experience');
     });
+  }
+
+  experienceNow(): number {
+    return this.experienceAt_(this.now);
+  }
+
+  /**
+   * An action's turn in how the customer feels. Unlike an incident it draws nothing from the
+   * life's generator: a backfire (delta < 0) adds to the grievance through the pending exit's
+   * own draw, so acting on a customer changes their life only through its effect.
+   */
+  lift(delta: number): void {
+    if (delta === 0) return;
+    this.experience = this.experienceAt_(this.now) + delta;
+    this.experienceAt = this.now;
+    if (this.experience < this.worstExperience) this.worstExperience = this.experience;
+    if (delta < 0) this.regrieve((g) => g - delta);
+  }
+
+  /** Takes `fraction` off the grievance now (see regrieve). */
+  soothe(fraction: number): void {
+    if (fraction > 0 && this.grievance > 0) this.regrieve((g) => g * (1 - Math.min(1, fraction)));
+  }
+
+  /**
+   * Changes the grievance now, keeping the pending exit's draw: the hazard already spent since
+   * the last incident is subtracted, and the rest (memoryless, Exp(1) again) is spent at the new
+   * hazard, so a lower grievance moves the exit later (or away), a higher one sooner.
+   */
+  private regrieve(change: (grievance: number) => number): void {
+    if (!this.alive || this.strength === 0) return;
+    const tau = P.experienceHalfLifeDays / Math.LN2;
+    const rate = (this.strength * P.experienceHazardPerYear) / 365.25;
+    const elapsedDays = (this.now - this.grievanceAt) / DAY;
+    if (this.grievance > 0) {
+      const spent = rate * this.grievance * tau * (1 - Math.exp(-elapsedDays / tau));
+      this.hazardE = Math.max(0, this.hazardE - spent);
+    } else {
+      this.hazardE = this.actionRng.exponential(1);
+    }
+    this.grievance = change(this.grievance * Math.exp(-elapsedDays / tau));
+    this.grievanceAt = this.now;
+    this.scheduleExperienceExit(++this.hazardDraw);
+  }
+
+  /** Records a retention action on the customer stream (ids from the action draws). */
+  recordAction(action: RetentionAction, cost: number, reason: string, actor: string): boolean {
+    return this.customerCommand(
+      {
+        type: 'RecordRetentionAction',
+        data: {
+          customerId: this.customerId,
+          occurredAt: iso(this.now),
+          actionId: this.actionRng.uuid(),
+          action,
+          cost,
+          currency: this.currency,
+          reason,
+        },
+      },
+      actor,
+      this.actionRng,
+    );
+  }
+
+  /** Takes a retention action now: recorded, and its effect on the latent state applied. */
+  act(action: RetentionAction, reason: string, actor = 'agent:retention'): boolean {
+    return applyRetentionAction(this, action, reason, actor, this.world.actions);
+  }
+
+  /** Agents acting unprompted (with --organic-actions): the history the model learns from. */
+  private organic(trigger: OrganicTrigger, purchase?: { price: number; hasSerial: boolean }): void {
+    for (const planned of organicActions(trigger, this.world.actions, this.actionRng, purchase)) {
+      this.after(planned.afterDays, () => {
+        if (this.registered) this.act(planned.action, planned.reason, 'agent:organic');
+      });
+    }
   }
 
   private stop(cause: NonNullable<CustomerTruth['stopCause']>): void {
@@ -461,7 +592,9 @@ export class CustomerSimulation {
     });
     if (!ok) return;
     this.purchases++;
+    this.revenue += price;
     this.lastPurchaseAt = this.now;
+    this.organic('purchase', { price, hasSerial: product.hasSerial });
 
     if (channel === 'store' && product.carryOut) this.arrived(p);
     else this.scheduleDelivery(p, 1);
@@ -668,7 +801,7 @@ export class CustomerSimulation {
         ),
       );
     }
-    if (occurrence < 4 && rng.chance(0.22)) {
+    if (occurrence < 4 && rng.chance(0.22 * this.repeatDefectFactor)) {
       this.after(rng.uniform(30, 400), () => this.defect(p, occurrence + 1));
     }
   }
@@ -933,6 +1066,12 @@ export class CustomerSimulation {
       },
     });
     if (!ok) return;
+    this.openComplaints++;
+    this.organic(
+      options.category === 'product_defect' || options.category === 'installation'
+        ? 'product_complaint'
+        : 'complaint',
+    );
     this.feel(-0.15);
     // Handling quality varies complaint by complaint: most are answered within hours, a long tail
     // waits for days. Critical ones are picked up faster.
@@ -1020,6 +1159,7 @@ export class CustomerSimulation {
     );
     if (!ok) return;
     c.resolved = true;
+    this.openComplaints--;
     const days = (this.now - c.filedAt) / DAY;
     const speed = days < 3 ? 0.3 : days < 7 ? 0.1 : days < 14 ? -0.1 : days < 30 ? -0.4 : -0.7;
     const remedyFit = remedyGiven === c.remedySought ? 0.15 : -0.2;
@@ -1049,6 +1189,7 @@ export class CustomerSimulation {
     });
     if (!ok) return;
     c.resolved = false;
+    this.openComplaints++;
     c.reopenings++;
     this.feel(-0.5);
     this.workOn(c, true);
@@ -1085,6 +1226,7 @@ export class CustomerSimulation {
         channel: rng.pick(['email', 'web', 'phone'] as const),
       },
     });
+    if (nps !== undefined && nps >= 9) this.organic('promoter');
   }
 
   // -------------------------------------------------------------------------------------------

@@ -40,6 +40,16 @@ export function resolveWorldOptions(options: Partial<WorldOptions> = {}): Resolv
   if (!Number.isFinite(resolved.experienceEffect) || resolved.experienceEffect < 0) {
     throw new RangeError(`experienceEffect must be >= 0, got ${resolved.experienceEffect}`);
   }
+  if (!Number.isFinite(resolved.actionEffect) || resolved.actionEffect < 0) {
+    throw new RangeError(`actionEffect must be >= 0, got ${resolved.actionEffect}`);
+  }
+  if (
+    !Number.isFinite(resolved.organicActions) ||
+    resolved.organicActions < 0 ||
+    resolved.organicActions > 1
+  ) {
+    throw new RangeError(`organicActions must be between 0 and 1, got ${resolved.organicActions}`);
+  }
   if (!Number.isInteger(resolved.maxBatchEvents) || resolved.maxBatchEvents < 1) {
     throw new RangeError(
       `maxBatchEvents must be a whole number >= 1, got ${resolved.maxBatchEvents}`,
@@ -61,6 +71,9 @@ export function worldHeader(options: ResolvedWorldOptions) {
       from: options.from,
       to: options.to,
       experienceEffect: options.experienceEffect,
+      ...(options.organicActions > 0
+        ? { actionEffect: options.actionEffect, organicActions: options.organicActions }
+        : {}),
     },
     parameters: WORLD_PARAMETERS,
     policies: POLICIES.map((p) => ({ policyId: p.policyId, versions: p.versions.length })),
@@ -78,14 +91,33 @@ export function worldHeader(options: ResolvedWorldOptions) {
  */
 export function* generateWorld(options: Partial<WorldOptions> = {}): Generator<WorldBatch> {
   const o = resolveWorldOptions(options);
+  const world = prepareWorld(o);
+  yield* world.policyBatches;
+  for (const i of world.order) {
+    yield* customerBatches(world.customer(i).run(), o.maxBatchEvents);
+  }
+}
+
+/** The world before anyone lives in it: policies published, who signs up when. */
+export type PreparedWorld = {
+  policyBatches: WorldBatch[];
+  /** Customer indices in sign-up order. */
+  order: number[];
+  customerIds: string[];
+  /** A fresh simulation of customer i (the same life each time). */
+  customer(i: number): CustomerSimulation;
+};
+
+export function prepareWorld(o: ResolvedWorldOptions): PreparedWorld {
   const fromMs = Date.parse(o.from);
   const toMs = Date.parse(o.to);
   const root = Prng.fromSeed(o.seed);
 
   const policyVersions: Record<string, WarrantyPolicyVersion[]> = {};
+  const batches: WorldBatch[] = [];
   for (const batch of policyBatches(root.fork(0x7fff_ffff), fromMs, toMs, o.recordCommands)) {
     policyVersions[batch.policyId] = batch.versions;
-    yield batch.batch;
+    batches.push(batch.batch);
   }
 
   // The population: who signs up when. Drawn up front so referrals can point at later customers.
@@ -116,12 +148,14 @@ export function* generateWorld(options: Partial<WorldOptions> = {}): Generator<W
       const candidate = order[rng.int(lo, hi - 1)];
       return candidate === self ? undefined : ids[candidate];
     },
+    actions: { effect: o.actionEffect, organicRate: o.organicActions },
   };
-
-  for (const i of order) {
-    const history = new CustomerSimulation(world, root.fork(i + 1), i, ids[i], signups[i]).run();
-    yield* customerBatches(history, o.maxBatchEvents);
-  }
+  return {
+    policyBatches: batches,
+    order,
+    customerIds: ids,
+    customer: (i) => new CustomerSimulation(world, root.fork(i + 1), i, ids[i], signups[i]),
+  };
 }
 
 function* customerBatches(history: CustomerHistory, maxBatchEvents: number): Generator<WorldBatch> {

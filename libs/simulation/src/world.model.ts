@@ -36,6 +36,16 @@ export type WorldOptions = {
    * default; 2: twice as strong.
    */
   experienceEffect: number;
+  /**
+   * How strongly retention actions change outcomes (see RETENTION_ACTION_EFFECTS in
+   * actions.simulation.ts): 0, actions do nothing; 1, the default; 2, twice as strong.
+   */
+  actionEffect?: number;
+  /**
+   * How often agents take retention actions unprompted (0..1; see organicActions): the history
+   * the next-best-action model learns from. 0 (the default) leaves the world as it always was.
+   */
+  organicActions?: number;
   /** Attach the commands behind each stream's events to its batches (tests). */
   recordCommands?: boolean;
   /** Largest append; longer customer streams are appended in several batches. */
@@ -48,6 +58,8 @@ export const DEFAULT_WORLD_OPTIONS = {
   from: '2022-01-01T00:00:00.000Z',
   to: '2025-01-01T00:00:00.000Z',
   experienceEffect: 1,
+  actionEffect: 1,
+  organicActions: 0,
   maxBatchEvents: 1000,
 } as const;
 

@@ -18,6 +18,7 @@ export const PII_PATHS: Readonly<Record<string, readonly (readonly string[])[]>>
   ReturnRequested: [['reason']],
   FeedbackReceived: [['comment']],
   MaintenancePlanCancelled: [['reason']],
+  RetentionActionTaken: [['reason']],
   CustomerPiiErased: [['reason']],
   WarrantyClaimFiled: [['defect', 'description'], ['symptom'], ['evidence', 'notes']],
   WarrantyClaimDecided: [

@@ -1,0 +1,100 @@
+import type { RetentionActionName, RetentionTimeline } from '@aftercare/analytics';
+import { emptyTimeline } from '@aftercare/analytics';
+import type { AftercareEvent } from '@aftercare/domain';
+import { RETENTION_ACTIONS } from '@aftercare/domain';
+
+/** An event as the fold needs it: its type and data (a stored event or a simulated one). */
+export type TimelineEvent = { type: string; data: unknown };
+
+const COMPLAINT_ABOUT_PRODUCT = new Set(['product_defect', 'installation', 'warranty']);
+
+/**
+ * Folds one customer-stream event into the customer's retention timeline (what the next-best-
+ * action model reads). Other events leave it unchanged. Pure; mutates and returns `t` (one fold
+ * owns its timeline), so folding a long history allocates nothing per event.
+ */
+export function evolveRetentionTimeline(
+  t: RetentionTimeline,
+  event: TimelineEvent,
+): RetentionTimeline {
+  const e = event as AftercareEvent;
+  const at = Date.parse((e.data as { occurredAt: string }).occurredAt);
+  if (Number.isNaN(at)) return t;
+  switch (e.type) {
+    case 'PurchaseRecorded':
+      t.currency ??= e.data.currency;
+      t.purchases.push({ at, price: e.data.price, serialised: e.data.serialNumber !== undefined });
+      break;
+    case 'DeliveryCompleted':
+      if (!e.data.onTime) t.incidents.push({ at, kind: 'late_delivery' });
+      break;
+    case 'SetupFailed':
+      t.incidents.push({ at, kind: 'failed_setup' });
+      break;
+    case 'ComplaintFiled':
+      t.incidents.push({ at, kind: 'complaint' });
+      t.complaints.push({
+        id: e.data.complaintId,
+        filedAt: at,
+        resolvedAt: null,
+        product: COMPLAINT_ABOUT_PRODUCT.has(e.data.category),
+      });
+      break;
+    case 'ComplaintEscalated':
+      t.incidents.push({ at, kind: 'escalation' });
+      break;
+    case 'ComplaintResolved': {
+      const c = t.complaints.find((x) => x.id === e.data.complaintId);
+      if (c && c.resolvedAt === null) c.resolvedAt = at;
+      break;
+    }
+    case 'ComplaintReopened':
+      t.incidents.push({ at, kind: 'reopening' });
+      break;
+    case 'RepairCompleted':
+      if (e.data.paidBy === 'customer') t.incidents.push({ at, kind: 'paid_repair' });
+      break;
+    case 'FeedbackReceived':
+      if (e.data.nps !== undefined) {
+        t.nps.push({ at, score: e.data.nps });
+        if (e.data.nps <= 6) t.incidents.push({ at, kind: 'detractor' });
+      }
+      break;
+    case 'MaintenancePlanSubscribed':
+      t.plans.push({ id: e.data.planId, at, cancelledAt: null });
+      break;
+    case 'MaintenancePlanCancelled': {
+      const plan = t.plans.find((p) => p.id === e.data.planId);
+      if (plan) plan.cancelledAt = at;
+      break;
+    }
+    case 'RetentionActionTaken':
+      if ((RETENTION_ACTIONS as readonly string[]).includes(e.data.action)) {
+        t.actions.push({ at, action: e.data.action as RetentionActionName });
+      }
+      break;
+    case 'CustomerPiiErased':
+      t.erasedAt = at;
+      break;
+    default:
+      break;
+  }
+  return t;
+}
+
+/** A fresh timeline folded from one customer's events. */
+export function foldRetentionTimeline(
+  customerId: string,
+  events: Iterable<TimelineEvent>,
+): RetentionTimeline {
+  let t = emptyTimeline(customerId);
+  for (const event of events) t = evolveRetentionTimeline(t, event);
+  return t;
+}
+
+// The analytics library names the actions without depending on the domain: the two lists agree.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+export const RETENTION_ACTION_NAMES_AGREE: Same<
+  (typeof RETENTION_ACTIONS)[number],
+  RetentionActionName
+> = true;

@@ -78,3 +78,5 @@ export * from './scores/customer-score';
 export * from './scores/customer-score.indexer';
 export * from './next-actions/simulate-policy';
 export * from './next-actions/simulate-policy.report';
+export * from './next-actions/nba-fit';
+export * from './next-actions/next-actions.queries';

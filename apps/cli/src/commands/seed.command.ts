@@ -13,6 +13,8 @@ type SeedCommandOptions = {
   to: string;
   truth: string;
   experienceEffect: number;
+  organicActions: number;
+  actionEffect: number;
   storePath?: string;
   progress: boolean;
 };
@@ -64,6 +66,21 @@ export function registerSeedCommand(program: Command): void {
       DEFAULT_WORLD_OPTIONS.experienceEffect,
     )
     .option(
+      '--organic-actions <rate>',
+      'how often agents take retention actions unprompted (0..1): follow-up calls after bad ' +
+        'incidents, credits, offers, referral asks, recorded as RetentionActionTaken; the history ' +
+        'next-actions fit learns from (docs/next-best-action.md). 0 = none (the default)',
+      parseEffect,
+      DEFAULT_WORLD_OPTIONS.organicActions,
+    )
+    .option(
+      '--action-effect <x>',
+      'how strongly retention actions change outcomes in the ground truth: 0 = they do nothing, ' +
+        '1 = default, 2 = twice as strong',
+      parseEffect,
+      DEFAULT_WORLD_OPTIONS.actionEffect,
+    )
+    .option(
       '--store-path <path>',
       'SQLite file to seed (overrides AFTERCARE_SQLITE_PATH; sqlite store only)',
     )
@@ -80,6 +97,7 @@ export function registerSeedCommand(program: Command): void {
       if (Date.parse(options.from) >= Date.parse(options.to)) {
         usage(`error: --from (${options.from}) must be before --to (${options.to})`);
       }
+      if (options.organicActions > 1) usage('error: --organic-actions must be between 0 and 1');
       const { kind } = loadStoreConfig();
       if (options.storePath !== undefined && kind !== 'sqlite') {
         usage(`error: --store-path applies to the sqlite store, but AFTERCARE_STORE=${kind}`);
@@ -106,6 +124,8 @@ export function registerSeedCommand(program: Command): void {
                   from: options.from,
                   to: options.to,
                   experienceEffect: options.experienceEffect,
+                  organicActions: options.organicActions,
+                  actionEffect: options.actionEffect,
                 },
                 {
                   truthPath: options.truth,

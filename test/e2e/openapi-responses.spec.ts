@@ -438,6 +438,60 @@ describe('OpenAPI document (served at /docs-json)', () => {
     expect(reused.status).toBe(422);
     failures.push(...validator.problems('post', `${p}/feedback`, reused as never));
 
+    // Follow-ups: playbooks, tasks and promises.
+    await call(
+      'post',
+      '/v1/playbooks',
+      {},
+      {
+        playbookId: 'openapi-check',
+        name: 'Call after a repair',
+        trigger: 'warranty_repair_completed',
+        steps: [
+          {
+            kind: 'repair_check',
+            dueAfterHours: 24,
+            assignee: 'queue',
+            queue: 'customer-care',
+            title: 'Check the repair',
+          },
+        ],
+      },
+      201,
+    );
+    await call('get', '/v1/playbooks', {}, undefined, 200);
+    await call(
+      'get',
+      '/v1/playbooks/{playbookId}',
+      { playbookId: 'openapi-check' },
+      undefined,
+      200,
+    );
+    await call('get', '/v1/tasks', {}, undefined, 200, '?status=open&queue=customer-care');
+    await call('get', '/v1/tasks/{taskId}', { taskId: 'nobody' }, undefined, 404);
+    await call(
+      'post',
+      '/v1/tasks/{taskId}/completion',
+      { taskId: 'nobody' },
+      { outcome: 'reached' },
+      404,
+    );
+    await call(
+      'post',
+      `${p}/promises`,
+      ada,
+      { promiseId: 'pr-1', text: 'Call back Friday', dueAt: at(-2), queue: 'customer-care' },
+      201,
+    );
+    await call(
+      'post',
+      '/v1/promises/{promiseId}/fulfilment',
+      { promiseId: 'pr-1' },
+      { kept: true },
+      201,
+    );
+    await call('get', '/v1/promises', {}, undefined, 200, '?customer=ada');
+    await call('get', '/v1/analytics/promise-kept-rate', {}, undefined, 200, '?by=queue');
     await call('post', `${p}/pii-erasure`, ada, { reason: 'Customer asked' }, 201);
     await call('delete', `${p}/pii-erasure`, { customerId: 'bob' }, { reason: 'Asked' }, 200);
 

@@ -190,7 +190,10 @@ async function journey(
 
   const before = await waitFor(async () => {
     const res = await http().get(`/v1/customers/${customerId}`);
-    return res.status === 200 && res.body.contact ? res.body : undefined;
+    // The whole journey applied (the profile's projection may lag the first events' by a batch).
+    return res.status === 200 && res.body.contact && res.body.purchases.count === 1
+      ? res.body
+      : undefined;
   });
   expect(before.contact).toEqual({ name: NAME, email: EMAIL });
   // Over HTTP, by role: an analyst sees the customer pseudonymised; a service key only with pii:read.

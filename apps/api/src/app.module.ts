@@ -12,6 +12,7 @@ import { AuthModule } from './auth/auth.module';
 import { EngineReplayController } from './audit/engine-replay.controller';
 import { WarrantyAuditController } from './audit/warranty-audit.controller';
 import { EventStreamController } from './events/event-stream.controller';
+import { FollowUpsApiModule } from './follow-ups/follow-ups-api.module';
 import { HealthModule } from './health/health.module';
 import { HttpHardeningModule } from './http/http-hardening.module';
 import { ReadApiModule } from './read/read-api.module';
@@ -31,6 +32,7 @@ import { WriteApiModule } from './write/write-api.module';
     WriteApiModule,
     ReadApiModule.register({ readModels: { useExisting: READ_MODEL_STORE } }),
     SignalsModule,
+    FollowUpsApiModule,
     HealthModule,
   ],
   controllers: [

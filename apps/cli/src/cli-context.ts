@@ -10,6 +10,7 @@ import {
   READ_MODEL_STORE,
   STORE_CONFIG,
   WarrantyAuditModule,
+  WriteApplicationModule,
 } from '@aftercare/application';
 import type { EventStore, StoreConfig } from '@aftercare/event-store';
 import type { ReadModelStore } from '@aftercare/read-models';
@@ -20,7 +21,7 @@ import type { ReadModelStore } from '@aftercare/read-models';
  */
 @Module({})
 class CliModule {
-  static forRoot(options: { readModels: boolean; pii: boolean }): DynamicModule {
+  static forRoot(options: { readModels: boolean; pii: boolean; write: boolean }): DynamicModule {
     return {
       module: CliModule,
       imports: [
@@ -30,6 +31,8 @@ class CliModule {
         ...(options.readModels ? [ProjectionsModule.forRoot({ runByDefault: 'never' })] : []),
         // The vault needs the master key: only commands that show or export personal data ask.
         ...(options.pii ? [PiiModule] : []),
+        // Commands that record something go through the aggregates' handlers, like the API.
+        ...(options.write ? [WriteApplicationModule] : []),
       ],
     };
   }
@@ -48,14 +51,18 @@ export interface CliApplication {
 /** Runs `work` in an application context and always closes it (stores included). */
 export async function withApplication<T>(
   work: (cli: CliApplication) => Promise<T>,
-  options: { readModels?: boolean; pii?: boolean } = {},
+  options: { readModels?: boolean; pii?: boolean; write?: boolean } = {},
 ): Promise<T> {
   const readModels = options.readModels ?? false;
   const pii = options.pii ?? false;
-  const app = await NestFactory.createApplicationContext(CliModule.forRoot({ readModels, pii }), {
-    logger: ['error', 'warn'],
-    abortOnError: false,
-  });
+  const write = options.write ?? false;
+  const app = await NestFactory.createApplicationContext(
+    CliModule.forRoot({ readModels, pii, write }),
+    {
+      logger: ['error', 'warn'],
+      abortOnError: false,
+    },
+  );
   try {
     return await work({
       app,

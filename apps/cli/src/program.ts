@@ -56,6 +56,16 @@ const commands: ReadonlyArray<{ name: string; summary: string; load: () => Promi
     load: async () => (await import('./commands/policies.command')).registerPoliciesCommand,
   },
   {
+    name: 'tasks',
+    summary: 'follow-up tasks: whom to call today and why, and their outcomes',
+    load: async () => (await import('./commands/tasks.command')).registerTasksCommand,
+  },
+  {
+    name: 'promises',
+    summary: 'promises made to customers, kept or broken',
+    load: async () => (await import('./commands/tasks.command')).registerPromisesCommand,
+  },
+  {
     name: 'export',
     summary: 'export data for notebooks and BI',
     load: async () => (await import('./commands/export.command')).registerExportCommand,

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import {
   EventFeedModule,
   EventStoreModule,
+  FollowUpsModule,
   PiiModule,
   ProjectionsModule,
   SignalsModule,
@@ -13,7 +14,8 @@ import { PositionLogger } from './position-logger';
 
 /**
  * The distributed deployment's worker: runs every projection (several instances share them by
- * lease), the derived signals, webhook deliveries and the scheduled CLV refit.
+ * lease), the derived signals, webhook deliveries, the playbook reactor and due-time sweep, and the scheduled
+ * CLV refit.
  */
 @Module({
   imports: [
@@ -24,6 +26,7 @@ import { PositionLogger } from './position-logger';
     SignalsModule,
     EventFeedModule,
     WebhookModule,
+    FollowUpsModule,
   ],
   providers: [PositionLogger],
 })

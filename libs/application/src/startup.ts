@@ -1,6 +1,7 @@
 import { ConfigError, loadStoreConfig } from '@aftercare/event-store';
 import { auditCheckpointMinutes } from './audit/audit-checkpoint.scheduler';
 import { checkMasterKeySetting } from './crypto/master-key';
+import { loadFollowUpSettings } from './follow-ups/follow-up-settings';
 import { loadHttpSettings } from './http/http-settings';
 import { loadOidcSettings } from './identity/oidc';
 import { projectionSettings } from './projections/projections.module';
@@ -14,6 +15,7 @@ import { webhookSettingsFromEnv } from './webhooks/webhook.service';
 export function validateConfiguration(env: NodeJS.ProcessEnv = process.env): void {
   const projections = projectionSettings(loadStoreConfig(env), env);
   loadSignalSettings(env, projections.run);
+  loadFollowUpSettings(env, projections.run);
   webhookSettingsFromEnv(env, projections.run);
   loadHttpSettings(env);
   loadOidcSettings(env);

@@ -150,7 +150,7 @@ describe('playbook rules', () => {
         streamId: 'customer-ada',
         position: '10',
       },
-      reason: 'Revisit to finish the setup: setup of purchase p-1 failed: no water connection',
+      reason: 'Revisit to finish the setup: setup of purchase p-1 failed (visit 1)',
     });
     // The same event planned again gives the same ids: reprocessing duplicates nothing.
     expect(planFollowUps(playbooks, failed, null)).toEqual(tasks);

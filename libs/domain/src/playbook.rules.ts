@@ -38,7 +38,8 @@ export function playbookTriggerOf(
     case 'SetupFailed':
       return {
         trigger: 'setup_failed',
-        summary: `setup of purchase ${str(d.purchaseId)} failed: ${str(d.reason) ?? 'no reason given'}`,
+        // Not the reason: free text, sealed as personal data in the store.
+        summary: `setup of purchase ${str(d.purchaseId)} failed (visit ${num(d.attempt) ?? 1})`,
       };
     case 'ComplaintResolved':
       return {

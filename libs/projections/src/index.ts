@@ -11,6 +11,7 @@ export * from './population.projection';
 export * from './clv-model.projection';
 export * from './population-reports';
 export * from './churn-experience';
+export * from './follow-ups.projection';
 export * from './describe-event';
 export * from './registry';
 export * from './retention-timeline';

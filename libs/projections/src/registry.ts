@@ -1,6 +1,12 @@
 import { clvModelProjection } from './clv-model.projection';
 import { customerProfileProjection } from './customer-profile.projection';
 import { nextBestActionsProjection } from './next-best-actions.projection';
+import {
+  followUpTasksProjection,
+  promiseRatesByAgentProjection,
+  promiseRatesByQueueProjection,
+  promisesProjection,
+} from './follow-ups.projection';
 import { populationFeedbackProjection } from './population.projection';
 import type { AnyProjection } from './projection';
 import { satisfactionProjection } from './satisfaction.projection';
@@ -16,4 +22,8 @@ export const projections: readonly AnyProjection[] = [
   populationFeedbackProjection,
   clvModelProjection,
   nextBestActionsProjection,
+  followUpTasksProjection,
+  promisesProjection,
+  promiseRatesByAgentProjection,
+  promiseRatesByQueueProjection,
 ];

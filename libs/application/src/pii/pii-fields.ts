@@ -27,6 +27,10 @@ export const PII_PATHS: Readonly<Record<string, readonly (readonly string[])[]>>
     ['facts', 'claim', 'evidence', 'notes'],
   ],
   WarrantyClaimAssessed: [['notes']],
+  FollowUpTaskCompleted: [['note']],
+  PromiseMade: [['text']],
+  PromiseKept: [['note']],
+  PromiseBroken: [['note']],
 };
 
 export function piiPathsOf(type: string): readonly (readonly string[])[] {

@@ -1,6 +1,11 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { CustomerCommandHandler } from '../customer/customer.command-handler';
+import {
+  FollowUpTaskCommandHandler,
+  PlaybookCommandHandler,
+  PromiseCommandHandler,
+} from '../follow-ups/follow-up.command-handlers';
 import { CryptoModule } from '../crypto/crypto.module';
 import { PiiModule } from '../pii/pii.module';
 import { EventStoreModule } from '../store/event-store.module';
@@ -23,6 +28,9 @@ import { StreamWriter } from './stream-writer';
     CustomerCommandHandler,
     WarrantyClaimCommandHandler,
     WarrantyPolicyCommandHandler,
+    FollowUpTaskCommandHandler,
+    PromiseCommandHandler,
+    PlaybookCommandHandler,
     { provide: PRIOR_CLAIMS_FINDER, useClass: ScanningPriorClaimsFinder },
   ],
   exports: [CqrsModule, StreamWriter, PRIOR_CLAIMS_FINDER],

@@ -470,6 +470,37 @@ describe('follow-ups and promises', () => {
     expect(names).toEqual(expect.arrayContaining(['playbooks', 'follow-up-sweep']));
   });
 
+  it('a broken promise moves the satisfaction signal, like any service failure', async () => {
+    const made = await call(
+      agent,
+      'post',
+      '/v1/customers/{customerId}/promises',
+      {
+        customerId: 'ft-bob',
+      },
+      { promiseId: 'pr-bob', text: 'Call back tomorrow', dueAt: ago(-24), queue: 'customer-care' },
+    );
+    expect(made.status).toBe(201);
+    const broken = await call(
+      agent,
+      'post',
+      '/v1/promises/{promiseId}/fulfilment',
+      {
+        promiseId: 'pr-bob',
+      },
+      { kept: false },
+    );
+    expect(broken.status).toBe(201);
+    const changed = await eventually(async () => {
+      for await (const e of store.readStream('signal-ft-bob')) {
+        const d = e.data as { to?: string; reasons?: string[] };
+        if (e.type === 'SatisfactionStateChanged' && d.to === 'at_risk') return d;
+      }
+      return undefined;
+    }, 'the satisfaction signal of ft-bob');
+    expect(changed.reasons).toEqual([expect.stringMatching(/^promise pr-bob broken \(missed\)/)]);
+  });
+
   it('the command line answers whom to call today and why, and records outcomes', async () => {
     const escalated = await taskOf('ft-bob');
     // The API stops; the CLI reads the same store and read models.

@@ -9,8 +9,9 @@ import {
 import {
   CUSTOMER_STREAM_CATEGORY,
   customerStreamId,
+  FOLLOW_UP_TASK_STREAM_CATEGORY,
+  PROMISE_STREAM_CATEGORY,
   WARRANTY_CLAIM_STREAM_CATEGORY,
-  warrantyClaimStreamId,
 } from '@aftercare/domain';
 import type {
   EventStore,
@@ -54,12 +55,14 @@ import { SIGNAL_SETTINGS, type SignalSettings } from './signal-settings';
 /** The store checkpoint of the signal processor. */
 export const SIGNALS_CHECKPOINT = 'signals';
 
-const SOURCE_CATEGORIES = [
-  CUSTOMER_STREAM_CATEGORY,
+/** A customer's streams besides their own, whose events change their satisfaction and churn. */
+const SIDE_CATEGORIES = [
   WARRANTY_CLAIM_STREAM_CATEGORY,
-  CLV_MODEL_STREAM_CATEGORY,
+  PROMISE_STREAM_CATEGORY,
+  FOLLOW_UP_TASK_STREAM_CATEGORY,
 ];
-const WARRANTY_PREFIX = `${WARRANTY_CLAIM_STREAM_CATEGORY}-`;
+const SOURCE_CATEGORIES = [CUSTOMER_STREAM_CATEGORY, ...SIDE_CATEGORIES, CLV_MODEL_STREAM_CATEGORY];
+const SIDE_PREFIXES = SIDE_CATEGORIES.map((category) => `${category}-`);
 const CLV_MODEL_PREFIX = `${CLV_MODEL_STREAM_CATEGORY}-`;
 const TIMEOUT = Symbol('timeout');
 
@@ -81,8 +84,8 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
   private readonly cache: StateCache;
   /** CLV fits in the order recorded: each event is scored with the fit in force at its position. */
   private fits: { position: GlobalPosition; fit: ClvModelFittedData }[] = [];
-  /** Warranty claims by customer: the streams a rebuild must read besides the customer's own. */
-  private claims = new Map<string, Set<string>>();
+  /** Claim, promise and task streams by customer: what a rebuild reads besides their own. */
+  private sideStreams = new Map<string, Set<string>>();
   /** Earliest complaint deadline still to watch, by customer: what the sweep looks at. */
   private deadlines = new Map<string, number>();
   /** Position of the last event applied. */
@@ -269,7 +272,7 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
   private async reset(checkpoint: GlobalPosition | undefined): Promise<void> {
     this.cache.clear();
     this.fits = [];
-    this.claims.clear();
+    this.sideStreams.clear();
     this.deadlines.clear();
     this.position = checkpoint;
     this.caughtUpValue = false;
@@ -287,14 +290,20 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
     const events = this.store.readAll({
       filter: {
         categories: SOURCE_CATEGORIES,
-        eventTypePrefixes: ['Complaint', 'WarrantyClaimFiled', CLV_MODEL_FITTED],
+        eventTypePrefixes: [
+          'Complaint',
+          'WarrantyClaimFiled',
+          'PromiseMade',
+          'FollowUpTaskCreated',
+          CLV_MODEL_FITTED,
+        ],
       },
     });
     const slice = new TimeSlice();
     for await (const event of events) {
       if (event.position > checkpoint || this.stopping) break;
       await slice.pause();
-      if (this.noteFitOrClaim(event)) continue;
+      if (this.noteFitOrSideStream(event)) continue;
       const customerId = customerIdOf(event);
       if (customerId === undefined || !event.streamId.startsWith(`${CUSTOMER_STREAM_CATEGORY}-`)) {
         continue;
@@ -323,7 +332,7 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
   }
 
   private async apply(event: RecordedEvent): Promise<void> {
-    if (this.noteFitOrClaim(event) && event.streamId.startsWith(CLV_MODEL_PREFIX)) return;
+    if (this.noteFitOrSideStream(event) && event.streamId.startsWith(CLV_MODEL_PREFIX)) return;
     const customerId = customerIdOf(event);
     if (customerId === undefined) return;
     const state = await this.stateFor(customerId, event.position);
@@ -332,20 +341,20 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
     this.remember(result.state);
   }
 
-  /** Records a CLV fit or a customer's warranty claim; true when the event was one of those. */
-  private noteFitOrClaim(event: RecordedEvent): boolean {
+  /** Records a CLV fit or a customer's claim, promise or task stream; true when it was one. */
+  private noteFitOrSideStream(event: RecordedEvent): boolean {
     if (event.streamId.startsWith(CLV_MODEL_PREFIX)) {
       if (event.type === CLV_MODEL_FITTED) {
         this.fits.push({ position: event.position, fit: event.data as ClvModelFittedData });
       }
       return true;
     }
-    if (event.streamId.startsWith(WARRANTY_PREFIX)) {
+    if (SIDE_PREFIXES.some((prefix) => event.streamId.startsWith(prefix))) {
       const customerId = customerIdOf(event);
       if (customerId === undefined) return true;
-      const claims = this.claims.get(customerId) ?? new Set<string>();
-      claims.add(event.streamId.slice(WARRANTY_PREFIX.length));
-      this.claims.set(customerId, claims);
+      const streams = this.sideStreams.get(customerId) ?? new Set<string>();
+      streams.add(event.streamId);
+      this.sideStreams.set(customerId, streams);
       return true;
     }
     return false;
@@ -377,10 +386,7 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
   /** The customer's state from its streams, up to (not including) `before`. */
   private async rebuild(customerId: string, before: GlobalPosition): Promise<CustomerSignalState> {
     const events: RecordedEvent[] = [];
-    const streams = [customerStreamId(customerId)];
-    for (const claimId of this.claims.get(customerId) ?? []) {
-      streams.push(warrantyClaimStreamId(claimId));
-    }
+    const streams = [customerStreamId(customerId), ...(this.sideStreams.get(customerId) ?? [])];
     for (const streamId of streams) {
       for await (const event of this.store.readStream(streamId)) {
         if (event.position >= before) break;

@@ -4,7 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger, LoggerModule } from 'nestjs-pino';
-import { loadHttpSettings, loggingParams } from '@aftercare/application';
+import { AFTERCARE_CONFIG, type AftercareConfig, loggingParams } from '@aftercare/application';
 import { AppModule } from './app.module';
 import { FRESHNESS_HEADERS } from './read/freshness-headers.interceptor';
 import { bodyShapeGuard, requireJsonContentType } from './http/json-body';
@@ -25,7 +25,6 @@ class ApiModule {
 
 /** Builds the HTTP application exactly as `npm start` runs it; tests use it too. */
 export async function createApiApp(options: { logger?: false } = {}): Promise<INestApplication> {
-  const settings = loadHttpSettings();
   const logging = options.logger !== false;
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.create(logging), {
     logger: options.logger,
@@ -36,6 +35,7 @@ export async function createApiApp(options: { logger?: false } = {}): Promise<IN
     bodyParser: false,
   });
   if (logging) app.useLogger(app.get(Logger));
+  const settings = app.get<AftercareConfig>(AFTERCARE_CONFIG).http;
   app.disable('x-powered-by');
   app.use(helmet());
   if (settings.corsOrigins.length > 0) {

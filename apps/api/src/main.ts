@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import {
+  AFTERCARE_CONFIG,
+  type AftercareConfig,
   ApiKeys,
   createBootstrapAdminKey,
   exitOnStartupError,
@@ -15,8 +17,8 @@ async function main(): Promise<void> {
   await createBootstrapAdminKey(app.get(ApiKeys), app.get(STORE_CONFIG), (text) =>
     process.stdout.write(text),
   );
-  const port = Number(process.env.PORT ?? 3000);
-  await app.listen(port, process.env.HOST ?? '127.0.0.1');
+  const { port, host } = app.get<AftercareConfig>(AFTERCARE_CONFIG).server;
+  await app.listen(port, host);
   Logger.log(`Aftercare API on ${await app.getUrl()} (OpenAPI at /docs)`, 'Main');
 }
 

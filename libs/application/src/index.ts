@@ -87,3 +87,4 @@ export * from './follow-ups/playbook.catalogue';
 export * from './follow-ups/playbook.reactor';
 export * from './follow-ups/follow-up.sweep';
 export * from './follow-ups/follow-ups.module';
+export * from './config/aftercare-config';

@@ -1,4 +1,10 @@
 import { ConfigError } from '@aftercare/event-store';
+import { Test } from '@nestjs/testing';
+import {
+  AFTERCARE_CONFIG,
+  AftercareConfigModule,
+  loadAftercareConfig,
+} from './config/aftercare-config';
 import { validateConfiguration } from './startup';
 
 describe('validateConfiguration', () => {
@@ -20,6 +26,12 @@ describe('validateConfiguration', () => {
     ['AFTERCARE_SIGNALS_SWEEP_MS', { AFTERCARE_SIGNALS_SWEEP_MS: '-5' }],
     ['AFTERCARE_WEBHOOKS', { AFTERCARE_WEBHOOKS: 'sometimes' }],
     ['PORT', { PORT: 'eighty' }],
+    ['PORT', { PORT: '70000' }],
+    ['AFTERCARE_CLV_REFIT_HOURS', { AFTERCARE_CLV_REFIT_HOURS: 'daily' }],
+    ['AFTERCARE_SSE_HEARTBEAT_MS', { AFTERCARE_SSE_HEARTBEAT_MS: '10' }],
+    ['AFTERCARE_LOOP_LEASE_TTL_MS', { AFTERCARE_LOOP_LEASE_TTL_MS: 'long' }],
+    ['AFTERCARE_READY_MAX_LAG', { AFTERCARE_READY_MAX_LAG: 'some' }],
+    ['AFTERCARE_AUDIT_CHECKPOINT_MINUTES', { AFTERCARE_AUDIT_CHECKPOINT_MINUTES: 'hourly' }],
   ])('stops with a message naming %s', (variable, env) => {
     let error: unknown;
     try {
@@ -30,5 +42,42 @@ describe('validateConfiguration', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variable).toBe(variable);
     expect((error as ConfigError).message).toContain(variable);
+  });
+});
+
+describe('the typed configuration (@nestjs/config)', () => {
+  it('holds every setting with its default', () => {
+    const config = loadAftercareConfig({});
+    expect(config).toMatchObject({
+      store: { kind: 'sqlite', sqlitePath: './data/aftercare.db' },
+      readModels: { run: undefined, kind: 'sqlite', path: './data/aftercare.db' },
+      runtimeStatus: { refreshMs: 1000, readyMaxLag: 1000n },
+      loopLeaseTtlMs: 15_000,
+      clvRefitHours: 24,
+      sseHeartbeatMs: 15_000,
+      auditCheckpointMinutes: 60,
+      server: { port: 3000, host: '127.0.0.1' },
+    });
+  });
+
+  it('is what a module injects, read from the environment when the application is built', async () => {
+    process.env.AFTERCARE_SSE_HEARTBEAT_MS = '2500';
+    process.env.PORT = '4100';
+    try {
+      const moduleRef = await Test.createTestingModule({
+        imports: [AftercareConfigModule],
+      }).compile();
+      expect(moduleRef.get(AFTERCARE_CONFIG)).toMatchObject({
+        sseHeartbeatMs: 2500,
+        server: { port: 4100 },
+      });
+      process.env.AFTERCARE_SSE_HEARTBEAT_MS = 'often';
+      await expect(
+        Test.createTestingModule({ imports: [AftercareConfigModule] }).compile(),
+      ).rejects.toThrow(/AFTERCARE_SSE_HEARTBEAT_MS/);
+    } finally {
+      delete process.env.AFTERCARE_SSE_HEARTBEAT_MS;
+      delete process.env.PORT;
+    }
   });
 });

@@ -1,7 +1,24 @@
-import { BadRequestException, Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  Headers,
+  Inject,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { EventFeed, type FeedQuery, readerOf, Roles, wireEvent } from '@aftercare/application';
+import {
+  AFTERCARE_CONFIG,
+  type AftercareConfig,
+  EventFeed,
+  type FeedQuery,
+  readerOf,
+  Roles,
+  wireEvent,
+} from '@aftercare/application';
 import type { RecordedEvent } from '@aftercare/event-store';
 import { ApiProblems, COMMON_PROBLEMS } from '../problem/api-problems.decorator';
 import { drainedOrClosed } from './drained-or-closed';
@@ -17,9 +34,14 @@ import { RecordsAccess } from '../auth/records-access.decorator';
 @ApiProblems(400, ...COMMON_PROBLEMS)
 @Controller('v1/events')
 export class EventStreamController {
-  private readonly heartbeatMs = Number(process.env.AFTERCARE_SSE_HEARTBEAT_MS ?? 15_000);
+  private readonly heartbeatMs: number;
 
-  constructor(private readonly feed: EventFeed) {}
+  constructor(
+    private readonly feed: EventFeed,
+    @Inject(AFTERCARE_CONFIG) config: AftercareConfig,
+  ) {
+    this.heartbeatMs = config.sseHeartbeatMs;
+  }
 
   @Roles('service')
   @RecordsAccess('events.stream')

@@ -1,24 +1,13 @@
 import {
+  Inject,
   Injectable,
   Logger,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
+  Optional,
 } from '@nestjs/common';
-import { ConfigError } from '@aftercare/event-store';
+import { AFTERCARE_CONFIG, type AftercareConfig } from '../config/aftercare-config';
 import { WarrantyAudit } from './warranty-audit';
-
-/** AFTERCARE_AUDIT_CHECKPOINT_MINUTES: how often warranty stream heads are signed (0: never). */
-export function auditCheckpointMinutes(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.AFTERCARE_AUDIT_CHECKPOINT_MINUTES ?? '60';
-  const minutes = Number(raw);
-  if (!Number.isFinite(minutes) || minutes < 0) {
-    throw new ConfigError(
-      'AFTERCARE_AUDIT_CHECKPOINT_MINUTES',
-      `'${raw}' is not a number of minutes`,
-    );
-  }
-  return minutes;
-}
 
 /** Signs a checkpoint of every warranty stream's head on a timer (on demand: `audit checkpoint`). */
 @Injectable()
@@ -27,10 +16,13 @@ export class AuditCheckpointScheduler implements OnApplicationBootstrap, OnAppli
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 
-  constructor(private readonly audit: WarrantyAudit) {}
+  constructor(
+    private readonly audit: WarrantyAudit,
+    @Optional() @Inject(AFTERCARE_CONFIG) private readonly config?: AftercareConfig,
+  ) {}
 
   onApplicationBootstrap(): void {
-    const minutes = auditCheckpointMinutes();
+    const minutes = this.config?.auditCheckpointMinutes ?? 60;
     if (minutes === 0) return;
     this.timer = setInterval(() => {
       this.running ??= this.audit

@@ -15,6 +15,7 @@ import {
   RuntimeStatus,
 } from '../projections/runtime-status';
 import { EVENT_STORE } from '../store/event-store.module';
+import { AFTERCARE_CONFIG, type AftercareConfig } from '../config/aftercare-config';
 import { NothingToFitError, refitClvModels } from './clv-refit';
 
 /** A refit that failed on the store is tried again from this delay, doubling up to the interval. */
@@ -38,10 +39,11 @@ export class ClvRefitScheduler
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PROJECTION_SETTINGS) private readonly settings: ProjectionSettings,
     @Optional() private readonly runtime?: RuntimeStatus,
+    @Optional() @Inject(AFTERCARE_CONFIG) private readonly config?: AftercareConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    const hours = Number(process.env.AFTERCARE_CLV_REFIT_HOURS ?? 24);
+    const hours = this.config?.clvRefitHours ?? 24;
     if (!this.settings.run || !(hours > 0)) return;
     const intervalMs = hours * 3_600_000;
     const policy = new RetryPolicy(Math.min(RETRY_BASE_MS, intervalMs), intervalMs);

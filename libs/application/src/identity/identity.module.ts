@@ -15,7 +15,8 @@ import {
 import { PostgresApiKeyStore, SqliteApiKeyStore, type ApiKeyStore } from './api-key.store';
 import { ApiKeys } from './api-keys';
 import { Authenticator } from './authenticator';
-import { loadOidcSettings, OidcVerifier } from './oidc';
+import { OidcVerifier } from './oidc';
+import { AFTERCARE_CONFIG, type AftercareConfig } from '../config/aftercare-config';
 
 export const API_KEY_STORE = Symbol('API_KEY_STORE');
 
@@ -98,8 +99,9 @@ class IdentityStoresCloser implements OnApplicationShutdown {
     },
     {
       provide: OidcVerifier,
-      useFactory: (): OidcVerifier | null => {
-        const settings = loadOidcSettings();
+      inject: [AFTERCARE_CONFIG],
+      useFactory: (config: AftercareConfig): OidcVerifier | null => {
+        const settings = config.oidc;
         return settings ? new OidcVerifier(settings) : null;
       },
     },

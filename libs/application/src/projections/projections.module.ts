@@ -1,7 +1,13 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ConfigError, type StoreConfig } from '@aftercare/event-store';
+import type { StoreConfig } from '@aftercare/event-store';
+import {
+  AFTERCARE_CONFIG,
+  type AftercareConfig,
+  AftercareConfigModule,
+  loadReadModelConfig,
+} from '../config/aftercare-config';
 import {
   PostgresReadModelStore,
   type ReadModelStore,
@@ -10,12 +16,7 @@ import {
 import { ProjectionHost } from './projection-host';
 import { ClvRefitScheduler } from '../clv/clv-refit.scheduler';
 import { CustomerScoreIndexer } from '../scores/customer-score.indexer';
-import {
-  RUNTIME_STATUS_SETTINGS,
-  RuntimeStatus,
-  runtimeStatusSettingsFromEnv,
-} from './runtime-status';
-import { STORE_CONFIG } from '../store/event-store.module';
+import { RUNTIME_STATUS_SETTINGS, RuntimeStatus } from './runtime-status';
 import {
   PROJECTION_ENGINE,
   PROJECTION_SETTINGS,
@@ -27,45 +28,31 @@ import {
  * Embedded deployment (sqlite): read models sit in the event store's file and the API runs the
  * projections itself, so `npm start` needs nothing else. Otherwise read models live in PostgreSQL
  * (DATABASE_URL) and `apps/projector` runs them. AFTERCARE_READ_MODELS, AFTERCARE_READ_MODEL_PATH
- * and AFTERCARE_PROJECTIONS override.
+ * and AFTERCARE_PROJECTIONS override (see `loadReadModelConfig`).
  */
 export function projectionSettings(
   config: StoreConfig,
   env: NodeJS.ProcessEnv = process.env,
   runByDefault: boolean | 'when-embedded' = true,
 ): ProjectionSettings {
-  const flag = env.AFTERCARE_PROJECTIONS?.trim().toLowerCase();
-  if (flag !== undefined && flag !== 'on' && flag !== 'off') {
-    throw new ConfigError(
-      'AFTERCARE_PROJECTIONS',
-      `'${env.AFTERCARE_PROJECTIONS}' must be on or off`,
-    );
-  }
-  const kind = (
-    env.AFTERCARE_READ_MODELS ?? (config.kind === 'sqlite' ? 'sqlite' : 'postgres')
-  ).trim();
-  if (kind !== 'sqlite' && kind !== 'postgres') {
-    throw new ConfigError(
-      'AFTERCARE_READ_MODELS',
-      `'${env.AFTERCARE_READ_MODELS}' must be sqlite or postgres`,
-    );
-  }
-  const readSchema = env.AFTERCARE_PG_READ_SCHEMA ?? 'aftercare_read';
-  if (!/^[a-z_][a-z0-9_]*$/.test(readSchema)) {
-    throw new ConfigError(
-      'AFTERCARE_PG_READ_SCHEMA',
-      `'${readSchema}' must be a lower-case SQL identifier`,
-    );
-  }
-  const byDefault = runByDefault === 'when-embedded' ? config.kind === 'sqlite' : runByDefault;
+  return settingsFrom(
+    { store: config, readModels: loadReadModelConfig(config, env) },
+    runByDefault,
+  );
+}
+
+function settingsFrom(
+  config: Pick<AftercareConfig, 'store' | 'readModels'>,
+  runByDefault: boolean | 'when-embedded',
+): ProjectionSettings {
+  const { store, readModels } = config;
+  const byDefault = runByDefault === 'when-embedded' ? store.kind === 'sqlite' : runByDefault;
   return {
-    readModels: kind,
-    readModelPath:
-      env.AFTERCARE_READ_MODEL_PATH ??
-      (config.kind === 'sqlite' ? config.sqlitePath : './data/read-models.db'),
-    databaseUrl: config.databaseUrl,
-    readSchema,
-    run: flag === undefined ? byDefault : flag === 'on',
+    readModels: readModels.kind,
+    readModelPath: readModels.path,
+    databaseUrl: store.databaseUrl,
+    readSchema: readModels.schema,
+    run: readModels.run ?? byDefault,
   };
 }
 
@@ -88,14 +75,15 @@ export class ProjectionsModule {
   static forRoot(options: { runByDefault: boolean | 'when-embedded' | 'never' }): DynamicModule {
     return {
       module: ProjectionsModule,
+      imports: [AftercareConfigModule],
       providers: [
         {
           provide: PROJECTION_SETTINGS,
-          inject: [STORE_CONFIG],
-          useFactory: (config: StoreConfig): ProjectionSettings =>
+          inject: [AFTERCARE_CONFIG],
+          useFactory: (config: AftercareConfig): ProjectionSettings =>
             options.runByDefault === 'never'
-              ? { ...projectionSettings(config, process.env, false), run: false }
-              : projectionSettings(config, process.env, options.runByDefault),
+              ? { ...settingsFrom(config, false), run: false }
+              : settingsFrom(config, options.runByDefault),
         },
         {
           provide: READ_MODEL_STORE,
@@ -110,7 +98,11 @@ export class ProjectionsModule {
         },
         ClvRefitScheduler,
         CustomerScoreIndexer,
-        { provide: RUNTIME_STATUS_SETTINGS, useFactory: () => runtimeStatusSettingsFromEnv() },
+        {
+          provide: RUNTIME_STATUS_SETTINGS,
+          inject: [AFTERCARE_CONFIG],
+          useFactory: (config: AftercareConfig) => config.runtimeStatus,
+        },
         RuntimeStatus,
       ],
       exports: [

@@ -6,15 +6,11 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import {
-  ConfigError,
-  type EventStore,
-  type StoreConfig,
-  type StoreHealth,
-} from '@aftercare/event-store';
+import { type EventStore, type StoreConfig, type StoreHealth } from '@aftercare/event-store';
 import type { ConsumerStatus, ProjectionStatusView } from '@aftercare/read-models';
 import { EVENT_STORE, STORE_CONFIG } from '../store/event-store.module';
 import { ProjectionHost } from './projection-host';
+import type { RuntimeStatusSettings } from '../config/aftercare-config';
 import { leaseOwnerState } from './lease-owner';
 
 /** How fresh one read model is: its checkpoint against the store's head. */
@@ -62,29 +58,7 @@ export interface RuntimeSnapshot {
 }
 
 export const RUNTIME_STATUS_SETTINGS = Symbol('RUNTIME_STATUS_SETTINGS');
-export interface RuntimeStatusSettings {
-  /** AFTERCARE_STATUS_REFRESH_MS: how often the snapshot is recomputed. Default 1000. */
-  refreshMs: number;
-  /** AFTERCARE_READY_MAX_LAG: positions a projection run here may lag and still be ready. Default 1000. */
-  readyMaxLag: bigint;
-}
-
-export function runtimeStatusSettingsFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-): RuntimeStatusSettings {
-  const refresh = env.AFTERCARE_STATUS_REFRESH_MS ?? '1000';
-  if (!/^\d+$/.test(refresh.trim()) || Number(refresh) < 50) {
-    throw new ConfigError(
-      'AFTERCARE_STATUS_REFRESH_MS',
-      `'${refresh}' must be a whole number of milliseconds, at least 50`,
-    );
-  }
-  const lag = env.AFTERCARE_READY_MAX_LAG ?? '1000';
-  if (!/^\d+$/.test(lag.trim())) {
-    throw new ConfigError('AFTERCARE_READY_MAX_LAG', `'${lag}' must be a whole number of events`);
-  }
-  return { refreshMs: Number(refresh), readyMaxLag: BigInt(lag.trim()) };
-}
+export type { RuntimeStatusSettings } from '../config/aftercare-config';
 
 /** A health probe that does not answer in this time counts as unreachable. */
 const PROBE_TIMEOUT_MS = 2_000;

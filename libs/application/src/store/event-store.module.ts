@@ -1,10 +1,10 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { createEventStore, type EventStore, type StoreConfig } from '@aftercare/event-store';
 import {
-  createEventStore,
-  type EventStore,
-  loadStoreConfig,
-  type StoreConfig,
-} from '@aftercare/event-store';
+  AFTERCARE_CONFIG,
+  type AftercareConfig,
+  AftercareConfigModule,
+} from '../config/aftercare-config';
 
 /** Injection tokens for the configured store and its settings. */
 export const EVENT_STORE = Symbol('EVENT_STORE');
@@ -20,13 +20,18 @@ class EventStoreCloser implements OnApplicationShutdown {
 }
 
 /**
- * Opens the event store selected by AFTERCARE_STORE once per process. Configuration is validated
- * when the module is created, so a bad value stops the process before it listens.
+ * Opens the event store selected by AFTERCARE_STORE once per process, from the typed configuration
+ * (validated when it is loaded, so a bad value stops the process before it listens).
  */
 @Global()
 @Module({
+  imports: [AftercareConfigModule],
   providers: [
-    { provide: STORE_CONFIG, useFactory: (): StoreConfig => loadStoreConfig() },
+    {
+      provide: STORE_CONFIG,
+      inject: [AFTERCARE_CONFIG],
+      useFactory: (config: AftercareConfig): StoreConfig => config.store,
+    },
     {
       provide: EVENT_STORE,
       inject: [STORE_CONFIG],

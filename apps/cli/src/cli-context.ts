@@ -11,6 +11,7 @@ import {
   STORE_CONFIG,
   WarrantyAuditModule,
   WriteApplicationModule,
+  loadAftercareConfig,
 } from '@aftercare/application';
 import type { EventStore, StoreConfig } from '@aftercare/event-store';
 import type { ReadModelStore } from '@aftercare/read-models';
@@ -56,6 +57,8 @@ export async function withApplication<T>(
   const readModels = options.readModels ?? false;
   const pii = options.pii ?? false;
   const write = options.write ?? false;
+  // A bad setting is reported by name before Nest builds anything (which would log a stack).
+  loadAftercareConfig();
   const app = await NestFactory.createApplicationContext(
     CliModule.forRoot({ readModels, pii, write }),
     {

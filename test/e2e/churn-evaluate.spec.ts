@@ -10,8 +10,11 @@ import {
 } from '@aftercare/application';
 import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 import { type CustomerChurnStates, foldChurnStates } from '@aftercare/projections';
-import { EXPERIENCE_FACTORS } from '@aftercare/analytics';
 import type { CustomerTruth, WorldOptions } from '@aftercare/simulation';
+
+// Each evaluation replays the world, cross-validates eleven factor structures and fits each on the
+// whole training set: seconds alone, more on a machine shared with other suites.
+jest.setTimeout(120_000);
 
 const WORLD: Partial<WorldOptions> = {
   customers: 400,
@@ -134,7 +137,10 @@ describe('churn evaluate', () => {
       26 * 7 * 86_400_000,
     );
     expect(learned.horizonWeeks).toBe(26);
-    expect(Object.keys(learned.standardErrors)).toEqual([...EXPERIENCE_FACTORS]);
+    // One estimate per factor of the structure the backtest chose.
+    expect(Object.keys(learned.standardErrors).sort()).toEqual(
+      [...(learned.structure?.factors ?? [])].sort(),
+    );
 
     const states = new Map<string, CustomerChurnStates>();
     for await (const event of store.readAll({ filter: { categories: ['customer', 'warranty'] } })) {

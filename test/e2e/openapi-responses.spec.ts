@@ -393,6 +393,7 @@ describe('OpenAPI document (served at /docs-json)', () => {
       'repairs-by-sku',
       'warranty-cost-by-product',
       'cohort-retention',
+      'defects',
     ]) {
       await call('get', `/v1/analytics/${report}`, {}, undefined, 200);
     }

@@ -40,6 +40,11 @@ const commands: ReadonlyArray<{ name: string; summary: string; load: () => Promi
       (await import('./commands/simulate-policy.command')).registerSimulatePolicyCommand,
   },
   {
+    name: 'defects',
+    summary: 'product feedback: defect rates by SKU and defect code, with a change detector',
+    load: async () => (await import('./commands/defects.command')).registerDefectsCommand,
+  },
+  {
     name: 'audit',
     summary: 'explain, recompute and verify warranty decisions',
     load: async () => {

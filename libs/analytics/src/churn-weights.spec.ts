@@ -1,11 +1,13 @@
 import {
   CHURN_WEIGHT_PENALTY,
-  fitPenalizedLogistic,
   learnChurnWeights,
   type ChurnTrainingExample,
 } from './churn-weights';
+import { fitPenalizedLogistic } from './penalized-logistic';
 import { mbgNbdProbabilityAlive, mbgNbdProbabilityNoPurchase } from './churn-purchase-process';
-import { EXPERIENCE_FACTORS } from './churn';
+import { ALL_EXPERIENCE_FACTORS, EXPERIENCE_FACTORS, BASE_FACTORS } from './churn';
+import { CHURN_STRUCTURE_CANDIDATES } from './churn-structure';
+import { INCIDENT_KINDS, type IncidentKind, pooledIncidentCount } from './churn-incidents';
 import { logistic } from './special-functions';
 
 /** A seeded linear congruential generator (Numerical Recipes constants) in [0, 1). */
@@ -126,7 +128,10 @@ describe('learnChurnWeights', () => {
   }
 
   it('learns a positive weight for a factor that raises no-purchase, 0 for one that does not', () => {
-    const learned = learnChurnWeights(examples(6_000, 1, 11), { horizonWeeks: 52 });
+    const learned = learnChurnWeights(examples(6_000, 1, 11), {
+      horizonWeeks: 52,
+      structures: [BASE_FACTORS],
+    });
     expect(learned).toBeDefined();
     if (!learned) return;
     expect(learned.weights.detractor).toBeGreaterThan(0.5);
@@ -139,9 +144,55 @@ describe('learnChurnWeights', () => {
   });
 
   it('learns weights of 0 when experience says nothing about repurchase', () => {
-    const learned = learnChurnWeights(examples(6_000, 0, 12), { horizonWeeks: 52 });
+    const learned = learnChurnWeights(examples(3_000, 0, 12), { horizonWeeks: 52 });
     expect(learned).toBeDefined();
-    for (const name of EXPERIENCE_FACTORS) expect(learned?.weights[name]).toBe(0);
+    for (const name of ALL_EXPERIENCE_FACTORS) expect(learned?.weights[name] ?? 0).toBe(0);
+    // Every candidate structure was scored; the one chosen is recorded with the weights.
+    expect(learned?.structureScores?.length).toBeGreaterThan(5);
+    expect(learned?.structureScores?.map((s) => s.structure)).toContain(learned?.structure?.name);
+  });
+
+  /**
+   * Buyers whose no-purchase odds rise with a pooled count of incidents of every kind (decayed
+   * with a 180-day half-life), most of them kinds the nine factors do not read.
+   */
+  function incidentExamples(n: number, effect: number, seed: number): ChurnTrainingExample[] {
+    const next = lcg(seed);
+    const params = { r: 0.8, alpha: 8, a: 0.5, b: 3 };
+    return Array.from({ length: n }, () => {
+      const T = 10 + Math.floor(next() * 90);
+      const x = Math.floor(next() * 4);
+      const rfm = { x, tx: x === 0 ? 0 : Math.floor(next() * T), T };
+      const ages: Partial<Record<IncidentKind, number[]>> = {};
+      const count = Math.floor(next() * next() * 6);
+      for (let k = 0; k < count; k++) {
+        const kind = INCIDENT_KINDS[Math.floor(next() * INCIDENT_KINDS.length)];
+        (ages[kind] ??= []).push(next() * 500);
+      }
+      const p = mbgNbdProbabilityNoPurchase(params, rfm, 52);
+      const eta = Math.log(p / (1 - p)) + effect * pooledIncidentCount(ages, 180);
+      return {
+        rfm,
+        experience: { incidentAgesDays: ages },
+        noPurchaseInHorizon: next() < logistic(eta),
+      };
+    });
+  }
+
+  it('chooses a structure that reads the pooled incident count when every incident matters', () => {
+    const candidates = CHURN_STRUCTURE_CANDIDATES.filter((c) =>
+      ['none', 'factors', 'pooled/180d', 'factors+pooled/180d'].includes(c.name),
+    );
+    const learned = learnChurnWeights(incidentExamples(4_000, 0.6, 21), {
+      horizonWeeks: 52,
+      structures: candidates,
+    });
+    expect(learned?.structure?.factors).toContain('incidents');
+    expect(learned?.weights.incidents).toBeGreaterThan(0.3);
+    const scores = learned?.structureScores ?? [];
+    const gain = (name: string) => scores.find((s) => s.structure === name)?.gainPerThousand ?? NaN;
+    expect(gain('factors+pooled/180d')).toBeGreaterThan(gain('factors'));
+    expect(gain('none')).toBe(0);
   });
 
   it('declines to learn from too few customers', () => {

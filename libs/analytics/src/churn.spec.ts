@@ -1,4 +1,12 @@
-import { CHURN_WEIGHTS, auc, brierScore, churnBand, scoreChurn } from './churn';
+import {
+  CHURN_WEIGHTS,
+  EXPERIENCE_FACTORS,
+  auc,
+  brierScore,
+  churnBand,
+  experienceFactorValues,
+  scoreChurn,
+} from './churn';
 import { logit } from './special-functions';
 
 describe('scoreChurn', () => {
@@ -35,6 +43,26 @@ describe('scoreChurn', () => {
     expect(base).toBeCloseTo(0.5, 12);
     const capped = scoreChurn({ pAlive: 0.5, experience: { returns: 50 } });
     expect(capped.factors.find((f) => f.name === 'returns')?.value).toBe(3);
+  });
+
+  it('counts every incident in the pooled count, decayed with the half-life, and reads it when asked', () => {
+    const experience = {
+      incidentAgesDays: { escalation: [0, 180], defect: [360], late_delivery: [-5] },
+    };
+    // 1 + 0.5 + 0.25; the incident after the scoring time is not known yet.
+    expect(experienceFactorValues(experience, 180).incidents).toBeCloseTo(1.75, 12);
+    expect(experienceFactorValues(experience, 360).escalations).toBeCloseTo(1 + 2 ** -0.5, 12);
+    const nine = scoreChurn({ pAlive: 0.8, experience });
+    expect(nine.factors.map((f) => f.name)).toEqual(['purchaseProcess', ...EXPERIENCE_FACTORS]);
+    expect(nine.probability).toBeCloseTo(0.2, 12);
+    const pooled = scoreChurn({
+      pAlive: 0.8,
+      experience,
+      weights: { incidents: 0.4 },
+      structure: { name: 'pooled/180d', factors: ['incidents'], incidentHalfLifeDays: 180 },
+    });
+    expect(pooled.factors.map((f) => f.name)).toEqual(['purchaseProcess', 'incidents']);
+    expect(logit(pooled.probability)).toBeCloseTo(logit(0.2) + 0.4 * 1.75, 12);
   });
 
   it('every service factor moves the risk up, never down', () => {

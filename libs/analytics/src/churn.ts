@@ -17,6 +17,16 @@
  * counts fully whatever its age: an unresolved complaint is a present grievance. Counts are
  * capped so one noisy history cannot dominate.
  */
+import {
+  type IncidentAges,
+  POOLED_INCIDENTS_CAP,
+  SEPARATE_INCIDENT_FACTOR_NAMES,
+  SEPARATE_INCIDENT_FACTORS,
+  SEPARATE_INCIDENTS_CAP,
+  type SeparateIncidentFactorName,
+  decayedIncidentCount,
+  pooledIncidentCount,
+} from './churn-incidents';
 import { logistic, logit } from './special-functions';
 
 export interface ServiceExperience {
@@ -42,6 +52,11 @@ export interface ServiceExperience {
   readonly brokenPromises?: number;
   /** Follow-ups a playbook planned that went past their due time undone, recency-weighted. */
   readonly missedFollowUps?: number;
+  /**
+   * Every bad incident the store holds, by kind, as ages in days at scoring time (churn-incidents.ts):
+   * read by the pooled count (`incidents`) and the separate incident factors.
+   */
+  readonly incidentAgesDays?: IncidentAges;
 }
 
 export interface ChurnInput {
@@ -57,6 +72,8 @@ export interface ChurnInput {
    * missing here falls back to 0 when weights are given. The purchase process always weighs 1.
    */
   readonly weights?: Readonly<Partial<Record<ExperienceFactorName, number>>>;
+  /** Which factors are read (default: the base factors, BASE_FACTORS). */
+  readonly structure?: ChurnFactorStructure;
 }
 
 export type ChurnFactorName =
@@ -71,11 +88,14 @@ export type ChurnFactorName =
   | 'returns'
   | 'warrantyRejections'
   | 'brokenPromises'
-  | 'missedFollowUps';
+  | 'missedFollowUps'
+  | 'incidents'
+  | SeparateIncidentFactorName;
 
 /** The service-experience factors: every factor but the purchase process. */
 export type ExperienceFactorName = Exclude<ChurnFactorName, 'purchaseProcess'>;
 
+/** The base experience factors (the nine of the first model, broken promises and missed follow-ups): the default structure. */
 export const EXPERIENCE_FACTORS: readonly ExperienceFactorName[] = [
   'openComplaints',
   'openComplaintAge',
@@ -89,6 +109,35 @@ export const EXPERIENCE_FACTORS: readonly ExperienceFactorName[] = [
   'brokenPromises',
   'missedFollowUps',
 ];
+
+/** Every experience factor: the base ones, the pooled incident count and the separate incident kinds. */
+export const ALL_EXPERIENCE_FACTORS: readonly ExperienceFactorName[] = [
+  ...EXPERIENCE_FACTORS,
+  'incidents',
+  ...SEPARATE_INCIDENT_FACTOR_NAMES,
+];
+
+/**
+ * Which experience factors a score reads, and the half-life of the incident counts (the pooled
+ * count and the separate ones). Chosen from the store's own history by learnChurnWeights
+ * (churn-structure.ts); recorded with the learned weights.
+ */
+export interface ChurnFactorStructure {
+  /** e.g. 'factors', 'pooled/180d', 'factors+pooled/180d', 'separate/180d', 'none'. */
+  readonly name: string;
+  readonly factors: readonly ExperienceFactorName[];
+  readonly incidentHalfLifeDays: number;
+}
+
+/** Default incident half-life: the recency weighting's 180 days. */
+export const DEFAULT_INCIDENT_HALF_LIFE_DAYS = 180;
+
+/** The structure of the first model and of fits recorded before structures were chosen. */
+export const BASE_FACTORS: ChurnFactorStructure = {
+  name: 'factors',
+  factors: EXPERIENCE_FACTORS,
+  incidentHalfLifeDays: DEFAULT_INCIDENT_HALF_LIFE_DAYS,
+};
 
 export interface ChurnFactor {
   readonly name: ChurnFactorName;
@@ -140,6 +189,18 @@ export const CHURN_WEIGHTS: Readonly<Record<ChurnFactorName, number>> = {
   brokenPromises: 0.5,
   /** Missed follow-ups (recency-weighted), capped at 3: a call owed that never came. */
   missedFollowUps: 0.25,
+  /**
+   * Every bad incident, decayed with the structure's half-life, capped at 8. No a-priori weight:
+   * it is read only when learned (it overlaps the base factors).
+   */
+  incidents: 0,
+  failedDeliveries: 0,
+  slowAcknowledgements: 0,
+  escalations: 0,
+  reopenings: 0,
+  badResolutions: 0,
+  defects: 0,
+  paidRepairs: 0,
 };
 
 /** Bands by probability: low below 0.3, medium below 0.6, high from 0.6. */
@@ -147,8 +208,14 @@ export const CHURN_BANDS = { medium: 0.3, high: 0.6 } as const;
 
 const P_ALIVE_FLOOR = 1e-4;
 
-/** Each experience factor's value on its documented scale (capped), as scoreChurn uses it. */
-export function experienceFactorValues(e: ServiceExperience): Record<ExperienceFactorName, number> {
+/**
+ * Each experience factor's value on its documented scale (capped), as scoreChurn uses it; the
+ * incident counts decay with `incidentHalfLifeDays`.
+ */
+export function experienceFactorValues(
+  e: ServiceExperience,
+  incidentHalfLifeDays: number = DEFAULT_INCIDENT_HALF_LIFE_DAYS,
+): Record<ExperienceFactorName, number> {
   const ages = e.openComplaintAgesDays ?? [];
   const oldest = ages.length > 0 ? Math.max(...ages) : 0;
   const isDetractor = e.latestNps !== undefined && e.latestNps !== null && e.latestNps <= 6;
@@ -164,18 +231,40 @@ export function experienceFactorValues(e: ServiceExperience): Record<ExperienceF
     warrantyRejections: cap(e.warrantyRejections ?? 0, 2),
     brokenPromises: cap(e.brokenPromises ?? 0, 2),
     missedFollowUps: cap(e.missedFollowUps ?? 0, 3),
+    incidents: cap(
+      pooledIncidentCount(e.incidentAgesDays, incidentHalfLifeDays),
+      POOLED_INCIDENTS_CAP,
+    ),
+    ...(Object.fromEntries(
+      SEPARATE_INCIDENT_FACTOR_NAMES.map((name) => [
+        name,
+        cap(
+          decayedIncidentCount(
+            e.incidentAgesDays?.[SEPARATE_INCIDENT_FACTORS[name]] ?? [],
+            incidentHalfLifeDays,
+          ),
+          SEPARATE_INCIDENTS_CAP,
+        ),
+      ]),
+    ) as Record<SeparateIncidentFactorName, number>),
   };
 }
 
-export function scoreChurn({ pAlive, experience, weights }: ChurnInput): ChurnScore {
+export function scoreChurn({
+  pAlive,
+  experience,
+  weights,
+  structure = BASE_FACTORS,
+}: ChurnInput): ChurnScore {
   const clampedAlive = Math.min(1 - P_ALIVE_FLOOR, Math.max(P_ALIVE_FLOOR, pAlive));
   const values: Record<ChurnFactorName, number> = {
     purchaseProcess: logit(1 - clampedAlive),
-    ...experienceFactorValues(experience),
+    ...experienceFactorValues(experience, structure.incidentHalfLifeDays),
   };
   const weightOf = (name: ChurnFactorName): number =>
     name === 'purchaseProcess' ? 1 : weights ? (weights[name] ?? 0) : CHURN_WEIGHTS[name];
-  const factors = (Object.keys(CHURN_WEIGHTS) as ChurnFactorName[]).map((name) => {
+  const names: ChurnFactorName[] = ['purchaseProcess', ...structure.factors];
+  const factors = names.map((name) => {
     const weight = weightOf(name);
     const value = values[name];
     return { name, value, weight, contribution: weight * value };

@@ -66,27 +66,45 @@ export {
   CHURN_WEIGHTS,
   CHURN_BANDS,
   EXPERIENCE_FACTORS,
+  ALL_EXPERIENCE_FACTORS,
+  BASE_FACTORS,
+  DEFAULT_INCIDENT_HALF_LIFE_DAYS,
 } from './churn';
+export {
+  INCIDENT_KINDS,
+  SEPARATE_INCIDENT_FACTORS,
+  decayedIncidentCount,
+  pooledIncidentCount,
+} from './churn-incidents';
+export type { IncidentKind as ChurnIncidentKind, IncidentAges } from './churn-incidents';
+export {
+  CHURN_STRUCTURE_CANDIDATES,
+  INCIDENT_HALF_LIVES_DAYS,
+  chooseChurnStructure,
+  crossValidatedLogLikelihood,
+} from './churn-structure';
+export type { StructureScore } from './churn-structure';
 export type {
   ChurnInput,
   ChurnScore,
   ChurnFactor,
   ChurnFactorName,
+  ChurnFactorStructure,
   ExperienceFactorName,
   ChurnBand,
   ServiceExperience,
   OutcomeLabel,
 } from './churn';
+export { fitPenalizedLogistic } from './penalized-logistic';
 export {
-  fitPenalizedLogistic,
   learnChurnWeights,
   CHURN_WEIGHT_PENALTY,
   CHURN_WEIGHT_SIGNIFICANCE_Z,
   CHURN_WEIGHT_MIN_CUSTOMERS,
 } from './churn-weights';
+export type { PenalizedLogisticFit, PenalizedLogisticOptions } from './penalized-logistic';
 export type {
-  PenalizedLogisticFit,
-  PenalizedLogisticOptions,
+  FactorRecord,
   ChurnTrainingExample,
   LearnedChurnWeights,
   LearnChurnWeightsOptions,
@@ -118,3 +136,5 @@ export {
 export type { NbaEffects, NbaEffectOptions, ActionEffect, StratumEffect } from './nba-effects';
 export { timelineRfm, fitNbaValueModel, customerValue, nextActionsFor } from './nba-value';
 export type { NextAction, NbaValueModel } from './nba-value';
+export { poissonCusum, DEFECT_CUSUM_DEFAULTS } from './poisson-cusum';
+export type { PoissonCusumOptions, CountPeriod, CusumPeriod } from './poisson-cusum';

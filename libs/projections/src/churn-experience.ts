@@ -8,6 +8,11 @@ import {
   mainCurrency,
   purchaseTransactions,
 } from './customer-profile.projection';
+import {
+  churnIncidentsProjection,
+  type ChurnIncidentsState,
+  incidentAgesAt,
+} from './churn-incidents.projection';
 import { DAY_MS, dayOf, ms } from './event-data';
 import { passesFilter } from './event-filter';
 import {
@@ -52,6 +57,7 @@ export function churnExperience(
   profile: CustomerProfileState,
   satisfaction: SatisfactionStateData,
   now: string,
+  incidents?: ChurnIncidentsState,
 ): ServiceExperience {
   const nowMs = ms(now);
   const happened = (at: string | null): at is string => at !== null && ms(at) <= nowMs;
@@ -92,6 +98,7 @@ export function churnExperience(
     ),
     brokenPromises: sum(satisfaction.customerPromises.brokenAt.map((b) => weight(b.at))),
     missedFollowUps: sum(satisfaction.followUps.missedAt.map((m) => weight(m.at))),
+    ...(incidents ? { incidentAgesDays: incidentAgesAt(incidents, now) } : {}),
   };
 }
 
@@ -99,11 +106,13 @@ export function churnExperience(
 export interface CustomerChurnStates {
   profile: CustomerProfileState;
   satisfaction: SatisfactionStateData;
+  incidents: ChurnIncidentsState;
 }
 
 /**
  * Folds one event (customer, promise, follow-up or warranty-claim stream) into the customer's
- * profile and satisfaction states; events of other streams are ignored. The caller filters by business time
+ * profile, satisfaction and incident states; events of other streams are ignored. The caller
+ * filters by business time
  * (occurredAt) for an as-of fold.
  */
 export function foldChurnStates(
@@ -117,8 +126,12 @@ export function foldChurnStates(
     s = {
       profile: customerProfileProjection.initialState(key),
       satisfaction: satisfactionProjection.initialState(key),
+      incidents: churnIncidentsProjection.initialState(key),
     };
     states.set(key, s);
+  }
+  if (passesFilter(churnIncidentsProjection.filter, event.streamId, event.type)) {
+    s.incidents = churnIncidentsProjection.evolve(s.incidents, event);
   }
   if (passesFilter(customerProfileProjection.filter, event.streamId, event.type)) {
     s.profile = customerProfileProjection.evolve(s.profile, event);
@@ -145,7 +158,7 @@ export function churnTrainingExamples(
   const cutoffMs = ms(trainingCutoff);
   const day = dayOf(trainingCutoff);
   const examples: ChurnTrainingExample[] = [];
-  for (const [id, { profile, satisfaction }] of atTrainingCutoff) {
+  for (const [id, { profile, satisfaction, incidents }] of atTrainingCutoff) {
     const rfm = summarizeTransactions(
       purchaseTransactions(profile, currency ?? mainCurrency(profile)),
       day,
@@ -154,7 +167,7 @@ export function churnTrainingExamples(
     const last = lastPurchaseMs(id);
     examples.push({
       rfm,
-      experience: churnExperience(profile, satisfaction, trainingCutoff),
+      experience: churnExperience(profile, satisfaction, trainingCutoff, incidents),
       noPurchaseInHorizon: !(last !== undefined && last > cutoffMs),
     });
   }

@@ -1,3 +1,4 @@
+import { churnIncidentsProjection } from './churn-incidents.projection';
 import { clvModelProjection } from './clv-model.projection';
 import { customerProfileProjection } from './customer-profile.projection';
 import { nextBestActionsProjection } from './next-best-actions.projection';
@@ -17,6 +18,7 @@ import { warrantyPoliciesProjection } from './warranty-policies.projection';
 export const projections: readonly AnyProjection[] = [
   customerProfileProjection,
   satisfactionProjection,
+  churnIncidentsProjection,
   warrantyClaimsProjection,
   warrantyPoliciesProjection,
   populationFeedbackProjection,

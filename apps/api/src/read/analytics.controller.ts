@@ -1,8 +1,11 @@
-import { Controller, Get, Query, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, NotFoundException, Query, UseInterceptors } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   cohortRetention,
   complaintsBySku,
+  defectCountsFrom,
+  type DefectReport,
+  defectReport,
   csatByMonth,
   npsByMonth,
   repairsBySku,
@@ -14,7 +17,13 @@ import {
   type SkuComplaints,
   type SkuRepairs,
 } from '@aftercare/projections';
-import { AsOfQueryDto, endOfDayIfDate, MonthRangeQueryDto } from './read-query.dto';
+import {
+  AsOfQueryDto,
+  DefectsQueryDto,
+  endOfDayIfDate,
+  MonthRangeQueryDto,
+} from './read-query.dto';
+import { DefectReportResponseDto } from './defects.response.dto';
 import { ApiProblems, COMMON_PROBLEMS } from '../problem/api-problems.decorator';
 import {
   CohortRetentionResponseDto,
@@ -81,6 +90,29 @@ export class AnalyticsController {
   @ApiOperation({ summary: 'Warranty claims, outcomes and cost by product category and SKU' })
   async warrantyCostByProduct(): Promise<{ products: ProductWarrantyCost[] }> {
     return { products: warrantyCostByProduct(await this.read.run((q) => q.allClaims())) };
+  }
+
+  @Roles('analyst')
+  @Get('defects')
+  @ApiOkResponse({ type: DefectReportResponseDto })
+  @ApiProblems(404)
+  @ApiOperation({
+    summary:
+      'Defect early warning: defects per 1,000 unit-months by SKU and defect code, trend and Poisson CUSUM (docs/defects.md)',
+  })
+  async defects(@Query() query: DefectsQueryDto): Promise<DefectReport> {
+    const [profiles, claims] = await Promise.all([
+      this.read.run((q) => q.allProfiles()),
+      this.read.run((q) => q.allClaims()),
+    ]);
+    const asOf = query.asOf
+      ? new Date(endOfDayIfDate(query.asOf)).toISOString()
+      : this.read.queries.now();
+    const report = defectReport(defectCountsFrom(profiles, claims), asOf, { sku: query.sku });
+    if (query.sku !== undefined && report.skus.length === 0) {
+      throw new NotFoundException(`No unit of SKU '${query.sku}' is recorded`);
+    }
+    return report;
   }
 
   @Roles('analyst')

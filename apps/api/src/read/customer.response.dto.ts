@@ -84,6 +84,13 @@ export class ChurnRiskViewDto {
   @ApiProperty({ enum: CHURN_BAND_VALUES, example: 'medium' }) band!: string;
   @ApiProperty({ type: ChurnFactorDto, isArray: true }) factors!: ChurnFactorDto[];
   @ApiProperty({ minimum: 0, maximum: 1 }) pAlive!: number;
+  @ApiProperty({
+    required: false,
+    example: 'factors+pooled/180d',
+    description:
+      "The experience factors read, chosen by the store's own backtest (docs/churn.md); factors = the nine",
+  })
+  structure?: string;
 }
 
 export class CustomerClvViewDto {

@@ -141,3 +141,11 @@ export class AsOfQueryDto {
   @IsInstantOrDate({ description: 'Report date (a date or an instant); defaults to now' })
   asOf?: string;
 }
+
+export class DefectsQueryDto extends AsOfQueryDto {
+  @ApiPropertyOptional({ description: 'Only this SKU', example: 'TV-55-OLED' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/, { message: 'sku must be 1-64 letters, digits, . _ or -' })
+  sku?: string;
+}

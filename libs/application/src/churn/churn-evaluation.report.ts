@@ -1,4 +1,4 @@
-import { CHURN_WEIGHTS, type ChurnScores, EXPERIENCE_FACTORS } from '@aftercare/analytics';
+import { CHURN_WEIGHTS, type ChurnScores } from '@aftercare/analytics';
 import type { ChurnEvaluation } from './churn-evaluation';
 
 /** The text report of `churn evaluate`. */
@@ -12,12 +12,27 @@ function learnedBlock(e: ChurnEvaluation): string[] {
       `${l.withoutPurchase} of ${l.customers} buyers; L2 penalty ${l.penalty}, used if w >= ${l.significanceZ} s.e.`,
     `  offset MBG/NBD at the training cut-off: r=${m.r.toFixed(3)} alpha=${m.alpha.toFixed(3)} a=${m.a.toFixed(3)} b=${m.b.toFixed(3)}; ` +
       `intercept ${l.intercept.toFixed(3)} ± ${l.interceptStandardError.toFixed(3)} (not used)`,
-    ...EXPERIENCE_FACTORS.map(
+    `  structure ${e.weights.structure.name} (incident half-life ${e.weights.structure.incidentHalfLifeDays} days), chosen by 5-fold cross-validation`,
+    ...e.weights.structure.factors.map(
       (name) =>
-        `  ${name.padEnd(20)} ${l.estimates[name].toFixed(3).padStart(7)} ± ${l.standardErrors[name].toFixed(3)}  used ${l.weights[name].toFixed(3).padStart(6)}  (a priori ${CHURN_WEIGHTS[name].toFixed(2)})`,
+        `  ${name.padEnd(20)} ${num(l.estimates[name]).padStart(7)} ± ${num(l.standardErrors[name])}  used ${num(l.weights[name]).padStart(6)}  (a priori ${CHURN_WEIGHTS[name].toFixed(2)})`,
+    ),
+    '',
+    'Candidate structures (diagnostic): held-out log-likelihood gain over none per 1,000 training customers; lift when fitted on the whole training set',
+    ...e.structures.map(
+      (x) =>
+        `  ${x.structure.padEnd(22)} ${x.crossValidatedGainPerThousand.toFixed(2).padStart(7)}  lift ${x.scores.lift >= 0 ? '+' : ''}${x.scores.lift.toFixed(4)} ± ${x.scores.liftStandardError.toFixed(4)}  ` +
+        Object.entries(x.weightsUsed)
+          .filter(([, w]) => w !== 0)
+          .map(([n, w]) => `${n} ${(w as number).toFixed(2)}`)
+          .join(', '),
     ),
     '',
   ];
+}
+
+function num(value: number | undefined): string {
+  return value === undefined ? '—' : value.toFixed(3);
 }
 
 export function formatChurnEvaluation(e: ChurnEvaluation): string {

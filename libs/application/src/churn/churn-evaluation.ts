@@ -5,18 +5,21 @@ import {
   bandCalibration,
   brierScore,
   bgNbdProbabilityAlive,
+  CHURN_STRUCTURE_CANDIDATES,
   CHURN_WEIGHTS,
   type ChurnFactor,
+  type ChurnFactorStructure,
   type ChurnScores,
   churnScores,
   type CustomerSummary,
-  EXPERIENCE_FACTORS,
   type ExperienceFactorName,
   factorDiagnostics,
+  type FactorRecord,
   fitBgNbd,
   fitMbgNbd,
   type LearnedChurnWeights,
   learnChurnWeights,
+  BASE_FACTORS,
   purchaseProcessRisk,
   scoreChurn,
   type ChurnFactorName,
@@ -30,6 +33,7 @@ import {
   type CustomerProfileState,
   foldChurnStates,
   satisfactionProjection,
+  churnIncidentsProjection,
 } from '@aftercare/projections';
 import { rfmAt } from '../queries/customer-view';
 
@@ -101,9 +105,22 @@ export interface ChurnEvaluation {
     /** Training cut-off .. scoring cut-off: the label is "no purchase in between". */
     trainingWindow: { from: string; to: string };
     learned: LearnedChurnWeights | null;
-    /** The weights used, per experience factor. */
-    used: Record<ExperienceFactorName, number>;
+    /** The factors read (chosen by cross-validation when learned; the base factors otherwise). */
+    structure: ChurnFactorStructure;
+    /** The weights used, per experience factor of the structure. */
+    used: FactorRecord;
   };
+  /**
+   * Diagnostic, never used by the model: every candidate structure fitted on the whole training
+   * set (significance rule applied) and scored on the primary population, beside its held-out
+   * log-likelihood on the training set (the choice's criterion).
+   */
+  structures: {
+    structure: string;
+    crossValidatedGainPerThousand: number;
+    weightsUsed: FactorRecord;
+    scores: ChurnScores;
+  }[];
   /**
    * Primary: customers alive at the cut-off; label = stopped buying in (cut-off, end]. The purchase
    * model is conditioned on what the population definition tells it (alive at the cut-off), so
@@ -254,20 +271,35 @@ export async function evaluateChurn(
 
   // The weights are learned from the store alone (purchases after the training cut-off, up to the
   // scoring cut-off), never from the truth file.
-  const learned =
+  const trainingExamples =
     trainingCutoffMs > Date.parse(truth.from)
-      ? learnChurnWeights(
-          churnTrainingExamples(atTrainingCutoff, trainingCutoff, (id) => {
-            const last = atCutoff.get(id)?.profile.lastPurchaseAt;
-            return last ? Date.parse(last) : undefined;
-          }),
-          { horizonWeeks },
-        )
-      : undefined;
+      ? churnTrainingExamples(atTrainingCutoff, trainingCutoff, (id) => {
+          const last = atCutoff.get(id)?.profile.lastPurchaseAt;
+          return last ? Date.parse(last) : undefined;
+        })
+      : [];
+  const learned =
+    trainingExamples.length > 0 ? learnChurnWeights(trainingExamples, { horizonWeeks }) : undefined;
   atTrainingCutoff.clear();
-  const usedWeights = Object.fromEntries(
-    EXPERIENCE_FACTORS.map((name) => [name, learned ? learned.weights[name] : CHURN_WEIGHTS[name]]),
-  ) as Record<ExperienceFactorName, number>;
+  const structure = learned?.structure ?? BASE_FACTORS;
+  const usedWeights: FactorRecord = learned
+    ? learned.weights
+    : Object.fromEntries(structure.factors.map((name) => [name, CHURN_WEIGHTS[name]]));
+  // Diagnostic: every candidate structure fitted on the whole training set.
+  const candidates = learned
+    ? CHURN_STRUCTURE_CANDIDATES.map((candidate) => ({
+        candidate,
+        gain:
+          learned.structureScores?.find((x) => x.structure === candidate.name)?.gainPerThousand ??
+          NaN,
+        fit: learnChurnWeights(trainingExamples, {
+          horizonWeeks,
+          structures: [candidate],
+          purchaseModel: learned.purchaseModel,
+        }),
+      }))
+    : [];
+  trainingExamples.length = 0;
 
   const buyers: {
     id: string;
@@ -299,28 +331,48 @@ export async function evaluateChurn(
     unfiltered: [] as number[],
     label: [] as boolean[],
     factors: [] as (readonly ChurnFactor[])[],
+    candidates: candidates.map(() => [] as number[]),
   };
   const all = { churn: [] as number[], base: [] as number[], label: [] as boolean[] };
   for (const c of buyers) {
+    const states = atCutoff.get(c.id);
     const experience = churnExperience(
       c.profile,
-      atCutoff.get(c.id)?.satisfaction ?? satisfactionProjection.initialState(c.id),
+      states?.satisfaction ?? satisfactionProjection.initialState(c.id),
       cutoff,
+      states?.incidents ?? churnIncidentsProjection.initialState(c.id),
     );
     const risk = purchaseProcessRisk(mbg.params, c.rfm, horizonWeeks);
     const stopped = stoppedMs(c.truth);
     all.churn.push(
-      scoreChurn({ pAlive: risk.pAliveAtHorizon, experience, weights: usedWeights }).probability,
+      scoreChurn({ pAlive: risk.pAliveAtHorizon, experience, weights: usedWeights, structure })
+        .probability,
     );
     all.base.push(1 - risk.pAliveAtHorizon);
     all.label.push(stopped <= endMs);
     if (stopped <= cutoffMs) continue;
-    const score = scoreChurn({ pAlive: risk.survival, experience, weights: usedWeights });
+    const score = scoreChurn({
+      pAlive: risk.survival,
+      experience,
+      weights: usedWeights,
+      structure,
+    });
+    candidates.forEach(({ candidate, fit }, k) =>
+      primary.candidates[k].push(
+        scoreChurn({
+          pAlive: risk.survival,
+          experience,
+          weights: fit?.weights ?? {},
+          structure: candidate,
+        }).probability,
+      ),
+    );
     primary.churn.push(score.probability);
     primary.aPriori.push(scoreChurn({ pAlive: risk.survival, experience }).probability);
     if (learned) {
       primary.unfiltered.push(
-        scoreChurn({ pAlive: risk.survival, experience, weights: learned.estimates }).probability,
+        scoreChurn({ pAlive: risk.survival, experience, weights: learned.estimates, structure })
+          .probability,
       );
     }
     primary.factors.push(score.factors);
@@ -351,8 +403,15 @@ export async function evaluateChurn(
       source: learned ? 'learned' : 'a_priori',
       trainingWindow: { from: trainingCutoff, to: cutoff },
       learned: learned ?? null,
+      structure,
       used: usedWeights,
     },
+    structures: candidates.map(({ candidate, gain, fit }, k) => ({
+      structure: candidate.name,
+      crossValidatedGainPerThousand: gain,
+      weightsUsed: fit?.weights ?? {},
+      scores: churnScores(primary.candidates[k], primary.base, primary.label),
+    })),
     primary: churnScores(primary.churn, primary.base, primary.label),
     aPriori: churnScores(primary.aPriori, primary.base, primary.label),
     learnedUnfiltered: learned
@@ -364,7 +423,15 @@ export async function evaluateChurn(
       brierProbabilityAlive: brierScore(primary.bg, primary.label),
     },
     bands: bandCalibration(primary.churn, primary.label),
-    factors: factorDiagnostics(EXPERIENCE_FACTORS, usedWeights, primary.factors, primary.label),
+    factors: factorDiagnostics(
+      structure.factors,
+      Object.fromEntries(structure.factors.map((n) => [n, usedWeights[n] ?? 0])) as Record<
+        ExperienceFactorName,
+        number
+      >,
+      primary.factors,
+      primary.label,
+    ),
     elapsedMs: Math.round(performance.now() - started),
   };
 }

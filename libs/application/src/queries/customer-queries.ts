@@ -10,6 +10,8 @@ import {
   populationFeedbackProjection,
   type SatisfactionStateData,
   satisfactionProjection,
+  churnIncidentsProjection,
+  type ChurnIncidentsState,
   foldAsOf,
   type WarrantyClaimState,
   warrantyClaimsProjection,
@@ -19,7 +21,12 @@ import {
 import { claimIdsOf } from './customer-profile.queries';
 import { type CustomerView, customerView } from './customer-view';
 import { latestFits } from '../scores/customer-score';
-import type { ListPage, ListQuery, StoredState } from '@aftercare/read-models';
+import {
+  type ListPage,
+  type ListQuery,
+  type StoredState,
+  UnknownReadModelError,
+} from '@aftercare/read-models';
 
 /**
  * The read side's queries, shared by the HTTP API and the CLI: current views come from the read
@@ -107,12 +114,14 @@ export class CustomerQueries {
     );
     let profile: CustomerProfileState;
     let satisfaction: SatisfactionStateData;
+    let incidents: ChurnIncidentsState;
     let now: string;
     if (!timeTravel && stored) {
       profile = stored.state;
       satisfaction =
         (await this.readModels?.get<SatisfactionStateData>(satisfactionProjection.name, customerId))
           ?.state ?? satisfactionProjection.initialState(customerId);
+      incidents = await this.incidentsOf(customerId);
       now = this.clock().toISOString();
     } else {
       const events = await this.customerEvents(customerId, stored?.state);
@@ -120,6 +129,7 @@ export class CustomerQueries {
       const options = { ...at, key: customerId };
       profile = await foldAsOf(customerProfileProjection, events, options);
       satisfaction = await foldAsOf(satisfactionProjection, events, options);
+      incidents = await foldAsOf(churnIncidentsProjection, events, options);
       now = at.asOf ?? at.knownAt ?? this.clock().toISOString();
       if (profile.eventCount === 0) {
         throw new CustomerNotFoundError(
@@ -132,7 +142,7 @@ export class CustomerQueries {
       this.fitAt(at.knownAt ?? now, mainCurrency(profile)),
       this.policies(),
     ]);
-    return customerView({ profile, satisfaction, now, fit, policies });
+    return customerView({ profile, satisfaction, incidents, now, fit, policies });
   }
 
   /** The customer's history (customer stream and warranty claims) by business time. */
@@ -247,6 +257,23 @@ export class CustomerQueries {
    * the current profile (the read model knows claims filed after the customer's last event) and
    * from repairs that fulfilled a claim; without a read model, the warranty category is scanned.
    */
+  /**
+   * The customer's incident log as the read models hold it; an empty one while there is none (a
+   * store whose read models predate the incident log, until the runtime has built it).
+   */
+  private async incidentsOf(customerId: string): Promise<ChurnIncidentsState> {
+    try {
+      const stored = await this.readModels?.get<ChurnIncidentsState>(
+        churnIncidentsProjection.name,
+        customerId,
+      );
+      if (stored) return stored.state;
+    } catch (error) {
+      if (!(error instanceof UnknownReadModelError)) throw error;
+    }
+    return churnIncidentsProjection.initialState(customerId);
+  }
+
   private async customerEvents(
     customerId: string,
     profile: CustomerProfileState | undefined,

@@ -8,6 +8,7 @@ import {
   bgNbdProbabilityAlive,
   discountedExpectedTransactions,
   gammaGammaConditionalExpectedValue,
+  BASE_FACTORS,
   purchaseProcessRisk,
   realizedNetValue,
   scoreChurn,
@@ -16,6 +17,7 @@ import {
 import { addMonths, DEFAULT_JURISDICTIONS } from '@aftercare/domain';
 import {
   churnExperience,
+  type ChurnIncidentsState,
   type ClvModelFittedData,
   type CustomerProfileState,
   type MaintenancePlanHolding,
@@ -133,6 +135,11 @@ export interface CustomerView {
      * `a_priori` ones (docs/churn.md) when the fit has none.
      */
     weightsSource: 'learned' | 'a_priori';
+    /**
+     * The experience factors read, chosen with the learned weights by the store's own backtest
+     * (docs/churn.md): e.g. 'factors+pooled/180d'; 'factors' (the base factors) for a-priori weights.
+     */
+    structure: string;
     weightsFitId: string | null;
     trainingWindow: { from: string; to: string } | null;
   } | null;
@@ -144,6 +151,8 @@ export interface CustomerView {
 export interface CustomerViewInput {
   profile: CustomerProfileState;
   satisfaction: SatisfactionStateData;
+  /** The incident log churn risk reads (absent: no incident beyond the base factors). */
+  incidents?: ChurnIncidentsState;
   now: string;
   fit: ClvModelFittedData | null;
   /** Warranty policies by id, for commercial coverage; legal guarantees need none. */
@@ -306,8 +315,9 @@ export function customerView(input: CustomerViewInput): CustomerView {
     const learned = fit?.churnWeights;
     const score = scoreChurn({
       pAlive: purchaseProcess.pAlive,
-      experience: churnExperience(profile, satisfaction, now),
+      experience: churnExperience(profile, satisfaction, now, input.incidents),
       weights: learned?.weights,
+      structure: learned?.structure,
     });
     churnRisk = {
       probability: score.probability,
@@ -317,6 +327,7 @@ export function customerView(input: CustomerViewInput): CustomerView {
       purchaseModel: purchaseProcess.model,
       horizonWeeks: purchaseProcess.horizonWeeks,
       weightsSource: learned ? 'learned' : 'a_priori',
+      structure: (learned?.structure ?? BASE_FACTORS).name,
       weightsFitId: learned && fit ? fit.fitId : null,
       trainingWindow: learned?.trainingWindow ?? null,
     };

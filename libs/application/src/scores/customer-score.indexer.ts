@@ -15,6 +15,8 @@ import {
   dayOf,
   type SatisfactionStateData,
   satisfactionProjection,
+  churnIncidentsProjection,
+  type ChurnIncidentsState,
 } from '@aftercare/projections';
 import {
   type CustomerScoreIndex,
@@ -38,8 +40,12 @@ import {
 import { EVENT_STORE } from '../store/event-store.module';
 import { fitFor, fitsKey, latestFits, scoreCustomer } from './customer-score';
 
-/** The read models a score is computed from: a change to either re-scores the customer. */
-const SOURCES = [customerProfileProjection, satisfactionProjection] as const;
+/** The read models a score is computed from: a change to any re-scores the customer. */
+const SOURCES = [
+  customerProfileProjection,
+  satisfactionProjection,
+  churnIncidentsProjection,
+] as const;
 
 export const SCORE_INDEXER_OPTIONS = Symbol('SCORE_INDEXER_OPTIONS');
 export interface ScoreIndexerOptions {
@@ -315,6 +321,10 @@ export class CustomerScoreIndexer
       satisfactionProjection.name,
       profiles.map((p) => p.customerId),
     );
+    const incidents = await this.readModels.loadStates(
+      churnIncidentsProjection.name,
+      profiles.map((p) => p.customerId),
+    );
     const rows: CustomerScoreRow[] = [];
     const slice = new TimeSlice();
     for (const profile of profiles) {
@@ -322,7 +332,8 @@ export class CustomerScoreIndexer
       const satisfaction =
         (satisfactions.get(profile.customerId) as SatisfactionStateData | undefined) ??
         satisfactionProjection.initialState(profile.customerId);
-      rows.push(scoreCustomer(profile, satisfaction, fitFor(fits, profile), now));
+      const log = incidents.get(profile.customerId) as ChurnIncidentsState | undefined;
+      rows.push(scoreCustomer(profile, satisfaction, fitFor(fits, profile), now, log));
     }
     return rows;
   }

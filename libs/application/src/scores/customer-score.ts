@@ -1,5 +1,6 @@
 import type { ChurnBand } from '@aftercare/analytics';
 import {
+  type ChurnIncidentsState,
   clvModelProjection,
   type ClvModelFittedData,
   type CustomerProfileState,
@@ -72,8 +73,9 @@ export function scoreCustomer(
   satisfaction: SatisfactionStateData,
   fit: ClvModelFittedData | null,
   now: string,
+  incidents?: ChurnIncidentsState,
 ): CustomerScoreRow {
-  const view = customerView({ profile, satisfaction, now, fit });
+  const view = customerView({ profile, satisfaction, incidents, now, fit });
   const churnRisk = view.churnRisk
     ? { probability: view.churnRisk.probability, band: view.churnRisk.band }
     : null;

@@ -1,11 +1,14 @@
 import type { ChurnBand } from '@aftercare/analytics';
 import type { EventMetadata, EventToAppend, RecordedEvent } from '@aftercare/event-store';
 import {
+  type ChurnIncidentsState,
   type ClvModelFittedData,
   type ComplaintRecord,
   type CustomerProfileState,
+  evolveChurnIncidents,
   evolveCustomerProfile,
   evolveSatisfaction,
+  initialChurnIncidents,
   initialCustomerProfile,
   initialSatisfaction,
   occurredAtOf,
@@ -36,6 +39,8 @@ export interface CustomerSignalState {
   customerId: string;
   profile: CustomerProfileState;
   satisfaction: SatisfactionStateData;
+  /** The incident log churn risk reads (absent in states saved before it existed). */
+  incidents?: ChurnIncidentsState;
   /** The customer's business clock: the latest occurredAt folded (late records do not move it back). */
   clock: string | null;
   level: SatisfactionLevel;
@@ -58,6 +63,7 @@ export function initialCustomerSignals(customerId: string): CustomerSignalState 
     customerId,
     profile: initialCustomerProfile(customerId),
     satisfaction,
+    incidents: initialChurnIncidents(customerId),
     clock: null,
     // What the satisfaction rules say of a customer we know nothing about (neutral).
     level: satisfactionState(satisfaction, EPOCH).state,
@@ -89,6 +95,10 @@ export function stepCustomerSignals(
     ...state,
     profile: evolveCustomerProfile(state.profile, event),
     satisfaction: evolveSatisfaction(state.satisfaction, event),
+    incidents: evolveChurnIncidents(
+      state.incidents ?? initialChurnIncidents(state.customerId),
+      event,
+    ),
     clock,
   };
   if (event.type === 'ComplaintFiled') {
@@ -105,6 +115,7 @@ export function stepCustomerSignals(
   const view = customerView({
     profile: next.profile,
     satisfaction: next.satisfaction,
+    incidents: next.incidents,
     now: clock,
     fit,
   });

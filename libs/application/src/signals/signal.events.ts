@@ -70,7 +70,41 @@ export type WarrantyClaimReferredForReview = DomainEvent<
   }
 >;
 
+/**
+ * A product's defect rate is rising (docs/defects.md): the Poisson CUSUM of one SKU and defect
+ * code crossed its threshold at the end of a month. Recorded in `signal-_defects` (no customer
+ * id can start with '_'), with the evidence.
+ */
+export type DefectRateRising = DomainEvent<
+  'DefectRateRising',
+  {
+    sku: string;
+    productCategory: string;
+    defectCode: string;
+    /** The end of the month judged: when the evidence was complete. */
+    occurredAt: IsoDateTime;
+    /** The month judged (YYYY-MM). */
+    month: string;
+    /** Units in service over the month (unit-months). */
+    unitMonths: number;
+    observed: number;
+    /** Defects expected at the reference rate. */
+    expected: number;
+    /** Reference rate per 1,000 unit-months, from the months before the guard. */
+    referenceRatePer1000UnitMonths: number;
+    /** Months of the reference window (from the SKU's first month to before the guard). */
+    referenceWindow: { from: string; to: string };
+    statistic: number;
+    threshold: number;
+    /** The rate increase the detector is tuned to (ratio). */
+    rateRatio: number;
+  }
+>;
+
+export const DEFECT_SIGNAL_STREAM = `${SIGNAL_STREAM_CATEGORY}-_defects`;
+
 export type SignalEvent =
+  | DefectRateRising
   | ChurnBandChanged
   | SatisfactionStateChanged
   | ComplaintAcknowledgementTargetBreached

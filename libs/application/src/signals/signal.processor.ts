@@ -49,7 +49,8 @@ import {
   stepCustomerSignals,
   withSignalledBreaches,
 } from './customer-signals';
-import { signalStreamId } from './signal.events';
+import { DEFECT_SIGNAL_STREAM, signalStreamId } from './signal.events';
+import { DefectSignalMonitor } from './defect-signals';
 import { SIGNAL_SETTINGS, type SignalSettings } from './signal-settings';
 
 /** The store checkpoint of the signal processor. */
@@ -88,6 +89,8 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
   private sideStreams = new Map<string, Set<string>>();
   /** Earliest complaint deadline still to watch, by customer: what the sweep looks at. */
   private deadlines = new Map<string, number>();
+  /** Units and defects by SKU and month: the defect early warning the sweep judges. */
+  private readonly defects = new DefectSignalMonitor();
   /** Position of the last event applied. */
   private position: GlobalPosition | undefined;
   /** True while every customer ever seen is in the cache: a miss is then a new customer. */
@@ -188,6 +191,11 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
         this.remember(result.state);
         appended += result.signals.length;
       }
+      for (const signal of this.defects.due(now.toISOString())) {
+        await this.store.appendToStream(DEFECT_SIGNAL_STREAM, [signal]);
+        this.defects.recorded(signal.id);
+        appended++;
+      }
       return appended;
     }).catch((error: unknown) => {
       this.logger.error(`sweep failed: ${describe(error)}`);
@@ -274,6 +282,7 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
     this.fits = [];
     this.sideStreams.clear();
     this.deadlines.clear();
+    this.defects.reset();
     this.position = checkpoint;
     this.caughtUpValue = false;
     this.complete = checkpoint === undefined;
@@ -316,6 +325,7 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
       const deadline = nextTargetDeadline({ ...initialCustomerSignals(customerId), satisfaction });
       if (deadline !== undefined) this.deadlines.set(customerId, deadline);
     }
+    await this.defects.prime(this.store, checkpoint, () => this.stopping);
   }
 
   private async applyBatch(batch: RecordedEvent[]): Promise<void> {
@@ -332,6 +342,7 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
   }
 
   private async apply(event: RecordedEvent): Promise<void> {
+    this.defects.note(event);
     if (this.noteFitOrSideStream(event) && event.streamId.startsWith(CLV_MODEL_PREFIX)) return;
     const customerId = customerIdOf(event);
     if (customerId === undefined) return;

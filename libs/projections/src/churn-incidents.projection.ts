@@ -1,0 +1,183 @@
+import type { ChurnIncidentKind as IncidentKind, IncidentAges } from '@aftercare/analytics';
+import { WARRANTY_CLAIM_STREAM_CATEGORY } from '@aftercare/domain';
+import type { RecordedEvent } from '@aftercare/event-store';
+import type { Projection } from './projection';
+import { asAftercareEvent, customerIdOf, DAY_MS, ms } from './event-data';
+import { EXPERIENCE_STREAM_CATEGORIES } from './satisfaction.projection';
+import { SATISFACTION_RULES } from './satisfaction.state';
+
+/**
+ * Every bad incident in a customer's history, with its time: the incident log churn risk reads
+ * (docs/churn.md, "Incidents"). Keyed by customerId, folded from the customer, promise,
+ * follow-up task and warranty-claim streams. What counts as bad is decided from the store alone,
+ * with the product's own rules where it has them:
+ *
+ * - late_delivery: a delivery completed after its promised window;
+ * - failed_delivery: a delivery booked again for a purchase whose earlier delivery never came;
+ * - failed_setup: every failed setup visit;
+ * - faulty_return: a return requested for a fault (the reason names a fault, defect, damage or
+ *   breakage);
+ * - complaint: every complaint filed;
+ * - slow_acknowledgement: acknowledged later than SATISFACTION_RULES.acknowledgeWithinDays;
+ * - escalation, reopening: every one;
+ * - bad_resolution: a resolution with another remedy than the one sought, or later than
+ *   SATISFACTION_RULES.overdueComplaintDays after filing;
+ * - defect: a warranty claim filed, or a repair not under any claim;
+ * - paid_repair: a repair the customer paid for;
+ * - warranty_rejection: a claim decided (or overridden to) rejected, once per claim;
+ * - broken_promise, missed_follow_up: PromiseBroken and FollowUpTaskOverdue.
+ */
+
+export interface IncidentRecord {
+  kind: IncidentKind;
+  at: string;
+}
+
+export interface ChurnIncidentsState {
+  customerId: string;
+  incidents: IncidentRecord[];
+  /** Complaints by id: when filed and the remedy sought (to judge acknowledgement and resolution). */
+  complaints: Record<string, { filedAt: string; remedySought: string }>;
+  /** Deliveries not completed yet, by purchase: a second booking means the first failed. */
+  pendingDeliveries: Record<string, string>;
+  /** Claims already counted as rejected. */
+  rejectedClaims: Record<string, true>;
+}
+
+const FAULT_REASON = /fault|defect|damage|broke/i;
+const EXTRA_INCIDENTS: Readonly<Record<string, IncidentKind>> = {
+  PromiseBroken: 'broken_promise',
+  FollowUpTaskOverdue: 'missed_follow_up',
+};
+
+export function initialChurnIncidents(customerId: string): ChurnIncidentsState {
+  return { customerId, incidents: [], complaints: {}, pendingDeliveries: {}, rejectedClaims: {} };
+}
+
+function own<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+function withIncident(
+  state: ChurnIncidentsState,
+  kind: IncidentKind,
+  at: string,
+): ChurnIncidentsState {
+  return { ...state, incidents: [...state.incidents, { kind, at }] };
+}
+
+/** Folds one event; the state passed in is never changed. */
+export function evolveChurnIncidents(
+  state: ChurnIncidentsState,
+  recorded: RecordedEvent,
+): ChurnIncidentsState {
+  const extra = own(EXTRA_INCIDENTS, recorded.type);
+  if (extra !== undefined) {
+    const at = (recorded.data as { occurredAt?: unknown } | null)?.occurredAt;
+    return typeof at === 'string' ? withIncident(state, extra, at) : state;
+  }
+  const event = asAftercareEvent(recorded);
+  if (!event) return state;
+  switch (event.type) {
+    case 'DeliveryScheduled': {
+      const d = event.data;
+      const next = { ...state, pendingDeliveries: { ...state.pendingDeliveries } };
+      next.pendingDeliveries[d.purchaseId] = d.deliveryId;
+      return own(state.pendingDeliveries, d.purchaseId) !== undefined
+        ? withIncident(next, 'failed_delivery', d.occurredAt)
+        : next;
+    }
+    case 'DeliveryCompleted': {
+      const d = event.data;
+      const pendingDeliveries = { ...state.pendingDeliveries };
+      delete pendingDeliveries[d.purchaseId];
+      const next = { ...state, pendingDeliveries };
+      return d.onTime ? next : withIncident(next, 'late_delivery', d.occurredAt);
+    }
+    case 'SetupFailed':
+      return withIncident(state, 'failed_setup', event.data.occurredAt);
+    case 'ReturnRequested':
+      return FAULT_REASON.test(event.data.reason)
+        ? withIncident(state, 'faulty_return', event.data.occurredAt)
+        : state;
+    case 'ComplaintFiled': {
+      const d = event.data;
+      return withIncident(
+        {
+          ...state,
+          complaints: {
+            ...state.complaints,
+            [d.complaintId]: { filedAt: d.occurredAt, remedySought: d.remedySought },
+          },
+        },
+        'complaint',
+        d.occurredAt,
+      );
+    }
+    case 'ComplaintAcknowledged': {
+      const c = own(state.complaints, event.data.complaintId);
+      const waitedDays = c ? (ms(event.data.occurredAt) - ms(c.filedAt)) / DAY_MS : 0;
+      return waitedDays > SATISFACTION_RULES.acknowledgeWithinDays
+        ? withIncident(state, 'slow_acknowledgement', event.data.occurredAt)
+        : state;
+    }
+    case 'ComplaintEscalated':
+      return withIncident(state, 'escalation', event.data.occurredAt);
+    case 'ComplaintReopened':
+      return withIncident(state, 'reopening', event.data.occurredAt);
+    case 'ComplaintResolved': {
+      const d = event.data;
+      const c = own(state.complaints, d.complaintId);
+      if (!c) return state;
+      const late =
+        (ms(d.occurredAt) - ms(c.filedAt)) / DAY_MS > SATISFACTION_RULES.overdueComplaintDays;
+      return late || d.remedyGiven !== c.remedySought
+        ? withIncident(state, 'bad_resolution', d.occurredAt)
+        : state;
+    }
+    case 'RepairCompleted': {
+      const d = event.data;
+      const next =
+        d.warrantyClaimId === undefined ? withIncident(state, 'defect', d.occurredAt) : state;
+      return d.paidBy === 'customer' ? withIncident(next, 'paid_repair', d.occurredAt) : next;
+    }
+    case 'WarrantyClaimFiled':
+      return withIncident(state, 'defect', event.data.occurredAt);
+    case 'WarrantyClaimDecided':
+    case 'WarrantyDecisionOverridden': {
+      const d = event.data;
+      if (d.outcome !== 'rejected' || own(state.rejectedClaims, d.claimId)) return state;
+      return withIncident(
+        { ...state, rejectedClaims: { ...state.rejectedClaims, [d.claimId]: true } },
+        'warranty_rejection',
+        d.occurredAt,
+      );
+    }
+    default:
+      return state;
+  }
+}
+
+/** Ages in days at `now` of every incident known by then, by kind (what the scorer reads). */
+export function incidentAgesAt(state: ChurnIncidentsState, now: string): IncidentAges {
+  const nowMs = ms(now);
+  const ages: Partial<Record<IncidentKind, number[]>> = {};
+  for (const i of state.incidents) {
+    const age = (nowMs - ms(i.at)) / DAY_MS;
+    if (!(age >= 0)) continue;
+    (ages[i.kind] ??= []).push(age);
+  }
+  return ages;
+}
+
+export const churnIncidentsProjection: Projection<ChurnIncidentsState> = {
+  name: 'churn_incidents',
+  version: 1,
+  filter: { categories: [...EXPERIENCE_STREAM_CATEGORIES, WARRANTY_CLAIM_STREAM_CATEGORY] },
+  keyOf: customerIdOf,
+  initialState: initialChurnIncidents,
+  evolve: evolveChurnIncidents,
+  columns: {
+    incidents: (s) => s.incidents.length,
+  },
+};

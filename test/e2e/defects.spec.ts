@@ -1,0 +1,174 @@
+import type { INestApplication } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DEFECT_SIGNAL_STREAM,
+  EVENT_STORE,
+  ProjectionHost,
+  SignalProcessor,
+} from '@aftercare/application';
+import type { EventStore, EventToAppend, RecordedEvent } from '@aftercare/event-store';
+import { customerProfileProjection } from '@aftercare/projections';
+import { createApiApp } from '../../apps/api/src/bootstrap';
+import { authed, createApiKey } from '../support/auth';
+import { type OpenApiDocument, ResponseValidator } from '../support/openapi';
+
+jest.setTimeout(120_000);
+
+/**
+ * The defect early warning an R&D analyst relies on: a product line whose defect E1 triples in
+ * September 2024 while E2 stays as it was. The report says E1 is rising and E2 is not, with the
+ * evidence; the signal processor records DefectRateRising for E1 only, once.
+ */
+describe('defect early warning', () => {
+  let dir: string;
+  let app: INestApplication;
+  let store: EventStore;
+  let analystKey: string;
+  let agentKey: string;
+  let validator: ResponseValidator;
+
+  const SOLD_PER_MONTH = 100;
+  const month = (m: number): string =>
+    `${2023 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}`;
+
+  /** Month m's purchases (customer def-m) and its defects, counted at the rate in force. */
+  function monthEvents(m: number): EventToAppend[] {
+    const customerId = `def-${m}`;
+    const day = (d: number): string => `${month(m)}-${String(d).padStart(2, '0')}T10:00:00.000Z`;
+    const event = (type: string, data: Record<string, unknown>): EventToAppend => ({
+      id: randomUUID(),
+      type,
+      data: { customerId, ...data },
+      metadata: { schemaVersion: 1 },
+    });
+    const events = Array.from({ length: SOLD_PER_MONTH }, (_, i) =>
+      event('PurchaseRecorded', {
+        occurredAt: day(1 + (i % 28)),
+        purchaseId: `pur-${m}-${i}`,
+        orderId: `ord-${m}-${i}`,
+        sku: 'TV-1',
+        productCategory: 'tv',
+        serialNumber: `SN-${m}-${i}`,
+        price: 500,
+        currency: 'EUR',
+        channel: 'online',
+        warranty: { warrantyPolicyId: 'standard', returnWindowDays: 30 },
+      }),
+    );
+    const exposure = SOLD_PER_MONTH * m + SOLD_PER_MONTH / 2;
+    const rates = { E1: m >= 20 ? 0.012 : 0.004, E2: 0.002 };
+    for (const [code, rate] of Object.entries(rates)) {
+      for (let k = 0; k < Math.round(rate * exposure); k++) {
+        events.push(
+          event('RepairCompleted', {
+            occurredAt: day(15),
+            repairId: `rep-${m}-${code}-${k}`,
+            purchaseId: `pur-0-${k % SOLD_PER_MONTH}`,
+            serialNumber: `SN-0-${k % SOLD_PER_MONTH}`,
+            paidBy: 'customer',
+            cost: 80,
+            currency: 'EUR',
+            defectCode: code,
+          }),
+        );
+      }
+    }
+    return events;
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'aftercare-defects-'));
+    process.env.AFTERCARE_STORE = 'sqlite';
+    process.env.AFTERCARE_SQLITE_PATH = join(dir, 'events.db');
+    process.env.AFTERCARE_SIGNALS_SWEEP_MS = '0'; // the test sweeps with its own clock
+    app = await createApiApp({ logger: false });
+    await app.init();
+    store = app.get<EventStore>(EVENT_STORE);
+    analystKey = await createApiKey(app, 'analyst');
+    agentKey = await createApiKey(app, 'agent');
+    const admin = await createApiKey(app);
+    const spec = (await authed(app, admin).get('/docs-json').expect(200)).body as OpenApiDocument;
+    validator = new ResponseValidator(spec);
+    for (let m = 0; m < 24; m++) await store.appendToStream(`customer-def-${m}`, monthEvents(m));
+    const head = (await store.headPosition())!;
+    const engine = app.get(ProjectionHost).engine;
+    // No claim is recorded: the warranty-claims read model has nothing to catch up.
+    await engine.waitForCheckpoint(customerProfileProjection.name, head, 60_000);
+    await app.get(SignalProcessor).waitForPosition(head);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    delete process.env.AFTERCARE_SIGNALS_SWEEP_MS;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports each defect rate with its trend and CUSUM: E1 rising, E2 steady', async () => {
+    const res = await authed(app, analystKey)
+      .get('/v1/analytics/defects?asOf=2025-01-15')
+      .expect(200);
+    expect(
+      validator.problems('get', '/v1/analytics/defects', {
+        status: res.status,
+        headers: res.headers as Record<string, string>,
+        body: res.body,
+      }),
+    ).toEqual([]);
+    expect(res.body.throughMonth).toBe('2024-12');
+    const [tv] = res.body.skus;
+    expect(tv).toMatchObject({ sku: 'TV-1', productCategory: 'tv', unitsInService: 2400 });
+    const byCode = Object.fromEntries(
+      tv.byDefect.map((d: { defectCode: string }) => [d.defectCode, d]),
+    );
+    expect(byCode.E1.cusum).toMatchObject({ rising: true, lastAlarm: '2024-12', threshold: 7 });
+    expect(byCode.E1.trend.rateRatio).toBeGreaterThan(2);
+    expect(byCode.E1.months.find((m: { month: string }) => m.month === '2024-09')).toMatchObject({
+      alarm: true,
+    });
+    expect(byCode.E2.cusum).toMatchObject({ rising: false, lastAlarm: null });
+    expect(byCode.E2.trend.rateRatio).toBeGreaterThan(0.8);
+    expect(byCode.E2.trend.rateRatio).toBeLessThan(1.25);
+    // Before the rise nothing was rising.
+    const before = await authed(app, analystKey).get('/v1/analytics/defects?asOf=2024-09-01');
+    expect(
+      before.body.skus[0].byDefect.every((d: { cusum: { lastAlarm: null } }) => !d.cusum.lastAlarm),
+    ).toBe(true);
+  });
+
+  it('refuses agents, unknown SKUs and bad dates with a problem', async () => {
+    await authed(app, agentKey).get('/v1/analytics/defects').expect(403);
+    const missing = await authed(app, analystKey).get('/v1/analytics/defects?sku=NOPE').expect(404);
+    expect(missing.headers['content-type']).toMatch(/application\/problem\+json/);
+    await authed(app, analystKey).get('/v1/analytics/defects?asOf=yesterday').expect(400);
+    const one = await authed(app, analystKey).get('/v1/analytics/defects?sku=TV-1').expect(200);
+    expect(one.body.skus.map((s: { sku: string }) => s.sku)).toEqual(['TV-1']);
+  });
+
+  it('records DefectRateRising for E1 with the evidence, once, at the sweep', async () => {
+    const processor = app.get(SignalProcessor);
+    const appended = await processor.sweep(new Date('2025-01-15T00:00:00Z'));
+    const signals: RecordedEvent[] = [];
+    for await (const e of store.readStream(DEFECT_SIGNAL_STREAM)) signals.push(e);
+    expect(signals.length).toBe(appended);
+    expect(signals.length).toBeGreaterThan(0);
+    expect(new Set(signals.map((s) => s.type))).toEqual(new Set(['DefectRateRising']));
+    const first = signals[0].data as Record<string, number | string>;
+    expect(first).toMatchObject({
+      sku: 'TV-1',
+      defectCode: 'E1',
+      month: '2024-09',
+      occurredAt: '2024-10-01T00:00:00.000Z',
+      threshold: 7,
+      rateRatio: 2,
+      referenceWindow: { from: '2023-01', to: '2024-05' },
+    });
+    expect(first.observed as number).toBeGreaterThan(2 * (first.expected as number));
+    expect(first.statistic as number).toBeGreaterThanOrEqual(7);
+    expect(signals.every((s) => (s.data as { defectCode: string }).defectCode === 'E1')).toBe(true);
+    // A second sweep finds nothing new.
+    expect(await processor.sweep(new Date('2025-01-20T00:00:00Z'))).toBe(0);
+  });
+});

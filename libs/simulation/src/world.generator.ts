@@ -8,6 +8,7 @@ import {
   warrantyPolicyStreamId,
 } from '@aftercare/domain';
 import type { PublishWarrantyPolicy, WarrantyPolicyVersion } from '@aftercare/domain';
+import { complaintPromises } from './promises.simulation';
 import { POLICIES, PRODUCTS } from './catalogue';
 import { CustomerSimulation } from './customer.simulation';
 import type { CustomerHistory, SimulatedStream, WorldContext } from './customer.simulation';
@@ -74,6 +75,7 @@ export function worldHeader(options: ResolvedWorldOptions) {
       ...(options.organicActions > 0
         ? { actionEffect: options.actionEffect, organicActions: options.organicActions }
         : {}),
+      ...(options.promises ? { promises: true } : {}),
     },
     parameters: WORLD_PARAMETERS,
     policies: POLICIES.map((p) => ({ policyId: p.policyId, versions: p.versions.length })),
@@ -94,7 +96,11 @@ export function* generateWorld(options: Partial<WorldOptions> = {}): Generator<W
   const world = prepareWorld(o);
   yield* world.policyBatches;
   for (const i of world.order) {
-    yield* customerBatches(world.customer(i).run(), o.maxBatchEvents);
+    yield* customerBatches(
+      world.customer(i).run(),
+      o.maxBatchEvents,
+      o.promises ? Date.parse(o.to) : undefined,
+    );
   }
 }
 
@@ -158,8 +164,18 @@ export function prepareWorld(o: ResolvedWorldOptions): PreparedWorld {
   };
 }
 
-function* customerBatches(history: CustomerHistory, maxBatchEvents: number): Generator<WorldBatch> {
+function* customerBatches(
+  history: CustomerHistory,
+  maxBatchEvents: number,
+  /** The end of the period, when agents' promises are simulated. */
+  promisesUntilMs?: number,
+): Generator<WorldBatch> {
   const batches: WorldBatch[] = [...streamBatches(history.customer, maxBatchEvents)];
+  if (promisesUntilMs !== undefined) {
+    for (const promise of complaintPromises(history.customer, promisesUntilMs)) {
+      batches.push(...streamBatches(promise, maxBatchEvents));
+    }
+  }
   for (const claim of history.claims) {
     // Warranty streams are hash-chained from their first event.
     const chained = { ...claim, events: chainEvents(GENESIS_HASH, claim.events) };

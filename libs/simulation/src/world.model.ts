@@ -46,6 +46,12 @@ export type WorldOptions = {
    * the next-best-action model learns from. 0 (the default) leaves the world as it always was.
    */
   organicActions?: number;
+  /**
+   * Agents promise each acknowledged complaint's resolution within 7 days, kept or broken as the
+   * complaint went (promises.simulation.ts), so promise lists and kept rates have data after a
+   * seed. Off by default: the default world stays as it was.
+   */
+  promises?: boolean;
   /** Attach the commands behind each stream's events to its batches (tests). */
   recordCommands?: boolean;
   /** Largest append; longer customer streams are appended in several batches. */
@@ -60,6 +66,7 @@ export const DEFAULT_WORLD_OPTIONS = {
   experienceEffect: 1,
   actionEffect: 1,
   organicActions: 0,
+  promises: false,
   maxBatchEvents: 1000,
 } as const;
 

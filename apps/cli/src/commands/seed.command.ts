@@ -15,6 +15,7 @@ type SeedCommandOptions = {
   experienceEffect: number;
   organicActions: number;
   actionEffect: number;
+  promises?: boolean;
   storePath?: string;
   progress: boolean;
 };
@@ -81,6 +82,11 @@ export function registerSeedCommand(program: Command): void {
       DEFAULT_WORLD_OPTIONS.actionEffect,
     )
     .option(
+      '--promises',
+      'agents promise each acknowledged complaint a resolution within 7 days, kept or broken as ' +
+        'it went: promise lists and kept rates show data (off by default: the world stays as it was)',
+    )
+    .option(
       '--store-path <path>',
       'SQLite file to seed (overrides AFTERCARE_SQLITE_PATH; sqlite store only)',
     )
@@ -126,6 +132,7 @@ export function registerSeedCommand(program: Command): void {
                   experienceEffect: options.experienceEffect,
                   organicActions: options.organicActions,
                   actionEffect: options.actionEffect,
+                  promises: options.promises === true,
                 },
                 {
                   truthPath: options.truth,

@@ -123,10 +123,19 @@ const FILTER_COLUMNS = {
   currency: 'currency',
 } as const;
 
-/** Indexed columns of the scores table: the filters' and the sorts'. */
-export const SCORE_INDEXED_COLUMNS: readonly string[] = [
-  ...Object.values(FILTER_COLUMNS),
-  ...Object.values(SCORE_SORT_COLUMNS).filter((c) => c !== 'key'),
+/** Sorts a worklist ranks by: each also has an index under every filter column. */
+const RANKED = ['churn_risk', 'clv', 'value_at_risk', 'last_interaction_at'];
+
+/**
+ * Indexes of the scores table (each ends with key): every sort alone, and every filter column
+ * followed by each ranked sort, so a filtered, sorted page is one walk of one index (with the
+ * filter's index alone, SQLite sorted every match: 115-300 ms at 72,000 customers).
+ */
+export const SCORE_INDEXES: readonly (readonly string[])[] = [
+  ...Object.values(SCORE_SORT_COLUMNS)
+    .filter((c) => c !== 'key')
+    .map((c) => [c]),
+  ...Object.values(FILTER_COLUMNS).flatMap((f) => RANKED.map((c) => [f, c])),
 ];
 
 /** The row's values in the table's column order (after key). */

@@ -6,7 +6,7 @@ import {
   type CustomerScoreQuery,
   type CustomerScoreRow,
   EMPTY_SCORE_META,
-  SCORE_INDEXED_COLUMNS,
+  SCORE_INDEXES,
   SCORE_META_TABLE,
   SCORE_PRODUCTS_TABLE,
   SCORE_VALUE_COLUMNS,
@@ -65,9 +65,9 @@ export class PostgresCustomerScoreIndex implements CustomerScoreIndex {
         CREATE INDEX IF NOT EXISTS ${SCORE_PRODUCTS_TABLE}_key ON ${this.t(SCORE_PRODUCTS_TABLE)} (key);
         CREATE TABLE IF NOT EXISTS ${this.t(SCORE_META_TABLE)} (
           id integer PRIMARY KEY CHECK (id = 1), meta text NOT NULL);
-        ${SCORE_INDEXED_COLUMNS.map(
-          (c) =>
-            `CREATE INDEX IF NOT EXISTS ${SCORES_TABLE}_${c} ON ${this.t(SCORES_TABLE)} (${c} NULLS FIRST, key);`,
+        ${SCORE_INDEXES.map(
+          (cols) =>
+            `CREATE INDEX IF NOT EXISTS ${SCORES_TABLE}_${cols.join('_')} ON ${this.t(SCORES_TABLE)} (${cols.join(', ')} NULLS FIRST, key);`,
         ).join('\n')}`);
     });
   }

@@ -6,7 +6,7 @@ import {
   type CustomerScoreQuery,
   type CustomerScoreRow,
   EMPTY_SCORE_META,
-  SCORE_INDEXED_COLUMNS,
+  SCORE_INDEXES,
   SCORE_META_TABLE,
   SCORE_PRODUCTS_TABLE,
   SCORE_VALUE_COLUMNS,
@@ -36,8 +36,9 @@ export class SqliteCustomerScoreIndex implements CustomerScoreIndex {
         product TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (product, key)) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS ${SCORE_PRODUCTS_TABLE}_key ON ${SCORE_PRODUCTS_TABLE} (key);
       CREATE TABLE IF NOT EXISTS ${SCORE_META_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), meta TEXT NOT NULL);
-      ${SCORE_INDEXED_COLUMNS.map(
-        (c) => `CREATE INDEX IF NOT EXISTS ${SCORES_TABLE}_${c} ON ${SCORES_TABLE} (${c}, key);`,
+      ${SCORE_INDEXES.map(
+        (cols) =>
+          `CREATE INDEX IF NOT EXISTS ${SCORES_TABLE}_${cols.join('_')} ON ${SCORES_TABLE} (${cols.join(', ')}, key);`,
       ).join('\n')}`);
     this.ensured = true;
   }

@@ -51,7 +51,7 @@ export const SCORE_INDEXER_OPTIONS = Symbol('SCORE_INDEXER_OPTIONS');
 export interface ScoreIndexerOptions {
   /** Pause between checks when there is nothing to do. Default 500 ms. */
   idleMs?: number;
-  /** Customers scored per transaction. Default 500. */
+  /** Customers scored per transaction. Default 100: each commit is synchronous on the embedded store. */
   chunk?: number;
   /** Source events read per incremental step. Default 5,000. */
   maxEvents?: number;
@@ -97,7 +97,7 @@ export class CustomerScoreIndexer
   ) {
     this.options = {
       idleMs: options.idleMs ?? 500,
-      chunk: options.chunk ?? 500,
+      chunk: options.chunk ?? 100,
       maxEvents: options.maxEvents ?? 5_000,
       behindThreshold: options.behindThreshold ?? 500,
       clock: options.clock ?? (() => new Date()),

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
+import { EVENT_STORE, fitNextBestActions } from '@aftercare/application';
+import type { EventStore } from '@aftercare/event-store';
 import { createApiApp } from '../../apps/api/src/bootstrap';
 import { authed, bearer, createApiKey } from '../support/auth';
 import { operations, resolve, ResponseValidator, type OpenApiDocument } from '../support/openapi';
@@ -397,6 +399,18 @@ describe('OpenAPI document (served at /docs-json)', () => {
     ]) {
       await call('get', `/v1/analytics/${report}`, {}, undefined, 200);
     }
+    // Next best actions: a problem before any fit, then the fit's figures.
+    await call('get', '/v1/next-actions', {}, undefined, 409, '?budget=3');
+    await call('get', '/v1/customers/{id}/next-actions', { id: 'ada' }, undefined, 409);
+    await fitNextBestActions(app.get<EventStore>(EVENT_STORE), { now: new Date().toISOString() });
+    for (let i = 0; i < 100; i++) {
+      if ((await http().get('/v1/next-actions?budget=3')).status === 200) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await call('get', '/v1/next-actions', {}, undefined, 200, '?budget=3');
+    await call('get', '/v1/next-actions', {}, undefined, 400, '?budget=0');
+    await call('get', '/v1/customers/{id}/next-actions', { id: 'ada' }, undefined, 200);
+    await call('get', '/v1/customers/{id}/next-actions', { id: 'nobody' }, undefined, 404);
     await call('get', '/v1/warranty-claims', {}, undefined, 200);
     await call('get', '/health', {}, undefined, 200);
     await call('get', '/health/live', {}, undefined, 200);

@@ -34,6 +34,11 @@ const commands: ReadonlyArray<{ name: string; summary: string; load: () => Promi
     load: async () => (await import('./commands/churn.command')).registerChurnCommand,
   },
   {
+    name: 'next-actions',
+    summary: 'next best actions: fit their effects, show a customer, rank for a budget',
+    load: async () => (await import('./commands/next-actions.command')).registerNextActionsCommand,
+  },
+  {
     name: 'simulate-policy',
     summary: 'measure next-best-action targeting against churn-risk, random and none',
     load: async () =>

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { AnalyticsController } from './analytics.controller';
 import { CustomersController } from './customers.controller';
+import { NextActionsController } from './next-actions.controller';
 import { ReadService } from './read.service';
 import { READ_CLOCK, READ_MODELS } from './read.tokens';
 
@@ -20,7 +21,7 @@ export interface ReadApiOptions {
  * where a global provider for `READ_MODELS` exists.
  */
 @Module({
-  controllers: [CustomersController, AnalyticsController],
+  controllers: [CustomersController, AnalyticsController, NextActionsController],
   providers: [ReadService, { provide: READ_CLOCK, useValue: () => new Date() }],
 })
 export class ReadApiModule {

@@ -1,10 +1,11 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import {
   CHURN_BAND_VALUES,
   CUSTOMER_SORTS,
   type CustomerSort,
+  MAX_NBA_BUDGET,
   SORT_ORDERS,
 } from '@aftercare/application';
 import type { ChurnBand } from '@aftercare/analytics';
@@ -148,4 +149,26 @@ export class DefectsQueryDto extends AsOfQueryDto {
   @IsString()
   @Matches(/^[A-Za-z0-9._-]{1,64}$/, { message: 'sku must be 1-64 letters, digits, . _ or -' })
   sku?: string;
+}
+
+export class NextActionsQueryDto {
+  @ApiProperty({
+    minimum: 1,
+    maximum: MAX_NBA_BUDGET,
+    example: 50,
+    description: 'How many customers can be acted on: the best this many actions',
+  })
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_NBA_BUDGET)
+  budget!: number;
+}
+
+export class CustomerNextActionsQueryDto {
+  @IsInstantOrDate({
+    description:
+      'Business time the actions are for (a date, meaning its end, or an instant); default now',
+  })
+  at?: string;
 }

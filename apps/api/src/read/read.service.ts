@@ -1,10 +1,18 @@
-import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Inject,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
 import {
   EVENT_STORE,
   CustomerListQueries,
   CustomerNotFoundError,
   CustomerQueries,
   InvalidQueryError,
+  NbaModelNotFittedError,
+  NextActionsQueries,
   type ReadModelQueries,
 } from '@aftercare/application';
 import type { EventStore } from '@aftercare/event-store';
@@ -15,6 +23,7 @@ import { READ_CLOCK, READ_MODELS } from './read.tokens';
 @Injectable()
 export class ReadService {
   readonly queries: CustomerQueries;
+  readonly nextActions: NextActionsQueries;
   /** The customer list, from the score index beside the read models. */
   readonly customerList: CustomerListQueries;
 
@@ -24,6 +33,7 @@ export class ReadService {
     @Inject(READ_CLOCK) clock: () => Date,
   ) {
     this.queries = new CustomerQueries(store, readModels, clock);
+    this.nextActions = new NextActionsQueries(store, readModels, clock);
     this.customerList = new CustomerListQueries(customerScoreIndexOf(readModels), clock);
   }
 
@@ -32,6 +42,7 @@ export class ReadService {
       return await query(this.queries);
     } catch (error) {
       if (error instanceof CustomerNotFoundError) throw new NotFoundException(error.message);
+      if (error instanceof NbaModelNotFittedError) throw new ConflictException(error.message);
       if (error instanceof InvalidQueryError || error instanceof InvalidReadModelQueryError) {
         throw new BadRequestException(error.message);
       }

@@ -8,6 +8,8 @@ import { customerStreamId } from '@aftercare/domain';
 import type { EventStore } from '@aftercare/event-store';
 import {
   evolveRetentionTimeline,
+  NBA_MODEL_FITTED,
+  NBA_MODEL_STREAM_CATEGORY,
   type NextBestActionsFittedData,
   nextBestActionsProjection,
   type RankedAction,
@@ -59,37 +61,48 @@ export const MAX_NBA_BUDGET = 1000;
  * (a slice of the list the fit stored: no store scan per request).
  */
 export class NextActionsQueries {
+  /** `fits`: the read-model store (the API), or the event store itself (the CLI, no catch-up). */
   constructor(
     private readonly store: EventStore,
-    private readonly readModels: ReadModelQueries,
+    private readonly fits: ReadModelQueries | 'store',
     private readonly clock: () => Date,
   ) {}
 
   async latestFit(): Promise<NextBestActionsFittedData> {
-    const page = await this.readModels.list<NextBestActionsFittedData | null>(
-      nextBestActionsProjection.name,
-      { orderBy: 'fittedAt', direction: 'desc', limit: 1 },
-    );
-    const fit = page.items[0]?.state;
+    const fit =
+      this.fits === 'store'
+        ? await latestFitInStore(this.store)
+        : (
+            await this.fits.list<NextBestActionsFittedData | null>(nextBestActionsProjection.name, {
+              orderBy: 'fittedAt',
+              direction: 'desc',
+              limit: 1,
+            })
+          ).items[0]?.state;
     if (!fit) throw new NbaModelNotFittedError();
     return fit;
   }
 
-  async forCustomer(customerId: string): Promise<CustomerNextActions> {
+  /** `at`: business time the actions are for (default: now); later events are not read. */
+  async forCustomer(customerId: string, at?: string): Promise<CustomerNextActions> {
+    const when = at ?? this.clock().toISOString();
+    const whenMs = Date.parse(when);
+    if (Number.isNaN(whenMs)) throw new InvalidQueryError('at', `at '${at}' is not a date`);
     const fit = await this.latestFit();
     let timeline: RetentionTimeline | null = null;
     for await (const event of this.store.readStream(customerStreamId(customerId))) {
       timeline ??= emptyTimeline(customerId);
+      const occurredAt = (event.data as { occurredAt?: unknown } | null)?.occurredAt;
+      if (typeof occurredAt === 'string' && Date.parse(occurredAt) > whenMs) continue;
       evolveRetentionTimeline(timeline, event);
     }
     if (timeline === null) throw new CustomerNotFoundError(customerId);
-    const at = this.clock().toISOString();
     return {
       customerId,
-      at,
+      at: new Date(whenMs).toISOString(),
       currency: timeline.currency,
       fit: summary(fit),
-      actions: nextActionsFor(timeline, Date.parse(at), fit.effects, fit.valueModel, fit.costs),
+      actions: nextActionsFor(timeline, whenMs, fit.effects, fit.valueModel, fit.costs),
     };
   }
 
@@ -103,6 +116,20 @@ export class NextActionsQueries {
     const fit = await this.latestFit();
     return { fit: summary(fit), budget, items: fit.ranking.slice(0, budget) };
   }
+}
+
+/** The latest fit recorded in the store (fits are few: one scan of their category). */
+export async function latestFitInStore(
+  store: EventStore,
+): Promise<NextBestActionsFittedData | undefined> {
+  let latest: NextBestActionsFittedData | undefined;
+  for await (const event of store.readAll({
+    filter: { categories: [NBA_MODEL_STREAM_CATEGORY], eventTypePrefixes: [NBA_MODEL_FITTED] },
+  })) {
+    const fit = event.data as NextBestActionsFittedData;
+    if (!latest || fit.occurredAt >= latest.occurredAt) latest = fit;
+  }
+  return latest;
 }
 
 function summary(fit: NextBestActionsFittedData): NbaFitSummary {

@@ -23,7 +23,9 @@ export type IncidentKind =
   | 'reopening'
   | 'paid_repair'
   | 'detractor'
-  | 'warranty_rejection';
+  | 'warranty_rejection'
+  | 'broken_promise'
+  | 'missed_follow_up';
 
 export interface RetentionTimeline {
   customerId: string;
@@ -35,6 +37,8 @@ export interface RetentionTimeline {
   nps: { at: number; score: number }[];
   plans: { id: string; at: number; cancelledAt: number | null }[];
   actions: { at: number; action: RetentionActionName }[];
+  /** Kinds of the follow-up tasks created for the customer, by task id. */
+  followUps: Record<string, string>;
 }
 
 export function emptyTimeline(customerId: string): RetentionTimeline {
@@ -48,6 +52,7 @@ export function emptyTimeline(customerId: string): RetentionTimeline {
     nps: [],
     plans: [],
     actions: [],
+    followUps: {},
   };
 }
 

@@ -1,15 +1,27 @@
 import type { RetentionActionName, RetentionTimeline } from '@aftercare/analytics';
 import { emptyTimeline } from '@aftercare/analytics';
 import type { AftercareEvent } from '@aftercare/domain';
-import { RETENTION_ACTIONS } from '@aftercare/domain';
+import {
+  CUSTOMER_STREAM_CATEGORY,
+  FOLLOW_UP_TASK_STREAM_CATEGORY,
+  PROMISE_STREAM_CATEGORY,
+  RETENTION_ACTIONS,
+} from '@aftercare/domain';
 
 /** An event as the fold needs it: its type and data (a stored event or a simulated one). */
 export type TimelineEvent = { type: string; data: unknown };
 
 const COMPLAINT_ABOUT_PRODUCT = new Set(['product_defect', 'installation', 'warranty']);
 
+/** The streams the timeline reads: the customer's, their follow-up tasks and their promises. */
+export const RETENTION_TIMELINE_CATEGORIES = [
+  CUSTOMER_STREAM_CATEGORY,
+  FOLLOW_UP_TASK_STREAM_CATEGORY,
+  PROMISE_STREAM_CATEGORY,
+];
+
 /**
- * Folds one customer-stream event into the customer's retention timeline (what the next-best-
+ * Folds one customer, follow-up task or promise event into the customer's retention timeline (what the next-best-
  * action model reads). Other events leave it unchanged. Pure; mutates and returns `t` (one fold
  * owns its timeline), so folding a long history allocates nothing per event.
  */
@@ -75,6 +87,25 @@ export function evolveRetentionTimeline(
       break;
     case 'CustomerPiiErased':
       t.erasedAt = at;
+      break;
+    // A follow-up task completed with the customer reached is a follow-up call: the evidence of
+    // "a timely follow-up after a bad incident" (courtesy calls after a delivery are not).
+    case 'FollowUpTaskCreated':
+      t.followUps[e.data.taskId] = e.data.kind;
+      break;
+    case 'FollowUpTaskCompleted': {
+      const kind = t.followUps[e.data.taskId];
+      const reached = e.data.outcome === 'reached' || e.data.outcome === 'issue_found';
+      if (reached && kind !== undefined && kind !== 'courtesy_call') {
+        t.actions.push({ at, action: 'recovery_call' });
+      }
+      break;
+    }
+    case 'FollowUpTaskOverdue':
+      t.incidents.push({ at, kind: 'missed_follow_up' });
+      break;
+    case 'PromiseBroken':
+      t.incidents.push({ at, kind: 'broken_promise' });
       break;
     default:
       break;

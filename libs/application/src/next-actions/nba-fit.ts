@@ -7,10 +7,11 @@ import {
   nextActionsFor,
   type RetentionTimeline,
 } from '@aftercare/analytics';
-import { CUSTOMER_STREAM_CATEGORY, DEFAULT_RETENTION_ACTION_COSTS } from '@aftercare/domain';
+import { DEFAULT_RETENTION_ACTION_COSTS } from '@aftercare/domain';
 import type { EventStore } from '@aftercare/event-store';
 import {
   evolveRetentionTimeline,
+  RETENTION_TIMELINE_CATEGORIES,
   NBA_MODEL_FITTED,
   nbaModelStreamId,
   type NextBestActionsFittedData,
@@ -51,7 +52,9 @@ export async function fitNextBestActions(
   const timelines = new Map<string, RetentionTimeline>();
   let first = Number.POSITIVE_INFINITY;
   let read = 0;
-  for await (const event of store.readAll({ filter: { categories: [CUSTOMER_STREAM_CATEGORY] } })) {
+  for await (const event of store.readAll({
+    filter: { categories: [...RETENTION_TIMELINE_CATEGORIES] },
+  })) {
     if (++read % PROGRESS_EVERY === 0) options.onProgress?.({ events: read });
     const data = event.data as { customerId?: unknown; occurredAt?: unknown } | null;
     if (typeof data?.customerId !== 'string' || typeof data.occurredAt !== 'string') continue;

@@ -13,6 +13,7 @@ import {
   TimeSlice,
 } from '@aftercare/read-models';
 import type { CommandContext } from '../write/command-context';
+import { IdempotencyKeyReused } from '../write/application.errors';
 import { FollowUpTaskCommandEnvelope, PromiseCommandEnvelope } from './follow-up.command-handlers';
 import type { FollowUpSettings } from './follow-up-settings';
 
@@ -62,13 +63,13 @@ export class FollowUpSweep implements ScheduledConsumer {
       ],
       signal,
     )) {
-      const result = await this.commandBus.execute(
+      const recorded = await this.once(
         new FollowUpTaskCommandEnvelope(
           { type: 'MarkFollowUpTaskOverdue', data: { taskId: task.taskId, occurredAt: at } },
           context(`sweep:overdue:${task.taskId}`),
         ),
       );
-      if (result.eventIds.length > 0 && !result.replayed) tasks++;
+      if (recorded) tasks++;
     }
     const breakBefore = new Date(now.getTime() - this.settings.promiseGraceMs).toISOString();
     let promises = 0;
@@ -80,15 +81,33 @@ export class FollowUpSweep implements ScheduledConsumer {
       ],
       signal,
     )) {
-      const result = await this.commandBus.execute(
+      const recorded = await this.once(
         new PromiseCommandEnvelope(
           { type: 'BreakOverduePromise', data: { promiseId: promise.promiseId, occurredAt: at } },
           context(`sweep:broken:${promise.promiseId}`),
         ),
       );
-      if (result.eventIds.length > 0 && !result.replayed) promises++;
+      if (recorded) promises++;
     }
     return { tasks, promises };
+  }
+
+  /**
+   * Records one sweep fact; false when it was recorded before. The read models lag the store, so
+   * a pass that runs before they have folded an earlier pass's write sees the task still open and
+   * asks again, with its own "now": the command id (derived from the task or promise) was used
+   * with another time, which here means "already done", not a client reusing a key.
+   */
+  private async once(
+    command: FollowUpTaskCommandEnvelope | PromiseCommandEnvelope,
+  ): Promise<boolean> {
+    try {
+      const result = await this.commandBus.execute(command);
+      return result.eventIds.length > 0 && !result.replayed;
+    } catch (error) {
+      if (error instanceof IdempotencyKeyReused) return false;
+      throw error;
+    }
   }
 
   /** Rows matching `where`, page by page (keyset), yielding to the event loop between them. */

@@ -17,6 +17,7 @@ const {
   writeFileSync,
 } = require('node:fs');
 const { join } = require('node:path');
+const { ensureConsoleBuilt } = require('./console-bundle');
 
 const root = join(__dirname, '..');
 const stampPath = join(root, 'dist', '.build-stamp');
@@ -54,7 +55,8 @@ function ensureBuilt({ force = false } = {}) {
   if (!existsSync(join(root, 'apps'))) return false;
   const current = digest();
   const stored = existsSync(stampPath) ? readFileSync(stampPath, 'utf8').trim() : '';
-  if (!force && stored === current) return false;
+  const bundled = ensureConsoleBuilt({ force });
+  if (!force && stored === current) return bundled;
   build();
   mkdirSync(join(root, 'dist'), { recursive: true });
   // Digest taken before the build: an edit made while tsc ran still counts as a change next time.

@@ -10,8 +10,10 @@ import {
 } from '@aftercare/application';
 import { AuthModule } from './auth/auth.module';
 import { EngineReplayController } from './audit/engine-replay.controller';
+import { PolicyReplayController } from './audit/policy-replay.controller';
 import { WarrantyAuditController } from './audit/warranty-audit.controller';
 import { EventStreamController } from './events/event-stream.controller';
+import { SessionController } from './console/session.controller';
 import { FollowUpsApiModule } from './follow-ups/follow-ups-api.module';
 import { HealthModule } from './health/health.module';
 import { HttpHardeningModule } from './http/http-hardening.module';
@@ -40,6 +42,8 @@ import { WriteApiModule } from './write/write-api.module';
     SubscriptionsController,
     WarrantyAuditController,
     EngineReplayController,
+    PolicyReplayController,
+    SessionController,
   ],
 })
 export class AppModule {}

@@ -10,6 +10,7 @@ import { FRESHNESS_HEADERS } from './read/freshness-headers.interceptor';
 import { bodyShapeGuard, requireJsonContentType } from './http/json-body';
 import { ProblemDetailsFilter } from './problem/problem-details.filter';
 import { toRequestValidationException } from './problem/request-validation.exception';
+import { serveConsole } from './console/serve-console';
 import { configureBusinessTimeWindow } from './write/dto/dto-validators';
 
 /** The application with its logger: pino (see loggingParams), or none for tests. */
@@ -38,6 +39,8 @@ export async function createApiApp(options: { logger?: false } = {}): Promise<IN
   const settings = app.get<AftercareConfig>(AFTERCARE_CONFIG).http;
   app.disable('x-powered-by');
   app.use(helmet());
+  // The web console (static files) before the API's body handling; it reads the API like any client.
+  serveConsole(app);
   if (settings.corsOrigins.length > 0) {
     app.enableCors({
       origin: settings.corsOrigins,

@@ -34,7 +34,7 @@ class OutcomeChangeDto {
   @ApiProperty({ example: 12 }) claims!: number;
 }
 
-class ReplayCostDto {
+export class ReplayCostDto {
   @ApiProperty({ example: 'EUR' }) currency!: string;
   @ApiProperty({ example: 10400 }) recorded!: number;
   @ApiProperty({ example: 12100 }) replayed!: number;

@@ -23,7 +23,7 @@ import {
 import { FreshnessHeadersInterceptor } from './freshness-headers.interceptor';
 import { ReadService } from './read.service';
 import { RecordsAccess } from '../auth/records-access.decorator';
-import { Roles } from '@aftercare/application';
+import { canReadPii, CurrentPrincipal, type Principal, Roles } from '@aftercare/application';
 
 @ApiTags('customers')
 @ApiProblems(400, ...COMMON_PROBLEMS)
@@ -42,8 +42,14 @@ export class CustomersController {
     description:
       'Scores are computed ahead of the request (see `scores`): a change to a customer is scored within about a second, and every customer is scored again after a CLV refit and each UTC day. Any page answers in the same time, whatever the number of customers. Sorting by CLV or value at risk compares amounts in their own currencies: filter by `currency` to rank one currency.',
   })
-  list(@Query() query: CustomerListQueryDto): Promise<CustomerListPage> {
-    return this.read.run(() => this.read.customerList.list(query));
+  async list(
+    @Query() query: CustomerListQueryDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<CustomerListPage> {
+    const page = await this.read.run(() => this.read.customerList.list(query));
+    // A name stored in plaintext (a seeded or legacy store) is no sealed token the vault redacts.
+    if (canReadPii(principal)) return page;
+    return { ...page, items: page.items.map((item) => ({ ...item, name: null })) };
   }
 
   @Roles('agent', 'analyst')

@@ -428,6 +428,11 @@ describe('OpenAPI document (served at /docs-json)', () => {
       `?from=2020-01-01&to=${at(0).slice(0, 10)}`,
     );
     await call('get', '/v1/audit/engine-replay', {}, undefined, 400, '?from=2020-01-01');
+    const replay = '/v1/audit/policy-replay';
+    await call('get', replay, {}, undefined, 200, '?policyId=standard&version=1&from=2020-01-01');
+    await call('get', replay, {}, undefined, 404, '?policyId=standard&version=99');
+    await call('get', replay, {}, undefined, 400, '?policyId=standard&version=0');
+    await call('get', '/v1/session', {}, undefined, 200);
 
     const hook = await call(
       'post',

@@ -240,6 +240,18 @@ describe('warranty audit', () => {
       { currency: 'EUR', recorded: 1600, replayed: 1600, difference: 0 },
       { currency: 'USD', recorded: 800, replayed: 0, difference: -800 },
     ]);
+    // The same what-if over HTTP, for auditors (the console's audit page).
+    const auditorKey = await createApiKey(app, 'auditor');
+    const query =
+      '/v1/audit/policy-replay?policyId=standard&version=2&from=2025-01-01&to=2025-12-31';
+    const overHttp = await authed(app, auditorKey).get(query).expect(200);
+    expect(overHttp.body).toEqual(JSON.parse(JSON.stringify(replay)));
+    await authed(app, await createApiKey(app, 'agent'))
+      .get(query)
+      .expect(403);
+    await authed(app, auditorKey)
+      .get('/v1/audit/policy-replay?policyId=standard&version=7')
+      .expect(404);
     expect(await store.headPosition()).toBe(head);
   });
 

@@ -32,6 +32,7 @@ interface ListPage {
     name: string | null;
     clv: unknown;
     purchases: number;
+    countryCode: string | null;
     churnRisk: { band: string } | null;
   }[];
   nextCursor: string | null;
@@ -154,38 +155,28 @@ describe('the web console in Chromium', () => {
     await screenshot(page, 'customer-360-phone');
   });
 
-  it('ranks the worklist as the API does, pages through it and filters by band', async () => {
-    const first = await world.api<ListPage>(
-      world.keys.analyst,
-      '/v1/customers?sort=churn&limit=25',
-    );
-    const second = await world.api<ListPage>(
-      world.keys.analyst,
-      `/v1/customers?sort=churn&limit=25&cursor=${first.nextCursor}`,
-    );
+  it('ranks the worklist by value at risk as the API does, pages through it and filters', async () => {
+    const list = (query: string) =>
+      world.api<ListPage>(world.keys.analyst, `/v1/customers?sort=valueAtRisk&limit=25${query}`);
+    const label = (i: ListPage['items'][number]) => i.name ?? i.customerId;
+    const first = await list('');
+    const second = await list(`&cursor=${first.nextCursor}`);
     const page = await open('analyst', '/worklist');
     const firstColumn = page.locator('table tbody tr td:first-child');
-    await until(() => firstColumn.count(), 25);
-    expect(await firstColumn.allTextContents()).toEqual(
-      first.items.map((i) => i.name ?? i.customerId),
-    );
+    await until(() => firstColumn.allTextContents(), first.items.map(label));
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByText('Page 2').waitFor();
-    await until(
-      () => firstColumn.first().textContent(),
-      second.items[0]!.name ?? second.items[0]!.customerId,
-    );
+    await until(() => firstColumn.allTextContents(), second.items.map(label));
+
     const band = first.items[0]!.churnRisk!.band;
-    const banded = await world.api<ListPage>(
-      world.keys.analyst,
-      `/v1/customers?sort=churn&limit=25&churnBand=${band}`,
-    );
+    const country = first.items[0]!.countryCode!;
+    const filtered = await list(`&churnBand=${band}&country=${country}`);
     await page.getByLabel('Churn band').selectOption(band);
     await page.getByText('Page 1').waitFor();
-    await until(
-      () => firstColumn.allTextContents(),
-      banded.items.map((i) => i.name ?? i.customerId),
-    );
+    await page.getByLabel('Country').fill(country);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await until(() => firstColumn.allTextContents(), filtered.items.map(label));
+    expect(page.url()).toContain(`country=${country}`);
     await accessible(page);
     await screenshot(page, 'worklist');
     await page.setViewportSize({ width: 390, height: 844 });
@@ -364,7 +355,10 @@ describe('the web console in Chromium', () => {
   });
 
   it('never sends personal data to an analyst, on the wire as on the screen', async () => {
-    const list = await world.api<ListPage>(world.keys.analyst, '/v1/customers?sort=churn&limit=25');
+    const list = await world.api<ListPage>(
+      world.keys.analyst,
+      '/v1/customers?sort=valueAtRisk&limit=25',
+    );
     const contacts: string[] = [];
     for (const item of list.items.slice(0, 5)) {
       const view = await world.api<View>(world.keys.admin, `/v1/customers/${item.customerId}`);

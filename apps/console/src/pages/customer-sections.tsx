@@ -3,6 +3,7 @@ import { Section } from '../components/status';
 import { DataTable } from '../components/table';
 import { dateTime, day, fixed, money, percent } from '../data';
 import type { Session } from '../session';
+import { complaintDue } from '../complaints';
 import type { Complaint, CustomerView, Product } from './customer-types';
 
 export function SatisfactionSection(props: { view: CustomerView }) {
@@ -149,23 +150,10 @@ export function PurchasesSection(props: { view: CustomerView }) {
   );
 }
 
-const HOUR = 3_600_000;
-const plusHours = (iso: string, hours: number): string =>
-  new Date(Date.parse(iso) + hours * HOUR).toISOString();
-
 export function ComplaintsSection(props: { view: CustomerView; session: Session }) {
-  const now = Date.parse(props.view.now);
-  const due = (c: Complaint, kind: 'ack' | 'resolve'): { at: string; breached: boolean } | null => {
-    const target = props.session.complaintTargets[c.severity];
-    if (!target) return null;
-    const at = plusHours(
-      c.filedAt,
-      kind === 'ack' ? target.acknowledgeWithinHours : target.resolveWithinHours,
-    );
-    const done = kind === 'ack' ? c.acknowledgedAt : null;
-    return { at, breached: done ? Date.parse(done) > Date.parse(at) : now > Date.parse(at) };
-  };
-  const target = (c: Complaint, kind: 'ack' | 'resolve') => {
+  const due = (c: Complaint, kind: 'acknowledge' | 'resolve') =>
+    complaintDue(c, props.session.complaintTargets, props.view.now)?.[kind] ?? null;
+  const target = (c: Complaint, kind: 'acknowledge' | 'resolve') => {
     const d = due(c, kind);
     if (!d) return '—';
     return (
@@ -190,8 +178,8 @@ export function ComplaintsSection(props: { view: CustomerView; session: Session 
             { label: 'Acknowledged', value: (c) => dateTime(c.acknowledgedAt) },
             {
               label: 'Acknowledge by',
-              value: (c) => due(c, 'ack')?.at ?? null,
-              render: (c) => target(c, 'ack'),
+              value: (c) => due(c, 'acknowledge')?.at ?? null,
+              render: (c) => target(c, 'acknowledge'),
             },
             {
               label: 'Resolve by',

@@ -3,8 +3,9 @@ import { apiGet } from '../api';
 import { Link, setQuery, useLocation } from '../router';
 import { Loading } from '../components/status';
 import { DataTable } from '../components/table';
-import { money, percent, useApi } from '../data';
+import { dateTime, day, money, percent, useApi } from '../data';
 import type { Session } from '../session';
+import { complaintDue, type OpenComplaint } from '../complaints';
 
 interface ListItem {
   customerId: string;
@@ -12,8 +13,11 @@ interface ListItem {
   satisfaction: string;
   churnRisk: { probability: number; band: string } | null;
   clv: { clv: number; pAlive: number; currency: string } | null;
+  valueAtRisk: { amount: number; currency: string } | null;
+  segment: string | null;
+  countryCode: string | null;
   purchases: number;
-  lastPurchaseAt: string | null;
+  lastInteractionAt: string | null;
   openComplaints: number;
 }
 
@@ -26,67 +30,42 @@ interface ListPage {
 const BANDS = ['high', 'medium', 'low'];
 const LEVELS = ['dissatisfied', 'at_risk', 'neutral', 'satisfied', 'delighted'];
 const PAGE = 25;
-
-/** Expected value lost: churn probability x CLV, in the CLV's currency. */
-export const valueAtRisk = (item: ListItem): number | null =>
-  item.churnRisk && item.clv ? item.churnRisk.probability * item.clv.clv : null;
+/** The filters, as query parameters of both this page and GET /v1/customers. */
+const FILTERS = [
+  'churnBand',
+  'satisfaction',
+  'segment',
+  'country',
+  'currency',
+  'product',
+  'lastInteractionBefore',
+] as const;
 
 /**
- * Who to call first: customers by churn risk from GET /v1/customers (the API ranks; the page
- * shows one page at a time, the cursor trail kept for "previous"), with value at risk per row and
- * the top reasons from each customer's own view.
+ * Who to call first: GET /v1/customers ranked by value at risk (churn probability x CLV, from the
+ * API's score index), filtered, one page at a time (the cursor trail kept for "previous"), with
+ * the top reasons and complaints past their targets from each row's own view.
  */
-export function WorklistPage(_props: { session: Session }) {
+export function WorklistPage(props: { session: Session }) {
   const { query } = useLocation();
-  const band = query.get('band') ?? '';
-  const satisfaction = query.get('satisfaction') ?? '';
+  const filters = Object.fromEntries(FILTERS.map((name) => [name, query.get(name) ?? '']));
+  const key = JSON.stringify(filters);
   const [trail, setTrail] = useState<string[]>([]);
   const cursor = trail[trail.length - 1];
-  useEffect(() => setTrail([]), [band, satisfaction]);
+  useEffect(() => setTrail([]), [key]);
   const page = useApi(
     () =>
-      apiGet<ListPage>('/v1/customers', {
-        sort: 'churn',
-        churnBand: band,
-        satisfaction,
-        limit: PAGE,
-        cursor,
-      }),
-    [band, satisfaction, cursor],
+      apiGet<ListPage>('/v1/customers', { sort: 'valueAtRisk', ...filters, limit: PAGE, cursor }),
+    [key, cursor],
   );
   return (
     <>
       <h1>Worklist</h1>
-      <form class="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          Churn band{' '}
-          <select
-            value={band}
-            onChange={(e) => setQuery({ band: (e.target as HTMLSelectElement).value })}
-          >
-            <option value="">any</option>
-            {BANDS.map((b) => (
-              <option key={b}>{b}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Satisfaction{' '}
-          <select
-            value={satisfaction}
-            onChange={(e) => setQuery({ satisfaction: (e.target as HTMLSelectElement).value })}
-          >
-            <option value="">any</option>
-            {LEVELS.map((l) => (
-              <option key={l}>{l}</option>
-            ))}
-          </select>
-        </label>
-      </form>
+      <Filters values={filters} />
       <Loading state={page} what="the worklist">
         {(p) => (
           <>
-            <WorklistTable items={p.items} />
+            <WorklistTable items={p.items} session={props.session} />
             <nav class="pager" aria-label="Worklist pages">
               <button
                 type="button"
@@ -111,69 +90,188 @@ export function WorklistPage(_props: { session: Session }) {
   );
 }
 
-function WorklistTable(props: { items: ListItem[] }) {
-  const reasons = useReasons(props.items.map((i) => i.customerId));
+function Filters(props: { values: Record<string, string> }) {
+  const choose = (name: string) => (e: Event) =>
+    setQuery({ [name]: (e.target as HTMLSelectElement).value });
   return (
-    <DataTable<ListItem>
-      caption="Customers ranked by churn risk"
-      rows={props.items}
-      rowKey={(i) => i.customerId}
-      sortable
-      columns={[
-        {
-          label: 'Customer',
-          value: (i) => i.customerId,
-          render: (i) => (
-            <Link to={`/customers/${encodeURIComponent(i.customerId)}`}>
-              {i.name ?? i.customerId}
-            </Link>
+    <form
+      class="filters"
+      aria-label="Filters"
+      onSubmit={(event) => {
+        event.preventDefault();
+        const form = new FormData(event.target as HTMLFormElement);
+        setQuery(
+          Object.fromEntries(
+            ['segment', 'country', 'currency', 'product', 'lastInteractionBefore'].map((n) => [
+              n,
+              String(form.get(n) ?? '').trim(),
+            ]),
           ),
-        },
-        {
-          label: 'Churn',
-          value: (i) => i.churnRisk?.probability ?? null,
-          render: (i) =>
-            i.churnRisk ? `${percent(i.churnRisk.probability)} ${i.churnRisk.band}` : '—',
-          numeric: true,
-        },
-        {
-          label: 'CLV',
-          value: (i) => i.clv?.clv ?? null,
-          render: (i) => (i.clv ? money(i.clv.clv, i.clv.currency) : '—'),
-          numeric: true,
-        },
-        {
-          label: 'Value at risk',
-          value: valueAtRisk,
-          render: (i) => (valueAtRisk(i) === null ? '—' : money(valueAtRisk(i)!, i.clv!.currency)),
-          numeric: true,
-        },
-        { label: 'Satisfaction', value: (i) => i.satisfaction },
-        { label: 'Open complaints', value: (i) => i.openComplaints, numeric: true },
-        { label: 'Top reasons', value: (i) => (reasons[i.customerId] ?? []).join('; ') },
-      ]}
-    />
+        );
+      }}
+    >
+      <label>
+        Churn band
+        <select value={props.values.churnBand} onChange={choose('churnBand')}>
+          <option value="">any</option>
+          {BANDS.map((b) => (
+            <option key={b}>{b}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Satisfaction
+        <select value={props.values.satisfaction} onChange={choose('satisfaction')}>
+          <option value="">any</option>
+          {LEVELS.map((l) => (
+            <option key={l}>{l}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Segment <input name="segment" value={props.values.segment} placeholder="consumer" />
+      </label>
+      <label>
+        Country <input name="country" value={props.values.country} placeholder="DE" size={4} />
+      </label>
+      <label>
+        Currency <input name="currency" value={props.values.currency} placeholder="EUR" size={4} />
+      </label>
+      <label>
+        Product (SKU or category) <input name="product" value={props.values.product} />
+      </label>
+      <label>
+        Last interaction before{' '}
+        <input
+          type="date"
+          name="lastInteractionBefore"
+          value={props.values.lastInteractionBefore}
+        />
+      </label>
+      <button type="submit">Apply</button>
+    </form>
   );
 }
 
-/** Each row's top churn factors and satisfaction reasons, read from the customer's view. */
-function useReasons(ids: string[]): Record<string, string[]> {
-  const [reasons, setReasons] = useState<Record<string, string[]>>({});
+function WorklistTable(props: { items: ListItem[]; session: Session }) {
+  const details = useDetails(
+    props.items.map((i) => i.customerId),
+    props.session,
+  );
+  const breaches = props.items.flatMap((i) =>
+    (details[i.customerId]?.breaches ?? []).map((b) => ({ ...b, item: i })),
+  );
+  return (
+    <>
+      <DataTable<ListItem>
+        caption="Customers ranked by value at risk (churn probability × CLV)"
+        rows={props.items}
+        rowKey={(i) => i.customerId}
+        sortable
+        columns={[
+          {
+            label: 'Customer',
+            value: (i) => i.name ?? i.customerId,
+            render: (i) => (
+              <Link to={`/customers/${encodeURIComponent(i.customerId)}`}>
+                {i.name ?? i.customerId}
+              </Link>
+            ),
+          },
+          {
+            label: 'Value at risk',
+            value: (i) => i.valueAtRisk?.amount ?? null,
+            render: (i) =>
+              i.valueAtRisk ? money(i.valueAtRisk.amount, i.valueAtRisk.currency) : '—',
+            numeric: true,
+          },
+          {
+            label: 'Churn',
+            value: (i) => i.churnRisk?.probability ?? null,
+            render: (i) =>
+              i.churnRisk ? `${percent(i.churnRisk.probability)} ${i.churnRisk.band}` : '—',
+            numeric: true,
+          },
+          {
+            label: 'CLV',
+            value: (i) => i.clv?.clv ?? null,
+            render: (i) => (i.clv ? money(i.clv.clv, i.clv.currency) : '—'),
+            numeric: true,
+          },
+          { label: 'Satisfaction', value: (i) => i.satisfaction.replace('_', ' ') },
+          { label: 'Where', value: (i) => [i.segment, i.countryCode].filter(Boolean).join(', ') },
+          { label: 'Last interaction', value: (i) => day(i.lastInteractionAt) },
+          { label: 'Top reasons', value: (i) => (details[i.customerId]?.reasons ?? []).join('; ') },
+        ]}
+      />
+      <h2>Complaints past their targets on this page</h2>
+      {breaches.length === 0 ? (
+        <p class="muted">None among these customers.</p>
+      ) : (
+        <ul data-field="breaches">
+          {breaches.map((b) => (
+            <li key={b.complaintId}>
+              <Link to={`/customers/${encodeURIComponent(b.item.customerId)}`}>
+                {b.item.name ?? b.item.customerId}
+              </Link>
+              : complaint {b.complaintId} ({b.severity}) {b.what} due {dateTime(b.due)}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
+interface Breach {
+  complaintId: string;
+  severity: string;
+  what: 'acknowledgement' | 'resolution';
+  due: string;
+}
+
+interface RowDetails {
+  reasons: string[];
+  breaches: Breach[];
+}
+
+interface RowView {
+  now: string;
+  satisfaction: { reasons: string[] };
+  churnRisk: { factors: { name: string; contribution: number }[] } | null;
+  openComplaints: OpenComplaint[];
+}
+
+/** The row's open complaints past a target at the view's moment. */
+function breachesOf(view: RowView, session: Session): Breach[] {
+  return view.openComplaints.flatMap((c): Breach[] => {
+    const due = complaintDue(c, session.complaintTargets, view.now);
+    if (due?.acknowledge.breached)
+      return [{ ...c, what: 'acknowledgement', due: due.acknowledge.at }];
+    if (due?.resolve.breached) return [{ ...c, what: 'resolution', due: due.resolve.at }];
+    return [];
+  });
+}
+
+/** Each row's top churn factors, satisfaction reason and breached complaints, from its view. */
+function useDetails(ids: string[], session: Session): Record<string, RowDetails> {
+  const [details, setDetails] = useState<Record<string, RowDetails>>({});
   useEffect(() => {
     let current = true;
     for (const id of ids) {
-      apiGet<{
-        satisfaction: { reasons: string[] };
-        churnRisk: { factors: { name: string; contribution: number }[] } | null;
-      }>(`/v1/customers/${encodeURIComponent(id)}`).then(
+      apiGet<RowView>(`/v1/customers/${encodeURIComponent(id)}`).then(
         (view) => {
           const factors = [...(view.churnRisk?.factors ?? [])]
             .filter((f) => f.contribution > 0)
             .sort((a, b) => b.contribution - a.contribution)
             .slice(0, 2)
             .map((f) => f.name.replace(/_/g, ' '));
-          const top = [...factors, ...view.satisfaction.reasons.slice(0, 1)];
-          if (current) setReasons((old) => ({ ...old, [id]: top }));
+          const reasons = [...factors, ...view.satisfaction.reasons.slice(0, 1)];
+          if (current)
+            setDetails((old) => ({
+              ...old,
+              [id]: { reasons, breaches: breachesOf(view, session) },
+            }));
         },
         () => undefined,
       );
@@ -182,5 +280,5 @@ function useReasons(ids: string[]): Record<string, string[]> {
       current = false;
     };
   }, [ids.join(',')]);
-  return reasons;
+  return details;
 }

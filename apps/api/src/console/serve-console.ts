@@ -11,11 +11,9 @@ import { problemType } from '../problem/problem-details.filter';
  */
 const up = join(__dirname, '..', '..', '..', '..');
 export const CONSOLE_DIR =
-  process.env.AFTERCARE_CONSOLE_DIR ??
   [join(up, 'console'), join(up, 'dist', 'console')].find((dir) =>
     existsSync(join(dir, 'index.html')),
-  ) ??
-  join(up, 'dist', 'console');
+  ) ?? join(up, 'dist', 'console');
 
 /**
  * The console's own policy: scripts, styles and data from this origin only, no framing, no

@@ -104,10 +104,11 @@ export function registerNextActionsCommand(program: Command): void {
   nba
     .command('show <customerId>')
     .description("the customer's eligible actions now, best expected value first, with evidence")
+    .option('--at <date>', 'business time the actions are for (default now)', parseDateOption)
     .option('--json', 'print JSON')
-    .action(async (customerId: string, options: { json?: boolean }) =>
+    .action(async (customerId: string, options: { at?: string; json?: boolean }) =>
       withQueries(async (q) => {
-        const result = await q.forCustomer(customerId);
+        const result = await q.forCustomer(customerId, options.at);
         if (options.json) return console.log(JSON.stringify(result, null, 2));
         console.log(
           `${customerId} at ${result.at} (fit ${result.fit.fitId}, ${result.currency ?? 'no currency'})`,

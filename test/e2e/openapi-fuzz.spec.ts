@@ -257,6 +257,7 @@ describe('fuzzing every POST route of the OpenAPI document', () => {
     // Nothing may append in the background, so the head moves only by accepted requests.
     process.env.AFTERCARE_SIGNALS = 'off';
     process.env.AFTERCARE_WEBHOOKS = 'off';
+    process.env.AFTERCARE_PLAYBOOKS = 'off';
     app = await createApiApp({ logger: false });
     adminKey = await createApiKey(app);
     await app.listen(0, '127.0.0.1');
@@ -267,6 +268,7 @@ describe('fuzzing every POST route of the OpenAPI document', () => {
   afterAll(async () => {
     delete process.env.AFTERCARE_SIGNALS;
     delete process.env.AFTERCARE_WEBHOOKS;
+    delete process.env.AFTERCARE_PLAYBOOKS;
     await app?.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -15,7 +15,7 @@ import {
 } from './support/browser';
 import { type ConsoleWorld, startConsoleWorld } from './support/console-world';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 type Role = keyof ConsoleWorld['keys'];
 interface View {

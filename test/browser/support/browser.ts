@@ -7,7 +7,7 @@ export const CHROMIUM = process.env.AFTERCARE_CHROMIUM ?? '/usr/bin/chromium';
 export const SCREENSHOTS = join(__dirname, '..', '..', '..', 'test-output', 'console');
 
 export async function launchChromium(userDataDir: string): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(userDataDir, {
+  const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
     args: [
@@ -22,6 +22,9 @@ export async function launchChromium(userDataDir: string): Promise<BrowserContex
     ],
     viewport: { width: 1280, height: 800 },
   });
+  // npm test runs this suite beside the others on two cores: waits get long, not wrong.
+  context.setDefaultTimeout(45_000);
+  return context;
 }
 
 export type { Browser, BrowserContext, Page };
@@ -84,7 +87,7 @@ export async function overflowing(page: Page): Promise<string[]> {
 export async function until<T>(
   read: () => Promise<T>,
   expected: T,
-  timeoutMs = 10_000,
+  timeoutMs = 30_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

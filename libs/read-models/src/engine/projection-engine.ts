@@ -1,92 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { EventStore, GlobalPosition } from '@aftercare/event-store';
+import type { GlobalPosition } from '@aftercare/event-store';
 import type { AnyProjection } from '@aftercare/projections';
 import { CatchUpProgress } from './catch-up-progress';
+import {
+  type CachedProjectionStatus,
+  type ProjectionEngineOptions,
+  type ProjectionStatusView,
+  UnknownProjectionError,
+} from './projection-engine.types';
 import type { ConsumerStatus, EventConsumer, RunnerOutcome, ScheduledConsumer } from './consumer';
 import { ConsumerRunner } from './consumer-runner';
 import { ConsumerSet } from './consumer-set';
 import { ProjectionConsumer } from './projection-consumer';
 import { RetryPolicy } from './retry-policy';
-import type { ProjectionFailure, ProjectionStatusKind, ReadModelStore } from '../read-model-store';
+import type { ReadModelStore } from '../read-model-store';
 import {
   RebuildFailedError,
   rebuildProjections,
   type RebuildProgress,
   type RebuildResult,
-  type RebuildSource,
 } from '../rebuild/rebuild';
 
-export interface ProjectionEngineOptions {
-  store: EventStore;
-  readModels: ReadModelStore;
-  projections: readonly AnyProjection[];
-  /** Lease owner id; defaults to host:pid:random. */
-  instanceId?: string;
-  /** A lease not renewed for this long is taken over by another instance. Default 15 s. */
-  leaseTtlMs?: number;
-  /** Default 500 events per transaction (a batch also ends after a slice of time). */
-  batchSize?: number;
-  /** Default 50 ms. */
-  batchWaitMs?: number;
-  /** States cached per projection. Default 10,000. */
-  cacheSize?: number;
-  /** First delay after a failure (store or database away); doubles up to the max. Default 1 s. */
-  retryDelayMs?: number;
-  /** Default 30 s. */
-  maxRetryDelayMs?: number;
-  /** Rebuild, before running it, a projection whose stored version differs from its code. Default true. */
-  rebuildOnVersionChange?: boolean;
-  /** Faster event source for rebuilds (see `sqliteRebuildSource`). */
-  rebuildSource?: RebuildSource;
-  /** Events counted past the checkpoint for `lag` (reading further is not worth it). Default 10,000. */
-  lagCountLimit?: number;
-  /** How often the cached status is refreshed and catch-up progress logged. Default 5 s. */
-  progressIntervalMs?: number;
-  log?: (message: string) => void;
-}
-
-export interface ProjectionStatusView {
-  name: string;
-  /** Version of the code in this process. */
-  version: number;
-  /** Version that built the stored read model. */
-  storedVersion: number;
-  status: ProjectionStatusKind;
-  checkpoint: GlobalPosition | undefined;
-  headPosition: GlobalPosition | undefined;
-  /** Head minus checkpoint: an upper bound on the lag (positions may have gaps). */
-  positionLag: bigint;
-  /** Events past the checkpoint that the projection's filter passes, counted up to `lagCountLimit`. */
-  lag: number;
-  /** True when `lag` hit the count limit (the real lag is larger). */
-  lagIsLowerBound: boolean;
-  failure: ProjectionFailure | undefined;
-  /** Instance holding the projection's lease, if any. */
-  owner: string | undefined;
-  /** Whether this instance runs it. */
-  runningHere: boolean;
-  /** Whether this instance's runner has applied everything the store held when it subscribed. */
-  caughtUp: boolean;
-  updatedAt: string;
-}
-
-/** The statuses of every projection as of `at`, refreshed in the background (no event counts). */
-export interface CachedProjectionStatus {
-  at: string;
-  headPosition: GlobalPosition | undefined;
-  projections: ProjectionStatusView[];
-}
-
-export class UnknownProjectionError extends Error {
-  constructor(
-    readonly projection: string,
-    readonly known: string[],
-  ) {
-    super(`Unknown projection '${projection}'. Known projections: ${known.join(', ') || '(none)'}`);
-    this.name = 'UnknownProjectionError';
-  }
-}
+export * from './projection-engine.types';
 
 /**
  * The projection runtime. Runs projections and other consumers of the event log (reactors such

@@ -6,6 +6,7 @@ import {
   recomputeDecision,
   warrantyClaimStreamId,
   type WarrantyClaimDecided,
+  WARRANTY_CLAIM_STREAM_CATEGORY,
 } from '@aftercare/domain';
 import type { EventStore, RecordedEvent } from '@aftercare/event-store';
 import { type AuditKeys, publicKeyId, signText, verifyText } from '../crypto/audit-keys';
@@ -133,7 +134,10 @@ async function claimsInScope(store: EventStore, scope: BundleScope): Promise<str
   if ('claimId' in scope) return [scope.claimId];
   const window = timeWindow(scope.from, scope.to);
   const ids: string[] = [];
-  const filter = { categories: ['warranty'], eventTypePrefixes: ['WarrantyClaimFiled'] };
+  const filter = {
+    categories: [WARRANTY_CLAIM_STREAM_CATEGORY],
+    eventTypePrefixes: ['WarrantyClaimFiled'],
+  };
   for await (const event of store.readAll({ filter })) {
     const data = event.data as { claimId: string; occurredAt?: string };
     const at = Date.parse(data.occurredAt ?? event.recordedAt.toISOString());

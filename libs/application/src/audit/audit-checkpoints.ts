@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { canonicalJson, contentDigest, verifyChain } from '@aftercare/domain';
+import {
+  canonicalJson,
+  contentDigest,
+  verifyChain,
+  WARRANTY_CLAIM_STREAM_CATEGORY,
+} from '@aftercare/domain';
 import type { EventStore, RecordedEvent } from '@aftercare/event-store';
 import { type AuditKeys, publicKeyId, signText, verifyText } from '../crypto/audit-keys';
 
@@ -136,7 +141,9 @@ export class AuditCheckpoints {
   /** Every warranty stream, read one at a time, its chain checked. */
   async *streams(): AsyncIterable<CheckedStream> {
     const ids = new Set<string>();
-    for await (const event of this.store.readAll({ filter: { categories: ['warranty'] } })) {
+    for await (const event of this.store.readAll({
+      filter: { categories: [WARRANTY_CLAIM_STREAM_CATEGORY] },
+    })) {
       ids.add(event.streamId);
     }
     for (const streamId of ids) {

@@ -1,200 +1,36 @@
 import {
+  WARRANTY_CLAIM_STREAM_CATEGORY,
   canonicalJson,
   decideWithRecordedEngine,
-  isV1Facts,
-  recomputeDecision,
-  upcastEvent,
-  verifyChain,
   warrantyClaimStreamId,
-  type ChainVerification,
-  type ConsumerLawRow,
-  type JurisdictionRules,
-  type Recomputation,
-  type WarrantyClaimAssessed,
   type WarrantyClaimDecided,
-  type WarrantyClaimFiled,
   type WarrantyDecisionOverridden,
-  type WarrantyPolicyPublished,
   type WarrantyPolicyVersion,
-  type WarrantyRemedyRefused,
 } from '@aftercare/domain';
 import type { EventStore, RecordedEvent } from '@aftercare/event-store';
 import { type AuditKeys, loadAuditKeys } from '../crypto/audit-keys';
 import { timeWindow } from '../time-window';
+import { WarrantyPolicyCatalogue } from '../warranty-policy/warranty-policy.catalogue';
 import { AuditCheckpoints, type IntegrityFinding } from './audit-checkpoints';
+
+import {
+  type ClaimAudit,
+  type DecisionQuery,
+  type DecisionReport,
+  type DecisionRow,
+  type PolicyReplay,
+  type CurrencyCost,
+  type ReplayCost,
+  type RateRow,
+  APPROVAL_DEFINITIONS,
+} from './warranty-audit.types';
+import { auditEvents, count, decisionRow, rateRow, round2, upsert } from './warranty-audit.rows';
+
+export * from './warranty-audit.types';
+export { auditEvents } from './warranty-audit.rows';
 
 type Decided = WarrantyClaimDecided['data'];
 type Overridden = WarrantyDecisionOverridden['data'];
-
-/** The law a decision applied: engine v1 recorded jurisdiction rules, v2 a consumer-law row. */
-export function lawOf(data: Decided): ConsumerLawRow | JurisdictionRules {
-  return isV1Facts(data.facts) ? data.facts.jurisdiction : data.facts.law;
-}
-
-/** Everything an auditor needs to explain, recompute and verify one warranty claim. */
-export interface ClaimAudit {
-  claimId: string;
-  streamId: string;
-  /** As filed, lifted to the current shape (the stored data is what the chain covers). */
-  claim: WarrantyClaimFiled['data'] | null;
-  /** The latest decision: the one in effect unless overridden. */
-  decision: {
-    recordedAt: string;
-    position: string;
-    outcome: Decided['outcome'];
-    remedy: Decided['remedy'];
-    coveredAmount: number;
-    currency: string;
-    decidedBy: Decided['decidedBy'];
-    engineVersion: string;
-    /** The facts exactly as recorded with the decision (as known at its record time). */
-    facts: Decided['facts'];
-    factsDigest: string;
-    policy: { policyId: string; version: number; effectiveFrom: string; terms: unknown };
-    law: ConsumerLawRow | JurisdictionRules;
-    ruleTrace: Decided['ruleTrace'];
-  } | null;
-  /** Every decision in order: on filing, then after each assessment or refusal. */
-  decisions: Array<{
-    recordedAt: string;
-    position: string;
-    outcome: Decided['outcome'];
-    remedy: Decided['remedy'];
-    coveredAmount: number;
-    engineVersion: string;
-    trigger: Decided['trigger'] | null;
-    reproduced: boolean;
-  }>;
-  assessments: Array<
-    WarrantyClaimAssessed['data'] & { recordedAt: string; actor: string | undefined }
-  >;
-  remedyRefusals: Array<
-    WarrantyRemedyRefused['data'] & { recordedAt: string; actor: string | undefined }
-  >;
-  overrides: Array<Overridden & { recordedAt: string; actor: string | undefined }>;
-  /** The outcome standing now: the last override's, else the decision's. */
-  finalOutcome: string | null;
-  events: Array<{ revision: string; type: string; recordedAt: string; actor: string | undefined }>;
-  verification: {
-    chain: ChainVerification & { brokenEvent?: { revision: string; type: string; id: string } };
-    /** Every decision recomputed with the engine version it recorded; mismatches of any. */
-    recomputation: Pick<Recomputation, 'matches' | 'mismatches'> | null;
-    /** The policy version recorded with the decision is the one published in its policy stream. */
-    policyMatchesPublished: boolean | null;
-    ok: boolean;
-  };
-}
-
-/** One claim's decision: the engine's latest, and what stands after overrides. */
-export interface DecisionRow {
-  claimId: string;
-  customerId: string;
-  filedAt: string;
-  decidedAt: string;
-  recordedAt: string;
-  policyId: string;
-  policyVersion: number;
-  /** The law applied: a consumer-law row key (DE, GB-SCT, ...) or a v1 jurisdiction code. */
-  jurisdiction: string;
-  engineVersion: string;
-  productCategory: string;
-  sku: string;
-  /** The engine's outcome (its latest decision). */
-  outcome: string;
-  /** After overrides: the last override's outcome, else the engine's. */
-  finalOutcome: string;
-  remedy: string | null;
-  finalRemedy: string | null;
-  /** The engine's covered amount (0 unless it approved). */
-  coveredAmount: number;
-  /** After overrides: an override's cost is the amount it approved. */
-  finalCoveredAmount: number;
-  currency: string;
-  overridden: boolean;
-  /** Inside the legal guarantee with a cause it covers (or one still to be assessed). */
-  insideLegalGuarantee: boolean;
-  failedRules: string[];
-}
-
-export interface DecisionQuery {
-  outcome?: string;
-  policyId?: string;
-  policyVersion?: number;
-  /** Inclusive bounds on when the claim was filed (business time). */
-  from?: string;
-  to?: string;
-}
-
-export interface OutcomeCounts {
-  approved: number;
-  rejected: number;
-  needsReview: number;
-  needsAssessment: number;
-  approvalRate: number;
-}
-
-/** Counted twice, each labelled: as the engine decided, and as it stands after overrides. */
-export interface RateRow {
-  key: string;
-  decisions: number;
-  byEngine: OutcomeCounts;
-  afterOverrides: OutcomeCounts;
-}
-
-/** Money in one currency; figures in different currencies are never added. */
-export interface CurrencyCost {
-  currency: string;
-  claims: number;
-  /** Sum of covered amounts the engine approved. */
-  approvedByEngine: number;
-  /** Sum after overrides: an override that approves costs the amount it approved. */
-  approvedAfterOverrides: number;
-}
-
-export const APPROVAL_DEFINITIONS = {
-  byEngine: "approved by the warranty engine's latest decision, before any override",
-  afterOverrides: "approved as it stands: the last override's outcome, else the engine's",
-} as const;
-
-export interface DecisionReport {
-  from: string | null;
-  to: string | null;
-  decisions: number;
-  definitions: typeof APPROVAL_DEFINITIONS;
-  byEngine: OutcomeCounts;
-  afterOverrides: OutcomeCounts;
-  costs: CurrencyCost[];
-  byPolicyVersion: RateRow[];
-  byProduct: RateRow[];
-  /** Per rule: decisions where it passed / failed, counted against the engine's outcome. */
-  byRule: Array<{ ruleId: string; passed: RateRow; failed: RateRow; notApplicable: number }>;
-  /** The ones an auditor looks at first: rejected after overrides. */
-  rejectedInsideLegalGuarantee: DecisionRow[];
-}
-
-export interface ReplayCost {
-  currency: string;
-  recorded: number;
-  replayed: number;
-  difference: number;
-}
-
-export interface PolicyReplay {
-  policyId: string;
-  version: number;
-  claims: number;
-  changed: Array<{
-    claimId: string;
-    currency: string;
-    recorded: { policyVersion: number; outcome: string; coveredAmount: number };
-    replayed: { outcome: string; coveredAmount: number };
-    costDifference: number;
-  }>;
-  /** Engine-approved cost recorded and replayed, per currency. */
-  costs: ReplayCost[];
-}
-
-const round2 = (x: number): number => Math.round(x * 100) / 100;
 
 /**
  * Reads warranty claim streams as stored (before any upcasting, since hashes cover the stored
@@ -207,6 +43,7 @@ export class WarrantyAudit {
     private readonly store: EventStore,
     /** The chain and signing keys; read from the environment (and key files) when first needed. */
     private readonly auditKeys?: AuditKeys,
+    private readonly catalogue = new WarrantyPolicyCatalogue(store),
   ) {}
 
   private keys(): AuditKeys {
@@ -243,7 +80,7 @@ export class WarrantyAudit {
     const latest = new Map<string, { position: bigint; override: Overridden | null }>();
     for await (const event of this.store.readAll({
       filter: {
-        categories: ['warranty'],
+        categories: [WARRANTY_CLAIM_STREAM_CATEGORY],
         eventTypePrefixes: ['WarrantyClaimDecided', 'WarrantyDecisionOverridden'],
       },
     })) {
@@ -257,7 +94,10 @@ export class WarrantyAudit {
       }
     }
     for await (const event of this.store.readAll({
-      filter: { categories: ['warranty'], eventTypePrefixes: ['WarrantyClaimDecided'] },
+      filter: {
+        categories: [WARRANTY_CLAIM_STREAM_CATEGORY],
+        eventTypePrefixes: ['WarrantyClaimDecided'],
+      },
     })) {
       const data = event.data as Decided;
       const seen = latest.get(data.claimId);
@@ -278,24 +118,17 @@ export class WarrantyAudit {
     }
   }
 
-  async policyVersions(policyId: string): Promise<WarrantyPolicyVersion[]> {
-    const versions: WarrantyPolicyVersion[] = [];
-    for await (const event of this.store.readStream(`warrantyPolicy-${policyId}`)) {
-      if (event.type !== 'WarrantyPolicyPublished') continue;
-      const data = event.data as WarrantyPolicyPublished['data'];
-      versions.push({
-        policyId: data.policyId,
-        version: data.version,
-        effectiveFrom: data.effectiveFrom,
-        terms: data.terms,
-      });
-    }
-    return versions;
+  /** A policy's published versions, read by the policy catalogue (the one place that reads them). */
+  policyVersions(policyId: string): Promise<WarrantyPolicyVersion[]> {
+    return this.catalogue.versions(policyId);
   }
 
   /** Ids of every warranty claim, in the order they were filed. */
   async *claimIds(): AsyncIterable<string> {
-    const filter = { categories: ['warranty'], eventTypePrefixes: ['WarrantyClaimFiled'] };
+    const filter = {
+      categories: [WARRANTY_CLAIM_STREAM_CATEGORY],
+      eventTypePrefixes: ['WarrantyClaimFiled'],
+    };
     for await (const event of this.store.readAll({ filter })) {
       yield (event.data as { claimId: string }).claimId;
     }
@@ -437,187 +270,4 @@ export class WarrantyAudit {
     replay.costs = [...costs.values()].sort((a, b) => a.currency.localeCompare(b.currency));
     return replay;
   }
-}
-
-/** Also used for a single stream read by other means (e.g. the CLI's tamper test). */
-export function auditEvents(
-  claimId: string,
-  streamId: string,
-  events: RecordedEvent[],
-  chainKey?: Buffer,
-): ClaimAudit {
-  const chain = verifyChain(events, undefined, chainKey);
-  const brokenEvent = chain.ok
-    ? undefined
-    : {
-        revision: events[chain.brokenAt].revision.toString(),
-        type: events[chain.brokenAt].type,
-        id: events[chain.brokenAt].id,
-      };
-  const filed = events.find((e) => e.type === 'WarrantyClaimFiled');
-  const decidedEvents = events.filter((e) => e.type === 'WarrantyClaimDecided');
-  const decided = decidedEvents.at(-1);
-  const withMeta = <D>(e: RecordedEvent) => ({
-    ...(e.data as D),
-    recordedAt: e.recordedAt.toISOString(),
-    actor: e.metadata.actor,
-  });
-  const overrides = events
-    .filter((e) => e.type === 'WarrantyDecisionOverridden')
-    .map((e) => withMeta<Overridden>(e));
-  // Every decision is recomputed with the engine version it recorded.
-  const mismatches: Recomputation['mismatches'] = [];
-  const decisions: ClaimAudit['decisions'] = decidedEvents.map((e) => {
-    const data = e.data as Decided;
-    let reproduced: boolean;
-    try {
-      const again = recomputeDecision(data);
-      reproduced = again.matches;
-      mismatches.push(...again.mismatches);
-    } catch (error) {
-      reproduced = false;
-      mismatches.push({
-        field: 'outcome',
-        recorded: data.outcome,
-        recomputed: `error: ${(error as Error).message}`,
-      });
-    }
-    return {
-      recordedAt: e.recordedAt.toISOString(),
-      position: e.position.toString(),
-      outcome: data.outcome,
-      remedy: data.remedy,
-      coveredAmount: data.coveredAmount,
-      engineVersion: data.engineVersion,
-      trigger: data.trigger ?? null,
-      reproduced,
-    };
-  });
-  const recomputation: ClaimAudit['verification']['recomputation'] =
-    decidedEvents.length === 0 ? null : { matches: mismatches.length === 0, mismatches };
-  let decision: ClaimAudit['decision'] = null;
-  if (decided) {
-    const data = decided.data as Decided;
-    const policy = data.facts?.policy;
-    decision = {
-      recordedAt: decided.recordedAt.toISOString(),
-      position: decided.position.toString(),
-      outcome: data.outcome,
-      remedy: data.remedy,
-      coveredAmount: data.coveredAmount,
-      currency: data.currency,
-      decidedBy: data.decidedBy,
-      engineVersion: data.engineVersion,
-      facts: data.facts,
-      factsDigest: data.factsDigest,
-      policy: {
-        policyId: data.policyId,
-        version: data.policyVersion,
-        effectiveFrom: policy?.effectiveFrom,
-        terms: policy?.terms,
-      },
-      law: lawOf(data),
-      ruleTrace: data.ruleTrace,
-    };
-  }
-  // What stands: the latest of the last decision and the overrides after it.
-  const lastOverride = events.filter(
-    (e) =>
-      e.type === 'WarrantyDecisionOverridden' &&
-      (decided === undefined || e.position > decided.position),
-  );
-  const finalOutcome = lastOverride.length
-    ? (lastOverride[lastOverride.length - 1].data as Overridden).outcome
-    : (decision?.outcome ?? null);
-  return {
-    claimId,
-    streamId,
-    claim: filed ? (upcastEvent(filed).data as WarrantyClaimFiled['data']) : null,
-    decision,
-    decisions,
-    assessments: events
-      .filter((e) => e.type === 'WarrantyClaimAssessed')
-      .map((e) => withMeta<WarrantyClaimAssessed['data']>(e)),
-    remedyRefusals: events
-      .filter((e) => e.type === 'WarrantyRemedyRefused')
-      .map((e) => withMeta<WarrantyRemedyRefused['data']>(e)),
-    overrides,
-    finalOutcome,
-    events: events.map((e) => ({
-      revision: e.revision.toString(),
-      type: e.type,
-      recordedAt: e.recordedAt.toISOString(),
-      actor: e.metadata.actor,
-    })),
-    verification: {
-      chain: brokenEvent ? { ...chain, brokenEvent } : chain,
-      recomputation,
-      policyMatchesPublished: null,
-      ok: chain.ok && (recomputation?.matches ?? true),
-    },
-  };
-}
-
-function decisionRow(event: RecordedEvent, override: Overridden | null): DecisionRow {
-  const data = event.data as Decided;
-  const trace = new Map(data.ruleTrace.map((r) => [r.ruleId, r]));
-  const inside = isV1Facts(data.facts)
-    ? trace.get('legal_guarantee_period')?.result === 'passed' &&
-      trace.get('legal_guarantee_cause')?.result === 'passed'
-    : trace.get('legal_guarantee_period')?.result === 'passed' &&
-      trace.get('legal_limitation')?.result !== 'failed' &&
-      trace.get('legal_cause')?.effect !== 'no_cover';
-  const finalOutcome = override?.outcome ?? data.outcome;
-  return {
-    claimId: data.claimId,
-    customerId: data.customerId,
-    filedAt: data.facts.claim.filedAt,
-    decidedAt: data.occurredAt,
-    recordedAt: event.recordedAt.toISOString(),
-    policyId: data.policyId,
-    policyVersion: data.policyVersion,
-    jurisdiction: data.jurisdiction,
-    engineVersion: data.engineVersion,
-    productCategory: data.facts.purchase.productCategory,
-    sku: data.facts.purchase.sku,
-    outcome: data.outcome,
-    finalOutcome,
-    remedy: data.remedy,
-    finalRemedy: override ? override.remedy : data.remedy,
-    coveredAmount: data.outcome === 'approved' ? data.coveredAmount : 0,
-    finalCoveredAmount:
-      finalOutcome === 'approved' ? (override?.coveredAmount ?? data.coveredAmount) : 0,
-    currency: data.currency,
-    overridden: override !== null,
-    insideLegalGuarantee: inside,
-    failedRules: data.ruleTrace.filter((r) => r.result === 'failed').map((r) => r.ruleId),
-  };
-}
-
-function outcomeCounts(): OutcomeCounts {
-  return { approved: 0, rejected: 0, needsReview: 0, needsAssessment: 0, approvalRate: 0 };
-}
-
-function rateRow(key: string): RateRow {
-  return { key, decisions: 0, byEngine: outcomeCounts(), afterOverrides: outcomeCounts() };
-}
-
-function upsert(map: Map<string, RateRow>, key: string): RateRow {
-  let row = map.get(key);
-  if (!row) map.set(key, (row = rateRow(key)));
-  return row;
-}
-
-function tally(counts: OutcomeCounts, outcome: string, decisions: number): void {
-  if (outcome === 'approved') counts.approved++;
-  else if (outcome === 'rejected') counts.rejected++;
-  else if (outcome === 'needs_assessment') counts.needsAssessment++;
-  else counts.needsReview++;
-  counts.approvalRate = round2(counts.approved / decisions);
-}
-
-function count(row: RateRow, decision: Pick<DecisionRow, 'outcome' | 'finalOutcome'>): void {
-  row.decisions++;
-  tally(row.byEngine, decision.outcome, row.decisions);
-  tally(row.afterOverrides, decision.finalOutcome, row.decisions);
 }

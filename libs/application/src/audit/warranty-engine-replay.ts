@@ -11,6 +11,7 @@ import {
   type WarrantyClaimDecided,
   type WarrantyDecisionFacts,
   type WarrantyDecisionOverridden,
+  WARRANTY_CLAIM_STREAM_CATEGORY,
 } from '@aftercare/domain';
 import type { EventStore } from '@aftercare/event-store';
 import { timeWindow } from '../time-window';
@@ -79,7 +80,7 @@ export class WarrantyEngineReplay {
     const latest = new Map<string, { position: bigint; finalOutcome: string }>();
     for await (const event of this.store.readAll({
       filter: {
-        categories: ['warranty'],
+        categories: [WARRANTY_CLAIM_STREAM_CATEGORY],
         eventTypePrefixes: ['WarrantyClaimDecided', 'WarrantyDecisionOverridden'],
       },
     })) {
@@ -106,7 +107,10 @@ export class WarrantyEngineReplay {
     const countries = new Map<string, string | null>();
     // Pass 2: re-decide the latest decisions in the window.
     for await (const event of this.store.readAll({
-      filter: { categories: ['warranty'], eventTypePrefixes: ['WarrantyClaimDecided'] },
+      filter: {
+        categories: [WARRANTY_CLAIM_STREAM_CATEGORY],
+        eventTypePrefixes: ['WarrantyClaimDecided'],
+      },
     })) {
       const data = event.data as Decided;
       const seen = latest.get(data.claimId);

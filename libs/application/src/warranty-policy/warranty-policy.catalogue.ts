@@ -3,6 +3,7 @@ import {
   warrantyPolicyStreamId,
   type WarrantyPolicyPublished,
   type WarrantyPolicyTerms,
+  type WarrantyPolicyVersion,
 } from '@aftercare/domain';
 import type { EventStore, RecordedEvent } from '@aftercare/event-store';
 
@@ -74,14 +75,30 @@ export class WarrantyPolicyCatalogue {
   }
 
   async get(policyId: string): Promise<PolicyDetail | undefined> {
-    const versions: PolicyVersionView[] = [];
-    for await (const event of this.store.readStream(warrantyPolicyStreamId(policyId))) {
-      if (event.type !== 'WarrantyPolicyPublished') continue;
-      const { policyId: _id, ...v } = view(event);
-      versions.push(v);
-    }
+    const versions: PolicyVersionView[] = (await this.published(policyId)).map(
+      ({ policyId: _id, ...v }) => v,
+    );
     if (versions.length === 0) return undefined;
     versions.sort((a, b) => a.version - b.version);
     return { policyId, name: versions[versions.length - 1].name, versions };
+  }
+
+  /** A policy's versions as deciders take them (the audit recomputes decisions with them). */
+  async versions(policyId: string): Promise<WarrantyPolicyVersion[]> {
+    return (await this.published(policyId)).map((v) => ({
+      policyId: v.policyId,
+      version: v.version,
+      effectiveFrom: v.effectiveFrom,
+      terms: v.terms,
+    }));
+  }
+
+  /** The one read of a policy's stream: its published versions, in the order recorded. */
+  private async published(policyId: string): Promise<(PolicyVersionView & { policyId: string })[]> {
+    const versions: (PolicyVersionView & { policyId: string })[] = [];
+    for await (const event of this.store.readStream(warrantyPolicyStreamId(policyId))) {
+      if (event.type === 'WarrantyPolicyPublished') versions.push(view(event));
+    }
+    return versions;
   }
 }

@@ -115,7 +115,8 @@ describe('several instances on one store', () => {
     expect([...deliveries.values()].every((count) => count === 1)).toBe(true);
   }
 
-  function leaders(loop: 'signals' | 'webhook-dispatch'): number[] {
+  /** The instances running a loop: signals, or the deliveries of the one webhook subscription. */
+  function leaders(loop: 'signals' | 'webhook'): number[] {
     return apps
       .map((app, i) => {
         const status =
@@ -124,7 +125,7 @@ describe('several instances on one store', () => {
             : app
                 .get(WebhookService)
                 .loopStatus()
-                .find((s) => s.name === loop);
+                .find((s) => s.name.startsWith('webhook:'));
         return status?.state === 'running' ? i : -1;
       })
       .filter((i) => i >= 0);
@@ -136,13 +137,13 @@ describe('several instances on one store', () => {
       .post('/v1/subscriptions')
       .send({ url, categories: ['customer', 'signal'], from: 'start' })
       .expect(201);
-    await until(() => leaders('webhook-dispatch').length === 1, 'one webhook dispatcher');
+    await until(() => leaders('webhook').length === 1, 'one webhook dispatcher');
     await until(() => leaders('signals').length === 1, 'one signal processor');
 
     await journey(apps[0], keys[0], 'twin-a');
     await journey(apps[1], keys[1], 'twin-b');
     await deliveredOnce();
-    expect(leaders('webhook-dispatch')).toHaveLength(1);
+    expect(leaders('webhook')).toHaveLength(1);
     expect(leaders('signals')).toHaveLength(1);
     // /health on each instance shows its loops: one runs them, the other stands by.
     const states = [];
@@ -158,13 +159,13 @@ describe('several instances on one store', () => {
     expect(new Set(signalIds).size).toBe(signalIds.length);
 
     // The dispatching instance stops; the other takes over both loops.
-    const holder = leaders('webhook-dispatch')[0];
+    const holder = leaders('webhook')[0];
     const other = 1 - holder;
     await apps[holder].close();
     apps.splice(holder, 1);
     const survivor = apps[0];
     store = survivor.get<EventStore>(EVENT_STORE);
-    await until(() => leaders('webhook-dispatch').length === 1, 'the other to take over');
+    await until(() => leaders('webhook').length === 1, 'the other to take over');
     await until(() => leaders('signals').length === 1, 'the other to process signals');
     await journey(survivor, keys[other], 'twin-c');
     await deliveredOnce();

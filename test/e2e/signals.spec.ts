@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import {
   DEFAULT_SIGNAL_SETTINGS,
   EVENT_STORE,
+  PROJECTION_ENGINE,
   SignalProcessor,
   SIGNALS_CHECKPOINT,
   signalStreamId,
@@ -260,10 +261,11 @@ describe('lifecycle signals', () => {
         occurredAt: '2025-06-14T09:00:00Z',
       })
       .expect(201);
-    const restarted = new SignalProcessor(store, {
-      ...DEFAULT_SIGNAL_SETTINGS,
-      sweepIntervalMs: 0,
-    });
+    const restarted = new SignalProcessor(
+      store,
+      { ...DEFAULT_SIGNAL_SETTINGS, sweepIntervalMs: 0 },
+      app.get(PROJECTION_ENGINE),
+    );
     restarted.start();
     await settle(restarted);
     expect(await restarted.sweep(new Date('2025-07-01T00:00:00Z'))).toBe(0);
@@ -280,11 +282,11 @@ describe('lifecycle signals', () => {
     // And a replay of everything (a crash before any checkpoint, or a reset one) adds nothing.
     await restarted.stop();
     await store.saveCheckpoint(SIGNALS_CHECKPOINT, 1n);
-    const replay = new SignalProcessor(store, {
-      ...DEFAULT_SIGNAL_SETTINGS,
-      sweepIntervalMs: 0,
-      cacheSize: 1,
-    });
+    const replay = new SignalProcessor(
+      store,
+      { ...DEFAULT_SIGNAL_SETTINGS, sweepIntervalMs: 0, cacheSize: 1 },
+      app.get(PROJECTION_ENGINE),
+    );
     replay.start();
     await settle(replay);
     expect(await replay.sweep(new Date('2025-07-01T00:00:00Z'))).toBe(0);

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import {
+  AuditCheckpointScheduler,
   EventFeedModule,
   EventStoreModule,
   ProjectionsModule,
@@ -45,5 +46,7 @@ import { WriteApiModule } from './write/write-api.module';
     PolicyReplayController,
     SessionController,
   ],
+  // Signs warranty stream heads on a timer, as a scheduled consumer of the projection runtime.
+  providers: [AuditCheckpointScheduler],
 })
 export class AppModule {}

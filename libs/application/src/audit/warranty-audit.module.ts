@@ -3,11 +3,14 @@ import type { EventStore } from '@aftercare/event-store';
 import type { AuditKeys } from '../crypto/audit-keys';
 import { AUDIT_KEYS, CryptoModule } from '../crypto/crypto.module';
 import { EVENT_STORE } from '../store/event-store.module';
-import { AuditCheckpointScheduler } from './audit-checkpoint.scheduler';
 import { WarrantyAudit } from './warranty-audit';
 import { WarrantyPolicyCatalogue } from '../warranty-policy/warranty-policy.catalogue';
 import { WarrantyEngineReplay } from './warranty-engine-replay';
 
+/**
+ * The warranty audit services. The checkpoint scheduler (`AuditCheckpointScheduler`) is the API's
+ * to provide, beside the projection runtime it runs on; the CLI signs on demand.
+ */
 @Global()
 @Module({
   imports: [CryptoModule],
@@ -17,7 +20,6 @@ import { WarrantyEngineReplay } from './warranty-engine-replay';
       inject: [EVENT_STORE, AUDIT_KEYS],
       useFactory: (store: EventStore, keys: AuditKeys) => new WarrantyAudit(store, keys),
     },
-    AuditCheckpointScheduler,
     {
       provide: WarrantyEngineReplay,
       inject: [EVENT_STORE],

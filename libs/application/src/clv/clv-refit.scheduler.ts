@@ -7,76 +7,51 @@ import {
   Optional,
 } from '@nestjs/common';
 import type { EventStore } from '@aftercare/event-store';
-import { describeError, LoopTracker, RetryPolicy } from '../loops/retry-policy';
-import { PROJECTION_SETTINGS, type ProjectionSettings } from '../projections/projections.tokens';
+import { describeError, type ProjectionEngine } from '@aftercare/read-models';
 import {
-  type LoopStatus,
-  type LoopStatusSource,
-  RuntimeStatus,
-} from '../projections/runtime-status';
+  PROJECTION_ENGINE,
+  PROJECTION_SETTINGS,
+  type ProjectionSettings,
+} from '../projections/projections.tokens';
+import { AFTERCARE_CONFIG, type AftercareConfig } from '../config/aftercare-config';
 import { EVENT_STORE } from '../store/event-store.module';
 import { AFTERCARE_CONFIG, type AftercareConfig } from '../config/aftercare-config';
 import { NothingToFitError, refitClvModels } from './clv-refit';
 
-/** A refit that failed on the store is tried again from this delay, doubling up to the interval. */
-const RETRY_BASE_MS = 5_000;
+/** The scheduled consumer's name: its lease and its line in /health. */
+export const CLV_REFIT_CONSUMER = 'clv-refit';
 
 /**
  * Refits the CLV population model on a schedule (AFTERCARE_CLV_REFIT_HOURS, default 24; 0 turns
- * it off) in the process that runs the projections: the projector, or the embedded API. A refit
- * that fails (store away) is retried with the loops' shared policy instead of waiting a day.
+ * it off) where the projections run: a scheduled consumer of the projection runtime, so of N
+ * instances one refits (the holder of its lease), and a refit that fails (store away) is retried
+ * with the runtime's policy instead of waiting a day.
  */
 @Injectable()
-export class ClvRefitScheduler
-  implements OnApplicationBootstrap, OnApplicationShutdown, LoopStatusSource
-{
+export class ClvRefitScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('ClvRefit');
-  private readonly tracker = new LoopTracker('clv-refit');
-  private timer?: NodeJS.Timeout;
-  private stopped = false;
+  private added = false;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PROJECTION_SETTINGS) private readonly settings: ProjectionSettings,
-    @Optional() private readonly runtime?: RuntimeStatus,
+    @Inject(PROJECTION_ENGINE) private readonly engine: ProjectionEngine,
     @Optional() @Inject(AFTERCARE_CONFIG) private readonly config?: AftercareConfig,
   ) {}
 
   onApplicationBootstrap(): void {
     const hours = this.config?.clvRefitHours ?? 24;
     if (!this.settings.run || !(hours > 0)) return;
-    const intervalMs = hours * 3_600_000;
-    const policy = new RetryPolicy(Math.min(RETRY_BASE_MS, intervalMs), intervalMs);
-    this.runtime?.register(this);
-    this.tracker.running();
-    const schedule = (ms: number) => {
-      if (this.stopped) return;
-      this.timer = setTimeout(() => {
-        this.attempt().then(
-          () => {
-            this.tracker.running();
-            schedule(intervalMs);
-          },
-          (error: unknown) => {
-            const delay = this.tracker.failed(error, policy);
-            this.logger.error(`refit failed: ${describeError(error)}; retrying in ${delay} ms`);
-            schedule(delay);
-          },
-        );
-      }, ms);
-      this.timer.unref();
-    };
-    schedule(intervalMs);
+    this.engine.addConsumer({
+      name: CLV_REFIT_CONSUMER,
+      intervalMs: hours * 3_600_000,
+      run: () => this.attempt(),
+    });
+    this.added = true;
   }
 
-  onApplicationShutdown(): void {
-    this.stopped = true;
-    this.tracker.set('stopped');
-    clearTimeout(this.timer);
-  }
-
-  loopStatus(): LoopStatus {
-    return this.tracker.status();
+  async onApplicationShutdown(): Promise<void> {
+    if (this.added) await this.engine.removeConsumer(CLV_REFIT_CONSUMER);
   }
 
   /** One refit now; failures are logged, not thrown. */

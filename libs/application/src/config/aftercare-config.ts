@@ -4,7 +4,7 @@ import { ConfigError, loadStoreConfig, type StoreConfig } from '@aftercare/event
 import { checkMasterKeySetting } from '../crypto/master-key';
 import { type HttpSettings, loadHttpSettings } from '../http/http-settings';
 import { loadOidcSettings, type OidcSettings } from '../identity/oidc';
-import { loopLeaseTtlFromEnv } from '../loops/loop-lease';
+import { loopLeaseTtlFromEnv } from '../loops/lease-ttl';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

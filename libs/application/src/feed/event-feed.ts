@@ -43,17 +43,30 @@ export class EventFeed {
 
   /** Pull-based: the consumer's pace sets the pace, nothing is buffered without bound. */
   open(query: FeedQuery = {}): FeedCursor {
+    const { filter, admit } = this.admission(query);
+    const subscription = this.store.subscribeToAll({ from: query.from ?? 'start', filter });
+    return new FeedCursor(subscription, admit);
+  }
+
+  /**
+   * What the feed does to the store's events for a query, for a consumer that reads them itself
+   * (the projection runtime feeds webhook deliveries): the store filter, and per event either the
+   * event as the reader may see it or undefined when the query leaves it out.
+   */
+  admission(query: FeedQuery = {}): FeedAdmission {
     const filter: AllFilter = {};
     if (query.categories?.length) filter.categories = query.categories;
     if (query.typePrefixes?.length) filter.eventTypePrefixes = query.typePrefixes;
-    const subscription = this.store.subscribeToAll({ from: query.from ?? 'start', filter });
     const reader = query.reader ?? SYSTEM_PRINCIPAL;
-    const vault = this.vault;
-    return new FeedCursor(
-      subscription,
-      query.customerId,
-      vault ? (event) => vault.revealEvent(event, reader) : undefined,
-    );
+    const { vault } = this;
+    const { customerId } = query;
+    return {
+      filter,
+      admit: async (event) => {
+        if (customerId !== undefined && customerOf(event) !== customerId) return undefined;
+        return vault ? vault.revealEvent(event, reader) : event;
+      },
+    };
   }
 
   /** The same feed as an rxjs Observable; unsubscribing closes the store subscription. */
@@ -76,20 +89,25 @@ export class EventFeed {
   }
 }
 
+export interface FeedAdmission {
+  filter: AllFilter;
+  admit(event: RecordedEvent): Promise<RecordedEvent | undefined>;
+}
+
 export class FeedCursor implements AsyncIterable<FeedMessage> {
   constructor(
     private readonly subscription: Subscription,
-    private readonly customerId: string | undefined,
-    private readonly reveal?: (event: RecordedEvent) => Promise<RecordedEvent>,
+    private readonly admit: FeedAdmission['admit'],
   ) {}
 
   async *[Symbol.asyncIterator](): AsyncIterator<FeedMessage> {
     for await (const message of this.subscription) {
       if (message.kind === 'caughtUp') {
         yield { kind: 'caughtUp' };
-      } else if (this.customerId === undefined || customerOf(message.event) === this.customerId) {
-        yield this.reveal ? { kind: 'event', event: await this.reveal(message.event) } : message;
+        continue;
       }
+      const event = await this.admit(message.event);
+      if (event) yield { kind: 'event', event };
     }
   }
 

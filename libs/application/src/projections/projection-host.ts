@@ -9,6 +9,7 @@ import type { EventStore } from '@aftercare/event-store';
 import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 import { projections } from '@aftercare/projections';
 import { ProjectionEngine, type ReadModelStore, sqliteRebuildSource } from '@aftercare/read-models';
+import { loopLeaseTtlFromEnv } from '../loops/lease-ttl';
 import { EVENT_STORE } from '../store/event-store.module';
 import {
   PROJECTION_SETTINGS,
@@ -17,7 +18,10 @@ import {
 } from './projections.tokens';
 import { markLeaseOwnerLive } from './lease-owner';
 
-/** The engine over the registry's projections; rebuilds read the embedded store's rows directly. */
+/**
+ * The engine over the registry's projections, with the lease time to live from the environment;
+ * rebuilds read the embedded store's rows directly.
+ */
 export function createProjectionEngine(
   store: EventStore,
   readModels: ReadModelStore,
@@ -28,6 +32,7 @@ export function createProjectionEngine(
     readModels,
     projections,
     instanceId: options.instanceId,
+    leaseTtlMs: loopLeaseTtlFromEnv(),
     rebuildSource: store instanceof SqliteEventStore ? sqliteRebuildSource(store.db) : undefined,
     log: options.log,
   });

@@ -1,7 +1,9 @@
 import { ConfigError } from '@aftercare/event-store';
-import { loopLeaseTtlFromEnv } from '../loops/loop-lease';
 
-/** How this process runs the signal processor, from the environment (validated at start). */
+/**
+ * How this process runs the signal processor, from the environment (validated at start). Batches,
+ * retries and the lease are the projection runtime's (see `createProjectionEngine`).
+ */
 export interface SignalSettings {
   /** AFTERCARE_SIGNALS=on|off (default on). */
   enabled: boolean;
@@ -9,15 +11,6 @@ export interface SignalSettings {
   sweepIntervalMs: number;
   /** Customers whose folded state is kept in memory. */
   cacheSize: number;
-  /** Most events between two checkpoints. */
-  batchSize: number;
-  /** How long a started batch waits for more events before it is checkpointed. */
-  batchWaitMs: number;
-  /** First pause before resubscribing after a store error; doubles (with jitter) up to the max. */
-  retryDelayMs: number;
-  maxRetryDelayMs: number;
-  /** Time to live of the signals lease (default 15 s): how soon another instance takes over. */
-  leaseTtlMs?: number;
 }
 
 export const SIGNAL_SETTINGS = Symbol('SIGNAL_SETTINGS');
@@ -26,10 +19,6 @@ export const DEFAULT_SIGNAL_SETTINGS: SignalSettings = {
   enabled: true,
   sweepIntervalMs: 60_000,
   cacheSize: 10_000,
-  batchSize: 500,
-  batchWaitMs: 50,
-  retryDelayMs: 1_000,
-  maxRetryDelayMs: 30_000,
 };
 
 /**
@@ -62,6 +51,5 @@ export function loadSignalSettings(
     ...DEFAULT_SIGNAL_SETTINGS,
     enabled: switchValue === 'on',
     sweepIntervalMs: sweepIntervalMs ?? DEFAULT_SIGNAL_SETTINGS.sweepIntervalMs,
-    leaseTtlMs: loopLeaseTtlFromEnv(env),
   };
 }

@@ -4,7 +4,6 @@ import {
   Logger,
   OnApplicationBootstrap,
   OnModuleDestroy,
-  Optional,
 } from '@nestjs/common';
 import {
   CUSTOMER_STREAM_CATEGORY,
@@ -13,13 +12,7 @@ import {
   PROMISE_STREAM_CATEGORY,
   WARRANTY_CLAIM_STREAM_CATEGORY,
 } from '@aftercare/domain';
-import type {
-  EventStore,
-  GlobalPosition,
-  RecordedEvent,
-  Subscription,
-  SubscriptionMessage,
-} from '@aftercare/event-store';
+import type { AllFilter, EventStore, GlobalPosition, RecordedEvent } from '@aftercare/event-store';
 import {
   CLV_MODEL_FITTED,
   CLV_MODEL_STREAM_CATEGORY,
@@ -30,15 +23,17 @@ import {
   mainCurrency,
   type SatisfactionStateData,
 } from '@aftercare/projections';
-import { type ReadModelStore, TimeSlice, yieldToEventLoop } from '@aftercare/read-models';
-import { LoopLease } from '../loops/loop-lease';
-import { READ_MODEL_STORE } from '../projections/projections.tokens';
-import { LoopTracker, RetryPolicy, superviseLoop } from '../loops/retry-policy';
 import {
-  type LoopStatus,
-  type LoopStatusSource,
-  RuntimeStatus,
-} from '../projections/runtime-status';
+  type BatchOutcome,
+  type ConsumerContext,
+  describeError,
+  type EventConsumer,
+  type ProjectionEngine,
+  StateCache,
+  TimeSlice,
+} from '@aftercare/read-models';
+import { PROJECTION_ENGINE } from '../projections/projections.tokens';
+import type { LoopStatus } from '../projections/runtime-status';
 import { EVENT_STORE } from '../store/event-store.module';
 import {
   type CustomerSignalState,
@@ -65,14 +60,14 @@ const SIDE_CATEGORIES = [
 const SOURCE_CATEGORIES = [CUSTOMER_STREAM_CATEGORY, ...SIDE_CATEGORIES, CLV_MODEL_STREAM_CATEGORY];
 const SIDE_PREFIXES = SIDE_CATEGORIES.map((category) => `${category}-`);
 const CLV_MODEL_PREFIX = `${CLV_MODEL_STREAM_CATEGORY}-`;
-const TIMEOUT = Symbol('timeout');
 
 /**
- * Produces the lifecycle signals: a catch-up subscription over the customer, warranty and CLV
- * model categories from the durable checkpoint `signals`, folding each customer's state with the
- * projections' folds and appending the signals an event raises to `signal-<customerId>`. The
- * checkpoint is saved after each batch; signal ids derive from their cause, so events processed
- * again after a crash (appended, not yet checkpointed) write nothing twice.
+ * Produces the lifecycle signals: a consumer of the projection runtime over the customer, warranty
+ * and CLV model categories from the durable checkpoint `signals`, folding each customer's state
+ * with the projections' folds and appending the signals an event raises to `signal-<customerId>`.
+ * The runtime runs it on one instance at a time (its lease), in batches, with its retry policy;
+ * the checkpoint is saved after each batch under the lease. Signal ids derive from their cause, so
+ * events processed again after a crash (appended, not yet checkpointed) write nothing twice.
  *
  * States are cached (LRU). On a miss the customer's state is rebuilt from its streams up to the
  * event at hand, and the breaches already signalled are read back from its signal stream. A sweep
@@ -80,9 +75,11 @@ const TIMEOUT = Symbol('timeout');
  * nothing happens; it runs only once the processor has caught up with history.
  */
 @Injectable()
-export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy, LoopStatusSource {
+export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy, EventConsumer {
+  readonly name = SIGNALS_CHECKPOINT;
+  readonly filter: AllFilter = { categories: SOURCE_CATEGORIES };
   private readonly logger = new Logger('Signals');
-  private readonly cache: StateCache;
+  private readonly cache: StateCache<CustomerSignalState>;
   /** CLV fits in the order recorded: each event is scored with the fit in force at its position. */
   private fits: { position: GlobalPosition; fit: ClvModelFittedData }[] = [];
   /** Claim, promise and task streams by customer: what a rebuild reads besides their own. */
@@ -95,33 +92,30 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
   private position: GlobalPosition | undefined;
   /** True while every customer ever seen is in the cache: a miss is then a new customer. */
   private complete = false;
-  private caughtUpValue = false;
   private stopping = false;
-  private loop: Promise<void> | undefined;
-  private subscription: Subscription | undefined;
+  private added = false;
   private sweepTimer: NodeJS.Timeout | undefined;
   private lock: Promise<unknown> = Promise.resolve();
   private waiters: { position: GlobalPosition; resolve: () => void }[] = [];
-  private readonly tracker = new LoopTracker('signals');
-  private readonly policy: RetryPolicy;
-  private abort = new AbortController();
-  /** One instance processes signals: the holder of this lease; the others stand by. */
-  private readonly lease: LoopLease;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(SIGNAL_SETTINGS) private readonly settings: SignalSettings,
-    @Optional() runtime?: RuntimeStatus,
-    @Optional() @Inject(READ_MODEL_STORE) readModels?: ReadModelStore,
+    @Inject(PROJECTION_ENGINE) private readonly engine: ProjectionEngine,
   ) {
-    this.lease = new LoopLease(readModels, 'signals', settings.leaseTtlMs);
     this.cache = new StateCache(settings.cacheSize, () => (this.complete = false));
-    this.policy = new RetryPolicy(settings.retryDelayMs, settings.maxRetryDelayMs);
-    runtime?.register(this);
   }
 
+  /** As the runtime reports it: running here, standing by (another instance runs it), retrying. */
   loopStatus(): LoopStatus {
-    return this.tracker.status();
+    return (
+      this.engine.consumerStatus(this.name)[0] ?? {
+        name: this.name,
+        state: 'off',
+        checkpoint: undefined,
+        caughtUp: false,
+      }
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -132,20 +126,21 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
     await this.stop();
   }
 
-  /** True once everything the store held when the processor subscribed has been applied. */
+  /** True while this instance runs the processor and has applied what the store held when it subscribed. */
   get caughtUp(): boolean {
-    return this.caughtUpValue;
+    return this.engine.consumerRunner(this.name)?.caughtUp ?? false;
   }
 
   get checkpoint(): GlobalPosition | undefined {
     return this.position;
   }
 
+  /** Adds the processor to the runtime, which runs it here once this instance holds its lease. */
   start(): void {
-    if (this.loop) return;
+    if (this.added) return;
+    this.added = true;
     this.stopping = false;
-    this.abort = new AbortController();
-    this.loop = this.run().finally(() => (this.loop = undefined));
+    this.engine.addConsumer(this);
     if (this.settings.sweepIntervalMs > 0) {
       this.sweepTimer = setInterval(() => void this.sweep(), this.settings.sweepIntervalMs);
       this.sweepTimer.unref();
@@ -154,10 +149,9 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
 
   async stop(): Promise<void> {
     this.stopping = true;
-    this.abort.abort();
     clearInterval(this.sweepTimer);
-    await this.subscription?.close();
-    await this.loop;
+    if (this.added) await this.engine.removeConsumer(this.name);
+    this.added = false;
     await this.lock;
   }
 
@@ -172,7 +166,8 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
    * signals were appended (0 while still catching up: states from the past say nothing of now).
    */
   async sweep(now: Date = new Date()): Promise<number> {
-    if (!this.caughtUpValue || this.stopping || !this.lease.held) return 0;
+    // Only the instance running the processor sweeps, and only once it has caught up.
+    if (!this.caughtUp || this.stopping) return 0;
     return this.exclusive(async () => {
       const nowMs = now.getTime();
       const before = (this.position ?? -1n) + 1n;
@@ -198,82 +193,22 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
       }
       return appended;
     }).catch((error: unknown) => {
-      this.logger.error(`sweep failed: ${describe(error)}`);
+      this.logger.error(`sweep failed: ${describeError(error)}`);
       return 0;
     });
   }
 
-  /** Resumes from the checkpoint after each failure, with the loops' shared retry policy. */
-  private async run(): Promise<void> {
-    while (!this.stopping) {
-      this.tracker.set('standby');
-      const held = await this.lease.acquire(this.abort.signal, () => {
-        // Another instance holds the lease now: end this pass and stand by.
-        this.caughtUpValue = false;
-        void this.subscription?.close();
-      });
-      if (!held) break;
-      await superviseLoop({
-        tracker: this.tracker,
-        policy: this.policy,
-        logger: this.logger,
-        signal: this.abort.signal,
-        pass: () => (this.lease.held ? this.runPass() : Promise.resolve()),
-      });
-    }
-    await this.lease.release();
-    this.tracker.set('stopped');
-  }
-
-  /** One subscription from the stored checkpoint, until stopped or failed. */
-  private async runPass(): Promise<void> {
+  /** A pass of the runtime begins (the lease is held): resume from the durable checkpoint. */
+  async open(): Promise<GlobalPosition | undefined> {
     const checkpoint = await this.store.loadCheckpoint(SIGNALS_CHECKPOINT);
     await this.exclusive(() => this.reset(checkpoint));
-    if (this.stopping) return;
-    const subscription = this.store.subscribeToAll({
-      from: checkpoint ?? 'start',
-      filter: { categories: SOURCE_CATEGORIES },
-    });
-    this.subscription = subscription;
-    if (this.stopping) {
-      await subscription.close();
-      return;
-    }
-    const iterator = subscription[Symbol.asyncIterator]();
-    let pending: Promise<IteratorResult<SubscriptionMessage>> | undefined;
-    try {
-      for (;;) {
-        const batch: RecordedEvent[] = [];
-        let done = false;
-        while (batch.length < this.settings.batchSize) {
-          pending ??= iterator.next();
-          const result =
-            batch.length === 0
-              ? await pending
-              : await withTimeout(pending, this.settings.batchWaitMs);
-          if (result === TIMEOUT) break;
-          pending = undefined;
-          if (result.done) {
-            done = true;
-            break;
-          }
-          if (result.value.kind === 'caughtUp') {
-            this.caughtUpValue = true;
-            this.tracker.running({ checkpoint: this.position, caughtUp: true });
-            break;
-          }
-          batch.push(result.value.event);
-        }
-        if (batch.length > 0 && !this.stopping) {
-          await this.exclusive(() => this.applyBatch(batch));
-          this.tracker.running({ checkpoint: this.position, caughtUp: this.caughtUpValue });
-          await yieldToEventLoop();
-        }
-        if (done || this.stopping) return;
-      }
-    } finally {
-      await subscription.close();
-    }
+    return checkpoint;
+  }
+
+  /** Applies a batch in order, then saves the checkpoint under the lease. */
+  async handle(batch: readonly RecordedEvent[], context: ConsumerContext): Promise<BatchOutcome> {
+    await this.exclusive(() => this.applyBatch(batch, context));
+    return 'committed';
   }
 
   /** Forgets everything in memory and rebuilds the indexes the checkpoint does not carry. */
@@ -284,7 +219,7 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
     this.deadlines.clear();
     this.defects.reset();
     this.position = checkpoint;
-    this.caughtUpValue = false;
+    if (checkpoint !== undefined) this.resolveWaiters(checkpoint);
     this.complete = checkpoint === undefined;
     if (checkpoint !== undefined) await this.prime(checkpoint);
   }
@@ -328,17 +263,26 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
     await this.defects.prime(this.store, checkpoint, () => this.stopping);
   }
 
-  private async applyBatch(batch: RecordedEvent[]): Promise<void> {
+  private async applyBatch(
+    batch: readonly RecordedEvent[],
+    context: ConsumerContext,
+  ): Promise<void> {
     const slice = new TimeSlice();
     for (const event of batch) {
-      if (this.stopping) return;
+      // Stopped or taken over mid-batch: the rest is applied again from the checkpoint.
+      if (context.signal.aborted) return;
       await slice.pause();
       this.position = await this.apply(event).then(() => event.position);
     }
     const last = batch[batch.length - 1].position;
-    await this.store.saveCheckpoint(SIGNALS_CHECKPOINT, last);
-    this.position = last;
-    this.waiters = this.waiters.filter((w) => (w.position <= last ? (w.resolve(), false) : true));
+    await context.commit(last, () => this.store.saveCheckpoint(SIGNALS_CHECKPOINT, last));
+    this.resolveWaiters(last);
+  }
+
+  private resolveWaiters(position: GlobalPosition): void {
+    this.waiters = this.waiters.filter((w) =>
+      w.position <= position ? (w.resolve(), false) : true,
+    );
   }
 
   private async apply(event: RecordedEvent): Promise<void> {
@@ -436,50 +380,4 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
     this.lock = result.catch(() => undefined);
     return result;
   }
-}
-
-/** Least-recently-used customer states. */
-class StateCache {
-  private readonly entries = new Map<string, CustomerSignalState>();
-
-  constructor(
-    private readonly capacity: number,
-    private readonly onEvict: () => void,
-  ) {}
-
-  get(key: string): CustomerSignalState | undefined {
-    const value = this.entries.get(key);
-    if (value !== undefined) {
-      // Map keeps insertion order: re-inserting marks the key as most recently used.
-      this.entries.delete(key);
-      this.entries.set(key, value);
-    }
-    return value;
-  }
-
-  set(key: string, value: CustomerSignalState): void {
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    if (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-      this.onEvict();
-    }
-  }
-
-  clear(): void {
-    this.entries.clear();
-  }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<typeof TIMEOUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMEOUT), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -12,6 +12,7 @@ import {
   type SubscriptionMessage,
 } from '@aftercare/event-store';
 import { SqliteEventStore } from '@aftercare/event-store/sqlite';
+import { ProjectionEngine, SqliteReadModelStore } from '@aftercare/read-models';
 import { EventFeed } from '../feed/event-feed';
 import { WebhookService } from './webhook.service';
 import { webhookTargetPolicyFromEnv } from './webhook-target';
@@ -77,6 +78,8 @@ describe('webhook dispatch across a store outage', () => {
   let inner: SqliteEventStore;
   let flaky: FlakyStore;
   let service: WebhookService;
+  let engine: ProjectionEngine;
+  let readModels: SqliteReadModelStore;
   let receiver: Server;
   let url: string;
   const delivered: string[] = [];
@@ -96,6 +99,18 @@ describe('webhook dispatch across a store outage', () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
     const store = flaky.asStore();
+    // The runtime the deliveries run on: its read models (and leases) stay up through the outage.
+    readModels = SqliteReadModelStore.open({ path: ':memory:' });
+    engine = new ProjectionEngine({
+      store,
+      readModels,
+      projections: [],
+      leaseTtlMs: 1_000,
+      batchWaitMs: 5,
+      retryDelayMs: 20,
+      maxRetryDelayMs: 200,
+      log: () => undefined,
+    });
     service = new WebhookService(
       store,
       new EventFeed(store),
@@ -108,6 +123,7 @@ describe('webhook dispatch across a store outage', () => {
         targets: webhookTargetPolicyFromEnv({ AFTERCARE_WEBHOOK_ALLOW_HOSTS: '127.0.0.1' }),
       },
       { key: randomBytes(32), source: 'test' },
+      engine,
     );
     service.onApplicationBootstrap();
   });
@@ -115,6 +131,8 @@ describe('webhook dispatch across a store outage', () => {
   afterAll(async () => {
     flaky.down = false;
     await service?.onApplicationShutdown();
+    await engine?.stop();
+    await readModels?.close();
     await inner?.close();
     await new Promise((resolve) => receiver.close(resolve));
     rmSync(dir, { recursive: true, force: true });

@@ -9,27 +9,15 @@ import {
   Optional,
 } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  ConfigError,
-  type EventStore,
-  type RecordedEvent,
-  type Subscription,
-} from '@aftercare/event-store';
+import type { EventStore, RecordedEvent, Subscription } from '@aftercare/event-store';
+import type { ProjectionEngine } from '@aftercare/read-models';
 import { MASTER_KEY } from '../crypto/crypto.module';
 import type { MasterKey } from '../crypto/master-key';
 import { WebhookSecretBox } from '../crypto/webhook-secret.box';
-import { EventFeed, type FeedCursor } from '../feed/event-feed';
-import { wireEvent } from '../feed/wire-event';
-import type { ReadModelStore } from '@aftercare/read-models';
-import { LoopLease, loopLeaseTtlFromEnv } from '../loops/loop-lease';
-import { describeError, LoopTracker, RetryPolicy, superviseLoop } from '../loops/retry-policy';
-import { READ_MODEL_STORE } from '../projections/projections.tokens';
-import {
-  type LoopStatus,
-  type LoopStatusSource,
-  RuntimeStatus,
-} from '../projections/runtime-status';
+import { EventFeed } from '../feed/event-feed';
+import { LoopTracker, RetryPolicy, superviseLoop } from '../loops/retry-policy';
+import { PROJECTION_ENGINE } from '../projections/projections.tokens';
+import { type LoopStatus, RuntimeStatus } from '../projections/runtime-status';
 import { EVENT_STORE } from '../store/event-store.module';
 import {
   evolveWebhook,
@@ -39,14 +27,17 @@ import {
   type WebhookSubscriptionState,
   webhookStreamId,
 } from './webhook.events';
-import { SIGNATURE_HEADER, signWebhook } from './webhook-signature';
 import {
-  checkWebhookUrl,
-  postWebhook,
-  type WebhookTargetPolicy,
-  webhookTargetPolicyFromEnv,
-  WebhookTargetRefused,
-} from './webhook-target';
+  type DeliveryLogEntry,
+  webhookConsumerName,
+  WebhookDelivery,
+  type WebhookRegistryPort,
+} from './webhook-delivery';
+import { WEBHOOK_SETTINGS, type WebhookSettings } from './webhook-settings';
+import { checkWebhookUrl, WebhookTargetRefused } from './webhook-target';
+
+export { type DeliveryLogEntry } from './webhook-delivery';
+export * from './webhook-settings';
 
 export interface RegisterWebhook {
   url: string;
@@ -74,87 +65,30 @@ export interface WebhookView {
   deadLetter: WebhookSubscriptionState['deadLetter'];
 }
 
-export interface DeliveryLogEntry {
-  position: string;
-  eventId: string;
-  attempt: number;
-  status: number | null;
-  outcome: 'delivered' | 'failed' | 'dead_lettered';
-  error?: string;
-  at: string;
-}
-
-export const WEBHOOK_SETTINGS = Symbol('WEBHOOK_SETTINGS');
-export interface WebhookSettings {
-  /** Whether this process delivers (AFTERCARE_WEBHOOKS; default: where projections run). */
-  dispatch: boolean;
-  /** First retry delay; doubles with every failed attempt up to maxBackoffMs. */
-  baseBackoffMs: number;
-  maxBackoffMs: number;
-  timeoutMs: number;
-  defaultMaxAttempts: number;
-  /** Where deliveries may go (AFTERCARE_WEBHOOK_ALLOW_HOSTS; see webhook-target.ts). */
-  targets: WebhookTargetPolicy;
-  /** Time to live of the dispatch lease (default 15 s): how soon another instance takes over. */
-  leaseTtlMs?: number;
-}
-
-export function webhookSettingsFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-  dispatchByDefault = true,
-): WebhookSettings {
-  const flag = (env.AFTERCARE_WEBHOOKS ?? (dispatchByDefault ? 'on' : 'off')).trim().toLowerCase();
-  if (flag !== 'on' && flag !== 'off') {
-    throw new ConfigError(
-      'AFTERCARE_WEBHOOKS',
-      `must be 'on' or 'off', not '${env.AFTERCARE_WEBHOOKS}'`,
-    );
-  }
-  return {
-    dispatch: flag === 'on',
-    baseBackoffMs: Number(env.AFTERCARE_WEBHOOK_BACKOFF_MS ?? 500),
-    maxBackoffMs: Number(env.AFTERCARE_WEBHOOK_MAX_BACKOFF_MS ?? 60_000),
-    timeoutMs: Number(env.AFTERCARE_WEBHOOK_TIMEOUT_MS ?? 10_000),
-    defaultMaxAttempts: Number(env.AFTERCARE_WEBHOOK_MAX_ATTEMPTS ?? 8),
-    targets: webhookTargetPolicyFromEnv(env),
-    leaseTtlMs: loopLeaseTtlFromEnv(env),
-  };
-}
-
-interface DeliveryLoop {
-  cursor?: FeedCursor;
-  stopped: boolean;
-  abort: AbortController;
-  tracker: LoopTracker;
-  done: Promise<void>;
-}
-
 /**
- * Delivers the lifecycle feed to registered URLs: one loop per subscription, strictly in order,
- * signed, retried with exponential backoff, dead-lettered after maxAttempts (the loop then stops
- * until the dead letter is replayed). The checkpoint moves only after a 2xx, so a restart neither
- * loses nor repeats an acknowledged delivery. The registry and the loops outlive the store going
- * away: they resume from where they stood with the shared retry policy, and report to /health.
+ * Webhook subscriptions: the registry (registrations, replays, removals and delivery failures,
+ * recorded in `webhook-<id>` streams and folded on every instance) and their deliveries. Each
+ * subscription's deliveries are a consumer of the projection runtime (`WebhookDelivery`): one
+ * instance delivers it at a time, strictly in order, signed, retried with exponential backoff,
+ * dead-lettered after maxAttempts; the checkpoint moves only after a 2xx. The registry follower
+ * outlives the store going away with the shared retry policy; both report to /health.
  */
 @Injectable()
 export class WebhookService
-  implements OnApplicationBootstrap, OnApplicationShutdown, LoopStatusSource
+  implements OnApplicationBootstrap, OnApplicationShutdown, WebhookRegistryPort
 {
   private readonly logger = new Logger('Webhooks');
   private readonly states = new Map<
     string,
     { state: WebhookSubscriptionState; revision: bigint }
   >();
-  private readonly loops = new Map<string, DeliveryLoop>();
   private readonly recent = new Map<string, DeliveryLogEntry[]>();
   private registry?: Subscription;
   /** Position of the last registry event seen: where a resubscription resumes. */
   private registryPosition: bigint | undefined;
   private readonly registryTracker = new LoopTracker('webhook-registry');
-  /** One instance dispatches: the holder of this lease; the others stand by. */
-  private readonly lease: LoopLease;
-  private readonly dispatchTracker = new LoopTracker('webhook-dispatch');
-  private leading?: Promise<void>;
+  /** Set once the registry's history is folded: deliveries start only then. */
+  private dispatching = false;
   private readonly shutdown = new AbortController();
   private readonly policy: RetryPolicy;
   private following?: Promise<void>;
@@ -166,21 +100,20 @@ export class WebhookService
     private readonly feed: EventFeed,
     @Inject(WEBHOOK_SETTINGS) private readonly settings: WebhookSettings,
     @Inject(MASTER_KEY) masterKey: MasterKey,
+    @Inject(PROJECTION_ENGINE) private readonly engine: ProjectionEngine,
     @Optional() runtime?: RuntimeStatus,
-    @Optional() @Inject(READ_MODEL_STORE) readModels?: ReadModelStore,
   ) {
     this.secrets = new WebhookSecretBox(masterKey.key);
-    this.lease = new LoopLease(readModels, 'webhooks', settings.leaseTtlMs);
     this.policy = new RetryPolicy(settings.baseBackoffMs, settings.maxBackoffMs);
-    runtime?.register(this);
+    // The deliveries report as the runtime's consumers; the registry follower reports here.
+    runtime?.register({ loopStatus: () => this.registryTracker.status() });
   }
 
-  /** The registry's follower and each delivery loop of this instance, for /health. */
+  /** The registry's follower and each subscription's deliveries as the runtime runs them. */
   loopStatus(): LoopStatus[] {
     return [
       this.registryTracker.status(),
-      ...(this.settings.dispatch ? [this.dispatchTracker.status()] : []),
-      ...[...this.loops.values()].map((loop) => loop.tracker.status()),
+      ...this.engine.consumerStatus().filter((status) => status.name.startsWith('webhook:')),
     ];
   }
 
@@ -203,31 +136,11 @@ export class WebhookService
           if (caughtUp) return;
           caughtUp = true;
           resolveLoaded();
-          if (this.settings.dispatch) this.leading = this.lead();
+          this.dispatching = this.settings.dispatch;
+          for (const id of this.states.keys()) this.dispatch(id);
         });
       },
     });
-  }
-
-  /** Dispatches while holding the lease; stands by (and stops every loop) while another does. */
-  private async lead(): Promise<void> {
-    const signal = this.shutdown.signal;
-    while (!signal.aborted) {
-      this.dispatchTracker.set('standby');
-      let lost: () => void = () => undefined;
-      const lostOrStopped = new Promise<void>((resolve) => {
-        lost = resolve;
-        signal.addEventListener('abort', () => resolve(), { once: true });
-      });
-      const held = await this.lease.acquire(signal, () => lost());
-      if (!held) return;
-      this.dispatchTracker.running();
-      for (const { state } of this.states.values()) {
-        if (state.status === 'active') this.start(state.subscriptionId);
-      }
-      await lostOrStopped;
-      await Promise.all([...this.loops.keys()].map((id) => this.stop(id)));
-    }
   }
 
   /** One subscription to the registry from where the last one stood, until closed or failed. */
@@ -256,12 +169,10 @@ export class WebhookService
   async onApplicationShutdown(): Promise<void> {
     this.shutdown.abort();
     this.registryTracker.set('stopped');
-    this.dispatchTracker.set('stopped');
+    this.dispatching = false;
     await this.registry?.close();
     await this.following;
-    await this.leading;
-    await Promise.all([...this.loops.keys()].map((id) => this.stop(id)));
-    await this.lease.release();
+    await Promise.all([...this.states.keys()].map((id) => this.stop(id)));
   }
 
   /** The answer is the only time the secret is ever shown; the store keeps it sealed. */
@@ -294,7 +205,7 @@ export class WebhookService
         registeredAt: now,
       },
     });
-    if (this.settings.dispatch) this.start(subscriptionId);
+    this.dispatch(subscriptionId);
     return { ...(await this.view(subscriptionId)), secret };
   }
 
@@ -364,7 +275,7 @@ export class WebhookService
         type: 'WebhookDeadLetterReplayed',
         data: { subscriptionId, position: state.deadLetter.position, at: now },
       });
-      if (this.settings.dispatch) this.start(subscriptionId);
+      this.dispatch(subscriptionId);
     }
     return this.view(subscriptionId);
   }
@@ -397,17 +308,18 @@ export class WebhookService
     return true;
   }
 
-  /** What another instance recorded: start or stop this instance's delivery loop to match. */
+  /** What another instance recorded: add or remove this subscription's consumer to match. */
   private react(event: RecordedEvent): void {
     this.fold(event);
-    if (!this.settings.dispatch) return;
-    const id = (event.data as { subscriptionId: string }).subscriptionId;
-    const status = this.states.get(id)?.state.status;
-    if (status === 'active') this.start(id);
-    else if (status === 'removed') void this.stop(id);
+    this.dispatch((event.data as { subscriptionId: string }).subscriptionId);
   }
 
-  private async append(
+  /** The subscription as folded, for its deliveries. */
+  state(subscriptionId: string): { state: WebhookSubscriptionState; revision: bigint } | undefined {
+    return this.states.get(subscriptionId);
+  }
+
+  async append(
     subscriptionId: string,
     expected: 'no_stream' | bigint,
     event: WebhookEvent,
@@ -427,151 +339,40 @@ export class WebhookService
     for (const recorded of result.events) this.fold(recorded);
   }
 
-  private start(subscriptionId: string): void {
-    if (this.loops.has(subscriptionId) || this.shutdown.signal.aborted || !this.lease.held) return;
-    const loop: DeliveryLoop = {
-      stopped: false,
-      abort: new AbortController(),
-      tracker: new LoopTracker(`webhook:${subscriptionId}`),
-      done: Promise.resolve(),
-    };
-    this.loops.set(subscriptionId, loop);
-    // A failure (store, read, checkpoint) restarts the loop from its checkpoint after the policy's
-    // delay: an event delivered but not yet checkpointed is delivered again, never lost.
-    loop.done = superviseLoop({
-      tracker: loop.tracker,
-      policy: this.policy,
-      logger: this.logger,
-      signal: loop.abort.signal,
-      pass: () => this.run(subscriptionId, loop),
-    })
-      .catch((error: unknown) =>
-        this.logger.error(`Webhook ${subscriptionId} stopped: ${describeError(error)}`),
-      )
-      .finally(() => {
-        if (this.loops.get(subscriptionId) === loop) this.loops.delete(subscriptionId);
-      });
+  /**
+   * Matches this instance's consumers to the registry (once its history is folded): an active or
+   * dead-lettered subscription has one (the runtime runs it while active), a removed one none.
+   */
+  private dispatch(subscriptionId: string): void {
+    const entry = this.states.get(subscriptionId);
+    if (!this.dispatching || !entry) return;
+    if (entry.state.status === 'removed') {
+      void this.stop(subscriptionId);
+      return;
+    }
+    const name = webhookConsumerName(subscriptionId);
+    if (!this.engine.consumerStatus(name).length) {
+      this.engine.addConsumer(
+        new WebhookDelivery(
+          subscriptionId,
+          entry.state,
+          this.store,
+          this.feed,
+          this,
+          this.secrets,
+          this.settings,
+        ),
+      );
+    } else if (entry.state.status === 'active') {
+      void this.engine.claimNow();
+    }
   }
 
   private async stop(subscriptionId: string): Promise<void> {
-    const loop = this.loops.get(subscriptionId);
-    if (!loop) return;
-    loop.stopped = true;
-    loop.abort.abort();
-    await loop.cursor?.close();
-    await loop.done;
+    await this.engine.removeConsumer(webhookConsumerName(subscriptionId));
   }
 
-  private async run(subscriptionId: string, loop: DeliveryLoop): Promise<void> {
-    const entry = this.states.get(subscriptionId);
-    if (loop.stopped || entry?.state.status !== 'active') return;
-    const { state } = entry;
-    const checkpoint = await this.store.loadCheckpoint(webhookCheckpointId(subscriptionId));
-    loop.cursor = this.feed.open({
-      from: checkpoint ?? 'start',
-      categories: state.categories,
-      typePrefixes: state.typePrefixes,
-      customerId: state.customerId ?? undefined,
-    });
-    loop.tracker.running({ checkpoint });
-    for await (const message of loop.cursor) {
-      if (loop.stopped) return;
-      if (message.kind !== 'event') {
-        loop.tracker.running({ caughtUp: true });
-        continue;
-      }
-      const event = message.event;
-      // A subscription never receives the webhook machinery's own events: that would feed back.
-      if (event.streamId.startsWith(`${WEBHOOK_CATEGORY}-`)) continue;
-      const delivered = await this.deliver(subscriptionId, event, loop);
-      if (!delivered) {
-        await loop.cursor.close();
-        return;
-      }
-      loop.tracker.running({ checkpoint: event.position });
-    }
-  }
-
-  /** Tries one event until acknowledged or dead-lettered; false stops the loop. */
-  private async deliver(
-    subscriptionId: string,
-    event: RecordedEvent,
-    loop: { stopped: boolean },
-  ): Promise<boolean> {
-    const body = wireEvent(event);
-    let lastError = '';
-    const { maxAttempts } = this.get(subscriptionId).state;
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      if (loop.stopped) return false;
-      const { state } = this.get(subscriptionId);
-      const timestamp = Math.floor(Date.now() / 1000);
-      let status: number | null = null;
-      try {
-        const secret = this.secrets.open(subscriptionId, state.secret);
-        status = await postWebhook(
-          state.url,
-          {
-            'content-type': 'application/json',
-            [SIGNATURE_HEADER]: signWebhook(secret, timestamp, body),
-            'aftercare-event-id': event.id,
-            'aftercare-event-position': event.position.toString(),
-            'aftercare-subscription-id': subscriptionId,
-          },
-          body,
-          this.settings.timeoutMs,
-          this.settings.targets,
-        );
-        lastError = `HTTP ${status}`;
-      } catch (error) {
-        lastError = error instanceof Error ? error.message : String(error);
-      }
-      if (status !== null && status >= 200 && status < 300) {
-        // A store failure here propagates: the loop retries from the checkpoint (see start).
-        await this.store.saveCheckpoint(webhookCheckpointId(subscriptionId), event.position);
-        this.remember(subscriptionId, {
-          position: event.position.toString(),
-          eventId: event.id,
-          attempt,
-          status,
-          outcome: 'delivered',
-          at: new Date().toISOString(),
-        });
-        return true;
-      }
-      const at = new Date().toISOString();
-      await this.append(subscriptionId, this.get(subscriptionId).revision, {
-        type: 'WebhookDeliveryFailed',
-        data: {
-          subscriptionId,
-          position: event.position.toString(),
-          eventId: event.id,
-          attempt,
-          status,
-          error: lastError,
-          at,
-        },
-      });
-      if (attempt < maxAttempts) {
-        await sleep(
-          Math.min(this.settings.maxBackoffMs, this.settings.baseBackoffMs * 2 ** (attempt - 1)),
-        );
-      }
-    }
-    await this.append(subscriptionId, this.get(subscriptionId).revision, {
-      type: 'WebhookDeliveryDeadLettered',
-      data: {
-        subscriptionId,
-        position: event.position.toString(),
-        eventId: event.id,
-        attempts: maxAttempts,
-        lastError,
-        at: new Date().toISOString(),
-      },
-    });
-    return false;
-  }
-
-  private remember(subscriptionId: string, entry: DeliveryLogEntry): void {
+  remember(subscriptionId: string, entry: DeliveryLogEntry): void {
     const list = this.recent.get(subscriptionId) ?? [];
     list.push(entry);
     if (list.length > 100) list.shift();

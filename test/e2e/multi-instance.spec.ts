@@ -11,8 +11,13 @@ import {
   WebhookService,
 } from '@aftercare/application';
 import type { EventStore } from '@aftercare/event-store';
+import { Client } from 'pg';
 import { createApiApp } from '../../apps/api/src/bootstrap';
 import { authed, createApiKey } from '../support/auth';
+import {
+  describeWithPostgres,
+  postgresTestUrl,
+} from '../../libs/read-models/src/testing/read-model-stores';
 
 jest.setTimeout(60_000);
 
@@ -24,13 +29,47 @@ async function until(condition: () => boolean | Promise<boolean>, what: string):
   }
 }
 
+/** The environment of the instances: one SQLite file, or one PostgreSQL database (own schemas). */
+type StoreSetup = (dir: string) => { env: Record<string, string>; dispose: () => Promise<void> };
+
+const sqliteSetup: StoreSetup = (dir) => ({
+  env: { AFTERCARE_STORE: 'sqlite', AFTERCARE_SQLITE_PATH: join(dir, 'aftercare.db') },
+  dispose: async () => undefined,
+});
+
+const postgresSetup: StoreSetup = () => {
+  const suffix = `${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  const schemas = [`runtime_mi_${suffix}`, `runtime_mi_read_${suffix}`];
+  return {
+    env: {
+      AFTERCARE_STORE: 'postgres',
+      DATABASE_URL: postgresTestUrl,
+      AFTERCARE_PG_SCHEMA: schemas[0],
+      AFTERCARE_PG_READ_SCHEMA: schemas[1],
+      AFTERCARE_PROJECTIONS: 'on',
+    },
+    dispose: async () => {
+      const client = new Client({ connectionString: postgresTestUrl });
+      await client.connect();
+      for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    },
+  };
+};
+
+describe('several instances on one SQLite file', () => severalInstances(sqliteSetup));
+describeWithPostgres('several instances on one PostgreSQL database', () =>
+  severalInstances(postgresSetup),
+);
+
 /**
- * Two runtimes on one store, each running projections, signals and webhook dispatch: the loops'
- * leases make one of them deliver each event and derive each signal, and the other take over
- * when the first stops.
+ * Two runtimes on one store, each running projections, signals and webhook dispatch as consumers
+ * of the projection runtime: its leases make one of them deliver each event and derive each
+ * signal, and the other take over when the first stops.
  */
-describe('several instances on one store', () => {
+function severalInstances(setup: StoreSetup): void {
   const saved = { ...process.env };
+  let disposeStore: () => Promise<void> = async () => undefined;
   let dir: string;
   let receiver: Server;
   let url: string;
@@ -40,9 +79,9 @@ describe('several instances on one store', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'aftercare-instances-'));
-    Object.assign(process.env, {
-      AFTERCARE_STORE: 'sqlite',
-      AFTERCARE_SQLITE_PATH: join(dir, 'aftercare.db'),
+    const storeSetup = setup(dir);
+    disposeStore = storeSetup.dispose;
+    Object.assign(process.env, storeSetup.env, {
       AFTERCARE_PROJECTIONS: 'on',
       AFTERCARE_SIGNALS_SWEEP_MS: '0',
       AFTERCARE_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
@@ -70,6 +109,7 @@ describe('several instances on one store', () => {
     for (const app of apps) await app.close();
     await new Promise((resolve) => receiver.close(resolve));
     process.env = saved;
+    await disposeStore();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -171,4 +211,4 @@ describe('several instances on one store', () => {
     await deliveredOnce();
     expect((await ids(['signal'])).length).toBeGreaterThan(signalIds.length);
   });
-});
+}

@@ -14,6 +14,7 @@ export {
   consumerLeaseName,
   type ConsumerStatus,
   type EventConsumer,
+  type JobContext,
   LeaseLostError,
   type RunnerOutcome,
   type ScheduledConsumer,

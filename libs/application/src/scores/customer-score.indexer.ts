@@ -23,22 +23,23 @@ import {
   type CustomerScoreIndexMeta,
   customerScoreIndexOf,
   type CustomerScoreRow,
+  type JobContext,
+  type ProjectionEngine,
   type ProjectionStatusRecord,
   type ReadModelStore,
   TimeSlice,
-  yieldToEventLoop,
 } from '@aftercare/read-models';
-import { LoopLease } from '../loops/loop-lease';
-import { LoopTracker, RetryPolicy, superviseLoop } from '../loops/retry-policy';
-import { PROJECTION_SETTINGS, type ProjectionSettings } from '../projections/projections.tokens';
-import { READ_MODEL_STORE } from '../projections/projections.tokens';
 import {
-  type LoopStatus,
-  type LoopStatusSource,
-  RuntimeStatus,
-} from '../projections/runtime-status';
+  PROJECTION_ENGINE,
+  PROJECTION_SETTINGS,
+  type ProjectionSettings,
+  READ_MODEL_STORE,
+} from '../projections/projections.tokens';
 import { EVENT_STORE } from '../store/event-store.module';
 import { fitFor, fitsKey, latestFits, scoreCustomer } from './customer-score';
+
+/** The scheduled consumer's name: its lease and its line in /health. */
+export const CUSTOMER_SCORES_CONSUMER = 'customer-scores';
 
 /** The read models a score is computed from: a change to any re-scores the customer. */
 const SOURCES = [
@@ -62,7 +63,9 @@ export interface ScoreIndexerOptions {
 
 /**
  * Keeps the customer score index (see `CustomerScoreIndex`) in step with the read models, in the
- * process that runs the projections, one instance at a time (lease `loop:customer-scores`).
+ * process that runs the projections: a scheduled consumer of the projection runtime, one instance at
+ * a time (its lease), retried with the runtime's policy, working while work waits and checking
+ * every `idleMs` otherwise.
  *
  * Scores depend on the customer's folded states, on the CLV fits and on "now", so rows are
  * recomputed on each of the three:
@@ -76,23 +79,19 @@ export interface ScoreIndexerOptions {
  * A full pass waits while a source is catching up (its rows would be scored again at once).
  */
 @Injectable()
-export class CustomerScoreIndexer
-  implements OnApplicationBootstrap, OnApplicationShutdown, LoopStatusSource
-{
+export class CustomerScoreIndexer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('CustomerScores');
-  private readonly tracker = new LoopTracker('customer-scores');
-  private readonly lease: LoopLease;
-  private readonly policy = new RetryPolicy(1_000, 30_000);
   private readonly options: Required<ScoreIndexerOptions>;
-  private abort = new AbortController();
-  private loop: Promise<void> | undefined;
+  private added = false;
   private index: CustomerScoreIndex | undefined;
+  /** Where the running job reports its progress (none when `step` is called directly). */
+  private job: JobContext | undefined;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
     @Inject(PROJECTION_SETTINGS) private readonly settings: Pick<ProjectionSettings, 'run'>,
-    @Optional() runtime?: RuntimeStatus,
+    @Optional() @Inject(PROJECTION_ENGINE) private readonly engine?: ProjectionEngine,
     @Optional() @Inject(SCORE_INDEXER_OPTIONS) options: ScoreIndexerOptions = {},
   ) {
     this.options = {
@@ -102,8 +101,6 @@ export class CustomerScoreIndexer
       behindThreshold: options.behindThreshold ?? 500,
       clock: options.clock ?? (() => new Date()),
     };
-    this.lease = new LoopLease(readModels, 'customer-scores');
-    runtime?.register(this);
   }
 
   onApplicationBootstrap(): void {
@@ -114,19 +111,23 @@ export class CustomerScoreIndexer
     await this.stop();
   }
 
-  loopStatus(): LoopStatus {
-    return this.tracker.status();
-  }
-
+  /** Adds the indexer to the runtime, which runs it here while this instance holds its lease. */
   start(): void {
-    if (this.loop) return;
-    this.abort = new AbortController();
-    this.loop = this.run().finally(() => (this.loop = undefined));
+    if (this.added || !this.engine) return;
+    this.added = true;
+    this.engine.addConsumer({
+      name: CUSTOMER_SCORES_CONSUMER,
+      intervalMs: this.options.idleMs,
+      run: async (context) => {
+        this.job = context;
+        return this.step();
+      },
+    });
   }
 
   async stop(): Promise<void> {
-    this.abort.abort();
-    await this.loop;
+    if (this.added) await this.engine?.removeConsumer(CUSTOMER_SCORES_CONSUMER);
+    this.added = false;
   }
 
   /**
@@ -148,31 +149,6 @@ export class CustomerScoreIndexer
         throw new Error(`The score index is not current after ${timeoutMs} ms`);
       await sleep(20);
     }
-  }
-
-  private async run(): Promise<void> {
-    const { signal } = this.abort;
-    while (!signal.aborted) {
-      this.tracker.set('standby');
-      if (!(await this.lease.acquire(signal, () => this.logger.warn('lease lost: standing by')))) {
-        break;
-      }
-      await superviseLoop({
-        tracker: this.tracker,
-        policy: this.policy,
-        logger: this.logger,
-        signal,
-        pass: async () => {
-          while (!signal.aborted && this.lease.held) {
-            const worked = await this.step();
-            if (worked) await yieldToEventLoop();
-            else await sleep(this.options.idleMs, undefined, { signal }).catch(() => undefined);
-          }
-        },
-      });
-    }
-    await this.lease.release();
-    this.tracker.set('stopped');
   }
 
   private scoreIndex(): CustomerScoreIndex {
@@ -216,7 +192,7 @@ export class CustomerScoreIndexer
       return this.incremental(index, meta, sources, fits, now);
     }
     if (await this.sourcesBehind(statuses)) {
-      this.tracker.running({ caughtUp: false });
+      this.job?.progress({ caughtUp: false });
       return false;
     }
     this.logger.log(
@@ -244,7 +220,7 @@ export class CustomerScoreIndexer
     );
     if (page.nextCursor && page.items.length > 0) {
       await index.write(rows, { ...meta, pass: { ...pass, afterKey: page.nextCursor } });
-      this.tracker.running({ caughtUp: false });
+      this.job?.progress({ caughtUp: false });
       return true;
     }
     await index.write(rows, {
@@ -254,7 +230,7 @@ export class CustomerScoreIndexer
       pass: null,
     });
     this.logger.log(`full pass as of ${pass.asOf} done: ${await index.count()} customers scored`);
-    this.tracker.running({ caughtUp: true, checkpoint: minWatermark(pass.sources) });
+    this.job?.progress({ caughtUp: true, checkpoint: minWatermark(pass.sources) });
     return true;
   }
 
@@ -296,7 +272,7 @@ export class CustomerScoreIndexer
       moved = true;
     }
     if (!moved) {
-      this.tracker.running({ caughtUp: true, checkpoint: minWatermark(sources) });
+      this.job?.progress({ caughtUp: true, checkpoint: minWatermark(sources) });
       return false;
     }
     const all = [...keys];
@@ -308,7 +284,7 @@ export class CustomerScoreIndexer
       // The watermarks move with the last chunk: a crash before it re-scores, never skips.
       await index.write(rows, last ? { ...meta, sources } : meta);
     }
-    this.tracker.running({ caughtUp: true, checkpoint: minWatermark(sources) });
+    this.job?.progress({ caughtUp: true, checkpoint: minWatermark(sources) });
     return true;
   }
 

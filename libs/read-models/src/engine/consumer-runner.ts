@@ -10,6 +10,7 @@ import {
   type ConsumerContext,
   type ConsumerStatus,
   type EventConsumer,
+  type JobContext,
   LeaseLostError,
   type RunnerOutcome,
   type ScheduledConsumer,
@@ -255,14 +256,23 @@ export class ConsumerRunner {
     }
   }
 
-  /** A scheduled consumer: waits its interval, runs, and again, until stopped or failed. */
+  /** A scheduled consumer: waits its interval (not while work is waiting), runs, and again. */
   private async runJob(job: ScheduledConsumer): Promise<PassOutcome> {
     this.lastError = undefined;
     this.caughtUpValue = true;
+    const context: JobContext = {
+      signal: this.abort.signal,
+      progress: ({ checkpoint, caughtUp }) => {
+        if (checkpoint !== undefined) this.advance(checkpoint);
+        if (caughtUp !== undefined) this.caughtUpValue = caughtUp;
+      },
+    };
+    let more = this.failures > 0;
     for (;;) {
-      const interrupted = await this.sleep(this.failures > 0 ? 0 : job.intervalMs);
+      if (more) await yieldToEventLoop();
+      const interrupted = more ? this.interrupted : await this.sleep(job.intervalMs);
       if (interrupted) return interrupted === 'stop' ? 'stopped' : interrupted;
-      await job.run(this.abort.signal);
+      more = (await job.run(context)) === true;
       this.progressed();
     }
   }

@@ -51,14 +51,24 @@ export interface EventConsumer {
   stopped?(outcome: RunnerOutcome): Promise<void>;
 }
 
+/** What the runtime gives a scheduled job while it holds the job's lease. */
+export interface JobContext {
+  /** Aborted when the runner stops or loses its lease. */
+  readonly signal: AbortSignal;
+  /** Reports where the job stands, for /health (a position it covers, whether it is current). */
+  progress(progress: { checkpoint?: GlobalPosition; caughtUp?: boolean }): void;
+}
+
 /**
- * A job the runtime runs every `intervalMs` on one instance (the holder of its lease), retried
- * with the policy when it throws: CLV refits.
+ * A job the runtime runs on one instance at a time (the holder of its lease): every `intervalMs`,
+ * or at once again (after yielding to the event loop) when `run` says more work is waiting; a
+ * throw is retried with the policy. CLV refits, audit checkpoints, the customer score index.
  */
 export interface ScheduledConsumer {
   readonly name: string;
   readonly intervalMs: number;
-  run(signal: AbortSignal): Promise<void>;
+  /** One unit of work; true when more is waiting. */
+  run(context: JobContext): Promise<boolean | void>;
 }
 
 /** Why a runner ended: stopped on request, failed or paused by its consumer, or another instance took over. */

@@ -7,6 +7,7 @@ import {
   type PromiseView,
 } from '@aftercare/projections';
 import {
+  type JobContext,
   type ListQuery,
   type ReadModelStore,
   type ScheduledConsumer,
@@ -41,7 +42,7 @@ export class FollowUpSweep implements ScheduledConsumer {
     this.intervalMs = settings.sweepIntervalMs;
   }
 
-  async run(signal: AbortSignal): Promise<void> {
+  async run({ signal }: JobContext): Promise<void> {
     const counts = await this.sweep(signal);
     if (counts.tasks + counts.promises > 0) {
       this.logger.log(`${counts.tasks} task(s) overdue, ${counts.promises} promise(s) broken`);

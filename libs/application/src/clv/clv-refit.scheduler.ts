@@ -15,7 +15,6 @@ import {
 } from '../projections/projections.tokens';
 import { AFTERCARE_CONFIG, type AftercareConfig } from '../config/aftercare-config';
 import { EVENT_STORE } from '../store/event-store.module';
-import { AFTERCARE_CONFIG, type AftercareConfig } from '../config/aftercare-config';
 import { NothingToFitError, refitClvModels } from './clv-refit';
 
 /** The scheduled consumer's name: its lease and its line in /health. */

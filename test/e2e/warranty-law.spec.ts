@@ -248,6 +248,21 @@ describe('warranty law (HTTP, sqlite)', () => {
     expect(noFigures.body.errors.map((e: { field: string }) => e.field)).toEqual(
       expect.arrayContaining(['costOfRefusedRemedy', 'costOfAlternative']),
     );
+    // A figure that is not whole cents (5e-323 prints without a decimal point) is refused too.
+    const subCent = await http()
+      .post('/v1/warranty-claims/de-claim/remedy-refusal')
+      .send({
+        remedy: 'repair',
+        ground: 'impossible',
+        reason: 'No spare parts',
+        refusedBy: 'seller-1',
+        costOfRefusedRemedy: 5e-323,
+        costOfAlternative: 1,
+      })
+      .expect(400);
+    expect(subCent.body.errors.map((e: { field: string }) => e.field)).toEqual([
+      'costOfRefusedRemedy',
+    ]);
     const refused = async (remedy: string, at: string) =>
       (
         await http()

@@ -268,11 +268,18 @@ export function decide(
       if (d.refusedBy.trim() === '') throw invalid('A refusal names who refused', 'refusedBy');
       for (const field of ['costOfRefusedRemedy', 'costOfAlternative'] as const) {
         const value = d[field];
-        if (value !== undefined && (!Number.isFinite(value) || value < 0)) {
-          throw new DomainError('invalid_amount', `${field} must be >= 0, got ${value}`, {
-            field,
-            value,
-          });
+        if (
+          value !== undefined &&
+          (!Number.isFinite(value) || value < 0 || Math.round(value * 100) / 100 !== value)
+        ) {
+          throw new DomainError(
+            'invalid_amount',
+            `${field} must be >= 0 in whole cents, got ${value}`,
+            {
+              field,
+              value,
+            },
+          );
         }
       }
       if (

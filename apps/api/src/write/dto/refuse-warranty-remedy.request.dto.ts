@@ -1,21 +1,19 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsNumber, Max, Min, ValidateIf } from 'class-validator';
+import { IsIn, ValidateIf } from 'class-validator';
 import {
   REFUSABLE_REMEDIES,
   REFUSAL_GROUNDS,
   type RefusableRemedy,
   type RefusalGround,
 } from '@aftercare/domain';
-import { IsText, MAX_AMOUNT } from './dto-validators';
+import { IsAmountValue, IsText, MAX_AMOUNT } from './dto-validators';
 import { OccurredAtRequestDto } from './occurred-at.request.dto';
 
 /** A cost figure: optional, but required when the refusal says the remedy is disproportionate. */
 function CostFigure(description: string, field: 'costOfRefusedRemedy' | 'costOfAlternative') {
   return applyDecorators(
-    Max(MAX_AMOUNT),
-    Min(0),
-    IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 }),
+    IsAmountValue(),
     ValidateIf(
       (o: RefuseWarrantyRemedyRequestDto) =>
         o.ground === 'disproportionate' || o[field] !== undefined,

@@ -299,6 +299,13 @@ describe('OpenAPI document (served at /docs-json)', () => {
     );
     await call(
       'post',
+      `${p}/retention-actions`,
+      ada,
+      { action: 'review_request', cost: 0, currency: 'EUR', occurredAt: at(38) },
+      201,
+    );
+    await call(
+      'post',
       `${p}/maintenance-plans`,
       ada,
       {

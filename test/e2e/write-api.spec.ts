@@ -188,6 +188,17 @@ describe('write API (HTTP, sqlite)', () => {
       reason: 'Moving',
       occurredAt: '2025-02-25T10:00:00Z',
     });
+    const action = await post('/retention-actions', {
+      action: 'goodwill_credit',
+      cost: 25,
+      currency: 'EUR',
+      occurredAt: '2025-02-26T10:00:00Z',
+    });
+    const refused = await http()
+      .post(`/v1/customers/${c}/retention-actions`)
+      .send({ action: 'free_tv', cost: 25, currency: 'EUR' })
+      .expect(400);
+    expect(refused.body.errors.map((e: { field: string }) => e.field)).toEqual(['action']);
 
     const events = await readStream(`customer-${c}`);
     expect(events.map((e) => e.type)).toEqual([
@@ -209,7 +220,14 @@ describe('write API (HTTP, sqlite)', () => {
       'ReferralMade',
       'MaintenancePlanSubscribed',
       'MaintenancePlanCancelled',
+      'RetentionActionTaken',
     ]);
+    expect(events[18].data).toMatchObject({
+      actionId: action.actionId,
+      action: 'goodwill_credit',
+      cost: 25,
+      currency: 'EUR',
+    });
     expect(events[3].data).toMatchObject({ onTime: true, timing: 'on_time' });
     expect(events[5].data).toMatchObject({ attempt: 2 });
     expect(events[0].metadata).toMatchObject({ actor: principalIdOf(adminKey), schemaVersion: 1 });

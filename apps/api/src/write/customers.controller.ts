@@ -21,6 +21,7 @@ import { RecordFeedbackRequestDto } from './dto/record-feedback.request.dto';
 import { RecordPurchaseRequestDto } from './dto/record-purchase.request.dto';
 import { RecordReferralRequestDto } from './dto/record-referral.request.dto';
 import { RecordRepairRequestDto } from './dto/record-repair.request.dto';
+import { RecordRetentionActionRequestDto } from './dto/record-retention-action.request.dto';
 import { RecordSetupRequestDto } from './dto/record-setup.request.dto';
 import { RegisterCustomerRequestDto } from './dto/register-customer.request.dto';
 import { RequestReturnRequestDto } from './dto/request-return.request.dto';
@@ -309,6 +310,25 @@ export class CustomersController {
     const referralId = body.referralId ?? entityIdFor(context.commandId, 'referralId');
     const data = fromBody(customerId, body, { referralId });
     return this.send(context, res, { type: 'RecordReferral', data }, { customerId, referralId });
+  }
+
+  @Roles('agent')
+  @Post(':customerId/retention-actions')
+  @WriteDocs('Record an action taken to keep the customer', CommandResultResponseDto)
+  recordRetentionAction(
+    @Param('customerId', EntityIdPipe) customerId: string,
+    @Body() body: RecordRetentionActionRequestDto,
+    @WriteContext() context: CommandContext,
+    @Res({ passthrough: true }) res: WriteHttpResponse,
+  ) {
+    const actionId = body.actionId ?? entityIdFor(context.commandId, 'actionId');
+    const data = fromBody(customerId, body, { actionId });
+    return this.send(
+      context,
+      res,
+      { type: 'RecordRetentionAction', data },
+      { customerId, actionId },
+    );
   }
 
   @Roles('agent')

@@ -130,6 +130,8 @@ export { foldPromise, promiseDecider } from './promise.decider';
 export * from './jurisdictions';
 export * from './law/consumer-law';
 export * from './warranty-engine';
+export * from './warranty-engine.facts';
+export * from './warranty-engine.recompute';
 export { decideWarrantyClaimV1 } from './warranty-engine.v1';
 export { canonicalJson, sha256Hex } from './canonical-json';
 export * from './hash-chain';

@@ -4,7 +4,7 @@ import { POLICY_V1, PURCHASE, TERMS } from './testing/warranty-fixtures';
 import type { FileWarrantyClaim, WarrantyClaimCommand } from './warranty-claim.decider';
 import { warrantyClaimDecider } from './warranty-claim.decider';
 import type { WarrantyClaimDecided, WarrantyClaimEvent } from './warranty-claim.events';
-import { recomputeDecision } from './warranty-engine';
+import { recomputeDecision } from './warranty-engine.recompute';
 
 const given = (events: WarrantyClaimEvent[] = []) => givenFor(warrantyClaimDecider, events);
 

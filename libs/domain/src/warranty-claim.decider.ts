@@ -22,7 +22,8 @@ import {
   type WarrantyDecisionFacts,
   type WarrantyOutcome,
 } from './warranty-claim.events';
-import { decideWarrantyClaim, factsFromV1, policyInForce } from './warranty-engine';
+import { decideWarrantyClaim } from './warranty-engine';
+import { factsFromV1, policyInForce } from './warranty-engine.facts';
 import type { DefectCause, WarrantyPolicyVersion, WarrantyRemedy } from './warranty-policy.events';
 
 /**

@@ -3,7 +3,8 @@ import { DEFAULT_JURISDICTIONS, jurisdictionRules } from './jurisdictions';
 import { facts, POLICY_V1, TERMS } from './testing/warranty-fixtures';
 import type { RuleId, WarrantyClaimDecided } from './warranty-claim.events';
 import { RULE_IDS } from './warranty-claim.events';
-import { digestFacts, policyInForce, recomputeDecision } from './warranty-engine';
+import { digestFacts, policyInForce } from './warranty-engine.facts';
+import { recomputeDecision } from './warranty-engine.recompute';
 import {
   decideWarrantyClaimV1 as decideWarrantyClaim,
   ENGINE_VERSION_V1 as ENGINE_VERSION,

@@ -14,7 +14,8 @@ import type {
   WarrantyClaimDecided,
   WarrantyClaimEvent,
 } from '../warranty-claim.events';
-import { ENGINE_VERSION, recomputeDecision } from '../warranty-engine';
+import { ENGINE_VERSION } from '../warranty-engine';
+import { recomputeDecision } from '../warranty-engine.recompute';
 import type { WarrantyPolicyTerms } from '../warranty-policy.events';
 import { CONSUMER_LAW, resolveConsumerLaw } from './consumer-law';
 

@@ -83,8 +83,8 @@ export function keysetPage(events: RecordedEvent[], after: bigint, limit: number
  * head read before the query. So a rare filter never makes one long scan, and the cursor moves on
  * even when nothing matched.
  */
-export function scanWindowEnd(after: bigint, head: bigint): bigint {
-  const end = after + SCAN_WINDOW;
+export function scanWindowEnd(after: bigint, head: bigint, window = SCAN_WINDOW): bigint {
+  const end = after + window;
   return head < after ? after : head < end ? head : end;
 }
 

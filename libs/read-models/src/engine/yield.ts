@@ -40,7 +40,7 @@ export function yieldToEventLoop(): Promise<void> {
 }
 
 /** How long a background loop may keep the event loop before it yields. */
-export const SLICE_MS = 20;
+export const SLICE_MS = 10;
 
 /**
  * A time budget for a loop that does synchronous work step by step: `due` says when the slice is

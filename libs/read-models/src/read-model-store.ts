@@ -187,6 +187,18 @@ export function assertIdentifier(value: string, what: string): void {
   }
 }
 
+/** A projection's indexed column names, checked as identifiers and against the reserved ones. */
+export function columnNames(projection: AnyProjection): string[] {
+  const names = Object.keys(projection.columns ?? {});
+  for (const name of names) {
+    assertIdentifier(name, `Column of ${projection.name}`);
+    if (name === 'key' || name === 'state' || name === 'position') {
+      throw new InvalidReadModelQueryError(`Column name '${name}' is reserved`);
+    }
+  }
+  return names;
+}
+
 export function readModelTable(name: string): string {
   return `rm_${name}`;
 }

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { AnyProjection } from '@aftercare/projections';
 import {
-  assertIdentifier,
+  columnNames,
   InvalidReadModelQueryError,
   rebuildTable,
   StateEncodingError,
@@ -206,17 +206,6 @@ function columnValue(
 
 function sqlType(type: ReadModelColumnType): string {
   return type === 'number' ? 'double precision' : 'text COLLATE "C"';
-}
-
-export function columnNames(projection: AnyProjection): string[] {
-  const names = Object.keys(projection.columns ?? {});
-  for (const name of names) {
-    assertIdentifier(name, `Column of ${projection.name}`);
-    if (name === 'key' || name === 'state' || name === 'position') {
-      throw new InvalidReadModelQueryError(`Column name '${name}' is reserved`);
-    }
-  }
-  return names;
 }
 
 /** PostgreSQL truncates identifiers past 63 bytes: refuse names whose tables would collide. */

@@ -2,6 +2,7 @@ import type { GlobalPosition } from '@aftercare/event-store';
 import type { AnyProjection } from '@aftercare/projections';
 import {
   assertIdentifier,
+  columnNames,
   readModelTable,
   rebuildLeaseName,
   rebuildTable,
@@ -9,7 +10,6 @@ import {
 } from '../read-model-store';
 import {
   assertTableNameFits,
-  columnNames,
   createIndexes,
   createTable,
   encode,

@@ -38,6 +38,7 @@ import { StoreUnavailableError, type GlobalPosition } from '@aftercare/event-sto
 import type { AnyProjection } from '@aftercare/projections';
 import {
   assertIdentifier,
+  columnNames,
   type BatchCommit,
   type CommitOutcome,
   type LeaseRenewal,
@@ -53,7 +54,6 @@ import {
 } from '../read-model-store';
 import {
   assertTableNameFits,
-  columnNames,
   createIndexes,
   createTable,
   encode,

@@ -2,13 +2,14 @@ import type { GlobalPosition } from '@aftercare/event-store';
 import type { AnyProjection } from '@aftercare/projections';
 import {
   assertIdentifier,
+  columnNames,
   readModelTable,
   rebuildLeaseName,
   rebuildTable,
   type StateWrite,
 } from '../read-model-store';
 import { encodeStates } from '../state-encoding';
-import { columnNames, nowIso, q, type SqliteSession } from './sqlite-session';
+import { nowIso, q, type SqliteSession } from './sqlite-session';
 
 /** Rows per INSERT statement while writing a rebuild table. */
 const REBUILD_ROWS_PER_INSERT = 100;

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { AnyProjection } from '@aftercare/projections';
 import {
   assertIdentifier,
+  columnNames,
   InvalidReadModelQueryError,
   readModelTable,
   UnknownReadModelError,
@@ -97,18 +98,6 @@ export class SqliteSession {
     }
     return columns;
   }
-}
-
-/** The projection's indexed column names, checked as SQL identifiers and against reserved ones. */
-export function columnNames(projection: AnyProjection): string[] {
-  const names = Object.keys(projection.columns ?? {});
-  for (const name of names) {
-    assertIdentifier(name, `Column of ${projection.name}`);
-    if (name === 'key' || name === 'state' || name === 'position') {
-      throw new InvalidReadModelQueryError(`Column name '${name}' is reserved`);
-    }
-  }
-  return names;
 }
 
 export function q(identifier: string): string {

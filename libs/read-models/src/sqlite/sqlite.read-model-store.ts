@@ -3,6 +3,7 @@ import type { GlobalPosition } from '@aftercare/event-store';
 import type { AnyProjection } from '@aftercare/projections';
 import {
   assertIdentifier,
+  columnNames,
   type BatchCommit,
   type CommitOutcome,
   type LeaseRenewal,
@@ -19,7 +20,7 @@ import {
 import { encodeStates } from '../state-encoding';
 import { SqliteReadModelQueries } from './sqlite-queries';
 import { SqliteRebuilds } from './sqlite-rebuild';
-import { columnNames, nowIso, SqliteSession } from './sqlite-session';
+import { nowIso, SqliteSession } from './sqlite-session';
 
 export interface SqliteReadModelStoreOptions {
   /** A file path (the event store's file in the embedded deployment) or ':memory:'. */

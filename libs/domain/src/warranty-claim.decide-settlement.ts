@@ -1,0 +1,103 @@
+import { DomainError } from './domain-error';
+import { toMillis } from './time';
+import {
+  alreadyFulfilled,
+  claimNotFound,
+  type FulfilWarrantyClaim,
+  type OverrideWarrantyDecision,
+  type WarrantyClaimState,
+} from './warranty-claim.commands';
+import type { WarrantyClaimEvent } from './warranty-claim.events';
+
+/** An agent overrides a decision (with a justification); an approved claim is fulfilled. */
+export function override(
+  command: OverrideWarrantyDecision,
+  state: WarrantyClaimState,
+): WarrantyClaimEvent[] {
+  const d = command.data;
+  toMillis(d.occurredAt);
+  if (state.status === 'none' || state.outcome === null) throw claimNotFound(d.claimId);
+  if (state.status === 'fulfilled') throw alreadyFulfilled(d.claimId);
+  if (d.agentId.trim() === '') {
+    throw new DomainError('agent_required', 'An override names the agent who made it');
+  }
+  if (d.justification.trim() === '') {
+    throw new DomainError('justification_required', 'An override needs a justification');
+  }
+  if (d.outcome === 'approved' && d.remedy === null) {
+    throw new DomainError('invalid_override', 'Approving a claim needs a remedy', {
+      outcome: d.outcome,
+    });
+  }
+  if (d.outcome === 'rejected' && (d.remedy !== null || d.coveredAmount !== 0)) {
+    throw new DomainError('invalid_override', 'A rejected claim has no remedy and covers nothing', {
+      outcome: d.outcome,
+      remedy: d.remedy,
+      coveredAmount: d.coveredAmount,
+    });
+  }
+  if (!Number.isFinite(d.coveredAmount) || d.coveredAmount < 0) {
+    throw new DomainError('invalid_amount', `coveredAmount must be >= 0, got ${d.coveredAmount}`, {
+      field: 'coveredAmount',
+      value: d.coveredAmount,
+    });
+  }
+  if (d.coveredAmount > state.price) {
+    throw new DomainError(
+      'covered_amount_exceeds_price',
+      `Covered amount ${d.coveredAmount} exceeds the price paid (${state.price})`,
+      { coveredAmount: d.coveredAmount, price: state.price },
+    );
+  }
+  return [
+    {
+      type: 'WarrantyDecisionOverridden',
+      data: {
+        claimId: state.claimId,
+        customerId: state.customerId,
+        occurredAt: d.occurredAt,
+        agentId: d.agentId,
+        justification: d.justification,
+        previous: {
+          outcome: state.outcome,
+          remedy: state.remedy,
+          coveredAmount: state.coveredAmount,
+        },
+        outcome: d.outcome,
+        remedy: d.remedy,
+        coveredAmount: d.coveredAmount,
+      },
+    },
+  ];
+}
+
+export function fulfil(
+  command: FulfilWarrantyClaim,
+  state: WarrantyClaimState,
+): WarrantyClaimEvent[] {
+  const d = command.data;
+  toMillis(d.occurredAt);
+  if (state.status === 'none' || state.outcome === null) throw claimNotFound(d.claimId);
+  if (state.status === 'fulfilled') throw alreadyFulfilled(d.claimId);
+  if (state.outcome !== 'approved' || state.remedy === null) {
+    throw new DomainError(
+      'claim_not_approved',
+      `Claim ${d.claimId} is ${state.outcome}; only an approved claim is fulfilled`,
+      { claimId: d.claimId, outcome: state.outcome },
+    );
+  }
+  return [
+    {
+      type: 'WarrantyClaimFulfilled',
+      data: {
+        claimId: state.claimId,
+        customerId: state.customerId,
+        occurredAt: d.occurredAt,
+        remedy: state.remedy,
+        amount: state.coveredAmount,
+        currency: state.currency,
+        ...(d.reference !== undefined ? { reference: d.reference } : {}),
+      },
+    },
+  ];
+}

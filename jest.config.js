@@ -19,6 +19,9 @@ const base = {
 };
 
 module.exports = {
+  // Two workers on the two cores: most suites wait on PostgreSQL, timers and child processes, so
+  // two at a time roughly halves the wall time (jest's default here is one, cores minus one).
+  maxWorkers: 2,
   // testTimeout is a global option: inside `projects` jest ignores it and falls back to 5 s.
   testTimeout: 30_000,
   projects: [

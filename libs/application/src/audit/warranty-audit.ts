@@ -4,7 +4,6 @@ import {
   decideWithRecordedEngine,
   warrantyClaimStreamId,
   type WarrantyClaimDecided,
-  type WarrantyDecisionOverridden,
   type WarrantyPolicyVersion,
 } from '@aftercare/domain';
 import type { EventStore, RecordedEvent } from '@aftercare/event-store';
@@ -12,6 +11,7 @@ import { type AuditKeys, loadAuditKeys } from '../crypto/audit-keys';
 import { timeWindow } from '../time-window';
 import { WarrantyPolicyCatalogue } from '../warranty-policy/warranty-policy.catalogue';
 import { AuditCheckpoints, type IntegrityFinding } from './audit-checkpoints';
+import { addReplayCost, latestDecisions } from './latest-decisions';
 
 import {
   type ClaimAudit,
@@ -30,7 +30,6 @@ export * from './warranty-audit.types';
 export { auditEvents } from './warranty-audit.rows';
 
 type Decided = WarrantyClaimDecided['data'];
-type Overridden = WarrantyDecisionOverridden['data'];
 
 /**
  * Reads warranty claim streams as stored (before any upcasting, since hashes cover the stored
@@ -69,44 +68,17 @@ export class WarrantyAudit {
   }
 
   /**
-   * Each claim's latest decision matching the query, with what stands after overrides. Two
-   * streaming passes so memory holds a few fields per claim, never the decisions themselves:
-   * the first finds each claim's latest decision and any override after it, the second yields.
+   * Each claim's latest decision matching the query, with what stands after overrides (read in
+   * two streaming passes by latestDecisions).
    */
   private async *decidedClaims(
     query: DecisionQuery,
   ): AsyncIterable<{ row: DecisionRow; data: Decided }> {
     const window = timeWindow(query.from, query.to);
-    const latest = new Map<string, { position: bigint; override: Overridden | null }>();
-    for await (const event of this.store.readAll({
-      filter: {
-        categories: [WARRANTY_CLAIM_STREAM_CATEGORY],
-        eventTypePrefixes: ['WarrantyClaimDecided', 'WarrantyDecisionOverridden'],
-      },
-    })) {
-      const claimId = (event.data as { claimId: string }).claimId;
-      if (event.type === 'WarrantyClaimDecided') {
-        // A re-decision (after an assessment or a refusal) supersedes earlier overrides.
-        latest.set(claimId, { position: event.position, override: null });
-      } else {
-        const seen = latest.get(claimId);
-        if (seen) seen.override = event.data as Overridden;
-      }
-    }
-    for await (const event of this.store.readAll({
-      filter: {
-        categories: [WARRANTY_CLAIM_STREAM_CATEGORY],
-        eventTypePrefixes: ['WarrantyClaimDecided'],
-      },
-    })) {
-      const data = event.data as Decided;
-      const seen = latest.get(data.claimId);
-      if (!seen || seen.position !== event.position) continue;
-      const at = Date.parse(data.facts.claim.filedAt);
-      if (at < window.from || at > window.to) continue;
+    for await (const { event, data, override } of latestDecisions(this.store, window)) {
       if (query.policyId !== undefined && data.policyId !== query.policyId) continue;
       if (query.policyVersion !== undefined && data.policyVersion !== query.policyVersion) continue;
-      const row = decisionRow(event, seen.override);
+      const row = decisionRow(event, override);
       if (
         query.outcome !== undefined &&
         row.outcome !== query.outcome &&
@@ -243,16 +215,7 @@ export class WarrantyAudit {
       replay.claims++;
       const recordedCost = data.outcome === 'approved' ? data.coveredAmount : 0;
       const replayedCost = again.outcome === 'approved' ? again.coveredAmount : 0;
-      const cost = costs.get(data.currency) ?? {
-        currency: data.currency,
-        recorded: 0,
-        replayed: 0,
-        difference: 0,
-      };
-      cost.recorded = round2(cost.recorded + recordedCost);
-      cost.replayed = round2(cost.replayed + replayedCost);
-      cost.difference = round2(cost.replayed - cost.recorded);
-      costs.set(data.currency, cost);
+      addReplayCost(costs, data.currency, recordedCost, replayedCost);
       if (again.outcome !== data.outcome || again.coveredAmount !== data.coveredAmount) {
         replay.changed.push({
           claimId: data.claimId,

@@ -10,11 +10,10 @@ import {
   type CustomerRegistered,
   type WarrantyClaimDecided,
   type WarrantyDecisionFacts,
-  type WarrantyDecisionOverridden,
-  WARRANTY_CLAIM_STREAM_CATEGORY,
 } from '@aftercare/domain';
 import type { EventStore } from '@aftercare/event-store';
 import { timeWindow } from '../time-window';
+import { addReplayCost, latestDecisions } from './latest-decisions';
 
 type Decided = WarrantyClaimDecided['data'];
 
@@ -76,22 +75,6 @@ export class WarrantyEngineReplay {
 
   async replay(query: EngineReplayQuery = {}): Promise<EngineReplay> {
     const window = timeWindow(query.from, query.to);
-    // Pass 1: each claim's latest decision and the outcome standing after overrides.
-    const latest = new Map<string, { position: bigint; finalOutcome: string }>();
-    for await (const event of this.store.readAll({
-      filter: {
-        categories: [WARRANTY_CLAIM_STREAM_CATEGORY],
-        eventTypePrefixes: ['WarrantyClaimDecided', 'WarrantyDecisionOverridden'],
-      },
-    })) {
-      const data = event.data as Decided | WarrantyDecisionOverridden['data'];
-      if (event.type === 'WarrantyClaimDecided') {
-        latest.set(data.claimId, { position: event.position, finalOutcome: data.outcome });
-      } else {
-        const seen = latest.get(data.claimId);
-        if (seen) seen.finalOutcome = data.outcome;
-      }
-    }
     const result: EngineReplay = {
       engineVersion: ENGINE_VERSION,
       from: query.from ?? null,
@@ -105,33 +88,14 @@ export class WarrantyEngineReplay {
     const changes = new Map<string, { from: string; to: string; claims: number }>();
     const costs = new Map<string, EngineReplay['costs'][number]>();
     const countries = new Map<string, string | null>();
-    // Pass 2: re-decide the latest decisions in the window.
-    for await (const event of this.store.readAll({
-      filter: {
-        categories: [WARRANTY_CLAIM_STREAM_CATEGORY],
-        eventTypePrefixes: ['WarrantyClaimDecided'],
-      },
-    })) {
-      const data = event.data as Decided;
-      const seen = latest.get(data.claimId);
-      if (!seen || seen.position !== event.position) continue;
-      const at = Date.parse(data.facts.claim.filedAt);
-      if (at < window.from || at > window.to) continue;
+    // Each claim's latest decision in the window, re-decided.
+    for await (const { data, override } of latestDecisions(this.store, window)) {
       const facts = await this.currentFacts(data, countries);
       const again = decideWarrantyClaim(facts);
       result.claims++;
       const recordedCost = data.outcome === 'approved' ? data.coveredAmount : 0;
       const replayedCost = again.outcome === 'approved' ? again.coveredAmount : 0;
-      const cost = costs.get(data.currency) ?? {
-        currency: data.currency,
-        recorded: 0,
-        replayed: 0,
-        difference: 0,
-      };
-      cost.recorded = round2(cost.recorded + recordedCost);
-      cost.replayed = round2(cost.replayed + replayedCost);
-      cost.difference = round2(cost.replayed - cost.recorded);
-      costs.set(data.currency, cost);
+      addReplayCost(costs, data.currency, recordedCost, replayedCost);
       const same =
         again.outcome === data.outcome &&
         again.remedy === data.remedy &&
@@ -160,7 +124,7 @@ export class WarrantyEngineReplay {
           remedy: again.remedy,
           coveredAmount: again.coveredAmount,
         },
-        finalOutcome: seen.finalOutcome,
+        finalOutcome: override?.outcome ?? data.outcome,
         costDifference: round2(replayedCost - recordedCost),
       });
     }

@@ -1,5 +1,5 @@
 import type { AftercareEvent } from '@aftercare/domain';
-import { isAftercareEventType } from '@aftercare/domain';
+import { isAftercareEventType, upcast } from '@aftercare/domain';
 import type { RecordedEvent } from '@aftercare/event-store';
 import { canonicalInstantMs, DAY_MS } from '@aftercare/analytics';
 
@@ -8,16 +8,15 @@ export { DAY_MS };
 /**
  * Reads a stored event as the domain union so a `switch` over `type` narrows `data`. Unknown
  * types (written by a newer version) are skipped rather than guessed at. FeedbackReceived v1
- * carried a single `score`, the NPS; it is read as `nps` here in case the store hands over
- * events without upcasting them.
+ * carried a single `score`, the NPS; it is upcast here (by the domain's upcaster) in case the
+ * store hands over events without upcasting them.
  */
 export function asAftercareEvent(event: RecordedEvent): AftercareEvent | undefined {
   if (!isAftercareEventType(event.type)) return undefined;
   if (event.type === 'FeedbackReceived') {
     const data = event.data as Record<string, unknown>;
     if (data.nps === undefined && typeof data.score === 'number') {
-      const { score, ...rest } = data;
-      return { type: 'FeedbackReceived', data: { ...rest, nps: score } } as AftercareEvent;
+      return { type: 'FeedbackReceived', data: upcast(event.type, 1, data).data } as AftercareEvent;
     }
   }
   // The recorded event itself has the shape of the union (type and data): no copy per call.

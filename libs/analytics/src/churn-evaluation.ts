@@ -1,5 +1,5 @@
 import { auc, brierScore, churnBand, type ChurnFactor, type ChurnFactorName } from './churn';
-import { SeededRandom } from './bench/seeded-random';
+import { Prng } from './prng';
 
 /** AUC and Brier score of churn risk and of the purchase process alone, on one population. */
 export interface ChurnScores {
@@ -59,14 +59,14 @@ function bootstrapLiftStandardError(
 ): number {
   const n = labels.length;
   if (n === 0) return NaN;
-  const random = new SeededRandom(BOOTSTRAP_SEED);
+  const random = Prng.fromSeed(String(BOOTSTRAP_SEED));
   const lifts: number[] = [];
   const c = new Array<number>(n);
   const b = new Array<number>(n);
   const l = new Array<boolean>(n);
   for (let k = 0; k < BOOTSTRAP_RESAMPLES; k++) {
     for (let i = 0; i < n; i++) {
-      const j = Math.floor(random.uniform() * n);
+      const j = Math.floor(random.next() * n);
       c[i] = churn[j];
       b[i] = base[j];
       l[i] = labels[j];

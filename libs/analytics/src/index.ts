@@ -127,14 +127,10 @@ export type {
 } from './nba-timeline';
 export { eligibleActions, nbaStratum, NBA_ACTIONS, ELIGIBILITY_RULES } from './nba-eligibility';
 export type { Eligibility } from './nba-eligibility';
-export {
-  estimateActionEffects,
-  stratumDelta,
-  mulberry32,
-  DEFAULT_NBA_EFFECT_OPTIONS,
-} from './nba-effects';
+export { estimateActionEffects, stratumDelta, DEFAULT_NBA_EFFECT_OPTIONS } from './nba-effects';
 export type { NbaEffects, NbaEffectOptions, ActionEffect, StratumEffect } from './nba-effects';
 export { timelineRfm, fitNbaValueModel, customerValue, nextActionsFor } from './nba-value';
 export type { NextAction, NbaValueModel } from './nba-value';
+export { Prng } from './prng';
 export { poissonCusum, DEFECT_CUSUM_DEFAULTS } from './poisson-cusum';
 export type { PoissonCusumOptions, CountPeriod, CusumPeriod } from './poisson-cusum';

@@ -15,6 +15,7 @@
 import { eligibleActions, NBA_ACTIONS, NBA_STRATA, nbaStratum } from './nba-eligibility';
 import type { RetentionActionName, RetentionTimeline } from './nba-timeline';
 import { snapshotAt } from './nba-timeline';
+import { Prng } from './prng';
 
 const DAY = 86_400_000;
 const STRATA = NBA_STRATA;
@@ -127,7 +128,8 @@ export function estimateActionEffects(
   const totals = sumCells(contributions, null);
   const point = NBA_ACTIONS.map((_, a) => attEffect(totals, a));
   const resamples: number[][] = NBA_ACTIONS.map(() => []);
-  const rand = mulberry32(options.seed);
+  const prng = Prng.fromSeed(String(options.seed));
+  const rand = () => prng.next();
   for (let b = 0; b < options.bootstrap && contributions.length > 0; b++) {
     const sample = sumCells(contributions, rand);
     NBA_ACTIONS.forEach((_, a) => {
@@ -261,15 +263,4 @@ function quantile(sorted: readonly number[], q: number): number {
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
-
-/** A small seeded generator for the bootstrap (deterministic: same seed, same interval). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

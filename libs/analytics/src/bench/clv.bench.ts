@@ -8,7 +8,7 @@ import { GammaGammaParams } from '../gamma-gamma';
 import { fitClvModel, ClvModel } from '../clv';
 import { parseCsvTransactions, summarizeTransactions } from '../rfm-summary';
 import { formatDayNumber } from '../calendar';
-import { SeededRandom } from './seeded-random';
+import { Prng } from '../prng';
 
 export interface SyntheticPopulationOptions {
   readonly customers: number;
@@ -38,7 +38,7 @@ const OBSERVED_DAYS = 455; // transactions continue 13 weeks past it (the summar
  * Order values ~ Gamma(p, nu) with nu ~ Gamma(q, gamma).
  */
 export function synthesizePopulation(options: SyntheticPopulationOptions): SyntheticPopulation {
-  const rng = new SeededRandom(options.seed ?? 20240101);
+  const rng = Prng.fromSeed(String(options.seed ?? 20240101));
   const { r, alpha, a, b } = options.bgNbd ?? DEFAULT_BG_NBD;
   const gg = options.gammaGamma ?? DEFAULT_GAMMA_GAMMA;
   const lines = ['customer_id,date,amount'];
@@ -47,16 +47,16 @@ export function synthesizePopulation(options: SyntheticPopulationOptions): Synth
     const lambda = rng.gamma(r, alpha);
     const dropout = rng.beta(a, b);
     const nu = rng.gamma(gg.q, gg.gamma);
-    const firstDay = START_DAY + Math.floor(rng.uniform() * COHORT_DAYS);
+    const firstDay = START_DAY + Math.floor(rng.next() * COHORT_DAYS);
     const amount = (): string => rng.gamma(gg.p, nu).toFixed(2);
     lines.push(`${id},${formatDayNumber(firstDay)},${amount()}`);
     let weeks = 0;
     for (;;) {
-      weeks += rng.exponential(lambda);
+      weeks += rng.exponential(1 / lambda);
       const day = firstDay + Math.floor(weeks * 7);
       if (!(day < START_DAY + OBSERVED_DAYS)) break;
       lines.push(`${id},${formatDayNumber(day)},${amount()}`);
-      if (rng.uniform() < dropout) break;
+      if (rng.next() < dropout) break;
     }
   }
   return {

@@ -1,4 +1,4 @@
-import { mulberry32 } from '@aftercare/analytics';
+import { Prng } from '@aftercare/analytics';
 import type { PolicyRun, PolicyWorldOptions, TargetingPolicy } from './simulate-policy';
 
 /** A gain over `none` with its bootstrap standard error and 95% interval. */
@@ -71,7 +71,8 @@ export function bootstrapSum(values: Float64Array, resamples: number, seed: numb
   for (const v of values) estimate += v;
   // Only customers with a difference move a resampled sum: draw the rest as zeros in one count.
   const nonZero = Array.from(values).filter((v) => v !== 0);
-  const rand = mulberry32(seed);
+  const prng = Prng.fromSeed(String(seed));
+  const rand = () => prng.next();
   const sums: number[] = [];
   for (let b = 0; b < resamples; b++) {
     let sum = 0;

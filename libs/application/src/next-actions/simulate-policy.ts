@@ -4,7 +4,7 @@ import {
   emptyTimeline,
   estimateActionEffects,
   fitNbaValueModel,
-  mulberry32,
+  Prng,
   nextActionsFor,
   type NbaEffects,
   type NbaValueModel,
@@ -106,7 +106,8 @@ export function runPolicyWorld(
       for (const e of world.newEvents(k)) evolveRetentionTimeline(timelines[k], e);
     }
   };
-  const rand = mulberry32(hashSeed(`${options.seed}/${policy}`));
+  const prng = Prng.fromSeed(`${options.seed}/${policy}`);
+  const rand = () => prng.next();
   const results: CustomerResult[] = [];
   const actionsByKind: PolicyRun['actionsByKind'] = {};
   let model: NbaValueModel | null = null;
@@ -220,10 +221,4 @@ export function monthStarts(from: string, to: string): number[] {
     if (t >= start.getTime() - DAY) out.push(t);
   }
   return out;
-}
-
-function hashSeed(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
 }

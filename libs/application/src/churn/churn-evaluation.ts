@@ -26,7 +26,6 @@ import {
 } from '@aftercare/analytics';
 import type { EventStore } from '@aftercare/event-store';
 import {
-  CHURN_STREAM_CATEGORIES,
   type CustomerChurnStates,
   churnExperience,
   churnTrainingExamples,
@@ -36,6 +35,7 @@ import {
   churnIncidentsProjection,
 } from '@aftercare/projections';
 import { rfmAt } from '../queries/customer-view';
+import { churnHistory, type ReadProgress } from './churn-history';
 
 /**
  * `churn evaluate`: churn risk measured against the ground truth of a seeded world (docs/churn.md).
@@ -51,8 +51,6 @@ export class ChurnEvaluationInputError extends Error {
 }
 
 export type { ChurnScores };
-
-const PROGRESS_EVERY = 10_000;
 
 interface TruthCustomer {
   customerId: string;
@@ -213,7 +211,7 @@ export interface ChurnEvaluationOptions {
   /** Weeks from the cut-off to the end, when no cut-off is given (default 52). */
   horizonWeeks?: number;
   /** Called while the store is replayed: events read so far and the store's head position. */
-  onProgress?: (progress: { events: number; position: bigint; head: bigint }) => void;
+  onProgress?: ReadProgress;
 }
 
 /**
@@ -252,22 +250,13 @@ export async function evaluateChurn(
 
   const atCutoff = new Map<string, CustomerChurnStates>();
   const atTrainingCutoff = new Map<string, CustomerChurnStates>();
-  const head = (await store.headPosition()) ?? 0n;
-  let read = 0;
-  for await (const event of store.readAll({
-    filter: { categories: [...CHURN_STREAM_CATEGORIES] },
+  for await (const { event, atMs } of churnHistory(store, options.onProgress, {
+    reportEnd: true,
   })) {
-    if (++read % PROGRESS_EVERY === 0) {
-      options.onProgress?.({ events: read, position: event.position, head });
-    }
-    const at = (event.data as { occurredAt?: unknown }).occurredAt;
-    if (typeof at !== 'string') continue;
-    const atMs = Date.parse(at);
     if (atMs > cutoffMs) continue;
     foldChurnStates(atCutoff, event);
     if (atMs <= trainingCutoffMs) foldChurnStates(atTrainingCutoff, event);
   }
-  options.onProgress?.({ events: read, position: head, head });
 
   // The weights are learned from the store alone (purchases after the training cut-off, up to the
   // scoring cut-off), never from the truth file.

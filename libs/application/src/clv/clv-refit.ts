@@ -10,7 +10,6 @@ import {
 import type { PurchaseRecorded } from '@aftercare/domain';
 import type { EventStore } from '@aftercare/event-store';
 import {
-  CHURN_STREAM_CATEGORIES,
   churnTrainingExamples,
   CLV_MODEL_FITTED,
   type ClvModelFittedData,
@@ -18,6 +17,7 @@ import {
   type CustomerChurnStates,
   foldChurnStates,
 } from '@aftercare/projections';
+import { churnHistory, type ReadProgress } from '../churn/churn-history';
 
 const WEEK_MS = 7 * 86_400_000;
 
@@ -42,7 +42,7 @@ export interface ClvRefitOptions {
    * Called while the store is read: events read so far, the last position read, the head. Without
    * `calibrationEnd` the store is read twice (the first pass finds where its history ends).
    */
-  onProgress?: (progress: { events: number; position: bigint; head: bigint }) => void;
+  onProgress?: ReadProgress;
 }
 
 export class NothingToFitError extends Error {
@@ -58,8 +58,6 @@ export interface ClvRefitResult {
   /** Currencies that could not be fitted, with the reason. */
   skipped: { currency: string; reason: string }[];
 }
-
-const PROGRESS_EVERY = 10_000;
 
 /**
  * Refits the population CLV model (BG/NBD + Gamma-Gamma) on every PurchaseRecorded up to the
@@ -133,17 +131,9 @@ async function readRefitData(store: EventStore, options: ClvRefitOptions): Promi
   const byCurrency = new Map<string, Transaction[]>();
   const atTrainingCutoff = new Map<string, CustomerChurnStates>();
   const lastPurchaseMs = new Map<string, number>();
-  const head = (await store.headPosition()) ?? 0n;
-  let read = 0;
-  for await (const event of store.readAll({
-    filter: { categories: [...CHURN_STREAM_CATEGORIES] },
+  for await (const { event, atMs } of churnHistory(store, options.onProgress, {
+    reportEnd: true,
   })) {
-    if (++read % PROGRESS_EVERY === 0) {
-      options.onProgress?.({ events: read, position: event.position, head });
-    }
-    const at = (event.data as { occurredAt?: unknown }).occurredAt;
-    if (typeof at !== 'string') continue;
-    const atMs = Date.parse(at);
     if (atMs <= trainingCutoffMs) foldChurnStates(atTrainingCutoff, event);
     if (atMs > nowMs || !event.type.startsWith('PurchaseRecorded')) continue;
     const data = event.data as PurchaseRecorded['data'];
@@ -156,7 +146,6 @@ async function readRefitData(store: EventStore, options: ClvRefitOptions): Promi
       amount: data.price,
     });
   }
-  options.onProgress?.({ events: read, position: head, head });
   const currencies = [...byCurrency.entries()]
     .sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]))
     .map(([currency]) => currency);
@@ -183,16 +172,9 @@ export async function lastEventDay(
   onProgress?: ClvRefitOptions['onProgress'],
 ): Promise<string> {
   const today = now.slice(0, 10);
-  const head = (await store.headPosition()) ?? 0n;
   let latest = '';
-  let read = 0;
-  for await (const event of store.readAll({
-    filter: { categories: [...CHURN_STREAM_CATEGORIES] },
-  })) {
-    if (++read % PROGRESS_EVERY === 0)
-      onProgress?.({ events: read, position: event.position, head });
-    const at = (event.data as { occurredAt?: unknown } | null)?.occurredAt;
-    if (typeof at === 'string' && at > latest && !Number.isNaN(Date.parse(at))) latest = at;
+  for await (const { at, atMs } of churnHistory(store, onProgress)) {
+    if (at > latest && !Number.isNaN(atMs)) latest = at;
   }
   const day = latest ? new Date(latest).toISOString().slice(0, 10) : today;
   return day < today ? day : today;

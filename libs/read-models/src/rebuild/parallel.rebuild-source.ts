@@ -7,7 +7,8 @@ import { CUSTOMER_STREAM_CATEGORY } from '@aftercare/domain';
 import type { GlobalPosition } from '@aftercare/event-store';
 import { customerIdOf, type AnyProjection, passesFilter } from '@aftercare/projections';
 import type { ColumnValue } from '../read-model-store';
-import { type FoldedStates, RebuildFailedError, unionFilter } from './rebuild';
+import { RebuildFailedError, unionFilter } from './rebuild';
+import type { FoldedStates } from './rebuild-sink';
 import { encodeStates } from '../state-encoding';
 import {
   countRows,

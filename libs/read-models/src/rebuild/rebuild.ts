@@ -1,11 +1,9 @@
 import type { AllFilter, EventStore, GlobalPosition, RecordedEvent } from '@aftercare/event-store';
 import { type AnyProjection, passesFilter } from '@aftercare/projections';
-import {
-  type EncodedState,
-  type ReadModelStore,
-  rebuildLeaseName,
-  type StateWrite,
-} from '../read-model-store';
+import { type ReadModelStore, rebuildLeaseName } from '../read-model-store';
+import { type FoldedStates, handOver, RebuildTableWriter, type RebuildSink } from './rebuild-sink';
+
+export type { FoldedState, FoldedStates, RebuildSink } from './rebuild-sink';
 
 export interface RebuildProgress {
   projections: string[];
@@ -30,7 +28,7 @@ export interface RebuildOptions {
   leaseTtlMs?: number;
   onProgress?: (progress: RebuildProgress) => void;
   progressIntervalMs?: number;
-  /** States per write transaction into the rebuild table. */
+  /** States per write transaction into a rebuild table. */
   writeChunkSize?: number;
   /** Faster event source than `store.readAll` (e.g. raw rows of the SQLite store). */
   source?: RebuildSource;
@@ -38,20 +36,16 @@ export interface RebuildOptions {
   beforeSwap?: () => Promise<void> | void;
 }
 
-/** Folded states of one projection, in memory until they are written. */
-export type FoldedStates = Map<
-  string,
-  { state: unknown; position: GlobalPosition; encoded?: EncodedState }
->;
-
 /**
- * Reads events for a rebuild and folds them into `states`, one map per projection (same order as
- * `projections`). Returns the last position read.
+ * Reads events for a rebuild, folds them and hands each key's final state to `sink` (projections
+ * are numbered as in `projections`). Returns the events read and the last position read.
+ * `onEvents` reports progress: events read since the last call, and how far the read is, as a
+ * position (an estimate when the source does not read in global order).
  */
 export interface RebuildSource {
   fold(
     projections: readonly AnyProjection[],
-    states: FoldedStates[],
+    sink: RebuildSink,
     onEvents: (count: number, position: GlobalPosition) => void,
   ): Promise<{ events: number; lastPosition: GlobalPosition | undefined }>;
 }
@@ -152,9 +146,9 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
       });
     };
 
-    const states = projections.map((): FoldedStates => new Map());
+    const writer = new RebuildTableWriter(readModels, projections, options.writeChunkSize ?? 5000);
     const source = options.source ?? storeSource(store);
-    const { events, lastPosition } = await source.fold(projections, states, (count, position) => {
+    const { events, lastPosition } = await source.fold(projections, writer, (count, position) => {
       eventsDone += count;
       const now = performance.now();
       if (now - lastReport >= interval) {
@@ -165,19 +159,7 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
     });
     eventsDone = events;
     report('writing', lastPosition);
-
-    const chunk = options.writeChunkSize ?? 5000;
-    for (let i = 0; i < projections.length; i++) {
-      let writes: StateWrite[] = [];
-      for (const [key, entry] of states[i]) {
-        writes.push({ key, state: entry.state, position: entry.position, encoded: entry.encoded });
-        if (writes.length >= chunk) {
-          await readModels.writeRebuildStates(projections[i], writes);
-          writes = [];
-        }
-      }
-      if (writes.length) await readModels.writeRebuildStates(projections[i], writes);
-    }
+    await writer.finish();
     await options.beforeSwap?.();
     report('swapping', lastPosition);
     if (leaseLost) throw new Error(`The rebuild of ${leaseLost} lost its lease`);
@@ -185,7 +167,7 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
     const result: RebuildResult['projections'] = [];
     for (let i = 0; i < projections.length; i++) {
       await readModels.swapRebuild(projections[i], checkpoint, owner);
-      result.push({ name: projections[i].name, keys: states[i].size, checkpoint });
+      result.push({ name: projections[i].name, keys: writer.keys[i], checkpoint });
     }
     report('done', lastPosition);
     const durationMs = performance.now() - started;
@@ -252,7 +234,8 @@ export function foldEvent(
 /** The portable source: `readAll` of any adapter, in global order. */
 export function storeSource(store: EventStore): RebuildSource {
   return {
-    async fold(projections, states, onEvents) {
+    async fold(projections, sink, onEvents) {
+      const states = projections.map((): FoldedStates => new Map());
       let events = 0;
       let lastPosition: GlobalPosition | undefined;
       let sinceReport = 0;
@@ -266,6 +249,7 @@ export function storeSource(store: EventStore): RebuildSource {
         }
       }
       if (sinceReport && lastPosition !== undefined) onEvents(sinceReport, lastPosition);
+      await handOver(states, sink);
       return { events, lastPosition };
     },
   };

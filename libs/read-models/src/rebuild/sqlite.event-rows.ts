@@ -10,7 +10,7 @@ import type {
  * A row of the SQLite event store's `es_events`, raw: position, stream, revision, id, type, data,
  * recorded_at. Metadata is left out of the scan (few projections read it; see `RowEvent`).
  */
-export type EventRow = [number, string, number, string, string, string, number];
+export type EventRow = [number, string, number, string, string, string, number, ...unknown[]];
 
 const PAGE = 5000;
 

@@ -1,47 +1,81 @@
 import type Database from 'better-sqlite3';
 import type { GlobalPosition } from '@aftercare/event-store';
 import { type AnyProjection, passesFilter } from '@aftercare/projections';
+import {
+  CustomerOrderMismatch,
+  foldInCustomerOrder,
+  foldsPerCustomer,
+} from './customer-order.fold';
 import { parallelSqliteFold, type ParallelRebuildOptions } from './parallel.rebuild-source';
 import { foldEvent, type RebuildSource, unionFilter } from './rebuild';
+import { type FoldedStates, handOver, type RebuildSink } from './rebuild-sink';
 import { filterCondition, headRow, metadataReader, RowEvent, rowPages } from './sqlite.event-rows';
 
 export type SqliteRebuildSourceOptions = ParallelRebuildOptions;
 
 /**
  * Rebuild source reading the SQLite event store's rows directly (its `es_events` table, on the
- * store's `db` or any connection to the same file): the union of the projections' filters is
- * applied in SQL, each projection's filter on the raw stream id and type, and only events some
- * projection takes are parsed. Positions are read up to the head seen at the start.
+ * store's `db` or any connection to the same file), up to the head seen at the start, parsing
+ * only events some projection takes.
  *
- * With workers, each worker reads the rows on its own connection and folds its share of the keys
- * (see `parallelSqliteFold`); the result is the same as folding on one thread.
+ * On one thread, projections keyed by customer are folded one customer at a time and their states
+ * written as each customer ends (see `foldInCustomerOrder`); if an event is ever not about the
+ * customer it was read for, the rebuild starts over in global order. With workers, each worker
+ * reads the rows on its own connection and folds its share of the keys (see `parallelSqliteFold`).
+ * Every way gives the same states.
  */
 export function sqliteRebuildSource(
   db: Database.Database,
   options: SqliteRebuildSourceOptions = {},
 ): RebuildSource {
   return {
-    async fold(projections, states, onEvents) {
+    async fold(projections, sink, onEvents) {
       const head = headRow(db);
+      const lastPosition = head > 0 ? BigInt(head) : undefined;
+      const states = projections.map((): FoldedStates => new Map());
       const parallel = await parallelSqliteFold(db, head, projections, states, onEvents, options);
-      if (parallel) return parallel;
-      let events = 0;
-      let lastPosition: GlobalPosition | undefined;
-      const metadataOf = metadataReader(db);
-      for (const rows of rowPages(db, filterCondition(unionFilter(projections)), head)) {
-        for (const row of rows) {
-          if (wanted(projections, row[1], row[4]))
-            foldEvent(projections, states, new RowEvent(row, metadataOf));
-        }
-        events += rows.length;
-        lastPosition = BigInt(rows[rows.length - 1][0]);
-        onEvents(rows.length, lastPosition);
-        // Let timers (lease renewal, progress) run between pages.
-        await new Promise((resolve) => setImmediate(resolve));
+      if (parallel) {
+        await handOver(states, sink);
+        return parallel;
       }
-      return { events, lastPosition: head > 0 ? BigInt(head) : lastPosition };
+      if (projections.some(foldsPerCustomer)) {
+        try {
+          const events = await foldInCustomerOrder(db, head, projections, sink, onEvents);
+          return { events, lastPosition };
+        } catch (error) {
+          if (!(error instanceof CustomerOrderMismatch)) throw error;
+          await sink.restart();
+        }
+      }
+      const events = await foldInGlobalOrder(db, head, projections, sink, onEvents);
+      return { events, lastPosition };
     },
   };
+}
+
+/** Every projection folded in global order, their states held until the end. */
+async function foldInGlobalOrder(
+  db: Database.Database,
+  head: number,
+  projections: readonly AnyProjection[],
+  sink: RebuildSink,
+  onEvents: (count: number, position: GlobalPosition) => void,
+): Promise<number> {
+  const states = projections.map((): FoldedStates => new Map());
+  let events = 0;
+  const metadataOf = metadataReader(db);
+  for (const rows of rowPages(db, filterCondition(unionFilter(projections)), head)) {
+    for (const row of rows) {
+      if (wanted(projections, row[1], row[4]))
+        foldEvent(projections, states, new RowEvent(row, metadataOf));
+    }
+    events += rows.length;
+    onEvents(rows.length, BigInt(rows[rows.length - 1][0]));
+    // Let timers (lease renewal, progress) run between pages.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await handOver(states, sink);
+  return events;
 }
 
 function wanted(projections: readonly AnyProjection[], streamId: string, type: string): boolean {

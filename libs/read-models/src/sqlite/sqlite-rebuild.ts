@@ -14,7 +14,7 @@ import { nowIso, q, type SqliteSession } from './sqlite-session';
 /** Rows per INSERT statement while writing a rebuild table. */
 const REBUILD_ROWS_PER_INSERT = 100;
 /** Page cache of a rebuilding connection, in KiB (negative: SQLite's unit for a size in KiB). */
-const REBUILD_CACHE_SIZE = -131_072;
+const REBUILD_CACHE_SIZE = -32_768;
 
 /**
  * Rebuild and swap: a fresh `rm_<name>__rebuild` table, written in bulk while the live table

@@ -1,0 +1,109 @@
+import type { GlobalPosition } from '@aftercare/event-store';
+import type { AnyProjection } from '@aftercare/projections';
+import type { EncodedState, ReadModelStore, StateWrite } from '../read-model-store';
+import { type ColumnValue } from '../read-model-store';
+import { columnExtractors, encodeState } from '../state-encoding';
+
+/** A key's folded state: the state (or its encoding, from a worker) and its last event's position. */
+export interface FoldedState {
+  state: unknown;
+  position: GlobalPosition;
+  encoded?: EncodedState;
+}
+
+/** Folded states of one projection, in memory until they are handed over. */
+export type FoldedStates = Map<string, FoldedState>;
+
+/**
+ * Where a rebuild source hands over final states: a state handed over is never changed again by
+ * the rebuild, so it can be written (and forgotten) at once.
+ */
+export interface RebuildSink {
+  /** The final state of `key` in `projections[projection]`. Each key is handed over once. */
+  done(projection: number, key: string, folded: FoldedState): void;
+  /** Writes what was handed over, once a chunk of it has gathered. Sources call it between pages. */
+  flush(): Promise<void>;
+  /** Empties the rebuild tables and forgets every state handed over: the source starts over. */
+  restart(): Promise<void>;
+}
+
+/** Hands over every state of `states` (one map per projection, in order), flushing as it goes. */
+export async function handOver(states: FoldedStates[], sink: RebuildSink): Promise<void> {
+  for (let i = 0; i < states.length; i++) {
+    let count = 0;
+    for (const [key, folded] of states[i]) {
+      sink.done(i, key, folded);
+      if (++count % 1000 === 0) await sink.flush();
+    }
+    states[i].clear();
+  }
+}
+
+/** JSON gathered before a flush writes it, whatever the number of states. */
+const FLUSH_BYTES = 4 * 2 ** 20;
+
+/**
+ * The rebuild's sink: serialises each state as it is handed over (only its JSON is kept, not its
+ * objects) and writes them into the rebuild tables in chunks of `chunk` states or 4 MiB of JSON,
+ * each chunk in one transaction.
+ */
+export class RebuildTableWriter implements RebuildSink {
+  private pending: StateWrite[][];
+  private pendingBytes: number[];
+  private readonly extractors: ((state: unknown) => ColumnValue)[][];
+  readonly keys: number[];
+
+  constructor(
+    private readonly readModels: ReadModelStore,
+    private readonly projections: readonly AnyProjection[],
+    private readonly chunk: number,
+  ) {
+    this.pending = projections.map(() => []);
+    this.pendingBytes = projections.map(() => 0);
+    this.keys = projections.map(() => 0);
+    this.extractors = projections.map(columnExtractors);
+  }
+
+  done(projection: number, key: string, folded: FoldedState): void {
+    const write: StateWrite = {
+      key,
+      state: undefined,
+      position: folded.position,
+      encoded: folded.encoded ?? encodeState(key, folded.state, this.extractors[projection]),
+    };
+    this.pending[projection].push(write);
+    this.pendingBytes[projection] += write.encoded!.json.length;
+    this.keys[projection]++;
+  }
+
+  async flush(): Promise<void> {
+    for (let i = 0; i < this.projections.length; i++) {
+      if (this.pending[i].length >= this.chunk || this.pendingBytes[i] >= FLUSH_BYTES) {
+        await this.write(i);
+      }
+    }
+  }
+
+  /** Writes everything still pending. */
+  async finish(): Promise<void> {
+    for (let i = 0; i < this.projections.length; i++) {
+      if (this.pending[i].length) await this.write(i);
+    }
+  }
+
+  async restart(): Promise<void> {
+    for (let i = 0; i < this.projections.length; i++) {
+      this.pending[i] = [];
+      this.pendingBytes[i] = 0;
+      this.keys[i] = 0;
+      await this.readModels.beginRebuild(this.projections[i]);
+    }
+  }
+
+  private async write(i: number): Promise<void> {
+    const writes = this.pending[i];
+    this.pending[i] = [];
+    this.pendingBytes[i] = 0;
+    await this.readModels.writeRebuildStates(this.projections[i], writes);
+  }
+}

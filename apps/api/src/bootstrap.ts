@@ -36,11 +36,12 @@ export async function createApiApp(options: { logger?: false } = {}): Promise<IN
     bodyParser: false,
   });
   if (logging) app.useLogger(app.get(Logger));
-  const settings = app.get<AftercareConfig>(AFTERCARE_CONFIG).http;
+  const config = app.get<AftercareConfig>(AFTERCARE_CONFIG);
+  const settings = config.http;
   app.disable('x-powered-by');
   app.use(helmet());
   // The web console (static files) before the API's body handling; it reads the API like any client.
-  serveConsole(app);
+  serveConsole(app, { oidc: config.oidc });
   if (settings.corsOrigins.length > 0) {
     app.enableCors({
       origin: settings.corsOrigins,

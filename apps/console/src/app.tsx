@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { credential, whenUnauthorized } from './api';
+import { ApiProblem, credential, whenUnauthorized } from './api';
+import { CALLBACK_PATH, completeSignIn } from './oidc';
 import { Link, navigate, useLocation } from './router';
 import { can, fetchSession, PAGES, type Session } from './session';
 import { Login } from './pages/login';
@@ -12,20 +13,44 @@ import { LivePage } from './pages/live';
 
 export function App() {
   const [session, setSession] = useState<Session | null>(null);
-  const [checking, setChecking] = useState(credential.get() !== null);
+  const returning = location.pathname === CALLBACK_PATH;
+  const [checking, setChecking] = useState(returning || credential.get() !== null);
+  const [signInError, setSignInError] = useState<string | null>(null);
   const signOut = (): void => {
     credential.clear();
     setSession(null);
   };
   useEffect(() => whenUnauthorized(signOut), []);
   useEffect(() => {
+    if (returning) {
+      // Back from the identity provider: the code becomes a token, the callback URL (which
+      // holds the code) leaves the history.
+      completeSignIn(new URLSearchParams(location.search))
+        .then(async ({ token, returnTo }) => {
+          credential.set(token);
+          const signedIn = await fetchSession();
+          navigate(returnTo, true);
+          setSession(signedIn);
+        })
+        .catch((error: unknown) => {
+          credential.clear();
+          navigate('/', true);
+          setSignInError(
+            error instanceof ApiProblem && error.status === 401
+              ? 'The API does not accept the token the identity provider issued.'
+              : String((error as Error).message),
+          );
+        })
+        .finally(() => setChecking(false));
+      return;
+    }
     if (!credential.get()) return;
     fetchSession()
       .then(setSession, signOut)
       .finally(() => setChecking(false));
   }, []);
   if (checking) return <p role="status">Checking your sign-in…</p>;
-  if (!session) return <Login onSignedIn={setSession} />;
+  if (!session) return <Login onSignedIn={setSession} error={signInError} />;
   return <Shell session={session} signOut={signOut} />;
 }
 

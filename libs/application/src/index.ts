@@ -48,6 +48,7 @@ export * from './identity/current-principal.decorator';
 export * from './identity/identity.module';
 export * from './identity/bootstrap-admin-key';
 export * from './identity/access-log';
+export type { OidcSettings } from './identity/oidc';
 export * from './identity/cli-principal';
 export * from './identity/cli-access';
 export * from './identity/oidc';

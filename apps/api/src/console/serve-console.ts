@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import type { OidcSettings } from '@aftercare/application';
 import { problemType } from '../problem/problem-details.filter';
 
 /**
@@ -18,31 +19,56 @@ export const CONSOLE_DIR =
 /**
  * The console's own policy: scripts, styles and data from this origin only, no framing, no
  * plugins. Unlike the API-wide default it does not ask to upgrade requests to https, so the
- * console also works on plain http://127.0.0.1 (put TLS in front for anything else).
+ * console also works on plain http://127.0.0.1 (put TLS in front for anything else). With the
+ * OIDC sign-in on, the browser also talks to the issuer's origin (discovery and token endpoint).
  */
-const consolePolicy = helmet.contentSecurityPolicy({
-  useDefaults: false,
-  directives: {
-    defaultSrc: ["'self'"],
-    scriptSrc: ["'self'"],
-    styleSrc: ["'self'"],
-    imgSrc: ["'self'", 'data:'],
-    connectSrc: ["'self'"],
-    fontSrc: ["'self'"],
-    objectSrc: ["'none'"],
-    baseUri: ["'self'"],
-    formAction: ["'self'"],
-    frameAncestors: ["'none'"],
-  },
-});
+const consolePolicy = (issuerOrigin?: string) =>
+  helmet.contentSecurityPolicy({
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      connectSrc: issuerOrigin ? ["'self'", issuerOrigin] : ["'self'"],
+      fontSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  });
+
+/** What the sign-in page needs to offer the issuer's sign-in (public: it holds no secret). */
+export interface ConsoleSignIn {
+  oidc: { issuer: string; clientId: string; scopes: string } | null;
+}
+
+export function consoleSignIn(oidc: OidcSettings | undefined): ConsoleSignIn {
+  return {
+    oidc: oidc?.console
+      ? { issuer: oidc.issuer, clientId: oidc.console.clientId, scopes: oidc.console.scopes }
+      : null,
+  };
+}
 
 /**
  * Serves the web console under /console, same origin as the API: its files, and index.html for
  * every other GET below /console so the browser's own routes (/console/customers/ada) load the
  * app. The files hold no data; the app signs in and reads the API with the caller's credentials.
  */
-export function serveConsole(app: NestExpressApplication, dir = CONSOLE_DIR): void {
-  app.use('/console', consolePolicy);
+export function serveConsole(
+  app: NestExpressApplication,
+  options: { dir?: string; oidc?: OidcSettings } = {},
+): void {
+  const dir = options.dir ?? CONSOLE_DIR;
+  const signIn = consoleSignIn(options.oidc);
+  app.use('/console', consolePolicy(signIn.oidc ? new URL(signIn.oidc.issuer).origin : undefined));
+  app.use('/console/sign-in.json', (req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    res.setHeader('Cache-Control', 'no-cache');
+    res.json(signIn);
+  });
   app.useStaticAssets(dir, {
     prefix: '/console',
     index: false,

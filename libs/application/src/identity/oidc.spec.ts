@@ -35,6 +35,36 @@ describe('OIDC settings', () => {
     ).toEqual({ issuer: 'https://idp.example.com', audience: 'api', rolesClaim: 'roles' });
   });
 
+  it("configure the console's sign-in only with a client id, asking for openid by default", () => {
+    const base = {
+      AFTERCARE_OIDC_ISSUER: 'https://idp.example.com',
+      AFTERCARE_OIDC_AUDIENCE: 'api',
+    };
+    expect(loadOidcSettings({ ...base, AFTERCARE_OIDC_CLIENT_ID: 'aftercare-console' })).toEqual({
+      issuer: 'https://idp.example.com',
+      audience: 'api',
+      rolesClaim: 'roles',
+      console: { clientId: 'aftercare-console', scopes: 'openid' },
+    });
+    expect(
+      loadOidcSettings({
+        ...base,
+        AFTERCARE_OIDC_CLIENT_ID: 'c',
+        AFTERCARE_OIDC_SCOPES: ' openid   profile email ',
+      })?.console,
+    ).toEqual({ clientId: 'c', scopes: 'openid profile email' });
+    expect(error({ AFTERCARE_OIDC_CLIENT_ID: 'c' })).toMatch(/^AFTERCARE_OIDC_CLIENT_ID: .*ISSUER/);
+    expect(error({ ...base, AFTERCARE_OIDC_SCOPES: 'openid' })).toMatch(
+      /^AFTERCARE_OIDC_SCOPES: .*CLIENT_ID/,
+    );
+    expect(error({ ...base, AFTERCARE_OIDC_CLIENT_ID: 'a b' })).toMatch(
+      /^AFTERCARE_OIDC_CLIENT_ID: /,
+    );
+    expect(
+      error({ ...base, AFTERCARE_OIDC_CLIENT_ID: 'c', AFTERCARE_OIDC_SCOPES: 'openid "x"' }),
+    ).toMatch(/^AFTERCARE_OIDC_SCOPES: /);
+  });
+
   it('take only known roles and the pii:read scope from a token', () => {
     expect(
       principalOfToken(

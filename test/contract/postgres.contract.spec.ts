@@ -1,83 +1,22 @@
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { PostgresEventStore } from '../../libs/event-store/src/postgres/postgres.event-store';
+import type { PostgresEventStore } from '../../libs/event-store/src/postgres/postgres.event-store';
 import type {
   RecordedEvent,
   SubscriptionMessage,
 } from '../../libs/event-store/src/event-store.port';
+import { prepareQueries } from '../../libs/event-store/src/postgres/postgres.schema';
 import { describeEventStoreContract } from './event-store.contract';
+import { databaseUrl, describeWithPostgres, openInFreshSchema } from './postgres.fixture';
 
-const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const APPEND_PATHS = ['es_append', 'one statement'] as const;
+type AppendPath = (typeof APPEND_PATHS)[number];
 
-/**
- * jest declares tests synchronously, so reachability is probed synchronously, in a child process,
- * before the suite is declared.
- */
-function reachable(): boolean {
-  const probe = `
-    const { Client } = require('pg');
-    const client = new Client({ connectionString: process.argv[1], connectionTimeoutMillis: 3000 });
-    client.connect().then(() => client.query('SELECT 1')).then(
-      () => client.end().then(() => process.exit(0)),
-      () => process.exit(1),
-    );`;
-  const result = spawnSync(process.execPath, ['-e', probe, databaseUrl], {
-    cwd: __dirname,
-    timeout: 10_000,
-    stdio: 'ignore',
-  });
-  return result.status === 0;
-}
-
-/** Each run gets its own schema, dropped afterwards. */
-async function openInFreshSchema() {
-  const schema = `contract_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const store = await PostgresEventStore.connect({
-    connectionString: databaseUrl,
-    schema,
-    pollIntervalMs: 200,
-  });
-  return {
-    store,
-    cleanup: async () => {
-      await store.close();
-      const admin = new Client({ connectionString: databaseUrl });
-      await admin.connect();
-      try {
-        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      } finally {
-        await admin.end();
-      }
-    },
-  };
-}
-
-if (reachable()) {
+describeWithPostgres('PostgreSQL', () => {
   describeEventStoreContract('postgres', openInFreshSchema);
   describeAppendsInFlight();
-} else if (process.env.CI === 'true') {
-  // On CI a missing database is a failure, never a silent skip.
-  describe('EventStore contract [postgres]', () => {
-    it(`needs PostgreSQL at ${databaseUrl} (CI=true)`, () => {
-      throw new Error(`PostgreSQL is not reachable at ${databaseUrl}; set DATABASE_URL`);
-    });
-  });
-} else {
-  console.warn(
-    `PostgreSQL is not reachable at ${databaseUrl}: the postgres contract suite is skipped. ` +
-      'Set DATABASE_URL to run it.',
-  );
-  describe.skip('EventStore contract [postgres]', () => {
-    it('needs PostgreSQL', () => undefined);
-  });
-}
+});
 
-/**
- * Positions are drawn without a global lock, so a later position can commit first. These hold an
- * append open in a transaction of their own, at a position below one that commits, and check
- * that nobody reads past the open one until it is done.
- */
 function describeAppendsInFlight(): void {
   describe('PostgresEventStore with an append in flight', () => {
     let opened: Awaited<ReturnType<typeof openInFreshSchema>>;
@@ -105,14 +44,33 @@ function describeAppendsInFlight(): void {
       metadata: { schemaVersion: 1 },
     });
 
-    /** Appends inside a transaction left open on `open`; returns the position it drew. */
-    async function appendLeftOpen(streamId: string, e = event()): Promise<bigint> {
+    /**
+     * Appends inside a transaction left open on `open` and returns the position it drew: through
+     * es_append (batches, and any append the one-statement path hands over) or through the
+     * one-statement append of a single event.
+     */
+    async function appendLeftOpen(
+      streamId: string,
+      via: AppendPath = 'es_append',
+      e = event(),
+    ): Promise<bigint> {
       await open.query('BEGIN');
-      const { rows } = await open.query<{ positions: string[] }>(
-        `SELECT positions FROM ${store.schema}.es_append($1, 'any', $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[])`,
-        [streamId, [e.id], [e.type], [JSON.stringify(e.data)], [JSON.stringify(e.metadata)]],
-      );
-      return BigInt(rows[0].positions[0]);
+      const { rows } =
+        via === 'es_append'
+          ? await open.query<{ position: string }>(
+              `SELECT positions[1] AS position FROM ${store.schema}.es_append($1, 'any', $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[])`,
+              [streamId, [e.id], [e.type], [JSON.stringify(e.data)], [JSON.stringify(e.metadata)]],
+            )
+          : await open.query<{ position: string }>(prepareQueries(store.schema).appendOne.text, [
+              streamId,
+              'any',
+              null,
+              e.id,
+              e.type,
+              JSON.stringify(e.data),
+              JSON.stringify(e.metadata),
+            ]);
+      return BigInt(rows[0].position);
     }
 
     /** The next message, or 'nothing' when none comes within `ms`. */
@@ -143,33 +101,39 @@ function describeAppendsInFlight(): void {
       return { subscription, iterator, pending: {} };
     }
 
-    it('delivers a later commit only after the earlier position commits, both in order', async () => {
-      const category = `inflight${randomUUID().slice(0, 8)}`;
-      const { subscription, iterator, pending } = await subscribed(category);
-      try {
-        const early = await appendLeftOpen(`${category}-early`);
-        const late = await store.appendToStream(`${category}-late`, [event()]);
-        expect(late.position > early).toBe(true);
-        // The later event is committed and visible, but the earlier position is in flight.
-        expect(await nextWithin(iterator, pending, 400)).toBe('nothing');
-        await open.query('COMMIT');
-        const received: RecordedEvent[] = [];
-        for (let n = 0; n < 2; n++) {
-          const message = await nextWithin(iterator, pending, 10_000);
-          if (message !== 'nothing' && message.kind === 'event') received.push(message.event);
+    it.each(APPEND_PATHS)(
+      '(%s) delivers a later commit only after the earlier position commits, both in order',
+      async (via) => {
+        const category = `inflight${randomUUID().slice(0, 8)}`;
+        const { subscription, iterator, pending } = await subscribed(category);
+        try {
+          const early = await appendLeftOpen(`${category}-early`, via);
+          const late = await store.appendToStream(`${category}-late`, [event()]);
+          expect(late.position > early).toBe(true);
+          // The later event is committed and visible, but the earlier position is in flight.
+          expect(await nextWithin(iterator, pending, 400)).toBe('nothing');
+          await open.query('COMMIT');
+          const received: RecordedEvent[] = [];
+          for (let n = 0; n < 2; n++) {
+            const message = await nextWithin(iterator, pending, 10_000);
+            if (message !== 'nothing' && message.kind === 'event') received.push(message.event);
+          }
+          expect(received.map((e) => e.position)).toEqual([early, late.position]);
+          expect(received.map((e) => e.streamId)).toEqual([
+            `${category}-early`,
+            `${category}-late`,
+          ]);
+        } finally {
+          await subscription.close();
         }
-        expect(received.map((e) => e.position)).toEqual([early, late.position]);
-        expect(received.map((e) => e.streamId)).toEqual([`${category}-early`, `${category}-late`]);
-      } finally {
-        await subscription.close();
-      }
-    });
+      },
+    );
 
-    it('moves on past a position whose append rolled back', async () => {
+    it.each(APPEND_PATHS)('(%s) moves on past a position whose append rolled back', async (via) => {
       const category = `inflight${randomUUID().slice(0, 8)}`;
       const { subscription, iterator, pending } = await subscribed(category);
       try {
-        await appendLeftOpen(`${category}-doomed`);
+        await appendLeftOpen(`${category}-doomed`, via);
         const late = await store.appendToStream(`${category}-late`, [event()]);
         expect(await nextWithin(iterator, pending, 400)).toBe('nothing');
         await open.query('ROLLBACK');

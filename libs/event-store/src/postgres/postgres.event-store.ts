@@ -35,16 +35,17 @@
  * functions es_append, es_high_water. Read models may share the pool (`pool`) and write
  * checkpoints in their own transaction (`saveCheckpointIn`).
  */
-import { Client, DatabaseError, Pool } from 'pg';
+import { Pool } from 'pg';
 import type { ClientBase, PoolConfig, QueryConfig } from 'pg';
 import { validateAppend, validateExpectedRevision } from '../append-validation';
-import { EventStoreError, StoreUnavailableError, WrongExpectedVersionError } from '../errors';
+import { StoreUnavailableError, WrongExpectedVersionError } from '../errors';
 import type {
   AllFilter,
   AppendOptions,
   AppendResult,
   EventStore,
   EventToAppend,
+  ExpectedRevision,
   GlobalPosition,
   ReadAllOptions,
   ReadStreamOptions,
@@ -62,11 +63,13 @@ import {
   scanWindowEnd,
   type ScannedPage,
 } from '../paging';
-import { CatchUpSubscription, WakeUps, subscriptionStart } from '../subscription-pump';
+import { CatchUpSubscription, subscriptionStart } from '../subscription-pump';
+import { mapError } from './postgres.errors';
 import { HighWater, type Patience } from './postgres.high-water';
+import { AppendNotifier } from './postgres.notifier';
 import {
   LOCK_CLASS,
-  channelOf,
+  listenSql,
   lockKey,
   prepareQueries,
   schemaSql,
@@ -87,13 +90,9 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
 export class PostgresEventStore implements EventStore {
   readonly kind = 'postgres' as const;
 
-  private readonly wakeUps = new WakeUps();
   private readonly queries: ReturnType<typeof prepareQueries>;
   private readonly highWater: HighWater;
-  private listener: Client | undefined;
-  private notifying = false;
-  private notifyAgain = false;
-  private listening: Promise<void> | undefined;
+  private readonly notifier: AppendNotifier;
   private closed = false;
 
   private constructor(
@@ -101,10 +100,11 @@ export class PostgresEventStore implements EventStore {
     readonly pool: Pool,
     /** Schema of es_events and es_checkpoints. */
     readonly schema: string,
-    private readonly connectionString: string,
+    connectionString: string,
     private readonly pollIntervalMs: number,
   ) {
     this.queries = prepareQueries(schema);
+    this.notifier = new AppendNotifier(pool, connectionString, this.queries, listenSql(schema));
     this.highWater = new HighWater(
       async () => {
         const { rows } = await this.query<[string, string[]]>(this.queries.highWater, []);
@@ -167,10 +167,70 @@ export class PostgresEventStore implements EventStore {
     const expected = validateExpectedRevision(options?.expectedRevision);
     this.assertOpen();
     const ids = events.map((e) => e.id.toLowerCase());
+    const written =
+      (events.length === 1
+        ? await this.appendOne(streamId, events[0], json[0], expected)
+        : undefined) ?? (await this.appendChecked(streamId, events, json, expected));
+    if (written === 'idempotent') return this.storedResult(streamId, ids);
+    const recordedAt = written.recordedAt;
+    const recorded: RecordedEvent[] = events.map((event, i) => ({
+      id: ids[i],
+      type: event.type,
+      data: event.data,
+      metadata: event.metadata ?? { schemaVersion: 1 },
+      streamId,
+      revision: written.firstRevision + BigInt(i),
+      position: BigInt(written.positions[i]),
+      recordedAt: new Date(recordedAt),
+    }));
+    this.notifier.announce();
+    return { ...resultOf(recorded), alreadyStored: false };
+  }
+
+  /**
+   * A single event in one statement (`append-one`), when its stream's lock is free and the checks
+   * pass on the statement's snapshot; undefined when es_append has to decide.
+   */
+  private async appendOne(
+    streamId: string,
+    event: EventToAppend,
+    json: { data: string; metadata: string },
+    expected: ExpectedRevision,
+  ): Promise<Written | undefined> {
+    const exact = typeof expected === 'bigint';
+    try {
+      const { rows } = await this.pool.query<[string, string, number]>({
+        ...this.queries.appendOne,
+        values: [
+          streamId,
+          exact ? 'exact' : expected,
+          exact ? expected.toString() : null,
+          event.id.toLowerCase(),
+          event.type,
+          json.data,
+          json.metadata,
+        ],
+      });
+      if (rows.length === 0) return undefined;
+      return { firstRevision: BigInt(rows[0][0]), positions: [rows[0][1]], recordedAt: rows[0][2] };
+    } catch (error) {
+      // A duplicate id or a revision committed just before the lock was taken: es_append decides.
+      if ((error as { code?: string }).code === '23505') return undefined;
+      throw mapError(error);
+    }
+  }
+
+  /** The stored function: the stream's lock, then the checks on a fresh snapshot, then the insert. */
+  private async appendChecked(
+    streamId: string,
+    events: readonly EventToAppend[],
+    json: { data: string; metadata: string }[],
+    expected: ExpectedRevision,
+  ): Promise<Written | 'idempotent'> {
     const values = [
       streamId,
       typeof expected === 'bigint' ? expected.toString() : expected,
-      ids,
+      events.map((e) => e.id.toLowerCase()),
       events.map((e) => e.type),
       json.map((j) => j.data),
       json.map((j) => j.metadata),
@@ -178,70 +238,29 @@ export class PostgresEventStore implements EventStore {
     for (let attempt = 0; ; attempt++) {
       let row: [string, string | null, string[] | null, Date | null];
       try {
-        const result = await this.pool.query<typeof row>({
-          ...this.queries.append,
-          values,
-        });
+        const result = await this.pool.query<typeof row>({ ...this.queries.append, values });
         row = result.rows[0];
       } catch (error) {
         // Writers to one stream take turns under its lock, so a unique violation means a writer
-        // that bypassed es_append; run the checks again, a few times, then report it typed.
+        // that bypassed it; run the checks again, a few times, then report it typed.
         if ((error as { code?: string }).code === '23505' && attempt < 3) continue;
         throw mapError(error);
       }
       const [outcome, current, positions, recordedAt] = row;
-      const currentRevision = current === null ? -1n : BigInt(current);
-      if (outcome === 'idempotent') return this.storedResult(streamId, ids);
+      if (outcome === 'idempotent') return 'idempotent';
       if (outcome === 'wrong_expected') {
         throw new WrongExpectedVersionError(
           streamId,
           expected,
-          current === null ? 'no_stream' : currentRevision,
+          current === null ? 'no_stream' : BigInt(current),
         );
       }
-      const recorded: RecordedEvent[] = events.map((event, i) => ({
-        id: ids[i],
-        type: event.type,
-        data: event.data,
-        metadata: event.metadata ?? { schemaVersion: 1 },
-        streamId,
-        revision: currentRevision + 1n + BigInt(i),
-        position: BigInt(positions![i]),
-        recordedAt: new Date(recordedAt!.getTime()),
-      }));
-      this.announce();
-      return { ...resultOf(recorded), alreadyStored: false };
+      return {
+        firstRevision: current === null ? 0n : BigInt(current) + 1n,
+        positions: positions!,
+        recordedAt: recordedAt!.getTime(),
+      };
     }
-  }
-
-  /**
-   * Wakes this process's subscriptions and, by NOTIFY, every other process's. The NOTIFY goes
-   * out after the append committed, as a statement of its own: a NOTIFY inside the append would
-   * take PostgreSQL's notification-queue lock until the commit and serialise every append again.
-   * At most one is on its way; appends meanwhile are announced by one more after it.
-   */
-  private announce(): void {
-    this.wakeUps.wakeAll();
-    if (this.notifying) {
-      this.notifyAgain = true;
-      return;
-    }
-    this.notifying = true;
-    const send = (): Promise<void> =>
-      this.pool
-        .query(this.queries.notify)
-        .then(
-          () => undefined,
-          () => undefined,
-        )
-        .then(() => {
-          if (this.notifyAgain && !this.closed) {
-            this.notifyAgain = false;
-            return send();
-          }
-          this.notifying = false;
-        });
-    void send();
   }
 
   /** The originally stored events of an idempotent re-append, in the order of the batch. */
@@ -272,12 +291,12 @@ export class PostgresEventStore implements EventStore {
     this.assertOpen();
     const start = subscriptionStart(options.from, async () => (await this.headPosition()) ?? 0n);
     const filter = filterParams(options.filter);
-    void this.listen();
+    void this.notifier.listen();
     return new CatchUpSubscription({
       start,
       // A subscription waits a little, then comes back on the commit's notification (or the poll).
       fetch: (after) => this.scan(filter, after, PAGE_SIZE, 'glance'),
-      wakeUps: this.wakeUps,
+      wakeUps: this.notifier.wakeUps,
       pollIntervalMs: this.pollIntervalMs,
       storeClosed: () => this.closed,
     });
@@ -362,11 +381,7 @@ export class PostgresEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.wakeUps.wakeAll();
-    this.wakeUps.clear();
-    const listener = this.listener;
-    this.listener = undefined;
-    await listener?.end().catch(() => undefined);
+    await this.notifier.close();
     await this.pool.end();
   }
 
@@ -382,33 +397,16 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  /** One dedicated connection LISTENs for appends and wakes every live subscription. */
-  private listen(): Promise<void> {
-    if (this.listening || this.closed) return this.listening ?? Promise.resolve();
-    const client = new Client({ connectionString: this.connectionString });
-    const reset = () => {
-      if (this.listener === client) this.listener = undefined;
-      this.listening = undefined;
-      client.end().catch(() => undefined);
-    };
-    client.on('notification', () => this.wakeUps.wakeAll());
-    // Lost connection: subscriptions fall back to polling; the next subscription listens again.
-    client.on('error', reset);
-    client.on('end', reset);
-    this.listener = client;
-    this.listening = client
-      .connect()
-      .then(() => client.query(`LISTEN ${channelOf(this.schema)}`))
-      .then(() => {
-        if (this.closed) return client.end();
-      })
-      .catch(reset);
-    return this.listening;
-  }
-
   private assertOpen(): void {
     if (this.closed) throw new StoreUnavailableError('The PostgreSQL event store is closed');
   }
+}
+
+/** What an append wrote: the first revision, each event's position, the store time (ms). */
+interface Written {
+  firstRevision: bigint;
+  positions: string[];
+  recordedAt: number;
 }
 
 interface Filter {
@@ -438,40 +436,4 @@ function toEvent(row: EventRow): RecordedEvent {
     position: BigInt(row[0]),
     recordedAt: new Date(row[7]),
   };
-}
-
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'ETIMEDOUT',
-  'EPIPE',
-  '57P01',
-  '57P02',
-  '57P03',
-  '53300',
-]);
-
-/**
- * Every failure of the database reaches callers as a typed store error, never as a raw driver
- * error: lost connections and server shutdowns, and anything else the server refused (its SQLSTATE
- * in the message), as StoreUnavailableError, which callers may retry.
- */
-function mapError(error: unknown): unknown {
-  if (error instanceof EventStoreError) return error;
-  const code = (error as { code?: unknown }).code;
-  const message = (error as Error).message ?? '';
-  if (
-    (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) ||
-    /Connection terminated|Client has encountered a connection error/.test(message)
-  ) {
-    return new StoreUnavailableError(`PostgreSQL unavailable: ${message}`, error);
-  }
-  if (error instanceof DatabaseError) {
-    return new StoreUnavailableError(
-      `PostgreSQL refused the operation (${code}): ${message}`,
-      error,
-    );
-  }
-  return error;
 }

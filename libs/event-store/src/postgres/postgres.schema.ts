@@ -5,6 +5,8 @@ import type { EventMetadata } from '../event-store.port';
 export const LOCK_CLASS = 0x0af7ca2e;
 /** First half of the per-stream advisory lock key; the second is hashtext(stream id). */
 export const STREAM_LOCK_CLASS = 0x0af7ca2f;
+/** First half of the key a listening connection holds (postgres.notifier.ts); the second is lockKey. */
+export const LISTENER_LOCK_CLASS = 0x0af7ca30;
 
 /** Row of es_events in array mode: position, stream_id, revision, event_id, type, data, metadata, recorded_at (ms). */
 export type EventRow = [string, string, string, string, string, unknown, EventMetadata, number];
@@ -56,47 +58,55 @@ RETURNS TABLE (outcome text, current_revision bigint, positions bigint[], record
 LANGUAGE plpgsql AS $fn$
 DECLARE
   v_count     int := cardinality(p_ids);
-  v_existing  int;
-  v_current   bigint;
+  v_existing  int := 0;
+  v_locked    boolean;
   v_positions bigint[] := '{}';
-  v_now       timestamptz := clock_timestamp();
 BEGIN
+  -- CPU per append is what 8 callers compete for, so the happy path runs two SQL statements
+  -- (revision, insert; three when the stream exists): locks are taken by plain assignments (no
+  -- query), and the result is returned without one.
   -- Writers to one stream take turns from here to their commit, so the revision read below is
   -- the one the insert builds on and the idempotency check sees every committed id; appends to
   -- other streams go on (a hash collision only makes two streams take turns).
-  PERFORM pg_advisory_xact_lock(${STREAM_LOCK_CLASS}, hashtext('${schema}:' || p_stream));
-  SELECT max(e.revision) INTO v_current FROM ${schema}.es_events e WHERE e.stream_id = p_stream;
-  IF v_current IS NOT NULL THEN
-    SELECT count(*) INTO v_existing FROM ${schema}.es_events e
-      WHERE e.stream_id = p_stream AND e.event_id = ANY (p_ids);
-    IF v_existing = v_count THEN
-      RETURN QUERY SELECT 'idempotent'::text, v_current, NULL::bigint[], NULL::timestamptz;
-      RETURN;
-    ELSIF v_existing > 0 THEN
-      RETURN QUERY SELECT 'wrong_expected'::text, v_current, NULL::bigint[], NULL::timestamptz;
-      RETURN;
+  v_locked := pg_advisory_xact_lock(${STREAM_LOCK_CLASS}, hashtext('${schema}:' || p_stream)) IS NULL;
+  SELECT max(e.revision) INTO current_revision FROM ${schema}.es_events e
+   WHERE e.stream_id = p_stream;
+  IF current_revision IS NOT NULL THEN
+    -- One id: a plain index probe (a generic plan for "= ANY" costs several times as much).
+    IF v_count = 1 THEN
+      SELECT count(*) INTO v_existing FROM ${schema}.es_events e
+       WHERE e.stream_id = p_stream AND e.event_id = p_ids[1];
+    ELSE
+      SELECT count(*) INTO v_existing FROM ${schema}.es_events e
+       WHERE e.stream_id = p_stream AND e.event_id = ANY (p_ids);
     END IF;
   END IF;
-  IF (p_expected = 'no_stream' AND v_current IS NOT NULL)
-     OR (p_expected = 'stream_exists' AND v_current IS NULL)
+  IF v_existing = v_count THEN
+    outcome := 'idempotent';
+  ELSIF v_existing > 0
+     OR (p_expected = 'no_stream' AND current_revision IS NOT NULL)
+     OR (p_expected = 'stream_exists' AND current_revision IS NULL)
      OR (p_expected NOT IN ('any', 'no_stream', 'stream_exists')
-         AND v_current IS DISTINCT FROM p_expected::bigint) THEN
-    RETURN QUERY SELECT 'wrong_expected'::text, v_current, NULL::bigint[], NULL::timestamptz;
-    RETURN;
+         AND current_revision IS DISTINCT FROM p_expected::bigint) THEN
+    outcome := 'wrong_expected';
+  ELSE
+    -- In flight from before its first position is drawn until its commit is visible (PostgreSQL
+    -- releases transaction locks after that): readers find in-flight appends in pg_locks and wait
+    -- for them (es_high_water). Shared, so appenders never wait for each other here.
+    v_locked := pg_advisory_xact_lock_shared(${LOCK_CLASS}, ${lockKey(schema)}) IS NULL;
+    FOR i IN 1 .. v_count LOOP
+      v_positions[i] := nextval('${schema}.es_position_seq');
+    END LOOP;
+    recorded_at := clock_timestamp();
+    INSERT INTO ${schema}.es_events
+      (position, stream_id, revision, event_id, type, data, metadata, recorded_at)
+    SELECT v_positions[u.ord], p_stream, coalesce(current_revision, -1) + u.ord, u.id, u.type,
+           u.data, u.metadata, recorded_at
+    FROM unnest(p_ids, p_types, p_data, p_metadata) WITH ORDINALITY AS u(id, type, data, metadata, ord);
+    outcome := 'appended';
+    positions := v_positions;
   END IF;
-  -- In flight from before its first position is drawn until its commit is visible (PostgreSQL
-  -- releases transaction locks after that): readers find in-flight appends in pg_locks and wait
-  -- for them (es_high_water). Shared, so appenders never wait for each other here.
-  PERFORM pg_advisory_xact_lock_shared(${LOCK_CLASS}, ${lockKey(schema)});
-  FOR i IN 1 .. v_count LOOP
-    v_positions[i] := nextval('${schema}.es_position_seq');
-  END LOOP;
-  INSERT INTO ${schema}.es_events
-    (position, stream_id, revision, event_id, type, data, metadata, recorded_at)
-  SELECT v_positions[u.ord], p_stream, coalesce(v_current, -1) + u.ord, u.id, u.type, u.data,
-         u.metadata, v_now
-  FROM unnest(p_ids, p_types, p_data, p_metadata) WITH ORDINALITY AS u(id, type, data, metadata, ord);
-  RETURN QUERY SELECT 'appended'::text, v_current, v_positions, v_now;
+  RETURN NEXT;
 END
 $fn$;
 -- Where readers may read up to: the last position drawn, and the appends still in flight (their
@@ -126,6 +136,14 @@ export function lockKey(schema: string): number {
 
 export function channelOf(schema: string): string {
   return `es_appended_${schema}`;
+}
+
+/** What a listening connection runs: LISTEN, then its lock (held with the session) and its pid. */
+export function listenSql(schema: string): { listen: string; register: string } {
+  return {
+    listen: `LISTEN ${channelOf(schema)}`,
+    register: `SELECT pg_backend_pid(), pg_advisory_lock_shared(${LISTENER_LOCK_CLASS}, ${lockKey(schema)}) IS NULL`,
+  };
 }
 
 export function prepareQueries(schema: string) {
@@ -171,6 +189,36 @@ export function prepareQueries(schema: string) {
        ORDER BY position LIMIT $5`,
     ),
     head: named('head', `SELECT max(position) FROM ${schema}.es_events WHERE position <= $1`),
+    // An append of one event in one statement: no function call and no statement inside one,
+    // which is most of the work the stored function adds to a bare INSERT. It takes its
+    // stream's lock only if free (pg_try_advisory_xact_lock) and reads the revision from the
+    // statement's snapshot, which may predate a commit of that stream just before the lock:
+    // then the insert meets that commit's (stream_id, revision) and fails with a unique
+    // violation. It writes only when the checks pass and the lock was free; in every other case
+    // (no row returned, or a unique violation: a duplicate id, a stale revision) es_append
+    // decides, under the lock, on a fresh snapshot. The in-flight marker is taken in the
+    // materialized CTE whose row the INSERT's SELECT must read before its target list
+    // (nextval) is evaluated. $2 is the kind of expected revision, $3 the exact one.
+    appendOne: named(
+      'append-one',
+      `WITH head AS MATERIALIZED (
+         SELECT max(revision) AS revision FROM ${schema}.es_events WHERE stream_id = $1
+       ), checked AS MATERIALIZED (
+         SELECT h.revision FROM head h
+         WHERE pg_try_advisory_xact_lock(${STREAM_LOCK_CLASS}, hashtext('${schema}:' || $1))
+           AND CASE $2::text WHEN 'any' THEN true
+                 WHEN 'no_stream' THEN h.revision IS NULL
+                 WHEN 'stream_exists' THEN h.revision IS NOT NULL
+                 ELSE h.revision = $3::bigint END
+           AND pg_advisory_xact_lock_shared(${LOCK_CLASS}, ${lockKey(schema)}) IS NOT NULL
+       )
+       INSERT INTO ${schema}.es_events
+         (position, stream_id, revision, event_id, type, data, metadata, recorded_at)
+       SELECT nextval('${schema}.es_position_seq'), $1, coalesce(c.revision, -1) + 1,
+              $4::uuid, $5::text, $6::jsonb, $7::jsonb, clock_timestamp()
+       FROM checked c
+       RETURNING revision, position, (extract(epoch from recorded_at) * 1000)::float8`,
+    ),
     highWater: named('high-water', `SELECT * FROM ${schema}.es_high_water()`),
     // A wake-up needs no durability: its transaction commits without waiting for the WAL flush.
     notify: named(
@@ -182,6 +230,13 @@ export function prepareQueries(schema: string) {
       `SELECT count(*)::int FROM pg_locks
        WHERE locktype = 'advisory' AND classid = ${LOCK_CLASS} AND objid = ${lockKey(schema)}
          AND objsubid = 2 AND virtualtransaction = ANY ($1::text[])`,
+    ),
+    othersListening: named(
+      'others-listening',
+      `SELECT count(*)::int FROM pg_locks
+       WHERE locktype = 'advisory' AND classid = ${LISTENER_LOCK_CLASS} AND objid = ${lockKey(schema)}
+         AND objsubid = 2 AND granted AND pid <> $1
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     ),
     loadCheckpoint: named(
       'load-checkpoint',

@@ -12,10 +12,9 @@ import {
   type ProductHolding,
   type ProfileClaim,
   type ProfileReturn,
-  type PurchaseDay,
 } from './customer-profile.state';
 import type { Projection } from './projection';
-import { addTo, asAftercareEvent, customerIdOf, dayOf, earliest, latest, ms } from './event-data';
+import { addTo, asAftercareEvent, customerIdOf, earliest, latest, ms } from './event-data';
 
 export * from './customer-profile.state';
 
@@ -72,12 +71,6 @@ export function evolveCustomerProfile(
       state.revenueByCurrency = added(state.revenueByCurrency, d.currency, d.price);
       state.firstPurchaseAt = earliest(state.firstPurchaseAt, d.occurredAt);
       state.lastPurchaseAt = latest(state.lastPurchaseAt, d.occurredAt);
-      state.purchaseDays = withPurchaseDay(
-        state.purchaseDays,
-        dayOf(d.occurredAt),
-        d.price,
-        d.currency,
-      );
       state.products = [
         ...state.products,
         {
@@ -377,32 +370,10 @@ function added(
   return next;
 }
 
-/** The purchase days with one more purchase (a new array; days stay sorted). */
-function withPurchaseDay(
-  days: readonly PurchaseDay[],
-  day: string,
-  price: number,
-  currency: string,
-): PurchaseDay[] {
-  const i = days.findIndex((d) => d.day === day);
-  if (i >= 0) {
-    const next = days.slice();
-    const entry = days[i];
-    next[i] = {
-      day,
-      count: entry.count + 1,
-      amountByCurrency: added(entry.amountByCurrency, currency, price),
-    };
-    return next;
-  }
-  const next = [...days, { day, count: 1, amountByCurrency: added({}, currency, price) }];
-  next.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
-  return next;
-}
-
 export const customerProfileProjection: Projection<CustomerProfileState> = {
   name: 'customer_profile',
-  version: 1,
+  // 2: purchase days are derived from the products (`purchaseDays`), no longer stored.
+  version: 2,
   filter: { categories: [CUSTOMER_STREAM_CATEGORY, WARRANTY_CLAIM_STREAM_CATEGORY] },
   keyOf: customerIdOf,
   initialState: initialCustomerProfile,

@@ -5,6 +5,7 @@ import type {
   SalesChannel,
   WarrantyOutcome,
 } from '@aftercare/domain';
+import { addTo, dayOf } from './event-data';
 
 /** The customer profile's state, and values derived from it (pure). */
 
@@ -106,8 +107,7 @@ export interface CustomerProfileState {
   revenueByCurrency: Record<string, number>;
   firstPurchaseAt: string | null;
   lastPurchaseAt: string | null;
-  /** Sorted by day. */
-  purchaseDays: PurchaseDay[];
+  /** In the order they were recorded (one per purchase: the per-day view is `purchaseDays`). */
   products: ProductHolding[];
   complaints: Record<string, ProfileComplaint>;
   claims: Record<string, ProfileClaim>;
@@ -134,7 +134,6 @@ export function initialCustomerProfile(customerId: string): CustomerProfileState
     revenueByCurrency: {},
     firstPurchaseAt: null,
     lastPurchaseAt: null,
-    purchaseDays: [],
     products: [],
     complaints: {},
     claims: {},
@@ -163,12 +162,29 @@ export function openComplaints(state: CustomerProfileState): ProfileComplaint[] 
   return Object.values(state.complaints).filter((c) => c.open);
 }
 
+/**
+ * Purchases merged by calendar day (UTC), sorted by day: derived from the products, not stored
+ * (each purchase is a product, with its time, price and currency). Amounts add up in the order
+ * the purchases were recorded.
+ */
+export function purchaseDays(state: CustomerProfileState): PurchaseDay[] {
+  const byDay = new Map<string, PurchaseDay>();
+  for (const product of state.products) {
+    const day = dayOf(product.purchasedAt);
+    let entry = byDay.get(day);
+    if (!entry) byDay.set(day, (entry = { day, count: 0, amountByCurrency: {} }));
+    entry.count++;
+    addTo(entry.amountByCurrency, product.currency, product.price);
+  }
+  return [...byDay.values()].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+}
+
 /** Purchases as the RFM summary's transactions (one per day, in one currency). */
 export function purchaseTransactions(
   state: CustomerProfileState,
   currency: string | null = mainCurrency(state),
 ): { customerId: string; date: string; amount: number }[] {
-  return state.purchaseDays.map((d) => ({
+  return purchaseDays(state).map((d) => ({
     customerId: state.customerId,
     date: d.day,
     amount: currency ? (d.amountByCurrency[currency] ?? 0) : 0,

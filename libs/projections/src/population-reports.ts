@@ -1,4 +1,4 @@
-import type { CustomerProfileState } from './customer-profile.projection';
+import { type CustomerProfileState, purchaseDays } from './customer-profile.projection';
 import { monthOf, round2 } from './event-data';
 import type { FeedbackMonthState } from './population.projection';
 import { netPromoterScore } from './population.projection';
@@ -256,7 +256,7 @@ export function cohortRetention(
   const nowDay = now.slice(0, 10);
   const cohorts = new Map<number, { customers: number; active: Map<number, number> }>();
   for (const p of profiles) {
-    const days = p.purchaseDays.filter((d) => d.day <= nowDay);
+    const days = purchaseDays(p).filter((d) => d.day <= nowDay);
     if (days.length === 0) continue;
     const first = monthIndex(days[0].day.slice(0, 7));
     const cohort = cohorts.get(first) ?? { customers: 0, active: new Map<number, number>() };

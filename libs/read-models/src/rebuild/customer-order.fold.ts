@@ -6,7 +6,8 @@ import { RebuildFailedError, unionFilter } from './rebuild';
 import type { RebuildSink } from './rebuild-sink';
 import { type EventRow, filterCondition, metadataReader, RowEvent } from './sqlite.event-rows';
 
-const PAGE = 5000;
+// Small pages: rows die young (a page of 5,000 outlived two scavenges and filled the old space).
+const PAGE = 1000;
 const CUSTOMER_PREFIX = `${CUSTOMER_STREAM_CATEGORY}-`;
 const CATEGORY_OF_STREAM = `CASE WHEN instr(stream_id, '-') > 0
   THEN substr(stream_id, 1, instr(stream_id, '-') - 1) ELSE stream_id END`;

@@ -48,6 +48,7 @@ import {
   mapError,
   toRecorded,
 } from './eventstoredb.mapping';
+import { WakeSignal } from './wake-signal';
 
 export type ConsumerStrategy = 'RoundRobin' | 'DispatchToSingle' | 'Pinned';
 
@@ -293,8 +294,7 @@ class EventStoreDbConsumer implements ConsumerGroupSubscription {
   private closed = false;
   private ended = false;
   private failure: unknown;
-  private wakeUp: (() => void) | undefined;
-  private signalled = false;
+  private readonly signal = new WakeSignal();
   private confirmation: Promise<void>;
 
   constructor(
@@ -309,16 +309,16 @@ class EventStoreDbConsumer implements ConsumerGroupSubscription {
     // Errors are kept for the iterator (an 'error' without a listener would be thrown).
     subscription.on('error', (error: unknown) => {
       this.failure = error;
-      this.wake();
+      this.signal.wake();
     });
-    subscription.on('readable', () => this.wake());
+    subscription.on('readable', () => this.signal.wake());
     subscription.on('end', () => {
       this.ended = true;
-      this.wake();
+      this.signal.wake();
     });
     subscription.on('close', () => {
       this.ended = true;
-      this.wake();
+      this.signal.wake();
     });
   }
 
@@ -338,20 +338,8 @@ class EventStoreDbConsumer implements ConsumerGroupSubscription {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.wake();
+    this.signal.wake();
     await this.subscription.unsubscribe().catch(() => undefined);
-  }
-
-  private wake() {
-    this.signalled = true;
-    const wakeUp = this.wakeUp;
-    this.wakeUp = undefined;
-    wakeUp?.();
-  }
-
-  private async wait() {
-    if (!this.signalled) await new Promise<void>((resolve) => (this.wakeUp = resolve));
-    this.signalled = false;
   }
 
   private async *run(): AsyncGenerator<ConsumerGroupMessage> {
@@ -373,7 +361,7 @@ class EventStoreDbConsumer implements ConsumerGroupSubscription {
           throw mapGroupError(this.failure, this.group, 'read from');
         }
         if (this.ended) return;
-        await this.wait();
+        await this.signal.wait();
       }
     } finally {
       await this.close();

@@ -23,6 +23,7 @@ import {
   mapError,
   toRecorded,
 } from './eventstoredb.mapping';
+import { WakeSignal } from './wake-signal';
 
 /**
  * The EventStoreDB adapter's subscription to $all (eventstoredb.event-store.ts).
@@ -56,8 +57,7 @@ function serverFilter(
 export class EventStoreDbSubscription implements Subscription {
   private closed = false;
   private subscription: AllStreamSubscription | undefined;
-  private wakeUp: (() => void) | undefined;
-  private signalled = false;
+  private readonly signal = new WakeSignal();
 
   constructor(
     private readonly client: EventStoreDBClient,
@@ -72,24 +72,8 @@ export class EventStoreDbSubscription implements Subscription {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.wake();
+    this.signal.wake();
     await this.subscription?.unsubscribe().catch(() => undefined);
-  }
-
-  private wake() {
-    this.signalled = true;
-    const wakeUp = this.wakeUp;
-    this.wakeUp = undefined;
-    wakeUp?.();
-  }
-
-  private async wait() {
-    if (this.signalled) {
-      this.signalled = false;
-      return;
-    }
-    await new Promise<void>((resolve) => (this.wakeUp = resolve));
-    this.signalled = false;
   }
 
   private async *run(): AsyncGenerator<SubscriptionMessage> {
@@ -116,7 +100,7 @@ export class EventStoreDbSubscription implements Subscription {
     const markCaughtUp = () => {
       if (caughtUpAfter !== undefined) return;
       caughtUpAfter = consumed + (this.subscription?.readableLength ?? 0);
-      this.wake();
+      this.signal.wake();
     };
     const base = serverFilter(filter);
     const subscription = this.client.subscribeToAll({
@@ -130,14 +114,14 @@ export class EventStoreDbSubscription implements Subscription {
     } as Parameters<EventStoreDBClient['subscribeToAll']>[0]);
     this.subscription = subscription;
     subscription.on('caughtUp', markCaughtUp);
-    subscription.on('readable', () => this.wake());
+    subscription.on('readable', () => this.signal.wake());
     subscription.on('end', () => {
       ended = true;
-      this.wake();
+      this.signal.wake();
     });
     subscription.on('error', (error: unknown) => {
       failure = error;
-      this.wake();
+      this.signal.wake();
     });
 
     try {
@@ -171,7 +155,7 @@ export class EventStoreDbSubscription implements Subscription {
         }
         if (failure !== undefined) throw mapError(failure, 'subscription to $all');
         if (ended) return;
-        await this.wait();
+        await this.signal.wait();
       }
     } finally {
       this.closed = true;

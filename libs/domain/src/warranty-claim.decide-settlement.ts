@@ -7,7 +7,8 @@ import {
   type OverrideWarrantyDecision,
   type WarrantyClaimState,
 } from './warranty-claim.commands';
-import type { WarrantyClaimEvent } from './warranty-claim.events';
+import type { IsoDateTime } from './domain-event';
+import type { WarrantyClaimEvent, WarrantyOutcome } from './warranty-claim.events';
 
 /** An agent overrides a decision (with a justification); an approved claim is fulfilled. */
 export function override(
@@ -15,9 +16,7 @@ export function override(
   state: WarrantyClaimState,
 ): WarrantyClaimEvent[] {
   const d = command.data;
-  toMillis(d.occurredAt);
-  if (state.status === 'none' || state.outcome === null) throw claimNotFound(d.claimId);
-  if (state.status === 'fulfilled') throw alreadyFulfilled(d.claimId);
+  const claim = inEffect(state, d.claimId, d.occurredAt);
   if (d.agentId.trim() === '') {
     throw new DomainError('agent_required', 'An override names the agent who made it');
   }
@@ -42,26 +41,26 @@ export function override(
       value: d.coveredAmount,
     });
   }
-  if (d.coveredAmount > state.price) {
+  if (d.coveredAmount > claim.price) {
     throw new DomainError(
       'covered_amount_exceeds_price',
-      `Covered amount ${d.coveredAmount} exceeds the price paid (${state.price})`,
-      { coveredAmount: d.coveredAmount, price: state.price },
+      `Covered amount ${d.coveredAmount} exceeds the price paid (${claim.price})`,
+      { coveredAmount: d.coveredAmount, price: claim.price },
     );
   }
   return [
     {
       type: 'WarrantyDecisionOverridden',
       data: {
-        claimId: state.claimId,
-        customerId: state.customerId,
+        claimId: claim.claimId,
+        customerId: claim.customerId,
         occurredAt: d.occurredAt,
         agentId: d.agentId,
         justification: d.justification,
         previous: {
-          outcome: state.outcome,
-          remedy: state.remedy,
-          coveredAmount: state.coveredAmount,
+          outcome: claim.outcome,
+          remedy: claim.remedy,
+          coveredAmount: claim.coveredAmount,
         },
         outcome: d.outcome,
         remedy: d.remedy,
@@ -76,28 +75,38 @@ export function fulfil(
   state: WarrantyClaimState,
 ): WarrantyClaimEvent[] {
   const d = command.data;
-  toMillis(d.occurredAt);
-  if (state.status === 'none' || state.outcome === null) throw claimNotFound(d.claimId);
-  if (state.status === 'fulfilled') throw alreadyFulfilled(d.claimId);
-  if (state.outcome !== 'approved' || state.remedy === null) {
+  const claim = inEffect(state, d.claimId, d.occurredAt);
+  if (claim.outcome !== 'approved' || claim.remedy === null) {
     throw new DomainError(
       'claim_not_approved',
-      `Claim ${d.claimId} is ${state.outcome}; only an approved claim is fulfilled`,
-      { claimId: d.claimId, outcome: state.outcome },
+      `Claim ${d.claimId} is ${claim.outcome}; only an approved claim is fulfilled`,
+      { claimId: d.claimId, outcome: claim.outcome },
     );
   }
   return [
     {
       type: 'WarrantyClaimFulfilled',
       data: {
-        claimId: state.claimId,
-        customerId: state.customerId,
+        claimId: claim.claimId,
+        customerId: claim.customerId,
         occurredAt: d.occurredAt,
-        remedy: state.remedy,
-        amount: state.coveredAmount,
-        currency: state.currency,
+        remedy: claim.remedy,
+        amount: claim.coveredAmount,
+        currency: claim.currency,
         ...(d.reference !== undefined ? { reference: d.reference } : {}),
       },
     },
   ];
+}
+
+/** A claim with a decision (or override) in effect, not yet fulfilled. */
+function inEffect(
+  state: WarrantyClaimState,
+  claimId: string,
+  occurredAt: IsoDateTime,
+): Exclude<WarrantyClaimState, { status: 'none' }> & { outcome: WarrantyOutcome } {
+  toMillis(occurredAt);
+  if (state.status === 'none' || state.outcome === null) throw claimNotFound(claimId);
+  if (state.status === 'fulfilled') throw alreadyFulfilled(claimId);
+  return { ...state, outcome: state.outcome };
 }

@@ -1,4 +1,8 @@
-import { NON_CONFORMITY_EXCLUDING_CAUSES } from './warranty-claim.events';
+import {
+  NON_CONFORMITY_EXCLUDING_CAUSES,
+  type RuleEffect,
+  type RuleResult,
+} from './warranty-claim.events';
 import { legalRemedy, type LegalRemedy } from './warranty-engine.legal-remedy';
 import type { LegalPeriod } from './warranty-engine.legal-period';
 import { entry, type ClaimDates, type Inputs } from './warranty-engine.trace';
@@ -35,75 +39,57 @@ export function coverByLaw(dates: ClaimDates, period: LegalPeriod): LegalCover {
       }
     : { assessedCause: null };
   const claimantSays: Inputs = { suspectedCause: claim.suspectedCause ?? null };
-  if (!legalInPlay) {
+  const cause = (
+    result: RuleResult,
+    effect: RuleEffect,
+    explanation: string,
+    statute?: string,
+  ): void => {
     trace.push(
-      entry(
-        'legal_cause',
-        { ...assessed, ...claimantSays },
-        'not_applicable',
-        'none',
-        'The legal guarantee does not apply to this claim',
-      ),
+      entry('legal_cause', { ...assessed, ...claimantSays }, result, effect, explanation, statute),
     );
+  };
+  if (!legalInPlay) {
+    cause('not_applicable', 'none', 'The legal guarantee does not apply to this claim');
   } else if (assessment && NON_CONFORMITY_EXCLUDING_CAUSES.includes(assessment.cause)) {
-    trace.push(
-      entry(
-        'legal_cause',
-        { ...assessed, ...claimantSays },
-        'failed',
-        'no_cover',
-        `The assessment (${assessment.method} by ${assessment.assessedBy}) established ${assessment.cause}: not a lack of conformity`,
-        presumed ? law.statutes.presumption : law.statutes.guarantee,
-      ),
+    cause(
+      'failed',
+      'no_cover',
+      `The assessment (${assessment.method} by ${assessment.assessedBy}) established ${assessment.cause}: not a lack of conformity`,
+      presumed ? law.statutes.presumption : law.statutes.guarantee,
     );
   } else if (assessment && assessment.cause === 'manufacturing') {
     causeCovered = true;
-    trace.push(
-      entry(
-        'legal_cause',
-        { ...assessed, ...claimantSays },
-        'passed',
-        'cover',
-        `The assessment (${assessment.method} by ${assessment.assessedBy}) found a lack of conformity present at delivery`,
-        law.statutes.guarantee,
-      ),
+    cause(
+      'passed',
+      'cover',
+      `The assessment (${assessment.method} by ${assessment.assessedBy}) found a lack of conformity present at delivery`,
+      law.statutes.guarantee,
     );
   } else if (presumed) {
     causeCovered = true;
-    trace.push(
-      entry(
-        'legal_cause',
-        { ...assessed, ...claimantSays },
-        'passed',
-        'cover',
-        assessment
-          ? 'The assessment could not establish the cause, so the presumption stands'
-          : 'No assessment has rebutted the presumption: covered as a lack of conformity',
-        law.statutes.presumption,
-      ),
+    cause(
+      'passed',
+      'cover',
+      assessment
+        ? 'The assessment could not establish the cause, so the presumption stands'
+        : 'No assessment has rebutted the presumption: covered as a lack of conformity',
+      law.statutes.presumption,
     );
   } else if (assessment) {
-    trace.push(
-      entry(
-        'legal_cause',
-        { ...assessed, ...claimantSays },
-        'failed',
-        'no_cover',
-        'After the presumption period the assessment did not establish a lack of conformity present at delivery',
-        law.statutes.guarantee,
-      ),
+    cause(
+      'failed',
+      'no_cover',
+      'After the presumption period the assessment did not establish a lack of conformity present at delivery',
+      law.statutes.guarantee,
     );
   } else {
     awaitingAssessment = true;
-    trace.push(
-      entry(
-        'legal_cause',
-        { ...assessed, ...claimantSays },
-        'failed',
-        'needs_assessment',
-        "After the presumption period the cause must be established by an assessment, not by the claimant's word",
-        law.statutes.guarantee,
-      ),
+    cause(
+      'failed',
+      'needs_assessment',
+      "After the presumption period the cause must be established by an assessment, not by the claimant's word",
+      law.statutes.guarantee,
     );
   }
 

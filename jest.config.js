@@ -2,6 +2,8 @@
 const moduleNameMapper = {
   // The adapters' own import paths (@aftercare/event-store/sqlite, /postgres, /eventstoredb).
   '^@aftercare/event-store/(sqlite|postgres|eventstoredb)$': '<rootDir>/libs/event-store/src/$1',
+  // The entry points' configuration check, loaded before the application.
+  '^@aftercare/application/startup$': '<rootDir>/libs/application/src/startup',
   '^@aftercare/(domain|event-store|projections|read-models|analytics|application|simulation)$':
     '<rootDir>/libs/$1/src',
 };

@@ -7,6 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import {
   type AuditBundle,
   EVENT_STORE,
+  loadAftercareConfig,
   loadAuditKeys,
   publicKeyPem,
   verifyAuditBundle,
@@ -171,7 +172,7 @@ describe('audit trail: keyed chains, signed checkpoints, offline bundles', () =>
     const verifyTampered = (tamper: (b: AuditBundle) => void) => {
       const copy = JSON.parse(JSON.stringify(bundle)) as AuditBundle;
       tamper(copy);
-      return verifyAuditBundle(copy, loadAuditKeys().publicKey);
+      return verifyAuditBundle(copy, loadAuditKeys(loadAftercareConfig().keys).publicKey);
     };
 
     it('holds the claims with facts, rule traces, chains and signed checkpoints, and verifies', async () => {

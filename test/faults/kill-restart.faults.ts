@@ -86,7 +86,9 @@ class Api {
     while (Date.now() < deadline) {
       if (child.exitCode !== null) break;
       try {
-        if ((await fetch(`${this.url}/health/live`)).ok) return;
+        // The port opens first; the application serves once the answer is no longer 'starting'.
+        const live = await fetch(`${this.url}/health/live`);
+        if (live.ok && !live.headers.has('x-aftercare-starting')) return;
       } catch {
         // not listening yet
       }

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { type DynamicModule, INestApplication, Module, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -12,6 +13,7 @@ import { ProblemDetailsFilter } from './problem/problem-details.filter';
 import { toRequestValidationException } from './problem/request-validation.exception';
 import { serveConsole } from './console/serve-console';
 import { configureBusinessTimeWindow } from './write/dto/dto-validators';
+import { AdoptingExpressAdapter } from './startup/adopting-express.adapter';
 
 /** The application with its logger: pino (see loggingParams), or none for tests. */
 @Module({})
@@ -24,17 +26,30 @@ class ApiModule {
   }
 }
 
-/** Builds the HTTP application exactly as `npm start` runs it; tests use it too. */
-export async function createApiApp(options: { logger?: false } = {}): Promise<INestApplication> {
+/**
+ * Builds the HTTP application exactly as `npm start` runs it; tests use it too. `server`: a server
+ * already listening (see `openPort`), which `listen` takes over.
+ */
+export async function createApiApp(
+  options: { logger?: false; server?: Server } = {},
+): Promise<INestApplication> {
   const logging = options.logger !== false;
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule.create(logging), {
+  const module = ApiModule.create(logging);
+  const appOptions = {
     logger: options.logger,
     // Start-up messages wait for the pino logger instead of going to the console.
     bufferLogs: logging,
     abortOnError: false,
     // Parsed below, after the content-type check and with the configured limit.
     bodyParser: false,
-  });
+  };
+  const app = options.server
+    ? await NestFactory.create<NestExpressApplication>(
+        module,
+        new AdoptingExpressAdapter(options.server),
+        appOptions,
+      )
+    : await NestFactory.create<NestExpressApplication>(module, appOptions);
   if (logging) app.useLogger(app.get(Logger));
   const config = app.get<AftercareConfig>(AFTERCARE_CONFIG);
   const settings = config.http;

@@ -5,7 +5,10 @@ import {
   AftercareConfigModule,
   loadAftercareConfig,
 } from './config/aftercare-config';
+import { followUpSettings } from './follow-ups/follow-up-settings';
+import { signalSettings } from './signals/signal-settings';
 import { validateConfiguration } from './startup';
+import { webhookSettings } from './webhooks/webhook-settings';
 
 describe('validateConfiguration', () => {
   it('accepts the defaults: npm start needs no settings', () => {
@@ -25,6 +28,13 @@ describe('validateConfiguration', () => {
     ['AFTERCARE_SIGNALS', { AFTERCARE_SIGNALS: 'yes' }],
     ['AFTERCARE_SIGNALS_SWEEP_MS', { AFTERCARE_SIGNALS_SWEEP_MS: '-5' }],
     ['AFTERCARE_WEBHOOKS', { AFTERCARE_WEBHOOKS: 'sometimes' }],
+    ['AFTERCARE_WEBHOOK_TIMEOUT_MS', { AFTERCARE_WEBHOOK_TIMEOUT_MS: 'soon' }],
+    ['AFTERCARE_WEBHOOK_MAX_ATTEMPTS', { AFTERCARE_WEBHOOK_MAX_ATTEMPTS: '0' }],
+    ['AFTERCARE_WEBHOOK_ALLOW_HOSTS', { AFTERCARE_WEBHOOK_ALLOW_HOSTS: 'a host/x' }],
+    ['AFTERCARE_PLAYBOOKS', { AFTERCARE_PLAYBOOKS: 'sure' }],
+    ['AFTERCARE_FOLLOW_UP_SWEEP_MS', { AFTERCARE_FOLLOW_UP_SWEEP_MS: '1.5' }],
+    ['AFTERCARE_PROMISE_GRACE_MINUTES', { AFTERCARE_PROMISE_GRACE_MINUTES: '-1' }],
+    ['AFTERCARE_MASTER_KEY', { AFTERCARE_MASTER_KEY: 'short' }],
     ['PORT', { PORT: 'eighty' }],
     ['PORT', { PORT: '70000' }],
     ['AFTERCARE_CLV_REFIT_HOURS', { AFTERCARE_CLV_REFIT_HOURS: 'daily' }],
@@ -57,7 +67,18 @@ describe('the typed configuration (@nestjs/config)', () => {
       sseHeartbeatMs: 15_000,
       auditCheckpointMinutes: 60,
       server: { port: 3000, host: '127.0.0.1' },
+      signals: { enabled: undefined, sweepIntervalMs: 60_000 },
+      followUps: { enabled: undefined, sweepIntervalMs: 60_000, promiseGraceMs: 3_600_000 },
+      webhooks: { dispatch: undefined, timeoutMs: 10_000, defaultMaxAttempts: 8 },
     });
+  });
+
+  it('leaves the background loops to where the projections run unless switched', () => {
+    const config = loadAftercareConfig({ AFTERCARE_SIGNALS: 'off', AFTERCARE_WEBHOOKS: 'ON' });
+    expect(signalSettings(config.signals, true).enabled).toBe(false);
+    expect(webhookSettings(config.webhooks, false).dispatch).toBe(true);
+    expect(followUpSettings(config.followUps, true).enabled).toBe(true);
+    expect(followUpSettings(config.followUps, false).enabled).toBe(false);
   });
 
   it('is what a module injects, read from the environment when the application is built', async () => {

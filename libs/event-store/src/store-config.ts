@@ -23,7 +23,7 @@ export class ConfigError extends Error {
 const KINDS: readonly StoreKind[] = ['sqlite', 'postgres', 'eventstoredb'];
 
 /** Reads and validates the store settings from the environment (see README, Configuration). */
-export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
+export function loadStoreConfig(env: NodeJS.ProcessEnv): StoreConfig {
   const kind = (env.AFTERCARE_STORE ?? 'sqlite').trim() as StoreKind;
   if (!KINDS.includes(kind)) {
     throw new ConfigError(

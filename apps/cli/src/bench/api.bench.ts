@@ -380,9 +380,10 @@ async function waitForHttp(url: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const up = await new Promise<boolean>((resolve) => {
+      // The API opens its port first and answers 'starting' until the application serves.
       const req = request(url, (res) => {
         res.resume();
-        resolve(true);
+        resolve(res.headers['x-aftercare-starting'] === undefined);
       });
       req.on('error', () => resolve(false));
       req.end();

@@ -7,6 +7,7 @@ import {
   BundleRefused,
   type BundleScope,
   createAuditBundle,
+  loadAftercareConfig,
   loadAuditKeys,
   publicKeyPem,
   verifyAuditBundle,
@@ -42,7 +43,7 @@ export function registerAuditBundleCommands(program: Command): void {
     .command('public-key')
     .description("print the audit signing key's public half (PEM), for verify-bundle")
     .action(() => {
-      process.stdout.write(publicKeyPem(loadAuditKeys().publicKey));
+      process.stdout.write(publicKeyPem(loadAuditKeys(loadAftercareConfig().keys).publicKey));
     });
 
   audit

@@ -1,9 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { loadStoreConfig } from '@aftercare/event-store';
 import { withApplication } from '../cli-context';
 import { progressBar } from '../progress';
 import { parseDateOption, parseIntegerOption, parseNumberOption } from '../cli-options';
-import { seedStore } from '@aftercare/application';
+import { loadAftercareConfig, seedStore } from '@aftercare/application';
 import { DEFAULT_WORLD_OPTIONS } from '@aftercare/simulation';
 
 type SeedCommandOptions = {
@@ -104,7 +103,7 @@ export function registerSeedCommand(program: Command): void {
         usage(`error: --from (${options.from}) must be before --to (${options.to})`);
       }
       if (options.organicActions > 1) usage('error: --organic-actions must be between 0 and 1');
-      const { kind } = loadStoreConfig();
+      const { kind } = loadAftercareConfig().store;
       if (options.storePath !== undefined && kind !== 'sqlite') {
         usage(`error: --store-path applies to the sqlite store, but AFTERCARE_STORE=${kind}`);
       }

@@ -7,6 +7,7 @@ import {
   type WarrantyPolicyVersion,
 } from '@aftercare/domain';
 import type { EventStore, RecordedEvent } from '@aftercare/event-store';
+import { loadAftercareConfig } from '../config/load-config';
 import { type AuditKeys, loadAuditKeys } from '../crypto/audit-keys';
 import { timeWindow } from '../time-window';
 import { WarrantyPolicyCatalogue } from '../warranty-policy/warranty-policy.catalogue';
@@ -46,7 +47,7 @@ export class WarrantyAudit {
   ) {}
 
   private keys(): AuditKeys {
-    return (this.loadedKeys ??= this.auditKeys ?? loadAuditKeys());
+    return (this.loadedKeys ??= this.auditKeys ?? loadAuditKeys(loadAftercareConfig().keys));
   }
 
   async claim(claimId: string): Promise<ClaimAudit | undefined> {

@@ -9,7 +9,7 @@ import {
 } from 'node:crypto';
 import { ConfigError } from '@aftercare/event-store';
 import { readOrCreateKeyFile } from './key-file';
-import { keyFilePath, loadMasterKey } from './master-key';
+import { type KeySettings, loadMasterKey } from './master-key';
 import { deriveKey } from './secret-box';
 
 /**
@@ -24,13 +24,13 @@ export interface AuditKeys {
   publicKey: KeyObject;
 }
 
-export function loadAuditKeys(env: NodeJS.ProcessEnv = process.env): AuditKeys {
-  const chainKey = deriveKey(loadMasterKey(env).key, 'audit-chain');
-  const inline = env.AFTERCARE_AUDIT_SIGNING_KEY?.trim();
+export function loadAuditKeys(keys: KeySettings): AuditKeys {
+  const chainKey = deriveKey(loadMasterKey(keys).key, 'audit-chain');
+  const inline = keys.auditSigningKey;
   const pem =
     inline ||
     readOrCreateKeyFile(
-      keyFilePath(env, 'AFTERCARE_AUDIT_SIGNING_KEY_FILE', 'audit-signing.key'),
+      keys.auditSigningKeyFile,
       'AFTERCARE_AUDIT_SIGNING_KEY_FILE',
       () =>
         generateKeyPairSync('ed25519').privateKey.export({

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { AFTERCARE_CONFIG, type AftercareConfig } from '../config/aftercare-config';
 import { type AuditKeys, loadAuditKeys } from './audit-keys';
 import { loadMasterKey, type MasterKey } from './master-key';
 
@@ -10,8 +11,16 @@ export const AUDIT_KEYS = Symbol('AUDIT_KEYS');
 @Global()
 @Module({
   providers: [
-    { provide: MASTER_KEY, useFactory: (): MasterKey => loadMasterKey() },
-    { provide: AUDIT_KEYS, useFactory: (): AuditKeys => loadAuditKeys() },
+    {
+      provide: MASTER_KEY,
+      inject: [AFTERCARE_CONFIG],
+      useFactory: (config: AftercareConfig): MasterKey => loadMasterKey(config.keys),
+    },
+    {
+      provide: AUDIT_KEYS,
+      inject: [AFTERCARE_CONFIG],
+      useFactory: (config: AftercareConfig): AuditKeys => loadAuditKeys(config.keys),
+    },
   ],
   exports: [MASTER_KEY, AUDIT_KEYS],
 })

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
-import { ConfigError, loadStoreConfig } from '@aftercare/event-store';
+import { ConfigError, type StoreConfig } from '@aftercare/event-store';
 import { readOrCreateKeyFile } from './key-file';
 
 /**
@@ -15,28 +15,60 @@ export interface MasterKey {
   readonly source: string;
 }
 
-export function loadMasterKey(env: NodeJS.ProcessEnv = process.env): MasterKey {
-  const value = env.AFTERCARE_MASTER_KEY?.trim();
-  if (value)
-    return { key: parseKey(value, 'AFTERCARE_MASTER_KEY'), source: 'AFTERCARE_MASTER_KEY' };
-  const file = keyFilePath(env, 'AFTERCARE_MASTER_KEY_FILE', 'master.key');
-  const text = readOrCreateKeyFile(file, 'AFTERCARE_MASTER_KEY_FILE', () =>
-    randomBytes(32).toString('base64'),
-  );
-  return { key: parseKey(text, 'AFTERCARE_MASTER_KEY_FILE'), source: file };
+/**
+ * Where the keys come from (part of the typed configuration): the variables' values, else files
+ * beside the embedded database (or in ./data), created on first use.
+ */
+export interface KeySettings {
+  /** AFTERCARE_MASTER_KEY (checked when the configuration is loaded). */
+  masterKey: string | undefined;
+  /** AFTERCARE_MASTER_KEY_FILE, default `master.key` beside the database. */
+  masterKeyFile: string;
+  /** AFTERCARE_AUDIT_SIGNING_KEY (PKCS#8 PEM). */
+  auditSigningKey: string | undefined;
+  /** AFTERCARE_AUDIT_SIGNING_KEY_FILE, default `audit-signing.key` beside the database. */
+  auditSigningKeyFile: string;
 }
 
-/** Start-up validation: a malformed AFTERCARE_MASTER_KEY stops the process naming it. */
-export function checkMasterKeySetting(env: NodeJS.ProcessEnv = process.env): void {
-  const value = env.AFTERCARE_MASTER_KEY?.trim();
-  if (value) parseKey(value, 'AFTERCARE_MASTER_KEY');
+export function loadKeySettings(env: NodeJS.ProcessEnv, store: StoreConfig): KeySettings {
+  const masterKey = env.AFTERCARE_MASTER_KEY?.trim() || undefined;
+  // A malformed key stops the process at start, naming the variable.
+  if (masterKey) parseKey(masterKey, 'AFTERCARE_MASTER_KEY');
+  return {
+    masterKey,
+    masterKeyFile: keyFilePath(env, store, 'AFTERCARE_MASTER_KEY_FILE', 'master.key'),
+    auditSigningKey: env.AFTERCARE_AUDIT_SIGNING_KEY?.trim() || undefined,
+    auditSigningKeyFile: keyFilePath(
+      env,
+      store,
+      'AFTERCARE_AUDIT_SIGNING_KEY_FILE',
+      'audit-signing.key',
+    ),
+  };
+}
+
+export function loadMasterKey(keys: KeySettings): MasterKey {
+  if (keys.masterKey) {
+    return {
+      key: parseKey(keys.masterKey, 'AFTERCARE_MASTER_KEY'),
+      source: 'AFTERCARE_MASTER_KEY',
+    };
+  }
+  const text = readOrCreateKeyFile(keys.masterKeyFile, 'AFTERCARE_MASTER_KEY_FILE', () =>
+    randomBytes(32).toString('base64'),
+  );
+  return { key: parseKey(text, 'AFTERCARE_MASTER_KEY_FILE'), source: keys.masterKeyFile };
 }
 
 /** `<variable>` if set, else `<name>` beside the embedded database (or in ./data). */
-export function keyFilePath(env: NodeJS.ProcessEnv, variable: string, name: string): string {
+function keyFilePath(
+  env: NodeJS.ProcessEnv,
+  store: StoreConfig,
+  variable: string,
+  name: string,
+): string {
   const explicit = env[variable]?.trim();
   if (explicit) return resolve(explicit);
-  const store = loadStoreConfig(env);
   const dir = store.kind === 'sqlite' ? dirname(resolve(store.sqlitePath)) : resolve('data');
   return join(dir, name);
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from '@aftercare/event-store';
+import { wholeNumberSetting } from '../config/setting-values';
 
 /** How this process runs the playbook reactor and the due-time sweep (validated at start). */
 export interface FollowUpSettings {
@@ -15,31 +16,29 @@ export interface FollowUpSettings {
   promiseGraceMs: number;
 }
 
+/** As configured: `enabled` is undefined when AFTERCARE_PLAYBOOKS is not set. */
+export type FollowUpConfig = Omit<FollowUpSettings, 'enabled'> & { enabled: boolean | undefined };
+
 export const FOLLOW_UP_SETTINGS = Symbol('FOLLOW_UP_SETTINGS');
 
-function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!(Number.isInteger(value) && value >= min)) {
-    throw new ConfigError(name, `must be a whole number >= ${min}, not '${raw}'`);
-  }
-  return value;
-}
-
-export function loadFollowUpSettings(
-  env: NodeJS.ProcessEnv = process.env,
-  onByDefault = true,
-): FollowUpSettings {
+export function parseFollowUpConfig(env: NodeJS.ProcessEnv): FollowUpConfig {
   const raw = env.AFTERCARE_PLAYBOOKS;
-  const switchValue = (raw ?? (onByDefault ? 'on' : 'off')).trim().toLowerCase();
-  if (switchValue !== 'on' && switchValue !== 'off') {
+  const switchValue = raw?.trim().toLowerCase();
+  if (switchValue !== undefined && switchValue !== 'on' && switchValue !== 'off') {
     throw new ConfigError('AFTERCARE_PLAYBOOKS', `must be 'on' or 'off', not '${raw}'`);
   }
   return {
-    enabled: switchValue === 'on',
-    sweepIntervalMs: wholeNumber(env, 'AFTERCARE_FOLLOW_UP_SWEEP_MS', 60_000, 10),
-    maxCauseAgeDays: wholeNumber(env, 'AFTERCARE_PLAYBOOK_MAX_CAUSE_AGE_DAYS', 30, 0),
-    promiseGraceMs: wholeNumber(env, 'AFTERCARE_PROMISE_GRACE_MINUTES', 60, 0) * 60_000,
+    enabled: switchValue === undefined ? undefined : switchValue === 'on',
+    sweepIntervalMs: wholeNumberSetting(env, 'AFTERCARE_FOLLOW_UP_SWEEP_MS', 60_000, 10),
+    maxCauseAgeDays: wholeNumberSetting(env, 'AFTERCARE_PLAYBOOK_MAX_CAUSE_AGE_DAYS', 30, 0),
+    promiseGraceMs: wholeNumberSetting(env, 'AFTERCARE_PROMISE_GRACE_MINUTES', 60, 0) * 60_000,
   };
+}
+
+/** Playbooks and the sweep run where the projections run unless AFTERCARE_PLAYBOOKS says otherwise. */
+export function followUpSettings(
+  config: FollowUpConfig,
+  projectionsRun: boolean,
+): FollowUpSettings {
+  return { ...config, enabled: config.enabled ?? projectionsRun };
 }

@@ -15,15 +15,12 @@ import {
   type ProjectionSettings,
   READ_MODEL_STORE,
 } from '../projections/projections.tokens';
+import { AFTERCARE_CONFIG, type AftercareConfig } from '../config/aftercare-config';
 import { EVENT_STORE } from '../store/event-store.module';
 import { WriteApplicationModule } from '../write/write-application.module';
 import { FollowUpQueries } from './follow-up.queries';
 import { FollowUpSweep } from './follow-up.sweep';
-import {
-  FOLLOW_UP_SETTINGS,
-  type FollowUpSettings,
-  loadFollowUpSettings,
-} from './follow-up-settings';
+import { FOLLOW_UP_SETTINGS, type FollowUpSettings, followUpSettings } from './follow-up-settings';
 import { PlaybookCatalogue } from './playbook.catalogue';
 import { PlaybookReactor } from './playbook.reactor';
 
@@ -69,9 +66,9 @@ export class FollowUpRuntime implements OnApplicationBootstrap, OnApplicationShu
   providers: [
     {
       provide: FOLLOW_UP_SETTINGS,
-      inject: [PROJECTION_SETTINGS],
-      useFactory: (projections: ProjectionSettings): FollowUpSettings =>
-        loadFollowUpSettings(process.env, projections.run),
+      inject: [AFTERCARE_CONFIG, PROJECTION_SETTINGS],
+      useFactory: (config: AftercareConfig, projections: ProjectionSettings): FollowUpSettings =>
+        followUpSettings(config.followUps, projections.run),
     },
     {
       provide: FollowUpQueries,

@@ -26,7 +26,7 @@ export const DEFAULT_HTTP_SETTINGS: HttpSettings = {
   businessTime: { notBeforeMs: 0, maxAheadMs: 24 * 3_600_000 },
 };
 
-export function loadHttpSettings(env: NodeJS.ProcessEnv = process.env): HttpSettings {
+export function loadHttpSettings(env: NodeJS.ProcessEnv): HttpSettings {
   const bodyLimitKb = wholeNumber(env, 'AFTERCARE_BODY_LIMIT_KB', 1, 100 * 1024);
   const limit = wholeNumber(env, 'AFTERCARE_RATE_LIMIT', 0, 10_000_000);
   const windowS = wholeNumber(env, 'AFTERCARE_RATE_LIMIT_WINDOW_S', 1, 86_400);

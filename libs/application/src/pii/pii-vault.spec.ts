@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RecordedEvent } from '@aftercare/event-store';
+import { loadAftercareConfig } from '../config/load-config';
 import { loadMasterKey } from '../crypto/master-key';
 import { SYSTEM_PRINCIPAL, type Principal } from '../identity/principal';
 import { SqliteDataKeyStore } from './data-key.store';
@@ -102,19 +103,23 @@ describe('loadMasterKey', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('names the variable when AFTERCARE_MASTER_KEY is not 32 bytes', () => {
-    expect(() => loadMasterKey({ AFTERCARE_MASTER_KEY: 'short' })).toThrow(/AFTERCARE_MASTER_KEY/);
+    expect(() =>
+      loadMasterKey(loadAftercareConfig({ AFTERCARE_MASTER_KEY: 'short' }).keys),
+    ).toThrow(/AFTERCARE_MASTER_KEY/);
   });
 
   it('creates a 0600 key file beside the database on first start and reuses it', () => {
     const env = { AFTERCARE_SQLITE_PATH: join(dir, 'a.db') };
-    const first = loadMasterKey(env);
+    const first = loadMasterKey(loadAftercareConfig(env).keys);
     expect(statSync(join(dir, 'master.key')).mode & 0o777).toBe(0o600);
-    expect(loadMasterKey(env).key.equals(first.key)).toBe(true);
+    expect(loadMasterKey(loadAftercareConfig(env).keys).key.equals(first.key)).toBe(true);
   });
 
   it('refuses a key file other users can read', () => {
     const file = join(dir, 'open.key');
     writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o644 });
-    expect(() => loadMasterKey({ AFTERCARE_MASTER_KEY_FILE: file })).toThrow(/chmod 600/);
+    expect(() =>
+      loadMasterKey(loadAftercareConfig({ AFTERCARE_MASTER_KEY_FILE: file }).keys),
+    ).toThrow(/chmod 600/);
   });
 });

@@ -1,6 +1,7 @@
 import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { loadStoreConfig, type StoreConfig } from '@aftercare/event-store';
+import type { StoreConfig } from '@aftercare/event-store';
+import { loadAftercareConfig } from '../config/load-config';
 import { CryptoModule, MASTER_KEY } from '../crypto/crypto.module';
 import type { MasterKey } from '../crypto/master-key';
 import { deriveKey } from '../crypto/secret-box';
@@ -34,7 +35,7 @@ class DataKeyStoreCloser implements OnApplicationShutdown {
       provide: DATA_KEY_STORE,
       inject: [{ token: STORE_CONFIG, optional: true }],
       useFactory: (config?: StoreConfig): DataKeyStore =>
-        openDataKeyStore(config ?? loadStoreConfig()),
+        openDataKeyStore(config ?? loadAftercareConfig().store),
     },
     {
       provide: PII_VAULT,

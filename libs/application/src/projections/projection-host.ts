@@ -9,7 +9,7 @@ import type { EventStore } from '@aftercare/event-store';
 import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 import { projections } from '@aftercare/projections';
 import { ProjectionEngine, type ReadModelStore, sqliteRebuildSource } from '@aftercare/read-models';
-import { loopLeaseTtlFromEnv } from '../loops/lease-ttl';
+import { AFTERCARE_CONFIG, type AftercareConfig } from '../config/aftercare-config';
 import { EVENT_STORE } from '../store/event-store.module';
 import {
   PROJECTION_SETTINGS,
@@ -19,20 +19,20 @@ import {
 import { markLeaseOwnerLive } from './lease-owner';
 
 /**
- * The engine over the registry's projections, with the lease time to live from the environment;
- * rebuilds read the embedded store's rows directly.
+ * The engine over the registry's projections, with the configured lease time to live
+ * (AFTERCARE_LOOP_LEASE_TTL_MS); rebuilds read the embedded store's rows directly.
  */
 export function createProjectionEngine(
   store: EventStore,
   readModels: ReadModelStore,
-  options: { log?: (message: string) => void; instanceId?: string } = {},
+  options: { leaseTtlMs: number; log?: (message: string) => void; instanceId?: string },
 ): ProjectionEngine {
   return new ProjectionEngine({
     store,
     readModels,
     projections,
     instanceId: options.instanceId,
-    leaseTtlMs: loopLeaseTtlFromEnv(),
+    leaseTtlMs: options.leaseTtlMs,
     rebuildSource: store instanceof SqliteEventStore ? sqliteRebuildSource(store.db) : undefined,
     log: options.log,
   });
@@ -55,8 +55,12 @@ export class ProjectionHost implements OnApplicationBootstrap, OnApplicationShut
     @Inject(EVENT_STORE) store: EventStore,
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
     @Inject(PROJECTION_SETTINGS) private readonly settings: ProjectionSettings,
+    @Inject(AFTERCARE_CONFIG) config: AftercareConfig,
   ) {
-    this.engine = createProjectionEngine(store, readModels, { log: (m) => this.logger.log(m) });
+    this.engine = createProjectionEngine(store, readModels, {
+      leaseTtlMs: config.loopLeaseTtlMs,
+      log: (m) => this.logger.log(m),
+    });
   }
 
   /**

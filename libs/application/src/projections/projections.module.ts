@@ -1,12 +1,10 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { StoreConfig } from '@aftercare/event-store';
 import {
   AFTERCARE_CONFIG,
   type AftercareConfig,
   AftercareConfigModule,
-  loadReadModelConfig,
 } from '../config/aftercare-config';
 import {
   PostgresReadModelStore,
@@ -30,17 +28,6 @@ import {
  * (DATABASE_URL) and `apps/projector` runs them. AFTERCARE_READ_MODELS, AFTERCARE_READ_MODEL_PATH
  * and AFTERCARE_PROJECTIONS override (see `loadReadModelConfig`).
  */
-export function projectionSettings(
-  config: StoreConfig,
-  env: NodeJS.ProcessEnv = process.env,
-  runByDefault: boolean | 'when-embedded' = true,
-): ProjectionSettings {
-  return settingsFrom(
-    { store: config, readModels: loadReadModelConfig(config, env) },
-    runByDefault,
-  );
-}
-
 function settingsFrom(
   config: Pick<AftercareConfig, 'store' | 'readModels'>,
   runByDefault: boolean | 'when-embedded',

@@ -1,17 +1,20 @@
 import { ConfigError } from '@aftercare/event-store';
 
 /**
- * How this process runs the signal processor, from the environment (validated at start). Batches,
- * retries and the lease are the projection runtime's (see `createProjectionEngine`).
+ * How this process runs the signal processor (part of the typed configuration, validated at
+ * start). Batches, retries and the lease are the projection runtime's.
  */
 export interface SignalSettings {
-  /** AFTERCARE_SIGNALS=on|off (default on). */
+  /** AFTERCARE_SIGNALS=on|off (default: where the projections run). */
   enabled: boolean;
   /** AFTERCARE_SIGNALS_SWEEP_MS: how often open complaints are checked against the clock; 0 turns the sweep off. */
   sweepIntervalMs: number;
   /** Customers whose folded state is kept in memory. */
   cacheSize: number;
 }
+
+/** As configured: `enabled` is undefined when AFTERCARE_SIGNALS is not set. */
+export type SignalConfig = Omit<SignalSettings, 'enabled'> & { enabled: boolean | undefined };
 
 export const SIGNAL_SETTINGS = Symbol('SIGNAL_SETTINGS');
 
@@ -21,20 +24,11 @@ export const DEFAULT_SIGNAL_SETTINGS: SignalSettings = {
   cacheSize: 10_000,
 };
 
-/**
- * `onByDefault`: signals run where the projections run (the projector, or the embedded API), so
- * several API instances in the distributed deployment do not all process them.
- */
-export function loadSignalSettings(
-  env: NodeJS.ProcessEnv = process.env,
-  onByDefault = true,
-): SignalSettings {
-  const switchValue = (env.AFTERCARE_SIGNALS ?? (onByDefault ? 'on' : 'off')).trim().toLowerCase();
-  if (switchValue !== 'on' && switchValue !== 'off') {
-    throw new ConfigError(
-      'AFTERCARE_SIGNALS',
-      `must be 'on' or 'off', not '${env.AFTERCARE_SIGNALS}'`,
-    );
+export function parseSignalConfig(env: NodeJS.ProcessEnv): SignalConfig {
+  const raw = env.AFTERCARE_SIGNALS;
+  const switchValue = raw?.trim().toLowerCase();
+  if (switchValue !== undefined && switchValue !== 'on' && switchValue !== 'off') {
+    throw new ConfigError('AFTERCARE_SIGNALS', `must be 'on' or 'off', not '${raw}'`);
   }
   const sweep = env.AFTERCARE_SIGNALS_SWEEP_MS;
   const sweepIntervalMs = sweep === undefined || sweep === '' ? undefined : Number(sweep);
@@ -49,7 +43,15 @@ export function loadSignalSettings(
   }
   return {
     ...DEFAULT_SIGNAL_SETTINGS,
-    enabled: switchValue === 'on',
+    enabled: switchValue === undefined ? undefined : switchValue === 'on',
     sweepIntervalMs: sweepIntervalMs ?? DEFAULT_SIGNAL_SETTINGS.sweepIntervalMs,
   };
+}
+
+/**
+ * Signals run where the projections run (the projector, or the embedded API) unless
+ * AFTERCARE_SIGNALS says otherwise, so API instances of a distributed deployment leave them alone.
+ */
+export function signalSettings(config: SignalConfig, projectionsRun: boolean): SignalSettings {
+  return { ...config, enabled: config.enabled ?? projectionsRun };
 }

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
+import { AFTERCARE_CONFIG, type AftercareConfig } from '../config/aftercare-config';
 import { PROJECTION_SETTINGS, type ProjectionSettings } from '../projections/projections.tokens';
 import { SignalProcessor } from './signal.processor';
-import { loadSignalSettings, SIGNAL_SETTINGS, type SignalSettings } from './signal-settings';
+import { SIGNAL_SETTINGS, type SignalSettings, signalSettings } from './signal-settings';
 
 /**
  * Runs the signal processor in this process from bootstrap to shutdown, by default where the
@@ -11,9 +12,9 @@ import { loadSignalSettings, SIGNAL_SETTINGS, type SignalSettings } from './sign
   providers: [
     {
       provide: SIGNAL_SETTINGS,
-      inject: [PROJECTION_SETTINGS],
-      useFactory: (projections: ProjectionSettings): SignalSettings =>
-        loadSignalSettings(process.env, projections.run),
+      inject: [AFTERCARE_CONFIG, PROJECTION_SETTINGS],
+      useFactory: (config: AftercareConfig, projections: ProjectionSettings): SignalSettings =>
+        signalSettings(config.signals, projections.run),
     },
     SignalProcessor,
   ],

@@ -16,9 +16,7 @@ export interface WebhookTargetPolicy {
   allowHosts: ReadonlySet<string>;
 }
 
-export function webhookTargetPolicyFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-): WebhookTargetPolicy {
+export function webhookTargetPolicyFromEnv(env: NodeJS.ProcessEnv): WebhookTargetPolicy {
   const raw = env.AFTERCARE_WEBHOOK_ALLOW_HOSTS ?? '';
   const hosts = raw
     .split(',')

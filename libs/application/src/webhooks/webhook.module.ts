@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { CryptoModule } from '../crypto/crypto.module';
 import { PROJECTION_SETTINGS, type ProjectionSettings } from '../projections/projections.tokens';
-import { WEBHOOK_SETTINGS, WebhookService, webhookSettingsFromEnv } from './webhook.service';
+import { AFTERCARE_CONFIG, type AftercareConfig } from '../config/aftercare-config';
+import { WEBHOOK_SETTINGS, WebhookService, webhookSettings } from './webhook.service';
 
 /**
  * Webhook subscriptions. Every instance serves the API; deliveries run in one place, where the
@@ -13,9 +14,9 @@ import { WEBHOOK_SETTINGS, WebhookService, webhookSettingsFromEnv } from './webh
     WebhookService,
     {
       provide: WEBHOOK_SETTINGS,
-      inject: [PROJECTION_SETTINGS],
-      useFactory: (projections: ProjectionSettings) =>
-        webhookSettingsFromEnv(process.env, projections.run),
+      inject: [AFTERCARE_CONFIG, PROJECTION_SETTINGS],
+      useFactory: (config: AftercareConfig, projections: ProjectionSettings) =>
+        webhookSettings(config.webhooks, projections.run),
     },
   ],
   exports: [WebhookService],

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { GroupCommit } from '@aftercare/event-store/sqlite';
 import type { Pool } from 'pg';
+import { createPgTable } from './pg-table';
 import type { Principal } from './principal';
 
 /** One read of personal data or of an audit view: who, what, when. */
@@ -154,12 +155,11 @@ export class PostgresAccessLogStore implements AccessLogStore {
 
   static async open(pool: Pool, schema: string): Promise<PostgresAccessLogStore> {
     const table = `"${schema}".access_log`;
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${schema}.access_log`]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-      await client.query(`
+    await createPgTable(
+      pool,
+      schema,
+      `${schema}.access_log`,
+      `
         CREATE TABLE IF NOT EXISTS ${table} (
           id BIGSERIAL PRIMARY KEY,
           at TEXT NOT NULL,
@@ -170,14 +170,8 @@ export class PostgresAccessLogStore implements AccessLogStore {
           subject TEXT,
           detail TEXT,
           via TEXT NOT NULL
-        )`);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+        )`,
+    );
     return new PostgresAccessLogStore(pool, table);
   }
 

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Pool } from 'pg';
+import { createPgTable } from './pg-table';
 import type { Role } from './principal';
 import type { ApiKeyRecord } from './api-key';
 
@@ -127,20 +128,7 @@ export class PostgresApiKeyStore implements ApiKeyStore {
 
   static async open(pool: Pool, schema: string): Promise<PostgresApiKeyStore> {
     const store = new PostgresApiKeyStore(pool, schema);
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      // Serializes concurrent first starts (CREATE ... IF NOT EXISTS can race on the catalog).
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${schema}.api_keys`]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-      await client.query(TABLE_SQL(store.table));
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    await createPgTable(pool, schema, `${schema}.api_keys`, TABLE_SQL(store.table));
     return store;
   }
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Options } from 'pino-http';
-import { loggingParams } from './logging';
+import { loggingParams, requestSummary } from './logging';
 
 const httpOptions = (isTTY: boolean): Options => loggingParams({ isTTY }).pinoHttp as Options;
 const levelOf = (status: number, ended: boolean, error?: Error): string =>
@@ -22,5 +22,24 @@ describe('logging', () => {
     expect(levelOf(404, true)).toBe('warn');
     expect(levelOf(500, true)).toBe('error');
     expect(levelOf(200, true, new Error('write failed'))).toBe('error');
+  });
+
+  it('logs the method, URL and correlation id of a request, never its headers (the API key is one)', () => {
+    const req = {
+      id: 7,
+      method: 'GET',
+      url: '/v1/customers/ada',
+      headers: { authorization: 'Bearer ak_0123456789abcdef_secret', 'x-correlation-id': 'c-1' },
+      socket: { remoteAddress: '127.0.0.1' },
+    } as unknown as IncomingMessage;
+    const line = JSON.stringify(requestSummary(req));
+    expect(JSON.parse(line)).toEqual({
+      id: 7,
+      method: 'GET',
+      url: '/v1/customers/ada',
+      remoteAddress: '127.0.0.1',
+      correlationId: 'c-1',
+    });
+    expect(line).not.toContain('ak_');
   });
 });

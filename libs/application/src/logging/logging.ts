@@ -1,11 +1,29 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
+import { stdSerializers } from 'pino';
+
+/** What a request line says about the request: no headers (they carry the caller's credentials). */
+export function requestSummary(req: IncomingMessage & { id?: unknown }): Record<string, unknown> {
+  const correlationId = req.headers['x-correlation-id'];
+  return {
+    id: req.id,
+    method: req.method,
+    url: req.url,
+    remoteAddress: req.socket?.remoteAddress,
+    ...(typeof correlationId === 'string' ? { correlationId: correlationId.slice(0, 200) } : {}),
+  };
+}
+
+export function responseSummary(res: ServerResponse): Record<string, unknown> {
+  return { statusCode: res.statusCode };
+}
 
 /**
  * Logs through pino: one JSON object per line when stdout is not a terminal (files, containers,
  * log shippers: no colour codes), human lines through pino-pretty on a terminal. Requests are
  * logged when they end: 5xx as errors, 4xx as warnings; a client that goes away first (an SSE
- * subscriber disconnecting) is an ordinary `request aborted`, not an error.
+ * subscriber disconnecting) is an ordinary `request aborted`, not an error. A request line holds
+ * the method, URL, caller address and correlation id, never the headers (an API key is a header).
  */
 export function loggingParams(stdout: { isTTY?: boolean } = process.stdout): Params {
   return {
@@ -23,6 +41,9 @@ export function loggingParams(stdout: { isTTY?: boolean } = process.stdout): Par
             },
           }
         : {}),
+      // Built from the raw request, not pino's full copy of it with every header.
+      wrapSerializers: false,
+      serializers: { req: requestSummary, res: responseSummary, err: stdSerializers.err },
       customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) => {
         if (res.statusCode >= 500 || (error !== undefined && res.writableEnded)) return 'error';
         if (res.statusCode >= 400) return 'warn';

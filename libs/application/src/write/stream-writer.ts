@@ -15,7 +15,8 @@ import { ConcurrencyConflict, IdempotencyKeyReused } from './application.errors'
 import type { CommandContext } from './command-context';
 import type { CommandResult } from './command-result';
 import { eventIdFor } from './event-ids';
-import { loadStream, upcastRecorded, type LoadedStream } from './load-stream';
+import { upcastRecorded, type LoadedStream } from './load-stream';
+import { LoadedStreams } from './loaded-streams';
 import { EventStored } from './event-stored.event';
 import { KeyedMutex } from './keyed-mutex';
 
@@ -48,6 +49,8 @@ export const MAX_DECIDE_ATTEMPTS = 8;
 export class StreamWriter {
   /** One command per stream at a time in this process: they queue instead of colliding. */
   private readonly streams = new KeyedMutex();
+  /** Streams read lately: a command reads only what was appended since the last one. */
+  private readonly loaded = new LoadedStreams();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -61,7 +64,7 @@ export class StreamWriter {
   private async decideAndAppend(request: StreamWrite): Promise<CommandResult> {
     const { streamId, context } = request;
     for (let attempt = 1; attempt <= MAX_DECIDE_ATTEMPTS; attempt++) {
-      const stream = await loadStream(this.store, streamId);
+      const stream = await this.loaded.load(this.store, streamId);
       const earlier = earlierRun(stream.events, context.commandId, request.requestDigest);
       if (earlier) return earlier;
 

@@ -119,39 +119,62 @@ export class PiiVault {
     });
   }
 
-  private async walk(value: unknown, allowed: boolean): Promise<unknown> {
+  /**
+   * The value with its sealed data opened or redacted. Synchronous where a subtree holds nothing
+   * to open (most of an answer: numbers, dates, plain strings), a promise only where a key has to
+   * be read, so a large answer does not cost a promise per field.
+   */
+  private walk(value: unknown, allowed: boolean): unknown {
     if (typeof value === 'string') {
       if (WHOLE_TOKEN.test(value)) return this.openToken(value, allowed);
       if (!value.includes(TOKEN_PREFIX)) return value;
-      let text = value;
-      for (const token of value.match(TOKEN) ?? []) {
-        const opened = await this.openToken(token, allowed);
-        text = text.replace(
-          token,
-          typeof opened === 'string'
-            ? opened
-            : isMarker(opened)
-              ? markerText(opened)
-              : JSON.stringify(opened),
+      return this.openEmbedded(value, allowed);
+    }
+    if (Array.isArray(value)) {
+      const items = value.map((item) => this.walk(item, allowed));
+      return items.some(isPromise) ? Promise.all(items) : items;
+    }
+    if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+      const record = value as Record<string, unknown>;
+      if (typeof record.type === 'string' && record.data && typeof record.data === 'object') {
+        return this.revealData(record.type, record.data, allowed).then((data) =>
+          this.walkEntries({ ...record, data }, allowed),
         );
       }
-      return text;
-    }
-    if (Array.isArray(value)) return Promise.all(value.map((item) => this.walk(item, allowed)));
-    if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-      let record = value as Record<string, unknown>;
-      if (typeof record.type === 'string' && record.data && typeof record.data === 'object') {
-        record = { ...record, data: await this.revealData(record.type, record.data, allowed) };
-      }
-      const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(record)) {
-        const walked = await this.walk(item, allowed);
-        // A read model's contact details written before sealing existed are still plain text.
-        out[key] = key === 'contact' && !allowed && hasPlainText(walked) ? REDACTED : walked;
-      }
-      return out;
+      return this.walkEntries(record, allowed);
     }
     return value;
+  }
+
+  private walkEntries(record: Record<string, unknown>, allowed: boolean): unknown {
+    const keys = Object.keys(record);
+    const walked = keys.map((key) => this.walk(record[key], allowed));
+    const build = (values: unknown[]): Record<string, unknown> => {
+      const out: Record<string, unknown> = {};
+      keys.forEach((key, i) => {
+        // A read model's contact details written before sealing existed are still plain text.
+        out[key] = key === 'contact' && !allowed && hasPlainText(values[i]) ? REDACTED : values[i];
+      });
+      return out;
+    };
+    return walked.some(isPromise) ? Promise.all(walked).then(build) : build(walked);
+  }
+
+  /** A string with tokens inside it (a comment quoting an e-mail address): each one opened. */
+  private async openEmbedded(value: string, allowed: boolean): Promise<string> {
+    let text = value;
+    for (const token of value.match(TOKEN) ?? []) {
+      const opened = await this.openToken(token, allowed);
+      text = text.replace(
+        token,
+        typeof opened === 'string'
+          ? opened
+          : isMarker(opened)
+            ? markerText(opened)
+            : JSON.stringify(opened),
+      );
+    }
+    return text;
   }
 
   private async openToken(token: string, allowed: boolean): Promise<unknown> {
@@ -243,4 +266,8 @@ function customerOf(data: unknown): string | undefined {
 
 function b64(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64url');
+}
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return value instanceof Promise;
 }

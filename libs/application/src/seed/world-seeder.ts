@@ -9,6 +9,7 @@ import {
   type WorldOptions,
   worldHeader,
 } from '@aftercare/simulation';
+import { AppendWindow } from './append-window';
 
 export type SeedProgress = {
   customers: number;
@@ -44,8 +45,9 @@ const TRUTH_FLUSH_LINES = 2000;
 const PROGRESS_EVERY = 250;
 
 /**
- * Simulates a world (libs/simulation) and appends it to `store` stream by stream, writing the
- * ground truth beside it. A failed run leaves whole appends behind; re-running completes it.
+ * Simulates a world (libs/simulation) and appends it to `store` stream by stream, a window of
+ * appends in flight (see AppendWindow), writing the ground truth beside it. A failed run leaves
+ * whole appends behind; re-running completes it.
  */
 export async function seedStore(
   store: EventStore,
@@ -76,9 +78,10 @@ export async function seedStore(
       elapsedMs: now() - started,
     });
 
+  const window = new AppendWindow();
   try {
     for (const batch of generateWorld(resolved)) {
-      await append(store, batch);
+      await window.add(batch.streamId, () => append(store, batch));
       summary.events += batch.events.length;
       if (batch.expectedRevision === 'no_stream') summary.streams++;
       if (batch.refusals) summary.refusals.push(...batch.refusals);
@@ -91,7 +94,9 @@ export async function seedStore(
         if (summary.customers % PROGRESS_EVERY === 0) report();
       }
     }
+    await window.drain();
   } finally {
+    await window.settle();
     truth?.close();
   }
   report();

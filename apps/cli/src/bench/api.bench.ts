@@ -280,6 +280,14 @@ const SCENARIOS: Scenario[] = [
     requests: () => [{ method: 'GET', path: '/v1/customers?limit=20' }],
   },
   {
+    // No store, no auth, no logging: what the HTTP pipeline (Express, Nest, helmet, the rate
+    // limiter) costs a request by itself, the floor under every other API figure.
+    name: 'api: GET /health/live (pipeline only)',
+    kind: 'read',
+    target: 'api',
+    requests: () => [{ method: 'GET', path: '/health/live' }],
+  },
+  {
     name: 'bare: GET customer row',
     kind: 'read',
     target: 'bare',

@@ -15,6 +15,11 @@ export interface LoadedStream {
 export async function loadStream(store: EventStore, streamId: string): Promise<LoadedStream> {
   const events: RecordedEvent[] = [];
   for await (const event of store.readStream(streamId)) events.push(upcastRecorded(event));
+  return loadedStream(streamId, events);
+}
+
+/** A stream as read: its events (upcast) and the revision to append at. */
+export function loadedStream(streamId: string, events: RecordedEvent[]): LoadedStream {
   const last = events.at(-1);
   return {
     streamId,

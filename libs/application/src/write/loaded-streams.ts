@@ -1,5 +1,5 @@
 import type { EventStore, RecordedEvent } from '@aftercare/event-store';
-import { type LoadedStream, upcastRecorded } from './load-stream';
+import { type LoadedStream, loadedStream, upcastRecorded } from './load-stream';
 
 /** Streams kept by default: the busiest customers of an instance, a few MB of events. */
 export const LOADED_STREAMS_CAPACITY = 2_000;
@@ -26,13 +26,7 @@ export class LoadedStreams {
     );
     for await (const event of newer) events.push(upcastRecorded(event));
     this.remember(streamId, events);
-    const last = events.at(-1);
-    return {
-      streamId,
-      events,
-      revision: last?.revision,
-      expectedRevision: last ? last.revision : 'no_stream',
-    };
+    return loadedStream(streamId, events);
   }
 
   /** Streams held now. */

@@ -19,7 +19,8 @@ import {
 /**
  * A rebuild gives, row for row, the read models the live projection runtime built event by event:
  * same keys, states, positions and indexed columns, for every registered projection, whichever
- * way the rebuild reads (per customer on one thread, or the portable global-order read).
+ * way the rebuild reads (per customer on one thread or on workers, or the portable global-order
+ * read).
  */
 describe('rebuild of a seeded world', () => {
   let dir: string;
@@ -85,6 +86,9 @@ describe('rebuild of a seeded world', () => {
     expect(live.customer_profile).toHaveLength(60);
     expect(await rebuilt(sqliteRebuildSource(store.db, { workers: 1 }))).toEqual(live);
     expect(await rebuilt(storeSource(store))).toEqual(live);
+    // Two workers, each folding a share of the customers (from the TypeScript sources here).
+    const workers = { workers: 2, workerExecArgv: ['--require', 'tsx/cjs'] };
+    expect(await rebuilt(sqliteRebuildSource(store.db, workers))).toEqual(live);
   }, 120_000);
 
   it('gives the same rows when an event sits in another customer’s stream', async () => {

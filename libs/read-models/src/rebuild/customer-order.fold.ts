@@ -17,6 +17,26 @@ export function foldsPerCustomer(projection: AnyProjection): boolean {
   return projection.keyOf === customerIdOf;
 }
 
+/**
+ * A worker's share of a rebuild: the customers whose id hashes to `index` of `of`, and the
+ * projections not keyed by customer if `global`.
+ */
+export interface CustomerShare {
+  index: number;
+  of: number;
+  global: boolean;
+}
+
+/** FNV-1a of a customer id, modulo the shares. */
+export function partitionOf(key: string, partitions: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % partitions;
+}
+
 /** An event whose key is not the customer it was read for: the caller folds in global order. */
 export class CustomerOrderMismatch extends Error {}
 
@@ -51,10 +71,13 @@ export async function foldInCustomerOrder(
   projections: readonly AnyProjection[],
   sink: RebuildSink,
   onEvents: (count: number, position: GlobalPosition) => void,
+  share?: CustomerShare,
 ): Promise<number> {
   const all = projections.map((projection, index): Folding => ({ index, projection }));
   const perCustomer = all.filter((f) => foldsPerCustomer(f.projection));
-  const global = all.filter((f) => !foldsPerCustomer(f.projection));
+  const global = share?.global === false ? [] : all.filter((f) => !foldsPerCustomer(f.projection));
+  const mine = (customer: string): boolean =>
+    !share || partitionOf(customer, share.of) === share.index;
   const takes = (folding: Folding[], streamId: string, type: string): boolean =>
     folding.some((f) => passesFilter(f.projection.filter, streamId, type));
   const metadataOf = metadataReader(db);
@@ -75,7 +98,7 @@ export async function foldInCustomerOrder(
   const globalPositions: number[] = [];
   for (const row of others) {
     const customer = row[3];
-    if (typeof customer === 'string' && takes(perCustomer, row[1], row[2])) {
+    if (typeof customer === 'string' && mine(customer) && takes(perCustomer, row[1], row[2])) {
       let positions = claimsOf.get(customer);
       if (!positions) claimsOf.set(customer, (positions = []));
       positions.push(row[0]);
@@ -135,6 +158,15 @@ export async function foldInCustomerOrder(
   };
 
   const condition = filterCondition(unionFilter(projections));
+  if (share) {
+    // Customers of other shares are not read: not theirs to fold, and the global folds' rows
+    // among them are found by position (below).
+    db.function('aftercare_share', { deterministic: true }, (streamId: unknown) =>
+      partitionOf(String(streamId).slice(CUSTOMER_PREFIX.length), share.of),
+    );
+    condition.sql = `(${condition.sql}) AND aftercare_share(stream_id) = ${share.index}`;
+    if (global.length) globalPositions.push(...customerRowsTaken(db, head, global));
+  }
   const page = db
     .prepare(
       `SELECT position, stream_id, revision, event_id, type, data, recorded_at, stream_no
@@ -170,7 +202,7 @@ export async function foldInCustomerOrder(
       }
       nextClaim = foldClaimsBefore(customer, claims, nextClaim, row[0]);
       if (takes(perCustomer, row[1], row[4])) fold(row, customer);
-      if (takes(global, row[1], row[4])) globalPositions.push(row[0]);
+      if (!share && takes(global, row[1], row[4])) globalPositions.push(row[0]);
     }
     const last = rows[rows.length - 1];
     after = [last[7], last[2]];
@@ -227,6 +259,27 @@ export async function foldInCustomerOrder(
     }
   }
   return events;
+}
+
+/** Positions of the customer streams' events the global folds take (a scan returning positions). */
+function customerRowsTaken(
+  db: Database.Database,
+  head: number,
+  global: readonly Folding[],
+): number[] {
+  const condition = filterCondition(unionFilter(global.map((f) => f.projection)));
+  const rows = db
+    .prepare(
+      `SELECT position, stream_id, type FROM es_events
+       WHERE position <= ? AND category = ? AND (${condition.sql})`,
+    )
+    .raw(true)
+    .all(head, CUSTOMER_STREAM_CATEGORY, ...condition.params) as [number, string, string][];
+  return rows
+    .filter(([, streamId, type]) =>
+      global.some((f) => passesFilter(f.projection.filter, streamId, type)),
+    )
+    .map(([position]) => position);
 }
 
 /**

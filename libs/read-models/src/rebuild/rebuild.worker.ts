@@ -1,26 +1,57 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { AnyProjection } from '@aftercare/projections';
-import { foldPartition, type PartitionPlan } from './parallel.rebuild-source';
+import { CustomerOrderMismatch, foldInCustomerOrder } from './customer-order.fold';
+import { PostingSink, type WorkerMessage, type WorkerPlan } from './parallel.rebuild-source';
+import { RebuildFailedError } from './rebuild';
 
-/** Entry point of a rebuild worker thread: folds one partition (see `foldPartition`). */
-function main(plan: PartitionPlan): void {
+/** Entry point of a rebuild worker thread: folds its share of the customers and posts the states. */
+async function main(plan: WorkerPlan): Promise<void> {
   // require, not import(): the module path has no extension, as CommonJS resolves it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const module = require(plan.projectionsModule) as { projections: readonly AnyProjection[] };
   const byName = new Map(module.projections.map((p) => [p.name, p]));
-  const projections = plan.projections.map(({ name }) => {
+  const projections = plan.projections.map((name) => {
     const projection = byName.get(name);
     if (!projection) throw new Error(`Projection ${name} is not in ${plan.projectionsModule}`);
     return projection;
   });
+  const post = (message: WorkerMessage): void => parentPort!.postMessage(message);
   const db = new Database(plan.path, { readonly: true });
   try {
-    foldPartition(db, plan, projections, (message) => parentPort!.postMessage(message));
+    const sink = new PostingSink(projections, post);
+    await foldInCustomerOrder(
+      db,
+      plan.head,
+      projections,
+      sink,
+      (count) => post({ kind: 'progress', events: count }),
+      plan.share,
+    );
+    sink.finish();
+    post({ kind: 'done' });
+  } catch (error) {
+    if (error instanceof CustomerOrderMismatch) {
+      post({ kind: 'mismatch', message: error.message });
+    } else if (error instanceof RebuildFailedError) {
+      post({
+        kind: 'failed',
+        projection: error.projection,
+        eventId: error.eventId,
+        position: String(error.position),
+        message: error.cause instanceof Error ? error.cause.message : String(error.cause),
+      });
+    } else {
+      throw error;
+    }
   } finally {
     db.close();
   }
 }
 
 // A failure ends the worker: the parent gets it as an 'error' event.
-main(workerData as PartitionPlan);
+main(workerData as WorkerPlan).catch((error: unknown) => {
+  process.nextTick(() => {
+    throw error;
+  });
+});

@@ -18,11 +18,11 @@ export type SqliteRebuildSourceOptions = ParallelRebuildOptions;
  * store's `db` or any connection to the same file), up to the head seen at the start, parsing
  * only events some projection takes.
  *
- * On one thread, projections keyed by customer are folded one customer at a time and their states
- * written as each customer ends (see `foldInCustomerOrder`); if an event is ever not about the
- * customer it was read for, the rebuild starts over in global order. With workers, each worker
- * reads the rows on its own connection and folds its share of the keys (see `parallelSqliteFold`).
- * Every way gives the same states.
+ * Projections keyed by customer are folded one customer at a time and their states written as
+ * each customer ends (see `foldInCustomerOrder`), on this thread or by workers each folding a
+ * share of the customers (see `parallelSqliteFold`); if an event is ever not about the customer
+ * whose stream holds it, the rebuild starts over on this thread in global order. Every way gives
+ * the same states.
  */
 export function sqliteRebuildSource(
   db: Database.Database,
@@ -32,13 +32,9 @@ export function sqliteRebuildSource(
     async fold(projections, sink, onEvents) {
       const head = headRow(db);
       const lastPosition = head > 0 ? BigInt(head) : undefined;
-      const states = projections.map((): FoldedStates => new Map());
-      const parallel = await parallelSqliteFold(db, head, projections, states, onEvents, options);
-      if (parallel) {
-        await handOver(states, sink);
-        return parallel;
-      }
-      if (projections.some(foldsPerCustomer)) {
+      const parallel = await parallelSqliteFold(db, head, projections, sink, onEvents, options);
+      if (parallel && parallel !== 'mismatch') return parallel;
+      if (!parallel && projections.some(foldsPerCustomer)) {
         try {
           const events = await foldInCustomerOrder(db, head, projections, sink, onEvents);
           return { events, lastPosition };

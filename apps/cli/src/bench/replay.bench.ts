@@ -74,6 +74,7 @@ export async function runReplayBench(options: ReplayBenchOptions): Promise<void>
       global.gc?.();
       const single = await measure(() => rebuild(1));
       line(log, `rebuild all (${projections.length}), one thread`, single);
+      log(stateSize(readModels, projections, customers));
       global.gc?.();
       const parallel = await measure(() => rebuild('auto'));
       line(log, `rebuild all (${projections.length}), worker threads`, parallel);
@@ -199,6 +200,29 @@ function ratio(candidate: Measured, baseline: Measured): string {
   const a = candidate.events / candidate.seconds;
   const b = baseline.events / baseline.seconds;
   return (a / b).toFixed(2);
+}
+
+/** Bytes of stored state (JSON) per customer, in all and by projection. */
+function stateSize(
+  readModels: SqliteReadModelStore,
+  projections: readonly AnyProjection[],
+  customers: number,
+): string {
+  const per = (bytes: number): string => Math.round(bytes / Math.max(1, customers)).toString();
+  let total = 0;
+  const parts: string[] = [];
+  for (const { name } of projections) {
+    const bytes = readModels.db
+      .prepare(`SELECT coalesce(sum(length(state)), 0) FROM "rm_${name}"`)
+      .pluck(true)
+      .get() as number;
+    total += bytes;
+    if (bytes / Math.max(1, customers) >= 1) parts.push(`${name} ${per(bytes)}`);
+  }
+  return (
+    `stored state: ${(total / 2 ** 20).toFixed(1)} MB, ${per(total)} bytes per customer ` +
+    `(${parts.join(', ')})`
+  );
 }
 
 /** Peak RSS the rebuild added, per customer, in KB (workers' heaps included: they share the RSS). */

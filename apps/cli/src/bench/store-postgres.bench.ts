@@ -93,6 +93,22 @@ export async function benchPostgres(
             }),
           );
         },
+        // A second store on the schema, subscribed: the writing store then sends its NOTIFYs.
+        // Its filter matches none of the appends, so it only wakes and looks.
+        subscribeElsewhere: async () => {
+          const other = await PostgresEventStore.connect({ connectionString: databaseUrl, schema });
+          const subscription = other.subscribeToAll({
+            from: 'end',
+            filter: { categories: ['elsewhere'] },
+          });
+          await subscription[Symbol.asyncIterator]().next(); // caught up, listening
+          // The writing store looks for listeners once a second (postgres.notifier.ts).
+          await new Promise((resolve) => setTimeout(resolve, 1_500));
+          return async () => {
+            await subscription.close();
+            await other.close();
+          };
+        },
         // Keyset pages of 1000 rows too (one query would hold the whole table in memory); pg
         // parses jsonb with JSON.parse.
         readAll: async () => {

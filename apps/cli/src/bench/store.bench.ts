@@ -14,6 +14,8 @@ import {
   type Figure,
   type BenchEvent,
   BATCH,
+  CONCURRENT_CALLERS,
+  CONCURRENT_SCALE,
   LATENCY_SAMPLES,
   ROUNDS,
   loadAverage,
@@ -46,7 +48,7 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<void> {
   );
   log(`load average at start: ${loadAverage()}`);
   log(
-    `workload: ${events} events of ~${eventBytes()} bytes (data + metadata JSON); appends of ${BATCH} per call (${events} events) and of 1 per call (${singles} events); $all read of everything (best of ${ROUNDS}); latency over ${LATENCY_SAMPLES} single appends`,
+    `workload: ${events} events of ~${eventBytes()} bytes (data + metadata JSON); appends of ${BATCH} per call (${events} events) and of 1 per call (${singles} events; ${singles * CONCURRENT_SCALE} for ${CONCURRENT_CALLERS} concurrent callers); $all read of everything (best of ${ROUNDS}); latency over ${LATENCY_SAMPLES} single appends`,
   );
   log('');
   for (const kind of options.stores) {

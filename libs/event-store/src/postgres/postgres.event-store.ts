@@ -6,14 +6,22 @@
  * first, a subscriber reading "position > 9" sees 11, moves its cursor to 11 and never sees 10
  * when A commits a moment later.
  *
- * Appends: each is one call to the `es_append` function (one round trip, one implicit
- * transaction). It takes a transaction-scoped advisory lock on its stream, so writers to one
- * stream take turns and the idempotency and expected-revision checks see every committed append
- * of that stream; then a *shared* advisory lock on a key constant for the schema (the in-flight
- * marker), then draws one position per event from `es_position_seq` and inserts the batch with
- * one multi-row INSERT over unnest(). Appends to different streams never wait for each other, so
- * their commits (WAL flushes) overlap. A batch's positions are increasing, not necessarily
- * contiguous: concurrent batches may interleave, and a rolled-back append leaves a hole.
+ * Appends: writers do not take turns across streams. Every append holds, until its commit, a
+ * transaction-scoped advisory lock on its stream (writers to one stream take turns, so the
+ * idempotency and expected-revision checks see every committed append of that stream) and a
+ * *shared* advisory lock on a key constant for the schema (the in-flight marker), taken before it
+ * draws one position per event from `es_position_seq`. Appends to different streams never wait
+ * for each other, so their commits (WAL flushes) overlap. A batch's positions are increasing, not
+ * necessarily contiguous: concurrent batches may interleave, and a rolled-back append leaves a
+ * hole. Two ways in, one round trip and one implicit transaction each:
+ *  - a single event: one INSERT statement (`append-one`) that takes its stream's lock only if it
+ *    is free and checks the expected revision on the statement's snapshot; it inserts only when
+ *    both pass, and a (stream, revision) or (stream, event id) unique violation catches a commit
+ *    the snapshot missed or a duplicate id. Anything else goes to:
+ *  - `es_append`, the stored function: waits for the stream's lock, then checks on a fresh
+ *    snapshot (idempotent re-append, wrong expected revision) and inserts the batch.
+ * With 8 callers on 2 cores, CPU is what appends compete for; the one-statement path costs little
+ * more than a bare INSERT (no function call, no statements inside one).
  *
  * Readers never pass an append in flight: they read only up to a high-water mark below which
  * every position is final. `es_high_water()` reads the last position drawn (L), then the virtual
@@ -28,8 +36,8 @@
  * headPosition wait until the appends in flight are done (about one commit).
  *
  * Live subscriptions wake on appends in this process at once, and on other processes' appends by
- * LISTEN/NOTIFY, sent after the commit as a separate, non-durable statement (see `announce`); they
- * poll as a fallback when the listening connection is lost.
+ * LISTEN/NOTIFY, sent after the commit as a separate, non-durable statement while another
+ * connection listens (postgres.notifier.ts); they poll as a fallback.
  *
  * Tables (in the configured schema): es_events, es_checkpoints; sequence es_position_seq;
  * functions es_append, es_high_water. Read models may share the pool (`pool`) and write

@@ -15,11 +15,11 @@ import {
   type PiiVault,
   type Principal,
   SYSTEM_PRINCIPAL,
+  exportEvents,
 } from '@aftercare/application';
 import type { EventStore, RecordedEvent } from '@aftercare/event-store';
 import { createApiApp } from '../../apps/api/src/bootstrap';
 import { authed, createApiKey } from '../support/auth';
-import { exportEvents } from '../../apps/cli/src/export/export-events';
 
 /**
  * Crypto-shredding end to end: personal data is sealed before it is stored, read back by those

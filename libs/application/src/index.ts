@@ -64,6 +64,8 @@ export * from './pii/pii.module';
 export * from './pii/data-key.store';
 export * from './pii/pii-reveal.interceptor';
 export * from './seed/world-seeder';
+export * from './export/export-events';
+export { csvRow, FileSink } from './export/file-sink';
 export * from './churn/churn-evaluation';
 export * from './churn/churn-evaluation.report';
 export * from './freshness/read-model-freshness';

@@ -5,9 +5,9 @@ import {
   type EngineReplayRow,
   WarrantyAudit,
   WarrantyEngineReplay,
+  csvRow,
 } from '@aftercare/application';
 import { parseDateOption, parseIntegerOption } from '../cli-options';
-import { csvRow } from '../export/file-sink';
 import { withApplication } from '../cli-context';
 import { progressBar } from '../progress';
 

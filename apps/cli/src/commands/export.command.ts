@@ -10,11 +10,12 @@ import {
   type ProjectionSettings,
   SYSTEM_PRINCIPAL,
   WarrantyAudit,
+  csvRow,
+  exportEvents,
+  FileSink,
 } from '@aftercare/application';
 import { customerProfileProjection, type CustomerProfileState } from '@aftercare/projections';
 import { parseDateOption } from '../cli-options';
-import { exportEvents } from '../export/export-events';
-import { csvRow, FileSink } from '../export/file-sink';
 import { withApplication } from '../cli-context';
 import {
   ensureFreshReadModels,

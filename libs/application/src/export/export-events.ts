@@ -1,4 +1,4 @@
-import { timeWindow } from '@aftercare/application';
+import { timeWindow } from '../time-window';
 import type { AllFilter, EventStore, RecordedEvent } from '@aftercare/event-store';
 import { csvRow, FileSink } from './file-sink';
 

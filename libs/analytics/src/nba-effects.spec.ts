@@ -9,7 +9,8 @@ const months = Array.from({ length: 12 }, (_, i) => Date.UTC(2022, i + 1, 1));
 /**
  * Customer i: bought on day 0 and 10, a bad incident 5 days before the snapshot of 2022-03-01.
  * Half of them (odd i) get a recovery call two days after that snapshot; `stayRate(treated)` of
- * each group buys again within the following year.
+ * each group buys again within the following year. Each customer is two trials: at the incident
+ * and at the monthly snapshot after it (the call falls within 14 days of both).
  */
 function population(n: number, stayTreated: number, stayControl: number): RetentionTimeline[] {
   const snapshot = Date.UTC(2022, 2, 1);
@@ -39,8 +40,8 @@ describe('estimateActionEffects', () => {
     const effects = estimateActionEffects(population(400, 0.7, 0.5), options);
     const call = effects.effects.recovery_call;
     expect(call.source).toBe('history');
-    expect(call.treated).toBe(200);
-    expect(call.controls).toBe(200);
+    expect(call.treated).toBe(400);
+    expect(call.controls).toBe(400);
     expect(call.delta).toBeCloseTo(0.2, 10);
     expect(call.ci95?.[0]).toBeGreaterThan(0.05);
     expect(call.ci95?.[1]).toBeLessThan(0.35);
@@ -58,7 +59,62 @@ describe('estimateActionEffects', () => {
     expect(call.source).toBe('assumption');
     expect(call.delta).toBe(DEFAULT_NBA_EFFECT_OPTIONS.assumed.recovery_call);
     expect(call.ci95).toBeNull();
-    expect(call.note).toMatch(/too thin \(10 treated, 30 needed\)/);
+    expect(call.note).toMatch(/too thin \(20 treated, 30 needed\)/);
+  });
+
+  it('sees a call made days after an incident between two monthly snapshots', () => {
+    const snapshot = Date.UTC(2022, 2, 1);
+    const between = population(400, 0.7, 0.5).map((t) => {
+      t.incidents[0].at = snapshot + 3 * DAY;
+      t.actions.forEach((a) => (a.at = snapshot + 5 * DAY));
+      return t;
+    });
+    const call = estimateActionEffects(between, options).effects.recovery_call;
+    expect(call.treated).toBe(200);
+    expect(call.delta).toBeCloseTo(0.2, 10);
+    const gridOnly = estimateActionEffects(between, { ...options, incidentTrials: false });
+    expect(gridOnly.effects.recovery_call.treated).toBe(0);
+  });
+
+  it('compares customers with as many incidents: the troubled are called more and stay less', () => {
+    // One incident: 1 in 4 called; three incidents: 3 in 4 called. The call changes nothing,
+    // but the troubled stay less (30% against 70%): pooled, the call would look harmful.
+    const snapshot = Date.UTC(2022, 2, 1);
+    const people = Array.from({ length: 800 }, (_, i) => {
+      const t = emptyTimeline(`b${i}`);
+      t.currency = 'EUR';
+      t.purchases.push({ at: T0, price: 100, serialised: false });
+      t.purchases.push({ at: T0 + 10 * DAY, price: 100, serialised: false });
+      const troubled = i % 2 === 1;
+      const incidents = troubled ? 3 : 1;
+      for (let k = 0; k < incidents; k++) {
+        t.incidents.push({ at: snapshot - (5 + k) * DAY, kind: 'complaint' });
+      }
+      const j = Math.floor(i / 2);
+      if (j % 4 < (troubled ? 3 : 1))
+        t.actions.push({ at: snapshot + 2 * DAY, action: 'recovery_call' });
+      if (Math.floor(j / 4) % 10 < (troubled ? 3 : 7))
+        t.purchases.push({ at: snapshot + 100 * DAY, price: 100, serialised: false });
+      return t;
+    });
+    const call = estimateActionEffects(people, { ...options, bootstrap: 50 }).effects.recovery_call;
+    expect(Math.abs(call.delta)).toBeLessThan(0.05);
+  });
+
+  it('does not count as staying the purchase that led to the action within its window', () => {
+    // Everyone buys in the window, half are offered something right after; nobody buys later.
+    const snapshot = Date.UTC(2022, 2, 1);
+    const people = Array.from({ length: 400 }, (_, i) => {
+      const t = emptyTimeline(`o${i}`);
+      t.currency = 'EUR';
+      t.purchases.push({ at: snapshot - 50 * DAY, price: 100, serialised: false });
+      t.purchases.push({ at: snapshot + 1 * DAY, price: 20, serialised: false });
+      if (i % 2 === 1) t.actions.push({ at: snapshot + 3 * DAY, action: 'accessory_offer' });
+      return t;
+    });
+    const offer = estimateActionEffects(people, { ...options, bootstrap: 50 }).effects
+      .accessory_offer;
+    expect(offer.delta).toBeCloseTo(0, 10);
   });
 });
 

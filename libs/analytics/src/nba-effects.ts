@@ -1,15 +1,19 @@
 /**
  * How much each retention action changes the chance that a customer stays, estimated from the
- * store's own history. The design is a sequence of monthly "trials": at each snapshot time, every
- * customer for whom an action is eligible (nba-eligibility.ts) either got it within the next
- * `treatmentWindowDays` (treated) or got no action at all in that window (comparison). The
- * outcome is staying, seen as a purchase within `horizonDays` after the snapshot. Treated and
- * comparison customers are compared within strata of purchase frequency and recency (exact
- * matching on those), and the stratum differences are averaged with the treated counts as
- * weights: the effect on the treated. The interval is a bootstrap over customers (all of one
- * customer's snapshots together), so repeated snapshots of one customer do not narrow it.
+ * store's own history. The design is a sequence of "trials": at monthly snapshots and at every
+ * bad incident of a customer, each customer for whom an action is eligible (nba-eligibility.ts)
+ * either got it within the next `treatmentWindowDays` (treated) or got no action at all in that
+ * window (comparison). The outcome is staying, seen as a purchase after the window (until the
+ * observed end; a trial needs `horizonDays` of it). Treated and comparison customers are compared
+ * within exact strata of purchase frequency and recency, and within bands of how troubled they
+ * were around the trial (bad incidents in the 30 days before to the window's end) and how much
+ * they bought lately (purchases in the 120 days before to the window's end): agents act on the
+ * troubled and after purchases, and both go with staying or leaving whatever is done. The
+ * stratum differences are averaged with the treated counts as weights: the effect on the
+ * treated. The interval is a bootstrap over customers (all of one customer's trials together),
+ * so repeated trials of one customer do not narrow it.
  *
- * Where fewer than `minTreated` treated snapshots exist, the history is too thin: the effect is
+ * Where fewer than `minTreated` treated trials exist, the history is too thin: the effect is
  * the stated assumption (`assumed`), marked as such, with no interval.
  */
 import { eligibleActions, NBA_ACTIONS, NBA_STRATA, nbaStratum } from './nba-eligibility';
@@ -19,27 +23,59 @@ import { Prng } from './prng';
 
 const DAY = 86_400_000;
 const STRATA = NBA_STRATA;
-const CELLS = NBA_ACTIONS.length * STRATA.length;
+/**
+ * Bands of the bad incidents a customer had around a trial (the 30 days before it and the
+ * treatment window after): agents follow up the troubled more often, and trouble itself makes
+ * customers leave, so treated and comparison customers are only compared within a band.
+ */
+const INCIDENT_BANDS = [0, 1, 2, 4, Number.POSITIVE_INFINITY];
+/** Likewise purchases in the last 120 days: offers follow purchases, more purchases more offers. */
+const PURCHASE_BANDS = [0, 1, 2, Number.POSITIVE_INFINITY];
+const BURDEN = { length: INCIDENT_BANDS.length * PURCHASE_BANDS.length };
+const CELLS = NBA_ACTIONS.length * STRATA.length * BURDEN.length;
 
 export interface NbaEffectOptions {
   /** Snapshot times (epoch ms). Only those whose horizon ends by `observedUntil` are used. */
   snapshots: readonly number[];
+  /**
+   * Also a trial at every bad incident of a customer (between the first and the last snapshot):
+   * the service plays are taken within days of an incident, so a monthly grid sees only the
+   * few that straddle a snapshot; anchored at the incident, every timely one is a treated case.
+   */
+  incidentTrials: boolean;
   /** Where the observed history ends (epoch ms). */
   observedUntil: number;
   horizonDays: number;
+  /**
+   * Where staying is looked for: a purchase within the horizon after the trial ('horizon'), or
+   * any time after it until the observed end ('observed'; trials still need the whole horizon
+   * observed). The longer look sees more of the customers who are still there (a slow buyer
+   * may not buy within a year), so an effect on staying shows more clearly.
+   */
+  stay: 'horizon' | 'observed';
   treatmentWindowDays: number;
   minTreated: number;
   /** Δ P(stay) to use where the history is too thin: stated assumptions, shown beside figures. */
   assumed: Readonly<Record<RetentionActionName, number>>;
+  /**
+   * How far from its stated assumption an action's true effect may plausibly be (the prior's
+   * standard deviation): the history's estimate is weighed against the assumption by their
+   * precisions (nba-value.ts), so an estimate as noisy as the effects it measures moves the
+   * figure little, and a precise one decides it.
+   */
+  priorSd: number;
   /** Bootstrap resamples (0: none) and their seed. */
   bootstrap: number;
   seed: number;
 }
 
 export const DEFAULT_NBA_EFFECT_OPTIONS = {
+  incidentTrials: true,
   horizonDays: 365,
+  stay: 'observed',
   treatmentWindowDays: 14,
   minTreated: 30,
+  priorSd: 0.03,
   bootstrap: 200,
   seed: 1,
   /** Cautious guesses, used only without evidence: small effects of the service plays. */
@@ -69,6 +105,8 @@ export interface ActionEffect {
   source: 'history' | 'assumption';
   /** Δ P(stay over the horizon) for a customer who gets the action, on the treated. */
   delta: number;
+  /** The stated assumption the history is weighed against (absent in fits made before it). */
+  prior?: { mean: number; sd: number };
   standardError: number | null;
   ci95: [number, number] | null;
   treated: number;
@@ -98,20 +136,26 @@ export function estimateActionEffects(
   const window = options.treatmentWindowDays * DAY;
   const times = options.snapshots.filter((s) => s + horizon <= options.observedUntil);
   const contributions: Contribution[] = [];
+  const first = times.length ? times[0] : 0;
+  const last = times.length ? times[times.length - 1] : -1;
   for (const t of timelines) {
     const cells = new Map<number, [number, number, number, number]>();
-    for (const s of times) {
+    const trials = options.incidentTrials ? trialTimes(t, times, first, last) : times;
+    for (const s of trials) {
       if (t.erasedAt !== null && t.erasedAt <= s) continue;
       const snap = snapshotAt(t, s);
       const eligible = eligibleActions(snap);
       if (eligible.length === 0) continue;
       const stratum = STRATA.indexOf(nbaStratum(snap));
-      const stayed = t.purchases.some((p) => p.at > s && p.at <= s + horizon) ? 1 : 0;
+      const burden = burdenBand(t, s, s + window);
+      const stayUntil = options.stay === 'observed' ? options.observedUntil : s + horizon;
+      const stayed = t.purchases.some((p) => p.at > s + window && p.at <= stayUntil) ? 1 : 0;
       const taken = t.actions.filter((a) => a.at > s && a.at <= s + window);
       for (const { action } of eligible) {
         const treated = taken.some((a) => a.action === action);
         if (!treated && taken.length > 0) continue;
-        const cell = NBA_ACTIONS.indexOf(action) * STRATA.length + stratum;
+        const cell =
+          (NBA_ACTIONS.indexOf(action) * STRATA.length + stratum) * BURDEN.length + burden;
         let c = cells.get(cell);
         if (!c) cells.set(cell, (c = [0, 0, 0, 0]));
         const offset = treated ? 0 : 2;
@@ -143,7 +187,7 @@ export function estimateActionEffects(
     const e = point[a];
     const treated = e?.treated ?? 0;
     const controls = e?.controls ?? 0;
-    const method = `stratified comparison at ${times.length} monthly snapshots: eligible customers who got the action within ${options.treatmentWindowDays} days vs eligible ones who got no action, exact strata of purchase frequency (3 bands) x days since the last purchase (5 bands), treated-weighted; stay = a purchase within ${options.horizonDays} days; 95% interval from ${options.bootstrap} bootstrap resamples of customers`;
+    const method = `stratified comparison at ${times.length} monthly snapshots${options.incidentTrials ? ' and every bad incident between them' : ''}: eligible customers who got the action within ${options.treatmentWindowDays} days vs eligible ones who got no action, exact strata of purchase frequency (3 bands) x days since the last purchase (5 bands) x bad incidents around the trial (5 bands) x purchases in the 120 days before (4 bands), treated-weighted; stay = a purchase after the window, ${options.stay === 'observed' ? 'until the observed end' : `within ${options.horizonDays} days`}; 95% interval from ${options.bootstrap} bootstrap resamples of customers`;
     if (e === null || treated < options.minTreated) {
       effects[action] = {
         action,
@@ -167,6 +211,7 @@ export function estimateActionEffects(
       action,
       source: 'history',
       delta: e.delta,
+      prior: { mean: options.assumed[action], sd: options.priorSd },
       standardError: se,
       ci95: ci,
       treated,
@@ -194,6 +239,30 @@ export function estimateActionEffects(
     bootstrapResamples: options.bootstrap,
     effects,
   };
+}
+
+/** The band (index into BURDEN) of the customer's bad incidents in (from, to]. */
+function burdenBand(t: RetentionTimeline, s: number, windowEnd: number): number {
+  let n = 0;
+  for (const i of t.incidents) if (i.at > s - 30 * DAY && i.at <= windowEnd) n++;
+  let p = 0;
+  for (const x of t.purchases) if (x.at > s - 120 * DAY && x.at <= windowEnd) p++;
+  return (
+    INCIDENT_BANDS.findIndex((upTo) => n <= upTo) * PURCHASE_BANDS.length +
+    PURCHASE_BANDS.findIndex((upTo) => p <= upTo)
+  );
+}
+
+/** The grid's times and the customer's bad incidents within the grid's span, in time order. */
+function trialTimes(
+  t: RetentionTimeline,
+  grid: readonly number[],
+  first: number,
+  last: number,
+): number[] {
+  const incidents = t.incidents.filter((i) => i.at >= first && i.at <= last).map((i) => i.at);
+  if (incidents.length === 0) return grid as number[];
+  return [...new Set([...grid, ...incidents])].sort((a, b) => a - b);
 }
 
 /** Treated snapshots a stratum's own difference weighs as much as the overall effect. */
@@ -234,11 +303,29 @@ function attEffect(
   let controls = 0;
   const strata: RawStratum[] = [];
   STRATA.forEach((stratum, s) => {
-    const base = (action * STRATA.length + s) * 4;
-    const [nt, yt, nc, yc] = [totals[base], totals[base + 1], totals[base + 2], totals[base + 3]];
-    if (nt === 0 || nc === 0) return;
-    const d = yt / nt - yc / nc;
-    weighted += nt * d;
+    let nt = 0;
+    let nc = 0;
+    let yt = 0;
+    let yc = 0;
+    let w = 0;
+    for (let b = 0; b < BURDEN.length; b++) {
+      const base = ((action * STRATA.length + s) * BURDEN.length + b) * 4;
+      const [bt, byt, bc, byc] = [
+        totals[base],
+        totals[base + 1],
+        totals[base + 2],
+        totals[base + 3],
+      ];
+      if (bt === 0 || bc === 0) continue;
+      w += bt * (byt / bt - byc / bc);
+      nt += bt;
+      yt += byt;
+      nc += bc;
+      // The comparison's stay rate reweighted to the treated's bands (what they would have had).
+      yc += (bt * byc) / bc;
+    }
+    if (nt === 0) return;
+    weighted += w;
     treated += nt;
     controls += nc;
     strata.push({
@@ -246,8 +333,8 @@ function attEffect(
       treated: nt,
       controls: nc,
       treatedStayRate: yt / nt,
-      controlStayRate: yc / nc,
-      rawDelta: d,
+      controlStayRate: yc / nt,
+      rawDelta: w / nt,
     });
   });
   return treated === 0 ? null : { delta: weighted / treated, treated, controls, strata };

@@ -26,7 +26,8 @@ export interface Eligibility {
 
 /** The rules, each with its wording (GET /v1/next-actions shows them). */
 export const ELIGIBILITY_RULES: Readonly<Record<RetentionActionName, string>> = {
-  recovery_call: 'a bad incident in the last 14 days, not yet followed up',
+  recovery_call:
+    'a bad incident in the last 14 days, not yet followed up, and no follow-up call already due',
   goodwill_credit: 'an open complaint or two bad incidents in 90 days; no credit in 90 days',
   expedited_repair:
     'an open complaint about a product or its installation; none sped up in 30 days',
@@ -51,7 +52,9 @@ export function eligibleActions(s: TimelineSnapshot): Eligibility[] {
   const acted = (a: RetentionActionName) => since(s, s.lastActionAt[a]);
   const nps = s.latestNps;
 
-  if (incidentDays <= 14 && acted('recovery_call') > incidentDays) add('recovery_call');
+  if (incidentDays <= 14 && acted('recovery_call') > incidentDays && !s.followUpCallOpen) {
+    add('recovery_call');
+  }
   if ((s.openComplaints > 0 || s.incidentsLast90Days >= 2) && acted('goodwill_credit') > 90) {
     add('goodwill_credit');
   }

@@ -17,10 +17,15 @@ export type RetentionActionName =
 
 export type IncidentKind =
   | 'late_delivery'
+  | 'failed_delivery'
   | 'failed_setup'
+  | 'faulty_return'
   | 'complaint'
+  | 'slow_acknowledgement'
   | 'escalation'
   | 'reopening'
+  | 'bad_resolution'
+  | 'defect'
   | 'paid_repair'
   | 'detractor'
   | 'warranty_rejection'
@@ -33,12 +38,24 @@ export interface RetentionTimeline {
   erasedAt: number | null;
   purchases: { at: number; price: number; serialised: boolean }[];
   incidents: { at: number; kind: IncidentKind }[];
-  complaints: { id: string; filedAt: number; resolvedAt: number | null; product: boolean }[];
+  complaints: {
+    id: string;
+    filedAt: number;
+    resolvedAt: number | null;
+    product: boolean;
+    remedySought: string;
+  }[];
   nps: { at: number; score: number }[];
   plans: { id: string; at: number; cancelledAt: number | null }[];
   actions: { at: number; action: RetentionActionName }[];
   /** Kinds of the follow-up tasks created for the customer, by task id. */
   followUps: Record<string, string>;
+  /** Follow-up calls about trouble (every kind but the courtesy call): created, and done when. */
+  followUpCalls: { taskId: string; createdAt: number; doneAt: number | null }[];
+  /** Purchases with a delivery booked and not completed (a second booking: the first failed). */
+  pendingDeliveries: Record<string, true>;
+  /** Warranty claims already counted as rejected (an override may reject again). */
+  rejectedClaims: Record<string, true>;
 }
 
 export function emptyTimeline(customerId: string): RetentionTimeline {
@@ -53,6 +70,9 @@ export function emptyTimeline(customerId: string): RetentionTimeline {
     plans: [],
     actions: [],
     followUps: {},
+    followUpCalls: [],
+    pendingDeliveries: {},
+    rejectedClaims: {},
   };
 }
 
@@ -73,6 +93,8 @@ export interface TimelineSnapshot {
   /** A serialised product over 300 bought within two years. */
   ownsMaintainableProduct: boolean;
   lastActionAt: Partial<Record<RetentionActionName, number>>;
+  /** A follow-up call about trouble is open (created, not done): one is already due. */
+  followUpCallOpen: boolean;
 }
 
 export function snapshotAt(t: RetentionTimeline, at: number): TimelineSnapshot {
@@ -126,6 +148,9 @@ export function snapshotAt(t: RetentionTimeline, at: number): TimelineSnapshot {
     ),
     ownsMaintainableProduct: maintainable,
     lastActionAt,
+    followUpCallOpen: t.followUpCalls.some(
+      (c) => c.createdAt <= at && (c.doneAt === null || c.doneAt > at),
+    ),
   };
 }
 

@@ -121,15 +121,27 @@ export function customerValue(
 }
 
 /**
- * How much of a measured effect to believe: its signal-to-noise share d^2 / (d^2 + se^2), the
- * empirical-Bayes shrinkage towards 0 of an estimate with a flat-ish prior around no effect. An
- * effect measured on few customers counts for little; a stated assumption is taken as stated.
+ * How much of a measured effect to believe, as the weight w of the history against the stated
+ * assumption (its prior): w = (1/se^2) / (1/se^2 + 1/prior_sd^2), the normal posterior's. An
+ * effect measured on few customers counts for little and the assumption for much; a precise one
+ * the other way round. A stated assumption (no history) is taken as stated. Fits made before the
+ * prior was recorded shrink towards 0 by the signal-to-noise share d^2 / (d^2 + se^2).
  */
-export function reliability(effect: ActionEffect): number {
+export function historyWeight(effect: ActionEffect): number {
   if (effect.standardError === null) return 1;
-  const d2 = effect.delta * effect.delta;
   const v = effect.standardError * effect.standardError;
-  return d2 + v === 0 ? 0 : d2 / (d2 + v);
+  if (effect.prior === undefined) {
+    const d2 = effect.delta * effect.delta;
+    return d2 + v === 0 ? 0 : d2 / (d2 + v);
+  }
+  const p = effect.prior.sd * effect.prior.sd;
+  return v + p === 0 ? 1 : p / (v + p);
+}
+
+/** The Δ P(stay) used for a customer in `stratum`: the history weighed against the prior. */
+export function believedDelta(effect: ActionEffect, stratum: string): number {
+  const w = historyWeight(effect);
+  return w * stratumDelta(effect, stratum) + (1 - w) * (effect.prior?.mean ?? 0);
 }
 
 /** Every eligible action for the customer at `at`, best expected value first. */
@@ -149,7 +161,7 @@ export function nextActionsFor(
   return eligible
     .map(({ action, reason }) => {
       const effect = effects.effects[action];
-      const delta = stratumDelta(effect, stratum) * reliability(effect);
+      const delta = believedDelta(effect, stratum);
       const cost = costs[action];
       const shift = stratumDelta(effect, stratum) - effect.delta;
       return {

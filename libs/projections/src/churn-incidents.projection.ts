@@ -44,7 +44,8 @@ export interface ChurnIncidentsState {
   rejectedClaims: Record<string, true>;
 }
 
-const FAULT_REASON = /fault|defect|damage|broke/i;
+/** A return reason that names a fault (a faulty return is a bad incident). */
+export const FAULT_REASON = /fault|defect|damage|broke/i;
 const EXTRA_INCIDENTS: Readonly<Record<string, IncidentKind>> = {
   PromiseBroken: 'broken_promise',
   FollowUpTaskOverdue: 'missed_follow_up',

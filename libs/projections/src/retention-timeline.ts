@@ -1,11 +1,15 @@
 import type { RetentionActionName, RetentionTimeline } from '@aftercare/analytics';
 import { emptyTimeline } from '@aftercare/analytics';
 import type { AftercareEvent } from '@aftercare/domain';
+import { FAULT_REASON } from './churn-incidents.projection';
+import { DAY_MS } from './event-data';
+import { SATISFACTION_RULES } from './satisfaction.state';
 import {
   CUSTOMER_STREAM_CATEGORY,
   FOLLOW_UP_TASK_STREAM_CATEGORY,
   PROMISE_STREAM_CATEGORY,
   RETENTION_ACTIONS,
+  WARRANTY_CLAIM_STREAM_CATEGORY,
 } from '@aftercare/domain';
 
 /** An event as the fold needs it: its type and data (a stored event or a simulated one). */
@@ -13,11 +17,15 @@ export type TimelineEvent = { type: string; data: unknown };
 
 const COMPLAINT_ABOUT_PRODUCT = new Set(['product_defect', 'installation', 'warranty']);
 
-/** The streams the timeline reads: the customer's, their follow-up tasks and their promises. */
+/**
+ * The streams the timeline reads: the customer's, their follow-up tasks, their promises and their
+ * warranty claims (a defect claimed, a claim rejected: bad incidents agents react to).
+ */
 export const RETENTION_TIMELINE_CATEGORIES = [
   CUSTOMER_STREAM_CATEGORY,
   FOLLOW_UP_TASK_STREAM_CATEGORY,
   PROMISE_STREAM_CATEGORY,
+  WARRANTY_CLAIM_STREAM_CATEGORY,
 ];
 
 /**
@@ -37,8 +45,18 @@ export function evolveRetentionTimeline(
       t.currency ??= e.data.currency;
       t.purchases.push({ at, price: e.data.price, serialised: e.data.serialNumber !== undefined });
       break;
+    case 'DeliveryScheduled':
+      if (Object.hasOwn(t.pendingDeliveries, e.data.purchaseId)) {
+        t.incidents.push({ at, kind: 'failed_delivery' });
+      }
+      t.pendingDeliveries[e.data.purchaseId] = true;
+      break;
     case 'DeliveryCompleted':
+      delete t.pendingDeliveries[e.data.purchaseId];
       if (!e.data.onTime) t.incidents.push({ at, kind: 'late_delivery' });
+      break;
+    case 'ReturnRequested':
+      if (FAULT_REASON.test(e.data.reason)) t.incidents.push({ at, kind: 'faulty_return' });
       break;
     case 'SetupFailed':
       t.incidents.push({ at, kind: 'failed_setup' });
@@ -50,20 +68,34 @@ export function evolveRetentionTimeline(
         filedAt: at,
         resolvedAt: null,
         product: COMPLAINT_ABOUT_PRODUCT.has(e.data.category),
+        remedySought: e.data.remedySought,
       });
       break;
+    case 'ComplaintAcknowledged': {
+      const c = t.complaints.find((x) => x.id === e.data.complaintId);
+      if (c && (at - c.filedAt) / DAY_MS > SATISFACTION_RULES.acknowledgeWithinDays) {
+        t.incidents.push({ at, kind: 'slow_acknowledgement' });
+      }
+      break;
+    }
     case 'ComplaintEscalated':
       t.incidents.push({ at, kind: 'escalation' });
       break;
     case 'ComplaintResolved': {
       const c = t.complaints.find((x) => x.id === e.data.complaintId);
-      if (c && c.resolvedAt === null) c.resolvedAt = at;
+      if (!c) break;
+      if (c.resolvedAt === null) c.resolvedAt = at;
+      const late = (at - c.filedAt) / DAY_MS > SATISFACTION_RULES.overdueComplaintDays;
+      if (late || e.data.remedyGiven !== c.remedySought) {
+        t.incidents.push({ at, kind: 'bad_resolution' });
+      }
       break;
     }
     case 'ComplaintReopened':
       t.incidents.push({ at, kind: 'reopening' });
       break;
     case 'RepairCompleted':
+      if (e.data.warrantyClaimId === undefined) t.incidents.push({ at, kind: 'defect' });
       if (e.data.paidBy === 'customer') t.incidents.push({ at, kind: 'paid_repair' });
       break;
     case 'FeedbackReceived':
@@ -80,6 +112,16 @@ export function evolveRetentionTimeline(
       if (plan) plan.cancelledAt = at;
       break;
     }
+    case 'WarrantyClaimFiled':
+      t.incidents.push({ at, kind: 'defect' });
+      break;
+    case 'WarrantyClaimDecided':
+    case 'WarrantyDecisionOverridden':
+      if (e.data.outcome === 'rejected' && !Object.hasOwn(t.rejectedClaims, e.data.claimId)) {
+        t.rejectedClaims[e.data.claimId] = true;
+        t.incidents.push({ at, kind: 'warranty_rejection' });
+      }
+      break;
     case 'RetentionActionTaken':
       if ((RETENTION_ACTIONS as readonly string[]).includes(e.data.action)) {
         t.actions.push({ at, action: e.data.action as RetentionActionName });
@@ -92,9 +134,14 @@ export function evolveRetentionTimeline(
     // "a timely follow-up after a bad incident" (courtesy calls after a delivery are not).
     case 'FollowUpTaskCreated':
       t.followUps[e.data.taskId] = e.data.kind;
+      if (e.data.kind !== 'courtesy_call') {
+        t.followUpCalls.push({ taskId: e.data.taskId, createdAt: at, doneAt: null });
+      }
       break;
     case 'FollowUpTaskCompleted': {
       const kind = t.followUps[e.data.taskId];
+      const call = t.followUpCalls.find((c) => c.taskId === e.data.taskId);
+      if (call && call.doneAt === null) call.doneAt = at;
       const reached = e.data.outcome === 'reached' || e.data.outcome === 'issue_found';
       if (reached && kind !== undefined && kind !== 'courtesy_call') {
         t.actions.push({ at, action: 'recovery_call' });

@@ -25,6 +25,8 @@ export class SteppedWorld {
   private readonly customers: CustomerSimulation[];
   private readonly ids: string[];
   private readonly read: Int32Array;
+  /** Per customer, events read so far of each warranty claim stream. */
+  private readonly claimsRead: number[][] = [];
   private clock: number;
 
   constructor(options: Partial<WorldOptions>) {
@@ -55,12 +57,25 @@ export class SteppedWorld {
     this.clock = Math.max(this.clock, untilMs);
   }
 
-  /** Customer k's customer-stream events recorded since the last call. */
+  /**
+   * Customer k's events recorded since the last call: their customer stream's, then their warranty
+   * claims' (each claim stream in filing order).
+   */
   newEvents(k: number): readonly SimulatedEvent[] {
-    const events = this.customers[k].events;
+    const c = this.customers[k];
+    const events = c.events;
     const from = this.read[k];
     this.read[k] = events.length;
-    return from === 0 && events.length > 0 ? events : events.slice(from);
+    const fresh = from === 0 && events.length > 0 ? events : events.slice(from);
+    if (c.claims.length === 0) return fresh;
+    const read = (this.claimsRead[k] ??= []);
+    const claimed: SimulatedEvent[] = [];
+    c.claims.forEach((claim, i) => {
+      const all = claim.stream.events;
+      for (let j = read[i] ?? 0; j < all.length; j++) claimed.push(all[j]);
+      read[i] = all.length;
+    });
+    return claimed.length === 0 ? fresh : [...fresh, ...claimed];
   }
 
   /** Takes an action on customer k now; false when they are not (or no longer) on record. */

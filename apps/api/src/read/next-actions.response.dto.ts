@@ -35,7 +35,10 @@ export class NextActionDto {
   expectedValue!: number;
   @ApiProperty({ ...INTERVAL, description: 'Expected value at the ends of the 95% interval of Δ' })
   expectedValueInterval!: [number, number] | null;
-  @ApiProperty({ description: 'Δ P(stay over the horizon) used (shrunk by its reliability)' })
+  @ApiProperty({
+    description:
+      'Δ P(stay over the horizon) used: the history weighed against the stated assumption by their precisions',
+  })
   deltaStay!: number;
   @ApiProperty({ description: 'Expected revenue over the horizon' }) clv!: number;
   @ApiProperty() cost!: number;

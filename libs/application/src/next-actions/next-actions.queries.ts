@@ -4,10 +4,21 @@ import {
   type NextAction,
   type RetentionTimeline,
 } from '@aftercare/analytics';
-import { customerStreamId } from '@aftercare/domain';
-import type { EventStore } from '@aftercare/event-store';
+import {
+  customerStreamId,
+  FOLLOW_UP_TASK_STREAM_CATEGORY,
+  followUpTaskStreamId,
+  PROMISE_STREAM_CATEGORY,
+  promiseStreamId,
+  WARRANTY_CLAIM_STREAM_CATEGORY,
+  warrantyClaimStreamId,
+} from '@aftercare/domain';
+import type { EventStore, RecordedEvent } from '@aftercare/event-store';
 import {
   evolveRetentionTimeline,
+  followUpTasksProjection,
+  promisesProjection,
+  warrantyClaimsProjection,
   NBA_MODEL_FITTED,
   NBA_MODEL_STREAM_CATEGORY,
   type NextBestActionsFittedData,
@@ -19,6 +30,18 @@ import {
   InvalidQueryError,
   type ReadModelQueries,
 } from '../queries/customer-queries';
+
+const RELATED = [
+  FOLLOW_UP_TASK_STREAM_CATEGORY,
+  PROMISE_STREAM_CATEGORY,
+  WARRANTY_CLAIM_STREAM_CATEGORY,
+];
+/** The read models that list a customer's related streams, keyed by the stream's own id. */
+const RELATED_READ_MODELS: [string, (key: string) => string][] = [
+  [followUpTasksProjection.name, followUpTaskStreamId],
+  [promisesProjection.name, promiseStreamId],
+  [warrantyClaimsProjection.name, warrantyClaimStreamId],
+];
 
 /** No next-best-action fit has been recorded yet: `aftercare next-actions fit` makes one. */
 export class NbaModelNotFittedError extends Error {
@@ -89,14 +112,21 @@ export class NextActionsQueries {
     const whenMs = Date.parse(when);
     if (Number.isNaN(whenMs)) throw new InvalidQueryError('at', `at '${at}' is not a date`);
     const fit = await this.latestFit();
-    let timeline: RetentionTimeline | null = null;
-    for await (const event of this.store.readStream(customerStreamId(customerId))) {
-      timeline ??= emptyTimeline(customerId);
+    const timeline: RetentionTimeline = emptyTimeline(customerId);
+    const fold = (event: RecordedEvent) => {
       const occurredAt = (event.data as { occurredAt?: unknown } | null)?.occurredAt;
-      if (typeof occurredAt === 'string' && Date.parse(occurredAt) > whenMs) continue;
+      if (typeof occurredAt === 'string' && Date.parse(occurredAt) > whenMs) return;
       evolveRetentionTimeline(timeline, event);
+    };
+    let found = false;
+    for await (const event of this.store.readStream(customerStreamId(customerId))) {
+      found = true;
+      fold(event);
     }
-    if (timeline === null) throw new CustomerNotFoundError(customerId);
+    if (!found) throw new CustomerNotFoundError(customerId);
+    // Their follow-up tasks (one already due is not suggested again), promises (a broken one is
+    // a bad incident) and warranty claims, as the fit read them.
+    for await (const event of this.relatedEvents(customerId)) fold(event);
     return {
       customerId,
       at: new Date(whenMs).toISOString(),
@@ -104,6 +134,28 @@ export class NextActionsQueries {
       fit: summary(fit),
       actions: nextActionsFor(timeline, whenMs, fit.effects, fit.valueModel, fit.costs),
     };
+  }
+
+  /** The customer's task, promise and warranty-claim events: by the read models, or a scan. */
+  private async *relatedEvents(customerId: string): AsyncGenerator<RecordedEvent> {
+    if (this.fits === 'store') {
+      for await (const event of this.store.readAll({ filter: { categories: RELATED } })) {
+        if ((event.data as { customerId?: unknown } | null)?.customerId === customerId) yield event;
+      }
+      return;
+    }
+    for (const [name, streamOf] of RELATED_READ_MODELS) {
+      let after: string | undefined;
+      do {
+        const page = await this.fits.list<unknown>(name, {
+          where: { customerId },
+          limit: 500,
+          ...(after ? { after } : {}),
+        });
+        for (const item of page.items) yield* this.store.readStream(streamOf(item.key));
+        after = page.items.length > 0 ? (page.nextCursor ?? undefined) : undefined;
+      } while (after);
+    }
   }
 
   async ranked(budget: number): Promise<RankedNextActions> {

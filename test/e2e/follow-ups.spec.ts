@@ -458,6 +458,25 @@ describe('follow-ups and promises', () => {
       return reasons?.some((r) => r.startsWith('promise pr-late broken')) ? res.body : undefined;
     }, 'the broken promise in the satisfaction state');
     expect((view as { satisfaction: { state: string } }).satisfaction.state).toBe('dissatisfied');
+    type Promises = { satisfaction: { metrics: { customerPromises: Record<string, unknown> } } };
+    const now = await authed(api(), admin).get(
+      `/v1/customers/ft-ada?asOf=${encodeURIComponent(new Date().toISOString())}`,
+    );
+    expect(now.status).toBe(200);
+    // The as-of view replays the customer's promises too: made, kept and broken by then.
+    expect((now.body as Promises).satisfaction.metrics.customerPromises).toMatchObject({
+      made: 3,
+      kept: 1,
+      broken: 2,
+    });
+    const before = await authed(api(), admin).get(
+      `/v1/customers/ft-ada?asOf=${encodeURIComponent(ago(4))}`,
+    );
+    expect((before.body as Promises).satisfaction.metrics.customerPromises).toMatchObject({
+      made: 3,
+      kept: 0,
+      broken: 0,
+    });
   });
 
   it('answers every route with what its OpenAPI schema says', () => {

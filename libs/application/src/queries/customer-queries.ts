@@ -1,4 +1,11 @@
-import { customerStreamId, warrantyClaimStreamId } from '@aftercare/domain';
+import {
+  customerStreamId,
+  FOLLOW_UP_TASK_STREAM_CATEGORY,
+  followUpTaskStreamId,
+  PROMISE_STREAM_CATEGORY,
+  promiseStreamId,
+  warrantyClaimStreamId,
+} from '@aftercare/domain';
 import type { EventStore, RecordedEvent } from '@aftercare/event-store';
 import {
   type ClvModelFittedData,
@@ -13,6 +20,8 @@ import {
   churnIncidentsProjection,
   type ChurnIncidentsState,
   foldAsOf,
+  followUpTasksProjection,
+  promisesProjection,
   type WarrantyClaimState,
   warrantyClaimsProjection,
   type WarrantyPolicyState,
@@ -290,9 +299,35 @@ export class CustomerQueries {
       for (const claimId of claimIds) {
         for await (const e of this.store.readStream(warrantyClaimStreamId(claimId))) events.push(e);
       }
-    } else {
-      for await (const e of this.store.readAll({ filter: { categories: ['warranty'] } })) {
+    }
+    // Promises made to them and their follow-up tasks (kept, broken, missed as of the time asked),
+    // found by the worklist read models where they are kept, else by a scan.
+    const readModels = profile ? this.readModels : undefined;
+    const scanned = readModels
+      ? []
+      : [FOLLOW_UP_TASK_STREAM_CATEGORY, PROMISE_STREAM_CATEGORY, ...(profile ? [] : ['warranty'])];
+    if (scanned.length > 0) {
+      for await (const e of this.store.readAll({ filter: { categories: scanned } })) {
         if ((e.data as { customerId?: unknown }).customerId === customerId) events.push(e);
+      }
+    }
+    if (readModels) {
+      for (const [name, streamOf] of [
+        [followUpTasksProjection.name, followUpTaskStreamId],
+        [promisesProjection.name, promiseStreamId],
+      ] as const) {
+        let after: string | undefined;
+        do {
+          const page = await readModels.list(name, {
+            where: { customerId },
+            limit: PAGE,
+            ...(after ? { after } : {}),
+          });
+          for (const item of page.items) {
+            for await (const e of this.store.readStream(streamOf(item.key))) events.push(e);
+          }
+          after = page.items.length > 0 ? page.nextCursor : undefined;
+        } while (after);
       }
     }
     return events.sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));

@@ -179,8 +179,15 @@ describe('warranty audit', () => {
   });
 
   it('lists decisions in a period with approval rates and the rejections made inside the legal guarantee', async () => {
-    const all = (await http().get('/v1/warranty-claims?from=2025-01-01&to=2025-12-31').expect(200))
+    // The list reads the warranty_decisions read model: wait until it holds the four decisions.
+    let all = (await http().get('/v1/warranty-claims?from=2025-01-01&to=2025-12-31').expect(200))
       .body;
+    for (let i = 0; all.summary.decisions < 4 && i < 500; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      all = (await http().get('/v1/warranty-claims?from=2025-01-01&to=2025-12-31').expect(200))
+        .body;
+    }
+    expect(all.nextCursor).toBeNull();
     expect(all.decisions.map((d: { claimId: string }) => d.claimId)).toEqual([
       'claim-a',
       'claim-b',
@@ -217,6 +224,18 @@ describe('warranty audit', () => {
     const none = (await http().get('/v1/warranty-claims?from=2026-01-01').expect(200)).body;
     expect(none.decisions).toEqual([]);
     await http().get('/v1/warranty-claims?outcome=maybe').expect(400);
+    // Keyset pages by filing date: the summary covers the whole period on every page.
+    const first = (await http().get('/v1/warranty-claims?limit=3').expect(200)).body;
+    expect(first.decisions).toHaveLength(3);
+    expect(first.summary.decisions).toBe(4);
+    const second = (
+      await http().get(`/v1/warranty-claims?limit=3&cursor=${first.nextCursor}`).expect(200)
+    ).body;
+    expect(
+      [...first.decisions, ...second.decisions].map((d: { claimId: string }) => d.claimId),
+    ).toEqual(all.decisions.map((d: { claimId: string }) => d.claimId));
+    expect(second.nextCursor).toBeNull();
+    await http().get('/v1/warranty-claims?cursor=bm90LWEtY3Vyc29y').expect(400);
   });
 
   it('replays past claims under another policy version without writing anything', async () => {

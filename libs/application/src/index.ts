@@ -21,6 +21,7 @@ export * from './warranty-claim/prior-claims.finder';
 export * from './warranty-policy/warranty-policy.command-handler';
 export * from './warranty-policy/warranty-policy.catalogue';
 export * from './audit/warranty-audit';
+export * from './audit/warranty-decision.queries';
 export * from './audit/warranty-engine-replay';
 export * from './audit/warranty-audit.module';
 export * from './projections/projections.module';

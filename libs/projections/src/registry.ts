@@ -12,6 +12,7 @@ import { populationFeedbackProjection } from './population.projection';
 import type { AnyProjection } from './projection';
 import { satisfactionProjection } from './satisfaction.projection';
 import { warrantyClaimsProjection } from './warranty-claims.projection';
+import { warrantyDecisionsProjection } from './warranty-decisions.projection';
 import { warrantyPoliciesProjection } from './warranty-policies.projection';
 
 /** Every projection the runtime keeps up to date (the projector and the embedded API run these). */
@@ -20,6 +21,7 @@ export const projections: readonly AnyProjection[] = [
   satisfactionProjection,
   churnIncidentsProjection,
   warrantyClaimsProjection,
+  warrantyDecisionsProjection,
   warrantyPoliciesProjection,
   populationFeedbackProjection,
   clvModelProjection,

@@ -1,12 +1,23 @@
-import { Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  Inject,
+  NotFoundException,
+  Param,
+  Query,
+} from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import {
   type ClaimAudit,
   type DecisionReport,
   type DecisionRow,
-  WarrantyAudit,
+  READ_MODEL_STORE,
   Roles,
+  WarrantyAudit,
+  WarrantyDecisionQueries,
 } from '@aftercare/application';
+import { InvalidReadModelQueryError, type ReadModelStore } from '@aftercare/read-models';
 import { ApiProblems, COMMON_PROBLEMS } from '../problem/api-problems.decorator';
 import { ClaimAuditResponseDto, DecisionsResponseDto } from './warranty-audit.response.dto';
 import { WarrantyDecisionsQueryDto } from './warranty-decisions.query.dto';
@@ -17,22 +28,37 @@ import { RecordsAccess } from '../auth/records-access.decorator';
 @ApiProblems(...COMMON_PROBLEMS)
 @Controller('v1/warranty-claims')
 export class WarrantyAuditController {
-  constructor(private readonly audit: WarrantyAudit) {}
+  private readonly decisionQueries: WarrantyDecisionQueries;
+
+  constructor(
+    private readonly audit: WarrantyAudit,
+    @Inject(READ_MODEL_STORE) readModels: ReadModelStore,
+  ) {
+    this.decisionQueries = new WarrantyDecisionQueries(readModels);
+  }
 
   @Roles('auditor')
   @RecordsAccess('audit.decisions')
   @Get()
   @ApiOkResponse({
     type: DecisionsResponseDto,
-    description: 'Decisions in the period with approval rates by policy version, rule and product',
+    description:
+      'A page of the decisions in the period (by filing date) with approval rates by policy version, rule and product over all of them',
   })
   @ApiProblems(400)
   async decisions(
-    @Query() query: WarrantyDecisionsQueryDto,
-  ): Promise<{ decisions: DecisionRow[]; summary: DecisionReport }> {
-    const decisions: DecisionRow[] = [];
-    for await (const row of this.audit.decisions(query)) decisions.push(row);
-    return { decisions, summary: await this.audit.report(query) };
+    @Query() { limit, cursor, ...query }: WarrantyDecisionsQueryDto,
+  ): Promise<{ decisions: DecisionRow[]; nextCursor: string | null; summary: DecisionReport }> {
+    try {
+      const [page, summary] = await Promise.all([
+        this.decisionQueries.page(query, limit ?? 50, cursor),
+        this.decisionQueries.report(query),
+      ]);
+      return { ...page, summary };
+    } catch (error) {
+      if (error instanceof InvalidReadModelQueryError) throw new BadRequestException(error.message);
+      throw error;
+    }
   }
 
   @Roles('auditor')

@@ -31,7 +31,10 @@ export class DecisionRowDto {
 }
 
 export class DecisionsResponseDto {
-  @ApiProperty({ type: DecisionRowDto, isArray: true }) decisions!: DecisionRowDto[];
+  @ApiProperty({ type: DecisionRowDto, isArray: true, description: 'This page, by filing date' })
+  decisions!: DecisionRowDto[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next page' })
+  nextCursor!: string | null;
   @ApiProperty({
     ...OPEN,
     description:

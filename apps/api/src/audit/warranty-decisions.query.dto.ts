@@ -2,8 +2,9 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Min, MinLength } from 'class-validator';
 import { IsInstantOrDate } from '../write/dto/dto-validators';
+import { PageQueryDto } from '../read/read-query.dto';
 
-export class WarrantyDecisionsQueryDto {
+export class WarrantyDecisionsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: ['approved', 'rejected', 'needs_review'] })
   @IsOptional()
   @IsIn(['approved', 'rejected', 'needs_review'])

@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'preact/hooks';
 import { apiGet } from '../api';
 import { ChartCanvas, ChartCard } from '../components/chart';
 import { Loading, Section } from '../components/status';
@@ -48,6 +49,14 @@ interface DecisionRow {
   failedRules: string[];
 }
 
+interface DecisionPage {
+  decisions: DecisionRow[];
+  nextCursor: string | null;
+  summary: Report;
+}
+
+const PAGE = 100;
+
 const rateColumns = (label: string) => [
   { label, value: (r: RateRow) => r.key },
   { label: 'Decisions', value: (r: RateRow) => r.decisions, numeric: true },
@@ -95,8 +104,7 @@ export function AuditPage() {
   const from = query.get('from') ?? '';
   const to = query.get('to') ?? '';
   const report = useApi(
-    () =>
-      apiGet<{ decisions: DecisionRow[]; summary: Report }>('/v1/warranty-claims', { from, to }),
+    () => apiGet<DecisionPage>('/v1/warranty-claims', { from, to, limit: PAGE }),
     [from, to],
   );
   return (
@@ -120,7 +128,7 @@ export function AuditPage() {
         <button type="submit">Show</button>
       </form>
       <Loading state={report} what="the decisions">
-        {({ decisions, summary }) => (
+        {({ decisions, nextCursor, summary }) => (
           <div class="grid">
             <Section title="Summary">
               <p data-field="decisions">
@@ -151,7 +159,13 @@ export function AuditPage() {
             />
             <RuleChart rows={summary.byRule} />
             <PolicyWhatIf from={from} to={to} />
-            <Decisions rows={decisions} />
+            <Decisions
+              first={{ decisions, nextCursor }}
+              total={summary.decisions}
+              more={(cursor) =>
+                apiGet<DecisionPage>('/v1/warranty-claims', { from, to, limit: PAGE, cursor })
+              }
+            />
           </div>
         )}
       </Loading>
@@ -189,13 +203,24 @@ function RuleChart(props: { rows: RuleRow[] }) {
   );
 }
 
-function Decisions(props: { rows: DecisionRow[] }) {
-  const shown = props.rows.slice(0, 200);
+/** The period's decisions by filing date, a page at a time (the API's keyset cursor). */
+function Decisions(props: {
+  first: { decisions: DecisionRow[]; nextCursor: string | null };
+  total: number;
+  more: (cursor: string) => Promise<{ decisions: DecisionRow[]; nextCursor: string | null }>;
+}) {
+  const [rows, setRows] = useState(props.first.decisions);
+  const [cursor, setCursor] = useState(props.first.nextCursor);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    setRows(props.first.decisions);
+    setCursor(props.first.nextCursor);
+  }, [props.first]);
   return (
     <Section title="Decisions" wide>
       <DataTable<DecisionRow>
-        caption={`${props.rows.length} decisions${props.rows.length > shown.length ? `, first ${shown.length} shown` : ''}`}
-        rows={shown}
+        caption={`${props.total} decisions${rows.length < props.total ? `, first ${rows.length} by filing date shown` : ''}`}
+        rows={rows}
         rowKey={(r) => r.claimId}
         sortable
         columns={[
@@ -221,6 +246,25 @@ function Decisions(props: { rows: DecisionRow[] }) {
           { label: 'Failed rules', value: (r) => r.failedRules.join(', ') },
         ]}
       />
+      {cursor && (
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => {
+            setBusy(true);
+            props.more(cursor).then(
+              (page) => {
+                setRows((r) => [...r, ...page.decisions]);
+                setCursor(page.nextCursor);
+                setBusy(false);
+              },
+              () => setBusy(false),
+            );
+          }}
+        >
+          More decisions
+        </button>
+      )}
     </Section>
   );
 }

@@ -1,5 +1,4 @@
 import {
-  isV1Facts,
   recomputeDecision,
   upcastEvent,
   verifyChain,
@@ -11,6 +10,7 @@ import {
   type WarrantyRemedyRefused,
 } from '@aftercare/domain';
 import type { RecordedEvent } from '@aftercare/event-store';
+import { warrantyDecisionRow } from '@aftercare/projections';
 
 import {
   type ClaimAudit,
@@ -145,39 +145,7 @@ export function auditEvents(
 }
 
 export function decisionRow(event: RecordedEvent, override: Overridden | null): DecisionRow {
-  const data = event.data as Decided;
-  const trace = new Map(data.ruleTrace.map((r) => [r.ruleId, r]));
-  const inside = isV1Facts(data.facts)
-    ? trace.get('legal_guarantee_period')?.result === 'passed' &&
-      trace.get('legal_guarantee_cause')?.result === 'passed'
-    : trace.get('legal_guarantee_period')?.result === 'passed' &&
-      trace.get('legal_limitation')?.result !== 'failed' &&
-      trace.get('legal_cause')?.effect !== 'no_cover';
-  const finalOutcome = override?.outcome ?? data.outcome;
-  return {
-    claimId: data.claimId,
-    customerId: data.customerId,
-    filedAt: data.facts.claim.filedAt,
-    decidedAt: data.occurredAt,
-    recordedAt: event.recordedAt.toISOString(),
-    policyId: data.policyId,
-    policyVersion: data.policyVersion,
-    jurisdiction: data.jurisdiction,
-    engineVersion: data.engineVersion,
-    productCategory: data.facts.purchase.productCategory,
-    sku: data.facts.purchase.sku,
-    outcome: data.outcome,
-    finalOutcome,
-    remedy: data.remedy,
-    finalRemedy: override ? override.remedy : data.remedy,
-    coveredAmount: data.outcome === 'approved' ? data.coveredAmount : 0,
-    finalCoveredAmount:
-      finalOutcome === 'approved' ? (override?.coveredAmount ?? data.coveredAmount) : 0,
-    currency: data.currency,
-    overridden: override !== null,
-    insideLegalGuarantee: inside,
-    failedRules: data.ruleTrace.filter((r) => r.result === 'failed').map((r) => r.ruleId),
-  };
+  return warrantyDecisionRow(event.data as Decided, event.recordedAt.toISOString(), override);
 }
 
 export function outcomeCounts(): OutcomeCounts {

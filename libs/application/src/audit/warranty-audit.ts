@@ -13,6 +13,8 @@ import { timeWindow } from '../time-window';
 import { WarrantyPolicyCatalogue } from '../warranty-policy/warranty-policy.catalogue';
 import { AuditCheckpoints, type IntegrityFinding } from './audit-checkpoints';
 import { addReplayCost, latestDecisions } from './latest-decisions';
+import { DecisionReportBuilder } from './decision-report';
+import type { RuleResult } from '@aftercare/projections';
 
 import {
   type ClaimAudit,
@@ -20,12 +22,9 @@ import {
   type DecisionReport,
   type DecisionRow,
   type PolicyReplay,
-  type CurrencyCost,
   type ReplayCost,
-  type RateRow,
-  APPROVAL_DEFINITIONS,
 } from './warranty-audit.types';
-import { auditEvents, count, decisionRow, rateRow, round2, upsert } from './warranty-audit.rows';
+import { auditEvents, decisionRow, round2 } from './warranty-audit.rows';
 
 export * from './warranty-audit.types';
 export { auditEvents } from './warranty-audit.rows';
@@ -145,52 +144,14 @@ export class WarrantyAudit {
   }
 
   async report(query: DecisionQuery = {}): Promise<DecisionReport> {
-    const byVersion = new Map<string, RateRow>();
-    const byProduct = new Map<string, RateRow>();
-    const byRule = new Map<string, { passed: RateRow; failed: RateRow; notApplicable: number }>();
-    const costs = new Map<string, CurrencyCost>();
-    const total = rateRow('all');
-    const rejectedInside: DecisionRow[] = [];
+    const report = new DecisionReportBuilder();
     for await (const { row, data } of this.decidedClaims(query)) {
-      count(total, row);
-      count(upsert(byVersion, `${row.policyId}@${row.policyVersion}`), row);
-      count(upsert(byProduct, row.productCategory), row);
-      const cost = costs.get(row.currency) ?? {
-        currency: row.currency,
-        claims: 0,
-        approvedByEngine: 0,
-        approvedAfterOverrides: 0,
-      };
-      cost.claims++;
-      cost.approvedByEngine = round2(cost.approvedByEngine + row.coveredAmount);
-      cost.approvedAfterOverrides = round2(cost.approvedAfterOverrides + row.finalCoveredAmount);
-      costs.set(row.currency, cost);
-      if (row.insideLegalGuarantee && row.finalOutcome === 'rejected') rejectedInside.push(row);
-      // Rules explain the engine's decision, so they are counted against its outcome.
-      for (const rule of data.ruleTrace) {
-        const entry = byRule.get(rule.ruleId) ?? {
-          passed: rateRow(rule.ruleId),
-          failed: rateRow(rule.ruleId),
-          notApplicable: 0,
-        };
-        if (rule.result === 'not_applicable') entry.notApplicable++;
-        else count(rule.result === 'passed' ? entry.passed : entry.failed, row);
-        byRule.set(rule.ruleId, entry);
-      }
+      report.add(
+        row,
+        data.ruleTrace.map((r): RuleResult => [r.ruleId, r.result]),
+      );
     }
-    return {
-      from: query.from ?? null,
-      to: query.to ?? null,
-      decisions: total.decisions,
-      definitions: APPROVAL_DEFINITIONS,
-      byEngine: total.byEngine,
-      afterOverrides: total.afterOverrides,
-      costs: [...costs.values()].sort((a, b) => a.currency.localeCompare(b.currency)),
-      byPolicyVersion: [...byVersion.values()],
-      byProduct: [...byProduct.values()],
-      byRule: [...byRule.entries()].map(([ruleId, entry]) => ({ ruleId, ...entry })),
-      rejectedInsideLegalGuarantee: rejectedInside,
-    };
+    return report.build(query);
   }
 
   /**

@@ -10,6 +10,7 @@ import {
   type WarrantyDecisionOverridden,
   type WarrantyRemedyRefused,
 } from '@aftercare/domain';
+import type { WarrantyDecisionRow } from '@aftercare/projections';
 
 type Decided = WarrantyClaimDecided['data'];
 type Overridden = WarrantyDecisionOverridden['data'];
@@ -76,35 +77,7 @@ export interface ClaimAudit {
 }
 
 /** One claim's decision: the engine's latest, and what stands after overrides. */
-export interface DecisionRow {
-  claimId: string;
-  customerId: string;
-  filedAt: string;
-  decidedAt: string;
-  recordedAt: string;
-  policyId: string;
-  policyVersion: number;
-  /** The law applied: a consumer-law row key (DE, GB-SCT, ...) or a v1 jurisdiction code. */
-  jurisdiction: string;
-  engineVersion: string;
-  productCategory: string;
-  sku: string;
-  /** The engine's outcome (its latest decision). */
-  outcome: string;
-  /** After overrides: the last override's outcome, else the engine's. */
-  finalOutcome: string;
-  remedy: string | null;
-  finalRemedy: string | null;
-  /** The engine's covered amount (0 unless it approved). */
-  coveredAmount: number;
-  /** After overrides: an override's cost is the amount it approved. */
-  finalCoveredAmount: number;
-  currency: string;
-  overridden: boolean;
-  /** Inside the legal guarantee with a cause it covers (or one still to be assessed). */
-  insideLegalGuarantee: boolean;
-  failedRules: string[];
-}
+export type DecisionRow = WarrantyDecisionRow;
 
 export interface DecisionQuery {
   outcome?: string;

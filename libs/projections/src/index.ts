@@ -11,6 +11,8 @@ export * from './warranty-decisions.projection';
 export * from './population.projection';
 export * from './clv-model.projection';
 export * from './population-reports';
+export * from './product-population.projection';
+export * from './product-population.reports';
 export * from './churn-experience';
 export * from './follow-ups.projection';
 export * from './churn-incidents.projection';

@@ -10,7 +10,7 @@ import { warrantyClaimCost } from './warranty-claims.projection';
  * caller hands in the states (and `now` where a report depends on it).
  */
 
-function rate(numerator: number, denominator: number): number | null {
+export function rate(numerator: number, denominator: number): number | null {
   return denominator === 0 ? null : Math.round((numerator / denominator) * 10_000) / 10_000;
 }
 
@@ -234,11 +234,11 @@ export interface CohortRetention {
   months: { offset: number; month: string; active: number; rate: number | null }[];
 }
 
-function monthIndex(month: string): number {
+export function monthIndex(month: string): number {
   return Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
 }
 
-function monthName(index: number): string {
+export function monthName(index: number): string {
   return `${String(Math.floor(index / 12)).padStart(4, '0')}-${String((index % 12) + 1).padStart(2, '0')}`;
 }
 
@@ -269,17 +269,28 @@ export function cohortRetention(
   }
   return [...cohorts.entries()]
     .sort(([a], [b]) => a - b)
-    .map(([first, c]) => {
-      const months: CohortRetention['months'] = [];
-      for (let offset = 1; offset <= Math.min(maxOffset, nowMonth - first); offset++) {
-        const active = c.active.get(offset) ?? 0;
-        months.push({
-          offset,
-          month: monthName(first + offset),
-          active,
-          rate: rate(active, c.customers),
-        });
-      }
-      return { cohort: monthName(first), customers: c.customers, months };
+    .map(([first, c]) =>
+      cohortRow(first, c.customers, (offset) => c.active.get(offset) ?? 0, nowMonth, maxOffset),
+    );
+}
+
+/** One cohort's row: the share active in each month after the first, up to `nowMonth`. */
+export function cohortRow(
+  first: number,
+  customers: number,
+  activeAt: (offset: number) => number,
+  nowMonth: number,
+  maxOffset: number,
+): CohortRetention {
+  const months: CohortRetention['months'] = [];
+  for (let offset = 1; offset <= Math.min(maxOffset, nowMonth - first); offset++) {
+    const active = activeAt(offset);
+    months.push({
+      offset,
+      month: monthName(first + offset),
+      active,
+      rate: rate(active, customers),
     });
+  }
+  return { cohort: monthName(first), customers, months };
 }

@@ -9,6 +9,7 @@ import {
   promisesProjection,
 } from './follow-ups.projection';
 import { populationFeedbackProjection } from './population.projection';
+import { productPopulationProjection } from './product-population.projection';
 import type { AnyProjection } from './projection';
 import { satisfactionProjection } from './satisfaction.projection';
 import { warrantyClaimsProjection } from './warranty-claims.projection';
@@ -24,6 +25,7 @@ export const projections: readonly AnyProjection[] = [
   warrantyDecisionsProjection,
   warrantyPoliciesProjection,
   populationFeedbackProjection,
+  productPopulationProjection,
   clvModelProjection,
   nextBestActionsProjection,
   followUpTasksProjection,

@@ -2,13 +2,16 @@ import { Controller, Get, NotFoundException, Query, UseInterceptors } from '@nes
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   cohortRetention,
-  complaintsBySku,
+  cohortRetentionFromBuckets,
+  complaintsBySkuFromBuckets,
+  dayOf,
+  lastPurchaseDayOf,
+  repairsBySkuFromBuckets,
   defectCountsFrom,
   type DefectReport,
   defectReport,
   csatByMonth,
   npsByMonth,
-  repairsBySku,
   warrantyCostByProduct,
   type CohortRetention,
   type CsatMonth,
@@ -73,7 +76,7 @@ export class AnalyticsController {
   @ApiOkResponse({ type: ComplaintsBySkuResponseDto })
   @ApiOperation({ summary: 'Complaints per unit sold, by SKU and complaint category' })
   async complaintsBySku(): Promise<{ skus: SkuComplaints[] }> {
-    return { skus: complaintsBySku(await this.read.run((q) => q.allProfiles())) };
+    return { skus: complaintsBySkuFromBuckets(await this.read.run((q) => q.productBuckets())) };
   }
 
   @Roles('analyst')
@@ -81,7 +84,7 @@ export class AnalyticsController {
   @ApiOkResponse({ type: RepairsBySkuResponseDto })
   @ApiOperation({ summary: 'Repairs per unit sold, by SKU and defect code' })
   async repairsBySku(): Promise<{ skus: SkuRepairs[] }> {
-    return { skus: repairsBySku(await this.read.run((q) => q.allProfiles())) };
+    return { skus: repairsBySkuFromBuckets(await this.read.run((q) => q.productBuckets())) };
   }
 
   @Roles('analyst')
@@ -122,10 +125,16 @@ export class AnalyticsController {
   async cohortRetention(
     @Query() query: AsOfQueryDto,
   ): Promise<{ asOf: string; cohorts: CohortRetention[] }> {
-    const profiles = await this.read.run((q) => q.allProfiles());
     const asOf = query.asOf
       ? new Date(endOfDayIfDate(query.asOf)).toISOString()
       : this.read.queries.now();
+    const buckets = await this.read.run((q) => q.productBuckets());
+    const last = lastPurchaseDayOf(buckets);
+    if (last === null || last <= dayOf(asOf)) {
+      return { asOf, cohorts: cohortRetentionFromBuckets(buckets, asOf) };
+    }
+    // Purchases after asOf are in the totals: only the customers' own days can leave them out.
+    const profiles = await this.read.run((q) => q.allProfiles());
     return { asOf, cohorts: cohortRetention(profiles, asOf) };
   }
 }

@@ -15,6 +15,8 @@ import {
   type FeedbackMonthState,
   mainCurrency,
   populationFeedbackProjection,
+  type ProductBucketState,
+  productPopulationProjection,
   type SatisfactionStateData,
   satisfactionProjection,
   churnIncidentsProjection,
@@ -248,6 +250,13 @@ export class CustomerQueries {
   async allProfiles(): Promise<CustomerProfileState[]> {
     return collect(
       listAll<CustomerProfileState>(this.requireReadModels(), customerProfileProjection.name),
+    );
+  }
+
+  /** The product_population buckets: running totals by SKU and cohort (a few hundred rows). */
+  async productBuckets(): Promise<ProductBucketState[]> {
+    return collect(
+      listAll<ProductBucketState>(this.requireReadModels(), productPopulationProjection.name),
     );
   }
 

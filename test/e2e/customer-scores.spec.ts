@@ -9,6 +9,7 @@ import {
   CustomerScoreIndexer,
   refitClvModels,
   seedStore,
+  ScoreDistributionQueries,
 } from '@aftercare/application';
 import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 import { projections } from '@aftercare/projections';
@@ -125,6 +126,46 @@ describe('customer score index', () => {
     expect(high.every((i) => i.churnRisk?.band === 'high')).toBe(true);
     const risks = high.map((i) => i.churnRisk!.probability);
     expect(risks).toEqual([...risks].sort((a, b) => a - b));
+  });
+
+  it('sums churn bands and bins CLVs over every scored customer, per currency', async () => {
+    const items = await walk({ sort: 'id', limit: 500 });
+    const views = new ScoreDistributionQueries(customerScoreIndexOf(readModels));
+    const { bands } = await views.churnBands();
+    expect(bands.map((b) => b.band)).toEqual(['low', 'medium', 'high', 'unscored']);
+    for (const band of bands) {
+      const members = items.filter((i) => (i.churnRisk?.band ?? 'unscored') === band.band);
+      expect(band.customers).toBe(members.length);
+      for (const { currency, amount, customers } of band.valueAtRisk) {
+        const held = members.filter((i) => i.valueAtRisk?.currency === currency);
+        expect(customers).toBe(held.length);
+        expect(amount).toBeCloseTo(
+          held.reduce((sum, i) => sum + i.valueAtRisk!.amount, 0),
+          1,
+        );
+      }
+    }
+    expect(bands.some((b) => b.band !== 'unscored' && b.customers > 0)).toBe(true);
+    const { currencies } = await views.clvDistribution();
+    expect(currencies.map((c) => c.currency)).toEqual(
+      [...new Set(items.flatMap((i) => (i.clv ? [i.clv.currency] : [])))].sort(),
+    );
+    expect(currencies.length).toBeGreaterThan(0);
+    for (const histogram of currencies) {
+      const clvs = items
+        .filter((i) => i.clv?.currency === histogram.currency)
+        .map((i) => i.clv!.clv);
+      expect(histogram.count).toBe(clvs.length);
+      expect(histogram.bins.reduce((n, b) => n + b.count, 0)).toBe(clvs.length);
+      for (const bin of histogram.bins) {
+        const inside = clvs.filter((v) => v >= bin.from && (bin.to === null || v < bin.to));
+        expect(bin.count).toBe(inside.length);
+      }
+    }
+    const [first] = currencies;
+    expect((await views.clvDistribution(first.currency)).currencies.map((c) => c.currency)).toEqual(
+      [first.currency],
+    );
   });
 
   it('re-scores a customer as soon as their read models change', async () => {

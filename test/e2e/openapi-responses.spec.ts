@@ -395,6 +395,7 @@ describe('OpenAPI document (served at /docs-json)', () => {
       `?asOf=${at(45).slice(0, 10)}`,
     );
     await call('get', '/v1/customers/{id}/timeline', { id: 'ada' }, undefined, 200, '?limit=5');
+    await call('get', '/v1/complaints/breaching', {}, undefined, 200);
     for (const report of [
       'nps-by-month',
       'csat-by-month',
@@ -403,6 +404,8 @@ describe('OpenAPI document (served at /docs-json)', () => {
       'warranty-cost-by-product',
       'cohort-retention',
       'defects',
+      'churn-bands',
+      'clv-distribution',
     ]) {
       await call('get', `/v1/analytics/${report}`, {}, undefined, 200);
     }

@@ -256,6 +256,31 @@ describe('read API', () => {
     await request(server).get('/v1/analytics/repairs-by-sku').expect(200);
   });
 
+  it('lists the complaints past their targets across customers, in keyset pages', async () => {
+    const server = app.getHttpServer();
+    const res = await request(server).get('/v1/complaints/breaching?limit=1').expect(200);
+    expect(res.body).toEqual({
+      now: NOW.toISOString(),
+      items: [
+        {
+          complaintId: 'c1',
+          customerId: CUSTOMER,
+          purchaseId: 'p2',
+          category: 'delivery',
+          severity: 'high',
+          filedAt: '2024-03-01T10:00:00Z',
+          acknowledgedAt: null,
+          acknowledgeBy: '2024-03-02T10:00:00.000Z',
+          resolveBy: '2024-03-11T10:00:00.000Z',
+          breached: ['acknowledgement', 'resolution'],
+        },
+      ],
+      nextCursor: null,
+    });
+    await request(server).get('/v1/complaints/breaching?cursor=bm90LWEtY3Vyc29y').expect(400);
+    await request(server).get('/v1/complaints/breaching?limit=0').expect(400);
+  });
+
   it('refuses an unknown customer (404) and bad dates or paging (400)', async () => {
     const server = app.getHttpServer();
     await request(server).get('/v1/customers/nobody').expect(404);

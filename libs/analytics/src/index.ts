@@ -134,3 +134,5 @@ export type { NextAction, NbaValueModel } from './nba-value';
 export { Prng } from './prng';
 export { poissonCusum, DEFECT_CUSUM_DEFAULTS } from './poisson-cusum';
 export type { PoissonCusumOptions, CountPeriod, CusumPeriod } from './poisson-cusum';
+export { histogramOfSorted, niceWidth, quantileOfSorted } from './histogram';
+export type { Histogram, HistogramBin } from './histogram';

@@ -78,6 +78,8 @@ export * from './audit/audit-bundle';
 export * from './webhooks/webhook-target';
 export * from './logging/logging';
 export * from './queries/customer-list.queries';
+export * from './queries/score-distribution.queries';
+export * from './queries/breaching-complaints.queries';
 export * from './scores/customer-score';
 export * from './scores/customer-score.indexer';
 export * from './next-actions/simulate-policy';

@@ -75,3 +75,9 @@ export function round2(value: number): number {
 export function addTo(record: Record<string, number>, key: string, amount: number): void {
   record[key] = round2((record[key] ?? 0) + amount);
 }
+
+/** An instant as ISO-8601 UTC with milliseconds, so a column of them orders and compares as text. */
+export function utcInstant(at: string): string {
+  const ms = Date.parse(at);
+  return Number.isNaN(ms) ? at : new Date(ms).toISOString();
+}

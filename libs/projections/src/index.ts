@@ -8,6 +8,7 @@ export * from './satisfaction.state';
 export * from './warranty-claims.projection';
 export * from './warranty-policies.projection';
 export * from './warranty-decisions.projection';
+export * from './complaints.projection';
 export * from './population.projection';
 export * from './clv-model.projection';
 export * from './population-reports';

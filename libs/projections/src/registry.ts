@@ -14,6 +14,7 @@ import type { AnyProjection } from './projection';
 import { satisfactionProjection } from './satisfaction.projection';
 import { warrantyClaimsProjection } from './warranty-claims.projection';
 import { warrantyDecisionsProjection } from './warranty-decisions.projection';
+import { complaintsProjection } from './complaints.projection';
 import { warrantyPoliciesProjection } from './warranty-policies.projection';
 
 /** Every projection the runtime keeps up to date (the projector and the embedded API run these). */
@@ -23,6 +24,7 @@ export const projections: readonly AnyProjection[] = [
   churnIncidentsProjection,
   warrantyClaimsProjection,
   warrantyDecisionsProjection,
+  complaintsProjection,
   warrantyPoliciesProjection,
   populationFeedbackProjection,
   productPopulationProjection,

@@ -6,6 +6,7 @@ import {
 } from '@aftercare/domain';
 import type { RecordedEvent } from '@aftercare/event-store';
 import type { Projection } from './projection';
+import { utcInstant } from './event-data';
 
 type Decided = WarrantyClaimDecided['data'];
 type Overridden = WarrantyDecisionOverridden['data'];
@@ -124,12 +125,6 @@ export function evolveWarrantyDecision(
   return state;
 }
 
-/** An instant as ISO-8601 UTC, so the filed-at column orders and compares as text. */
-function utc(at: string): string {
-  const ms = Date.parse(at);
-  return Number.isNaN(ms) ? at : new Date(ms).toISOString();
-}
-
 /**
  * Each warranty claim's latest decision and what stands after overrides, keyed by claimId: the
  * audit's decision list and report read it, paged by filing date, instead of reading every
@@ -149,7 +144,7 @@ export const warrantyDecisionsProjection: Projection<WarrantyDecisionState> = {
   initialState: (claimId) => ({ claimId, row: null, rules: [] }),
   evolve: evolveWarrantyDecision,
   columns: {
-    filedAt: (s) => (s.row ? utc(s.row.filedAt) : null),
+    filedAt: (s) => (s.row ? utcInstant(s.row.filedAt) : null),
     policyId: (s) => s.row?.policyId ?? null,
     policyVersion: (s) => s.row?.policyVersion ?? null,
     outcome: (s) => s.row?.outcome ?? null,

@@ -1,8 +1,10 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { AnalyticsController } from './analytics.controller';
+import { ComplaintsController } from './complaints.controller';
 import { CustomersController } from './customers.controller';
 import { NextActionsController } from './next-actions.controller';
 import { ReadService } from './read.service';
+import { ScoreAnalyticsController } from './score-analytics.controller';
 import { READ_CLOCK, READ_MODELS } from './read.tokens';
 
 export interface ReadApiOptions {
@@ -21,7 +23,13 @@ export interface ReadApiOptions {
  * where a global provider for `READ_MODELS` exists.
  */
 @Module({
-  controllers: [CustomersController, AnalyticsController, NextActionsController],
+  controllers: [
+    CustomersController,
+    ComplaintsController,
+    AnalyticsController,
+    ScoreAnalyticsController,
+    NextActionsController,
+  ],
   providers: [ReadService, { provide: READ_CLOCK, useValue: () => new Date() }],
 })
 export class ReadApiModule {

@@ -4,6 +4,7 @@ import { ChartCanvas, ChartCard } from '../components/chart';
 import { Loading } from '../components/status';
 import { useApi } from '../data';
 import { CohortHeatMap, WarrantyCostChart } from './analytics-more';
+import { ChurnBands, ClvHistogram } from './analytics-scores';
 
 interface NpsMonth {
   month: string;
@@ -62,6 +63,8 @@ export function AnalyticsPage() {
         />
         <RepairCharts />
         <WarrantyCostChart />
+        <ClvHistogram />
+        <ChurnBands />
         <CohortHeatMap />
       </div>
     </>

@@ -3,6 +3,7 @@ import type { SatisfactionLevel } from '@aftercare/projections';
 import {
   type CustomerScoreFilter,
   type CustomerScoreIndex,
+  type CustomerScoreIndexMeta,
   SCORE_SORT_COLUMNS,
   type ScoreSort,
 } from '@aftercare/read-models';
@@ -78,28 +79,33 @@ export class CustomerListQueries {
         after: query.cursor,
       }),
     ]);
-    const watermarks = Object.values(meta.sources).map((s) => s.watermark);
     return {
       now: this.clock().toISOString(),
-      scores: {
-        asOf: meta.asOf,
-        state: meta.asOf === null ? 'building' : meta.pass ? 'refreshing' : 'current',
-        fits: (meta.fitsKey ?? '')
-          .split(',')
-          .filter(Boolean)
-          .map((entry) => {
-            const [currency, ...fitId] = entry.split(':');
-            return { currency, fitId: fitId.join(':') };
-          }),
-        checkpoint:
-          watermarks.length === 0 || watermarks.some((w) => w === null)
-            ? null
-            : watermarks.reduce((a, b) => (BigInt(a!) < BigInt(b!) ? a : b))!,
-      },
+      scores: scoresStatus(meta),
       items: page.items as CustomerListItem[],
       nextCursor: page.nextCursor,
     };
   }
+}
+
+/** How current the index's scores are, from its meta. */
+export function scoresStatus(meta: CustomerScoreIndexMeta): CustomerScoresStatus {
+  const watermarks = Object.values(meta.sources).map((s) => s.watermark);
+  return {
+    asOf: meta.asOf,
+    state: meta.asOf === null ? 'building' : meta.pass ? 'refreshing' : 'current',
+    fits: (meta.fitsKey ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((entry) => {
+        const [currency, ...fitId] = entry.split(':');
+        return { currency, fitId: fitId.join(':') };
+      }),
+    checkpoint:
+      watermarks.length === 0 || watermarks.some((w) => w === null)
+        ? null
+        : watermarks.reduce((a, b) => (BigInt(a!) < BigInt(b!) ? a : b))!,
+  };
 }
 
 /** An instant as the index stores it (ISO-8601 UTC), or a 400 naming the field. */

@@ -108,6 +108,49 @@ export interface CustomerScoreIndex {
   write(rows: readonly CustomerScoreRow[], meta: CustomerScoreIndexMeta): Promise<void>;
   query(query: CustomerScoreQuery): Promise<CustomerScorePage>;
   count(): Promise<number>;
+  /** Customers, CLVs held and value at risk summed by churn band and currency. */
+  bandTotals(): Promise<ScoreBandTotal[]>;
+  /** Every CLV held in a currency, ascending (a histogram's input). */
+  clvValues(currency: string): Promise<number[]>;
+}
+
+export interface ScoreBandTotal {
+  churnBand: string | null;
+  currency: string | null;
+  customers: number;
+  /** Customers with a CLV (and so a value at risk). */
+  withClv: number;
+  valueAtRisk: number;
+}
+
+/** The band totals' SELECT, in either dialect. */
+export function bandTotalsSql(scores: string): string {
+  return `SELECT churn_band, currency, CAST(count(*) AS INTEGER) AS customers,
+      CAST(count(clv) AS INTEGER) AS with_clv, sum(value_at_risk) AS value_at_risk
+    FROM ${scores} GROUP BY churn_band, currency`;
+}
+
+export function bandTotalRows(
+  rows: readonly {
+    churn_band: string | null;
+    currency: string | null;
+    customers: number | string;
+    with_clv: number | string;
+    value_at_risk: number | string | null;
+  }[],
+): ScoreBandTotal[] {
+  return rows.map((r) => ({
+    churnBand: r.churn_band,
+    currency: r.currency,
+    customers: Number(r.customers),
+    withClv: Number(r.with_clv),
+    valueAtRisk: Number(r.value_at_risk ?? 0),
+  }));
+}
+
+/** The CLV values' SELECT (one parameter: the currency): a walk of the (currency, clv) index. */
+export function clvValuesSql(scores: string, currency: string): string {
+  return `SELECT clv FROM ${scores} WHERE currency = ${currency} AND clv IS NOT NULL ORDER BY clv`;
 }
 
 export const SCORES_TABLE = 'rm_customer_scores';

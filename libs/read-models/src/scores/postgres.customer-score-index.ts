@@ -1,5 +1,9 @@
 import type { Pool, PoolClient } from 'pg';
 import {
+  bandTotalRows,
+  bandTotalsSql,
+  clvValuesSql,
+  type ScoreBandTotal,
   type CustomerScoreIndex,
   type CustomerScoreIndexMeta,
   type CustomerScorePage,
@@ -166,5 +170,20 @@ export class PostgresCustomerScoreIndex implements CustomerScoreIndex {
       `SELECT count(*)::text AS n FROM ${this.t(SCORES_TABLE)}`,
     );
     return Number(rows[0].n);
+  }
+
+  async bandTotals(): Promise<ScoreBandTotal[]> {
+    await this.ensure();
+    const { rows } = await this.pool.query(bandTotalsSql(this.t(SCORES_TABLE)));
+    return bandTotalRows(rows);
+  }
+
+  async clvValues(currency: string): Promise<number[]> {
+    await this.ensure();
+    const { rows } = await this.pool.query<{ clv: number | string }>(
+      clvValuesSql(this.t(SCORES_TABLE), '$1'),
+      [currency],
+    );
+    return rows.map((r) => Number(r.clv));
   }
 }

@@ -1,5 +1,9 @@
 import type Database from 'better-sqlite3';
 import {
+  bandTotalRows,
+  bandTotalsSql,
+  clvValuesSql,
+  type ScoreBandTotal,
   type CustomerScoreIndex,
   type CustomerScoreIndexMeta,
   type CustomerScorePage,
@@ -97,6 +101,16 @@ export class SqliteCustomerScoreIndex implements CustomerScoreIndex {
   async count(): Promise<number> {
     await this.ensure();
     return (this.stmt(`SELECT count(*) AS n FROM ${SCORES_TABLE}`).get() as { n: number }).n;
+  }
+
+  async bandTotals(): Promise<ScoreBandTotal[]> {
+    await this.ensure();
+    return bandTotalRows(this.stmt(bandTotalsSql(SCORES_TABLE)).all() as never[]);
+  }
+
+  async clvValues(currency: string): Promise<number[]> {
+    await this.ensure();
+    return this.stmt(clvValuesSql(SCORES_TABLE, '?')).pluck().all(currency) as number[];
   }
 
   private stmt(sql: string): Database.Statement {

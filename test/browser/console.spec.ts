@@ -162,8 +162,28 @@ describe('the web console in Chromium', () => {
     const label = (i: ListPage['items'][number]) => i.name ?? i.customerId;
     const first = await list('');
     const second = await list(`&cursor=${first.nextCursor}`);
+    // A detractor's feedback plans a call back within a day: the worklist lists it as due. The
+    // detractor is one without a value at risk, ranked last whatever the feedback does.
+    const [unranked] = (
+      await world.api<{ items: { customerId: string; valueAtRisk: unknown }[] }>(
+        world.keys.analyst,
+        '/v1/customers?sort=valueAtRisk&order=asc&limit=1',
+      )
+    ).items;
+    expect(unranked.valueAtRisk).toBeNull();
+    const detractor = unranked.customerId;
+    await world.post(world.keys.agent, `/v1/customers/${detractor}/feedback`, {
+      nps: 1,
+      occurredAt: new Date().toISOString(),
+    });
+    let tasks = { items: [] as { customerId: string; reason: string }[] };
+    for (let i = 0; i < 300 && !tasks.items.some((t) => t.customerId === detractor); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      tasks = await world.api<typeof tasks>(world.keys.analyst, '/v1/tasks?status=open&limit=10');
+    }
+    expect(tasks.items.map((t) => t.customerId)).toContain(detractor);
     const page = await open('analyst', '/worklist');
-    const firstColumn = page.locator('table tbody tr td:first-child');
+    const firstColumn = page.locator('[data-field=worklist] table tbody tr td:first-child');
     await until(() => firstColumn.allTextContents(), first.items.map(label));
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByText('Page 2').waitFor();
@@ -178,6 +198,21 @@ describe('the web console in Chromium', () => {
     await page.getByRole('button', { name: 'Apply' }).click();
     await until(() => firstColumn.allTextContents(), filtered.items.map(label));
     expect(page.url()).toContain(`country=${country}`);
+
+    // Follow-ups due and complaints past their targets, across every customer, as the API lists them.
+    const breaching = await world.api<{ items: { complaintId: string; category: string }[] }>(
+      world.keys.analyst,
+      '/v1/complaints/breaching?limit=10',
+    );
+    expect(breaching.items.length).toBeGreaterThan(0);
+    await until(
+      () => page.locator('[data-field=breaches] tbody tr td:nth-child(3)').allTextContents(),
+      breaching.items.map((c) => `${c.complaintId} (${c.category})`),
+    );
+    await until(
+      () => page.locator('[data-field=tasks-due] tbody tr td:nth-child(3)').allTextContents(),
+      tasks.items.map((t) => t.reason),
+    );
     await accessible(page);
     await screenshot(page, 'worklist');
     await page.setViewportSize({ width: 390, height: 844 });
@@ -256,13 +291,15 @@ describe('the web console in Chromium', () => {
   it('draws every analytics chart with the data points the API gives, each with its table and CSV', async () => {
     type Rows = Record<string, unknown[]>;
     const get = (path: string) => world.api<Rows>(world.keys.analyst, `/v1/analytics/${path}`);
-    const [nps, csat, complaints, repairs, cost, cohorts] = await Promise.all([
+    const [nps, csat, complaints, repairs, cost, cohorts, clv, bands] = await Promise.all([
       get('nps-by-month'),
       get('csat-by-month'),
       get('complaints-by-sku'),
       get('repairs-by-sku'),
       get('warranty-cost-by-product'),
       get('cohort-retention'),
+      get('clv-distribution'),
+      get('churn-bands'),
     ]);
     const count = (rows: unknown[], pick: (row: never) => unknown[]): number =>
       rows.flatMap((row) => pick(row as never)).filter((v) => v !== null && v !== undefined).length;
@@ -281,9 +318,19 @@ describe('the web console in Chromium', () => {
         (p: { costByCurrency: Record<string, number> }) => Object.values(p.costByCurrency),
       ),
     };
+    // The CLV histogram shows the first currency's bins; churn bands draw customers, then value
+    // at risk per currency.
+    const [shownClv] = clv.currencies as { bins: unknown[] }[];
+    expect(shownClv.bins.length).toBeGreaterThan(1);
+    expected['clv-distribution'] = shownClv.bins.length;
+    const bandRows = bands.bands as { customers: number; valueAtRisk: unknown[] }[];
+    expected['churn-bands'] = bandRows.length;
+    expected['churn-bands:1'] = bandRows.flatMap((b) => b.valueAtRisk).length;
+    expect(expected['churn-bands:1']).toBeGreaterThan(0);
     const page = await open('analyst', '/analytics');
     for (const [chart, points] of Object.entries(expected)) {
-      const canvas = page.locator(`[data-chart=${chart}] canvas`);
+      const [id, nth = '0'] = chart.split(':');
+      const canvas = page.locator(`[data-chart=${id}] canvas`).nth(Number(nth));
       await canvas.waitFor();
       expect([chart, await canvas.getAttribute('data-points')]).toEqual([chart, String(points)]);
       expect(

@@ -22,6 +22,8 @@ export interface ConsoleWorld {
   keys: { admin: string; agent: string; analyst: string; auditor: string; service: string };
   /** GET with a role's key, as the console would (JSON body). */
   api: <T>(key: string, path: string) => Promise<T>;
+  /** POSTs a JSON body with the key; the answer's JSON. */
+  post: <T>(key: string, path: string, body: unknown) => Promise<T>;
   close: () => Promise<void>;
 }
 
@@ -67,6 +69,15 @@ export async function startConsoleWorld(customers: number): Promise<ConsoleWorld
     if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
     return (await response.json()) as T;
   };
+  const post = async <T>(key: string, path: string, body: unknown): Promise<T> => {
+    const response = await fetch(baseUrl + path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  };
   await waitUntilReady(baseUrl);
   return {
     dir,
@@ -75,6 +86,7 @@ export async function startConsoleWorld(customers: number): Promise<ConsoleWorld
     baseUrl,
     keys,
     api,
+    post,
     close: async () => {
       await app.close();
       for (const [name, value] of Object.entries(saved)) {

@@ -3,9 +3,9 @@ import { apiGet } from '../api';
 import { Link, setQuery, useLocation } from '../router';
 import { Loading } from '../components/status';
 import { DataTable } from '../components/table';
-import { dateTime, day, money, percent, useApi } from '../data';
+import { day, money, percent, useApi } from '../data';
 import type { Session } from '../session';
-import { complaintDue, type OpenComplaint } from '../complaints';
+import { BreachingComplaints, FollowUpsDue } from './worklist-queues';
 
 interface ListItem {
   customerId: string;
@@ -83,6 +83,10 @@ export function WorklistPage(props: { session: Session }) {
                 Next
               </button>
             </nav>
+            <div class="grid">
+              <FollowUpsDue />
+              <BreachingComplaints />
+            </div>
           </>
         )}
       </Loading>
@@ -154,107 +158,71 @@ function Filters(props: { values: Record<string, string> }) {
 }
 
 function WorklistTable(props: { items: ListItem[]; session: Session }) {
-  const details = useDetails(
-    props.items.map((i) => i.customerId),
-    props.session,
-  );
-  const breaches = props.items.flatMap((i) =>
-    (details[i.customerId]?.breaches ?? []).map((b) => ({ ...b, item: i })),
-  );
+  const details = useDetails(props.items.map((i) => i.customerId));
   return (
     <>
-      <DataTable<ListItem>
-        caption="Customers ranked by value at risk (churn probability × CLV)"
-        rows={props.items}
-        rowKey={(i) => i.customerId}
-        sortable
-        columns={[
-          {
-            label: 'Customer',
-            value: (i) => i.name ?? i.customerId,
-            render: (i) => (
-              <Link to={`/customers/${encodeURIComponent(i.customerId)}`}>
-                {i.name ?? i.customerId}
-              </Link>
-            ),
-          },
-          {
-            label: 'Value at risk',
-            value: (i) => i.valueAtRisk?.amount ?? null,
-            render: (i) =>
-              i.valueAtRisk ? money(i.valueAtRisk.amount, i.valueAtRisk.currency) : '—',
-            numeric: true,
-          },
-          {
-            label: 'Churn',
-            value: (i) => i.churnRisk?.probability ?? null,
-            render: (i) =>
-              i.churnRisk ? `${percent(i.churnRisk.probability)} ${i.churnRisk.band}` : '—',
-            numeric: true,
-          },
-          {
-            label: 'CLV',
-            value: (i) => i.clv?.clv ?? null,
-            render: (i) => (i.clv ? money(i.clv.clv, i.clv.currency) : '—'),
-            numeric: true,
-          },
-          { label: 'Satisfaction', value: (i) => i.satisfaction.replace('_', ' ') },
-          { label: 'Where', value: (i) => [i.segment, i.countryCode].filter(Boolean).join(', ') },
-          { label: 'Last interaction', value: (i) => day(i.lastInteractionAt) },
-          { label: 'Top reasons', value: (i) => (details[i.customerId]?.reasons ?? []).join('; ') },
-        ]}
-      />
-      <h2>Complaints past their targets on this page</h2>
-      {breaches.length === 0 ? (
-        <p class="muted">None among these customers.</p>
-      ) : (
-        <ul data-field="breaches">
-          {breaches.map((b) => (
-            <li key={b.complaintId}>
-              <Link to={`/customers/${encodeURIComponent(b.item.customerId)}`}>
-                {b.item.name ?? b.item.customerId}
-              </Link>
-              : complaint {b.complaintId} ({b.severity}) {b.what} due {dateTime(b.due)}
-            </li>
-          ))}
-        </ul>
-      )}
+      <div data-field="worklist">
+        <DataTable<ListItem>
+          caption="Customers ranked by value at risk (churn probability × CLV)"
+          rows={props.items}
+          rowKey={(i) => i.customerId}
+          sortable
+          columns={[
+            {
+              label: 'Customer',
+              value: (i) => i.name ?? i.customerId,
+              render: (i) => (
+                <Link to={`/customers/${encodeURIComponent(i.customerId)}`}>
+                  {i.name ?? i.customerId}
+                </Link>
+              ),
+            },
+            {
+              label: 'Value at risk',
+              value: (i) => i.valueAtRisk?.amount ?? null,
+              render: (i) =>
+                i.valueAtRisk ? money(i.valueAtRisk.amount, i.valueAtRisk.currency) : '—',
+              numeric: true,
+            },
+            {
+              label: 'Churn',
+              value: (i) => i.churnRisk?.probability ?? null,
+              render: (i) =>
+                i.churnRisk ? `${percent(i.churnRisk.probability)} ${i.churnRisk.band}` : '—',
+              numeric: true,
+            },
+            {
+              label: 'CLV',
+              value: (i) => i.clv?.clv ?? null,
+              render: (i) => (i.clv ? money(i.clv.clv, i.clv.currency) : '—'),
+              numeric: true,
+            },
+            { label: 'Satisfaction', value: (i) => i.satisfaction.replace('_', ' ') },
+            { label: 'Where', value: (i) => [i.segment, i.countryCode].filter(Boolean).join(', ') },
+            { label: 'Last interaction', value: (i) => day(i.lastInteractionAt) },
+            {
+              label: 'Top reasons',
+              value: (i) => (details[i.customerId]?.reasons ?? []).join('; '),
+            },
+          ]}
+        />
+      </div>
     </>
   );
 }
 
-interface Breach {
-  complaintId: string;
-  severity: string;
-  what: 'acknowledgement' | 'resolution';
-  due: string;
-}
-
 interface RowDetails {
   reasons: string[];
-  breaches: Breach[];
 }
 
 interface RowView {
   now: string;
   satisfaction: { reasons: string[] };
   churnRisk: { factors: { name: string; contribution: number }[] } | null;
-  openComplaints: OpenComplaint[];
 }
 
-/** The row's open complaints past a target at the view's moment. */
-function breachesOf(view: RowView, session: Session): Breach[] {
-  return view.openComplaints.flatMap((c): Breach[] => {
-    const due = complaintDue(c, session.complaintTargets, view.now);
-    if (due?.acknowledge.breached)
-      return [{ ...c, what: 'acknowledgement', due: due.acknowledge.at }];
-    if (due?.resolve.breached) return [{ ...c, what: 'resolution', due: due.resolve.at }];
-    return [];
-  });
-}
-
-/** Each row's top churn factors, satisfaction reason and breached complaints, from its view. */
-function useDetails(ids: string[], session: Session): Record<string, RowDetails> {
+/** Each row's top churn factors and satisfaction reason, from its view. */
+function useDetails(ids: string[]): Record<string, RowDetails> {
   const [details, setDetails] = useState<Record<string, RowDetails>>({});
   useEffect(() => {
     let current = true;
@@ -270,7 +238,7 @@ function useDetails(ids: string[], session: Session): Record<string, RowDetails>
           if (current)
             setDetails((old) => ({
               ...old,
-              [id]: { reasons, breaches: breachesOf(view, session) },
+              [id]: { reasons },
             }));
         },
         () => undefined,

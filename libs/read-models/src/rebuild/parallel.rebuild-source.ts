@@ -61,13 +61,21 @@ export type WorkerMessage =
 const WORKER_YOUNG_GENERATION_MB = 16;
 /** JSON a worker gathers before posting it to the writing thread. */
 const POST_BYTES = 2 * 2 ** 20;
+/** Batches a worker posts before it waits for the writing thread to take them. */
+const IN_FLIGHT = 2;
 // The projections library's registry, beside this library in the source tree and in dist.
 const DEFAULT_REGISTRY = join(__dirname, '..', '..', '..', 'projections', 'src', 'registry');
 
-/** A worker's sink: serialises final states and posts them in batches to the writing thread. */
+/**
+ * A worker's sink: serialises final states and posts them in batches to the writing thread, and
+ * waits while that thread has not taken its earlier batches (memory stays bounded when the
+ * writes are slower than the folds).
+ */
 export class PostingSink implements RebuildSink {
   private batches: StateBatch[];
   private bytes = 0;
+  private inFlight = 0;
+  private waiting: (() => void) | undefined;
   private readonly extractors: ((state: unknown) => ColumnValue)[][];
 
   constructor(
@@ -90,12 +98,26 @@ export class PostingSink implements RebuildSink {
 
   async flush(): Promise<void> {
     if (this.bytes >= POST_BYTES) this.finish();
+    while (this.inFlight > IN_FLIGHT) {
+      await new Promise<void>((resolve) => (this.waiting = resolve));
+    }
+  }
+
+  /** The writing thread took a batch. */
+  taken(): void {
+    this.inFlight--;
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.();
   }
 
   /** Posts everything gathered. */
   finish(): void {
     const batches = this.batches.filter((b) => b.keys.length);
-    if (batches.length) this.post({ kind: 'states', batches });
+    if (batches.length) {
+      this.inFlight++;
+      this.post({ kind: 'states', batches });
+    }
     this.batches = this.empty();
     this.bytes = 0;
   }
@@ -192,7 +214,9 @@ export async function parallelSqliteFold(
                     });
                   }
                 }
-                writes = writes.then(() => sink.flush());
+                writes = writes
+                  .then(() => sink.flush())
+                  .then(() => worker.postMessage({ kind: 'taken' }));
                 writes.catch(reject);
                 break;
               case 'done':

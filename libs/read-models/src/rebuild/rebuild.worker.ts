@@ -20,6 +20,9 @@ async function main(plan: WorkerPlan): Promise<void> {
   const db = new Database(plan.path, { readonly: true });
   try {
     const sink = new PostingSink(projections, post);
+    parentPort!.on('message', (message: { kind: string }) => {
+      if (message.kind === 'taken') sink.taken();
+    });
     await foldInCustomerOrder(
       db,
       plan.head,
@@ -30,6 +33,7 @@ async function main(plan: WorkerPlan): Promise<void> {
     );
     sink.finish();
     post({ kind: 'done' });
+    parentPort!.removeAllListeners('message');
   } catch (error) {
     if (error instanceof CustomerOrderMismatch) {
       post({ kind: 'mismatch', message: error.message });

@@ -14,7 +14,12 @@ import type {
   RecordedEvent,
   Subscription,
 } from '../../libs/event-store/src/event-store.port';
-import { prepareQueries } from '../../libs/event-store/src/postgres/postgres.schema';
+import { PostgresEventStore } from '../../libs/event-store/src/postgres/postgres.event-store';
+import {
+  LISTENER_LOCK_CLASS,
+  lockKey,
+  prepareQueries,
+} from '../../libs/event-store/src/postgres/postgres.schema';
 import { databaseUrl, describeWithPostgres, openInFreshSchema } from './postgres.fixture';
 
 const WRITERS = 8;
@@ -28,9 +33,13 @@ const event = (type = 'Thing') => ({
 });
 
 /** Waits until `done()` holds, checking every few milliseconds; fails after `ms`. */
-async function until(done: () => boolean, what: string, ms = 30_000): Promise<void> {
+async function until(
+  done: () => boolean | Promise<boolean>,
+  what: string,
+  ms = 30_000,
+): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!done()) {
+  while (!(await done())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -160,6 +169,43 @@ describeWithPostgres('PostgreSQL writers side by side', () => {
       }
     } finally {
       await Promise.all([liveSubscription.close(), catchUpSubscription.close()]);
+    }
+  });
+
+  it("wakes another store's subscription without its polling, once that store listens", async () => {
+    // A schema of its own, where nothing else listens, and two stores on it, as two processes
+    // would open them: one writes, the other polls once an hour, so only a NOTIFY wakes it.
+    const fresh = await openInFreshSchema();
+    const { store: writer } = fresh;
+    const { schema } = writer;
+    const other = await PostgresEventStore.connect({
+      connectionString: databaseUrl,
+      schema,
+      pollIntervalMs: 3_600_000,
+    });
+    const category = `elsewhere${randomUUID().slice(0, 8)}`;
+    const subscription = other.subscribeToAll({ from: 'end', filter: { categories: [category] } });
+    try {
+      const iterator = subscription[Symbol.asyncIterator]();
+      expect((await iterator.next()).value).toMatchObject({ kind: 'caughtUp' });
+      // Listening: its connection holds the listener lock once LISTEN is in place.
+      await until(async () => {
+        const { rows } = await writer.pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_locks
+           WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND granted`,
+          [LISTENER_LOCK_CLASS, lockKey(schema)],
+        );
+        return rows[0].n > 0;
+      }, 'the other store to listen');
+      for (let n = 0; n < 3; n++) {
+        const appended = await writer.appendToStream(`${category}-${n}`, [event()]);
+        const { value } = await iterator.next();
+        expect(value).toMatchObject({ kind: 'event', event: { id: appended.events[0].id } });
+      }
+    } finally {
+      await subscription.close();
+      await other.close();
+      await fresh.cleanup();
     }
   });
 });

@@ -8,9 +8,10 @@
  * A NOTIFY is a statement (and a commit) of its own, as much work as a small append, so it is
  * sent only while another connection listens on this schema: each listening connection holds a
  * session-level advisory lock (released with the connection), and the appending side looks for
- * such locks other than its own at most once per LOOK_INTERVAL_MS. A process that starts listening
- * between two looks misses wake-ups for at most that long and polls meanwhile (its subscriptions'
- * fallback), so nothing is lost, only delivered a poll later.
+ * such locks other than its own at most once per LOOK_INTERVAL_MS, and sends anyway when its last
+ * look is older than that. A process that starts listening just after a look misses wake-ups for
+ * at most that long and polls meanwhile (its subscriptions' fallback), so nothing is lost, only
+ * delivered a poll later.
  */
 import { Client, type Pool, type QueryConfig } from 'pg';
 import { WakeUps } from '../subscription-pump';
@@ -51,8 +52,9 @@ export class AppendNotifier {
   /** After an append committed: wakes this process's subscriptions, and the others' if any. */
   announce(): void {
     this.wakeUps.wakeAll();
-    this.lookForListeners();
-    if (!this.othersListen || this.closed) return;
+    // A look older than LOOK_INTERVAL_MS says nothing: send, and look again.
+    const stale = this.lookForListeners();
+    if ((!this.othersListen && !stale) || this.closed) return;
     if (this.notifying) {
       this.notifyAgain = true;
       return;
@@ -75,8 +77,10 @@ export class AppendNotifier {
     void send();
   }
 
-  private lookForListeners(): void {
-    if (this.looking || this.closed || Date.now() - this.lookedAt < LOOK_INTERVAL_MS) return;
+  /** Starts a look when the last is older than LOOK_INTERVAL_MS; true if it is. */
+  private lookForListeners(): boolean {
+    if (Date.now() - this.lookedAt < LOOK_INTERVAL_MS) return false;
+    if (this.looking || this.closed) return true;
     this.looking = true;
     this.pool
       .query<[number]>({ ...this.queries.othersListening, values: [this.listenerPid] })
@@ -88,6 +92,7 @@ export class AppendNotifier {
         this.looking = false;
         this.lookedAt = Date.now();
       });
+    return true;
   }
 
   /** One dedicated connection LISTENs for appends and wakes every live subscription. */

@@ -247,13 +247,23 @@ function fitCurrency(
   };
 }
 
-async function recordFit(store: EventStore, fit: ClvModelFittedData): Promise<ClvModelFittedData> {
+function recordFit(store: EventStore, fit: ClvModelFittedData): Promise<ClvModelFittedData> {
+  return recordModelFit(store, clvModelStreamId(fit.fitId), CLV_MODEL_FITTED, fit);
+}
+
+/** Records a model fit as the one event of a stream of its own, by whom it was fitted. */
+export async function recordModelFit<F extends { fitId: string; fittedBy?: string }>(
+  store: EventStore,
+  streamId: string,
+  type: string,
+  fit: F,
+): Promise<F> {
   await store.appendToStream(
-    clvModelStreamId(fit.fitId),
+    streamId,
     [
       {
         id: randomUUID(),
-        type: CLV_MODEL_FITTED,
+        type,
         data: fit,
         metadata: { schemaVersion: 1, actor: fit.fittedBy, correlationId: fit.fitId },
       },

@@ -17,7 +17,7 @@ import {
   type NextBestActionsFittedData,
   type RankedAction,
 } from '@aftercare/projections';
-import { lastEventDay, NothingToFitError } from '../clv/clv-refit';
+import { lastEventDay, NothingToFitError, recordModelFit } from '../clv/clv-refit';
 import { monthStarts } from './simulate-policy';
 
 export interface NbaFitOptions {
@@ -107,17 +107,5 @@ export async function fitNextBestActions(
     rankingLimit,
     fittedBy: options.actor ?? 'nba-fit',
   };
-  await store.appendToStream(
-    nbaModelStreamId(fit.fitId),
-    [
-      {
-        id: randomUUID(),
-        type: NBA_MODEL_FITTED,
-        data: fit,
-        metadata: { schemaVersion: 1, actor: fit.fittedBy, correlationId: fit.fitId },
-      },
-    ],
-    { expectedRevision: 'no_stream' },
-  );
-  return fit;
+  return recordModelFit(store, nbaModelStreamId(fit.fitId), NBA_MODEL_FITTED, fit);
 }

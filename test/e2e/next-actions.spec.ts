@@ -90,6 +90,41 @@ describe('next best actions (API)', () => {
     }
   }, 120_000);
 
+  it("reads the customer's tasks: no call suggested while one is due, again once it ends unreached", async () => {
+    const admin = authed(app, await createApiKey(app, 'admin'));
+    const ranked = (await agent().get('/v1/next-actions?budget=1').expect(200))
+      .body as RankedNextActions;
+    const id = ranked.items[0].customerId;
+    const calls = async () =>
+      (
+        (await agent().get(`/v1/customers/${id}/next-actions`).expect(200))
+          .body as CustomerNextActions
+      ).actions.filter((a) => a.action === 'recovery_call');
+    // A detractor score now: a bad incident, and the playbook's call-back task for it.
+    await admin
+      .post(`/v1/customers/${id}/feedback`)
+      .send({ nps: 1, occurredAt: new Date().toISOString() })
+      .expect(201);
+    let taskId: string | undefined;
+    for (let i = 0; i < 200 && !taskId; i++) {
+      const res = await agent().get(`/v1/tasks?customer=${id}&status=open`).expect(200);
+      taskId = (res.body as { items: { taskId: string }[] }).items[0]?.taskId;
+      if (!taskId) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(taskId).toBeDefined();
+    expect(await calls()).toEqual([]);
+    await agent()
+      .post(`/v1/tasks/${String(taskId)}/completion`)
+      .send({ outcome: 'no_answer' })
+      .expect(201);
+    expect(await calls()).toEqual([
+      expect.objectContaining({
+        action: 'recovery_call',
+        reason: expect.stringMatching(/bad incident/),
+      }),
+    ]);
+  }, 60_000);
+
   it('refuses a bad budget and an unknown customer with problems', async () => {
     for (const budget of ['0', '5000', 'many']) {
       const res = await agent().get(`/v1/next-actions?budget=${budget}`);

@@ -15,7 +15,7 @@ describe('clv refit', () => {
     dir = mkdtempSync(join(tmpdir(), 'aftercare-refit-'));
     store = SqliteEventStore.open({ path: join(dir, 'store.db'), synchronous: 'normal' });
     await seedStore(store, { customers: 400, seed: 'refit', from: '2021-01-01', to: '2024-01-01' });
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await store.close();
@@ -62,5 +62,5 @@ describe('clv refit', () => {
       await engine.stop();
       await readModels.close();
     }
-  }, 60_000);
+  }, 120_000);
 });

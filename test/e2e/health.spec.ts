@@ -92,8 +92,8 @@ describe('health: not ready while a killed process still holds the projection le
   it('says not ready until this instance runs the projections the dead one held', async () => {
     dir = mkdtempSync(join(tmpdir(), 'aftercare-health-kill-'));
     const path = join(dir, 'events.db');
-    // What kill -9 leaves behind: leases of a process of this host that no longer exists, for
-    // a few more seconds (a real TTL is 15 s).
+    // What kill -9 leaves behind: leases of a process of this host that no longer exists, until
+    // they expire (here: when the test says so, so a slow start cannot outlive them).
     const db = new Database(path);
     db.exec(
       'CREATE TABLE rm_projection_lease (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL)',
@@ -101,7 +101,8 @@ describe('health: not ready while a killed process still holds the projection le
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
     const owner = `${hostname()}:${String(dead.stdout)}:deadbeef`;
     const insert = db.prepare('INSERT INTO rm_projection_lease VALUES (?, ?, ?)');
-    for (const name of projections.map((p) => p.name)) insert.run(name, owner, Date.now() + 4_000);
+    for (const name of projections.map((p) => p.name))
+      insert.run(name, owner, Date.now() + 600_000);
     db.close();
 
     process.env.AFTERCARE_STORE = 'sqlite';
@@ -117,6 +118,11 @@ describe('health: not ready while a killed process still holds the projection le
     );
 
     // Once the leases expire, this instance takes them over and becomes ready.
+    const expire = new Database(path);
+    expire
+      .prepare('UPDATE rm_projection_lease SET expires_at = ? WHERE owner = ?')
+      .run(Date.now(), owner);
+    expire.close();
     const deadline = Date.now() + 25_000;
     let res = early;
     while (res.status !== 200 && Date.now() < deadline) {

@@ -1,6 +1,7 @@
 import { type WarrantyDecisionState, warrantyDecisionsProjection } from '@aftercare/projections';
 import { type ColumnCondition, encodeCursor } from '@aftercare/read-models';
 import type { ReadModelQueries } from '../queries/customer-queries';
+import { CheckpointMemo, statusesOf } from '../queries/checkpoint-memo';
 import { timeWindow } from '../time-window';
 import { DecisionReportBuilder } from './decision-report';
 import type { DecisionQuery, DecisionReport, DecisionRow } from './warranty-audit.types';
@@ -19,7 +20,11 @@ const CHUNK = 5_000;
  * stream per request as `WarrantyAudit.decisions` does for the command line.
  */
 export class WarrantyDecisionQueries {
-  constructor(private readonly readModels: ReadModelQueries) {}
+  private readonly reports: CheckpointMemo<DecisionReport>;
+
+  constructor(private readonly readModels: ReadModelQueries) {
+    this.reports = new CheckpointMemo(statusesOf(readModels), warrantyDecisionsProjection.name);
+  }
 
   /**
    * A page of decisions ordered by filing date (then claim id), `limit` long at most, and a cursor
@@ -47,8 +52,22 @@ export class WarrantyDecisionQueries {
     }
   }
 
-  /** Approval rates by policy version, product and rule, and costs, over every matching decision. */
-  async report(query: DecisionQuery): Promise<DecisionReport> {
+  /**
+   * Approval rates by policy version, product and rule, and costs, over every matching decision:
+   * summed once per change of the read model.
+   */
+  report(query: DecisionQuery): Promise<DecisionReport> {
+    const key = JSON.stringify([
+      query.from,
+      query.to,
+      query.policyId,
+      query.policyVersion,
+      query.outcome,
+    ]);
+    return this.reports.get(key, () => this.sum(query));
+  }
+
+  private async sum(query: DecisionQuery): Promise<DecisionReport> {
     const report = new DecisionReportBuilder();
     let after: string | undefined;
     do {

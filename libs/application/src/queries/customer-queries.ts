@@ -30,6 +30,7 @@ import {
   warrantyPoliciesProjection,
 } from '@aftercare/projections';
 import { claimIdsOf } from './customer-profile.queries';
+import { CheckpointMemo, statusesOf } from './checkpoint-memo';
 import { type CustomerView, customerView } from './customer-view';
 import { latestFits } from '../scores/customer-score';
 import {
@@ -110,6 +111,8 @@ function decode(cursor: string, field = 'cursor'): unknown {
 }
 
 export class CustomerQueries {
+  private bucketMemo: CheckpointMemo<ProductBucketState[]> | undefined;
+
   constructor(
     private readonly store: EventStore,
     private readonly readModels: ReadModelQueries | undefined,
@@ -253,10 +256,22 @@ export class CustomerQueries {
     );
   }
 
-  /** The product_population buckets: running totals by SKU and cohort (a few hundred rows). */
-  async productBuckets(): Promise<ProductBucketState[]> {
-    return collect(
-      listAll<ProductBucketState>(this.requireReadModels(), productPopulationProjection.name),
+  /**
+   * The product_population buckets' running totals by SKU and cohort (a few hundred rows), read
+   * once per change of the read model and kept without the join lines the reports never read.
+   */
+  productBuckets(): Promise<ProductBucketState[]> {
+    this.bucketMemo ??= new CheckpointMemo(
+      statusesOf(this.readModels),
+      productPopulationProjection.name,
+      1,
+    );
+    return this.bucketMemo.get('', async () =>
+      (
+        await collect(
+          listAll<ProductBucketState>(this.requireReadModels(), productPopulationProjection.name),
+        )
+      ).map((b) => ({ ...b, purchases: '', customerMonths: '', repairedSerials: '' })),
     );
   }
 

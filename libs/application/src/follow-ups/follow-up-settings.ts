@@ -8,9 +8,8 @@ export interface FollowUpSettings {
   /** AFTERCARE_FOLLOW_UP_SWEEP_MS: how often due times are checked against the clock (default 60 s). */
   sweepIntervalMs: number;
   /**
-   * AFTERCARE_PLAYBOOK_MAX_CAUSE_AGE_DAYS (default 30): events this much older than the store's
-   * latest business time plan no task (history imported or replayed does not flood the worklist;
-   * a world seeded in the past still gets the tasks of its last days).
+   * AFTERCARE_PLAYBOOK_MAX_CAUSE_AGE_DAYS (default 30): events older than this when the reactor
+   * reaches them plan no task (history imported or replayed does not flood today's worklist).
    */
   maxCauseAgeDays: number;
   /** AFTERCARE_PROMISE_GRACE_MINUTES (default 60): how long after its due time a promise may still be recorded kept before the sweep breaks it. */

@@ -43,27 +43,12 @@ const CAUSE_TYPES = [
 type VersionAt = PlaybookVersion & { position: string };
 
 /**
- * What the store's clock reads: what customers did (their streams' cause events). Not playbook
- * publications nor signals, whose times are the wall clock of the process that wrote them.
- */
-const CLOCK_FILTER = {
-  categories: [CUSTOMER_STREAM_CATEGORY],
-  eventTypePrefixes: CAUSE_TYPES.filter((t) => t !== 'PlaybookPublished'),
-};
-
-/**
  * Runs the playbooks over the event log, as a consumer of the projection runtime (one instance at
  * a time, the holder of its lease, from its own checkpoint): each event a playbook reacts to
  * becomes the tasks its version in force plans, created through the task's handler with a command
  * id derived from the task id, itself derived from the cause event. An event handled again after
  * a crash (created, not yet checkpointed), or by another instance after a takeover, creates
  * nothing twice. On its first pass it publishes the default playbooks that do not exist yet.
- *
- * "Too old to act on" is judged against the store's own clock, not the wall clock: the latest
- * business time of what customers did in the whole log (read ahead of the checkpoint, once, and
- * then only what was appended since). A store seeded with a world that ended in the past gets the
- * tasks of its last `maxCauseAgeDays` days, due when that world ended (overdue by the wall clock,
- * and swept as such); history imported behind newer events plans nothing.
  */
 export class PlaybookReactor implements EventConsumer {
   readonly name = 'playbooks';
@@ -73,9 +58,6 @@ export class PlaybookReactor implements EventConsumer {
   };
   private readonly logger = new Logger('Playbooks');
   private versions: VersionAt[] = [];
-  /** The latest business time of a customer's cause event in the log (epoch ms). */
-  private storeClock = Number.NEGATIVE_INFINITY;
-  private clockReadTo: GlobalPosition | 'start' = 'start';
 
   constructor(
     private readonly store: EventStore,
@@ -98,8 +80,7 @@ export class PlaybookReactor implements EventConsumer {
 
   async handle(batch: readonly RecordedEvent[], context: ConsumerContext): Promise<BatchOutcome> {
     const slice = new TimeSlice();
-    if (!(await this.readStoreClock(context.signal, slice))) return 'committed';
-    const oldest = this.storeClock - this.settings.maxCauseAgeDays * DAY_MS;
+    const oldest = this.clock().getTime() - this.settings.maxCauseAgeDays * DAY_MS;
     for (const event of batch) {
       if (context.signal.aborted) return 'committed';
       await slice.pause();
@@ -117,24 +98,6 @@ export class PlaybookReactor implements EventConsumer {
     const last = batch[batch.length - 1].position;
     await context.commit(last, () => this.store.saveCheckpoint(PLAYBOOKS_CHECKPOINT, last));
     return 'committed';
-  }
-
-  /**
-   * Moves the store's clock to the latest business time appended so far (reading on from where it
-   * last stopped). False when aborted; the clock keeps what was read.
-   */
-  private async readStoreClock(signal: AbortSignal, slice: TimeSlice): Promise<boolean> {
-    for await (const event of this.store.readAll({
-      fromPosition: this.clockReadTo,
-      filter: CLOCK_FILTER,
-    })) {
-      if (signal.aborted) return false;
-      await slice.pause();
-      const at = Date.parse(String((event.data as { occurredAt?: unknown }).occurredAt));
-      if (at > this.storeClock) this.storeClock = at;
-      this.clockReadTo = event.position;
-    }
-    return true;
   }
 
   /** The tasks one event plans, created (or found created) in order. */

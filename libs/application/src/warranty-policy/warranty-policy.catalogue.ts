@@ -5,7 +5,7 @@ import {
   type WarrantyPolicyTerms,
   type WarrantyPolicyVersion,
 } from '@aftercare/domain';
-import type { EventStore, RecordedEvent } from '@aftercare/event-store';
+import type { EventStore, GlobalPosition, RecordedEvent } from '@aftercare/event-store';
 
 export interface PolicyVersionView {
   version: number;
@@ -45,33 +45,58 @@ function view(event: RecordedEvent): PolicyVersionView & { policyId: string } {
   };
 }
 
-/** The published warranty policies and their versions, read from their streams. */
+/**
+ * The published warranty policies and their versions, read from their streams. The list is an
+ * index kept in memory and brought up to date on each call from where the last one stopped (the
+ * store's settled head), so only the first call reads the whole log for policy events.
+ */
 export class WarrantyPolicyCatalogue {
+  private readonly policies = new Map<string, PolicySummary>();
+  private readUpTo: GlobalPosition | undefined;
+  private reading: Promise<void> = Promise.resolve();
+
   constructor(private readonly store: EventStore) {}
 
   async list(): Promise<PolicySummary[]> {
-    const policies = new Map<string, PolicySummary>();
+    // One reader at a time: a second caller waits for the read under way, then reads what came after.
+    const next = this.reading.then(() => this.readNewPolicies());
+    this.reading = next.catch(() => undefined);
+    await next;
+    return [...this.policies.values()].sort((a, b) => a.policyId.localeCompare(b.policyId));
+  }
+
+  private async readNewPolicies(): Promise<void> {
+    // Every event up to the head read first is visible to the read that follows it.
+    const head = await this.store.headPosition();
+    let last = this.readUpTo;
     for await (const event of this.store.readAll({
+      fromPosition: this.readUpTo ?? 'start',
       filter: {
         categories: [WARRANTY_POLICY_STREAM_CATEGORY],
         eventTypePrefixes: ['WarrantyPolicyPublished'],
       },
     })) {
-      const v = view(event);
-      const seen = policies.get(v.policyId);
-      const versions = [...(seen?.versions ?? []), v.version].sort((a, b) => a - b);
-      const latest = !seen || v.version >= seen.latestVersion;
-      policies.set(v.policyId, {
-        policyId: v.policyId,
-        name: latest ? v.name : (seen?.name ?? v.name),
-        versions,
-        latestVersion: latest ? v.version : (seen?.latestVersion ?? v.version),
-        latestEffectiveFrom: latest
-          ? v.effectiveFrom
-          : (seen?.latestEffectiveFrom ?? v.effectiveFrom),
-      });
+      this.add(view(event));
+      last = event.position;
     }
-    return [...policies.values()].sort((a, b) => a.policyId.localeCompare(b.policyId));
+    if (head !== undefined && (last === undefined || head > last)) last = head;
+    this.readUpTo = last;
+  }
+
+  private add(v: PolicyVersionView & { policyId: string }): void {
+    const seen = this.policies.get(v.policyId);
+    if (seen?.versions.includes(v.version)) return;
+    const versions = [...(seen?.versions ?? []), v.version].sort((a, b) => a - b);
+    const latest = !seen || v.version >= seen.latestVersion;
+    this.policies.set(v.policyId, {
+      policyId: v.policyId,
+      name: latest ? v.name : (seen?.name ?? v.name),
+      versions,
+      latestVersion: latest ? v.version : (seen?.latestVersion ?? v.version),
+      latestEffectiveFrom: latest
+        ? v.effectiveFrom
+        : (seen?.latestEffectiveFrom ?? v.effectiveFrom),
+    });
   }
 
   async get(policyId: string): Promise<PolicyDetail | undefined> {

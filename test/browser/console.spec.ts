@@ -428,7 +428,10 @@ describe('the web console in Chromium', () => {
       }
     });
     await signIn(page, world.baseUrl, world.keys.analyst, '/worklist');
-    await until(() => page.locator('table tbody tr').count(), list.items.length);
+    await until(
+      () => page.locator('[data-field=worklist] table tbody tr').count(),
+      list.items.length,
+    );
     await page.getByRole('link', { name: list.items[0]!.customerId }).click();
     await page.getByText('not shown to your role').waitFor();
     await page.getByRole('link', { name: 'Analytics' }).click();

@@ -1,6 +1,10 @@
 import 'reflect-metadata';
 import { CommanderError } from 'commander';
+import { endQuietlyOnClosedPipe } from './closed-pipe';
 import { buildProgram } from './program';
+
+endQuietlyOnClosedPipe(process.stdout);
+endQuietlyOnClosedPipe(process.stderr);
 
 /**
  * Usage errors and bad input exit with 2, failures with 1. ConfigError is recognised by name so

@@ -378,6 +378,31 @@ describe('write API (HTTP, sqlite)', () => {
     expect(await readStream('customer-invalid-1')).toEqual([]);
   });
 
+  it("records a purchase's supplier batch, and refuses a malformed one naming the field", async () => {
+    const c = 'batch-1';
+    await http().post('/v1/customers').send(registration(c)).expect(201);
+    await http()
+      .post(`/v1/customers/${c}/purchases`)
+      .send({ ...purchase('pb1', 'SN-B1'), supplierBatch: '2024H2-A' })
+      .expect(201);
+    for (const supplierBatch of ['lot 7', '-A', 'x'.repeat(33), 42]) {
+      const res = await http()
+        .post(`/v1/customers/${c}/purchases`)
+        .send({ ...purchase('pb2', 'SN-B2'), supplierBatch })
+        .expect(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect((res.body.errors as { field: string }[]).map((e) => e.field)).toEqual([
+        'supplierBatch',
+      ]);
+    }
+    const purchases = (await readStream(`customer-${c}`)).filter(
+      (e) => e.type === 'PurchaseRecorded',
+    );
+    expect(purchases.map((e) => (e.data as { supplierBatch?: string }).supplierBatch)).toEqual([
+      '2024H2-A',
+    ]);
+  });
+
   it('answers 400 for malformed JSON', async () => {
     const res = await http()
       .post('/v1/customers')

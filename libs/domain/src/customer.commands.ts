@@ -37,6 +37,8 @@ export type RecordPurchase = DomainCommand<
     sku: string;
     productCategory: string;
     serialNumber?: string;
+    /** The supplier's batch (lot), where known; see SUPPLIER_BATCH_PATTERN for its form. */
+    supplierBatch?: string;
     price: Amount;
     currency: CurrencyCode;
     channel: SalesChannel;

@@ -46,6 +46,7 @@ export function decidePurchases(command: PurchaseCommand, state: KnownCustomer):
             sku: d.sku,
             productCategory: d.productCategory,
             ...(d.serialNumber !== undefined ? { serialNumber: d.serialNumber } : {}),
+            ...(d.supplierBatch !== undefined ? { supplierBatch: d.supplierBatch } : {}),
             price: d.price,
             currency: d.currency,
             channel: d.channel,

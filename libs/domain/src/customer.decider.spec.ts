@@ -156,6 +156,38 @@ describe('customer decider', () => {
       given([registered]).when(record).then([purchased]);
     });
 
+    it('records the supplier batch when the command carries one, and none when it does not', () => {
+      const withBatch = { ...record, data: { ...record.data, supplierBatch: '2025H1-A' } };
+      given([registered])
+        .when(withBatch)
+        .then([{ ...purchased, data: { ...purchased.data, supplierBatch: '2025H1-A' } }]);
+      // Without one, the event has no supplierBatch key at all (deep equality checks that).
+      given([registered]).when(record).then([purchased]);
+    });
+
+    it('folds a purchase stored before batches existed and decides on it as before', () => {
+      // PurchaseRecorded v1 as stored by earlier releases: no supplierBatch key.
+      const stored = JSON.parse(`{
+        "customerId": "cust-1", "occurredAt": "2025-01-11T10:00:00.000Z", "purchaseId": "p-1",
+        "orderId": "o-1", "sku": "WM-200", "productCategory": "washing_machine",
+        "serialNumber": "SN-1", "price": 600, "currency": "EUR", "channel": "online",
+        "warranty": { "warrantyPolicyId": "std", "returnWindowDays": 14 }
+      }`) as Extract<CustomerEvent, { type: 'PurchaseRecorded' }>['data'];
+      const old: CustomerEvent = { type: 'PurchaseRecorded', data: stored };
+      given([registered, old]).when(record).thenFails('duplicate_purchase');
+      given([registered, old])
+        .when(
+          cmd('ScheduleDelivery', {
+            occurredAt: '2025-01-11T11:00:00.000Z',
+            deliveryId: 'd-1',
+            purchaseId: 'p-1',
+            promisedFrom: '2025-01-15T08:00:00.000Z',
+            promisedTo: '2025-01-15T12:00:00.000Z',
+          }),
+        )
+        .then([scheduled]);
+    });
+
     it('refuses the same purchase twice', () => {
       given([registered, purchased]).when(record).thenFails('duplicate_purchase');
     });

@@ -21,6 +21,14 @@ export type CustomerSegment = (typeof CUSTOMER_SEGMENTS)[number];
 export const SALES_CHANNELS = ['online', 'store', 'phone', 'marketplace', 'partner'] as const;
 export type SalesChannel = (typeof SALES_CHANNELS)[number];
 
+/**
+ * A supplier batch as the edges accept it: 1-32 letters, digits, `.`, `_` or `-`, starting with a
+ * letter or digit (lot codes as printed on a rating plate, e.g. `2024H1-A`). Short and plain so
+ * it can key a report row and travel in a URL.
+ */
+export const SUPPLIER_BATCH_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
+export const SUPPLIER_BATCH_MAX_LENGTH = 32;
+
 export const CONTACT_CHANNELS = ['phone', 'email', 'chat', 'web', 'store', 'social'] as const;
 export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
 
@@ -133,6 +141,11 @@ export type PurchaseRecorded = DomainEvent<
     productCategory: string;
     /** Absent for products without a serial (consumables, accessories). */
     serialNumber?: string;
+    /**
+     * The supplier's batch (lot) the unit came from, where recorded: what the defect report
+     * breaks rates down by. Absent in events recorded before it existed and when unknown.
+     */
+    supplierBatch?: string;
     price: Amount;
     currency: CurrencyCode;
     channel: SalesChannel;

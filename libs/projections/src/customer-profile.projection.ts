@@ -79,6 +79,7 @@ export function evolveCustomerProfile(
           sku: d.sku,
           productCategory: d.productCategory,
           serialNumber: d.serialNumber ?? null,
+          supplierBatch: d.supplierBatch ?? null,
           price: d.price,
           currency: d.currency,
           channel: d.channel,

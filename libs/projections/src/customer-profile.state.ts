@@ -15,6 +15,11 @@ export interface ProductHolding {
   sku: string;
   productCategory: string;
   serialNumber: string | null;
+  /**
+   * The supplier's batch (lot), where recorded; null for purchases recorded without one, and
+   * absent from profiles stored before batches existed (read it with `?? null`).
+   */
+  supplierBatch?: string | null;
   price: number;
   currency: string;
   channel: SalesChannel;

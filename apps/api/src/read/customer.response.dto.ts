@@ -43,6 +43,13 @@ export class ProductViewDto {
   @ApiProperty({ example: 'TV-55-OLED' }) sku!: string;
   @ApiProperty({ example: 'tv' }) productCategory!: string;
   @ApiProperty({ type: String, nullable: true, example: 'SN-1' }) serialNumber!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '2024H1-A',
+    description: "The supplier's batch (lot), where recorded",
+  })
+  supplierBatch!: string | null;
   @ApiProperty({ example: 899 }) price!: number;
   @ApiProperty({ example: 'EUR' }) currency!: string;
   @ApiProperty({ format: 'date-time' }) purchasedAt!: string;

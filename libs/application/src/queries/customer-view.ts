@@ -207,6 +207,8 @@ function productView(
       : 'not_covered';
   return {
     ...product,
+    // Profiles folded before batches were recorded have no key (no rebuild needed: null is right).
+    supplierBatch: product.supplierBatch ?? null,
     returnWindowEndsAt: new Date(ms(start) + product.returnWindowDays * DAY_MS).toISOString(),
     warranty: {
       commercialPolicyVersion: version?.version ?? null,

@@ -13,6 +13,7 @@ import {
   type ValidationArguments,
 } from 'class-validator';
 import { DEFAULT_HTTP_SETTINGS, type HttpSettings } from '@aftercare/application';
+import { SUPPLIER_BATCH_MAX_LENGTH, SUPPLIER_BATCH_PATTERN } from '@aftercare/domain';
 
 const INSTANT =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:Z|([+-])(\d{2}):(\d{2}))$/;
@@ -148,6 +149,25 @@ export function IsEntityId(options: { required: boolean; description?: string })
     IsString(),
     Length(1, 100),
     Matches(ID, { message: '$property may hold letters, digits, _ . : and - only' }),
+  );
+}
+
+/** A supplier batch (lot) code: SUPPLIER_BATCH_PATTERN, up to 32 characters. */
+export function IsSupplierBatch() {
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: String,
+      example: '2024H1-A',
+      maxLength: SUPPLIER_BATCH_MAX_LENGTH,
+      pattern: SUPPLIER_BATCH_PATTERN.source,
+      description:
+        "The supplier's batch (lot) the unit came from, where known: the defect report's batch breakdown",
+    }),
+    IsOptional(),
+    IsString(),
+    Matches(SUPPLIER_BATCH_PATTERN, {
+      message: `$property must be 1-${SUPPLIER_BATCH_MAX_LENGTH} letters, digits, . _ or -, starting with a letter or digit`,
+    }),
   );
 }
 

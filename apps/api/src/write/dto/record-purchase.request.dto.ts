@@ -1,7 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsInt, Max, Min } from 'class-validator';
 import { SALES_CHANNELS, type SalesChannel } from '@aftercare/domain';
-import { IsAmount, IsCurrency, IsEntityId, IsNestedObject, IsText } from './dto-validators';
+import {
+  IsAmount,
+  IsCurrency,
+  IsEntityId,
+  IsNestedObject,
+  IsSupplierBatch,
+  IsText,
+} from './dto-validators';
 import { OccurredAtRequestDto } from './occurred-at.request.dto';
 
 export class PurchaseWarrantyTermsDto {
@@ -30,6 +37,9 @@ export class RecordPurchaseRequestDto extends OccurredAtRequestDto {
 
   @IsText({ required: false, max: 100, description: 'Absent for products without a serial' })
   serialNumber?: string;
+
+  @IsSupplierBatch()
+  supplierBatch?: string;
 
   @IsAmount({ example: 499.99 })
   price!: number;

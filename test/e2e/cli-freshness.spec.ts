@@ -64,22 +64,7 @@ describe('CLI commands that read read models', () => {
     for (const projection of projections) await readModels.register(projection);
     expect(await readModels.acquireLease('customer_profile', 'api:elsewhere', 60_000)).toBe(true);
     const store = SqliteEventStore.open({ path });
-    const id = randomUUID();
-    await store.appendToStream(`customer-${id}`, [
-      {
-        id: randomUUID(),
-        type: 'CustomerRegistered',
-        data: {
-          customerId: id,
-          occurredAt: '2024-01-01T00:00:00.000Z',
-          jurisdiction: 'EU',
-          countryCode: 'DE',
-          segment: 'consumer',
-          signupChannel: 'online',
-        },
-        metadata: { schemaVersion: 1 },
-      },
-    ]);
+    await appendCustomer(store);
     await store.close();
     try {
       await expect(exportCustomers()).rejects.toThrow(
@@ -93,4 +78,61 @@ describe('CLI commands that read read models', () => {
       await readModels.close();
     }
   });
+
+  it('answer the audit report from the warranty decisions read model, caught up first', async () => {
+    const store = SqliteEventStore.open({ path });
+    const decided = new Set<string>();
+    for await (const event of store.readAll({
+      filter: { categories: ['warranty'], eventTypePrefixes: ['WarrantyClaimDecided'] },
+    })) {
+      decided.add((event.data as { claimId: string }).claimId);
+    }
+    await appendCustomer(store);
+    await store.close();
+    expect(decided.size).toBeGreaterThan(0);
+    const stderr: string[] = [];
+    const stdout: string[] = [];
+    const err = jest.spyOn(console, 'error').mockImplementation((line: string) => {
+      stderr.push(line);
+    });
+    const log = jest.spyOn(console, 'log').mockImplementation((line: string) => {
+      stdout.push(line);
+    });
+    try {
+      await buildProgram().parseAsync(
+        ['audit', 'report', '--from', '2000-01-01', '--to', '2100-01-01', '--no-progress'],
+        { from: 'user' },
+      );
+    } finally {
+      err.mockRestore();
+      log.mockRestore();
+    }
+    expect(stderr.join('\n')).toMatch(/lag [1-9]\d* events: catching up first/);
+    const report = JSON.parse(stdout.join('\n'));
+    // Every decided claim of the store, each once, counted by the engine and after overrides.
+    expect(report.decisions).toBe(decided.size);
+    expect(report.byEngine.approved + report.byEngine.rejected).toBeLessThanOrEqual(decided.size);
+    expect(report.costs.reduce((n: number, c: { claims: number }) => n + c.claims, 0)).toBe(
+      decided.size,
+    );
+  });
 });
+
+async function appendCustomer(store: SqliteEventStore): Promise<void> {
+  const id = randomUUID();
+  await store.appendToStream(`customer-${id}`, [
+    {
+      id: randomUUID(),
+      type: 'CustomerRegistered',
+      data: {
+        customerId: id,
+        occurredAt: '2024-01-01T00:00:00.000Z',
+        jurisdiction: 'EU',
+        countryCode: 'DE',
+        segment: 'consumer',
+        signupChannel: 'online',
+      },
+      metadata: { schemaVersion: 1 },
+    },
+  ]);
+}

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EVENT_STORE, WarrantyAudit } from '@aftercare/application';
+import { EVENT_STORE, WarrantyAudit, WarrantyPolicyReplay } from '@aftercare/application';
 import { ENGINE_VERSION, RULE_IDS_V2 } from '@aftercare/domain';
 import type { EventStore } from '@aftercare/event-store';
 import { createApiApp } from '../../apps/api/src/bootstrap';
@@ -178,9 +178,11 @@ describe('warranty audit', () => {
     await http().get('/v1/warranty-claims/no-such-claim/audit').expect(404);
   });
 
-  it('lists decisions in a period with approval rates and the rejections made inside the legal guarantee', async () => {
-    // The list reads the warranty_decisions read model: wait until it holds the four decisions
-    // and the override of claim-c (folded after its decision, possibly in a later batch).
+  /**
+   * Decisions are read from the warranty_decisions read model: waits until it holds the four
+   * decisions and the override of claim-c (folded after its decision, possibly in a later batch).
+   */
+  async function foldedDecisions() {
     const folded = (body: { decisions: { claimId: string; overridden: boolean }[] }) =>
       body.decisions.length === 4 && body.decisions.some((d) => d.overridden);
     let all = (await http().get('/v1/warranty-claims?from=2025-01-01&to=2025-12-31').expect(200))
@@ -190,6 +192,27 @@ describe('warranty audit', () => {
       all = (await http().get('/v1/warranty-claims?from=2025-01-01&to=2025-12-31').expect(200))
         .body;
     }
+    return all;
+  }
+
+  /** Runs a CLI command in this process, on the API's store; returns what it printed. */
+  async function cli(...args: string[]): Promise<string> {
+    const output: string[] = [];
+    const log = jest
+      .spyOn(console, 'log')
+      .mockImplementation((line: string) => void output.push(line));
+    const err = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      await buildProgram().parseAsync(['node', 'aftercare', ...args], { from: 'node' });
+    } finally {
+      log.mockRestore();
+      err.mockRestore();
+    }
+    return output.join('\n');
+  }
+
+  it('lists decisions in a period with approval rates and the rejections made inside the legal guarantee', async () => {
+    const all = await foldedDecisions();
     expect(all.nextCursor).toBeNull();
     expect(all.decisions.map((d: { claimId: string }) => d.claimId)).toEqual([
       'claim-a',
@@ -241,9 +264,73 @@ describe('warranty audit', () => {
     await http().get('/v1/warranty-claims?cursor=bm90LWEtY3Vyc29y').expect(400);
   });
 
+  it('answers the same report, replays and figures through the API and the CLI on one store', async () => {
+    const { summary } = await foldedDecisions();
+    const auditorKey = await createApiKey(app, 'auditor');
+    const fromCli = JSON.parse(
+      await cli('audit', 'report', '--from', '2025-01-01', '--to', '2025-12-31', '--no-progress'),
+    );
+    // One read path: every figure the API's summary gives, the CLI's report gives alike.
+    expect({ ...fromCli, from: null, to: null }).toEqual({ ...summary, from: null, to: null });
+    expect(fromCli.costs).toEqual([
+      { currency: 'EUR', claims: 3, approvedByEngine: 1600, approvedAfterOverrides: 800 },
+      { currency: 'USD', claims: 1, approvedByEngine: 800, approvedAfterOverrides: 800 },
+    ]);
+    const csv = (
+      await cli(
+        'audit',
+        'report',
+        '--from',
+        '2025-01-01',
+        '--to',
+        '2025-12-31',
+        '--format',
+        'csv',
+        '--no-progress',
+      )
+    ).split('\n');
+    expect(csv).toHaveLength(5);
+    expect(csv.slice(1).map((line) => line.split(',')[0])).toEqual([
+      'claim-a',
+      'claim-b',
+      'claim-c',
+      'claim-d',
+    ]);
+    // The engine replay reads the same decisions, each re-decided from its recorded facts.
+    const engineReplay = (
+      await authed(app, auditorKey)
+        .get('/v1/audit/engine-replay?from=2025-01-01&to=2025-12-31')
+        .expect(200)
+    ).body;
+    expect(engineReplay.claims).toBe(4);
+    expect(engineReplay.costs).toEqual([
+      { currency: 'EUR', recorded: 1600, replayed: 1600, difference: 0 },
+      { currency: 'USD', recorded: 800, replayed: 800, difference: 0 },
+    ]);
+    const engineFromCli = JSON.parse(
+      await cli(
+        'audit',
+        'replay-engine',
+        '--from',
+        '2025-01-01',
+        '--to',
+        '2025-12-31',
+        '--format',
+        'json',
+        '--no-progress',
+      ),
+    );
+    expect({ ...engineFromCli, from: null, to: null }).toEqual({
+      ...engineReplay,
+      from: null,
+      to: null,
+    });
+  });
+
   it('replays past claims under another policy version without writing anything', async () => {
+    await foldedDecisions();
     const head = await store.headPosition();
-    const replay = await new WarrantyAudit(store).replayPolicy('standard', 2, {
+    const replay = await app.get(WarrantyPolicyReplay).replay('standard', 2, {
       from: '2025-01-01',
       to: '2025-12-31',
     });

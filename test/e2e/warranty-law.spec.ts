@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EVENT_STORE } from '@aftercare/application';
+import { EVENT_STORE, PROJECTION_ENGINE } from '@aftercare/application';
 import {
   DEFAULT_JURISDICTIONS,
   GENESIS_HASH,
@@ -13,6 +13,8 @@ import {
   type WarrantyDecisionFactsV1,
 } from '@aftercare/domain';
 import type { EventStore } from '@aftercare/event-store';
+import { warrantyDecisionsProjection } from '@aftercare/projections';
+import type { ProjectionEngine } from '@aftercare/read-models';
 import { createApiApp } from '../../apps/api/src/bootstrap';
 import { authed, createApiKey } from '../support/auth';
 import { buildProgram } from '../../apps/cli/src/program';
@@ -461,7 +463,13 @@ describe('warranty law (HTTP, sqlite)', () => {
         metadata: { schemaVersion: 1 },
       },
     ]);
-    await store.appendToStream('warranty-old-claim', chained, { expectedRevision: 'no_stream' });
+    const appended = await store.appendToStream('warranty-old-claim', chained, {
+      expectedRevision: 'no_stream',
+    });
+    // The replay reads the latest decisions from the warranty_decisions read model.
+    await app
+      .get<ProjectionEngine>(PROJECTION_ENGINE)
+      .waitForCheckpoint(warrantyDecisionsProjection.name, appended.position);
 
     // The old decision still verifies against the rules it recorded.
     const audit = (await http().get('/v1/warranty-claims/old-claim/audit').expect(200)).body;

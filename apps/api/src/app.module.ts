@@ -7,6 +7,7 @@ import {
   READ_MODEL_STORE,
   SignalsModule,
   WarrantyAuditModule,
+  WarrantyDecisionsModule,
   WebhookModule,
 } from '@aftercare/application';
 import { AuthModule } from './auth/auth.module';
@@ -32,6 +33,7 @@ import { WriteApiModule } from './write/write-api.module';
     ProjectionsModule.forRoot({ runByDefault: 'when-embedded' }),
     WebhookModule,
     WarrantyAuditModule,
+    WarrantyDecisionsModule,
     WriteApiModule,
     ReadApiModule.register({ readModels: { useExisting: READ_MODEL_STORE } }),
     SignalsModule,

@@ -10,6 +10,7 @@ import {
   READ_MODEL_STORE,
   STORE_CONFIG,
   WarrantyAuditModule,
+  WarrantyDecisionsModule,
   WriteApplicationModule,
   loadAftercareConfig,
 } from '@aftercare/application';
@@ -29,7 +30,10 @@ class CliModule {
         EventStoreModule,
         WarrantyAuditModule,
         // Read models are served, never projected, by the CLI (projections run in the API or projector).
-        ...(options.readModels ? [ProjectionsModule.forRoot({ runByDefault: 'never' })] : []),
+        // Warranty decisions are read from their read model, as the API reads them.
+        ...(options.readModels
+          ? [ProjectionsModule.forRoot({ runByDefault: 'never' }), WarrantyDecisionsModule]
+          : []),
         // The vault needs the master key: only commands that show or export personal data ask.
         ...(options.pii ? [PiiModule] : []),
         // Commands that record something go through the aggregates' handlers, like the API.

@@ -24,6 +24,8 @@ export * from './audit/warranty-audit';
 export * from './audit/warranty-decision.queries';
 export * from './audit/warranty-engine-replay';
 export * from './audit/warranty-audit.module';
+export * from './audit/warranty-decisions.module';
+export * from './audit/warranty-policy-replay';
 export * from './projections/projections.module';
 export * from './projections/projection-host';
 export * from './projections/projections.tokens';

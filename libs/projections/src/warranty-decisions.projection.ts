@@ -51,6 +51,11 @@ export interface WarrantyDecisionState {
   row: WarrantyDecisionRow | null;
   /** The latest decision's rule results, in trace order (the report counts them by rule). */
   rules: RuleResult[];
+  /**
+   * Where the latest decision is recorded (its stream revision and global position, decimal):
+   * a replay reads the facts known at decision time from that event, not from a scan.
+   */
+  decision?: { revision: string; position: string };
 }
 
 /**
@@ -117,6 +122,7 @@ export function evolveWarrantyDecision(
       ...state,
       row: warrantyDecisionRow(data, event.recordedAt.toISOString(), null),
       rules: data.ruleTrace.map((r): RuleResult => [r.ruleId, r.result]),
+      decision: { revision: event.revision.toString(), position: event.position.toString() },
     };
   }
   if (event.type === 'WarrantyDecisionOverridden' && state.row) {
@@ -132,7 +138,8 @@ export function evolveWarrantyDecision(
  */
 export const warrantyDecisionsProjection: Projection<WarrantyDecisionState> = {
   name: 'warranty_decisions',
-  version: 1,
+  // 2: states say where their decision is recorded (`decision`).
+  version: 2,
   filter: {
     categories: [WARRANTY_CLAIM_STREAM_CATEGORY],
     eventTypePrefixes: ['WarrantyClaimDecided', 'WarrantyDecisionOverridden'],

@@ -1,11 +1,12 @@
-import { Controller, Get, NotFoundException, Query } from '@nestjs/common';
+import { Controller, Get, NotFoundException, Query, UseInterceptors } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Matches, Min } from 'class-validator';
-import { type PolicyReplay, Roles, WarrantyAudit } from '@aftercare/application';
+import { type PolicyReplay, Roles, WarrantyPolicyReplay } from '@aftercare/application';
 import { ApiProblems, COMMON_PROBLEMS } from '../problem/api-problems.decorator';
 import { IsInstantOrDate } from '../write/dto/dto-validators';
 import { ReplayCostDto } from './engine-replay.response.dto';
+import { FreshnessHeadersInterceptor } from '../read/freshness-headers.interceptor';
 
 export class PolicyReplayQueryDto {
   @ApiProperty({ example: 'standard' })
@@ -56,9 +57,10 @@ class PolicyReplayResponseDto {
 /** Compliance what-if: the claims of a period re-decided under another policy version. */
 @ApiTags('audit')
 @ApiProblems(400, ...COMMON_PROBLEMS)
+@UseInterceptors(FreshnessHeadersInterceptor)
 @Controller('v1/audit')
 export class PolicyReplayController {
-  constructor(private readonly audit: WarrantyAudit) {}
+  constructor(private readonly policyReplay: WarrantyPolicyReplay) {}
 
   @Get('policy-replay')
   @Roles('auditor')
@@ -69,7 +71,7 @@ export class PolicyReplayController {
   @ApiOkResponse({ type: PolicyReplayResponseDto })
   @ApiProblems(404)
   async replay(@Query() query: PolicyReplayQueryDto): Promise<PolicyReplay> {
-    const replay = await this.audit.replayPolicy(query.policyId, query.version, {
+    const replay = await this.policyReplay.replay(query.policyId, query.version, {
       from: query.from,
       to: query.to,
     });

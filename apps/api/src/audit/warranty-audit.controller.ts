@@ -2,48 +2,45 @@ import {
   BadRequestException,
   Controller,
   Get,
-  Inject,
   NotFoundException,
   Param,
   Query,
+  UseInterceptors,
 } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import {
   type ClaimAudit,
   type DecisionReport,
   type DecisionRow,
-  READ_MODEL_STORE,
   Roles,
   WarrantyAudit,
   WarrantyDecisionQueries,
 } from '@aftercare/application';
-import { InvalidReadModelQueryError, type ReadModelStore } from '@aftercare/read-models';
+import { InvalidReadModelQueryError } from '@aftercare/read-models';
 import { ApiProblems, COMMON_PROBLEMS } from '../problem/api-problems.decorator';
 import { ClaimAuditResponseDto, DecisionsResponseDto } from './warranty-audit.response.dto';
 import { WarrantyDecisionsQueryDto } from './warranty-decisions.query.dto';
 import { RecordsAccess } from '../auth/records-access.decorator';
+import { FreshnessHeadersInterceptor } from '../read/freshness-headers.interceptor';
 
 /** For auditors: explain, recompute and verify warranty decisions. Read-only. */
 @ApiTags('audit')
 @ApiProblems(...COMMON_PROBLEMS)
 @Controller('v1/warranty-claims')
 export class WarrantyAuditController {
-  private readonly decisionQueries: WarrantyDecisionQueries;
-
   constructor(
     private readonly audit: WarrantyAudit,
-    @Inject(READ_MODEL_STORE) readModels: ReadModelStore,
-  ) {
-    this.decisionQueries = new WarrantyDecisionQueries(readModels);
-  }
+    private readonly decisionQueries: WarrantyDecisionQueries,
+  ) {}
 
   @Roles('auditor')
   @RecordsAccess('audit.decisions')
+  @UseInterceptors(FreshnessHeadersInterceptor)
   @Get()
   @ApiOkResponse({
     type: DecisionsResponseDto,
     description:
-      'A page of the decisions in the period (by filing date) with approval rates by policy version, rule and product over all of them',
+      'A page of the decisions in the period (by filing date) with approval rates by policy version, rule and product over all of them, from the warranty_decisions read model (X-Aftercare-* headers say how fresh)',
   })
   @ApiProblems(400)
   async decisions(

@@ -4,12 +4,43 @@ import {
   type DecisionRow,
   type EngineReplayRow,
   WarrantyAudit,
+  WarrantyDecisionQueries,
   WarrantyEngineReplay,
+  WarrantyPolicyReplay,
   csvRow,
 } from '@aftercare/application';
 import { parseDateOption, parseIntegerOption } from '../cli-options';
-import { withApplication } from '../cli-context';
+import { type CliApplication, withApplication } from '../cli-context';
 import { progressBar } from '../progress';
+import {
+  ensureFreshReadModels,
+  type FreshnessOptions,
+  freshnessOptions,
+} from '../read-model-freshness';
+
+/** `--from` and `--to`, both required: the days the claims were filed. */
+function filedPeriod(command: Command): Command {
+  return command
+    .requiredOption('--from <date>', 'first day the claims were filed (required)', parseDateOption)
+    .requiredOption('--to <date>', 'last day the claims were filed (required)', parseDateOption);
+}
+
+/**
+ * Runs `work` over the warranty decisions as the API reads them (the `warranty_decisions` read
+ * model), caught up first or stated stale (see `ensureFreshReadModels`).
+ */
+function withDecisions<T>(
+  options: FreshnessOptions,
+  work: (cli: CliApplication) => Promise<T>,
+): Promise<T> {
+  return withApplication(
+    async (cli) => {
+      await ensureFreshReadModels(cli, options);
+      return work(cli);
+    },
+    { readModels: true },
+  );
+}
 
 /**
  * `audit claim|verify|report|replay-policy|replay-engine`: read-only tools for auditors, policy
@@ -68,128 +99,125 @@ export function registerAuditCommand(program: Command): void {
       });
     });
 
-  audit
-    .command('report')
-    .description(
-      'claims filed in a period: approval rates (by the engine and after overrides), costs per currency, by policy version, rule and product',
-    )
-    .requiredOption('--from <date>', 'first day the claims were filed (required)', parseDateOption)
-    .requiredOption('--to <date>', 'last day the claims were filed (required)', parseDateOption)
-    .option('--format <format>', 'json or csv', 'json')
-    .action(async (options: { from: string; to: string; format: string }) => {
-      if (options.format !== 'json' && options.format !== 'csv') {
-        return program.error(`--format must be json or csv, not '${options.format}'`, {
-          exitCode: 2,
-        });
-      }
-      await withApplication(async ({ app }) => {
-        const auditor = app.get(WarrantyAudit);
-        const query = { from: options.from, to: options.to };
-        if (options.format === 'json') {
-          console.log(JSON.stringify(await auditor.report(query), null, 2));
-          return;
-        }
-        console.log(csvRow(DECISION_COLUMNS));
-        for await (const row of auditor.decisions(query)) {
-          console.log(
-            csvRow(
-              DECISION_COLUMNS.map((c) =>
-                c === 'failedRules' ? row.failedRules.join(' ') : row[c],
-              ),
-            ),
-          );
-        }
+  freshnessOptions(
+    filedPeriod(audit.command('report'))
+      .description(
+        "claims filed in a period: approval rates (by the engine and after overrides), costs per currency, by policy version, rule and product (the API's figures: both read the warranty_decisions read model)",
+      )
+      .option('--format <format>', 'json or csv', 'json'),
+  ).action(async (options: { from: string; to: string; format: string } & FreshnessOptions) => {
+    if (options.format !== 'json' && options.format !== 'csv') {
+      return program.error(`--format must be json or csv, not '${options.format}'`, {
+        exitCode: 2,
       });
+    }
+    await withDecisions(options, async ({ app }) => {
+      const decisions = app.get(WarrantyDecisionQueries);
+      const query = { from: options.from, to: options.to };
+      if (options.format === 'json') {
+        console.log(JSON.stringify(await decisions.report(query), null, 2));
+        return;
+      }
+      console.log(csvRow(DECISION_COLUMNS));
+      for await (const row of decisions.decisions(query)) {
+        console.log(
+          csvRow(
+            DECISION_COLUMNS.map((c) => (c === 'failedRules' ? row.failedRules.join(' ') : row[c])),
+          ),
+        );
+      }
     });
+  });
 
-  audit
-    .command('replay-policy')
-    .description('what-if: re-decide past claims under another policy version; writes nothing')
-    .requiredOption('--policy <policyId>', 'policy id')
-    .requiredOption('--version <version>', 'policy version to apply', parseIntegerOption)
-    .option('--from <date>', 'first day (business time)', parseDateOption)
-    .option('--to <date>', 'last day (business time)', parseDateOption)
-    .option('--json', 'print JSON')
-    .action(
-      async (options: {
+  freshnessOptions(
+    audit
+      .command('replay-policy')
+      .description('what-if: re-decide past claims under another policy version; writes nothing')
+      .requiredOption('--policy <policyId>', 'policy id')
+      .requiredOption('--version <version>', 'policy version to apply', parseIntegerOption)
+      .option('--from <date>', 'first day (business time)', parseDateOption)
+      .option('--to <date>', 'last day (business time)', parseDateOption)
+      .option('--json', 'print JSON'),
+  ).action(
+    async (
+      options: {
         policy: string;
         version: number;
         from?: string;
         to?: string;
         json?: boolean;
-      }) => {
-        await withApplication(async ({ app }) => {
-          const replay = await app
-            .get(WarrantyAudit)
-            .replayPolicy(options.policy, options.version, options);
-          if (!replay) {
-            return program.error(`Policy ${options.policy} has no version ${options.version}`, {
-              exitCode: 2,
-            });
-          }
-          if (options.json) {
-            console.log(JSON.stringify(replay, null, 2));
-            return;
-          }
-          console.log(
-            `${replay.claims} claims re-decided under ${replay.policyId} v${replay.version}`,
-          );
-          console.log(`${replay.changed.length} decisions would change`);
-          for (const c of replay.changed) {
-            console.log(
-              `  ${c.claimId}: ${c.recorded.outcome} ${c.recorded.coveredAmount} ${c.currency} (v${c.recorded.policyVersion}) -> ${c.replayed.outcome} ${c.replayed.coveredAmount} ${c.currency}`,
-            );
-          }
-          for (const c of replay.costs) {
-            console.log(
-              `cost in ${c.currency}: recorded ${c.recorded}, replayed ${c.replayed}, difference ${c.difference}`,
-            );
-          }
-        });
-      },
-    );
-
-  audit
-    .command('replay-engine')
-    .description(
-      'remediation: claims filed in the period that the current engine would decide differently; writes nothing',
-    )
-    .requiredOption('--from <date>', 'first day the claims were filed (required)', parseDateOption)
-    .requiredOption('--to <date>', 'last day the claims were filed (required)', parseDateOption)
-    .option('--format <format>', 'text, json or csv', 'text')
-    .action(async (options: { from: string; to: string; format: string }) => {
-      if (!['text', 'json', 'csv'].includes(options.format)) {
-        return program.error(`--format must be text, json or csv, not '${options.format}'`, {
-          exitCode: 2,
-        });
-      }
-      await withApplication(async ({ app }) => {
-        const replay = await app.get(WarrantyEngineReplay).replay(options);
-        if (options.format === 'json') {
+      } & FreshnessOptions,
+    ) => {
+      await withDecisions(options, async ({ app }) => {
+        const replay = await app
+          .get(WarrantyPolicyReplay)
+          .replay(options.policy, options.version, options);
+        if (!replay) {
+          return program.error(`Policy ${options.policy} has no version ${options.version}`, {
+            exitCode: 2,
+          });
+        }
+        if (options.json) {
           console.log(JSON.stringify(replay, null, 2));
           return;
         }
-        if (options.format === 'csv') {
-          console.log(csvRow(REPLAY_COLUMNS));
-          for (const row of replay.rows) console.log(csvRow(replayCells(row)));
-          return;
-        }
         console.log(
-          `${replay.claims} claims re-decided with ${replay.engineVersion}; ${replay.changed} would change`,
+          `${replay.claims} claims re-decided under ${replay.policyId} v${replay.version}`,
         );
-        for (const c of replay.byChange) console.log(`  ${c.from} -> ${c.to}: ${c.claims}`);
+        console.log(`${replay.changed.length} decisions would change`);
+        for (const c of replay.changed) {
+          console.log(
+            `  ${c.claimId}: ${c.recorded.outcome} ${c.recorded.coveredAmount} ${c.currency} (v${c.recorded.policyVersion}) -> ${c.replayed.outcome} ${c.replayed.coveredAmount} ${c.currency}`,
+          );
+        }
         for (const c of replay.costs) {
           console.log(
             `cost in ${c.currency}: recorded ${c.recorded}, replayed ${c.replayed}, difference ${c.difference}`,
           );
         }
-        for (const r of replay.rows) {
-          console.log(
-            `  ${r.claimId} (${r.law}): ${r.recorded.outcome} ${r.recorded.remedy ?? '-'} ${r.recorded.coveredAmount} -> ${r.replayed.outcome} ${r.replayed.remedy ?? '-'} ${r.replayed.coveredAmount} ${r.currency}; now ${r.finalOutcome}`,
-          );
-        }
       });
+    },
+  );
+
+  freshnessOptions(
+    filedPeriod(audit.command('replay-engine'))
+      .description(
+        'remediation: claims filed in the period that the current engine would decide differently; writes nothing',
+      )
+      .option('--format <format>', 'text, json or csv', 'text'),
+  ).action(async (options: { from: string; to: string; format: string } & FreshnessOptions) => {
+    if (!['text', 'json', 'csv'].includes(options.format)) {
+      return program.error(`--format must be text, json or csv, not '${options.format}'`, {
+        exitCode: 2,
+      });
+    }
+    await withDecisions(options, async ({ app }) => {
+      const replay = await app.get(WarrantyEngineReplay).replay(options);
+      if (options.format === 'json') {
+        console.log(JSON.stringify(replay, null, 2));
+        return;
+      }
+      if (options.format === 'csv') {
+        console.log(csvRow(REPLAY_COLUMNS));
+        for (const row of replay.rows) console.log(csvRow(replayCells(row)));
+        return;
+      }
+      console.log(
+        `${replay.claims} claims re-decided with ${replay.engineVersion}; ${replay.changed} would change`,
+      );
+      for (const c of replay.byChange) console.log(`  ${c.from} -> ${c.to}: ${c.claims}`);
+      for (const c of replay.costs) {
+        console.log(
+          `cost in ${c.currency}: recorded ${c.recorded}, replayed ${c.replayed}, difference ${c.difference}`,
+        );
+      }
+      for (const r of replay.rows) {
+        console.log(
+          `  ${r.claimId} (${r.law}): ${r.recorded.outcome} ${r.recorded.remedy ?? '-'} ${r.recorded.coveredAmount} -> ${r.replayed.outcome} ${r.replayed.remedy ?? '-'} ${r.replayed.coveredAmount} ${r.currency}; now ${r.finalOutcome}`,
+        );
+      }
     });
+  });
 }
 
 const DECISION_COLUMNS = [

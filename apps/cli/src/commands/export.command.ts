@@ -9,7 +9,7 @@ import {
   recordCliRead,
   type ProjectionSettings,
   SYSTEM_PRINCIPAL,
-  WarrantyAudit,
+  WarrantyDecisionQueries,
   csvRow,
   exportEvents,
   FileSink,
@@ -93,23 +93,29 @@ export function registerExportCommand(program: Command): void {
     await exportCustomers(options, checkFormat(program, options.format));
   });
 
-  exportCommand
-    .command('claims')
-    .description('warranty decisions with outcome, final outcome after overrides, policy and cost')
-    .requiredOption('--out <file>', 'output file')
-    .option('--format <format>', 'ndjson or csv', 'ndjson')
-    .option('--from <date>', 'first day (business time)', parseDateOption)
-    .option('--to <date>', 'last day (business time)', parseDateOption)
-    .action(async (options: ExportOptions) => {
-      const format = checkFormat(program, options.format);
-      await withApplication(async ({ app, store, config }) => {
+  freshnessOptions(
+    exportCommand
+      .command('claims')
+      .description(
+        'warranty decisions with outcome, final outcome after overrides, policy and cost (from the warranty_decisions read model, as the API lists them)',
+      )
+      .requiredOption('--out <file>', 'output file')
+      .option('--format <format>', 'ndjson or csv', 'ndjson')
+      .option('--from <date>', 'first day (business time)', parseDateOption)
+      .option('--to <date>', 'last day (business time)', parseDateOption),
+  ).action(async (options: ExportOptions & FreshnessOptions) => {
+    const format = checkFormat(program, options.format);
+    await withApplication(
+      async (cli) => {
+        const { app, store, config } = cli;
         await recordCliRead(store, config, { action: 'export.claims', detail: argv() });
+        await ensureFreshReadModels(cli, options);
         const sink = new FileSink(options.out);
         const bar = progress('claims');
         bar.start(0, 0);
         let written = 0;
         try {
-          for await (const row of app.get(WarrantyAudit).decisions({
+          for await (const row of app.get(WarrantyDecisionQueries).decisions({
             from: options.from,
             to: options.to,
           })) {
@@ -127,8 +133,10 @@ export function registerExportCommand(program: Command): void {
           bar.stop();
         }
         console.error(`${written} claims written to ${options.out}`);
-      });
-    });
+      },
+      { readModels: true },
+    );
+  });
 }
 
 const CUSTOMER_COLUMNS = [

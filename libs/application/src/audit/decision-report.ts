@@ -11,7 +11,7 @@ import {
 
 /**
  * Sums decisions into the audit report (approval rates by policy version, product and rule, cost
- * per currency), one decision at a time: the stream scan and the read model feed it alike.
+ * per currency), one decision at a time, as `WarrantyDecisionQueries` reads them.
  */
 export class DecisionReportBuilder {
   private readonly byVersion = new Map<string, RateRow>();

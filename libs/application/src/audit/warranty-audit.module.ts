@@ -5,7 +5,6 @@ import { AUDIT_KEYS, CryptoModule } from '../crypto/crypto.module';
 import { EVENT_STORE } from '../store/event-store.module';
 import { WarrantyAudit } from './warranty-audit';
 import { WarrantyPolicyCatalogue } from '../warranty-policy/warranty-policy.catalogue';
-import { WarrantyEngineReplay } from './warranty-engine-replay';
 
 /**
  * The warranty audit services. The checkpoint scheduler (`AuditCheckpointScheduler`) is the API's
@@ -21,16 +20,11 @@ import { WarrantyEngineReplay } from './warranty-engine-replay';
       useFactory: (store: EventStore, keys: AuditKeys) => new WarrantyAudit(store, keys),
     },
     {
-      provide: WarrantyEngineReplay,
-      inject: [EVENT_STORE],
-      useFactory: (store: EventStore) => new WarrantyEngineReplay(store),
-    },
-    {
       provide: WarrantyPolicyCatalogue,
       inject: [EVENT_STORE],
       useFactory: (store: EventStore) => new WarrantyPolicyCatalogue(store),
     },
   ],
-  exports: [WarrantyAudit, WarrantyEngineReplay, WarrantyPolicyCatalogue],
+  exports: [WarrantyAudit, WarrantyPolicyCatalogue],
 })
 export class WarrantyAuditModule {}

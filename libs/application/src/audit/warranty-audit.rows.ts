@@ -10,7 +10,6 @@ import {
   type WarrantyRemedyRefused,
 } from '@aftercare/domain';
 import type { RecordedEvent } from '@aftercare/event-store';
-import { warrantyDecisionRow } from '@aftercare/projections';
 
 import {
   type ClaimAudit,
@@ -142,10 +141,6 @@ export function auditEvents(
       ok: chain.ok && (recomputation?.matches ?? true),
     },
   };
-}
-
-export function decisionRow(event: RecordedEvent, override: Overridden | null): DecisionRow {
-  return warrantyDecisionRow(event.data as Decided, event.recordedAt.toISOString(), override);
 }
 
 export function outcomeCounts(): OutcomeCounts {

@@ -12,8 +12,9 @@ import {
   type WarrantyDecisionFacts,
 } from '@aftercare/domain';
 import type { EventStore } from '@aftercare/event-store';
-import { timeWindow } from '../time-window';
-import { addReplayCost, latestDecisions } from './latest-decisions';
+import { addReplayCost } from './replay-cost';
+import type { WarrantyDecisionQueries } from './warranty-decision.queries';
+import { round2 } from './warranty-audit.rows';
 
 type Decided = WarrantyClaimDecided['data'];
 
@@ -62,19 +63,21 @@ export interface EngineReplay {
   rows: EngineReplayRow[];
 }
 
-const round2 = (x: number): number => Math.round(x * 100) / 100;
-
 /**
  * Remediation for a new engine version: re-decides every claim's latest decision with the current
  * engine and the current consumer-law table, and lists those that would come out differently.
- * Claims decided by engine v1 are lifted to v2 facts (noticed when filed, the claimant's cause
- * only suspected, the customer's country from their registration). Reads only; writes nothing.
+ * The decisions are the ones every door reads (`WarrantyDecisionQueries`, the read model), each
+ * with the facts its event recorded. Claims decided by engine v1 are lifted to v2 facts (noticed
+ * when filed, the claimant's cause only suspected, the customer's country from their
+ * registration). Reads only; writes nothing.
  */
 export class WarrantyEngineReplay {
-  constructor(private readonly store: EventStore) {}
+  constructor(
+    private readonly store: EventStore,
+    private readonly decisions: WarrantyDecisionQueries,
+  ) {}
 
   async replay(query: EngineReplayQuery = {}): Promise<EngineReplay> {
-    const window = timeWindow(query.from, query.to);
     const result: EngineReplay = {
       engineVersion: ENGINE_VERSION,
       from: query.from ?? null,
@@ -89,7 +92,7 @@ export class WarrantyEngineReplay {
     const costs = new Map<string, EngineReplay['costs'][number]>();
     const countries = new Map<string, string | null>();
     // Each claim's latest decision in the window, re-decided.
-    for await (const { data, override } of latestDecisions(this.store, window)) {
+    for await (const { row, data } of this.decisions.recorded({ from: query.from, to: query.to })) {
       const facts = await this.currentFacts(data, countries);
       const again = decideWarrantyClaim(facts);
       result.claims++;
@@ -124,7 +127,7 @@ export class WarrantyEngineReplay {
           remedy: again.remedy,
           coveredAmount: again.coveredAmount,
         },
-        finalOutcome: override?.outcome ?? data.outcome,
+        finalOutcome: row.finalOutcome,
         costDifference: round2(replayedCost - recordedCost),
       });
     }

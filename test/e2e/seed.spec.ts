@@ -27,9 +27,9 @@ import type {
   WarrantyPolicyEvent,
 } from '@aftercare/domain';
 import { SqliteEventStore } from '@aftercare/event-store/sqlite';
-import type { RecordedEvent } from '@aftercare/event-store';
+import type { EventStore, RecordedEvent } from '@aftercare/event-store';
 import { registerSeedCommand } from '../../apps/cli/src/commands/seed.command';
-import { seedStore } from '@aftercare/application';
+import { seedStore, type SeedRun } from '@aftercare/application';
 import { type CustomerTruth, generateWorld, type WorldOptions } from '@aftercare/simulation';
 
 const WORLD: Partial<WorldOptions> = {
@@ -51,16 +51,29 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The store seen through the port alone, as a store without bulk loading (PostgreSQL) is. */
+function portOnly(store: SqliteEventStore): EventStore {
+  return new Proxy(store, {
+    get: (target, key) => {
+      if (key === 'appendSerialized') return undefined;
+      const value = Reflect.get(target, key) as unknown;
+      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+    },
+  });
+}
+
 /** Seeds a fresh SQLite file and reads everything back in global order. */
 async function seedAndRead(
   name: string,
   options: Partial<WorldOptions>,
+  how: SeedRun & { port?: boolean } = {},
 ): Promise<{ events: StoredEvent[]; truthPath: string; refusals: number }> {
   const path = join(dir, `${name}.db`);
   const truthPath = join(dir, `${name}.truth.ndjson`);
   const store = SqliteEventStore.open({ path, synchronous: 'normal' });
   try {
-    const summary = await seedStore(store, options, { truthPath });
+    const target = how.port ? portOnly(store) : store;
+    const summary = await seedStore(target, options, { ...how, truthPath });
     const events: StoredEvent[] = [];
     for await (const { recordedAt: _recordedAt, ...event } of store.readAll()) events.push(event);
     expect(events).toHaveLength(summary.events);
@@ -100,6 +113,17 @@ describe('seed: the simulated world', () => {
     expect(first.events.length).toBeGreaterThan(3000);
     expect(again.events).toEqual(first.events);
     expect(readFileSync(again.truthPath, 'utf8')).toBe(readFileSync(first.truthPath, 'utf8'));
+  });
+
+  it('gives the same history simulated on worker threads, and appended through the port', async () => {
+    const threaded = await seedAndRead('threaded', WORLD, {
+      workers: 2,
+      workerExecArgv: ['--require', 'tsx/cjs'],
+    });
+    expect(threaded.events).toEqual(first.events);
+    expect(readFileSync(threaded.truthPath, 'utf8')).toBe(readFileSync(first.truthPath, 'utf8'));
+    const port = await seedAndRead('port', WORLD, { workers: 0, port: true });
+    expect(port.events).toEqual(first.events);
   });
 
   it('gives a different history for a different seed', async () => {

@@ -95,13 +95,7 @@ export function* generateWorld(options: Partial<WorldOptions> = {}): Generator<W
   const o = resolveWorldOptions(options);
   const world = prepareWorld(o);
   yield* world.policyBatches;
-  for (const i of world.order) {
-    yield* customerBatches(
-      world.customer(i).run(),
-      o.maxBatchEvents,
-      o.promises ? Date.parse(o.to) : undefined,
-    );
-  }
+  for (let k = 0; k < o.customers; k++) yield* world.customerBatches(k);
 }
 
 /** The world before anyone lives in it: policies published, who signs up when. */
@@ -112,6 +106,12 @@ export type PreparedWorld = {
   customerIds: string[];
   /** A fresh simulation of customer i (the same life each time). */
   customer(i: number): CustomerSimulation;
+  /**
+   * The appends of the k-th customer to sign up, lived from scratch: their stream, their
+   * promises, their claim streams. Customers are independent, so any k can be asked for, in any
+   * order or thread, and gives the same batches.
+   */
+  customerBatches(k: number): WorldBatch[];
 };
 
 export function prepareWorld(o: ResolvedWorldOptions): PreparedWorld {
@@ -156,20 +156,25 @@ export function prepareWorld(o: ResolvedWorldOptions): PreparedWorld {
     },
     actions: { effect: o.actionEffect, organicRate: o.organicActions },
   };
+  const customer = (i: number): CustomerSimulation =>
+    new CustomerSimulation(world, root.fork(i + 1), i, ids[i], signups[i]);
+  const promisesUntilMs = o.promises ? toMs : undefined;
   return {
     policyBatches: batches,
     order,
     customerIds: ids,
-    customer: (i) => new CustomerSimulation(world, root.fork(i + 1), i, ids[i], signups[i]),
+    customer,
+    customerBatches: (k) =>
+      customerBatches(customer(order[k]).run(), o.maxBatchEvents, promisesUntilMs),
   };
 }
 
-function* customerBatches(
+function customerBatches(
   history: CustomerHistory,
   maxBatchEvents: number,
   /** The end of the period, when agents' promises are simulated. */
   promisesUntilMs?: number,
-): Generator<WorldBatch> {
+): WorldBatch[] {
   const batches: WorldBatch[] = [...streamBatches(history.customer, maxBatchEvents)];
   if (promisesUntilMs !== undefined) {
     for (const promise of complaintPromises(history.customer, promisesUntilMs)) {
@@ -184,7 +189,7 @@ function* customerBatches(
   const last = batches[batches.length - 1];
   last.truth = history.truth;
   if (history.refusals.length > 0) last.refusals = history.refusals;
-  yield* batches;
+  return batches;
 }
 
 function* streamBatches(stream: SimulatedStream, maxBatchEvents: number): Generator<WorldBatch> {

@@ -1,15 +1,21 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type EventStore, WrongExpectedVersionError } from '@aftercare/event-store';
+import {
+  canAppendInBulk,
+  deserializeAppend,
+  type EventStore,
+  type SerializedAppend,
+  WrongExpectedVersionError,
+} from '@aftercare/event-store';
 import {
   type CommandRefusal,
-  generateWorld,
   resolveWorldOptions,
-  type WorldBatch,
   type WorldOptions,
   worldHeader,
 } from '@aftercare/simulation';
 import { AppendWindow } from './append-window';
+import type { SeedChunk } from './seed-chunk';
+import { type SeedThreadOptions, worldChunks } from './seed-threads';
 
 export type SeedProgress = {
   customers: number;
@@ -32,7 +38,7 @@ export type SeedSummary = {
   truthPath: string | undefined;
 };
 
-export type SeedRun = {
+export type SeedRun = SeedThreadOptions & {
   /** NDJSON ground truth: a header line, then one line per customer. Never in the store. */
   truthPath?: string;
   /** Called every few hundred customers and once at the end. */
@@ -42,12 +48,14 @@ export type SeedRun = {
 };
 
 const TRUTH_FLUSH_LINES = 2000;
-const PROGRESS_EVERY = 250;
 
 /**
- * Simulates a world (libs/simulation) and appends it to `store` stream by stream, a window of
- * appends in flight (see AppendWindow), writing the ground truth beside it. A failed run leaves
- * whole appends behind; re-running completes it.
+ * Simulates a world (libs/simulation) and appends it to `store` in the order it was generated,
+ * writing the ground truth beside it. Worker threads simulate and serialise chunks of customers
+ * while this thread stores the earlier ones (seed-threads.ts). A store that loads in bulk (the
+ * embedded one) takes each chunk in one transaction, with each append's checks and idempotency;
+ * others take the appends through the port, a window of them in flight (AppendWindow). A failed
+ * run leaves whole appends behind; re-running completes it.
  */
 export async function seedStore(
   store: EventStore,
@@ -78,25 +86,23 @@ export async function seedStore(
       elapsedMs: now() - started,
     });
 
-  const window = new AppendWindow();
+  const window = canAppendInBulk(store) ? undefined : new AppendWindow();
   try {
-    for (const batch of generateWorld(resolved)) {
-      await window.add(batch.streamId, () => append(store, batch));
-      summary.events += batch.events.length;
-      if (batch.expectedRevision === 'no_stream') summary.streams++;
-      if (batch.refusals) summary.refusals.push(...batch.refusals);
-      if (batch.truth) {
-        const t = batch.truth;
-        summary.customers++;
-        summary.warrantyClaims += t.warrantyClaims;
-        if (t.stoppedAt !== null) summary.stoppedBuying++;
-        truth?.write({ kind: 'customer', ...t });
-        if (summary.customers % PROGRESS_EVERY === 0) report();
+    for await (const chunk of worldChunks(resolved, run)) {
+      if (window) {
+        for (const append of chunk.appends) {
+          await window.add(append.streamId, () => explained(appendOne(store, append)));
+        }
+      } else if (canAppendInBulk(store)) {
+        await explained(store.appendSerialized(chunk.appends));
       }
+      count(summary, chunk);
+      for (const line of chunk.truthLines) truth?.writeLine(line);
+      report();
     }
-    await window.drain();
+    await window?.drain();
   } finally {
-    await window.settle();
+    await window?.settle();
     truth?.close();
   }
   report();
@@ -105,19 +111,32 @@ export async function seedStore(
   return summary;
 }
 
+function count(summary: SeedSummary, chunk: SeedChunk): void {
+  summary.customers += chunk.customers;
+  summary.events += chunk.events;
+  summary.streams += chunk.streams;
+  summary.warrantyClaims += chunk.warrantyClaims;
+  summary.stoppedBuying += chunk.stoppedBuying;
+  summary.refusals.push(...chunk.refusals);
+}
+
+async function appendOne(store: EventStore, append: SerializedAppend): Promise<void> {
+  await store.appendToStream(append.streamId, deserializeAppend(append), {
+    expectedRevision: append.expectedRevision,
+  });
+}
+
 /**
- * One batch through the store port, with its checks and its idempotency: a re-run with the same
- * options appends nothing, and a store holding other events under the same streams is refused.
+ * The store's answer, with what to do about it: a re-run with the same options appends nothing,
+ * and a store holding other events under the same streams is refused.
  */
-async function append(store: EventStore, batch: WorldBatch): Promise<void> {
+async function explained(appending: Promise<void>): Promise<void> {
   try {
-    await store.appendToStream(batch.streamId, batch.events, {
-      expectedRevision: batch.expectedRevision,
-    });
+    await appending;
   } catch (error) {
     if (error instanceof WrongExpectedVersionError) {
       throw new Error(
-        `The store already holds ${batch.streamId} with other events: seed into an empty ` +
+        `The store already holds ${error.streamId} with other events: seed into an empty ` +
           `store (a re-run with the same options appends nothing). ${error.message}`,
       );
     }
@@ -136,7 +155,11 @@ class TruthWriter {
   }
 
   write(record: object): void {
-    this.lines.push(JSON.stringify(record));
+    this.writeLine(JSON.stringify(record));
+  }
+
+  writeLine(line: string): void {
+    this.lines.push(line);
     if (this.lines.length >= TRUTH_FLUSH_LINES) this.flush();
   }
 

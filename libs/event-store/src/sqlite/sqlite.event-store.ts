@@ -20,6 +20,7 @@
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { validateAppend, validateExpectedRevision } from '../append-validation';
+import { type BulkAppender, deserializeAppend, type SerializedAppend } from '../bulk-append';
 import { StoreUnavailableError, WrongExpectedVersionError } from '../errors';
 import type {
   AllFilter,
@@ -50,6 +51,7 @@ import { GroupCommit } from './group-commit';
 import {
   chunkSize,
   COLUMNS,
+  INSERT_CHUNK,
   INSERT_COLUMNS,
   mapError,
   prepareStatements,
@@ -76,7 +78,10 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
 }
 
-export class SqliteEventStore implements EventStore {
+/** Thrown inside a bulk transaction to undo it when an append is not a plain new one. */
+class NotPlainAppend extends Error {}
+
+export class SqliteEventStore implements EventStore, BulkAppender {
   readonly kind = 'sqlite' as const;
   /** Table names this adapter owns; read models must pick others. */
   static readonly tables = { events: 'es_events', checkpoints: 'es_checkpoints' } as const;
@@ -219,6 +224,88 @@ export class SqliteEventStore implements EventStore {
       events: recorded,
       alreadyStored: false,
     };
+  }
+
+  /**
+   * BulkAppender: the appends in one transaction of the group commit, the rows of many streams
+   * per multi-row INSERT, nothing read back. When one of them is not a plain new append (its
+   * stream or one of its ids is already stored, or its expected revision does not match: a
+   * re-run, a conflict), the transaction is undone and the appends go one by one through
+   * `appendToStream`, which answers each as it would alone (an idempotent no-op, or
+   * WrongExpectedVersionError).
+   */
+  async appendSerialized(appends: readonly SerializedAppend[]): Promise<void> {
+    if (appends.length === 0) return;
+    this.assertOpen();
+    let plain = true;
+    try {
+      await this.group.run(() => this.insertSerialized(appends));
+    } catch (error) {
+      const unique = (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+      if (!(error instanceof NotPlainAppend) && !unique) throw mapError(error);
+      plain = false;
+    }
+    if (plain) {
+      this.wakeUps.wakeAll();
+      return;
+    }
+    for (const append of appends) {
+      await this.appendToStream(append.streamId, deserializeAppend(append), {
+        expectedRevision: append.expectedRevision,
+      });
+    }
+  }
+
+  /** Runs inside BEGIN IMMEDIATE; throws NotPlainAppend or SQLITE_CONSTRAINT_UNIQUE to undo it. */
+  private insertSerialized(appends: readonly SerializedAppend[]): void {
+    const s = this.statements;
+    /** Streams this call started or continued: their number and next revision. */
+    const heads = new Map<string, { streamNo: number; next: number }>();
+    let position = ((s.maxPosition.get() as number | null) ?? 0) + 1;
+    const now = Date.now();
+    const full = this.insertStatement(INSERT_CHUNK);
+    const params: unknown[] = new Array(INSERT_CHUNK * INSERT_COLUMNS);
+    let rows = 0;
+    for (const append of appends) {
+      let head = heads.get(append.streamId);
+      if (append.expectedRevision === 'no_stream' && !head) {
+        // A stream already there fails this INSERT's unique constraint.
+        head = { streamNo: Number(s.insertStream.run(append.streamId).lastInsertRowid), next: 0 };
+      } else if (typeof append.expectedRevision === 'bigint') {
+        if (!head) {
+          const stored = s.streamHead.get(append.streamId) as [number, number | null] | undefined;
+          if (stored) head = { streamNo: stored[0], next: (stored[1] ?? -1) + 1 };
+        }
+        if (!head || BigInt(head.next - 1) !== append.expectedRevision) throw new NotPlainAppend();
+      } else {
+        throw new NotPlainAppend();
+      }
+      heads.set(append.streamId, head);
+      for (let i = 0; i < append.ids.length; i++) {
+        let p = rows * INSERT_COLUMNS;
+        params[p++] = position++;
+        params[p++] = head.streamNo;
+        params[p++] = append.streamId;
+        params[p++] = head.next++;
+        params[p++] = append.ids[i];
+        params[p++] = append.types[i];
+        params[p++] = append.data[i];
+        params[p++] = append.metadata[i];
+        params[p++] = now;
+        if (++rows === INSERT_CHUNK) {
+          full.run(params);
+          rows = 0;
+        }
+      }
+    }
+    // The rest in chunks of decreasing powers of two.
+    for (let start = 0; start < rows;) {
+      const size = chunkSize(rows - start);
+      this.insertStatement(size).run(
+        params.slice(start * INSERT_COLUMNS, (start + size) * INSERT_COLUMNS),
+      );
+      start += size;
+    }
   }
 
   /**

@@ -255,10 +255,22 @@ function clvFigures(
   };
 }
 
-export function customerView(input: CustomerViewInput): CustomerView {
+/** What the customer's scores are at `now`: the part of the view the signals and the score index read. */
+export type CustomerAssessment = Pick<CustomerView, 'churnRisk' | 'clv' | 'unavailable'> & {
+  satisfaction: { state: SatisfactionLevel; reasons: string[] };
+};
+
+/**
+ * The satisfaction verdict, churn risk and CLV at `now`, without the rest of the view (products,
+ * complaints, costs by currency): what is computed for every event while the signal processor
+ * catches up, so it stays as small as the scores need.
+ */
+export function customerAssessment(
+  input: CustomerViewInput,
+  costs: Record<string, AfterSalesCost> = afterSalesCost(input.profile),
+): CustomerAssessment {
   const { profile, satisfaction, now, fit } = input;
   const unavailable: CustomerView['unavailable'] = {};
-  const costs = afterSalesCost(profile);
 
   let clv: CustomerClvView | null = null;
   let pAlive: number | null = null;
@@ -335,7 +347,13 @@ export function customerView(input: CustomerViewInput): CustomerView {
     };
   }
 
-  const verdict = satisfactionState(satisfaction, now);
+  return { satisfaction: satisfactionState(satisfaction, now), churnRisk, clv, unavailable };
+}
+
+export function customerView(input: CustomerViewInput): CustomerView {
+  const { profile, satisfaction, now } = input;
+  const costs = afterSalesCost(profile);
+  const { satisfaction: verdict, churnRisk, clv, unavailable } = customerAssessment(input, costs);
   return {
     customerId: profile.customerId,
     now,

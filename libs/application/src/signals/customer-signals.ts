@@ -16,7 +16,7 @@ import {
   type SatisfactionStateData,
   satisfactionState,
 } from '@aftercare/projections';
-import { customerView } from '../queries/customer-view';
+import { customerAssessment } from '../queries/customer-view';
 import { uuidV5 } from '../write/event-ids';
 import { COMPLAINT_TARGETS } from './complaint-targets';
 import type { ComplaintTargetBreachData, SignalEvent } from './signal.events';
@@ -112,7 +112,7 @@ export function stepCustomerSignals(
 
   const cause = causeOf(event);
   const signals: SignalToAppend[] = [];
-  const view = customerView({
+  const view = customerAssessment({
     profile: next.profile,
     satisfaction: next.satisfaction,
     incidents: next.incidents,
@@ -249,7 +249,7 @@ export function nextTargetDeadline(state: CustomerSignalState): number | undefin
 /** Marks breaches found in the customer's signal stream as signalled (e.g. by an earlier sweep). */
 export function withSignalledBreaches(
   state: CustomerSignalState,
-  recorded: Iterable<RecordedEvent>,
+  recorded: Iterable<Pick<RecordedEvent, 'type' | 'data'>>,
 ): CustomerSignalState {
   let breached = state.breached;
   for (const event of recorded) {

@@ -40,13 +40,13 @@ import {
   dueBreaches,
   initialCustomerSignals,
   nextTargetDeadline,
-  type SignalToAppend,
   stepCustomerSignals,
   withSignalledBreaches,
 } from './customer-signals';
 import { DEFECT_SIGNAL_STREAM, signalStreamId } from './signal.events';
 import { DefectSignalMonitor } from './defect-signals';
 import { SIGNAL_SETTINGS, type SignalSettings } from './signal-settings';
+import { SignalWriter } from './signal-writer';
 
 /** The store checkpoint of the signal processor. */
 export const SIGNALS_CHECKPOINT = 'signals';
@@ -97,6 +97,8 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
   private sweepTimer: NodeJS.Timeout | undefined;
   private lock: Promise<unknown> = Promise.resolve();
   private waiters: { position: GlobalPosition; resolve: () => void }[] = [];
+  /** Appends a batch's (or a sweep's) signals together, stored before the checkpoint moves. */
+  private readonly writer: SignalWriter;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -104,6 +106,7 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
     @Inject(PROJECTION_ENGINE) private readonly engine: ProjectionEngine,
   ) {
     this.cache = new StateCache(settings.cacheSize, () => (this.complete = false));
+    this.writer = new SignalWriter(store);
   }
 
   /** As the runtime reports it: running here, standing by (another instance runs it), retrying. */
@@ -173,18 +176,22 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
       const before = (this.position ?? -1n) + 1n;
       let appended = 0;
       const slice = new TimeSlice();
-      for (const [customerId, deadline] of [...this.deadlines]) {
-        if (deadline >= nowMs || this.stopping) continue;
-        await slice.pause();
-        const state = await this.stateFor(customerId, before);
-        const result = dueBreaches(state, now.toISOString(), (c) =>
-          Object.hasOwn(state.complaintCauses, c.complaintId)
-            ? state.complaintCauses[c.complaintId]
-            : { eventId: c.complaintId },
-        );
-        await this.append(customerId, result.signals);
-        this.remember(result.state);
-        appended += result.signals.length;
+      try {
+        for (const [customerId, deadline] of [...this.deadlines]) {
+          if (deadline >= nowMs || this.stopping) continue;
+          await slice.pause();
+          const state = await this.stateFor(customerId, before);
+          const result = dueBreaches(state, now.toISOString(), (c) =>
+            Object.hasOwn(state.complaintCauses, c.complaintId)
+              ? state.complaintCauses[c.complaintId]
+              : { eventId: c.complaintId },
+          );
+          this.writer.add(signalStreamId(customerId), result.signals);
+          this.remember(result.state);
+          appended += result.signals.length;
+        }
+      } finally {
+        await this.writer.flush();
       }
       for (const signal of this.defects.due(now.toISOString())) {
         await this.store.appendToStream(DEFECT_SIGNAL_STREAM, [signal]);
@@ -268,13 +275,22 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
     context: ConsumerContext,
   ): Promise<void> {
     const slice = new TimeSlice();
-    for (const event of batch) {
-      // Stopped or taken over mid-batch: the rest is applied again from the checkpoint.
-      if (context.signal.aborted) return;
-      await slice.pause();
-      this.position = await this.apply(event).then(() => event.position);
+    let applied: GlobalPosition | undefined;
+    try {
+      for (const event of batch) {
+        // Stopped or taken over mid-batch: the rest is applied again from the checkpoint.
+        if (context.signal.aborted) break;
+        await slice.pause();
+        await this.apply(event);
+        applied = event.position;
+      }
+    } finally {
+      // What the batch derived is stored before the position or the checkpoint passes its causes.
+      await this.writer.flush();
     }
+    if (applied !== undefined) this.position = applied;
     const last = batch[batch.length - 1].position;
+    if (applied !== last) return;
     await context.commit(last, () => this.store.saveCheckpoint(SIGNALS_CHECKPOINT, last));
     this.resolveWaiters(last);
   }
@@ -292,7 +308,7 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
     if (customerId === undefined) return;
     const state = await this.stateFor(customerId, event.position);
     const result = stepCustomerSignals(state, event, this.fitAt(event.position, state, event));
-    await this.append(customerId, result.signals);
+    this.writer.add(signalStreamId(customerId), result.signals);
     this.remember(result.state);
   }
 
@@ -353,10 +369,12 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
     for (const event of events) {
       state = stepCustomerSignals(state, event, this.fitAt(event.position, state, event)).state;
     }
-    const signalled: RecordedEvent[] = [];
+    const signalled: Pick<RecordedEvent, 'type' | 'data'>[] = [];
     for await (const event of this.store.readStream(signalStreamId(customerId))) {
       signalled.push(event);
     }
+    // Signals of the batch under way may not be stored yet: they count as signalled too.
+    signalled.push(...this.writer.queued(signalStreamId(customerId)));
     return withSignalledBreaches(state, signalled);
   }
 
@@ -365,13 +383,6 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
     const deadline = nextTargetDeadline(state);
     if (deadline === undefined) this.deadlines.delete(state.customerId);
     else this.deadlines.set(state.customerId, deadline);
-  }
-
-  /** One append per signal: each is then either new or, on a replay, already there (a no-op). */
-  private async append(customerId: string, signals: readonly SignalToAppend[]): Promise<void> {
-    for (const signal of signals) {
-      await this.store.appendToStream(signalStreamId(customerId), [signal]);
-    }
   }
 
   /** Batches and sweeps take turns on the cached states. */

@@ -132,7 +132,7 @@ export type { NbaEffects, NbaEffectOptions, ActionEffect, StratumEffect } from '
 export { timelineRfm, fitNbaValueModel, customerValue, nextActionsFor } from './nba-value';
 export type { NextAction, NbaValueModel } from './nba-value';
 export { Prng } from './prng';
-export { poissonCusum, DEFECT_CUSUM_DEFAULTS } from './poisson-cusum';
+export { cusumStep, poissonCusum, DEFECT_CUSUM_DEFAULTS } from './poisson-cusum';
 export type { PoissonCusumOptions, CountPeriod, CusumPeriod } from './poisson-cusum';
 export { histogramOfSorted, niceWidth, quantileOfSorted } from './histogram';
 export type { Histogram, HistogramBin } from './histogram';

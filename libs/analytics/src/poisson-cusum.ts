@@ -64,7 +64,6 @@ export function poissonCusum(
   const o = { ...DEFECT_CUSUM_DEFAULTS, ...options };
   if (!(o.rateRatio > 1)) throw new RangeError('rateRatio must be above 1');
   if (!(o.threshold > 0)) throw new RangeError('threshold must be positive');
-  const logRatio = Math.log(o.rateRatio);
   const out: CusumPeriod[] = [];
   let referenceDefects = 0;
   let referenceExposure = 0;
@@ -91,10 +90,27 @@ export function poissonCusum(
     }
     const referenceRate = (referenceDefects + o.priorDefects) / referenceExposure;
     const expected = referenceRate * exposure;
-    s = Math.max(0, s + observed * logRatio - (o.rateRatio - 1) * expected);
-    const alarm = s >= o.threshold;
-    out.push({ exposure, observed, expected, referenceRate, statistic: s, alarm });
-    if (alarm) s = 0;
+    const step = cusumStep(s, observed, expected, o);
+    out.push({ exposure, observed, expected, referenceRate, ...step });
+    s = step.alarm ? 0 : step.statistic;
   }
   return out;
+}
+
+/**
+ * One period of the CUSUM with the expected count given: the statistic after it (before a
+ * restart) and whether it alarms. For series whose reference is not their own past (a supplier
+ * batch judged against the other batches of its SKU).
+ */
+export function cusumStep(
+  previous: number,
+  observed: number,
+  expected: number,
+  options: Pick<PoissonCusumOptions, 'rateRatio' | 'threshold'>,
+): { statistic: number; alarm: boolean } {
+  const statistic = Math.max(
+    0,
+    previous + observed * Math.log(options.rateRatio) - (options.rateRatio - 1) * expected,
+  );
+  return { statistic, alarm: statistic >= options.threshold };
 }

@@ -20,27 +20,80 @@ export interface DefectCounts {
   units: Record<string, { productCategory: string; byMonth: Record<string, number> }>;
   /** Defects by SKU, then defect code, then month. */
   defects: Record<string, Record<string, Record<string, number>>>;
+  /** Serialised units by SKU, supplier batch (NO_BATCH where not recorded), then month sold. */
+  batchUnits: Record<string, Record<string, Record<string, number>>>;
+  /**
+   * Defects of serialised units by SKU, defect code, supplier batch, the unit's month sold, then
+   * the defect's month: a batch is judged against the other batches at the same unit age.
+   */
+  batchDefects: Record<
+    string,
+    Record<string, Record<string, Record<string, Record<string, number>>>>
+  >;
+}
+
+/** The batch key of units recorded without a supplier batch (no batch can be empty). */
+export const NO_BATCH = '';
+
+/** The serialised unit a defect was found on: its batch and when it was sold. */
+export interface DefectUnit {
+  supplierBatch: string | null;
+  soldAt: string;
 }
 
 export function emptyDefectCounts(): DefectCounts {
-  return { units: {}, defects: {} };
+  return { units: {}, defects: {}, batchUnits: {}, batchDefects: {} };
+}
+
+/** The entry under `key`, created empty when missing (own keys only: SKUs are user input). */
+function entry<T>(record: Record<string, T>, key: string, empty: () => T): T {
+  return Object.hasOwn(record, key) ? record[key] : (record[key] = empty());
 }
 
 /** Adds one unit in service (mutates `counts`: callers own their counts). */
-export function addUnit(counts: DefectCounts, sku: string, productCategory: string, at: string) {
-  const entry = Object.hasOwn(counts.units, sku)
-    ? counts.units[sku]
-    : (counts.units[sku] = { productCategory, byMonth: {} });
-  addTo(entry.byMonth, monthOf(at), 1);
+export function addUnit(
+  counts: DefectCounts,
+  sku: string,
+  productCategory: string,
+  at: string,
+  supplierBatch: string | null = null,
+) {
+  const unit = entry(counts.units, sku, () => ({ productCategory, byMonth: {} }));
+  addTo(unit.byMonth, monthOf(at), 1);
+  const byBatch = entry(counts.batchUnits, sku, () => ({}));
+  addTo(
+    entry(byBatch, supplierBatch ?? NO_BATCH, () => ({})),
+    monthOf(at),
+    1,
+  );
 }
 
-/** Adds one defect (mutates `counts`). */
-export function addDefect(counts: DefectCounts, sku: string, defectCode: string, at: string) {
-  const bySku = Object.hasOwn(counts.defects, sku)
-    ? counts.defects[sku]
-    : (counts.defects[sku] = {});
-  const byCode = Object.hasOwn(bySku, defectCode) ? bySku[defectCode] : (bySku[defectCode] = {});
-  addTo(byCode, monthOf(at), 1);
+/** Adds one defect (mutates `counts`); by batch too when the serialised unit is known. */
+export function addDefect(
+  counts: DefectCounts,
+  sku: string,
+  defectCode: string,
+  at: string,
+  unit?: DefectUnit,
+) {
+  const byCode = entry(counts.defects, sku, () => ({}));
+  addTo(
+    entry(byCode, defectCode, () => ({})),
+    monthOf(at),
+    1,
+  );
+  if (!unit) return;
+  const byBatch = entry(
+    entry(counts.batchDefects, sku, () => ({})),
+    defectCode,
+    () => ({}),
+  );
+  const bySold = entry(byBatch, unit.supplierBatch ?? NO_BATCH, () => ({}));
+  addTo(
+    entry(bySold, monthOf(unit.soldAt), () => ({})),
+    monthOf(at),
+    1,
+  );
 }
 
 /** The counts from the read models: customer profiles (units, repairs) and warranty claims. */
@@ -50,23 +103,31 @@ export function defectCountsFrom(
 ): DefectCounts {
   const counts = emptyDefectCounts();
   const skuOf = new Map<string, string>();
+  const unitOf = new Map<string, DefectUnit>();
   for (const p of profiles) {
     for (const unit of p.products) {
       skuOf.set(unit.purchaseId, unit.sku);
       if (unit.serialNumber !== null) {
-        addUnit(counts, unit.sku, unit.productCategory, unit.purchasedAt);
+        const supplierBatch = unit.supplierBatch ?? null;
+        addUnit(counts, unit.sku, unit.productCategory, unit.purchasedAt, supplierBatch);
+        unitOf.set(unit.purchaseId, { supplierBatch, soldAt: unit.purchasedAt });
       }
     }
   }
   for (const p of profiles) {
     for (const r of p.repairs) {
       const sku = skuOf.get(r.purchaseId);
-      if (r.warrantyClaimId === null && sku) addDefect(counts, sku, r.defectCode, r.at);
+      if (r.warrantyClaimId === null && sku) {
+        addDefect(counts, sku, r.defectCode, r.at, unitOf.get(r.purchaseId));
+      }
     }
   }
   for (const c of claims) {
     const sku = c.sku ?? (c.purchaseId ? skuOf.get(c.purchaseId) : undefined);
-    if (sku && c.defect && c.filedAt) addDefect(counts, sku, c.defect.code, c.filedAt);
+    if (sku && c.defect && c.filedAt) {
+      const unit = c.purchaseId ? unitOf.get(c.purchaseId) : undefined;
+      addDefect(counts, sku, c.defect.code, c.filedAt, unit);
+    }
   }
   return counts;
 }

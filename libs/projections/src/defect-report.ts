@@ -1,4 +1,5 @@
 import { DEFECT_CUSUM_DEFAULTS, type PoissonCusumOptions } from '@aftercare/analytics';
+import { type DefectBatchSeries, defectBatchSeries } from './defect-batches';
 import { type DefectCounts, type DefectMonth, defectSeries } from './defect-rates';
 import { monthOf } from './event-data';
 
@@ -43,6 +44,30 @@ export interface DefectReportCode {
     rising: boolean;
   };
   months: DefectReportMonth[];
+  /** The supplier-batch breakdown, when asked for (`byBatch`). */
+  byBatch?: DefectReportBatch[];
+}
+
+/** One supplier batch of a SKU, for one defect code (defect-batches.ts). */
+export interface DefectReportBatch {
+  /** null: the units recorded without a batch. */
+  supplierBatch: string | null;
+  /** Serialised units of the batch sold by the end of the last closed month. */
+  unitsSold: number;
+  unitMonths: number;
+  defects: number;
+  ratePer1000Units: number | null;
+  ratePer1000UnitMonths: number | null;
+  /** Judged: a recorded batch with enough units (MIN_BATCH_UNITS). */
+  judged: boolean;
+  /** Over the months judged: defects found and expected at the other batches' rates by age. */
+  comparison: {
+    observed: number;
+    expected: number;
+    /** observed / expected; null when nothing was expected (no month judged). */
+    ratio: number | null;
+  };
+  cusum: DefectReportCode['cusum'];
 }
 
 export interface DefectReportSku {
@@ -76,7 +101,7 @@ const sum = (months: readonly DefectMonth[], pick: (m: DefectMonth) => number): 
 export function defectReport(
   counts: DefectCounts,
   asOf: string,
-  options: { sku?: string; detector?: Partial<PoissonCusumOptions> } = {},
+  options: { sku?: string; detector?: Partial<PoissonCusumOptions>; byBatch?: boolean } = {},
 ): DefectReport {
   const detector = { ...DEFECT_CUSUM_DEFAULTS, ...options.detector };
   const throughMonth = previousMonth(monthOf(asOf));
@@ -94,6 +119,15 @@ export function defectReport(
       ratePer1000UnitMonths: null,
       byDefect: [],
     });
+  }
+  const batchRows = new Map<string, DefectReportBatch[]>();
+  if (options.byBatch) {
+    for (const series of defectBatchSeries(counts, throughMonth, detector, options.sku)) {
+      const key = `${series.sku}\n${series.defectCode}`;
+      const rows = batchRows.get(key) ?? [];
+      rows.push(batchRow(series, detector.threshold));
+      batchRows.set(key, rows);
+    }
   }
   const exposureBySku = new Map<string, number>();
   for (const series of defectSeries(counts, throughMonth, detector)) {
@@ -140,6 +174,9 @@ export function defectReport(
         statistic: m.statistic,
         alarm: m.alarm,
       })),
+      ...(options.byBatch
+        ? { byBatch: batchRows.get(`${series.sku}\n${series.defectCode}`) ?? [] }
+        : {}),
     });
   }
   for (const row of bySku.values()) {
@@ -149,4 +186,31 @@ export function defectReport(
   }
   const skus = [...bySku.values()].sort((a, b) => a.sku.localeCompare(b.sku));
   return { asOf, throughMonth, detector, skus };
+}
+
+/** A batch's row: its counts, its comparison with the other batches, its CUSUM state. */
+function batchRow(series: DefectBatchSeries, threshold: number): DefectReportBatch {
+  const months = series.months;
+  const judgedMonths = months.filter((m) => m.expected !== null);
+  const defects = months.reduce((s, m) => s + m.observed, 0);
+  const unitMonths = months.reduce((s, m) => s + m.exposure, 0);
+  const observed = judgedMonths.reduce((s, m) => s + m.observed, 0);
+  const expected = judgedMonths.reduce((s, m) => s + (m.expected ?? 0), 0);
+  const alarms = months.filter((m) => m.alarm);
+  return {
+    supplierBatch: series.supplierBatch,
+    unitsSold: series.unitsSold,
+    unitMonths,
+    defects,
+    ratePer1000Units: per1000(defects, series.unitsSold),
+    ratePer1000UnitMonths: per1000(defects, unitMonths),
+    judged: series.judged,
+    comparison: { observed, expected, ratio: expected > 0 ? observed / expected : null },
+    cusum: {
+      statistic: months[months.length - 1]?.statistic ?? 0,
+      threshold,
+      lastAlarm: alarms.length > 0 ? alarms[alarms.length - 1].month : null,
+      rising: months.slice(-DEFECT_RECENT_MONTHS).some((m) => m.alarm),
+    },
+  };
 }

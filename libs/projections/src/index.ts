@@ -18,6 +18,7 @@ export * from './churn-experience';
 export * from './follow-ups.projection';
 export * from './churn-incidents.projection';
 export * from './describe-event';
+export * from './defect-batches';
 export * from './defect-rates';
 export * from './defect-report';
 export * from './registry';

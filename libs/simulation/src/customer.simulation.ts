@@ -25,6 +25,7 @@ import { FIRST_NAMES, LAST_NAMES, REGIONS, REGION_WEIGHTS } from './catalogue';
 import { randomComplaint } from './complaints.simulation';
 import { experienceAt, liftExperience, sootheGrievance } from './experience.simulation';
 import type { Prng } from './prng';
+import type { ResolvedBadBatch } from './supplier-batches';
 import { purchase } from './purchases.simulation';
 import { DAY, iso } from './simulation.units';
 import { customerTruth } from './truth.simulation';
@@ -50,6 +51,8 @@ export type WorldContext = {
   referralCandidate(after: number, withinMs: number, self: number, rng: Prng): string | undefined;
   /** Retention actions: their strength and how often agents take them unprompted. */
   actions: ActionOptions;
+  /** The planted bad supplier batch, if any. */
+  badBatch: ResolvedBadBatch | undefined;
 };
 
 export type SimulatedStream = {

@@ -7,3 +7,5 @@ export { SteppedWorld } from './world.stepper';
 export type { CustomerOutcome } from './world.stepper';
 export { RETENTION_ACTION_EFFECTS, DEFAULT_ACTION_OPTIONS } from './actions.simulation';
 export type { ActionOptions } from './actions.simulation';
+export { resolveBadBatch, supplierBatchOf } from './supplier-batches';
+export type { BadBatchOption, ResolvedBadBatch } from './supplier-batches';

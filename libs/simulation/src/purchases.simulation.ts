@@ -23,6 +23,7 @@ import {
   SETUP_FAILURES,
 } from './simulation.vocabulary';
 import { DAY, HOUR, iso, round2 } from './simulation.units';
+import { inBadBatch, supplierBatchOf } from './supplier-batches';
 import { defectAppears } from './warranty.simulation';
 import { WORLD_PARAMETERS as P } from './world.model';
 
@@ -30,6 +31,10 @@ export type PurchaseSim = {
   purchaseId: string;
   product: Product;
   serialNumber: string | undefined;
+  /** The lot of a serialised unit (supplier-batches.ts). */
+  supplierBatch: string | undefined;
+  /** Of the planted bad batch (WorldOptions.badBatch). */
+  fromBadBatch: boolean;
   price: number;
   currency: string;
   deliveredAt: number | null;
@@ -53,10 +58,17 @@ export function purchase(life: CustomerSimulation): void {
         ? EXTENDED_POLICY
         : STANDARD_POLICY;
   const returnWindowDays = life.region.jurisdiction === 'EU' ? 14 : 30;
+  // Drawn in the order they always were: the id, then the serial.
+  const purchaseId = life.id();
+  const serialNumber = product.hasSerial ? `${product.sku}-${rng.hex(10)}` : undefined;
+  const supplierBatch =
+    serialNumber !== undefined ? supplierBatchOf(serialNumber, life.now) : undefined;
   const p: PurchaseSim = {
-    purchaseId: life.id(),
+    purchaseId,
     product,
-    serialNumber: product.hasSerial ? `${product.sku}-${rng.hex(10)}` : undefined,
+    serialNumber,
+    supplierBatch,
+    fromBadBatch: inBadBatch(life.world.badBatch, product.sku, supplierBatch, life.now),
     price,
     currency: life.currency,
     deliveredAt: null,
@@ -75,6 +87,7 @@ export function purchase(life: CustomerSimulation): void {
       sku: product.sku,
       productCategory: category,
       ...(p.serialNumber !== undefined ? { serialNumber: p.serialNumber } : {}),
+      ...(p.supplierBatch !== undefined ? { supplierBatch: p.supplierBatch } : {}),
       price,
       currency: p.currency,
       channel,
@@ -167,8 +180,16 @@ function arrived(life: CustomerSimulation, p: PurchaseSim): void {
     );
   }
   if (product.hasSerial && rng.chance(product.defectRate)) {
-    const days = rng.chance(0.3) ? rng.exponential(25) + 1 : rng.uniform(30, 1100);
-    life.after(days, () => defectAppears(life, p, 1));
+    life.after(defectDelayDays(rng), () => defectAppears(life, p, 1));
+  }
+  const bad = life.world.badBatch;
+  if (p.fromBadBatch && bad) {
+    // The bad batch's excess, drawn from a stream of its own so the unit's other draws stay as
+    // they were: (factor - 1) times the SKU's rate more, all of the batch's one defect code.
+    const batchRng = rng.fork(0xba7c);
+    if (batchRng.chance(Math.min(1, (bad.factor - 1) * product.defectRate))) {
+      life.after(defectDelayDays(batchRng), () => defectAppears(life, p, 1, bad.defectCode));
+    }
   }
   if (rng.chance(0.2))
     life.after(rng.uniform(2, 14), () => feedback(life, { purchaseId: p.purchaseId }));
@@ -180,6 +201,11 @@ function arrived(life: CustomerSimulation, p: PurchaseSim): void {
   ) {
     life.after(rng.uniform(0, 30), () => subscribePlan(life, p));
   }
+}
+
+/** Days from arrival to a defect: some early failures, the rest over three years. */
+function defectDelayDays(rng: CustomerSimulation['rng']): number {
+  return rng.chance(0.3) ? rng.exponential(25) + 1 : rng.uniform(30, 1100);
 }
 
 function setup(life: CustomerSimulation, p: PurchaseSim, attempt: number): void {

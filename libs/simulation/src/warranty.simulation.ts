@@ -20,12 +20,18 @@ export type ClaimSim = {
   repairCost: number;
 };
 
-export function defectAppears(life: CustomerSimulation, p: PurchaseSim, occurrence: number): void {
+/** A defect shows on a unit; `code` when the cause fixes it (a bad batch), else drawn. */
+export function defectAppears(
+  life: CustomerSimulation,
+  p: PurchaseSim,
+  occurrence: number,
+  code?: string,
+): void {
   if (p.refunded || p.serialNumber === undefined) return;
   const rng = life.rng;
   feel(life, -0.3);
   const defect: Defect = {
-    code: rng.pick(p.product.defectCodes),
+    code: code ?? rng.pick(p.product.defectCodes),
     description: `${p.product.name}: reported fault`,
     cause: rng.weighted(CAUSES, CAUSE_WEIGHTS),
   };

@@ -13,13 +13,15 @@ import { POLICIES, PRODUCTS } from './catalogue';
 import { CustomerSimulation } from './customer.simulation';
 import type { CustomerHistory, SimulatedStream, WorldContext } from './customer.simulation';
 import { Prng } from './prng';
+import { type BadBatchOption, resolveBadBatch } from './supplier-batches';
 import type { DecidedCommand, SimulatedEvent, WorldBatch, WorldOptions } from './world.model';
 import { DEFAULT_WORLD_OPTIONS, WORLD_PARAMETERS } from './world.model';
 
 const DAY = 86_400_000;
 
-export type ResolvedWorldOptions = Required<Omit<WorldOptions, 'recordCommands'>> & {
+export type ResolvedWorldOptions = Required<Omit<WorldOptions, 'recordCommands' | 'badBatch'>> & {
   recordCommands: boolean;
+  badBatch?: BadBatchOption;
 };
 
 export function resolveWorldOptions(options: Partial<WorldOptions> = {}): ResolvedWorldOptions {
@@ -56,6 +58,7 @@ export function resolveWorldOptions(options: Partial<WorldOptions> = {}): Resolv
       `maxBatchEvents must be a whole number >= 1, got ${resolved.maxBatchEvents}`,
     );
   }
+  if (resolved.badBatch !== undefined) resolveBadBatch(resolved.badBatch);
   // Normalised to ISO instants, so '2024-01-01' and '2024-01-01T00:00:00Z' are the same world.
   return { ...resolved, from: new Date(from).toISOString(), to: new Date(to).toISOString() };
 }
@@ -76,11 +79,20 @@ export function worldHeader(options: ResolvedWorldOptions) {
         ? { actionEffect: options.actionEffect, organicActions: options.organicActions }
         : {}),
       ...(options.promises ? { promises: true } : {}),
+      ...(options.badBatch
+        ? { badBatch: { ...options.badBatch, ...namedBadBatch(options.badBatch) } }
+        : {}),
     },
     parameters: WORLD_PARAMETERS,
     policies: POLICIES.map((p) => ({ policyId: p.policyId, versions: p.versions.length })),
     products: PRODUCTS.map((p) => ({ sku: p.sku, category: p.category, defectRate: p.defectRate })),
   };
+}
+
+/** The planted batch's name and defect code, for the truth file's header. */
+function namedBadBatch(option: BadBatchOption) {
+  const { supplierBatch, defectCode } = resolveBadBatch(option);
+  return { supplierBatch, defectCode };
 }
 
 /**
@@ -155,6 +167,7 @@ export function prepareWorld(o: ResolvedWorldOptions): PreparedWorld {
       return candidate === self ? undefined : ids[candidate];
     },
     actions: { effect: o.actionEffect, organicRate: o.organicActions },
+    badBatch: o.badBatch ? resolveBadBatch(o.badBatch) : undefined,
   };
   const customer = (i: number): CustomerSimulation =>
     new CustomerSimulation(world, root.fork(i + 1), i, ids[i], signups[i]);

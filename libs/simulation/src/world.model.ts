@@ -1,3 +1,4 @@
+import type { BadBatchOption } from './supplier-batches';
 import type {
   CustomerCommand,
   WarrantyClaimCommand,
@@ -52,6 +53,12 @@ export type WorldOptions = {
    * seed. Off by default: the default world stays as it was.
    */
   promises?: boolean;
+  /**
+   * Plant a bad supplier batch: from a date, one SKU's line-A units (until their half-year lot
+   * ends) are `factor` times as likely to develop a defect, the extra defects all of one code
+   * (supplier-batches.ts). Absent (the default): every batch is as good as its SKU.
+   */
+  badBatch?: BadBatchOption;
   /** Attach the commands behind each stream's events to its batches (tests). */
   recordCommands?: boolean;
   /** Largest append; longer customer streams are appended in several batches. */

@@ -1,27 +1,15 @@
-import type { RecordedEvent } from '@aftercare/event-store';
 import {
   customerProfileProjection,
   type CustomerProfileState,
   defectCountsFrom,
   defectReport,
-  type Projection,
   warrantyClaimsProjection,
   type WarrantyClaimState,
 } from '@aftercare/projections';
-import { type BadBatchOption, generateWorld, resolveBadBatch } from '@aftercare/simulation';
+import { type BadBatchOption, resolveBadBatch } from '@aftercare/simulation';
+import { foldByKey, seededWorldEvents } from '../testing/seeded-world-events';
 
 jest.setTimeout(180_000);
-
-/** Folds events by key, as the runtime does. */
-function fold<State>(projection: Projection<State>, events: readonly RecordedEvent[]): State[] {
-  const states = new Map<string, State>();
-  for (const event of events) {
-    const key = projection.keyOf(event);
-    if (key === undefined) continue;
-    states.set(key, projection.evolve(states.get(key) ?? projection.initialState(key), event));
-  }
-  return [...states.values()];
-}
 
 /**
  * The R&D analyst's question on a seeded world with a bad supplier batch planted: the batch
@@ -31,25 +19,9 @@ function fold<State>(projection: Projection<State>, events: readonly RecordedEve
 describe('defect report by supplier batch, on a seeded world with a bad batch', () => {
   const bad: BadBatchOption = { sku: 'SMA-CM-ESP', from: '2022-07-01', factor: 5 };
   const planted = resolveBadBatch(bad);
-  const events: RecordedEvent[] = [];
-  let position = 0n;
-  for (const batch of generateWorld({ customers: 3000, seed: 'batches', badBatch: bad })) {
-    for (const e of batch.events) {
-      position++;
-      events.push({
-        id: e.id,
-        type: e.type,
-        data: e.data,
-        metadata: { schemaVersion: 1 },
-        streamId: batch.streamId,
-        revision: position,
-        position,
-        recordedAt: new Date((e.data as { occurredAt: string }).occurredAt),
-      });
-    }
-  }
-  const profiles: CustomerProfileState[] = fold(customerProfileProjection, events);
-  const claims: WarrantyClaimState[] = fold(warrantyClaimsProjection, events);
+  const events = seededWorldEvents({ customers: 3000, seed: 'batches', badBatch: bad });
+  const profiles: CustomerProfileState[] = foldByKey(customerProfileProjection, events);
+  const claims: WarrantyClaimState[] = foldByKey(warrantyClaimsProjection, events);
   const report = defectReport(defectCountsFrom(profiles, claims), '2025-01-01T00:00:00.000Z', {
     sku: bad.sku,
     byBatch: true,

@@ -1,4 +1,3 @@
-import type { RecordedEvent } from '@aftercare/event-store';
 import {
   cohortRetention,
   cohortRetentionFromBuckets,
@@ -9,44 +8,16 @@ import {
   lastPurchaseDayOf,
   type ProductBucketState,
   productPopulationProjection,
-  type Projection,
   repairsBySku,
   repairsBySkuFromBuckets,
 } from '@aftercare/projections';
-import { generateWorld } from '@aftercare/simulation';
-
-/** Folds events by key, as the runtime does. */
-function fold<State>(projection: Projection<State>, events: readonly RecordedEvent[]): State[] {
-  const states = new Map<string, State>();
-  for (const event of events) {
-    const key = projection.keyOf(event);
-    if (key === undefined) continue;
-    states.set(key, projection.evolve(states.get(key) ?? projection.initialState(key), event));
-  }
-  return [...states.values()];
-}
+import { foldByKey, seededWorldEvents } from '../testing/seeded-world-events';
 
 describe('product population totals', () => {
   // A simulated world, recorded in its append order.
-  const events: RecordedEvent[] = [];
-  let position = 0n;
-  for (const batch of generateWorld({ customers: 300, seed: 'population-totals' })) {
-    for (const e of batch.events) {
-      position++;
-      events.push({
-        id: e.id,
-        type: e.type,
-        data: e.data,
-        metadata: { schemaVersion: 1 },
-        streamId: batch.streamId,
-        revision: position,
-        position,
-        recordedAt: new Date((e.data as { occurredAt: string }).occurredAt),
-      });
-    }
-  }
-  const profiles: CustomerProfileState[] = fold(customerProfileProjection, events);
-  const buckets: ProductBucketState[] = fold(productPopulationProjection, events);
+  const events = seededWorldEvents({ customers: 300, seed: 'population-totals' });
+  const profiles: CustomerProfileState[] = foldByKey(customerProfileProjection, events);
+  const buckets: ProductBucketState[] = foldByKey(productPopulationProjection, events);
 
   it('give the complaint and repair rates by SKU that the customer profiles give', () => {
     expect(complaintsBySku(profiles).length).toBeGreaterThan(3);

@@ -5,7 +5,12 @@
  * value (shrunk towards the population's). Ranked best first.
  */
 import type { BgNbdParams, RfmObservation } from './bg-nbd';
-import { bgNbdConditionalExpectedTransactions, bgNbdProbabilityAlive, fitBgNbd } from './bg-nbd';
+import {
+  bgNbdConditionalExpectedTransactions,
+  bgNbdProbabilityAlive,
+  fitBgNbd,
+  unpredictable,
+} from './bg-nbd';
 import type { ActionEffect, NbaEffects } from './nba-effects';
 import { stratumDelta } from './nba-effects';
 import { eligibleActions, nbaStratum } from './nba-eligibility';
@@ -85,15 +90,37 @@ export function fitNbaValueModel(
   const meanOrderValue: Record<string, number> = {};
   for (const [currency, m] of money) meanOrderValue[currency] = m.revenue / Math.max(1, m.orders);
   const fit = rows.length >= 20 ? fitBgNbd(rows) : null;
-  if (fit && fit.refusal === undefined) {
+  // The fit is checked over the data's own span; the value model predicts over its horizon.
+  const refusal =
+    fit === null
+      ? `only ${rows.length} buyers`
+      : (fit.refusal ?? unpredictableOver(fit.params, rows, horizonWeeks));
+  if (fit && refusal === undefined) {
     return { bgNbd: fit.params, meanOrderValue, horizonWeeks };
   }
   return {
     bgNbd: null,
-    bgNbdRefusal: fit?.refusal ?? `only ${rows.length} buyers`,
+    bgNbdRefusal: refusal,
     meanOrderValue,
     horizonWeeks,
   };
+}
+
+/** Why the fit cannot predict every buyer over `horizonWeeks`, if it cannot. */
+function unpredictableOver(
+  params: BgNbdParams,
+  rows: readonly RfmObservation[],
+  horizonWeeks: number,
+): string | undefined {
+  try {
+    return unpredictable(rows, (c) => [
+      bgNbdProbabilityAlive(params, c),
+      bgNbdConditionalExpectedTransactions(params, c, horizonWeeks),
+    ]);
+  } catch (error) {
+    if (error instanceof RangeError) return `its predictions fail: ${error.message}`;
+    throw error;
+  }
 }
 
 /**

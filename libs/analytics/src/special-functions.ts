@@ -193,6 +193,7 @@ function seriesSigned(a: number, b: number, c: number, z: number): SignedLog {
   // the tail after a term t is at most |t| |z| / (1 - |z|) up to that factor.
   const tailFactor = abs(z) / (1 - abs(z));
   const settled = Math.max(abs(a), abs(b), abs(c)) + 2;
+  const positive = a > 0 && b > 0 && c > 0;
   // The terms after the leading 1 are summed apart, so ln(1 + tail) keeps the digits of a value
   // within 1e-16 of 1 (the models take 1 - F of such values).
   let term = 1;
@@ -210,6 +211,15 @@ function seriesSigned(a: number, b: number, c: number, z: number): SignedLog {
     }
     const sum = scale === 0 ? 1 + tail : tail;
     if (n > settled && abs(term) * (1 + tailFactor) <= 1e-17 * abs(sum)) break;
+    if (positive) {
+      // Every later term ratio is at most q (both factors move monotonically towards 1), so the
+      // tail after this term is at most |term| q / (1 - q): with a huge b and c (a degenerate
+      // purchase-model fit) the terms shrink at once, long before n passes max(a, b, c), and
+      // stall at the smallest subnormal rather than reaching 0.
+      const m = n + 1;
+      const q = abs(z) * Math.max((a + m) / (m + 1), 1) * Math.max((b + m) / (c + m), 1);
+      if (q < 1 && (abs(term) * q) / (1 - q) <= 1e-17 * abs(sum)) break;
+    }
     if (n === HYP2F1_MAX_TERMS - 1) {
       throw new RangeError(`hyp2f1(${a}, ${b}; ${c}; ${z}) did not converge`);
     }

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import {
   comparePolicy,
   DEFAULT_POLICY_WORLD,
@@ -10,6 +10,19 @@ import {
 } from '@aftercare/application';
 import { parseDateOption, parseIntegerOption, parseNumberOption } from '../cli-options';
 import { progressBar } from '../progress';
+
+/** `all`, or policies separated by commas, each once. */
+function parsePolicies(value: string): TargetingPolicy[] {
+  if (value === 'all') return TARGETING_POLICIES.filter((p) => p !== 'none');
+  const names = value.split(',').map((p) => p.trim());
+  const unknown = names.filter((p) => !(TARGETING_POLICIES as readonly string[]).includes(p));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new InvalidArgumentError(
+      `Unknown policy ${unknown.join(', ')}: one of ${TARGETING_POLICIES.join(', ')}, or all.`,
+    );
+  }
+  return [...new Set(names as TargetingPolicy[])];
+}
 
 const nonNegative = (value: string): number => {
   const n = parseNumberOption(value);
@@ -28,10 +41,12 @@ export function registerSimulatePolicyCommand(program: Command): void {
     .option('--customers <n>', 'customers in the world', parseIntegerOption, 5000)
     .option('--seed <seed>', 'world seed (any string)', '1')
     .option('--budget <n>', 'customers acted on per month', parseIntegerOption, 100)
-    .addOption(
-      new Option('--policy <policy>', 'targeting: one policy, or all of them')
-        .choices([...TARGETING_POLICIES, 'all'])
-        .default('nba'),
+    .option(
+      '--policy <policies>',
+      `targeting: ${TARGETING_POLICIES.join(' | ')}, several separated by commas, or all ` +
+        '(none is always run: every gain is against it)',
+      parsePolicies,
+      ['nba'],
     )
     .option(
       '--action-effect <x>',
@@ -66,7 +81,7 @@ export function registerSimulatePolicyCommand(program: Command): void {
         options: Omit<PolicyWorldOptions, 'from' | 'to'> & {
           from: string;
           to: string;
-          policy: TargetingPolicy | 'all';
+          policy: TargetingPolicy[];
           json?: boolean;
           progress: boolean;
         },
@@ -88,9 +103,7 @@ export function registerSimulatePolicyCommand(program: Command): void {
           to: new Date(options.to).toISOString(),
           policyMonths: options.policyMonths,
         };
-        const policies: TargetingPolicy[] =
-          options.policy === 'all' ? ['nba', 'churn-risk', 'random'] : [options.policy];
-        const runs = ['none' as const, ...policies.filter((p) => p !== 'none')];
+        const runs = ['none' as const, ...options.policy.filter((p) => p !== 'none')];
         const bar = progressBar(
           'simulate |{bar}| {percentage}% | {phase} | ETA {eta_formatted}',
           options.progress,
@@ -106,7 +119,7 @@ export function registerSimulatePolicyCommand(program: Command): void {
           );
           bar?.stop();
           const none = results[0];
-          const rows = (options.policy === 'none' ? results : results.slice(1)).map((run) =>
+          const rows = (runs.length === 1 ? results : results.slice(1)).map((run) =>
             comparePolicy(run, none),
           );
           const seconds = (Date.now() - started) / 1000;

@@ -1,5 +1,5 @@
 import { comparePolicy } from './simulate-policy.report';
-import { runPolicyWorld, type PolicyWorldOptions } from './simulate-policy';
+import { runPolicyWorld, TARGETING_POLICIES, type PolicyWorldOptions } from './simulate-policy';
 
 /** A small world: three years, the policy acting in the last `policyMonths`. */
 const world = (
@@ -24,7 +24,7 @@ describe('simulate-policy', () => {
   it('with action effects 0, no targeting retains more than none beyond its error', () => {
     const options = world(0, 300, 6);
     const none = runPolicyWorld(options, 'none');
-    for (const policy of ['nba', 'churn-risk', 'random'] as const) {
+    for (const policy of TARGETING_POLICIES.filter((p) => p !== 'none')) {
       const run = runPolicyWorld(options, policy);
       const c = comparePolicy(run, none, 200);
       // The model may rightly find nothing worth doing when nothing works; the others act.

@@ -19,7 +19,7 @@ import { DEFAULT_RETENTION_ACTION_COSTS } from '@aftercare/domain';
 import { evolveRetentionTimeline } from '@aftercare/projections';
 import { SteppedWorld } from '@aftercare/simulation';
 
-export const TARGETING_POLICIES = ['nba', 'churn-risk', 'random', 'none'] as const;
+export const TARGETING_POLICIES = ['nba', 'churn-risk', 'value-at-risk', 'random', 'none'] as const;
 export type TargetingPolicy = (typeof TARGETING_POLICIES)[number];
 
 export interface PolicyWorldOptions {
@@ -69,14 +69,24 @@ export interface PolicyRun {
 export type PolicyProgress = (step: number, total: number, phase: string) => void;
 
 const DAY = 86_400_000;
+/**
+ * Churn-risk targeting acts only on customers whose probability alive is at least this: the
+ * ones the purchase process says are still buying (at the highest risk are mostly customers who
+ * stopped long ago, on whom no action can do anything).
+ */
+export const ACTIVE_P_ALIVE = 0.5;
 
 /**
  * Lives the world month by month; in each of the last `policyMonths` months the policy picks
  * `budget` customers from what their histories show so far and takes one action on each:
  * - nba: the best expected value (Δ P(stay) x CLV - cost, effects estimated from the history
  *   before the policy period), only where it is positive;
- * - churn-risk: the highest churn risk (BG/NBD probability alive joined with experience), with
- *   the standard play: a recovery call where one is eligible, else a goodwill credit;
+ * - churn-risk: the highest churn risk (BG/NBD probability alive joined with experience) among
+ *   customers still plausibly buying (probability alive at least ACTIVE_P_ALIVE: a team does not
+ *   call those who left long ago, and acting on them changes nothing), with the standard play: a
+ *   recovery call where one is eligible, else a goodwill credit;
+ * - value-at-risk: the same play for the highest churn risk x CLV (the revenue at risk, how
+ *   customer-success tools rank accounts), any customer;
  * - random: random customers with an eligible action, a random eligible action;
  * - none: nobody.
  * Everything is seeded: the same options give the same run.
@@ -199,12 +209,14 @@ function choose(
       scored.push({ k, action: pick.action, reason: 'random targeting', score: rand() });
       return;
     }
-    const pAlive = model ? customerValue(model, t, snap).pAlive : 0.5;
+    const { pAlive, clv } = model ? customerValue(model, t, snap) : { pAlive: 0.5, clv: 0 };
+    if (policy === 'churn-risk' && pAlive < ACTIVE_P_ALIVE) return;
     const risk = scoreChurn({ pAlive, experience: timelineExperience(t, now) }).probability;
     const action = eligible.some((e) => e.action === 'recovery_call')
       ? 'recovery_call'
       : 'goodwill_credit';
-    scored.push({ k, action, reason: 'churn risk', score: risk });
+    const score = policy === 'churn-risk' ? risk : risk * clv;
+    scored.push({ k, action, reason: policy.replace(/-/g, ' '), score });
   });
   scored.sort((a, b) => b.score - a.score || a.k - b.k);
   return scored.slice(0, budget);

@@ -8,6 +8,7 @@ import { EVENT_STORE } from '@aftercare/application';
 import type { EventStore, RecordedEvent } from '@aftercare/event-store';
 import { createApiApp } from '../../apps/api/src/bootstrap';
 import { authed, createApiKey } from '../support/auth';
+import { registration } from '../support/customers';
 
 /**
  * The API under contention, on the embedded store and on PostgreSQL: many requests at once on one
@@ -90,18 +91,7 @@ describe.each(deployments)('API under contention ($name)', (deployment) => {
 
   async function registered(): Promise<string> {
     const customerId = `contended-${randomUUID()}`;
-    await http()
-      .post('/v1/customers')
-      .send({
-        customerId,
-        occurredAt: '2025-01-01T09:00:00Z',
-        pii: { name: 'Ada Lovelace', email: 'ada@example.com' },
-        jurisdiction: 'EU',
-        countryCode: 'DE',
-        segment: 'consumer',
-        signupChannel: 'online',
-      })
-      .expect(201);
+    await http().post('/v1/customers').send(registration(customerId)).expect(201);
     return customerId;
   }
 

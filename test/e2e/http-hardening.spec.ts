@@ -7,6 +7,7 @@ import { EVENT_STORE } from '@aftercare/application';
 import type { EventStore } from '@aftercare/event-store';
 import { createApiApp } from '../../apps/api/src/bootstrap';
 import { authed, createApiKey } from '../support/auth';
+import { registration } from '../support/customers';
 
 /** An API on a fresh SQLite file with the given settings; the environment is restored after. */
 async function startApi(env: Record<string, string> = {}) {
@@ -35,15 +36,7 @@ async function startApi(env: Record<string, string> = {}) {
   }
 }
 
-const customer = (customerId: string) => ({
-  customerId,
-  occurredAt: '2025-01-01T09:00:00Z',
-  pii: { name: 'Ada Lovelace', email: 'ada@example.com' },
-  jurisdiction: 'EU',
-  countryCode: 'DE',
-  segment: 'consumer',
-  signupChannel: 'online',
-});
+const customer = registration;
 
 const policy = {
   policyId: 'standard',

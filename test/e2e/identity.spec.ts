@@ -13,16 +13,7 @@ import { registerKeysCommand } from '../../apps/cli/src/commands/keys.command';
 import { registerAccessLogCommand } from '../../apps/cli/src/commands/keys-access-log.command';
 import { registerExportCommand } from '../../apps/cli/src/commands/export.command';
 import { authed, createApiKey, principalIdOf } from '../support/auth';
-
-const registration = (customerId: string) => ({
-  customerId,
-  occurredAt: '2025-01-01T09:00:00Z',
-  pii: { name: 'Ada Lovelace', email: 'ada@example.com' },
-  jurisdiction: 'EU',
-  countryCode: 'DE',
-  segment: 'consumer',
-  signupChannel: 'online',
-});
+import { registration } from '../support/customers';
 
 /** Runs `aftercare <args>` in-process against the configured store, capturing its output. */
 async function cli(

@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import { Logger, LoggerModule } from 'nestjs-pino';
 import { AFTERCARE_CONFIG, type AftercareConfig, loggingParams } from '@aftercare/application';
 import { AppModule } from './app.module';
+import { MIN_POSITION_HEADER, POSITION_HEADER } from './read/min-position.interceptor';
 import { FRESHNESS_HEADERS } from './read/freshness-headers.interceptor';
 import { bodyShapeGuard, requireJsonContentType } from './http/json-body';
 import { ProblemDetailsFilter } from './problem/problem-details.filter';
@@ -60,8 +61,21 @@ export async function createApiApp(
   if (settings.corsOrigins.length > 0) {
     app.enableCors({
       origin: settings.corsOrigins,
-      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Correlation-Id'],
-      exposedHeaders: ['Idempotent-Replayed', 'Retry-After', 'Location', ...FRESHNESS_HEADERS],
+      allowedHeaders: [
+        'Authorization',
+        'Content-Type',
+        'Idempotency-Key',
+        'X-Correlation-Id',
+        MIN_POSITION_HEADER,
+      ],
+      exposedHeaders: [
+        'Idempotent-Replayed',
+        'Retry-After',
+        'Location',
+        POSITION_HEADER,
+        MIN_POSITION_HEADER,
+        ...FRESHNESS_HEADERS,
+      ],
       maxAge: 600,
     });
   }

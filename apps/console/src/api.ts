@@ -72,10 +72,35 @@ async function problemOf(response: Response): Promise<ApiProblem> {
   );
 }
 
+/**
+ * Read your own writes: the position of the console's latest write (its X-Aftercare-Position).
+ * Reads send it as X-Aftercare-Min-Position, so the page shown after a write includes it although
+ * the read models are projected asynchronously.
+ */
+let lastWritten: bigint | undefined;
+
+function remember(response: Response): void {
+  const position = response.headers.get('x-aftercare-position');
+  if (position && /^\d+$/.test(position)) {
+    const at = BigInt(position);
+    if (lastWritten === undefined || at > lastWritten) lastWritten = at;
+  }
+}
+
 export async function apiGet<T>(path: string, params?: Params): Promise<T> {
-  const response = await fetch(withQuery(path, params), {
-    headers: { accept: 'application/json', ...authHeaders() },
+  const url = withQuery(path, params);
+  const headers = { accept: 'application/json', ...authHeaders() };
+  const wanted = lastWritten;
+  let response = await fetch(url, {
+    headers:
+      wanted === undefined ? headers : { ...headers, 'x-aftercare-min-position': `${wanted}` },
   });
+  if (response.status === 503 && wanted !== undefined) {
+    // The read models did not get there in time (a stopped projector): show what they hold
+    // rather than nothing; the freshness headers say how far behind it is.
+    if (lastWritten === wanted) lastWritten = undefined;
+    response = await fetch(url, { headers });
+  }
   if (!response.ok) throw await problemOf(response);
   return (await response.json()) as T;
 }
@@ -93,5 +118,6 @@ export async function apiPost<T>(path: string, body: unknown, idempotencyKey: st
     body: JSON.stringify(body),
   });
   if (!response.ok) throw await problemOf(response);
+  remember(response);
   return (await response.json()) as T;
 }

@@ -72,6 +72,7 @@ export { csvRow, FileSink } from './export/file-sink';
 export * from './churn/churn-evaluation';
 export * from './churn/churn-evaluation.report';
 export * from './freshness/read-model-freshness';
+export * from './freshness/read-your-writes';
 export * from './crypto/audit-keys';
 export * from './crypto/webhook-secret.box';
 export * from './audit/audit-checkpoints';

@@ -1,15 +1,15 @@
-import { Controller, Get, Query, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles, WarrantyEngineReplay, type EngineReplay } from '@aftercare/application';
 import { ApiProblems, COMMON_PROBLEMS } from '../problem/api-problems.decorator';
 import { EngineReplayQueryDto } from './engine-replay.query.dto';
 import { EngineReplayResponseDto } from './engine-replay.response.dto';
-import { FreshnessHeadersInterceptor } from '../read/freshness-headers.interceptor';
+import { ReadModelRoute } from '../read/read-model-route.decorator';
 
 /** Compliance: what the current warranty engine would decide differently. Read-only. */
 @ApiTags('audit')
 @ApiProblems(...COMMON_PROBLEMS)
-@UseInterceptors(FreshnessHeadersInterceptor)
+@ReadModelRoute()
 @Controller('v1/audit')
 export class EngineReplayController {
   constructor(private readonly replay: WarrantyEngineReplay) {}

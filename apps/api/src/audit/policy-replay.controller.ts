@@ -1,4 +1,4 @@
-import { Controller, Get, NotFoundException, Query, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, NotFoundException, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Matches, Min } from 'class-validator';
@@ -6,7 +6,7 @@ import { type PolicyReplay, Roles, WarrantyPolicyReplay } from '@aftercare/appli
 import { ApiProblems, COMMON_PROBLEMS } from '../problem/api-problems.decorator';
 import { IsInstantOrDate } from '../write/dto/dto-validators';
 import { ReplayCostDto } from './engine-replay.response.dto';
-import { FreshnessHeadersInterceptor } from '../read/freshness-headers.interceptor';
+import { ReadModelRoute } from '../read/read-model-route.decorator';
 
 export class PolicyReplayQueryDto {
   @ApiProperty({ example: 'standard' })
@@ -57,7 +57,7 @@ class PolicyReplayResponseDto {
 /** Compliance what-if: the claims of a period re-decided under another policy version. */
 @ApiTags('audit')
 @ApiProblems(400, ...COMMON_PROBLEMS)
-@UseInterceptors(FreshnessHeadersInterceptor)
+@ReadModelRoute()
 @Controller('v1/audit')
 export class PolicyReplayController {
   constructor(private readonly policyReplay: WarrantyPolicyReplay) {}

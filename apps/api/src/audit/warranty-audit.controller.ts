@@ -5,7 +5,6 @@ import {
   NotFoundException,
   Param,
   Query,
-  UseInterceptors,
 } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import {
@@ -21,7 +20,7 @@ import { ApiProblems, COMMON_PROBLEMS } from '../problem/api-problems.decorator'
 import { ClaimAuditResponseDto, DecisionsResponseDto } from './warranty-audit.response.dto';
 import { WarrantyDecisionsQueryDto } from './warranty-decisions.query.dto';
 import { RecordsAccess } from '../auth/records-access.decorator';
-import { FreshnessHeadersInterceptor } from '../read/freshness-headers.interceptor';
+import { ReadModelRoute } from '../read/read-model-route.decorator';
 
 /** For auditors: explain, recompute and verify warranty decisions. Read-only. */
 @ApiTags('audit')
@@ -35,7 +34,7 @@ export class WarrantyAuditController {
 
   @Roles('auditor')
   @RecordsAccess('audit.decisions')
-  @UseInterceptors(FreshnessHeadersInterceptor)
+  @ReadModelRoute()
   @Get()
   @ApiOkResponse({
     type: DecisionsResponseDto,

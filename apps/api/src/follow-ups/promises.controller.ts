@@ -21,6 +21,7 @@ import {
   PromisePageResponseDto,
   PromiseWriteResponseDto,
 } from './follow-ups.response.dto';
+import { ReadModelRoute } from '../read/read-model-route.decorator';
 
 const statusOf = (result: CommandResult): string | undefined =>
   result.events?.some((e) => e.type === 'PromiseKept')
@@ -100,6 +101,7 @@ export class PromisesController {
   }
 
   @Get('promises')
+  @ReadModelRoute()
   @Roles('agent', 'analyst', 'auditor')
   @ApiOperation({ summary: 'Promises by agent, queue, customer, due time and status' })
   @ApiOkResponse({ type: PromisePageResponseDto })
@@ -115,6 +117,7 @@ export class PromisesController {
   }
 
   @Get('analytics/promise-kept-rate')
+  @ReadModelRoute()
   @Roles('analyst', 'auditor', 'agent')
   @ApiOperation({
     summary: 'Promises made, kept and broken, and the kept rate, per agent or queue',

@@ -20,6 +20,7 @@ import {
   FollowUpTaskResponseDto,
   TaskCompletionResponseDto,
 } from './follow-ups.response.dto';
+import { ReadModelRoute } from '../read/read-model-route.decorator';
 
 /** Whom to call and why: the follow-up tasks playbooks planned, and their completion. */
 @ApiTags('follow-ups')
@@ -31,6 +32,7 @@ export class TasksController {
   ) {}
 
   @Get()
+  @ReadModelRoute()
   @Roles('agent', 'analyst', 'auditor')
   @ApiOperation({
     summary: 'Follow-up tasks by queue, owner, due time and status, due soonest first',
@@ -48,6 +50,7 @@ export class TasksController {
   }
 
   @Get(':taskId')
+  @ReadModelRoute()
   @Roles('agent', 'analyst', 'auditor')
   @ApiOperation({ summary: 'One follow-up task, with the playbook version and cause event' })
   @ApiOkResponse({ type: FollowUpTaskResponseDto })

@@ -72,7 +72,8 @@ const PROBLEMS: Record<number, ProblemDoc> = {
     detail: 'An unexpected error occurred',
   },
   503: {
-    description: 'The event store is unreachable',
+    description:
+      'The event store is unreachable; or, for a read sent with X-Aftercare-Min-Position, the read models did not reach that position within 5 s (code read_model_behind); Retry-After says when to try again',
     code: 'store_unavailable',
     title: 'Event store unavailable',
     detail: 'The event store did not answer',
@@ -94,7 +95,7 @@ export function ApiProblems(...statuses: number[]) {
     ...statuses.map((status) => {
       const doc = PROBLEMS[status];
       const headers =
-        status === 429
+        status === 429 || status === 503
           ? { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } }
           : undefined;
       return ApiResponse({

@@ -136,6 +136,10 @@ function title(code: string): string {
 }
 
 function httpCode(status: number, exception: HttpException): string {
+  // An exception raised with its own problem code (e.g. `read_model_behind`) keeps it.
+  const body = exception.getResponse();
+  const own = typeof body === 'object' ? (body as { code?: unknown }).code : undefined;
+  if (typeof own === 'string') return own;
   // Express' body parser reports malformed JSON as a 400 SyntaxError; Nest rethrows its message.
   if (status === 400 && /JSON/.test(exception.message)) return 'malformed_json';
   const name = HttpStatus[status];

@@ -1,4 +1,4 @@
-import { Controller, Get, NotFoundException, Query, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, NotFoundException, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   cohortRetention,
@@ -36,7 +36,7 @@ import {
   RepairsBySkuResponseDto,
   WarrantyCostByProductResponseDto,
 } from './analytics.response.dto';
-import { FreshnessHeadersInterceptor } from './freshness-headers.interceptor';
+import { ReadModelRoute } from './read-model-route.decorator';
 import { ReadService } from './read.service';
 import { Roles } from '@aftercare/application';
 
@@ -48,7 +48,7 @@ const inRange =
 /** Population views for product and service teams. */
 @ApiTags('analytics')
 @ApiProblems(400, ...COMMON_PROBLEMS)
-@UseInterceptors(FreshnessHeadersInterceptor)
+@ReadModelRoute()
 @Controller('v1/analytics')
 export class AnalyticsController {
   constructor(private readonly read: ReadService) {}

@@ -10,6 +10,7 @@ import { InvalidReadModelQueryError } from '@aftercare/read-models';
 import { ApiProblems, COMMON_PROBLEMS } from '../problem/api-problems.decorator';
 import { PageQueryDto } from './read-query.dto';
 import { READ_CLOCK, READ_MODELS } from './read.tokens';
+import { ReadModelRoute } from './read-model-route.decorator';
 
 export class BreachingComplaintDto {
   @ApiProperty({ example: 'k-1' }) complaintId!: string;
@@ -36,6 +37,7 @@ export class BreachingComplaintPageDto {
 /** Complaints across every customer, for the worklist. */
 @ApiTags('customers')
 @ApiProblems(400, ...COMMON_PROBLEMS)
+@ReadModelRoute()
 @Controller('v1/complaints')
 export class ComplaintsController {
   private readonly queries: BreachingComplaintQueries;

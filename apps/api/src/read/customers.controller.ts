@@ -1,12 +1,4 @@
-import {
-  BadRequestException,
-  Controller,
-  Get,
-  Param,
-  Query,
-  Req,
-  UseInterceptors,
-} from '@nestjs/common';
+import { BadRequestException, Controller, Get, Param, Query, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { CustomerListPage, CustomerView, TimelinePage } from '@aftercare/application';
 import {
@@ -21,7 +13,7 @@ import {
   CustomerViewResponseDto,
   TimelinePageResponseDto,
 } from './customer.response.dto';
-import { FreshnessHeadersInterceptor } from './freshness-headers.interceptor';
+import { ReadModelRoute } from './read-model-route.decorator';
 import { ReadService } from './read.service';
 import { RecordsAccess } from '../auth/records-access.decorator';
 import { canReadPii, readerOf, Roles } from '@aftercare/application';
@@ -29,7 +21,7 @@ import type { Request } from 'express';
 
 @ApiTags('customers')
 @ApiProblems(400, ...COMMON_PROBLEMS)
-@UseInterceptors(FreshnessHeadersInterceptor)
+@ReadModelRoute()
 @Controller('v1/customers')
 export class CustomersController {
   constructor(private readonly read: ReadService) {}

@@ -9,10 +9,12 @@ import {
   RankedNextActionsResponseDto,
 } from './next-actions.response.dto';
 import { ReadService } from './read.service';
+import { ReadModelRoute } from './read-model-route.decorator';
 
 /** Whom to act on and how: the next best actions, with the evidence behind each figure. */
 @ApiTags('next-actions')
 @ApiProblems(409, ...COMMON_PROBLEMS)
+@ReadModelRoute()
 @Controller('v1')
 export class NextActionsController {
   constructor(private readonly read: ReadService) {}

@@ -1,4 +1,5 @@
 import type { CommandResult } from '@aftercare/application';
+import { POSITION_HEADER } from '../read/min-position.interceptor';
 
 /** The part of Express' response a write touches. */
 export interface WriteHttpResponse {
@@ -13,6 +14,8 @@ export function writeResponse<Extra extends object>(
 ): Pick<CommandResult, 'streamId' | 'eventIds' | 'revision' | 'position'> & Extra {
   // A retried command answers what it first answered; the header tells the client so.
   if (result.replayed) response.setHeader('Idempotent-Replayed', 'true');
+  // Passed back as X-Aftercare-Min-Position, a read waits until the read models show this write.
+  response.setHeader(POSITION_HEADER, result.position);
   return {
     streamId: result.streamId,
     eventIds: result.eventIds,

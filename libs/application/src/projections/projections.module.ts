@@ -15,6 +15,9 @@ import { ProjectionHost } from './projection-host';
 import { ClvRefitScheduler } from '../clv/clv-refit.scheduler';
 import { CustomerScoreIndexer } from '../scores/customer-score.indexer';
 import { RUNTIME_STATUS_SETTINGS, RuntimeStatus } from './runtime-status';
+import { ReadYourWrites } from '../freshness/read-your-writes';
+import { EVENT_STORE } from '../store/event-store.module';
+import type { EventStore } from '@aftercare/event-store';
 import {
   PROJECTION_ENGINE,
   PROJECTION_SETTINGS,
@@ -91,8 +94,15 @@ export class ProjectionsModule {
           useFactory: (config: AftercareConfig) => config.runtimeStatus,
         },
         RuntimeStatus,
+        {
+          provide: ReadYourWrites,
+          inject: [ProjectionHost, EVENT_STORE],
+          useFactory: (host: ProjectionHost, store: EventStore) =>
+            new ReadYourWrites(host.engine, store),
+        },
       ],
       exports: [
+        ReadYourWrites,
         READ_MODEL_STORE,
         PROJECTION_SETTINGS,
         PROJECTION_ENGINE,

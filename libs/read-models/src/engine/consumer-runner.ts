@@ -48,6 +48,11 @@ const TIMEOUT = Symbol('timeout');
  */
 export class ConsumerRunner {
   private checkpointValue: GlobalPosition | undefined;
+  /**
+   * Where the consumer has handled every event it follows: past its checkpoint once the
+   * subscription caught up at a later position (events it does not follow lie in between).
+   */
+  private appliedThroughValue: GlobalPosition | undefined;
   private caughtUpValue = false;
   private interrupted: Interrupt | undefined;
   private wake: ((reason: Interrupt) => void) | undefined;
@@ -127,12 +132,37 @@ export class ConsumerRunner {
     this.interrupt('epoch_changed');
   }
 
-  /** Resolves when the checkpoint reaches `position` (tests, CLI waits). */
-  waitForCheckpoint(position: GlobalPosition): Promise<void> {
-    if (this.checkpointValue !== undefined && this.checkpointValue >= position) {
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.waiters.push({ position, resolve }));
+  /**
+   * The position up to which the consumer has handled every event it follows: its checkpoint, or
+   * the position its subscription caught up at once the events before it are committed.
+   */
+  get appliedThrough(): GlobalPosition | undefined {
+    const a = this.checkpointValue;
+    const b = this.appliedThroughValue;
+    return a === undefined ? b : b === undefined || a >= b ? a : b;
+  }
+
+  /**
+   * Resolves when the consumer has applied everything it follows up to `position` (tests, CLI
+   * waits, reads that wait for a writer's position). An abort forgets the wait; the promise
+   * then stays pending, so callers race it with their own deadline.
+   */
+  waitForCheckpoint(position: GlobalPosition, signal?: AbortSignal): Promise<void> {
+    const applied = this.appliedThrough;
+    if (applied !== undefined && applied >= position) return Promise.resolve();
+    return new Promise((resolve) => {
+      if (signal?.aborted) return;
+      const waiter = { position, resolve };
+      this.waiters.push(waiter);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const at = this.waiters.indexOf(waiter);
+          if (at >= 0) this.waiters.splice(at, 1);
+        },
+        { once: true },
+      );
+    });
   }
 
   private interrupt(reason: Interrupt): void {
@@ -209,6 +239,7 @@ export class ConsumerRunner {
       for (;;) {
         const batch: RecordedEvent[] = [];
         let ended = false;
+        let caughtUpAt: GlobalPosition | undefined;
         let timer: NodeJS.Timeout | undefined;
         let deadline: Promise<typeof TIMEOUT> | undefined;
         const interruption = this.nextInterrupt();
@@ -234,6 +265,7 @@ export class ConsumerRunner {
             }
             if (result.value.kind === 'caughtUp') {
               this.caughtUpValue = true;
+              caughtUpAt = result.value.position;
               this.progressed();
               break;
             }
@@ -246,8 +278,10 @@ export class ConsumerRunner {
           const outcome: BatchOutcome = await consumer.handle(batch, this.context);
           if (outcome !== 'committed') return outcome;
           this.progressed();
-          await yieldToEventLoop();
         }
+        // Everything the subscription held when it caught up is now handled.
+        if (caughtUpAt !== undefined) this.appliedUpTo(caughtUpAt);
+        if (batch.length > 0) await yieldToEventLoop();
         if (this.interrupted) return this.interrupted === 'stop' ? 'stopped' : this.interrupted;
         if (ended) throw new Error('the subscription ended');
       }
@@ -290,8 +324,22 @@ export class ConsumerRunner {
 
   private advance(position: GlobalPosition): void {
     this.checkpointValue = position;
+    this.notify();
+  }
+
+  private appliedUpTo(position: GlobalPosition): void {
+    if (this.appliedThroughValue === undefined || position > this.appliedThroughValue) {
+      this.appliedThroughValue = position;
+    }
+    this.notify();
+  }
+
+  /** Resolves the waits the consumer has now gone past. */
+  private notify(): void {
+    const applied = this.appliedThrough;
+    if (applied === undefined) return;
     for (let i = this.waiters.length - 1; i >= 0; i--) {
-      if (this.waiters[i].position <= position) {
+      if (this.waiters[i].position <= applied) {
         this.waiters[i].resolve();
         this.waiters.splice(i, 1);
       }

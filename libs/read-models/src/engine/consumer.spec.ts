@@ -1,11 +1,13 @@
-import { join } from 'node:path';
 import type { EventStore, GlobalPosition, RecordedEvent } from '@aftercare/event-store';
-import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 import type { BatchOutcome, ConsumerContext, EventConsumer } from './consumer';
 import { ProjectionEngine } from './projection-engine';
 import type { ReadModelStore } from '../read-model-store';
-import { appendPurchases, eventually, tempDir } from '../testing/runtime-fixtures';
-import { describeEachReadModelStore, type ReadModelHarness } from '../testing/read-model-stores';
+import { appendPurchases, eventually } from '../testing/runtime-fixtures';
+import {
+  describeEachReadModelStore,
+  type ReadModelHarness,
+  runtimeFixture,
+} from '../testing/read-model-stores';
 
 /**
  * A reactor with a durable checkpoint (a map standing for the store's checkpoint table) that
@@ -43,23 +45,14 @@ class CountingReactor implements EventConsumer {
 }
 
 describeEachReadModelStore('Consumers of the projection runtime', (stores) => {
-  let dir: ReturnType<typeof tempDir>;
+  const fixture = runtimeFixture(stores);
   let store: EventStore;
   let harness: ReadModelHarness;
-  const cleanup: (() => Promise<void>)[] = [];
+  const cleanup = fixture.cleanup;
 
-  beforeEach(async () => {
-    dir = tempDir();
-    const path = join(dir.path, 'aftercare.db');
-    store = SqliteEventStore.open({ path, synchronous: 'normal', pollIntervalMs: 20 });
-    harness = await stores.create(path);
-  });
-
-  afterEach(async () => {
-    for (const fn of cleanup.splice(0).reverse()) await fn().catch(() => undefined);
-    await harness.dispose();
-    await store.close();
-    dir.dispose();
+  beforeEach(() => {
+    store = fixture.store();
+    harness = fixture.harness();
   });
 
   async function instance(options: { retryDelayMs?: number } = {}): Promise<ProjectionEngine> {

@@ -216,6 +216,27 @@ export class ProjectionEngine {
     }
   }
 
+  /**
+   * Where this instance's runner of projection `name` has applied every event it follows
+   * (undefined when the projection does not run here): its checkpoint, or later once caught up.
+   */
+  appliedThrough(name: string): GlobalPosition | undefined {
+    return this.runners.get(name)?.appliedThrough;
+  }
+
+  /**
+   * A promise that resolves when this instance's runner of projection `name` has applied every
+   * event it follows up to `position`; undefined when the projection does not run here (read the
+   * stored checkpoint instead). Aborting `signal` forgets the wait.
+   */
+  whenApplied(
+    name: string,
+    position: GlobalPosition,
+    signal?: AbortSignal,
+  ): Promise<void> | undefined {
+    return this.runners.get(name)?.waitForCheckpoint(position, signal);
+  }
+
   /** Resolves when this instance's runner of `name` has applied everything up to `position`. */
   async waitForCheckpoint(
     name: string,

@@ -1,9 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { Client } from 'pg';
+import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 import { PostgresReadModelStore } from '../postgres/postgres.read-model-store';
 import { type ReadModelStore, rebuildLeaseName } from '../read-model-store';
 import { SqliteReadModelStore } from '../sqlite/sqlite.read-model-store';
+import { tempDir } from './runtime-fixtures';
 
 /**
  * Runs the runtime's store-level behaviour tests against every read-model store: SQLite always,
@@ -243,4 +246,32 @@ export function describeWithPostgres(title: string, body: () => void): void {
       it('needs PostgreSQL', () => undefined);
     });
   }
+}
+
+/**
+ * Per test: an embedded event store in a fresh folder and a read-model harness beside it, both
+ * disposed after the test with whatever the test pushed onto `cleanup` (engines, connections).
+ */
+export function runtimeFixture(stores: ReadModelHarnessFactory): {
+  store: () => SqliteEventStore;
+  harness: () => ReadModelHarness;
+  cleanup: (() => Promise<void>)[];
+} {
+  let dir: { path: string; dispose: () => void };
+  let store: SqliteEventStore;
+  let harness: ReadModelHarness;
+  const cleanup: (() => Promise<void>)[] = [];
+  beforeEach(async () => {
+    dir = tempDir();
+    const path = join(dir.path, 'aftercare.db');
+    store = SqliteEventStore.open({ path, synchronous: 'normal', pollIntervalMs: 20 });
+    harness = await stores.create(path);
+  });
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn().catch(() => undefined);
+    await harness.dispose();
+    await store.close();
+    dir.dispose();
+  });
+  return { store: () => store, harness: () => harness, cleanup };
 }

@@ -1,0 +1,90 @@
+import {
+  type CallHandler,
+  type ExecutionContext,
+  HttpStatus,
+  Injectable,
+  type NestInterceptor,
+  Optional,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { from, type Observable, switchMap } from 'rxjs';
+import { MIN_POSITION_WAIT_MS, ReadYourWrites } from '@aftercare/application';
+import { RequestValidationException } from '../problem/request-validation.exception';
+
+/** On a write's answer: the global position of its last event. */
+export const POSITION_HEADER = 'X-Aftercare-Position';
+/** On a read: answer only once the read models have applied every event up to this position. */
+export const MIN_POSITION_HEADER = 'X-Aftercare-Min-Position';
+/** The same as a query parameter, for links and EventSource-like clients that set no headers. */
+export const MIN_POSITION_QUERY = 'minPosition';
+/** The problem code of a read whose position the read models did not reach in time. */
+export const READ_MODEL_BEHIND = 'read_model_behind';
+
+const POSITION = /^\d{1,19}$/;
+
+interface ReadRequest {
+  headers: Record<string, string | string[] | undefined>;
+  query?: Record<string, unknown>;
+}
+
+/**
+ * Read your own writes: a read that names a minimum position (`X-Aftercare-Min-Position`, or
+ * `?minPosition=`, as a write's `X-Aftercare-Position` gave it) waits, at most 5 s, until the read
+ * models have applied every event they follow up to it, then runs and echoes the position. Past
+ * the bound it answers 503 problem+json `read_model_behind` with `Retry-After`; a position that is
+ * not a non-negative integer is a 400. Reads without one answer at once, as before.
+ */
+@Injectable()
+export class MinPositionInterceptor implements NestInterceptor {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Optional() private readonly gate?: ReadYourWrites,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const http = context.switchToHttp();
+    const request = http.getRequest<ReadRequest>();
+    const raw = minPositionOf(request);
+    if (raw === undefined || !this.gate) return next.handle();
+    if (!POSITION.test(raw)) {
+      throw new RequestValidationException([
+        {
+          field: MIN_POSITION_HEADER,
+          messages: [`${MIN_POSITION_HEADER} must be a global position (digits), not '${raw}'`],
+        },
+      ]);
+    }
+    const position = BigInt(raw);
+    const response = http.getResponse<unknown>();
+    const adapter = this.adapterHost.httpAdapter;
+    return from(this.gate.waitFor(position, { timeoutMs: MIN_POSITION_WAIT_MS })).pipe(
+      switchMap((outcome) => {
+        if (!outcome.reached) {
+          adapter.setHeader(response, 'Retry-After', '1');
+          const detail =
+            outcome.head < position
+              ? `Position ${position} is beyond the store's head (${outcome.head}): no write has reached it`
+              : `The read models ${outcome.behind.join(', ')} did not reach position ${position} within ${MIN_POSITION_WAIT_MS / 1000} s`;
+          throw new ServiceUnavailableException({
+            statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+            code: READ_MODEL_BEHIND,
+            message: detail,
+          });
+        }
+        adapter.setHeader(response, MIN_POSITION_HEADER, position.toString());
+        return next.handle();
+      }),
+    );
+  }
+}
+
+function minPositionOf(request: ReadRequest): string | undefined {
+  const header = request.headers[MIN_POSITION_HEADER.toLowerCase()];
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value !== undefined && value !== '') return value.trim();
+  const query = request.query?.[MIN_POSITION_QUERY];
+  if (typeof query === 'string' && query !== '') return query.trim();
+  if (Array.isArray(query) && typeof query[0] === 'string') return query[0].trim();
+  return undefined;
+}

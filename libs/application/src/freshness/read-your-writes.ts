@@ -1,0 +1,142 @@
+import type { EventStore, GlobalPosition } from '@aftercare/event-store';
+import type { ProjectionEngine } from '@aftercare/read-models';
+
+/** The longest a read waits for the read models to reach the position it asks for. */
+export const MIN_POSITION_WAIT_MS = 5_000;
+
+export interface MinPositionOutcome {
+  position: GlobalPosition;
+  /** Every read model waited for has applied every event it follows up to `position`. */
+  reached: boolean;
+  /** The store's head when the wait ended (below `position`: no such event yet). */
+  head: GlobalPosition;
+  /** The read models still behind `position` when the wait ended. */
+  behind: string[];
+}
+
+/** Poll delays while another process runs a projection: 10 ms, doubling, at most 250 ms. */
+const FIRST_POLL_MS = 10;
+const MAX_POLL_MS = 250;
+
+/**
+ * Read your own writes: a write answers the global position of its last event, and a read that
+ * passes it back waits here (bounded) until the read models have applied every event they follow
+ * up to it. A read model has when its checkpoint is there, or when no event it follows lies
+ * between its checkpoint and the position (its filter skips the rest): the store is asked for the
+ * first such event, and what was found empty is remembered, so the next read asks only about
+ * positions after it. Where this process runs the projection the wait is the runner's own
+ * notification; where another process does (a separate projector, another API instance), the
+ * stored checkpoint is read again with backoff.
+ */
+export class ReadYourWrites {
+  /** Per read model: every event it follows up to here is applied (checkpoint or found empty). */
+  private readonly applied = new Map<string, GlobalPosition>();
+
+  constructor(
+    private readonly engine: ProjectionEngine,
+    private readonly store: EventStore,
+  ) {}
+
+  /**
+   * Waits at most `timeoutMs` until every read model in `names` (default: all) has applied what
+   * it follows up to `position`. Never throws for a position beyond the head: it says so.
+   */
+  async waitFor(
+    position: GlobalPosition,
+    options: { names?: readonly string[]; timeoutMs?: number } = {},
+  ): Promise<MinPositionOutcome> {
+    const names = options.names ?? this.engine.names();
+    const deadline = Date.now() + (options.timeoutMs ?? MIN_POSITION_WAIT_MS);
+    const head = await this.headAtLeast(position, deadline);
+    if (head < position) return { position, reached: false, head, behind: [...names] };
+    const reached = await Promise.all(names.map((name) => this.reach(name, position, deadline)));
+    const behind = names.filter((_, i) => !reached[i]);
+    return { position, reached: behind.length === 0, head, behind };
+  }
+
+  /**
+   * The store's head once it is at `position` or the deadline passed. A position beyond the head
+   * is a client's mistake, or a write another instance acknowledged that this one cannot see yet.
+   */
+  private async headAtLeast(position: GlobalPosition, deadline: number): Promise<GlobalPosition> {
+    for (let attempt = 0; ; attempt++) {
+      const head = (await this.store.headPosition()) ?? 0n;
+      if (head >= position || Date.now() >= deadline) return head;
+      await sleep(Math.min(pollDelay(attempt), deadline - Date.now()));
+    }
+  }
+
+  private async reach(name: string, position: GlobalPosition, deadline: number): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      const applied = await this.appliedThrough(name);
+      if (applied >= position) return true;
+      const next = await this.nextFollowed(name, applied);
+      if (next === undefined || next > position) {
+        this.remember(name, position);
+        return true;
+      }
+      this.remember(name, next - 1n);
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return false;
+      // The runner here resolves the wait when it commits; otherwise the stored checkpoint is
+      // read again after a backoff. Either way the wait ends at the deadline.
+      const step = new AbortController();
+      const here = this.engine.whenApplied(name, next, step.signal);
+      await sleep(here ? remaining : Math.min(pollDelay(attempt), remaining), here);
+      step.abort();
+    }
+  }
+
+  /** The furthest known of: the runner here, the stored checkpoint, what was found empty. */
+  private async appliedThrough(name: string): Promise<GlobalPosition> {
+    let applied = this.applied.get(name) ?? 0n;
+    const here = this.engine.appliedThrough(name);
+    if (here !== undefined && here > applied) applied = here;
+    if (here === undefined) {
+      const stored = (await this.engine.readModels.getStatus(name))?.checkpoint;
+      if (stored !== undefined && stored > applied) applied = stored;
+    }
+    this.remember(name, applied);
+    return applied;
+  }
+
+  /** The position of the first event after `after` that the projection follows, if any. */
+  private async nextFollowed(
+    name: string,
+    after: GlobalPosition,
+  ): Promise<GlobalPosition | undefined> {
+    const { filter } = this.engine.projection(name);
+    for await (const event of this.store.readAll({
+      fromPosition: after > 0n ? after : 'start',
+      filter,
+      maxCount: 1,
+    })) {
+      return event.position;
+    }
+    return undefined;
+  }
+
+  private remember(name: string, position: GlobalPosition): void {
+    const known = this.applied.get(name);
+    if (known === undefined || position > known) this.applied.set(name, position);
+  }
+}
+
+function pollDelay(attempt: number): number {
+  return Math.min(MAX_POLL_MS, FIRST_POLL_MS * 2 ** Math.min(attempt, 5));
+}
+
+/** Resolves after `ms`, or as soon as `until` does (its timer cleared then). */
+async function sleep(ms: number, until?: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, ms));
+      }),
+      ...(until ? [until] : []),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,182 @@
+import type { INestApplication } from '@nestjs/common';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EVENT_STORE, ReadYourWrites } from '@aftercare/application';
+import type { EventStore } from '@aftercare/event-store';
+import { ProjectionEngine } from '@aftercare/read-models';
+import { createApiApp } from '../../apps/api/src/bootstrap';
+import { authed, createApiKey } from '../support/auth';
+import {
+  describeEachReadModelStore,
+  runtimeFixture,
+} from '../../libs/read-models/src/testing/read-model-stores';
+import {
+  appendPurchases,
+  tallyProjection,
+  type TallyState,
+} from '../../libs/read-models/src/testing/runtime-fixtures';
+import { registration } from '../support/customers';
+
+jest.setTimeout(90_000);
+
+/**
+ * Read your own writes: a write answers the position of its last event (X-Aftercare-Position and
+ * `position`), and a read that passes it back (X-Aftercare-Min-Position or ?minPosition=) shows
+ * that write, although the read models are projected asynchronously.
+ */
+describe('read your own writes', () => {
+  let dir: string;
+  let app: INestApplication;
+  let agentKey: string;
+  const agent = () => authed(app, agentKey);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'aftercare-ryw-'));
+    process.env.AFTERCARE_STORE = 'sqlite';
+    process.env.AFTERCARE_SQLITE_PATH = join(dir, 'events.db');
+    app = await createApiApp({ logger: false });
+    await app.init();
+    agentKey = await createApiKey(app, 'agent');
+    await agent().post('/v1/customers').send(registration('ada')).expect(201);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows every write on the next read that passes its position back', async () => {
+    for (let i = 1; i <= 12; i++) {
+      const written = await agent()
+        .post('/v1/customers/ada/complaints')
+        .send({
+          complaintId: `c-${i}`,
+          category: 'product_defect',
+          severity: 'high',
+          channel: 'phone',
+          remedySought: 'repair',
+          occurredAt: `2025-02-${String(i).padStart(2, '0')}T09:00:00Z`,
+        })
+        .expect(201);
+      const position = written.headers['x-aftercare-position'];
+      expect(position).toBe(written.body.position);
+      const view = await agent()
+        .get('/v1/customers/ada')
+        .set('X-Aftercare-Min-Position', position)
+        .expect(200);
+      expect(view.headers['x-aftercare-min-position']).toBe(position);
+      expect(view.body.openComplaints.map((c: { complaintId: string }) => c.complaintId)).toContain(
+        `c-${i}`,
+      );
+      expect(view.body.openComplaints).toHaveLength(i);
+      const referral = await agent()
+        .post('/v1/customers/ada/referrals')
+        .send({ referredCustomerId: `friend-${i}`, occurredAt: '2025-03-01T09:00:00Z' })
+        .expect(201);
+      // The query parameter does the same, here on a view that counts referrals.
+      const after = await agent()
+        .get(`/v1/customers/ada?minPosition=${referral.headers['x-aftercare-position']}`)
+        .expect(200);
+      expect(after.body.referrals).toBe(i);
+    }
+  });
+
+  it('waits for the read models that follow the write, not for those that never will', async () => {
+    // A referral is followed by the profile, not by the warranty decisions: a read of the
+    // decision list at its position answers at once, and the list is empty.
+    const auditorKey = await createApiKey(app, 'auditor');
+    const written = await agent()
+      .post('/v1/customers/ada/referrals')
+      .send({ referredCustomerId: 'friend-x', occurredAt: '2025-03-02T09:00:00Z' })
+      .expect(201);
+    const list = await authed(app, auditorKey)
+      .get('/v1/warranty-claims')
+      .set('X-Aftercare-Min-Position', written.headers['x-aftercare-position'])
+      .expect(200);
+    expect(list.body.decisions).toEqual([]);
+  });
+
+  it('answers a clear problem for a position beyond the head, and for one that is no position', async () => {
+    const head = (await app.get<EventStore>(EVENT_STORE).headPosition()) ?? 0n;
+    const beyond = await agent()
+      .get('/v1/customers/ada')
+      .set('X-Aftercare-Min-Position', String(head + 1000n))
+      .expect(503);
+    expect(beyond.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(beyond.headers['retry-after']).toBe('1');
+    expect(beyond.body).toMatchObject({
+      status: 503,
+      code: 'read_model_behind',
+      detail: expect.stringContaining(`beyond the store's head (${head})`),
+    });
+    const invalid = await agent()
+      .get('/v1/customers/ada')
+      .set('X-Aftercare-Min-Position', 'latest')
+      .expect(400);
+    expect(invalid.body).toMatchObject({
+      code: 'validation_error',
+      errors: [{ field: 'X-Aftercare-Min-Position' }],
+    });
+    // Without a position a read answers at once, as before.
+    await agent().get('/v1/customers/ada').expect(200);
+  });
+});
+
+/**
+ * The same wait where another process runs the projections (a projector beside API instances):
+ * the API side has no runner, so it reads the stored checkpoints again with backoff, on both
+ * read-model stores (PostgreSQL where one is reachable; always in CI).
+ */
+describeEachReadModelStore('read your own writes, projections run elsewhere', (stores) => {
+  const fixture = runtimeFixture(stores);
+
+  /** The registry's shape in small: one projection of customers, one of warranty claims. */
+  const projections = () => [
+    tallyProjection(),
+    tallyProjection({ name: 'claims', filter: { categories: ['warranty'] } }),
+  ];
+
+  async function engine(): Promise<ProjectionEngine> {
+    const readModels = await fixture.harness().open();
+    const created = new ProjectionEngine({
+      store: fixture.store(),
+      readModels,
+      projections: projections(),
+      leaseTtlMs: 300,
+      batchWaitMs: 5,
+      log: () => undefined,
+    });
+    fixture.cleanup.push(async () => {
+      await created.stop();
+      await readModels.close();
+    });
+    return created;
+  }
+
+  it('shows each write once the projector has applied it, and says which read model is behind', async () => {
+    const projector = await engine();
+    await projector.start();
+    const api = await engine();
+    const store = fixture.store();
+    const reads = new ReadYourWrites(api, store);
+    for (let i = 0; i < 10; i++) {
+      const [event] = await appendPurchases(store, 1, 3, i);
+      const outcome = await reads.waitFor(event.position);
+      expect(outcome).toMatchObject({ reached: true, behind: [] });
+      const customerId = (event.data as { customerId: string }).customerId;
+      const state = await api.readModels.get<TallyState>('tally', customerId);
+      expect(state?.state.events).toBe(Math.floor(i / 3) + 1);
+    }
+    const head = (await store.headPosition()) ?? 0n;
+    const beyond = await reads.waitFor(head + 5n, { timeoutMs: 200 });
+    expect(beyond).toMatchObject({ reached: false, head });
+
+    // With the projector stopped, the customer tally stays behind; the claims one follows no
+    // customer event, so it is not waited for.
+    await projector.stop();
+    const [late] = await appendPurchases(store, 1, 3, 10);
+    const behind = await reads.waitFor(late.position, { timeoutMs: 300 });
+    expect(behind).toMatchObject({ reached: false, behind: ['tally'] });
+  });
+});

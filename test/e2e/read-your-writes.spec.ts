@@ -82,6 +82,36 @@ describe('read your own writes', () => {
     }
   });
 
+  it("lists a customer's row by what was just recorded, once the score index has it", async () => {
+    const analystKey = await createApiKey(app, 'analyst');
+    for (const [i, sku] of ['TV-RYW-1', 'TV-RYW-2', 'TV-RYW-3'].entries()) {
+      const customerId = `buyer-${i}`;
+      await agent().post('/v1/customers').send(registration(customerId)).expect(201);
+      const bought = await agent()
+        .post(`/v1/customers/${customerId}/purchases`)
+        .send({
+          purchaseId: `${customerId}-tv`,
+          occurredAt: '2025-01-02T10:00:00Z',
+          orderId: `order-${customerId}`,
+          sku,
+          productCategory: 'tv',
+          serialNumber: `SN-${customerId}`,
+          price: 800,
+          currency: 'EUR',
+          channel: 'online',
+          warranty: { warrantyPolicyId: 'standard', returnWindowDays: 30 },
+        })
+        .expect(201);
+      const list = await authed(app, analystKey)
+        .get(`/v1/customers?product=${sku}`)
+        .set('X-Aftercare-Min-Position', bought.headers['x-aftercare-position'])
+        .expect(200);
+      expect(list.body.items.map((item: { customerId: string }) => item.customerId)).toEqual([
+        customerId,
+      ]);
+    }
+  });
+
   it('waits for the read models that follow the write, not for those that never will', async () => {
     // A referral is followed by the profile, not by the warranty decisions: a read of the
     // decision list at its position answers at once, and the list is empty.

@@ -14,6 +14,7 @@ import {
   TimelinePageResponseDto,
 } from './customer.response.dto';
 import { ReadModelRoute } from './read-model-route.decorator';
+import { ReadsScoreIndex } from './min-position.interceptor';
 import { ReadService } from './read.service';
 import { RecordsAccess } from '../auth/records-access.decorator';
 import { canReadPii, readerOf, Roles } from '@aftercare/application';
@@ -28,6 +29,7 @@ export class CustomersController {
 
   @Roles('analyst')
   @RecordsAccess('customer.list')
+  @ReadsScoreIndex()
   @Get()
   @ApiOkResponse({ type: CustomerListPageResponseDto })
   @ApiOperation({

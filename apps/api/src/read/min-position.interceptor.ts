@@ -6,8 +6,9 @@ import {
   type NestInterceptor,
   Optional,
   ServiceUnavailableException,
+  SetMetadata,
 } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { from, type Observable, switchMap } from 'rxjs';
 import { MIN_POSITION_WAIT_MS, ReadYourWrites } from '@aftercare/application';
 import { RequestValidationException } from '../problem/request-validation.exception';
@@ -22,6 +23,14 @@ export const MIN_POSITION_QUERY = 'minPosition';
 export const READ_MODEL_BEHIND = 'read_model_behind';
 
 const POSITION = /^\d{1,19}$/;
+
+const READS_SCORE_INDEX = 'aftercare:reads-score-index';
+
+/**
+ * A route that answers from the customer score index (re-scored after the projections): a
+ * minimum position also waits until the index has scored what the projections had applied.
+ */
+export const ReadsScoreIndex = () => SetMetadata(READS_SCORE_INDEX, true);
 
 interface ReadRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -39,6 +48,7 @@ interface ReadRequest {
 export class MinPositionInterceptor implements NestInterceptor {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
+    private readonly reflector: Reflector,
     @Optional() private readonly gate?: ReadYourWrites,
   ) {}
 
@@ -58,7 +68,9 @@ export class MinPositionInterceptor implements NestInterceptor {
     const position = BigInt(raw);
     const response = http.getResponse<unknown>();
     const adapter = this.adapterHost.httpAdapter;
-    return from(this.gate.waitFor(position, { timeoutMs: MIN_POSITION_WAIT_MS })).pipe(
+    const scores = this.reflector.get<boolean | undefined>(READS_SCORE_INDEX, context.getHandler());
+    const wait = this.gate.waitFor(position, { timeoutMs: MIN_POSITION_WAIT_MS, scores });
+    return from(wait).pipe(
       switchMap((outcome) => {
         if (!outcome.reached) {
           adapter.setHeader(response, 'Retry-After', '1');

@@ -1,5 +1,5 @@
 import type { EventStore, GlobalPosition } from '@aftercare/event-store';
-import type { ProjectionEngine } from '@aftercare/read-models';
+import { customerScoreIndexOf, type ProjectionEngine } from '@aftercare/read-models';
 
 /** The longest a read waits for the read models to reach the position it asks for. */
 export const MIN_POSITION_WAIT_MS = 5_000;
@@ -10,9 +10,12 @@ export interface MinPositionOutcome {
   reached: boolean;
   /** The store's head when the wait ended (below `position`: no such event yet). */
   head: GlobalPosition;
-  /** The read models still behind `position` when the wait ended. */
+  /** The read models (and `customer-scores`, when asked for) still behind when the wait ended. */
   behind: string[];
 }
+
+/** What `behind` calls the customer score index. */
+export const SCORE_INDEX = 'customer-scores';
 
 /** Poll delays while another process runs a projection: 10 ms, doubling, at most 250 ms. */
 const FIRST_POLL_MS = 10;
@@ -39,11 +42,12 @@ export class ReadYourWrites {
 
   /**
    * Waits at most `timeoutMs` until every read model in `names` (default: all) has applied what
-   * it follows up to `position`. Never throws for a position beyond the head: it says so.
+   * it follows up to `position`, and with `scores` until the customer score index has scored
+   * what its source read models had then. Never throws for a position beyond the head: says so.
    */
   async waitFor(
     position: GlobalPosition,
-    options: { names?: readonly string[]; timeoutMs?: number } = {},
+    options: { names?: readonly string[]; timeoutMs?: number; scores?: boolean } = {},
   ): Promise<MinPositionOutcome> {
     const names = options.names ?? this.engine.names();
     const deadline = Date.now() + (options.timeoutMs ?? MIN_POSITION_WAIT_MS);
@@ -51,7 +55,45 @@ export class ReadYourWrites {
     if (head < position) return { position, reached: false, head, behind: [...names] };
     const reached = await Promise.all(names.map((name) => this.reach(name, position, deadline)));
     const behind = names.filter((_, i) => !reached[i]);
+    if (options.scores && behind.length === 0 && !(await this.scored(position, deadline))) {
+      behind.push(SCORE_INDEX);
+    }
     return { position, reached: behind.length === 0, head, behind };
+  }
+
+  /**
+   * The score index re-scores the customers its sources (the profile and satisfaction read
+   * models) changed, and records up to which checkpoint of each it has: it covers `position` once
+   * each watermark is at the source's checkpoint as of `position` (read once, so a busy store's
+   * moving checkpoints are not chased).
+   */
+  private async scored(position: GlobalPosition, deadline: number): Promise<boolean> {
+    const index = customerScoreIndexOf(this.engine.readModels);
+    if (!index) return true;
+    let targets: Map<string, GlobalPosition | undefined> | undefined;
+    for (let attempt = 0; ; attempt++) {
+      const { sources } = await index.meta();
+      if (!targets && Object.keys(sources).length > 0) {
+        targets = new Map();
+        for (const name of Object.keys(sources)) {
+          const checkpoint = (await this.engine.readModels.getStatus(name))?.checkpoint;
+          targets.set(
+            name,
+            checkpoint !== undefined && checkpoint < position ? checkpoint : position,
+          );
+        }
+      }
+      const covered =
+        targets !== undefined &&
+        [...targets].every(([name, target]) => {
+          const watermark = sources[name]?.watermark;
+          return target === undefined || (watermark != null && BigInt(watermark) >= target);
+        });
+      if (covered) return true;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return false;
+      await sleep(Math.min(pollDelay(attempt), remaining));
+    }
   }
 
   /**

@@ -182,6 +182,10 @@ describe('the web console in Chromium', () => {
       tasks = await world.api<typeof tasks>(world.keys.analyst, '/v1/tasks?status=open&limit=10');
     }
     expect(tasks.items.map((t) => t.customerId)).toContain(detractor);
+    // The feedback also turns the customer's churn band high, and a playbook plans a recovery call
+    // from that signal a moment later: compare the page with the list once everything has settled.
+    await world.settled();
+    tasks = await world.api<typeof tasks>(world.keys.analyst, '/v1/tasks?status=open&limit=10');
     const page = await open('analyst', '/worklist');
     const firstColumn = page.locator('[data-field=worklist] table tbody tr td:first-child');
     await until(() => firstColumn.allTextContents(), first.items.map(label));

@@ -24,6 +24,8 @@ export interface ConsoleWorld {
   api: <T>(key: string, path: string) => Promise<T>;
   /** POSTs a JSON body with the key; the answer's JSON. */
   post: <T>(key: string, path: string, body: unknown) => Promise<T>;
+  /** Waits until every projection, reactor and loop has caught up with a head that stays put. */
+  settled: () => Promise<void>;
   close: () => Promise<void>;
 }
 
@@ -79,6 +81,7 @@ export async function startConsoleWorld(customers: number): Promise<ConsoleWorld
     return (await response.json()) as T;
   };
   await waitUntilReady(baseUrl);
+  const settled = () => waitUntilSettled(baseUrl, keys.admin);
   return {
     dir,
     dbPath,
@@ -87,6 +90,7 @@ export async function startConsoleWorld(customers: number): Promise<ConsoleWorld
     keys,
     api,
     post,
+    settled,
     close: async () => {
       await app.close();
       for (const [name, value] of Object.entries(saved)) {
@@ -96,6 +100,38 @@ export async function startConsoleWorld(customers: number): Promise<ConsoleWorld
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+interface HealthDetails {
+  details?: {
+    projections?: { head?: string | number; items?: { caughtUp: boolean }[] };
+    loops?: { items?: { caughtUp?: boolean }[] };
+  };
+}
+
+/**
+ * Every projection, reactor and loop has caught up with a head that no longer moves: what one
+ * write sets off (a signal, then the tasks a playbook plans from it) has all been recorded.
+ */
+async function waitUntilSettled(baseUrl: string, adminKey: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let previousHead: unknown;
+  let last = '';
+  for (;;) {
+    const response = await fetch(`${baseUrl}/health`, {
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
+    const body = (await response.json()) as HealthDetails;
+    const projections = body.details?.projections;
+    const consumers = [...(projections?.items ?? []), ...(body.details?.loops?.items ?? [])];
+    const caughtUp = consumers.length > 0 && consumers.every((item) => item.caughtUp !== false);
+    if (caughtUp && projections?.head !== undefined && projections.head === previousHead) return;
+    previousHead = caughtUp ? projections?.head : undefined;
+    last = JSON.stringify(body.details);
+    if (Date.now() > deadline) throw new Error(`never settled: ${last}`);
+    // Longer than the health snapshot's refresh (1 s), so two equal heads are two snapshots.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+  }
 }
 
 /** The projections have caught up with the seeded history (GET /health/ready answers 200). */

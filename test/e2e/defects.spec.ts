@@ -34,7 +34,11 @@ describe('defect early warning', () => {
   const month = (m: number): string =>
     `${2023 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}`;
 
-  /** Month m's purchases (customer def-m) and its defects, counted at the rate in force. */
+  /**
+   * Month m's purchases (customer def-m; even units from supplier batch LOT-A, odd from LOT-B)
+   * and its defects, counted at the rate in force, each on a unit sold so far. E1's rise is all
+   * in LOT-B: the extra defects fall on odd units only.
+   */
   function monthEvents(m: number): EventToAppend[] {
     const customerId = `def-${m}`;
     const day = (d: number): string => `${month(m)}-${String(d).padStart(2, '0')}T10:00:00.000Z`;
@@ -52,6 +56,7 @@ describe('defect early warning', () => {
         sku: 'TV-1',
         productCategory: 'tv',
         serialNumber: `SN-${m}-${i}`,
+        supplierBatch: i % 2 === 0 ? 'LOT-A' : 'LOT-B',
         price: 500,
         currency: 'EUR',
         channel: 'online',
@@ -59,15 +64,21 @@ describe('defect early warning', () => {
       }),
     );
     const exposure = SOLD_PER_MONTH * m + SOLD_PER_MONTH / 2;
-    const rates = { E1: m >= 20 ? 0.012 : 0.004, E2: 0.002 };
-    for (const [code, rate] of Object.entries(rates)) {
-      for (let k = 0; k < Math.round(rate * exposure); k++) {
+    const steady = { E1: 0.004, E2: 0.002 };
+    for (const [code, rate] of Object.entries(steady)) {
+      const base = Math.round(rate * exposure);
+      const total = code === 'E1' && m >= 20 ? Math.round(3 * rate * exposure) : base;
+      for (let k = 0; k < total; k++) {
+        // A unit in service, spread over all sold so far; the rise's extras on LOT-B's.
+        let unit = (k * 37 + m * 11) % (SOLD_PER_MONTH * (m + 1));
+        if (k >= base) unit |= 1;
+        const [soldIn, i] = [Math.floor(unit / SOLD_PER_MONTH), unit % SOLD_PER_MONTH];
         events.push(
           event('RepairCompleted', {
             occurredAt: day(15),
             repairId: `rep-${m}-${code}-${k}`,
-            purchaseId: `pur-0-${k % SOLD_PER_MONTH}`,
-            serialNumber: `SN-0-${k % SOLD_PER_MONTH}`,
+            purchaseId: `pur-${soldIn}-${i}`,
+            serialNumber: `SN-${soldIn}-${i}`,
             paidBy: 'customer',
             cost: 80,
             currency: 'EUR',
@@ -106,10 +117,9 @@ describe('defect early warning', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('reports each defect rate with its trend and CUSUM: E1 rising, E2 steady', async () => {
-    const res = await authed(app, analystKey)
-      .get('/v1/analytics/defects?asOf=2025-01-15')
-      .expect(200);
+  /** The report for a query, checked against its OpenAPI schema. */
+  async function report(query: string) {
+    const res = await authed(app, analystKey).get(`/v1/analytics/defects?${query}`).expect(200);
     expect(
       validator.problems('get', '/v1/analytics/defects', {
         status: res.status,
@@ -117,6 +127,11 @@ describe('defect early warning', () => {
         body: res.body,
       }),
     ).toEqual([]);
+    return res;
+  }
+
+  it('reports each defect rate with its trend and CUSUM: E1 rising, E2 steady', async () => {
+    const res = await report('asOf=2025-01-15');
     expect(res.body.throughMonth).toBe('2024-12');
     const [tv] = res.body.skus;
     expect(tv).toMatchObject({ sku: 'TV-1', productCategory: 'tv', unitsInService: 2400 });
@@ -136,6 +151,39 @@ describe('defect early warning', () => {
     expect(
       before.body.skus[0].byDefect.every((d: { cusum: { lastAlarm: null } }) => !d.cusum.lastAlarm),
     ).toBe(true);
+  });
+
+  it('breaks each rate down by supplier batch with by=batch: E1 rising in LOT-B only', async () => {
+    const res = await report('asOf=2025-01-15&by=batch');
+    type BatchRow = {
+      supplierBatch: string;
+      unitsSold: number;
+      judged: boolean;
+      comparison: { ratio: number };
+      cusum: { lastAlarm: string | null };
+    };
+    const rows = (code: string): Record<string, BatchRow> =>
+      Object.fromEntries(
+        res.body.skus[0].byDefect
+          .find((d: { defectCode: string }) => d.defectCode === code)
+          .byBatch.map((b: BatchRow) => [b.supplierBatch, b]),
+      );
+    const e1 = rows('E1');
+    expect(e1['LOT-A']).toMatchObject({
+      unitsSold: 1200,
+      judged: true,
+      cusum: { lastAlarm: null },
+    });
+    expect(e1['LOT-B'].cusum.lastAlarm).not.toBeNull();
+    // Over all months judged, the rise's last four months included.
+    expect(e1['LOT-B'].comparison.ratio).toBeGreaterThan(1.25);
+    expect(e1['LOT-A'].comparison.ratio).toBeLessThan(1);
+    const e2 = rows('E2');
+    expect(Object.values(e2).map((b) => b.cusum.lastAlarm)).toEqual([null, null]);
+    // Without by=batch the report is as before: no batch rows.
+    const plain = await authed(app, analystKey).get('/v1/analytics/defects?asOf=2025-01-15');
+    expect(plain.body.skus[0].byDefect[0]).not.toHaveProperty('byBatch');
+    await authed(app, analystKey).get('/v1/analytics/defects?by=lot').expect(400);
   });
 
   it('refuses agents, unknown SKUs and bad dates with a problem', async () => {
@@ -168,6 +216,11 @@ describe('defect early warning', () => {
     expect(first.observed as number).toBeGreaterThan(2 * (first.expected as number));
     expect(first.statistic as number).toBeGreaterThanOrEqual(7);
     expect(signals.every((s) => (s.data as { defectCode: string }).defectCode === 'E1')).toBe(true);
+    // The rise is LOT-B's: the SKU's alarms name it (with its evidence), and LOT-B's own
+    // alarms are signalled unless the SKU's signal of the same month named it; never LOT-A.
+    const data = signals.map((s) => s.data as { scope: string; supplierBatch?: string });
+    expect(new Set(data.map((d) => d.supplierBatch ?? 'none'))).toEqual(new Set(['LOT-B']));
+    expect(first).toMatchObject({ scope: 'sku', batch: { supplierBatch: 'LOT-B', to: '2024-09' } });
     // A second sweep finds nothing new.
     expect(await processor.sweep(new Date('2025-01-20T00:00:00Z'))).toBe(0);
   });

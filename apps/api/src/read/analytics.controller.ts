@@ -101,7 +101,7 @@ export class AnalyticsController {
   @ApiProblems(404)
   @ApiOperation({
     summary:
-      'Defect early warning: defects per 1,000 unit-months by SKU and defect code, trend and Poisson CUSUM (docs/defects.md)',
+      'Defect early warning: defects per 1,000 unit-months by SKU and defect code, trend and Poisson CUSUM; with by=batch, each code by supplier batch (docs/defects.md)',
   })
   async defects(@Query() query: DefectsQueryDto): Promise<DefectReport> {
     const [profiles, claims] = await Promise.all([
@@ -111,7 +111,10 @@ export class AnalyticsController {
     const asOf = query.asOf
       ? new Date(endOfDayIfDate(query.asOf)).toISOString()
       : this.read.queries.now();
-    const report = defectReport(defectCountsFrom(profiles, claims), asOf, { sku: query.sku });
+    const report = defectReport(defectCountsFrom(profiles, claims), asOf, {
+      sku: query.sku,
+      byBatch: query.by === 'batch',
+    });
     if (query.sku !== undefined && report.skus.length === 0) {
       throw new NotFoundException(`No unit of SKU '${query.sku}' is recorded`);
     }

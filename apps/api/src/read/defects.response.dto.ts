@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 const MONTH = { example: '2026-10', pattern: '^\\d{4}-\\d{2}$' } as const;
 const RATE = {
@@ -53,6 +53,40 @@ export class DefectCusumDto {
   @ApiProperty({ description: 'An alarm in the last three closed months' }) rising!: boolean;
 }
 
+export class DefectBatchComparisonDto {
+  @ApiProperty({ description: 'Defects in the months judged' }) observed!: number;
+  @ApiProperty({
+    description:
+      "Defects expected in those months at the other batches' rates for the same unit ages",
+  })
+  expected!: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'observed / expected' })
+  ratio!: number | null;
+}
+
+export class DefectBatchReportDto {
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '2024H1-A',
+    description: 'null: the units recorded without a supplier batch (counted, never judged)',
+  })
+  supplierBatch!: string | null;
+  @ApiProperty({
+    description: 'Serialised units of the batch sold by the end of the last closed month',
+  })
+  unitsSold!: number;
+  @ApiProperty({ description: 'Unit-months in service' }) unitMonths!: number;
+  @ApiProperty() defects!: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'Defects per 1,000 units sold' })
+  ratePer1000Units!: number | null;
+  @ApiProperty(RATE) ratePer1000UnitMonths!: number | null;
+  @ApiProperty({ description: 'Judged by the CUSUM: a recorded batch with at least 20 units' })
+  judged!: boolean;
+  @ApiProperty({ type: DefectBatchComparisonDto }) comparison!: DefectBatchComparisonDto;
+  @ApiProperty({ type: DefectCusumDto }) cusum!: DefectCusumDto;
+}
+
 export class DefectCodeReportDto {
   @ApiProperty({ example: 'E42-NO-POWER' }) defectCode!: string;
   @ApiProperty() defects!: number;
@@ -61,6 +95,12 @@ export class DefectCodeReportDto {
   @ApiProperty({ type: DefectCusumDto }) cusum!: DefectCusumDto;
   @ApiProperty({ type: DefectMonthDto, isArray: true, description: 'The last 12 closed months' })
   months!: DefectMonthDto[];
+  @ApiPropertyOptional({
+    type: DefectBatchReportDto,
+    isArray: true,
+    description: 'By supplier batch (with by=batch)',
+  })
+  byBatch?: DefectBatchReportDto[];
 }
 
 export class DefectSkuReportDto {

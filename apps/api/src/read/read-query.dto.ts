@@ -143,12 +143,26 @@ export class AsOfQueryDto {
   asOf?: string;
 }
 
+export const DEFECT_BREAKDOWNS = ['defect', 'batch'] as const;
+export type DefectBreakdown = (typeof DEFECT_BREAKDOWNS)[number];
+
 export class DefectsQueryDto extends AsOfQueryDto {
   @ApiPropertyOptional({ description: 'Only this SKU', example: 'TV-55-OLED' })
   @IsOptional()
   @IsString()
   @Matches(/^[A-Za-z0-9._-]{1,64}$/, { message: 'sku must be 1-64 letters, digits, . _ or -' })
   sku?: string;
+
+  @ApiPropertyOptional({
+    enum: DEFECT_BREAKDOWNS,
+    default: 'defect',
+    description:
+      "'batch' adds, under each defect code, its rate by supplier batch with each batch judged " +
+      'against the other batches of the SKU at the same unit age (docs/defects.md)',
+  })
+  @IsOptional()
+  @IsIn(DEFECT_BREAKDOWNS)
+  by?: DefectBreakdown;
 }
 
 export class NextActionsQueryDto {

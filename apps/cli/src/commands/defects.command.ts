@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { CustomerQueries, endOfDayIfDate } from '@aftercare/application';
 import { defectCountsFrom, type DefectReport, defectReport } from '@aftercare/projections';
 import { withApplication } from '../cli-context';
@@ -12,7 +12,15 @@ import { parseDateOption } from '../cli-options';
 interface ReportOptions extends FreshnessOptions {
   asOf?: string;
   sku?: string;
+  by: 'defect' | 'batch';
   json?: boolean;
+}
+
+function parseBreakdown(value: string): ReportOptions['by'] {
+  if (value !== 'defect' && value !== 'batch') {
+    throw new InvalidArgumentError("must be 'defect' or 'batch'");
+  }
+  return value;
 }
 
 const rate = (r: number | null): string => (r === null ? '—' : r.toFixed(2));
@@ -39,6 +47,19 @@ export function formatDefectReport(report: DefectReport): string {
           (c.cusum.rising ? '  RISING' : '') +
           (c.cusum.lastAlarm ? `  last alarm ${c.cusum.lastAlarm}` : ''),
       );
+      for (const b of c.byBatch ?? []) {
+        const vs = b.comparison.ratio === null ? '—' : `x${b.comparison.ratio.toFixed(2)}`;
+        lines.push(
+          `    batch ${(b.supplierBatch ?? '(not recorded)').padEnd(18)} ${String(b.unitsSold).padStart(6)} units ` +
+            `${String(b.defects).padStart(4)} defects  per 1,000 units ${rate(b.ratePer1000Units).padStart(7)}  ` +
+            (b.judged
+              ? `vs other batches at the same age ${b.comparison.observed}/${b.comparison.expected.toFixed(1)} (${vs})  ` +
+                `CUSUM ${b.cusum.statistic.toFixed(2)}/${b.cusum.threshold}` +
+                (b.cusum.rising ? '  RISING' : '') +
+                (b.cusum.lastAlarm ? `  last alarm ${b.cusum.lastAlarm}` : '')
+              : 'not judged'),
+        );
+      }
     }
   }
   return lines.join('\n');
@@ -61,6 +82,13 @@ export function registerDefectsCommand(program: Command): void {
         parseDateOption,
       )
       .option('--sku <sku>', 'only this SKU')
+      .option(
+        '--by <breakdown>',
+        "'batch': each defect code also by supplier batch, each batch judged against the SKU's " +
+          'other batches at the same unit age',
+        parseBreakdown,
+        'defect',
+      )
       .option('--json', 'print JSON'),
   ).action(async (options: ReportOptions, command: Command) => {
     const report = await withApplication(
@@ -71,7 +99,7 @@ export function registerDefectsCommand(program: Command): void {
           ? new Date(endOfDayIfDate(options.asOf)).toISOString()
           : queries.now();
         const counts = defectCountsFrom(await queries.allProfiles(), await queries.allClaims());
-        return defectReport(counts, asOf, { sku: options.sku });
+        return defectReport(counts, asOf, { sku: options.sku, byBatch: options.by === 'batch' });
       },
       { readModels: true },
     );

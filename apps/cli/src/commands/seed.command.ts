@@ -3,7 +3,7 @@ import { withApplication } from '../cli-context';
 import { progressBar } from '../progress';
 import { parseDateOption, parseIntegerOption, parseNumberOption } from '../cli-options';
 import { loadAftercareConfig, seedStore } from '@aftercare/application';
-import { DEFAULT_WORLD_OPTIONS } from '@aftercare/simulation';
+import { type BadBatchOption, DEFAULT_WORLD_OPTIONS, resolveBadBatch } from '@aftercare/simulation';
 
 type SeedCommandOptions = {
   customers: number;
@@ -15,6 +15,7 @@ type SeedCommandOptions = {
   organicActions: number;
   actionEffect: number;
   promises?: boolean;
+  badBatch?: BadBatchOption;
   storePath?: string;
   progress: boolean;
 };
@@ -25,6 +26,26 @@ function parseEffect(value: string): number {
   const effect = parseNumberOption(value);
   if (effect < 0) throw new InvalidArgumentError(`'${value}' must be >= 0`);
   return effect;
+}
+
+/** `SKU:DATE:FACTOR[:CODE]`, checked against the catalogue. */
+function parseBadBatch(value: string): BadBatchOption {
+  const [sku, from, factor, defectCode, ...rest] = value.split(':');
+  const option: BadBatchOption = {
+    sku,
+    from,
+    factor: Number(factor),
+    ...(defectCode ? { defectCode } : {}),
+  };
+  try {
+    if (rest.length > 0 || !/^\d{4}-\d{2}-\d{2}$/.test(from ?? '')) {
+      throw new RangeError('expected SKU:YYYY-MM-DD:FACTOR[:DEFECT-CODE]');
+    }
+    resolveBadBatch(option);
+  } catch (error) {
+    throw new InvalidArgumentError(`'${value}': ${(error as Error).message}`);
+  }
+  return option;
 }
 
 function parseCustomers(value: string): number {
@@ -86,6 +107,13 @@ export function registerSeedCommand(program: Command): void {
         'it went: promise lists and kept rates show data (off by default: the world stays as it was)',
     )
     .option(
+      '--bad-batch <sku:date:factor[:code]>',
+      "plant a bad supplier batch: from DATE, SKU's line-A units (to the end of their half-year " +
+        'lot, e.g. 2022H2-A) are FACTOR times as likely to develop a defect, the extra defects ' +
+        "all of CODE (default the SKU's first); e.g. SMA-CM-ESP:2022-07-01:5 (docs/defects.md)",
+      parseBadBatch,
+    )
+    .option(
       '--store-path <path>',
       'SQLite file to seed (overrides AFTERCARE_SQLITE_PATH; sqlite store only)',
     )
@@ -132,6 +160,7 @@ export function registerSeedCommand(program: Command): void {
                   organicActions: options.organicActions,
                   actionEffect: options.actionEffect,
                   promises: options.promises === true,
+                  ...(options.badBatch ? { badBatch: options.badBatch } : {}),
                 },
                 {
                   truthPath: options.truth,
@@ -155,6 +184,13 @@ export function registerSeedCommand(program: Command): void {
           `${summary.streams} streams (${summary.warrantyClaims} warranty claims) in ` +
           `${(summary.elapsedMs / 1000).toFixed(1)} s, ${summary.eventsPerSecond} events/s`,
       );
+      if (options.badBatch) {
+        const planted = resolveBadBatch(options.badBatch);
+        console.log(
+          `Planted bad batch ${planted.supplierBatch} of ${planted.sku} (x${planted.factor}, ` +
+            `extra defects ${planted.defectCode}) from ${options.badBatch.from}`,
+        );
+      }
       console.log(
         `${summary.stoppedBuying} customers stopped buying before ${options.to}; ground truth in ${summary.truthPath}`,
       );

@@ -7,6 +7,8 @@ import {
   type WarrantyClaimState,
 } from '@aftercare/projections';
 import { type BadBatchOption, resolveBadBatch } from '@aftercare/simulation';
+import { DefectSignalMonitor } from '../signals/defect-signals';
+import type { DefectRateRising } from '../signals/signal.events';
 import { foldByKey, seededWorldEvents } from '../testing/seeded-world-events';
 
 jest.setTimeout(180_000);
@@ -56,5 +58,20 @@ describe('defect report by supplier batch, on a seeded world with a bad batch', 
     );
     expect(others.filter((b) => b.judged).length).toBeGreaterThan(20);
     expect(others.filter((b) => b.cusum.lastAlarm !== null)).toEqual([]);
+  });
+
+  it('signals DefectRateRising naming the planted batch, and no other batch of the SKU', async () => {
+    const monitor = new DefectSignalMonitor();
+    for (const event of events) monitor.note(event);
+    const signals = (await monitor.due('2025-01-15T00:00:00.000Z'))
+      .map((s) => s.data as DefectRateRising['data'])
+      .filter((d) => d.sku === bad.sku);
+    const named = signals.filter((d) => d.supplierBatch !== undefined);
+    expect(named.length).toBeGreaterThan(0);
+    expect(new Set(named.map((d) => `${d.defectCode} ${d.supplierBatch}`))).toEqual(
+      new Set([`${planted.defectCode} ${planted.supplierBatch}`]),
+    );
+    const evidence = named[0].batch!;
+    expect(evidence.observed).toBeGreaterThan(2 * evidence.expected);
   });
 });

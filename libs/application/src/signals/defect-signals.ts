@@ -3,7 +3,11 @@ import type { EventStore, GlobalPosition, RecordedEvent } from '@aftercare/event
 import {
   addDefect,
   addUnit,
+  type DefectBatchSeries,
+  defectBatchSeries,
   type DefectCounts,
+  type DefectSeries,
+  type DefectUnit,
   defectSeries,
   emptyDefectCounts,
   monthOf,
@@ -11,7 +15,11 @@ import {
 } from '@aftercare/projections';
 import { TimeSlice } from '@aftercare/read-models';
 import { uuidV5 } from '../write/event-ids';
-import { DEFECT_SIGNAL_STREAM, type DefectRateRising } from './signal.events';
+import {
+  DEFECT_SIGNAL_STREAM,
+  type DefectBatchEvidence,
+  type DefectRateRising,
+} from './signal.events';
 import type { SignalToAppend } from './customer-signals';
 
 /** Event types the defect counts read (the prefixes of a priming scan). */
@@ -36,11 +44,14 @@ function endOfMonth(month: string): string {
 export class DefectSignalMonitor {
   private counts: DefectCounts = emptyDefectCounts();
   private skuOf = new Map<string, string>();
+  /** Serialised units by purchase: their batch and when they were sold. */
+  private unitOf = new Map<string, DefectUnit>();
   private signalled = new Set<string>();
 
   reset(): void {
     this.counts = emptyDefectCounts();
     this.skuOf.clear();
+    this.unitOf.clear();
     this.signalled.clear();
   }
 
@@ -50,22 +61,30 @@ export class DefectSignalMonitor {
     if (!d || typeof d.occurredAt !== 'string') return;
     const at = d.occurredAt;
     if (event.type === 'PurchaseRecorded') {
-      const { purchaseId, sku, productCategory, serialNumber } = d as {
+      const { purchaseId, sku, productCategory, serialNumber, supplierBatch } = d as {
         purchaseId: string;
         sku: string;
         productCategory: string;
         serialNumber?: string;
+        supplierBatch?: string;
       };
       this.skuOf.set(purchaseId, sku);
-      if (serialNumber) addUnit(this.counts, sku, productCategory, at);
+      if (serialNumber) {
+        addUnit(this.counts, sku, productCategory, at, supplierBatch ?? null);
+        this.unitOf.set(purchaseId, { supplierBatch: supplierBatch ?? null, soldAt: at });
+      }
     } else if (event.type === 'WarrantyClaimFiled') {
       const { purchaseId, defect } = d as { purchaseId: string; defect?: { code?: string } };
       const sku = this.skuOf.get(purchaseId);
-      if (sku && defect?.code) addDefect(this.counts, sku, defect.code, at);
+      const unit = this.unitOf.get(purchaseId);
+      if (sku && defect?.code) addDefect(this.counts, sku, defect.code, at, unit);
     } else if (event.type === 'RepairCompleted') {
       const r = d as { purchaseId: string; defectCode: string; warrantyClaimId?: string };
       const sku = this.skuOf.get(r.purchaseId);
-      if (sku && r.warrantyClaimId === undefined) addDefect(this.counts, sku, r.defectCode, at);
+      const unit = this.unitOf.get(r.purchaseId);
+      if (sku && r.warrantyClaimId === undefined) {
+        addDefect(this.counts, sku, r.defectCode, at, unit);
+      }
     }
   }
 
@@ -87,39 +106,76 @@ export class DefectSignalMonitor {
     }
   }
 
-  /** The DefectRateRising signals due at `now`: alarms in closed months not signalled yet. */
-  due(now: string): SignalToAppend[] {
+  /**
+   * The DefectRateRising signals due at `now`: alarms in closed months not signalled yet, of each
+   * SKU's rate (naming the batch when its rise is one batch's) and of each supplier batch.
+   */
+  async due(now: string): Promise<SignalToAppend[]> {
     const through = previousMonth(monthOf(now));
+    const d = DEFECT_CUSUM_DEFAULTS;
+    const batchesOf = new Map<string, DefectBatchSeries[]>();
+    // SKU by SKU, yielding between them: all batches of a large catalogue take 100 ms or more.
+    const slice = new TimeSlice();
+    for (const sku of Object.keys(this.counts.batchUnits)) {
+      await slice.pause();
+      for (const series of defectBatchSeries(this.counts, through, d, sku)) {
+        if (!series.judged) continue;
+        const key = `${series.sku}\n${series.defectCode}`;
+        batchesOf.set(key, [...(batchesOf.get(key) ?? []), series]);
+      }
+    }
     const out: SignalToAppend[] = [];
+    const named = new Set<string>();
     for (const series of defectSeries(this.counts, through)) {
+      const batches = batchesOf.get(`${series.sku}\n${series.defectCode}`) ?? [];
       const first = series.months[0]?.month;
       series.months.forEach((m, i) => {
         if (!m.alarm || m.expected === null || m.referenceRate === null) return;
+        const evidence = oneBatchRising(batches, series.months[i - 2]?.month ?? first, m.month);
+        if (evidence)
+          named.add(`${series.sku}\n${series.defectCode}\n${evidence.supplierBatch}\n${m.month}`);
         const id = uuidV5(`DefectRateRising:${series.sku}:${series.defectCode}:${m.month}`);
         if (this.signalled.has(id)) return;
-        const lastReference = series.months[i - DEFECT_CUSUM_DEFAULTS.guardPeriods - 1];
-        const data: DefectRateRising['data'] = {
-          sku: series.sku,
-          productCategory: series.productCategory,
-          defectCode: series.defectCode,
-          occurredAt: endOfMonth(m.month),
-          month: m.month,
-          unitMonths: m.exposure,
-          observed: m.observed,
-          expected: m.expected,
-          referenceRatePer1000UnitMonths: 1000 * m.referenceRate,
-          referenceWindow: { from: first, to: lastReference?.month ?? first },
-          statistic: m.statistic,
-          threshold: DEFECT_CUSUM_DEFAULTS.threshold,
-          rateRatio: DEFECT_CUSUM_DEFAULTS.rateRatio,
-        };
-        out.push({
-          id,
-          type: 'DefectRateRising',
-          data,
-          metadata: { schemaVersion: 1, actor: 'signals' },
-        });
+        const lastReference = series.months[i - d.guardPeriods - 1];
+        out.push(
+          signal(id, series, m.month, {
+            unitMonths: m.exposure,
+            observed: m.observed,
+            expected: m.expected,
+            referenceRatePer1000UnitMonths: 1000 * m.referenceRate,
+            referenceWindow: { from: first, to: lastReference?.month ?? first },
+            statistic: m.statistic,
+            scope: 'sku',
+            ...(evidence ? { supplierBatch: evidence.supplierBatch, batch: evidence } : {}),
+          }),
+        );
       });
+    }
+    for (const batches of batchesOf.values()) {
+      for (const b of batches) {
+        const batch = b.supplierBatch as string;
+        for (const m of b.months) {
+          if (!m.alarm || m.expected === null) continue;
+          if (named.has(`${b.sku}\n${b.defectCode}\n${batch}\n${m.month}`)) continue;
+          const id = uuidV5(`DefectRateRising:${b.sku}:${b.defectCode}:${batch}:${m.month}`);
+          if (this.signalled.has(id)) continue;
+          const from = b.months[0].month;
+          const productCategory = this.counts.units[b.sku]?.productCategory ?? '';
+          out.push(
+            signal(id, { ...b, productCategory }, m.month, {
+              unitMonths: m.exposure,
+              observed: m.observed,
+              expected: m.expected,
+              referenceRatePer1000UnitMonths: m.exposure > 0 ? (1000 * m.expected) / m.exposure : 0,
+              referenceWindow: { from, to: m.month },
+              statistic: m.statistic,
+              scope: 'batch',
+              supplierBatch: batch,
+              batch: batchEvidence(b, from, m.month),
+            }),
+          );
+        }
+      }
     }
     return out;
   }
@@ -128,4 +184,55 @@ export class DefectSignalMonitor {
   recorded(id: string): void {
     this.signalled.add(id);
   }
+}
+
+/** A DefectRateRising for one series and month, with the detector's settings. */
+function signal(
+  id: string,
+  series: Pick<DefectSeries, 'sku' | 'productCategory' | 'defectCode'>,
+  month: string,
+  figures: Omit<
+    DefectRateRising['data'],
+    'sku' | 'productCategory' | 'defectCode' | 'occurredAt' | 'month' | 'threshold' | 'rateRatio'
+  >,
+): SignalToAppend {
+  const data: DefectRateRising['data'] = {
+    sku: series.sku,
+    productCategory: series.productCategory,
+    defectCode: series.defectCode,
+    occurredAt: endOfMonth(month),
+    month,
+    ...figures,
+    threshold: DEFECT_CUSUM_DEFAULTS.threshold,
+    rateRatio: DEFECT_CUSUM_DEFAULTS.rateRatio,
+  };
+  return { id, type: 'DefectRateRising', data, metadata: { schemaVersion: 1, actor: 'signals' } };
+}
+
+/** A batch's defects against the other batches' at the same ages, over months from..to. */
+function batchEvidence(b: DefectBatchSeries, from: string, to: string): DefectBatchEvidence {
+  const months = b.months.filter((m) => m.month >= from && m.month <= to);
+  return {
+    supplierBatch: b.supplierBatch as string,
+    unitsSold: b.unitsSold,
+    from,
+    to,
+    observed: months.reduce((s, m) => s + m.observed, 0),
+    expected: months.reduce((s, m) => s + (m.expected ?? 0), 0),
+  };
+}
+
+/**
+ * The batch a SKU's rise is in: the one judged batch of the SKU and code whose own CUSUM alarmed
+ * in the months from..to; none when no batch or several did.
+ */
+function oneBatchRising(
+  batches: readonly DefectBatchSeries[],
+  from: string,
+  to: string,
+): DefectBatchEvidence | undefined {
+  const rising = batches.filter((b) =>
+    b.months.some((m) => m.alarm && m.month >= from && m.month <= to),
+  );
+  return rising.length === 1 ? batchEvidence(rising[0], from, to) : undefined;
 }

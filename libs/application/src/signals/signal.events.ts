@@ -98,8 +98,29 @@ export type DefectRateRising = DomainEvent<
     threshold: number;
     /** The rate increase the detector is tuned to (ratio). */
     rateRatio: number;
+    /**
+     * 'sku' (absent in signals recorded before batches): the SKU's rate against its own past.
+     * 'batch': one supplier batch against the SKU's other batches at the same unit ages; the
+     * figures above are then the batch's, and the reference window the months compared.
+     */
+    scope?: 'sku' | 'batch';
+    /** The supplier batch the rise is in: a batch signal's, or the one batch a SKU's rise is in. */
+    supplierBatch?: string;
+    /** That batch's evidence over the months it covers. */
+    batch?: DefectBatchEvidence;
   }
 >;
+
+/** A supplier batch's defects against those of the SKU's other batches at the same unit ages. */
+export type DefectBatchEvidence = {
+  supplierBatch: string;
+  unitsSold: number;
+  /** The months the figures cover (YYYY-MM, inclusive). */
+  from: string;
+  to: string;
+  observed: number;
+  expected: number;
+};
 
 export const DEFECT_SIGNAL_STREAM = `${SIGNAL_STREAM_CATEGORY}-_defects`;
 

@@ -193,7 +193,7 @@ export class SignalProcessor implements OnApplicationBootstrap, OnModuleDestroy,
       } finally {
         await this.writer.flush();
       }
-      for (const signal of this.defects.due(now.toISOString())) {
+      for (const signal of await this.defects.due(now.toISOString())) {
         await this.store.appendToStream(DEFECT_SIGNAL_STREAM, [signal]);
         this.defects.recorded(signal.id);
         appended++;

@@ -85,7 +85,9 @@ function severalInstances(setup: StoreSetup): void {
       AFTERCARE_PROJECTIONS: 'on',
       AFTERCARE_SIGNALS_SWEEP_MS: '0',
       AFTERCARE_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
-      AFTERCARE_LOOP_LEASE_TTL_MS: '600',
+      // Long enough that a loaded machine's event-loop stalls do not lose a live holder's lease (a
+      // takeover re-sends what was in flight: at least once, which the test would count twice).
+      AFTERCARE_LOOP_LEASE_TTL_MS: '3000',
     });
     receiver = createServer((req, res) => {
       req.resume();

@@ -176,6 +176,7 @@ export const churnIncidentsProjection: Projection<ChurnIncidentsState> = {
   version: 1,
   filter: { categories: [...EXPERIENCE_STREAM_CATEGORIES, WARRANTY_CLAIM_STREAM_CATEGORY] },
   keyOf: customerIdOf,
+  customerScope: 'customer',
   initialState: initialChurnIncidents,
   evolve: evolveChurnIncidents,
   columns: {

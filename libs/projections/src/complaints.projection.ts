@@ -92,6 +92,8 @@ export const complaintsProjection: Projection<ComplaintState> = {
     const complaintId = (event.data as { complaintId?: unknown } | null)?.complaintId;
     return typeof complaintId === 'string' ? complaintId : undefined;
   },
+  // A claim's (a complaint's) events are all about the customer who filed it.
+  customerScope: 'customer',
   initialState: initialComplaint,
   evolve: evolveComplaint,
   columns: {

@@ -377,6 +377,7 @@ export const customerProfileProjection: Projection<CustomerProfileState> = {
   version: 2,
   filter: { categories: [CUSTOMER_STREAM_CATEGORY, WARRANTY_CLAIM_STREAM_CATEGORY] },
   keyOf: customerIdOf,
+  customerScope: 'customer',
   initialState: initialCustomerProfile,
   evolve: evolveCustomerProfile,
   columns: {

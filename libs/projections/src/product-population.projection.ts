@@ -73,7 +73,11 @@ export function lineValue(lines: string, key: string): string | undefined {
 /** The lines with `key`'s line set to `value` (added at the end when missing). */
 export function withLine(lines: string, key: string, value: string): string {
   const old = lineValue(lines, key);
-  if (old === undefined) return `${lines}${key}\t${value}\n`;
+  return old === undefined ? `${lines}${key}\t${value}\n` : replaceLine(lines, key, old, value);
+}
+
+/** The lines with `key`'s first line, whose value is `old`, set to `value`. */
+function replaceLine(lines: string, key: string, old: string, value: string): string {
   const line = `${key}\t${old}\n`;
   const at = lines.startsWith(line) ? 0 : lines.indexOf(`\n${line}`) + 1;
   return `${lines.slice(0, at)}${key}\t${value}\n${lines.slice(at + line.length)}`;
@@ -91,22 +95,39 @@ function bump(record: Record<string, number>, key: string, by: number): Record<s
   return next;
 }
 
-/** Adds (sign 1) or removes (sign -1) one customer's months from the cohort totals. */
-function countCohort(
+/**
+ * The cohort totals with one customer's months moved from `before` to `after`: removed from the
+ * cohort of their first month, then added to the cohort of the new first month (a cohort left
+ * without customers is dropped, and comes back last if re-added). One copy for all the changes:
+ * the same keys in the same order as a copy per change would give.
+ */
+function moveCohort(
   cohorts: Record<string, CohortTotals>,
-  months: readonly string[],
-  sign: 1 | -1,
+  before: readonly string[],
+  after: readonly string[],
 ): Record<string, CohortTotals> {
+  const next = { ...cohorts };
+  count(next, before, -1);
+  count(next, after, 1);
+  return next;
+}
+
+function count(cohorts: Record<string, CohortTotals>, months: readonly string[], sign: 1 | -1) {
   const first = months[0];
-  if (first === undefined) return cohorts;
+  if (first === undefined) return;
   const cohort = cohorts[first] ?? { customers: 0, active: {} };
   let active = cohort.active;
-  for (const month of months.slice(1)) {
-    active = bump(active, String(monthIndex(month) - monthIndex(first)), sign);
+  if (months.length > 1) {
+    active = { ...active };
+    for (const month of months.slice(1)) {
+      const offset = String(monthIndex(month) - monthIndex(first));
+      const customers = (active[offset] ?? 0) + sign;
+      if (customers === 0) delete active[offset];
+      else active[offset] = customers;
+    }
   }
-  const next = { ...cohorts, [first]: { customers: cohort.customers + sign, active } };
-  if (next[first].customers === 0) delete next[first];
-  return next;
+  cohorts[first] = { customers: cohort.customers + sign, active };
+  if (cohorts[first].customers === 0) delete cohorts[first];
 }
 
 function withSku(
@@ -142,6 +163,51 @@ export function initialProductBucket(bucket: string): ProductBucketState {
   };
 }
 
+/**
+ * A bucket's join data as maps (the value of each key's first line, as `lineValue` reads it),
+ * so that a fold does not search the ever longer lines for each event. Built from the lines once
+ * and handed from each state to the next one `evolveProductBucket` returns: only the newest state
+ * of a fold holds them, any other state is read from its lines again. The results are the same
+ * either way; only the time differs (a rebuild folds hundreds of purchases into each bucket).
+ */
+interface BucketLookups {
+  skuOf: Map<string, string>;
+  monthsOf: Map<string, string>;
+}
+
+const lookups = new WeakMap<ProductBucketState, BucketLookups>();
+
+function linesMap(lines: string): Map<string, string> {
+  const map = new Map<string, string>();
+  let start = 0;
+  while (start < lines.length) {
+    let end = lines.indexOf('\n', start);
+    if (end < 0) end = lines.length;
+    const tab = lines.indexOf('\t', start);
+    if (tab >= 0 && tab < end) {
+      const key = lines.slice(start, tab);
+      if (!map.has(key)) map.set(key, lines.slice(tab + 1, end));
+    }
+    start = end + 1;
+  }
+  return map;
+}
+
+/** Takes the lookups of `state` (built from its lines if it has none). */
+function takeLookups(state: ProductBucketState): BucketLookups {
+  const held = lookups.get(state);
+  if (!held) {
+    return { skuOf: linesMap(state.purchases), monthsOf: linesMap(state.customerMonths) };
+  }
+  lookups.delete(state);
+  return held;
+}
+
+function handOn(state: ProductBucketState, held: BucketLookups): ProductBucketState {
+  lookups.set(state, held);
+  return state;
+}
+
 export function evolveProductBucket(
   state: ProductBucketState,
   recorded: RecordedEvent,
@@ -151,62 +217,82 @@ export function evolveProductBucket(
   switch (event.type) {
     case 'PurchaseRecorded': {
       const d = event.data;
-      if (lineValue(state.purchases, oneLine(d.purchaseId)) !== undefined) return state;
+      const held = takeLookups(state);
+      const purchaseId = oneLine(d.purchaseId);
+      if (held.skuOf.has(purchaseId)) return handOn(state, held);
       const sku = oneLine(d.sku);
       const totals = state.skus[sku] ?? emptySkuTotals(d.productCategory);
       const day = dayOf(d.occurredAt);
       const customer = oneLine(d.customerId);
-      const before = lineValue(state.customerMonths, customer)?.split(',') ?? [];
+      const old = held.monthsOf.get(customer);
+      const before = old?.split(',') ?? [];
       const month = day.slice(0, 7);
       let { cohorts, customerMonths } = state;
       if (!before.includes(month)) {
         const after = [...before, month].sort();
-        cohorts = countCohort(countCohort(cohorts, before, -1), after, 1);
-        customerMonths = withLine(customerMonths, customer, after.join(','));
+        const value = after.join(',');
+        cohorts = moveCohort(cohorts, before, after);
+        customerMonths =
+          old === undefined
+            ? `${customerMonths}${customer}\t${value}\n`
+            : replaceLine(customerMonths, customer, old, value);
+        held.monthsOf.set(customer, value);
       }
-      return {
-        ...state,
-        purchases: `${state.purchases}${oneLine(d.purchaseId)}\t${sku}\n`,
-        customerMonths,
-        skus: { ...state.skus, [sku]: { ...totals, unitsSold: totals.unitsSold + 1 } },
-        cohorts,
-        lastPurchaseDay:
-          state.lastPurchaseDay === null || day > state.lastPurchaseDay
-            ? day
-            : state.lastPurchaseDay,
-      };
+      held.skuOf.set(purchaseId, sku);
+      return handOn(
+        {
+          ...state,
+          purchases: `${state.purchases}${purchaseId}\t${sku}\n`,
+          customerMonths,
+          skus: { ...state.skus, [sku]: { ...totals, unitsSold: totals.unitsSold + 1 } },
+          cohorts,
+          lastPurchaseDay:
+            state.lastPurchaseDay === null || day > state.lastPurchaseDay
+              ? day
+              : state.lastPurchaseDay,
+        },
+        held,
+      );
     }
     case 'ComplaintFiled': {
       const d = event.data;
-      const sku = d.purchaseId ? lineValue(state.purchases, oneLine(d.purchaseId)) : undefined;
-      if (sku === undefined) return state;
-      return withSku(state, sku, (t) => ({
-        ...t,
-        complaints: t.complaints + 1,
-        complaintsByCategory: bump(t.complaintsByCategory, d.category, 1),
-      }));
+      const held = takeLookups(state);
+      const sku = d.purchaseId ? held.skuOf.get(oneLine(d.purchaseId)) : undefined;
+      if (sku === undefined) return handOn(state, held);
+      return handOn(
+        withSku(state, sku, (t) => ({
+          ...t,
+          complaints: t.complaints + 1,
+          complaintsByCategory: bump(t.complaintsByCategory, d.category, 1),
+        })),
+        held,
+      );
     }
     case 'RepairCompleted': {
       const d = event.data;
-      const sku = lineValue(state.purchases, oneLine(d.purchaseId));
-      if (sku === undefined) return state;
+      const held = takeLookups(state);
+      const sku = held.skuOf.get(oneLine(d.purchaseId));
+      if (sku === undefined) return handOn(state, held);
       const seen = lineValue(state.repairedSerials, oneLine(d.serialNumber));
       const repeat = seen === '1';
-      return withSku(
-        {
-          ...state,
-          repairedSerials:
-            seen === '2'
-              ? state.repairedSerials
-              : withLine(state.repairedSerials, oneLine(d.serialNumber), seen ? '2' : '1'),
-        },
-        sku,
-        (t) => ({
-          ...t,
-          repairs: t.repairs + 1,
-          repairsByDefect: bump(t.repairsByDefect, d.defectCode, 1),
-          repeatRepairSerials: t.repeatRepairSerials + (repeat ? 1 : 0),
-        }),
+      return handOn(
+        withSku(
+          {
+            ...state,
+            repairedSerials:
+              seen === '2'
+                ? state.repairedSerials
+                : withLine(state.repairedSerials, oneLine(d.serialNumber), seen ? '2' : '1'),
+          },
+          sku,
+          (t) => ({
+            ...t,
+            repairs: t.repairs + 1,
+            repairsByDefect: bump(t.repairsByDefect, d.defectCode, 1),
+            repeatRepairSerials: t.repeatRepairSerials + (repeat ? 1 : 0),
+          }),
+        ),
+        held,
       );
     }
     default:
@@ -225,6 +311,7 @@ export const productPopulationProjection: Projection<ProductBucketState> = {
     const customerId = customerIdOf(event);
     return customerId === undefined ? undefined : productBucketOf(customerId);
   },
+  customerScope: productBucketOf,
   initialState: initialProductBucket,
   evolve: evolveProductBucket,
 };

@@ -16,6 +16,16 @@ export interface Projection<State> {
   keyOf(event: RecordedEvent): string | undefined;
   initialState(key: string): State;
   evolve(state: State, event: RecordedEvent): State;
+  /**
+   * Which customers a key's events are about, so that a rebuild can fold customers in groups
+   * (their events in global order, each group's states written when it ends) instead of holding
+   * every state until the end: `'customer'` when each key's events are about one customer (the
+   * key is the customer, or one of their complaints or claims); a function of the customer id
+   * when each key gathers the customers it maps to (a bucket of customers), the key being that
+   * function's value. A rebuild checks that no key was split across groups, and otherwise folds
+   * again in global order; left out, the projection is folded in global order.
+   */
+  readonly customerScope?: 'customer' | ((customerId: string) => string);
   /** Values copied into indexed columns so read models can be listed and sorted without parsing. */
   readonly columns?: Readonly<Record<string, (state: State) => string | number | null>>;
 }

@@ -410,6 +410,7 @@ export const satisfactionProjection: Projection<SatisfactionStateData> = {
   version: 2,
   filter: { categories: [...EXPERIENCE_STREAM_CATEGORIES] },
   keyOf: customerIdOf,
+  customerScope: 'customer',
   initialState: initialSatisfaction,
   evolve: evolveSatisfaction,
   columns: {

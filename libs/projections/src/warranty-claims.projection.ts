@@ -229,6 +229,8 @@ export const warrantyClaimsProjection: Projection<WarrantyClaimState> = {
     const data = event.data as { claimId?: unknown } | null;
     return data && typeof data.claimId === 'string' ? data.claimId : undefined;
   },
+  // A claim's (a complaint's) events are all about the customer who filed it.
+  customerScope: 'customer',
   initialState: initialWarrantyClaim,
   evolve: evolveWarrantyClaim,
   columns: {

@@ -148,6 +148,8 @@ export const warrantyDecisionsProjection: Projection<WarrantyDecisionState> = {
     const claimId = (event.data as { claimId?: unknown } | null)?.claimId;
     return typeof claimId === 'string' ? claimId : undefined;
   },
+  // A claim's (a complaint's) events are all about the customer who filed it.
+  customerScope: 'customer',
   initialState: (claimId) => ({ claimId, row: null, rules: [] }),
   evolve: evolveWarrantyDecision,
   columns: {

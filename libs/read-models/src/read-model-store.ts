@@ -156,6 +156,8 @@ export interface ReadModelStore {
   /** Rebuild: a fresh `rm_<name>__rebuild` table, written in chunks, then swapped in atomically. */
   beginRebuild(projection: AnyProjection): Promise<void>;
   writeRebuildStates(projection: AnyProjection, states: readonly StateWrite[]): Promise<void>;
+  /** Rows written into the rebuild table so far (one per key). */
+  countRebuildRows(projection: AnyProjection): Promise<number>;
   /** Renames the rebuilt table into place and sets version, checkpoint and epoch in one transaction. */
   swapRebuild(
     projection: AnyProjection,

@@ -45,6 +45,14 @@ export class PgRebuilds {
     );
   }
 
+  async count(projection: AnyProjection): Promise<number> {
+    assertIdentifier(projection.name, 'Projection name');
+    const { rows } = await this.session.pool.query<{ count: string }>(
+      `SELECT count(*)::text AS count FROM ${this.session.t(rebuildTable(projection.name))}`,
+    );
+    return Number(rows[0].count);
+  }
+
   /** Swaps the rebuilt table in; throws when the rebuild lost its lease or another swap won. */
   async swap(
     projection: AnyProjection,

@@ -369,6 +369,10 @@ export class PostgresReadModelStore implements ReadModelStore {
     return this.rebuilds.write(projection, states);
   }
 
+  countRebuildRows(projection: AnyProjection): Promise<number> {
+    return this.rebuilds.count(projection);
+  }
+
   async swapRebuild(
     projection: AnyProjection,
     checkpoint: GlobalPosition | undefined,

@@ -1,91 +1,120 @@
 import type Database from 'better-sqlite3';
 import { CUSTOMER_STREAM_CATEGORY } from '@aftercare/domain';
 import type { GlobalPosition } from '@aftercare/event-store';
-import { type AnyProjection, customerIdOf, passesFilter } from '@aftercare/projections';
-import { RebuildFailedError, unionFilter } from './rebuild';
-import type { RebuildSink } from './rebuild-sink';
+import { type AnyProjection, categoryOf, passesFilter } from '@aftercare/projections';
+import { evolveInto, unionFilter } from './rebuild';
+import type { FoldedStates, RebuildSink } from './rebuild-sink';
 import { type EventRow, filterCondition, metadataReader, RowEvent } from './sqlite.event-rows';
 
-// Small pages: rows die young (a page of 5,000 outlived two scavenges and filled the old space).
-const PAGE = 1000;
 const CUSTOMER_PREFIX = `${CUSTOMER_STREAM_CATEGORY}-`;
 const CATEGORY_OF_STREAM = `CASE WHEN instr(stream_id, '-') > 0
   THEN substr(stream_id, 1, instr(stream_id, '-') - 1) ELSE stream_id END`;
+/** Streams read together (one query, their rows sorted by position): groups are packed up to it. */
+const UNIT_STREAMS = 64;
+/** Positions per `position IN (...)` read. */
+const POSITIONS_PER_READ = 500;
 
-/** Projections keyed by customer (`keyOf` is `customerIdOf`) can be folded one customer at a time. */
-export function foldsPerCustomer(projection: AnyProjection): boolean {
-  return projection.keyOf === customerIdOf;
-}
-
-/**
- * A worker's share of a rebuild: the customers whose id hashes to `index` of `of`, and the
- * projections not keyed by customer if `global`.
- */
-export interface CustomerShare {
-  index: number;
-  of: number;
-  global: boolean;
-}
-
-/** FNV-1a of a customer id, modulo the shares. */
-export function partitionOf(key: string, partitions: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    hash ^= key.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % partitions;
-}
-
-/** An event whose key is not the customer it was read for: the caller folds in global order. */
-export class CustomerOrderMismatch extends Error {}
-
-interface Folding {
-  /** Index in the rebuild's projections (the sink's numbering). */
+/** A projection of the rebuild and its index in the rebuild's projections (the sink's numbering). */
+export interface Folding {
   index: number;
   projection: AnyProjection;
 }
 
-interface Current {
-  state: unknown;
-  position: number;
+/**
+ * How a rebuild groups customers: `grouped` projections are folded group by group (see
+ * `Projection.customerScope`), `global` ones in global order; `groupOf` gives a customer's group.
+ */
+export interface CustomerGrouping {
+  grouped: Folding[];
+  global: Folding[];
+  groupOf: (customerId: string) => string;
 }
 
 /**
- * Folds the projections keyed by customer one customer at a time, and the others in global order,
- * reading each event once where it can:
- *
- * 1. the events of every stream that is not a customer's, through the stream index, light (no
- *    parse: position, stream, type, and the data's customerId read by SQLite);
- * 2. customer streams in stream order: each customer's events, with the events of other streams
- *    that name the customer (claims) merged in by position, are folded, and the customer's final
- *    states handed to the sink at once: memory holds one customer's states, not every customer's;
- * 3. the events the other projections take, in global order, read by position.
- *
- * Each key's events are folded in global order, as in any fold: the states are the same.
- * Throws `CustomerOrderMismatch` when an event's key is not the customer it was read for.
+ * Customers are grouped by the first group function a projection declares (a projection with
+ * another one is folded in global order), else one customer per group.
  */
-export async function foldInCustomerOrder(
+export function customerGrouping(projections: readonly AnyProjection[]): CustomerGrouping {
+  const all = projections.map((projection, index): Folding => ({ index, projection }));
+  const groupFunction = projections
+    .map((p) => p.customerScope)
+    .find((scope) => typeof scope === 'function');
+  const groupOf = groupFunction ?? ((customerId: string) => customerId);
+  const isGrouped = ({ projection }: Folding): boolean =>
+    projection.customerScope === 'customer' ||
+    (groupFunction !== undefined && projection.customerScope === groupFunction);
+  return {
+    grouped: all.filter(isGrouped),
+    global: all.filter((f) => !isGrouped(f)),
+    groupOf,
+  };
+}
+
+/**
+ * A worker's share of a rebuild: every `of`-th unit of customer groups from `index`. The share
+ * of index 0 also folds the events of other streams that name no customer.
+ */
+export interface CustomerShare {
+  index: number;
+  of: number;
+}
+
+/** Which projections take an event, by stream category and type (decided once per pair). */
+class Takers {
+  private readonly byType = new Map<string, Map<string, number[]>>();
+
+  constructor(private readonly folding: readonly Folding[]) {}
+
+  of(streamId: string, type: string): number[] {
+    let byCategory = this.byType.get(type);
+    if (!byCategory) this.byType.set(type, (byCategory = new Map()));
+    const category = categoryOf(streamId);
+    let takers = byCategory.get(category);
+    if (!takers) {
+      takers = [];
+      this.folding.forEach(({ projection }, j) => {
+        if (passesFilter(projection.filter, streamId, type)) takers!.push(j);
+      });
+      byCategory.set(category, takers);
+    }
+    return takers;
+  }
+}
+
+/** Customers folded together: their streams, and the events of other streams naming them. */
+interface Unit {
+  streams: number[];
+  others: number[];
+}
+
+/**
+ * Folds the grouped projections (see `customerGrouping`) one unit of customer groups at a time,
+ * each event read and parsed once:
+ *
+ * 1. the events of every stream that is not a customer's, light (position, stream, type, and the
+ *    data's customerId read by SQLite): which customer each names;
+ * 2. per unit of groups (whole groups packed up to `UNIT_STREAMS` customers), the events of its
+ *    customers' streams and of the other streams naming them, sorted by position, are folded and
+ *    the unit's final states handed to the sink: memory holds one unit's states, not all;
+ * 3. events of other streams that name no customer, as one more unit.
+ *
+ * Each key's events are folded in global order, as in any fold, provided no key has events in
+ * two units: then it is handed over twice, which the caller checks (`RebuildSink.repeatedKeys`).
+ * Returns the events read and the positions of those the global projections take.
+ */
+export async function foldCustomerGroups(
   db: Database.Database,
   head: number,
   projections: readonly AnyProjection[],
   sink: RebuildSink,
   onEvents: (count: number, position: GlobalPosition) => void,
   share?: CustomerShare,
-): Promise<number> {
-  const all = projections.map((projection, index): Folding => ({ index, projection }));
-  const perCustomer = all.filter((f) => foldsPerCustomer(f.projection));
-  const global = share?.global === false ? [] : all.filter((f) => !foldsPerCustomer(f.projection));
-  const mine = (customer: string): boolean =>
-    !share || partitionOf(customer, share.of) === share.index;
-  const takes = (folding: Folding[], streamId: string, type: string): boolean =>
-    folding.some((f) => passesFilter(f.projection.filter, streamId, type));
+): Promise<{ events: number; globalPositions: number[] }> {
+  const { grouped, global, groupOf } = customerGrouping(projections);
+  const takers = new Takers(grouped);
+  const globalTakers = new Takers(global);
   const metadataOf = metadataReader(db);
-  const byPosition = db
-    .prepare(
-      'SELECT position, stream_id, revision, event_id, type, data, recorded_at FROM es_events WHERE position = ?',
-    )
-    .raw(true);
+  const firstShare = !share || share.index === 0;
   let events = 0;
   const progress = (count: number): void => {
     events += count;
@@ -94,192 +123,185 @@ export async function foldInCustomerOrder(
 
   // 1. Events of other streams: which customers they name, and which the global folds take.
   const others = otherStreamRows(db, head, projections);
-  const claimsOf = new Map<string, number[]>();
+  const othersOf = new Map<string, number[]>();
+  const unnamed: number[] = [];
   const globalPositions: number[] = [];
-  for (const row of others) {
-    const customer = row[3];
-    if (typeof customer === 'string' && mine(customer) && takes(perCustomer, row[1], row[2])) {
-      let positions = claimsOf.get(customer);
-      if (!positions) claimsOf.set(customer, (positions = []));
-      positions.push(row[0]);
+  for (const [position, streamId, type, customer] of others) {
+    if (takers.of(streamId, type).length) {
+      if (typeof customer !== 'string') unnamed.push(position);
+      else {
+        let positions = othersOf.get(customer);
+        if (!positions) othersOf.set(customer, (positions = []));
+        positions.push(position);
+      }
     }
-    if (takes(global, row[1], row[2])) globalPositions.push(row[0]);
+    if (firstShare && globalTakers.of(streamId, type).length) globalPositions.push(position);
   }
-  progress(others.length);
+  if (firstShare) progress(others.length);
 
-  // 2. Customer streams, one customer at a time.
-  const current: (Current | undefined)[] = perCustomer.map(() => undefined);
-  const fold = (row: EventRow, customer: string): void => {
-    let event: RowEvent | undefined;
-    for (let j = 0; j < perCustomer.length; j++) {
-      const { projection } = perCustomer[j];
-      if (!passesFilter(projection.filter, row[1], row[4])) continue;
-      event ??= new RowEvent(row, metadataOf);
-      const key = projection.keyOf(event);
-      if (key === undefined) continue;
-      if (key !== customer) {
-        throw new CustomerOrderMismatch(
-          `event ${event.id} of ${event.streamId} is about '${key}', read for '${customer}'`,
-        );
-      }
-      try {
-        const entry = current[j];
-        if (entry) {
-          entry.state = projection.evolve(entry.state, event);
-          entry.position = row[0];
-        } else {
-          current[j] = {
-            state: projection.evolve(projection.initialState(key), event),
-            position: row[0],
-          };
-        }
-      } catch (error) {
-        throw new RebuildFailedError(projection.name, event.id, event.position, error);
-      }
-    }
-  };
-  const foldClaimsBefore = (customer: string, claims: number[], next: number, before: number) => {
-    while (next < claims.length && claims[next] < before) {
-      fold(byPosition.get(claims[next]) as EventRow, customer);
-      next++;
-    }
-    return next;
-  };
-  const finish = (customer: string): void => {
-    for (let j = 0; j < perCustomer.length; j++) {
-      const entry = current[j];
-      if (!entry) continue;
-      sink.done(perCustomer[j].index, customer, {
-        state: entry.state,
-        position: BigInt(entry.position),
-      });
-      current[j] = undefined;
-    }
-  };
-
+  // 2. Units of customer groups.
+  const units = customerUnits(db, groupOf, othersOf);
   const condition = filterCondition(unionFilter(projections));
-  if (share) {
-    // Customers of other shares are not read: not theirs to fold, and the global folds' rows
-    // among them are found by position (below).
-    db.function('aftercare_share', { deterministic: true }, (streamId: unknown) =>
-      partitionOf(String(streamId).slice(CUSTOMER_PREFIX.length), share.of),
-    );
-    condition.sql = `(${condition.sql}) AND aftercare_share(stream_id) = ${share.index}`;
-    if (global.length) globalPositions.push(...customerRowsTaken(db, head, global));
-  }
-  const page = db
+  const streamRows = db
     .prepare(
-      `SELECT position, stream_id, revision, event_id, type, data, recorded_at, stream_no
-       FROM es_events
-       WHERE (stream_no, revision) > (?, ?) AND position <= ? AND category = ? AND (${condition.sql})
-       ORDER BY stream_no, revision LIMIT ${PAGE}`,
+      `SELECT position, stream_id, revision, event_id, type, data, recorded_at FROM es_events
+       WHERE stream_no IN (SELECT value FROM json_each(?)) AND position <= ? AND (${condition.sql})`,
     )
     .raw(true);
-  let customer: string | undefined;
-  let claims: number[] = [];
-  let nextClaim = 0;
-  let after: [number, number] = [-1, -1];
-  for (;;) {
-    const rows = page.all(
-      after[0],
-      after[1],
-      head,
-      CUSTOMER_STREAM_CATEGORY,
-      ...condition.params,
-    ) as (EventRow & { 7: number })[];
-    if (!rows.length) break;
-    for (const row of rows) {
-      const id = row[1].startsWith(CUSTOMER_PREFIX) ? row[1].slice(CUSTOMER_PREFIX.length) : '';
-      if (id !== customer) {
-        if (customer !== undefined) {
-          foldClaimsBefore(customer, claims, nextClaim, Infinity);
-          finish(customer);
-        }
-        customer = id;
-        claims = claimsOf.get(id) ?? [];
-        claimsOf.delete(id);
-        nextClaim = 0;
-      }
-      nextClaim = foldClaimsBefore(customer, claims, nextClaim, row[0]);
-      if (takes(perCustomer, row[1], row[4])) fold(row, customer);
-      if (!share && takes(global, row[1], row[4])) globalPositions.push(row[0]);
+  const read = rowsAtReader(db);
+  const states = grouped.map((): FoldedStates => new Map());
+  const foldUnit = async (rows: EventRow[]): Promise<void> => {
+    rows.sort((a, b) => a[0] - b[0]);
+    foldRows(rows, grouped, takers, states, metadataOf);
+    for (let j = 0; j < grouped.length; j++) {
+      for (const [key, folded] of states[j]) sink.done(grouped[j].index, key, folded);
+      states[j].clear();
     }
-    const last = rows[rows.length - 1];
-    after = [last[7], last[2]];
-    progress(rows.length);
     await sink.flush();
-    // Let timers (lease renewal, progress) run between pages.
+  };
+  for (let u = 0; u < units.length; u++) {
+    if (share && u % share.of !== share.index) continue;
+    const unit = units[u];
+    const rows = streamRows.all(
+      JSON.stringify(unit.streams),
+      head,
+      ...condition.params,
+    ) as EventRow[];
+    const fromStreams = rows.length;
+    for (const row of rows) {
+      if (globalTakers.of(row[1], row[4]).length) globalPositions.push(row[0]);
+    }
+    if (unit.others.length) rows.push(...read(unit.others));
+    await foldUnit(rows);
+    progress(fromStreams);
+    // Let timers (lease renewal, progress) run between units.
     await new Promise((resolve) => setImmediate(resolve));
   }
-  if (customer !== undefined) {
-    foldClaimsBefore(customer, claims, nextClaim, Infinity);
-    finish(customer);
-  }
-  // Customers named by other streams only.
-  let folded = 0;
-  for (const [id, positions] of claimsOf) {
-    foldClaimsBefore(id, positions, 0, Infinity);
-    finish(id);
-    if (++folded % 1000 === 0) await sink.flush();
-  }
 
-  // 3. The other projections, in global order.
-  if (global.length) {
-    globalPositions.sort((a, b) => a - b);
-    const states = global.map(() => new Map<string, Current>());
-    for (const position of globalPositions) {
-      const event = new RowEvent(byPosition.get(position) as EventRow, metadataOf);
-      for (let j = 0; j < global.length; j++) {
-        const { projection } = global[j];
-        if (!passesFilter(projection.filter, event.streamId, event.type)) continue;
-        try {
-          const key = projection.keyOf(event);
-          if (key === undefined) continue;
-          const entry = states[j].get(key);
-          if (entry) {
-            entry.state = projection.evolve(entry.state, event);
-            entry.position = position;
-          } else {
-            states[j].set(key, {
-              state: projection.evolve(projection.initialState(key), event),
-              position,
-            });
-          }
-        } catch (error) {
-          throw new RebuildFailedError(projection.name, event.id, event.position, error);
-        }
-      }
-    }
-    for (let j = 0; j < global.length; j++) {
-      let count = 0;
-      for (const [key, entry] of states[j]) {
-        sink.done(global[j].index, key, { state: entry.state, position: BigInt(entry.position) });
-        if (++count % 1000 === 0) await sink.flush();
-      }
-    }
-  }
-  return events;
+  // 3. Events naming no customer.
+  if (firstShare && unnamed.length) await foldUnit(read(unnamed));
+  return { events, globalPositions };
 }
 
-/** Positions of the customer streams' events the global folds take (a scan returning positions). */
-function customerRowsTaken(
+/**
+ * Folds `global` projections over the events at `positions` in global order, and hands their
+ * states to the sink at the end.
+ */
+export async function foldAtPositions(
   db: Database.Database,
-  head: number,
+  positions: number[],
   global: readonly Folding[],
-): number[] {
-  const condition = filterCondition(unionFilter(global.map((f) => f.projection)));
-  const rows = db
+  sink: RebuildSink,
+): Promise<void> {
+  if (!global.length) return;
+  positions.sort((a, b) => a - b);
+  const metadataOf = metadataReader(db);
+  const read = rowsAtReader(db);
+  const takers = new Takers(global);
+  const states = global.map((): FoldedStates => new Map());
+  for (let i = 0; i < positions.length; i += POSITIONS_PER_READ) {
+    // A slice at a time: the rows read die young.
+    foldRows(read(positions.slice(i, i + POSITIONS_PER_READ)), global, takers, states, metadataOf);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  for (let j = 0; j < global.length; j++) {
+    let count = 0;
+    for (const [key, folded] of states[j]) {
+      sink.done(global[j].index, key, folded);
+      if (++count % 1000 === 0) await sink.flush();
+    }
+  }
+}
+
+/** Folds rows, in the order given, into the states of the projections taking them. */
+function foldRows(
+  rows: readonly EventRow[],
+  folding: readonly Folding[],
+  takers: Takers,
+  states: FoldedStates[],
+  metadataOf: (position: number) => string,
+): void {
+  for (const row of rows) {
+    const taking = takers.of(row[1], row[4]);
+    if (!taking.length) continue;
+    const event = new RowEvent(row, metadataOf);
+    for (const j of taking) evolveInto(folding[j].projection, states[j], event);
+  }
+}
+
+/**
+ * The customer streams, their customers grouped by `groupOf` and whole groups packed into units
+ * of about `UNIT_STREAMS` streams (in stream order: every worker computes the same units), with
+ * the positions of other streams' events naming each unit's customers, sorted.
+ */
+function customerUnits(
+  db: Database.Database,
+  groupOf: (customerId: string) => string,
+  othersOf: Map<string, number[]>,
+): Unit[] {
+  const streams = db
     .prepare(
-      `SELECT position, stream_id, type FROM es_events
-       WHERE position <= ? AND category = ? AND (${condition.sql})`,
+      `SELECT stream_no, stream_id FROM es_streams
+       WHERE ${CATEGORY_OF_STREAM} = ? ORDER BY stream_no`,
     )
     .raw(true)
-    .all(head, CUSTOMER_STREAM_CATEGORY, ...condition.params) as [number, string, string][];
-  return rows
-    .filter(([, streamId, type]) =>
-      global.some((f) => passesFilter(f.projection.filter, streamId, type)),
+    .all(CUSTOMER_STREAM_CATEGORY) as [number, string][];
+  const groups = new Map<string, { streams: number[]; customers: string[] }>();
+  const groupFor = (customer: string) => {
+    const id = groupOf(customer);
+    let group = groups.get(id);
+    if (!group) groups.set(id, (group = { streams: [], customers: [] }));
+    return group;
+  };
+  for (const [streamNo, streamId] of streams) {
+    const customer = streamId.startsWith(CUSTOMER_PREFIX)
+      ? streamId.slice(CUSTOMER_PREFIX.length)
+      : '';
+    const group = groupFor(customer);
+    group.streams.push(streamNo);
+    group.customers.push(customer);
+  }
+  // Customers named by other streams only.
+  const named = new Set(streams.map(([, streamId]) => streamId));
+  for (const customer of othersOf.keys()) {
+    if (!named.has(`${CUSTOMER_PREFIX}${customer}`)) groupFor(customer).customers.push(customer);
+  }
+  // Small stores are still cut into a few units, so that workers share them.
+  const perUnit = Math.max(1, Math.min(UNIT_STREAMS, Math.ceil(streams.length / 16)));
+  const units: Unit[] = [];
+  let unit: Unit = { streams: [], others: [] };
+  for (const group of groups.values()) {
+    unit.streams.push(...group.streams);
+    for (const customer of group.customers) {
+      const positions = othersOf.get(customer);
+      if (positions) unit.others.push(...positions);
+    }
+    if (unit.streams.length >= perUnit) {
+      units.push(unit);
+      unit = { streams: [], others: [] };
+    }
+  }
+  if (unit.streams.length || unit.others.length) units.push(unit);
+  for (const { others } of units) others.sort((a, b) => a - b);
+  return units;
+}
+
+/** Reads the rows at sorted positions, in position order. */
+function rowsAtReader(db: Database.Database): (positions: readonly number[]) => EventRow[] {
+  const statement = db
+    .prepare(
+      `SELECT position, stream_id, revision, event_id, type, data, recorded_at FROM es_events
+       WHERE position IN (SELECT value FROM json_each(?)) ORDER BY position`,
     )
-    .map(([position]) => position);
+    .raw(true);
+  return (positions) => {
+    const rows: EventRow[] = [];
+    for (let i = 0; i < positions.length; i += POSITIONS_PER_READ) {
+      const slice = positions.slice(i, i + POSITIONS_PER_READ);
+      rows.push(...(statement.all(JSON.stringify(slice)) as EventRow[]));
+    }
+    return rows;
+  };
 }
 
 /**

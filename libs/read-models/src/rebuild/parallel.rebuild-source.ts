@@ -7,7 +7,7 @@ import type { GlobalPosition } from '@aftercare/event-store';
 import type { AnyProjection } from '@aftercare/projections';
 import type { ColumnValue } from '../read-model-store';
 import { columnExtractors, encodeState } from '../state-encoding';
-import { type CustomerShare, foldsPerCustomer } from './customer-order.fold';
+import { customerGrouping, type CustomerShare, foldAtPositions } from './customer-order.fold';
 import { RebuildFailedError, unionFilter } from './rebuild';
 import type { FoldedState, RebuildSink } from './rebuild-sink';
 import { countRows, filterCondition } from './sqlite.event-rows';
@@ -32,7 +32,7 @@ export interface ParallelRebuildOptions {
   workerExecArgv?: string[];
 }
 
-/** What a worker folds: its share of the customers (see `foldInCustomerOrder`). */
+/** What a worker folds: its share of the customer groups (see `foldCustomerGroups`). */
 export interface WorkerPlan {
   path: string;
   head: number;
@@ -53,8 +53,7 @@ export interface StateBatch {
 export type WorkerMessage =
   | { kind: 'progress'; events: number }
   | { kind: 'states'; batches: StateBatch[] }
-  | { kind: 'done' }
-  | { kind: 'mismatch'; message: string }
+  | { kind: 'done'; globalPositions: number[] }
   | { kind: 'failed'; projection: string; eventId: string; position: string; message: string };
 
 // A customer's states die with the customer: a small young generation is enough.
@@ -126,6 +125,10 @@ export class PostingSink implements RebuildSink {
     throw new Error('A worker does not restart a rebuild');
   }
 
+  async repeatedKeys(): Promise<boolean> {
+    throw new Error('The writing thread checks the keys, not a worker');
+  }
+
   private empty(): StateBatch[] {
     return this.projections.map((_, projection) => ({
       projection,
@@ -138,12 +141,11 @@ export class PostingSink implements RebuildSink {
 }
 
 /**
- * Folds on worker threads when it can (see `ParallelRebuildOptions`): each worker folds the
- * customers of its share one at a time on its own connection and posts their states; this thread
- * writes them. The projections not keyed by customer are folded by the last worker. Returns
- * undefined when the caller should fold on its own thread instead (workers unavailable or not
- * worth it), 'mismatch' when an event is not about the customer whose stream holds it (the
- * rebuild tables have been emptied: the caller folds in global order).
+ * Folds on worker threads when it can (see `ParallelRebuildOptions`): each worker folds its share
+ * of the customer groups on its own connection and posts their states; this thread writes them,
+ * then folds the projections without a customer scope over the events the workers found for
+ * them. Returns the events read, or undefined when the caller should fold on its own thread
+ * instead (workers unavailable or not worth it).
  */
 export async function parallelSqliteFold(
   db: Database.Database,
@@ -152,7 +154,7 @@ export async function parallelSqliteFold(
   sink: RebuildSink,
   onEvents: (count: number, position: GlobalPosition) => void,
   options: ParallelRebuildOptions,
-): Promise<{ events: number; lastPosition: GlobalPosition | undefined } | 'mismatch' | undefined> {
+): Promise<number | undefined> {
   const script = join(__dirname, `rebuild.worker${extname(__filename)}`);
   const runnable =
     !db.memory && existsSync(script) && (extname(__filename) === '.js' || !!options.workerExecArgv);
@@ -162,7 +164,8 @@ export async function parallelSqliteFold(
       ? Math.min(2, availableParallelism())
       : 1
     : Math.max(1, Math.floor(options.workers as number));
-  if (!runnable || workers < 2 || !projections.some(foldsPerCustomer)) return undefined;
+  const { grouped, global } = customerGrouping(projections);
+  if (!runnable || workers < 2 || !grouped.length) return undefined;
 
   const projectionsModule = options.projectionsModule ?? DEFAULT_REGISTRY;
   const loaded = ((await import(projectionsModule)) as { projections?: readonly AnyProjection[] })
@@ -172,15 +175,16 @@ export async function parallelSqliteFold(
   const total = countRows(db, filterCondition(unionFilter(projections)), head);
   const threads: Worker[] = [];
   let writes = Promise.resolve();
+  const globalPositions: number[][] = [];
   try {
-    const folded = await new Promise<boolean>((resolve, reject) => {
+    await new Promise<void>((resolve, reject) => {
       let done = 0;
       let reported = 0;
       for (let index = 0; index < workers; index++) {
         const plan: WorkerPlan = {
           path: db.name,
           head,
-          share: { index, of: workers, global: index === workers - 1 },
+          share: { index, of: workers },
           projectionsModule,
           projections: projections.map((p) => p.name),
         };
@@ -220,10 +224,8 @@ export async function parallelSqliteFold(
                 writes.catch(reject);
                 break;
               case 'done':
-                if (++done === workers) resolve(true);
-                break;
-              case 'mismatch':
-                resolve(false);
+                globalPositions.push(message.globalPositions);
+                if (++done === workers) resolve();
                 break;
               case 'failed':
                 reject(
@@ -244,11 +246,8 @@ export async function parallelSqliteFold(
     });
     await Promise.all(threads.map((t) => t.terminate()));
     await writes;
-    if (!folded) {
-      await sink.restart();
-      return 'mismatch';
-    }
-    return { events: total, lastPosition: head > 0 ? BigInt(head) : undefined };
+    await foldAtPositions(db, globalPositions.flat(), global, sink);
+    return total;
   } finally {
     await Promise.all(threads.map((t) => t.terminate()));
     await writes.catch(() => undefined);

@@ -25,6 +25,12 @@ export interface RebuildSink {
   flush(): Promise<void>;
   /** Empties the rebuild tables and forgets every state handed over: the source starts over. */
   restart(): Promise<void>;
+  /**
+   * Writes everything handed over, then tells whether a key of one of these projections was
+   * handed over more than once (a source that folds in groups checks it: a key split across
+   * groups was folded from part of its events).
+   */
+  repeatedKeys(projections: readonly number[]): Promise<boolean>;
 }
 
 /** Hands over every state of `states` (one map per projection, in order), flushing as it goes. */
@@ -89,6 +95,16 @@ export class RebuildTableWriter implements RebuildSink {
     for (let i = 0; i < this.projections.length; i++) {
       if (this.pending[i].length) await this.write(i);
     }
+  }
+
+  async repeatedKeys(projections: readonly number[]): Promise<boolean> {
+    await this.finish();
+    for (const i of projections) {
+      // The rebuild tables keep one row per key: fewer rows than keys handed over means repeats.
+      const rows = await this.readModels.countRebuildRows(this.projections[i]);
+      if (rows !== this.keys[i]) return true;
+    }
+    return false;
   }
 
   async restart(): Promise<void> {

@@ -130,6 +130,32 @@ describeEachReadModelStore('rebuildProjections', (stores) => {
     ).rejects.toThrow('already running');
   });
 
+  it('folds customer groups from SQLite rows, and in global order when a key spans groups', async () => {
+    await appendPurchases(store, 120, 12);
+    // Keyed by customer, as declared: folded group by group, each key handed over once.
+    const byCustomer = tallyProjection({ customerScope: 'customer' });
+    // Declared wrongly: its one key gathers every customer's events, so the grouped fold hands
+    // it over once per group; the rebuild notices and folds again in global order.
+    const wrong = tallyProjection({
+      name: 'everyone',
+      customerScope: 'customer',
+      keyOf: () => 'all',
+    });
+    const result = await rebuildProjections({
+      store,
+      readModels,
+      projections: [byCustomer, wrong],
+      owner: 'rebuilder',
+      source: sqliteRebuildSource(store.db),
+    });
+    expect(result.projections.map((p) => p.keys)).toEqual([12, 1]);
+    expect(await states()).toEqual(await cleanReplay(byCustomer, store));
+    expect((await readModels.get<TallyState>('everyone', 'all'))?.state).toEqual(
+      (await cleanReplay(wrong, store)).get('all'),
+    );
+    expect((await readModels.get<TallyState>('everyone', 'all'))?.state.events).toBe(120);
+  });
+
   it('reads raw SQLite rows, parsing only what the projections take, with the same result', async () => {
     await appendPurchases(store, 100, 7);
     await store.appendToStream('warranty-w1', [customerEvent('c1', 'WarrantyClaimFiled')]);

@@ -209,25 +209,33 @@ export function foldEvent(
   event: RecordedEvent,
 ): void {
   for (let i = 0; i < projections.length; i++) {
-    const projection = projections[i];
-    if (!passesFilter(projection.filter, event.streamId, event.type)) continue;
-    try {
-      const key = projection.keyOf(event);
-      if (key === undefined) continue;
-      const map = states[i];
-      const entry = map.get(key);
-      if (entry) {
-        entry.state = projection.evolve(entry.state, event);
-        entry.position = event.position;
-      } else {
-        map.set(key, {
-          state: projection.evolve(projection.initialState(key), event),
-          position: event.position,
-        });
-      }
-    } catch (error) {
-      throw new RebuildFailedError(projection.name, event.id, event.position, error);
+    if (passesFilter(projections[i].filter, event.streamId, event.type)) {
+      evolveInto(projections[i], states[i], event);
     }
+  }
+}
+
+/** Folds one event into the state of its key in `states`; throws RebuildFailedError on errors. */
+export function evolveInto(
+  projection: AnyProjection,
+  states: FoldedStates,
+  event: RecordedEvent,
+): void {
+  try {
+    const key = projection.keyOf(event);
+    if (key === undefined) return;
+    const entry = states.get(key);
+    if (entry) {
+      entry.state = projection.evolve(entry.state, event);
+      entry.position = event.position;
+    } else {
+      states.set(key, {
+        state: projection.evolve(projection.initialState(key), event),
+        position: event.position,
+      });
+    }
+  } catch (error) {
+    throw new RebuildFailedError(projection.name, event.id, event.position, error);
   }
 }
 

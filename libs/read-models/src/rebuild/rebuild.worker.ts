@@ -1,11 +1,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { AnyProjection } from '@aftercare/projections';
-import { CustomerOrderMismatch, foldInCustomerOrder } from './customer-order.fold';
+import { foldCustomerGroups } from './customer-order.fold';
 import { PostingSink, type WorkerMessage, type WorkerPlan } from './parallel.rebuild-source';
 import { RebuildFailedError } from './rebuild';
 
-/** Entry point of a rebuild worker thread: folds its share of the customers and posts the states. */
+/** Entry point of a rebuild worker thread: folds its share of the customer groups and posts the states. */
 async function main(plan: WorkerPlan): Promise<void> {
   // require, not import(): the module path has no extension, as CommonJS resolves it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -23,7 +23,7 @@ async function main(plan: WorkerPlan): Promise<void> {
     parentPort!.on('message', (message: { kind: string }) => {
       if (message.kind === 'taken') sink.taken();
     });
-    await foldInCustomerOrder(
+    const { globalPositions } = await foldCustomerGroups(
       db,
       plan.head,
       projections,
@@ -32,12 +32,10 @@ async function main(plan: WorkerPlan): Promise<void> {
       plan.share,
     );
     sink.finish();
-    post({ kind: 'done' });
+    post({ kind: 'done', globalPositions });
     parentPort!.removeAllListeners('message');
   } catch (error) {
-    if (error instanceof CustomerOrderMismatch) {
-      post({ kind: 'mismatch', message: error.message });
-    } else if (error instanceof RebuildFailedError) {
+    if (error instanceof RebuildFailedError) {
       post({
         kind: 'failed',
         projection: error.projection,

@@ -1,11 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { GlobalPosition } from '@aftercare/event-store';
 import { type AnyProjection, passesFilter } from '@aftercare/projections';
-import {
-  CustomerOrderMismatch,
-  foldInCustomerOrder,
-  foldsPerCustomer,
-} from './customer-order.fold';
+import { customerGrouping, foldAtPositions, foldCustomerGroups } from './customer-order.fold';
 import { parallelSqliteFold, type ParallelRebuildOptions } from './parallel.rebuild-source';
 import { foldEvent, type RebuildSource, unionFilter } from './rebuild';
 import { type FoldedStates, handOver, type RebuildSink } from './rebuild-sink';
@@ -18,11 +14,11 @@ export type SqliteRebuildSourceOptions = ParallelRebuildOptions;
  * store's `db` or any connection to the same file), up to the head seen at the start, parsing
  * only events some projection takes.
  *
- * Projections keyed by customer are folded one customer at a time and their states written as
- * each customer ends (see `foldInCustomerOrder`), on this thread or by workers each folding a
- * share of the customers (see `parallelSqliteFold`); if an event is ever not about the customer
- * whose stream holds it, the rebuild starts over on this thread in global order. Every way gives
- * the same states.
+ * Projections that declare a customer scope are folded group of customers by group and their
+ * states written as each group ends (see `foldCustomerGroups`), on this thread or by workers
+ * each folding a share of the groups (see `parallelSqliteFold`); the others in global order.
+ * If a key's events ever span two groups, the rebuild starts over on this thread in global
+ * order. Every way gives the same states.
  */
 export function sqliteRebuildSource(
   db: Database.Database,
@@ -32,16 +28,18 @@ export function sqliteRebuildSource(
     async fold(projections, sink, onEvents) {
       const head = headRow(db);
       const lastPosition = head > 0 ? BigInt(head) : undefined;
-      const parallel = await parallelSqliteFold(db, head, projections, sink, onEvents, options);
-      if (parallel && parallel !== 'mismatch') return parallel;
-      if (!parallel && projections.some(foldsPerCustomer)) {
-        try {
-          const events = await foldInCustomerOrder(db, head, projections, sink, onEvents);
-          return { events, lastPosition };
-        } catch (error) {
-          if (!(error instanceof CustomerOrderMismatch)) throw error;
-          await sink.restart();
+      const { grouped, global } = customerGrouping(projections);
+      if (grouped.length) {
+        let events = await parallelSqliteFold(db, head, projections, sink, onEvents, options);
+        if (events === undefined) {
+          const folded = await foldCustomerGroups(db, head, projections, sink, onEvents);
+          await foldAtPositions(db, folded.globalPositions, global, sink);
+          events = folded.events;
         }
+        if (!(await sink.repeatedKeys(grouped.map((f) => f.index)))) {
+          return { events, lastPosition };
+        }
+        await sink.restart();
       }
       const events = await foldInGlobalOrder(db, head, projections, sink, onEvents);
       return { events, lastPosition };

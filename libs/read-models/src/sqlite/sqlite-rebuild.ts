@@ -74,6 +74,14 @@ export class SqliteRebuilds {
       .immediate();
   }
 
+  count(projection: AnyProjection): number {
+    assertIdentifier(projection.name, 'Projection name');
+    return this.session.db
+      .prepare(`SELECT count(*) FROM ${q(rebuildTable(projection.name))}`)
+      .pluck(true)
+      .get() as number;
+  }
+
   /** Swaps the rebuilt table in; throws when the rebuild lost its lease or another swap won. */
   swap(projection: AnyProjection, checkpoint: GlobalPosition | undefined, owner: string): void {
     const { session } = this;

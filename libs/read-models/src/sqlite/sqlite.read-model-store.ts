@@ -253,6 +253,10 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.rebuilds.write(projection, states);
   }
 
+  async countRebuildRows(projection: AnyProjection): Promise<number> {
+    return this.rebuilds.count(projection);
+  }
+
   async swapRebuild(
     projection: AnyProjection,
     checkpoint: GlobalPosition | undefined,

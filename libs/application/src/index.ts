@@ -83,6 +83,7 @@ export * from './logging/logging';
 export * from './queries/customer-list.queries';
 export * from './queries/score-distribution.queries';
 export * from './queries/breaching-complaints.queries';
+export * from './queries/defect-report.queries';
 export * from './scores/customer-score';
 export * from './scores/customer-score.indexer';
 export * from './next-actions/simulate-policy';

@@ -7,9 +7,7 @@ import {
   dayOf,
   lastPurchaseDayOf,
   repairsBySkuFromBuckets,
-  defectCountsFrom,
   type DefectReport,
-  defectReport,
   csatByMonth,
   npsByMonth,
   warrantyCostByProduct,
@@ -38,7 +36,7 @@ import {
 } from './analytics.response.dto';
 import { ReadModelRoute } from './read-model-route.decorator';
 import { ReadService } from './read.service';
-import { Roles } from '@aftercare/application';
+import { defectReportOf, Roles } from '@aftercare/application';
 
 const inRange =
   (range: MonthRangeQueryDto) =>
@@ -111,7 +109,7 @@ export class AnalyticsController {
     const asOf = query.asOf
       ? new Date(endOfDayIfDate(query.asOf)).toISOString()
       : this.read.queries.now();
-    const report = defectReport(defectCountsFrom(profiles, claims), asOf, {
+    const report = await defectReportOf(profiles, claims, asOf, {
       sku: query.sku,
       byBatch: query.by === 'batch',
     });

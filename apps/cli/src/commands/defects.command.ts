@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { CustomerQueries, endOfDayIfDate } from '@aftercare/application';
-import { defectCountsFrom, type DefectReport, defectReport } from '@aftercare/projections';
+import { CustomerQueries, defectReportOf, endOfDayIfDate } from '@aftercare/application';
+import type { DefectReport } from '@aftercare/projections';
 import { withApplication } from '../cli-context';
 import {
   ensureFreshReadModels,
@@ -98,8 +98,10 @@ export function registerDefectsCommand(program: Command): void {
         const asOf = options.asOf
           ? new Date(endOfDayIfDate(options.asOf)).toISOString()
           : queries.now();
-        const counts = defectCountsFrom(await queries.allProfiles(), await queries.allClaims());
-        return defectReport(counts, asOf, { sku: options.sku, byBatch: options.by === 'batch' });
+        return defectReportOf(await queries.allProfiles(), await queries.allClaims(), asOf, {
+          sku: options.sku,
+          byBatch: options.by === 'batch',
+        });
       },
       { readModels: true },
     );

@@ -127,8 +127,20 @@ export type {
 } from './nba-timeline';
 export { eligibleActions, nbaStratum, NBA_ACTIONS, ELIGIBILITY_RULES } from './nba-eligibility';
 export type { Eligibility } from './nba-eligibility';
-export { estimateActionEffects, stratumDelta, DEFAULT_NBA_EFFECT_OPTIONS } from './nba-effects';
-export type { NbaEffects, NbaEffectOptions, ActionEffect, StratumEffect } from './nba-effects';
+export {
+  estimateActionEffects,
+  stratumDelta,
+  nbaTroubleBand,
+  NBA_TROUBLE_BANDS,
+  DEFAULT_NBA_EFFECT_OPTIONS,
+} from './nba-effects';
+export type {
+  NbaEffects,
+  NbaEffectOptions,
+  ActionEffect,
+  StratumEffect,
+  TroubleBandEffect,
+} from './nba-effects';
 export { timelineRfm, fitNbaValueModel, customerValue, nextActionsFor } from './nba-value';
 export type { NextAction, NbaValueModel } from './nba-value';
 export { Prng } from './prng';

@@ -1,4 +1,4 @@
-import { DEFAULT_NBA_EFFECT_OPTIONS, estimateActionEffects } from './nba-effects';
+import { DEFAULT_NBA_EFFECT_OPTIONS, estimateActionEffects, stratumDelta } from './nba-effects';
 import { emptyTimeline, type RetentionTimeline } from './nba-timeline';
 import { nextActionsFor, type NbaValueModel } from './nba-value';
 
@@ -99,6 +99,43 @@ describe('estimateActionEffects', () => {
     });
     const call = estimateActionEffects(people, { ...options, bootstrap: 50 }).effects.recovery_call;
     expect(Math.abs(call.delta)).toBeLessThan(0.05);
+  });
+
+  it('measures the effect by trouble band, and applies to a customer the effect of theirs', () => {
+    // Half the customers had one bad incident in the 90 days before, half three; half of each
+    // are called. The call keeps 30 more in 100 of the troubled, and changes nothing for the rest.
+    const snapshot = Date.UTC(2022, 2, 1);
+    const people = Array.from({ length: 1600 }, (_, i) => {
+      const t = emptyTimeline(`m${i}`);
+      t.currency = 'EUR';
+      t.purchases.push({ at: T0, price: 100, serialised: false });
+      t.purchases.push({ at: T0 + 10 * DAY, price: 100, serialised: false });
+      const troubled = i % 2 === 1;
+      // Far enough apart that they fall in one burden band but the 90 days before differ.
+      t.incidents.push({ at: snapshot - 5 * DAY, kind: 'complaint' });
+      if (troubled) {
+        t.incidents.push({ at: snapshot - 60 * DAY, kind: 'late_delivery' });
+        t.incidents.push({ at: snapshot - 70 * DAY, kind: 'failed_setup' });
+      }
+      const j = Math.floor(i / 2);
+      const called = j % 2 === 1;
+      if (called) t.actions.push({ at: snapshot + 2 * DAY, action: 'recovery_call' });
+      const k = Math.floor(j / 2);
+      const stayRate = troubled && called ? 0.7 : 0.4;
+      if (k < stayRate * 400) {
+        t.purchases.push({ at: snapshot + 100 * DAY, price: 100, serialised: false });
+      }
+      return t;
+    });
+    const call = estimateActionEffects(people, { ...options, bootstrap: 50 }).effects.recovery_call;
+    const band = (name: string) => call.troubleBands?.find((b) => b.band === name);
+    expect(call.delta).toBeCloseTo(0.15, 2);
+    // Shrunk towards the overall effect by 50 treated trials: 400 treated in each band.
+    expect(band('i3+')?.delta).toBeGreaterThan(0.28);
+    expect(band('i1')?.delta).toBeLessThan(0.02);
+    expect(stratumDelta(call, 'none', 'i3+') - stratumDelta(call, 'none', 'i1')).toBeGreaterThan(
+      0.25,
+    );
   });
 
   it('does not count as staying the purchase that led to the action within its window', () => {

@@ -17,7 +17,7 @@
  * the stated assumption (`assumed`), marked as such, with no interval.
  */
 import { eligibleActions, NBA_ACTIONS, NBA_STRATA, nbaStratum } from './nba-eligibility';
-import type { RetentionActionName, RetentionTimeline } from './nba-timeline';
+import type { RetentionActionName, RetentionTimeline, TimelineSnapshot } from './nba-timeline';
 import { snapshotAt } from './nba-timeline';
 import { Prng } from './prng';
 
@@ -32,7 +32,28 @@ const INCIDENT_BANDS = [0, 1, 2, 4, Number.POSITIVE_INFINITY];
 /** Likewise purchases in the last 120 days: offers follow purchases, more purchases more offers. */
 const PURCHASE_BANDS = [0, 1, 2, Number.POSITIVE_INFINITY];
 const BURDEN = { length: INCIDENT_BANDS.length * PURCHASE_BANDS.length };
-const CELLS = NBA_ACTIONS.length * STRATA.length * BURDEN.length;
+/**
+ * Bands of the bad incidents in the 90 days up to the trial, known when an action is chosen:
+ * the grievance a service play answers grows with them, so its effect may too. The effect is
+ * measured within each band (and applied to a customer by theirs), shrunk towards the overall.
+ */
+export const NBA_TROUBLE_BANDS: readonly { upTo: number; name: string }[] = [
+  { upTo: 0, name: 'i0' },
+  { upTo: 1, name: 'i1' },
+  { upTo: 2, name: 'i2' },
+  { upTo: Number.POSITIVE_INFINITY, name: 'i3+' },
+];
+const TROUBLE = NBA_TROUBLE_BANDS.length;
+const CELLS = NBA_ACTIONS.length * STRATA.length * BURDEN.length * TROUBLE;
+
+/** The trouble band of a customer: bad incidents in the 90 days up to the snapshot. */
+export function nbaTroubleBand(s: TimelineSnapshot): string {
+  return troubleBandOf(s.incidentsLast90Days).name;
+}
+
+function troubleBandOf(incidents: number): { upTo: number; name: string } {
+  return NBA_TROUBLE_BANDS.find((b) => incidents <= b.upTo) ?? NBA_TROUBLE_BANDS[TROUBLE - 1];
+}
 
 export interface NbaEffectOptions {
   /** Snapshot times (epoch ms). Only those whose horizon ends by `observedUntil` are used. */
@@ -100,6 +121,15 @@ export interface StratumEffect {
   delta: number;
 }
 
+/** The effect among customers with as many bad incidents in the 90 days before (a band). */
+export interface TroubleBandEffect {
+  band: string;
+  treated: number;
+  controls: number;
+  /** Difference in this band, shrunk towards the action's overall effect by its size. */
+  delta: number;
+}
+
 export interface ActionEffect {
   action: RetentionActionName;
   source: 'history' | 'assumption';
@@ -112,6 +142,8 @@ export interface ActionEffect {
   treated: number;
   controls: number;
   strata: StratumEffect[];
+  /** By trouble band (absent in fits made before it was measured: no shift then). */
+  troubleBands?: TroubleBandEffect[];
   method: string;
   note: string;
 }
@@ -148,6 +180,7 @@ export function estimateActionEffects(
       if (eligible.length === 0) continue;
       const stratum = STRATA.indexOf(nbaStratum(snap));
       const burden = burdenBand(t, s, s + window);
+      const trouble = NBA_TROUBLE_BANDS.indexOf(troubleBandOf(snap.incidentsLast90Days));
       const stayUntil = options.stay === 'observed' ? options.observedUntil : s + horizon;
       const stayed = t.purchases.some((p) => p.at > s + window && p.at <= stayUntil) ? 1 : 0;
       const taken = t.actions.filter((a) => a.at > s && a.at <= s + window);
@@ -155,7 +188,9 @@ export function estimateActionEffects(
         const treated = taken.some((a) => a.action === action);
         if (!treated && taken.length > 0) continue;
         const cell =
-          (NBA_ACTIONS.indexOf(action) * STRATA.length + stratum) * BURDEN.length + burden;
+          ((NBA_ACTIONS.indexOf(action) * STRATA.length + stratum) * BURDEN.length + burden) *
+            TROUBLE +
+          trouble;
         let c = cells.get(cell);
         if (!c) cells.set(cell, (c = [0, 0, 0, 0]));
         const offset = treated ? 0 : 2;
@@ -187,7 +222,7 @@ export function estimateActionEffects(
     const e = point[a];
     const treated = e?.treated ?? 0;
     const controls = e?.controls ?? 0;
-    const method = `stratified comparison at ${times.length} monthly snapshots${options.incidentTrials ? ' and every bad incident between them' : ''}: eligible customers who got the action within ${options.treatmentWindowDays} days vs eligible ones who got no action, exact strata of purchase frequency (3 bands) x days since the last purchase (5 bands) x bad incidents around the trial (5 bands) x purchases in the 120 days before (4 bands), treated-weighted; stay = a purchase after the window, ${options.stay === 'observed' ? 'until the observed end' : `within ${options.horizonDays} days`}; 95% interval from ${options.bootstrap} bootstrap resamples of customers`;
+    const method = `stratified comparison at ${times.length} monthly snapshots${options.incidentTrials ? ' and every bad incident between them' : ''}: eligible customers who got the action within ${options.treatmentWindowDays} days vs eligible ones who got no action, exact strata of purchase frequency (3 bands) x days since the last purchase (5 bands) x bad incidents around the trial (5 bands) x purchases in the 120 days before (4 bands) x bad incidents in the 90 days before (4 bands, the effect also given per band), treated-weighted; stay = a purchase after the window, ${options.stay === 'observed' ? 'until the observed end' : `within ${options.horizonDays} days`}; 95% interval from ${options.bootstrap} bootstrap resamples of customers`;
     if (e === null || treated < options.minTreated) {
       effects[action] = {
         action,
@@ -219,6 +254,10 @@ export function estimateActionEffects(
       strata: e.strata.map(({ rawDelta, ...s }) => ({
         ...s,
         delta: (s.treated * rawDelta + SHRINK * e.delta) / (s.treated + SHRINK),
+      })),
+      troubleBands: e.bands.map(({ rawDelta, ...b }) => ({
+        ...b,
+        delta: (b.treated * rawDelta + SHRINK * e.delta) / (b.treated + SHRINK),
       })),
       method,
       note:
@@ -268,9 +307,15 @@ function trialTimes(
 /** Treated snapshots a stratum's own difference weighs as much as the overall effect. */
 const SHRINK = 50;
 
-/** The effect of one action in a stratum, for a customer in it (the overall effect if absent). */
-export function stratumDelta(effect: ActionEffect, stratum: string): number {
-  return effect.strata.find((s) => s.stratum === stratum)?.delta ?? effect.delta;
+/**
+ * The effect of one action for a customer in a stratum and a trouble band: the stratum's
+ * effect moved by how far the band's lies from the overall one (the overall effect where the
+ * history has neither).
+ */
+export function stratumDelta(effect: ActionEffect, stratum: string, troubleBand?: string): number {
+  const base = effect.strata.find((s) => s.stratum === stratum)?.delta ?? effect.delta;
+  const band = effect.troubleBands?.find((b) => b.band === troubleBand);
+  return band === undefined ? base : base + band.delta - effect.delta;
 }
 
 function sumCells(
@@ -293,15 +338,23 @@ function sumCells(
 }
 
 type RawStratum = Omit<StratumEffect, 'delta'> & { rawDelta: number };
+type RawBand = Omit<TroubleBandEffect, 'delta'> & { rawDelta: number };
 
 function attEffect(
   totals: Float64Array,
   action: number,
-): { delta: number; treated: number; controls: number; strata: RawStratum[] } | null {
+): {
+  delta: number;
+  treated: number;
+  controls: number;
+  strata: RawStratum[];
+  bands: RawBand[];
+} | null {
   let weighted = 0;
   let treated = 0;
   let controls = 0;
   const strata: RawStratum[] = [];
+  const byBand = NBA_TROUBLE_BANDS.map(() => ({ w: 0, nt: 0, nc: 0 }));
   STRATA.forEach((stratum, s) => {
     let nt = 0;
     let nc = 0;
@@ -309,20 +362,26 @@ function attEffect(
     let yc = 0;
     let w = 0;
     for (let b = 0; b < BURDEN.length; b++) {
-      const base = ((action * STRATA.length + s) * BURDEN.length + b) * 4;
-      const [bt, byt, bc, byc] = [
-        totals[base],
-        totals[base + 1],
-        totals[base + 2],
-        totals[base + 3],
-      ];
-      if (bt === 0 || bc === 0) continue;
-      w += bt * (byt / bt - byc / bc);
-      nt += bt;
-      yt += byt;
-      nc += bc;
-      // The comparison's stay rate reweighted to the treated's bands (what they would have had).
-      yc += (bt * byc) / bc;
+      for (let m = 0; m < TROUBLE; m++) {
+        const base = (((action * STRATA.length + s) * BURDEN.length + b) * TROUBLE + m) * 4;
+        const [bt, byt, bc, byc] = [
+          totals[base],
+          totals[base + 1],
+          totals[base + 2],
+          totals[base + 3],
+        ];
+        if (bt === 0 || bc === 0) continue;
+        const d = bt * (byt / bt - byc / bc);
+        w += d;
+        nt += bt;
+        yt += byt;
+        nc += bc;
+        // The comparison's stay rate reweighted to the treated's bands (what they would have had).
+        yc += (bt * byc) / bc;
+        byBand[m].w += d;
+        byBand[m].nt += bt;
+        byBand[m].nc += bc;
+      }
     }
     if (nt === 0) return;
     weighted += w;
@@ -337,7 +396,19 @@ function attEffect(
       rawDelta: w / nt,
     });
   });
-  return treated === 0 ? null : { delta: weighted / treated, treated, controls, strata };
+  const bands = byBand.flatMap((b, m) =>
+    b.nt === 0
+      ? []
+      : [
+          {
+            band: NBA_TROUBLE_BANDS[m].name,
+            treated: b.nt,
+            controls: b.nc,
+            rawDelta: b.w / b.nt,
+          },
+        ],
+  );
+  return treated === 0 ? null : { delta: weighted / treated, treated, controls, strata, bands };
 }
 
 function standardDeviation(xs: readonly number[]): number {

@@ -12,7 +12,7 @@ import {
   unpredictable,
 } from './bg-nbd';
 import type { ActionEffect, NbaEffects } from './nba-effects';
-import { stratumDelta } from './nba-effects';
+import { nbaTroubleBand, stratumDelta } from './nba-effects';
 import { eligibleActions, nbaStratum } from './nba-eligibility';
 import type { RetentionActionName, RetentionTimeline, TimelineSnapshot } from './nba-timeline';
 import { snapshotAt } from './nba-timeline';
@@ -33,6 +33,8 @@ export interface NextAction {
   evidence: {
     source: ActionEffect['source'];
     stratum: string;
+    /** Bad incidents in the 90 days before (i0, i1, i2, i3+): the effect is measured by band. */
+    troubleBand: string;
     treated: number;
     controls: number;
     ci95: [number, number] | null;
@@ -165,10 +167,13 @@ export function historyWeight(effect: ActionEffect): number {
   return v + p === 0 ? 1 : p / (v + p);
 }
 
-/** The Δ P(stay) used for a customer in `stratum`: the history weighed against the prior. */
-export function believedDelta(effect: ActionEffect, stratum: string): number {
+/**
+ * The Δ P(stay) used for a customer in `stratum` and `troubleBand`: the history weighed against
+ * the prior.
+ */
+export function believedDelta(effect: ActionEffect, stratum: string, troubleBand?: string): number {
   const w = historyWeight(effect);
-  return w * stratumDelta(effect, stratum) + (1 - w) * (effect.prior?.mean ?? 0);
+  return w * stratumDelta(effect, stratum, troubleBand) + (1 - w) * (effect.prior?.mean ?? 0);
 }
 
 /** Every eligible action for the customer at `at`, best expected value first. */
@@ -185,12 +190,13 @@ export function nextActionsFor(
   if (eligible.length === 0) return [];
   const { clv } = customerValue(model, t, snap);
   const stratum = nbaStratum(snap);
+  const trouble = nbaTroubleBand(snap);
   return eligible
     .map(({ action, reason }) => {
       const effect = effects.effects[action];
-      const delta = believedDelta(effect, stratum);
+      const delta = believedDelta(effect, stratum, trouble);
       const cost = costs[action];
-      const shift = stratumDelta(effect, stratum) - effect.delta;
+      const shift = stratumDelta(effect, stratum, trouble) - effect.delta;
       return {
         action,
         reason,
@@ -208,6 +214,7 @@ export function nextActionsFor(
         evidence: {
           source: effect.source,
           stratum,
+          troubleBand: trouble,
           treated: effect.treated,
           controls: effect.controls,
           ci95: effect.ci95,

@@ -19,6 +19,12 @@ export class NbaEvidenceDto {
   @ApiProperty(SOURCE) source!: 'history' | 'assumption';
   @ApiProperty({ example: 'f2-3/r30', description: 'Comparison stratum: frequency/recency' })
   stratum!: string;
+  @ApiProperty({
+    example: 'i2',
+    description:
+      'Bad incidents in the 90 days before (i0, i1, i2, i3+): Δ is measured in each band and applied by the band of the customer',
+  })
+  troubleBand!: string;
   @ApiProperty({ description: 'Eligible customer-months that got the action' }) treated!: number;
   @ApiProperty({ description: 'Eligible customer-months that got no action' }) controls!: number;
   @ApiProperty({ ...INTERVAL, description: '95% bootstrap interval of Δ P(stay), all strata' })

@@ -67,8 +67,8 @@ describe('CLI commands that read read models', () => {
     await appendCustomer(store);
     await store.close();
     try {
-      await expect(exportCustomers()).rejects.toThrow(
-        /lag [1-9]\d* events: customer_profile being caught up by a running API or projector.*--allow-stale/,
+      await expect(exportCustomers('--wait', '0.5')).rejects.toThrow(
+        /lag [1-9]\d* events: customer_profile still being caught up by a running API or projector after 0.5 s.*--allow-stale/,
       );
       const stale = await exportCustomers('--allow-stale');
       expect(stale.stderr).toMatch(/lag [1-9]\d* events: STALE, answering as they are/);

@@ -520,6 +520,47 @@ describe('follow-ups and promises', () => {
     expect(changed.reasons).toEqual([expect.stringMatching(/^promise pr-bob broken \(missed\)/)]);
   });
 
+  it('a promise made on a task traces through it to the playbook version and the cause event', async () => {
+    const task = await taskOf('ft-ada');
+    const make = (customerId: string, promiseId: string, taskId: string) =>
+      call(
+        agent,
+        'post',
+        '/v1/customers/{customerId}/promises',
+        { customerId },
+        {
+          promiseId,
+          text: 'Call back on Friday',
+          dueAt: ago(-48),
+          agentId: 'agent-3',
+          queue: 'q3',
+          taskId,
+        },
+      );
+    expect((await make('ft-ada', 'pr-on-task', String(task.taskId))).status).toBe(201);
+    // A task that does not exist, or is about someone else, would break the trace: refused.
+    const none = await make('ft-ada', 'pr-no-task', 'ft_nothing');
+    expect(none.status).toBe(404);
+    expect(none.body).toMatchObject({ code: 'task_not_found' });
+    const other = await make('ft-bob', 'pr-other', String(task.taskId));
+    expect(other.status).toBe(422);
+    const listed = await eventually(async () => {
+      const res = await call(agent, 'get', '/v1/promises', {}, undefined, '?agent=agent-3');
+      const items = (res.body as { items: Record<string, unknown>[] }).items;
+      return items.length === 1 ? items[0] : undefined;
+    }, 'the promise made on the task');
+    expect(listed).toMatchObject({
+      promiseId: 'pr-on-task',
+      taskId: task.taskId,
+      playbook: task.playbook,
+      cause: task.cause,
+    });
+    const alone = await call(agent, 'get', '/v1/promises', {}, undefined, '?agent=agent-9');
+    expect((alone.body as { items: unknown[] }).items).toEqual([
+      expect.objectContaining({ taskId: null, playbook: null, cause: null }),
+    ]);
+  });
+
   it('the command line answers whom to call today and why, and records outcomes', async () => {
     const escalated = await taskOf('ft-bob');
     // The API stops; the CLI reads the same store and read models.
@@ -552,5 +593,8 @@ describe('follow-ups and promises', () => {
     expect(promises).toContain('2 promise(s)');
     expect(promises).toContain('broken (overdue) on');
     expect(promises).toContain('Technician on Tuesday');
+    expect(promises).toContain('made outside any task');
+    const onTask = await run('promises', 'list', '--agent', 'agent-3', '--no-progress');
+    expect(onTask).toContain('playbook courtesy-call-after-delivery v1 · cause DeliveryCompleted');
   });
 });

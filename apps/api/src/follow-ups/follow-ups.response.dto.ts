@@ -79,6 +79,18 @@ export class PromiseResponseDto {
   @ApiProperty({ format: 'date-time' }) dueAt!: string;
   @ApiProperty({ ...NULLABLE_STRING, description: 'The follow-up task it was made during' })
   taskId!: string | null;
+  @ApiProperty({
+    type: PlaybookRefDto,
+    nullable: true,
+    description: 'The playbook version that planned its task (null: made outside any task)',
+  })
+  playbook!: PlaybookRefDto | null;
+  @ApiProperty({
+    type: CauseRefDto,
+    nullable: true,
+    description: 'The event that caused its task (null: made outside any task)',
+  })
+  cause!: CauseRefDto | null;
   @ApiProperty({ enum: ['open', 'kept', 'broken'] }) status!: string;
   @ApiProperty(NULLABLE_STRING) settledAt!: string | null;
   @ApiProperty(NULLABLE_STRING) recordedBy!: string | null;

@@ -5,6 +5,7 @@ import {
   FollowUpQueries,
   FollowUpTaskCommandEnvelope,
   type FollowUpTaskResult,
+  type PromiseListItem,
   type PromiseListQuery,
   SYSTEM_PRINCIPAL,
 } from '@aftercare/application';
@@ -17,7 +18,7 @@ import {
   type FollowUpOutcome,
   isDomainError,
 } from '@aftercare/domain';
-import type { FollowUpTaskView, PromiseView } from '@aftercare/projections';
+import type { FollowUpTaskView } from '@aftercare/projections';
 import { randomUUID } from 'node:crypto';
 import { withApplication } from '../cli-context';
 import { parseIntegerOption } from '../cli-options';
@@ -52,10 +53,15 @@ export function formatTask(t: FollowUpTaskView): string {
   return `${head}\n${trace}`;
 }
 
-function formatPromise(p: PromiseView): string {
+function formatPromise(p: PromiseListItem): string {
   const settled = p.status === 'open' ? '' : ` on ${minute(p.settledAt)} by ${p.recordedBy}`;
   const why = p.breakReason ? ` (${p.breakReason})` : '';
-  return `${minute(p.dueAt)}  ${p.customerId.padEnd(14)} ${p.status}${why}${settled}  by ${p.agentId} (${p.queue}): ${typeof p.text === 'string' ? p.text : JSON.stringify(p.text)}  [${p.promiseId}]`;
+  const origin =
+    p.taskId === null
+      ? 'made outside any task'
+      : `made on task ${p.taskId} · playbook ${p.playbook?.playbookId} v${p.playbook?.version}` +
+        ` · cause ${p.cause?.eventType} ${p.cause?.eventId} at position ${p.cause?.position}`;
+  return `${minute(p.dueAt)}  ${p.customerId.padEnd(14)} ${p.status}${why}${settled}  by ${p.agentId} (${p.queue}): ${typeof p.text === 'string' ? p.text : JSON.stringify(p.text)}  [${p.promiseId}]\n                  ${origin}`;
 }
 
 /** End of the current UTC day: "today" for a worklist. */

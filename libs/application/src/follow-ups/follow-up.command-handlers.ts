@@ -150,7 +150,12 @@ export class PromiseCommandHandler implements ICommandHandler<PromiseCommandEnve
       context,
       requestDigest: context.requestDigest ?? requestDigest(command),
       decide: async (stream) => {
-        if (command.type === 'MakePromise') await this.requireCustomer(command.data.customerId);
+        if (command.type === 'MakePromise') {
+          await this.requireCustomer(command.data.customerId);
+          if (command.data.taskId !== undefined) {
+            await this.requireTask(command.data.taskId, command.data.customerId);
+          }
+        }
         // What was promised and notes on it may hold personal data: sealed like a complaint's text.
         return this.pii.sealEvents(
           promiseDecider.decide(
@@ -163,6 +168,24 @@ export class PromiseCommandHandler implements ICommandHandler<PromiseCommandEnve
         );
       },
     });
+  }
+
+  /** A promise names its task so it traces to the playbook and the cause: the task must exist. */
+  private async requireTask(taskId: string, customerId: string): Promise<void> {
+    const stream = await loadStream(this.store, followUpTaskStreamId(taskId));
+    const task = domainEvents<FollowUpTaskEvent>(stream).reduce(
+      followUpTaskDecider.evolve,
+      followUpTaskDecider.initialState(),
+    );
+    if (task.status === 'none') {
+      throw new DomainError('task_not_found', `No follow-up task ${taskId}`, { taskId });
+    }
+    if (task.customerId !== customerId) {
+      throw new DomainError('invalid_promise', `Task ${taskId} is about another customer`, {
+        taskId,
+        customerId,
+      });
+    }
   }
 
   private async requireCustomer(customerId: string): Promise<void> {

@@ -39,6 +39,16 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/**
+ * A promise with where it came from: made during a follow-up task, the playbook version that
+ * planned the task and the event that caused it; made outside any task, both null (an agent's
+ * own commitment, recorded with its agent and time).
+ */
+export interface PromiseListItem extends PromiseView {
+  playbook: FollowUpTaskView['playbook'];
+  cause: FollowUpTaskView['cause'];
+}
+
 export interface KeptRateRow extends PromiseRate {
   /** Kept share of the settled promises; null before any is settled. */
   keptRate: number | null;
@@ -75,7 +85,7 @@ export class FollowUpQueries {
     return stored && stored.state.kind !== null ? stored.state : undefined;
   }
 
-  async promises(query: PromiseListQuery): Promise<Page<PromiseView>> {
+  async promises(query: PromiseListQuery): Promise<Page<PromiseListItem>> {
     const where: ColumnCondition[] = [];
     if (query.agent !== undefined) where.push({ column: 'agentId', op: '=', value: query.agent });
     if (query.queue !== undefined) where.push({ column: 'queue', op: '=', value: query.queue });
@@ -86,7 +96,18 @@ export class FollowUpQueries {
       where.push({ column: 'dueAt', op: '<', value: query.dueBefore });
     }
     if (query.status !== undefined) where.push({ column: 'status', op: '=', value: query.status });
-    return this.page<PromiseView>(promisesProjection.name, where, query);
+    const page = await this.page<PromiseView>(promisesProjection.name, where, query);
+    const tasks = new Map<string, FollowUpTaskView | undefined>();
+    for (const p of page.items) {
+      if (p.taskId !== null && !tasks.has(p.taskId)) tasks.set(p.taskId, await this.task(p.taskId));
+    }
+    return {
+      items: page.items.map((p) => {
+        const task = p.taskId === null ? undefined : tasks.get(p.taskId);
+        return { ...p, playbook: task?.playbook ?? null, cause: task?.cause ?? null };
+      }),
+      nextCursor: page.nextCursor,
+    };
   }
 
   /** Made, kept and broken promises with the kept rate, per agent or per queue. */

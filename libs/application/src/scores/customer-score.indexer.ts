@@ -90,6 +90,8 @@ export class CustomerScoreIndexer implements OnApplicationBootstrap, OnApplicati
   private index: CustomerScoreIndex | undefined;
   /** Where the running job reports its progress (none when `step` is called directly). */
   private job: JobContext | undefined;
+  /** When the index's migration began (performance.now()), while one is under way. */
+  private migrationStartedAt: number | undefined;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -166,9 +168,10 @@ export class CustomerScoreIndexer implements OnApplicationBootstrap, OnApplicati
     return statuses.every((s) => s !== undefined) ? statuses : undefined;
   }
 
-  /** One unit of work: a chunk of a full pass or one incremental step. False: nothing to do. */
+  /** One unit of work: a migration step, a chunk of a full pass or one incremental step. False: nothing to do. */
   async step(): Promise<boolean> {
     const index = this.scoreIndex();
+    if (await this.migrationStep(index)) return true;
     const statuses = await this.sourceStatuses();
     if (!statuses) return false; // the projections are not registered yet
     const meta = await index.meta();
@@ -204,6 +207,25 @@ export class CustomerScoreIndexer implements OnApplicationBootstrap, OnApplicati
     );
     await index.write([], { ...meta, pass: { asOf: now, fitsKey: key, afterKey: null, sources } });
     return true;
+  }
+
+  /**
+   * Builds, a short step at a time, the sort indexes an upgrade added to a table that has rows
+   * (the list answers meanwhile, only slower). True while it is under way.
+   */
+  private async migrationStep(index: CustomerScoreIndex): Promise<boolean> {
+    const started = this.migrationStartedAt === undefined ? performance.now() : undefined;
+    const more = await index.migrate();
+    if (more && started !== undefined) {
+      this.migrationStartedAt = started;
+      this.logger.log('building the sort indexes the score index lacks, in the background');
+    } else if (!more && this.migrationStartedAt !== undefined) {
+      const seconds = ((performance.now() - this.migrationStartedAt) / 1000).toFixed(1);
+      this.logger.log(`the score index's sort indexes are built (${seconds} s)`);
+      this.migrationStartedAt = undefined;
+    }
+    if (more) this.job?.progress({ caughtUp: false });
+    return more;
   }
 
   /** Scores the next chunk of customers of the full pass at the pass's "now". */

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import type { ReadModelStore } from '../read-model-store';
+import { PostgresReadModelStore } from '../postgres/postgres.read-model-store';
+import { SqliteReadModelStore } from '../sqlite/sqlite.read-model-store';
 import { describeEachReadModelStore, type ReadModelHarness } from '../testing/read-model-stores';
 import { tempDir } from '../testing/runtime-fixtures';
 import {
@@ -7,9 +9,13 @@ import {
   type CustomerScoreIndex,
   type CustomerScoreRow,
   EMPTY_SCORE_META,
+  SCORE_INDEXES,
+  SCORES_TABLE,
   type ScoreSort,
 } from './customer-score-index';
+import { PostgresCustomerScoreIndex } from './postgres.customer-score-index';
 import { customerScoreIndexOf } from './score-index-of';
+import { SqliteCustomerScoreIndex } from './sqlite.customer-score-index';
 
 /** Customers as the indexer writes them: some without a fit yet (NULL risk, CLV and value at risk). */
 function row(
@@ -100,11 +106,12 @@ describeEachReadModelStore('customer score index', (stores) => {
     direction: 'asc' | 'desc',
     filter: CustomerScoreFilter = {},
     limit = 2,
+    on: CustomerScoreIndex = index,
   ): Promise<string[]> {
     const keys: string[] = [];
     let after: string | undefined;
     for (let i = 0; i < 20; i++) {
-      const page = await index.query({ sort, direction, limit, after, filter });
+      const page = await on.query({ sort, direction, limit, after, filter });
       keys.push(...page.items.map((item) => (item as { customerId: string }).customerId));
       if (!page.nextCursor) return keys;
       after = page.nextCursor;
@@ -164,6 +171,59 @@ describeEachReadModelStore('customer score index', (stores) => {
     expect(await walk('id', 'asc', { churnBand: 'low' })).toEqual(['c0', 'c2']);
     expect((await index.meta()).asOf).toBe('2024-06-02T00:00:00.000Z');
     expect(await index.count()).toBe(ROWS.length);
+  });
+
+  it('an upgrade that adds sort indexes to a table with rows builds them step by step while the list answers', async () => {
+    // The table as an older version left it: the rows, none of the sort indexes.
+    for (const name of await harness.indexes(SCORES_TABLE)) {
+      if (readModels instanceof SqliteReadModelStore) readModels.db.exec(`DROP INDEX "${name}"`);
+      else {
+        const pg = readModels as PostgresReadModelStore;
+        await pg.pool.query(`DROP INDEX "${pg.schema}"."${name}"`);
+      }
+    }
+    const upgraded =
+      readModels instanceof SqliteReadModelStore
+        ? new SqliteCustomerScoreIndex(readModels.db, { migrationStepRows: 2 })
+        : new PostgresCustomerScoreIndex(
+            (readModels as PostgresReadModelStore).pool,
+            (readModels as PostgresReadModelStore).schema,
+          );
+    // Opening the index does not build them (that would hold the process while it sorts).
+    await upgraded.ensure();
+    expect(await harness.indexes(SCORES_TABLE)).toEqual([]);
+    let steps = 0;
+    while (await upgraded.migrate()) {
+      steps++;
+      expect(await walk('clv', 'desc', {}, 4, upgraded)).toEqual(expected('clv', 'desc'));
+      expect(await walk('churnRisk', 'asc', { churnBand: 'high' }, 1, upgraded)).toEqual([
+        'c0',
+        'c3',
+        'c6',
+      ]);
+    }
+    // Every sort index is there (by its columns: names may carry a suffix), and nothing else.
+    expect(await harness.indexes(SCORES_TABLE)).toHaveLength(SCORE_INDEXES.length);
+    expect(await harness.tables(`${SCORES_TABLE}_`)).toEqual([]);
+    // A step copies a bounded number of rows (SQLite) or builds one index (PostgreSQL).
+    expect(steps).toBeGreaterThanOrEqual(
+      harness.kind === 'sqlite' ? ROWS.length / 2 : SCORE_INDEXES.length,
+    );
+    for (const sort of ['churnRisk', 'clv', 'lastInteraction', 'id'] as ScoreSort[]) {
+      expect(await walk(sort, 'asc', {}, 2, upgraded)).toEqual(expected(sort, 'asc'));
+    }
+    expect(await walk('id', 'asc', { product: 'TV-55' }, 2, upgraded)).toEqual(['c0', 'c6']);
+    expect((await upgraded.meta()).asOf).toBe(EMPTY_SCORE_META.asOf);
+    expect(await upgraded.migrate()).toBe(false);
+    if (readModels instanceof SqliteReadModelStore) {
+      const plan = readModels.db
+        .prepare(
+          `EXPLAIN QUERY PLAN SELECT key FROM ${SCORES_TABLE} WHERE churn_band = 'high' ORDER BY clv DESC, key DESC LIMIT 3`,
+        )
+        .all() as { detail: string }[];
+      expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING (COVERING )?INDEX/);
+      expect(plan.map((p) => p.detail).join(' ')).not.toMatch(/TEMP B-TREE/);
+    }
   });
 
   it('refuses a cursor issued for another sort or order', async () => {

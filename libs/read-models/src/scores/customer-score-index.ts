@@ -101,8 +101,17 @@ export interface CustomerScorePage {
 }
 
 export interface CustomerScoreIndex {
-  /** Creates the tables and indexes if missing. */
+  /**
+   * Creates the tables if missing, and the sort indexes while the table is empty. Indexes a table
+   * with rows lacks (an upgrade added them) are left to `migrate`: built at once they would hold
+   * the process (SQLite) or block the index's writes (PostgreSQL) for as long as they take.
+   */
   ensure(): Promise<void>;
+  /**
+   * One short step of building the sort indexes the table lacks, while reads go on; true while
+   * more remains. Run by the index's writer (the indexer) before it writes.
+   */
+  migrate(): Promise<boolean>;
   meta(): Promise<CustomerScoreIndexMeta>;
   /** Upserts rows and replaces the meta, in one transaction. */
   write(rows: readonly CustomerScoreRow[], meta: CustomerScoreIndexMeta): Promise<void>;

@@ -68,12 +68,40 @@ export class PostgresCustomerScoreIndex implements CustomerScoreIndex {
           PRIMARY KEY (product, key));
         CREATE INDEX IF NOT EXISTS ${SCORE_PRODUCTS_TABLE}_key ON ${this.t(SCORE_PRODUCTS_TABLE)} (key);
         CREATE TABLE IF NOT EXISTS ${this.t(SCORE_META_TABLE)} (
-          id integer PRIMARY KEY CHECK (id = 1), meta text NOT NULL);
-        ${SCORE_INDEXES.map(
-          (cols) =>
-            `CREATE INDEX IF NOT EXISTS ${SCORES_TABLE}_${cols.join('_')} ON ${this.t(SCORES_TABLE)} (${cols.join(', ')} NULLS FIRST, key);`,
-        ).join('\n')}`);
+          id integer PRIMARY KEY CHECK (id = 1), meta text NOT NULL);`);
+      // On a table with rows, CREATE INDEX would block the index's writes while it sorts them all.
+      const { rows } = await client.query(`SELECT 1 FROM ${this.t(SCORES_TABLE)} LIMIT 1`);
+      if (rows.length === 0) {
+        await client.query(SCORE_INDEXES.map((cols) => this.indexSql(cols, '')).join('\n'));
+      }
     });
+  }
+
+  /** Builds a missing (or half-built) sort index concurrently: writes and reads go on meanwhile. */
+  async migrate(): Promise<boolean> {
+    await this.ensure();
+    const { rows } = await this.pool.query<{ name: string; valid: boolean }>(
+      `SELECT c.relname AS name, i.indisvalid AS valid
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND i.indrelid = $2::regclass`,
+      [this.schema, this.t(SCORES_TABLE)],
+    );
+    const present = new Map(rows.map((r) => [r.name, r.valid]));
+    const next = SCORE_INDEXES.find((cols) => present.get(indexName(cols)) !== true);
+    if (!next) return false;
+    if (present.get(indexName(next)) === false) {
+      // A concurrent build that was interrupted leaves an invalid index behind.
+      await this.pool.query(
+        `DROP INDEX CONCURRENTLY IF EXISTS "${this.schema}".${indexName(next)}`,
+      );
+    }
+    await this.pool.query(this.indexSql(next, 'CONCURRENTLY'));
+    return true;
+  }
+
+  private indexSql(cols: readonly string[], how: '' | 'CONCURRENTLY'): string {
+    return `CREATE INDEX ${how} IF NOT EXISTS ${indexName(cols)} ON ${this.t(SCORES_TABLE)} (${cols.join(', ')} NULLS FIRST, key);`;
   }
 
   private async transaction(work: (client: PoolClient) => Promise<void>): Promise<void> {
@@ -186,4 +214,8 @@ export class PostgresCustomerScoreIndex implements CustomerScoreIndex {
     );
     return rows.map((r) => Number(r.clv));
   }
+}
+
+function indexName(cols: readonly string[]): string {
+  return `${SCORES_TABLE}_${cols.join('_')}`;
 }

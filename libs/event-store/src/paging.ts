@@ -107,8 +107,16 @@ export function positionOf(value: number | string | null | undefined): GlobalPos
 }
 
 /**
+ * How long a read may go on from page to page without letting the event loop turn. A synchronous
+ * adapter (SQLite) fetches a page inside `next()`, and iterating resolves in microtasks only, so a
+ * reader that does not pause itself would otherwise hold the event loop for its whole read.
+ */
+const READ_SLICE_MS = 10;
+
+/**
  * An async iterable over pages: `load` returns the next page, `[]` when a page had nothing to
  * deliver but the scan goes on (the loop then yields to the event loop), `undefined` at the end.
+ * Before a page is loaded the loop also yields when READ_SLICE_MS have passed since it last did.
  * A hand-written iterator costs less per item than an async generator.
  */
 function pages<T>(load: () => Promise<T[] | undefined>): AsyncIterable<T> {
@@ -117,13 +125,20 @@ function pages<T>(load: () => Promise<T[] | undefined>): AsyncIterable<T> {
       let page: T[] | undefined = [];
       let index = 0;
       let first = true;
+      let sliceStarted = performance.now();
       return {
         next: async (): Promise<IteratorResult<T>> => {
           for (;;) {
             if (!page) return { done: true, value: undefined };
             if (index < page.length) return { done: false, value: page[index++] };
-            // An empty page in the middle of a scan: let other work run before the next one.
-            if (!first && page.length === 0) await new Promise((resolve) => setImmediate(resolve));
+            // An empty page in the middle of a scan, or a slice used: let other work run first.
+            if (
+              !first &&
+              (page.length === 0 || performance.now() - sliceStarted >= READ_SLICE_MS)
+            ) {
+              await new Promise((resolve) => setImmediate(resolve));
+              sliceStarted = performance.now();
+            }
             first = false;
             page = await load();
             index = 0;

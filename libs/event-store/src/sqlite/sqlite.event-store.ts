@@ -61,13 +61,15 @@ import {
 } from './sqlite.schema';
 
 /**
- * A subscription's page, smaller than a read's: this adapter reads synchronously, on the event loop
- * the API serves from, so a page of a catching-up subscription must take milliseconds (a filtered
- * scan reads every row of its window, a 20,000-row window took 60-110 ms of CPU on a 1M-event
- * store). Catch-up asks again at once while `more` says the log goes on.
+ * A page of $all, for reads and subscriptions alike: this adapter reads synchronously, on the event
+ * loop the API serves from, so a page must take milliseconds (a filtered scan reads every row of
+ * its window: a 20,000-row window took 60-110 ms of CPU on a 1M-event store, a page of 1,000
+ * events 20-60 ms more to parse). Background loops read $all too (the signals' and the score
+ * index's scans), so reads page like catch-up: the next page is asked for at once while `more`
+ * says the log goes on, and the reader yields between pages when its own time slice is used.
  */
-const SUBSCRIPTION_PAGE = 250;
-const SUBSCRIPTION_SCAN_WINDOW = 2_500n;
+const PAGE = 250;
+const SCAN_WINDOW = 2_500n;
 
 export interface SqliteEventStoreOptions {
   /** File path, or ':memory:' for tests. */
@@ -364,7 +366,7 @@ export class SqliteEventStore implements EventStore, BulkAppender {
     const filter = hasFilter(options.filter) ? options.filter : undefined;
     return readAllPages(options, (after, limit) => {
       this.assertOpen();
-      return this.scan(filter, after, limit);
+      return this.scan(filter, after, Math.min(limit, PAGE), SCAN_WINDOW);
     });
   }
 
@@ -373,7 +375,7 @@ export class SqliteEventStore implements EventStore, BulkAppender {
     const filter = hasFilter(options.filter) ? options.filter : undefined;
     return new CatchUpSubscription({
       start: subscriptionStart(options.from, () => this.head()),
-      fetch: (after) => this.scan(filter, after, SUBSCRIPTION_PAGE, SUBSCRIPTION_SCAN_WINDOW),
+      fetch: (after) => this.scan(filter, after, PAGE, SCAN_WINDOW),
       wakeUps: this.wakeUps,
       pollIntervalMs: this.pollIntervalMs,
       storeClosed: () => this.closed,

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { runApiBench } from '../bench/api.bench';
 import { runReplayBench } from '../bench/replay.bench';
+import { runSeedBench } from '../bench/seed.bench';
 import { runSseBench } from '../bench/sse.bench';
 import { runStoreBench } from '../bench/store.bench';
 import { parseIntegerOption } from '../cli-options';
@@ -64,6 +65,26 @@ export function registerBenchCommand(program: Command): void {
         customers: options.customers,
         dbPath: options.db,
         portable: options.portable,
+        log: (line) => console.log(line),
+      });
+    });
+  bench
+    .command('seed')
+    .description(
+      'seed a world of ~1M events, next to plain better-sqlite3 inserting the same rows in big transactions',
+    )
+    .option(
+      '--customers <n>',
+      'customers of the seeded world (default 72,000: about 1.03M events)',
+      parseIntegerOption,
+    )
+    .option('--seed <s>', 'seed of the world', '1')
+    .option('--workers <n>', 'simulation threads (default: one per core)', parseIntegerOption)
+    .action(async (options: { customers?: number; seed: string; workers?: number }) => {
+      await runSeedBench({
+        customers: options.customers,
+        seed: options.seed,
+        workers: options.workers,
         log: (line) => console.log(line),
       });
     });

@@ -119,6 +119,27 @@ describe('HTTP hardening (default settings)', () => {
       .expect(201);
   });
 
+  it('refuses prototype keys and malformed JSON with 400 problem+json, writing nothing', async () => {
+    for (const text of [
+      '{"nps":9,"__proto__":{"admin":true}}',
+      '{"nps":9,"constructor":{"prototype":{"admin":true}}}',
+      '{"nps":9,',
+    ]) {
+      await refused('/v1/customers/ada/feedback', text);
+    }
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
+  });
+
+  it('answers an undecodable URL with 400 problem+json and security headers', async () => {
+    const res = await http().get('/v1/customers/%FF');
+    expectProblem(res, 400);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('routes a path with a trailing slash as the path without', async () => {
+    expect((await http().get('/v1/customers/ada/')).status).toBe(200);
+  });
+
   it('does not add CORS headers unless origins are configured', async () => {
     const res = await http().get('/v1/customers/ada').set('Origin', 'https://evil.example');
     expect(res.headers['access-control-allow-origin']).toBeUndefined();

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { type INestApplication, Global, Module, ValidationPipe } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 import request from 'supertest';
 import {
   type AftercareEvent,
@@ -125,9 +127,10 @@ describe('read API', () => {
         ReadApiModule.register({ readModels: { useValue: readModels }, clock: () => NOW }),
       ],
     }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
+    app = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, transform: true }));
     await app.init();
+    await (app.getHttpAdapter().getInstance() as FastifyInstance).ready();
   });
 
   afterAll(async () => {

@@ -1,7 +1,14 @@
 import type { Server } from 'node:http';
-import { type DynamicModule, INestApplication, Module, ValidationPipe } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import {
+  type DynamicModule,
+  INestApplication,
+  Module,
+  type OnApplicationBootstrap,
+  ValidationPipe,
+} from '@nestjs/common';
+import { HttpAdapterHost, NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger, LoggerModule } from 'nestjs-pino';
@@ -9,16 +16,26 @@ import { AFTERCARE_CONFIG, type AftercareConfig, loggingParams } from '@aftercar
 import { AppModule } from './app.module';
 import { MIN_POSITION_HEADER, POSITION_HEADER } from './read/min-position.interceptor';
 import { FRESHNESS_HEADERS } from './read/freshness-headers.interceptor';
-import { bodyShapeGuard, requireJsonContentType } from './http/json-body';
+import { guardJsonBodies } from './http/json-body';
 import { ProblemDetailsFilter } from './problem/problem-details.filter';
 import { toRequestValidationException } from './problem/request-validation.exception';
 import { serveConsole } from './console/serve-console';
 import { configureBusinessTimeWindow } from './write/dto/dto-validators';
-import { AdoptingExpressAdapter } from './startup/adopting-express.adapter';
+import { ApiFastifyAdapter } from './http/api-fastify.adapter';
 
 /** The application with its logger: pino (see loggingParams), or none for tests. */
 @Module({})
-class ApiModule {
+class ApiModule implements OnApplicationBootstrap {
+  constructor(private readonly http: HttpAdapterHost) {}
+
+  /**
+   * Fastify adds routes and plugins when it boots: once Nest has registered its routes, so the
+   * application answers after `init()` as well as after `listen()`.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    await (this.http.httpAdapter.getInstance() as FastifyInstance).ready();
+  }
+
   static create(logging: boolean): DynamicModule {
     return {
       module: ApiModule,
@@ -41,22 +58,37 @@ export async function createApiApp(
     // Start-up messages wait for the pino logger instead of going to the console.
     bufferLogs: logging,
     abortOnError: false,
-    // Parsed below, after the content-type check and with the configured limit.
+    // Parsed as guardJsonBodies says, with the configured limit.
     bodyParser: false,
   };
-  const app = options.server
-    ? await NestFactory.create<NestExpressApplication>(
-        module,
-        new AdoptingExpressAdapter(options.server),
-        appOptions,
-      )
-    : await NestFactory.create<NestExpressApplication>(module, appOptions);
+  const securityHeaders = helmet();
+  const problems = new ProblemDetailsFilter();
+  const adapter = new ApiFastifyAdapter(
+    {
+      // As Express routed: '/v1/customers/' is '/v1/customers', and an over-long id reaches the
+      // handler's own check (a 400 naming it) instead of a bare 404.
+      routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+      // Requests Fastify refuses before routing (an undecodable URL): problem+json as well.
+      frameworkErrors: (error, request, reply) =>
+        securityHeaders(request.raw, reply.raw, () => {
+          const problem = problems.toProblem(error);
+          void (reply as FastifyReply)
+            .status(problem.status)
+            .type('application/problem+json')
+            .send(problem);
+        }),
+    },
+    options.server,
+  );
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, appOptions);
   if (logging) app.useLogger(app.get(Logger));
   const config = app.get<AftercareConfig>(AFTERCARE_CONFIG);
   const settings = config.http;
-  app.disable('x-powered-by');
-  app.use(helmet());
-  // The web console (static files) before the API's body handling; it reads the API like any client.
+  const fastify = adapter.getInstance();
+  fastify.addHook('onRequest', (request, reply, done) =>
+    securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)),
+  );
+  // The web console (static files); it reads the API like any client.
   serveConsole(app, { oidc: config.oidc });
   if (settings.corsOrigins.length > 0) {
     app.enableCors({
@@ -79,9 +111,7 @@ export async function createApiApp(
       maxAge: 600,
     });
   }
-  app.use(requireJsonContentType());
-  app.useBodyParser('json', { limit: settings.bodyLimitBytes });
-  app.use(bodyShapeGuard());
+  guardJsonBodies(fastify, settings.bodyLimitBytes);
   configureBusinessTimeWindow(settings.businessTime);
   app.useGlobalPipes(
     new ValidationPipe({
@@ -90,7 +120,7 @@ export async function createApiApp(
       exceptionFactory: toRequestValidationException,
     }),
   );
-  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalFilters(problems);
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,

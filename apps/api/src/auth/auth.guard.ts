@@ -21,7 +21,7 @@ interface HttpRequest {
 }
 
 interface HttpResponse {
-  setHeader(name: string, value: string): unknown;
+  header(name: string, value: string): unknown;
 }
 
 /**
@@ -47,7 +47,7 @@ export class AuthGuard implements CanActivate {
       Array.isArray(authorization) ? authorization[0] : authorization,
     );
     if (!principal) {
-      http.getResponse<HttpResponse>().setHeader('WWW-Authenticate', 'Bearer realm="aftercare"');
+      http.getResponse<HttpResponse>().header('WWW-Authenticate', 'Bearer realm="aftercare"');
       throw new UnauthorizedException(
         'Send a valid API key or token as Authorization: Bearer <key>',
       );

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
+import type {} from '@fastify/static';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import type { OidcSettings } from '@aftercare/application';
 import { problemType } from '../problem/problem-details.filter';
@@ -52,48 +53,58 @@ export function consoleSignIn(oidc: OidcSettings | undefined): ConsoleSignIn {
   };
 }
 
+/** `/console` and every path below it. */
+function isConsolePath(url: string): boolean {
+  return url.startsWith('/console') && (url.length === 8 || '/?'.includes(url[8]));
+}
+
 /**
  * Serves the web console under /console, same origin as the API: its files, and index.html for
  * every other GET below /console so the browser's own routes (/console/customers/ada) load the
  * app. The files hold no data; the app signs in and reads the API with the caller's credentials.
  */
 export function serveConsole(
-  app: NestExpressApplication,
+  app: NestFastifyApplication,
   options: { dir?: string; oidc?: OidcSettings } = {},
 ): void {
   const dir = options.dir ?? CONSOLE_DIR;
   const signIn = consoleSignIn(options.oidc);
-  app.use('/console', consolePolicy(signIn.oidc ? new URL(signIn.oidc.issuer).origin : undefined));
-  app.use('/console/sign-in.json', (req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
-    res.setHeader('Cache-Control', 'no-cache');
-    res.json(signIn);
+  const fastify = app.getHttpAdapter().getInstance();
+  const policy = consolePolicy(signIn.oidc ? new URL(signIn.oidc.issuer).origin : undefined);
+  // After the API-wide headers, so the console's policy replaces the default one. The files and
+  // the sign-in settings change with each deployment: browsers check before reusing them.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (!isConsolePath(request.url)) return done();
+    reply.header('Cache-Control', 'no-cache');
+    policy(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
   });
-  app.useStaticAssets(dir, {
-    prefix: '/console',
+  fastify.get('/console/sign-in.json', (_request, reply) => reply.send(signIn));
+  // The files found at start, one route each; anything else falls through to the app below.
+  app.useStaticAssets({
+    root: dir,
+    prefix: '/console/',
     index: false,
-    fallthrough: true,
-    setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache'),
+    wildcard: false,
+    // Every answer below /console says no-cache (the hook above), files included.
+    cacheControl: false,
   });
-  app.use('/console', (req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+  const serveApp = (request: FastifyRequest, reply: FastifyReply) => {
     // A missing asset is a 404, not the app.
-    if (req.path.startsWith('/assets/')) return next();
-    const index = join(dir, 'index.html');
-    if (!existsSync(index)) {
-      res
+    if (request.url.startsWith('/console/assets/')) return reply.callNotFound();
+    if (!existsSync(join(dir, 'index.html'))) {
+      return reply
         .status(503)
         .type('application/problem+json')
-        .json({
+        .send({
           type: problemType('console_not_built'),
           title: 'Console not built',
           status: 503,
           detail: 'The web console has not been bundled: run `npm run build`',
           code: 'console_not_built',
         });
-      return;
     }
-    res.setHeader('Cache-Control', 'no-cache');
-    res.sendFile(index);
-  });
+    return reply.sendFile('index.html', dir);
+  };
+  fastify.get('/console', serveApp);
+  fastify.get('/console/*', serveApp);
 }

@@ -9,7 +9,7 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   AFTERCARE_CONFIG,
   type AftercareConfig,
@@ -62,8 +62,8 @@ export class EventStreamController {
   async stream(
     @Query() query: EventStreamQueryDto,
     @Headers('last-event-id') lastEventId: string | undefined,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
   ): Promise<void> {
     const from = parseFrom(lastEventId, query.from);
     const cursor = this.feed.open({
@@ -71,15 +71,22 @@ export class EventStreamController {
       categories: query.category,
       typePrefixes: query.type,
       customerId: query.customerId,
-      reader: readerOf(req),
+      reader: readerOf(request),
     });
-    res.status(200).set({
+    // The stream is written to the socket directly; the headers set on the reply so far (rate
+    // limits, CORS) go out with it.
+    reply.hijack();
+    const req = request.raw;
+    const res = reply.raw;
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      if (value !== undefined) res.setHeader(name, value);
+    }
+    res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no',
     });
-    res.flushHeaders();
     res.write(': aftercare event stream\n\n');
 
     let closed = false;

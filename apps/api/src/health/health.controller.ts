@@ -6,7 +6,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Public, Roles, RuntimeStatus } from '@aftercare/application';
 import { ApiProblems } from '../problem/api-problems.decorator';
 import {
@@ -50,7 +50,7 @@ export class HealthController {
       'Catching up (a projection lags more than AFTERCARE_READY_MAX_LAG), or a store is unreachable',
   })
   @ApiProblems(429, 500)
-  async ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
+  async ready(@Res({ passthrough: true }) res: FastifyReply): Promise<HealthCheckResult> {
     const snapshot = await this.runtime.current();
     const maxLag = this.runtime.settings.readyMaxLag;
     return this.run(res, [
@@ -69,7 +69,7 @@ export class HealthController {
     description: 'Something is down; the body says what',
   })
   @ApiProblems(401, 403, 429, 500)
-  async health(@Res({ passthrough: true }) res: Response): Promise<HealthResponseDto> {
+  async health(@Res({ passthrough: true }) res: FastifyReply): Promise<HealthResponseDto> {
     const snapshot = await this.runtime.current();
     const maxLag = this.runtime.settings.readyMaxLag;
     const result = await this.run(res, [
@@ -83,7 +83,7 @@ export class HealthController {
 
   /** Terminus throws 503 with the result; answered here so the body keeps every indicator. */
   private async run(
-    res: Response,
+    res: FastifyReply,
     indicators: Parameters<HealthCheckService['check']>[0],
   ): Promise<HealthCheckResult> {
     try {

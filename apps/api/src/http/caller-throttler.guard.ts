@@ -64,8 +64,8 @@ export class CallerThrottlerGuard extends ThrottlerGuard {
     const retryAfter = Math.max(1, Math.ceil(detail.timeToBlockExpire));
     context
       .switchToHttp()
-      .getResponse<{ setHeader(name: string, value: string): void }>()
-      .setHeader('Retry-After', String(retryAfter));
+      .getResponse<{ header(name: string, value: string): void }>()
+      .header('Retry-After', String(retryAfter));
     throw new ThrottlerException(
       `More than ${detail.limit} requests in ${detail.ttl / 1000} s from this caller; retry after ${retryAfter} s`,
     );

@@ -39,4 +39,14 @@ describe('body shape guard', () => {
     expect(findShapeProblem({ pii: { email: 'a\ud800@example.com' } })?.field).toBe('pii.email');
     expect(findShapeProblem({ ['\udc00']: 1 })?.messages[0]).toMatch(/key with an unpaired/);
   });
+
+  it('refuses prototype keys as JSON.parse leaves them (own properties), nested ones included', () => {
+    expect(findShapeProblem(JSON.parse('{"nps":9,"__proto__":{"admin":true}}') as object)).toEqual({
+      field: '__proto__',
+      messages: ['The body may not hold a key named __proto__'],
+    });
+    const nested = JSON.parse('{"pii":{"constructor":{"prototype":{"admin":true}}}}') as object;
+    expect(findShapeProblem(nested)?.field).toBe('pii.constructor.prototype');
+    expect(findShapeProblem({ constructor: 'a word', prototype: 'another' })).toBeUndefined();
+  });
 });

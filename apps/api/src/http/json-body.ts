@@ -1,5 +1,5 @@
 import { UnsupportedMediaTypeException } from '@nestjs/common';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   RequestValidationException,
   type FieldError,
@@ -11,7 +11,13 @@ export const BODY_SHAPE_LIMITS = { depth: 32, arrayLength: 1000, values: 20_000 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-function hasBody(req: Request): boolean {
+interface BodyRequest {
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  body?: unknown;
+}
+
+function hasBody(req: BodyRequest): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
@@ -21,41 +27,57 @@ function isJson(contentType: string): boolean {
 }
 
 /**
- * Writes take `application/json` only (415 otherwise): a browser can send `text/plain` or a form
- * cross-site without a preflight, JSON it cannot. A write without a body needs no content type.
+ * Bodies are JSON only, up to `limit` bytes; an empty JSON body is `{}`, malformed JSON a 400.
+ * Writes take `application/json` only (415 otherwise, before the body is read): a browser can
+ * send `text/plain` or a form cross-site without a preflight, JSON it cannot. A write without a
+ * body needs no content type. Every parsed body then passes `findShapeProblem`.
  */
-export function requireJsonContentType(): RequestHandler {
-  return (req: Request, _res: Response, next: NextFunction) => {
-    if (!WRITE_METHODS.has(req.method)) return next();
-    const contentType = req.headers['content-type'];
-    if (contentType === undefined ? !hasBody(req) : isJson(contentType)) return next();
-    next(
-      new UnsupportedMediaTypeException(
-        `Send the body as application/json, not ${contentType ?? 'without a content type'}`,
-      ),
-    );
-  };
+export function guardJsonBodies(fastify: FastifyInstance, limit: number): void {
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: limit },
+    (_request, text, done) => {
+      try {
+        done(null, text.length === 0 ? {} : JSON.parse(text as string));
+      } catch (error) {
+        // A SyntaxError: Nest answers it as a 400 (malformed JSON).
+        done(error as Error, undefined);
+      }
+    },
+  );
+  fastify.addHook('onRequest', (request, _reply, done) => done(contentTypeProblem(request)));
+  fastify.addHook('preValidation', (request: FastifyRequest, _reply: FastifyReply, done) =>
+    done(bodyProblem(request)),
+  );
+}
+
+export function contentTypeProblem(req: BodyRequest): Error | undefined {
+  if (!WRITE_METHODS.has(req.method)) return undefined;
+  const contentType = req.headers['content-type'];
+  if (typeof contentType === 'string' ? isJson(contentType) : !hasBody(req)) return undefined;
+  return new UnsupportedMediaTypeException(
+    `Send the body as application/json, not ${contentType ?? 'without a content type'}`,
+  );
 }
 
 /**
  * Refuses what JSON.parse accepts but no DTO should meet: numbers that overflowed to ±Infinity
- * (`1e309`), strings with lone surrogates (they break URI and e-mail checks), and bodies too deep
- * or too wide (a 5,000-deep array overflows recursive code further in). Walks without recursion.
+ * (`1e309`), strings with lone surrogates (they break URI and e-mail checks), bodies too deep
+ * or too wide (a 5,000-deep array overflows recursive code further in), and prototype keys
+ * (`__proto__`, `constructor.prototype`: harmless as JSON.parse's own properties, a pollution
+ * path for any code that merges the body later). Walks without recursion.
  */
-export function bodyShapeGuard(): RequestHandler {
-  return (req: Request, _res: Response, next: NextFunction) => {
-    const body: unknown = req.body;
-    if (body === undefined || !WRITE_METHODS.has(req.method) || !hasBody(req)) return next();
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return next(
-        new RequestValidationException([
-          { field: '', messages: ['The body must be a JSON object'] },
-        ]),
-      );
-    }
-    const problem = findShapeProblem(body);
-    next(problem ? new RequestValidationException([problem]) : undefined);
-  };
+export function bodyProblem(req: BodyRequest): Error | undefined {
+  const body = req.body;
+  if (body === undefined || !WRITE_METHODS.has(req.method) || !hasBody(req)) return undefined;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return new RequestValidationException([
+      { field: '', messages: ['The body must be a JSON object'] },
+    ]);
+  }
+  const problem = findShapeProblem(body);
+  return problem ? new RequestValidationException([problem]) : undefined;
 }
 
 export function findShapeProblem(root: object): FieldError | undefined {
@@ -100,6 +122,12 @@ export function findShapeProblem(root: object): FieldError | undefined {
     for (const [key, item] of Object.entries(value)) {
       if (LONE_SURROGATE.test(key)) {
         return { field, messages: [`${field} has a key with an unpaired UTF-16 surrogate`] };
+      }
+      if (
+        key === '__proto__' ||
+        (key === 'prototype' && (path === 'constructor' || path.endsWith('.constructor')))
+      ) {
+        return { field: join(path, key), messages: [`The body may not hold a key named ${key}`] };
       }
       stack.push({ value: item, path: join(path, key), depth: depth + 1 });
     }

@@ -11,13 +11,12 @@ import { ConcurrencyConflict, IdempotencyKeyReused } from '@aftercare/applicatio
 import { InvalidAppendError, StoreUnavailableError } from '@aftercare/event-store';
 import { RequestValidationException, type FieldError } from './request-validation.exception';
 
-/** The part of Express' response the filter uses (the API runs on platform-express). */
+/** The part of Fastify's reply the filter uses (the API runs on platform-fastify). */
 interface HttpResponse {
-  headersSent: boolean;
-  end(): unknown;
+  raw: { headersSent: boolean; end(): unknown };
   status(code: number): HttpResponse;
   type(contentType: string): HttpResponse;
-  json(body: unknown): unknown;
+  send(body: unknown): unknown;
 }
 
 /** RFC 9457 problem details, as every error leaves the API. */
@@ -54,11 +53,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = this.toProblem(exception);
     if (problem.status >= 500) this.logger.error(exception);
     // A stream (SSE) that fails midway has already sent its status: just end it.
-    if (response.headersSent) {
-      response.end();
+    if (response.raw.headersSent) {
+      response.raw.end();
       return;
     }
-    response.status(problem.status).type('application/problem+json').json(problem);
+    response.status(problem.status).type('application/problem+json').send(problem);
   }
 
   toProblem(exception: unknown): ProblemDetails {
@@ -106,18 +105,24 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 }
 
 /**
- * Errors from Express' own layers (body parser, raw-body) carry a 4xx `status` and
- * `expose: true` (http-errors); they are the client's fault and safe to show.
+ * Errors from Fastify's own layers (content-type parsing, body limit, JSON parsing) carry a 4xx
+ * `statusCode` and a `FST_` code; they are the client's fault and safe to show.
  */
 function clientHttpError(exception: unknown): { status: number; message: string } | undefined {
   if (typeof exception !== 'object' || exception === null || exception instanceof HttpException) {
     return undefined;
   }
-  const { status, expose, message, type } = exception as Record<string, unknown>;
-  if (typeof status !== 'number' || status < 400 || status > 499 || expose !== true) {
+  const { statusCode: status, code, message } = exception as Record<string, unknown>;
+  if (
+    typeof status !== 'number' ||
+    status < 400 ||
+    status > 499 ||
+    typeof code !== 'string' ||
+    !code.startsWith('FST_')
+  ) {
     return undefined;
   }
-  if (type === 'entity.too.large') {
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return {
       status,
       message: 'The request body is larger than the limit (AFTERCARE_BODY_LIMIT_KB)',
@@ -140,7 +145,7 @@ function httpCode(status: number, exception: HttpException): string {
   const body = exception.getResponse();
   const own = typeof body === 'object' ? (body as { code?: unknown }).code : undefined;
   if (typeof own === 'string') return own;
-  // Express' body parser reports malformed JSON as a 400 SyntaxError; Nest rethrows its message.
+  // The JSON parser reports malformed JSON as a 400 SyntaxError; Nest rethrows its message.
   if (status === 400 && /JSON/.test(exception.message)) return 'malformed_json';
   const name = HttpStatus[status];
   return typeof name === 'string' ? name.toLowerCase() : `http_${status}`;

@@ -18,7 +18,7 @@ import { ReadsScoreIndex } from './min-position.interceptor';
 import { ReadService } from './read.service';
 import { RecordsAccess } from '../auth/records-access.decorator';
 import { canReadPii, readerOf, Roles } from '@aftercare/application';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 
 @ApiTags('customers')
 @ApiProblems(400, ...COMMON_PROBLEMS)
@@ -40,7 +40,7 @@ export class CustomersController {
   })
   async list(
     @Query() query: CustomerListQueryDto,
-    @Req() request: Request,
+    @Req() request: FastifyRequest,
   ): Promise<CustomerListPage> {
     const page = await this.read.run(() => this.read.customerList.list(query));
     // A name stored in plaintext (a seeded or legacy store) is no sealed token the vault redacts.

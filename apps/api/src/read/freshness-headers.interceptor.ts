@@ -5,7 +5,7 @@ import {
   type NestInterceptor,
   Optional,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type { Observable } from 'rxjs';
 import { RuntimeStatus } from '@aftercare/application';
 
@@ -29,7 +29,7 @@ export class FreshnessHeadersInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const snapshot = this.runtime?.snapshot();
     if (snapshot && snapshot.projections.length) {
-      const response = context.switchToHttp().getResponse<Response>();
+      const response = context.switchToHttp().getResponse<FastifyReply>();
       let checkpoint: bigint | undefined;
       let lag = 0n;
       for (const p of snapshot.projections) {
@@ -37,10 +37,10 @@ export class FreshnessHeadersInterceptor implements NestInterceptor {
         if (checkpoint === undefined || at < checkpoint) checkpoint = at;
         if (p.lag > lag) lag = p.lag;
       }
-      response.setHeader('X-Aftercare-Head', (snapshot.head ?? 0n).toString());
-      response.setHeader('X-Aftercare-Checkpoint', (checkpoint ?? 0n).toString());
-      response.setHeader('X-Aftercare-Lag', lag.toString());
-      response.setHeader('X-Aftercare-Status-At', snapshot.at);
+      response.header('X-Aftercare-Head', (snapshot.head ?? 0n).toString());
+      response.header('X-Aftercare-Checkpoint', (checkpoint ?? 0n).toString());
+      response.header('X-Aftercare-Lag', lag.toString());
+      response.header('X-Aftercare-Status-At', snapshot.at);
     }
     return next.handle();
   }

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
  * and Retry-After; every answer carries `X-Aftercare-Starting: true`, so a client that needs the
  * application (not just the process) waits for a `/health/live` without it. The application takes
  * the same server over when it is built
- * (`AdoptingExpressAdapter`), so the port never closes in between. Node's own `http` only: this
+ * (`ApiFastifyAdapter`), so the port never closes in between. Node's own `http` only: this
  * file is loaded before anything else.
  */
 export function openPort(port: number, host: string): Promise<Server> {

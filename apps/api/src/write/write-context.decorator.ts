@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { principalOf, requestDigest, type CommandContext } from '@aftercare/application';
 import { RequestValidationException } from '../problem/request-validation.exception';
 
-/** The parts of an Express request the write API reads. */
+/** The parts of a Fastify request the write API reads. */
 interface HttpRequest {
   method: string;
-  route?: { path?: string };
+  routeOptions?: { url?: string };
   params: Record<string, string>;
   body?: unknown;
   headers: Record<string, string | string[] | undefined>;
@@ -55,7 +55,7 @@ export const WriteContext = createParamDecorator(
       ...(onBehalfOf === undefined ? {} : { onBehalfOf }),
       requestDigest: requestDigest({
         method: request.method,
-        route: request.route?.path ?? '',
+        route: request.routeOptions?.url ?? '',
         params: request.params,
         body: request.body ?? {},
       }),

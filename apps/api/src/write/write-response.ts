@@ -1,9 +1,9 @@
 import type { CommandResult } from '@aftercare/application';
 import { POSITION_HEADER } from '../read/min-position.interceptor';
 
-/** The part of Express' response a write touches. */
+/** The part of Fastify's reply a write touches. */
 export interface WriteHttpResponse {
-  setHeader(name: string, value: string): unknown;
+  header(name: string, value: string): unknown;
 }
 
 /** The JSON body of a write: the result without the stored events, plus the relevant ids. */
@@ -13,9 +13,9 @@ export function writeResponse<Extra extends object>(
   extra: Extra,
 ): Pick<CommandResult, 'streamId' | 'eventIds' | 'revision' | 'position'> & Extra {
   // A retried command answers what it first answered; the header tells the client so.
-  if (result.replayed) response.setHeader('Idempotent-Replayed', 'true');
+  if (result.replayed) response.header('Idempotent-Replayed', 'true');
   // Passed back as X-Aftercare-Min-Position, a read waits until the read models show this write.
-  response.setHeader(POSITION_HEADER, result.position);
+  response.header(POSITION_HEADER, result.position);
   return {
     streamId: result.streamId,
     eventIds: result.eventIds,

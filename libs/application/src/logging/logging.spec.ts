@@ -42,4 +42,14 @@ describe('logging', () => {
     });
     expect(line).not.toContain('ak_');
   });
+
+  it('logs the whole URL below a mounted middleware (url is then the rest, originalUrl the whole)', () => {
+    const mounted = (originalUrl: string) =>
+      ({ method: 'GET', url: '/', originalUrl, headers: {} }) as unknown as IncomingMessage;
+    expect(requestSummary(mounted('/v1/customers/ada?x=1')).url).toBe('/v1/customers/ada?x=1');
+    const ignore = (httpOptions(false).autoLogging as { ignore(req: IncomingMessage): boolean })
+      .ignore;
+    expect(ignore(mounted('/health/live'))).toBe(true);
+    expect(ignore(mounted('/v1/customers/ada'))).toBe(false);
+  });
 });

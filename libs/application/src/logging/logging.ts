@@ -2,13 +2,23 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import { stdSerializers } from 'pino';
 
+type LoggedRequest = IncomingMessage & { id?: unknown; originalUrl?: string };
+
+/**
+ * The URL as the client sent it: the middleware engine (middie) sets `url` to the part below the
+ * path the logger is mounted at, and keeps the whole in `originalUrl`.
+ */
+function urlOf(req: LoggedRequest): string | undefined {
+  return req.originalUrl ?? req.url;
+}
+
 /** What a request line says about the request: no headers (they carry the caller's credentials). */
-export function requestSummary(req: IncomingMessage & { id?: unknown }): Record<string, unknown> {
+export function requestSummary(req: LoggedRequest): Record<string, unknown> {
   const correlationId = req.headers['x-correlation-id'];
   return {
     id: req.id,
     method: req.method,
-    url: req.url,
+    url: urlOf(req),
     remoteAddress: req.socket?.remoteAddress,
     ...(typeof correlationId === 'string' ? { correlationId: correlationId.slice(0, 200) } : {}),
   };
@@ -50,7 +60,7 @@ export function loggingParams(stdout: { isTTY?: boolean } = process.stdout): Par
         return 'info';
       },
       // Liveness probes every few seconds would drown the log.
-      autoLogging: { ignore: (req: IncomingMessage) => req.url?.startsWith('/health') === true },
+      autoLogging: { ignore: (req: LoggedRequest) => urlOf(req)?.startsWith('/health') === true },
     },
   };
 }

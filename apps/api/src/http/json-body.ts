@@ -1,4 +1,4 @@
-import { UnsupportedMediaTypeException } from '@nestjs/common';
+import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   RequestValidationException,
@@ -38,12 +38,14 @@ export function guardJsonBodies(fastify: FastifyInstance, limit: number): void {
     'application/json',
     { parseAs: 'string', bodyLimit: limit },
     (_request, text, done) => {
+      let body: unknown;
       try {
-        done(null, text.length === 0 ? {} : JSON.parse(text as string));
+        body = text.length === 0 ? {} : JSON.parse(text as string);
       } catch (error) {
-        // A SyntaxError: Nest answers it as a 400 (malformed JSON).
-        done(error as Error, undefined);
+        done(new BadRequestException(`Malformed JSON: ${(error as Error).message}`), undefined);
+        return;
       }
+      done(null, body);
     },
   );
   fastify.addHook('onRequest', (request, _reply, done) => done(contentTypeProblem(request)));

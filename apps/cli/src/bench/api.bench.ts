@@ -42,6 +42,8 @@ interface Figures {
   p99: number;
   ok: number;
   failed: number;
+  /** The server process's CPU time per answered request, ms (Linux; undefined elsewhere). */
+  cpuMs?: number;
 }
 
 /**
@@ -122,10 +124,10 @@ export async function runApiBench(options: ApiBenchOptions): Promise<void> {
     for (const connections of connectionCounts) {
       const results = new Map<string, Figures>();
       for (const scenario of SCENARIOS) {
-        const target = scenario.target === 'api' ? apiTarget : bareTarget;
+        const [target, server] = scenario.target === 'api' ? [apiTarget, api] : [bareTarget, bare];
         results.set(
           scenario.name,
-          await load(target, scenario.requests(customers), connections, seconds),
+          await load(target, server.pid, scenario.requests(customers), connections, seconds),
         );
       }
       const bareWrite = results.get('bare: POST feedback');
@@ -133,17 +135,25 @@ export async function runApiBench(options: ApiBenchOptions): Promise<void> {
       table.push(
         '',
         `${connections} connections, ${seconds} s each`,
-        `| scenario | requests/s | p50 ms | p99 ms | 2xx | other | ratio to bare |`,
-        `| --- | ---: | ---: | ---: | ---: | ---: | ---: |`,
+        `| scenario | requests/s | p50 ms | p99 ms | 2xx | other | ratio to bare | server CPU ms/req | CPU ratio |`,
+        `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
       );
       for (const scenario of SCENARIOS) {
         const f = results.get(scenario.name);
         const base = scenario.kind === 'write' ? bareWrite : bareRead;
         if (!f || !base) continue;
         const ratio = scenario.target === 'bare' ? '1' : (f.rps / base.rps).toFixed(2) + '×';
+        // The bare server's CPU per request over this one's: the throughput ratio the two would
+        // reach on a machine where each had the cores to itself (CPU-bound), whatever the load.
+        const cpuRatio =
+          f.cpuMs === undefined || base.cpuMs === undefined
+            ? '–'
+            : scenario.target === 'bare'
+              ? '1'
+              : (base.cpuMs / f.cpuMs).toFixed(2) + '×';
         failures += f.failed;
         table.push(
-          `| ${scenario.name} | ${f.rps.toFixed(0)} | ${f.p50} | ${f.p99} | ${f.ok} | ${f.failed} | ${ratio} |`,
+          `| ${scenario.name} | ${f.rps.toFixed(0)} | ${f.p50} | ${f.p99} | ${f.ok} | ${f.failed} | ${ratio} | ${f.cpuMs?.toFixed(2) ?? '–'} | ${cpuRatio} |`,
         );
       }
     }
@@ -310,12 +320,28 @@ function purchase(purchaseId: string): Record<string, unknown> {
   };
 }
 
+/** CPU time (user + system, ms) a process has used so far, from /proc; undefined off Linux. */
+function cpuTimeMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After the command name: fields 3 onwards; utime and stime are fields 14 and 15, in clock
+    // ticks of 10 ms (USER_HZ).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
 async function load(
   target: Target,
+  pid: number | undefined,
   requests: autocannon.Request[],
   connections: number,
   seconds: number,
 ): Promise<Figures> {
+  const cpuBefore = cpuTimeMs(pid);
   const result = await autocannon({
     url: target.url,
     connections,
@@ -329,7 +355,18 @@ async function load(
     p99: result.latency.p99,
     ok: result['2xx'],
     failed: result.non2xx + result.errors + result.timeouts,
+    ...cpuPerRequest(cpuBefore, cpuTimeMs(pid), result['2xx'] + result.non2xx),
   };
+}
+
+function cpuPerRequest(
+  before: number | undefined,
+  after: number | undefined,
+  answered: number,
+): { cpuMs?: number } {
+  return before === undefined || after === undefined || answered === 0
+    ? {}
+    : { cpuMs: (after - before) / answered };
 }
 
 async function registerCustomers(target: Target, customers: number): Promise<void> {

@@ -48,6 +48,8 @@ export class SqliteCustomerScoreIndex implements CustomerScoreIndex {
   /** Rows per migration step, adapted to take about MIGRATION_STEP_MS unless set. */
   private stepRows: number;
   private readonly adaptive: boolean;
+  /** Every sort index is there and nothing of a migration is left. */
+  private complete = false;
 
   constructor(
     private readonly db: Database.Database,
@@ -74,6 +76,8 @@ export class SqliteCustomerScoreIndex implements CustomerScoreIndex {
 
   async migrate(): Promise<boolean> {
     await this.ensure();
+    // Nothing takes indexes away: once complete, the indexer's every step need not look again.
+    if (this.complete) return false;
     const started = performance.now();
     if (this.tableExists(RETIRED_TABLE)) {
       const deleted = this.db
@@ -87,7 +91,10 @@ export class SqliteCustomerScoreIndex implements CustomerScoreIndex {
     }
     const shadow = this.tableExists(SHADOW_TABLE);
     if (this.missingIndexes(SCORES_TABLE).length === 0) {
-      if (!shadow) return false;
+      if (!shadow) {
+        this.complete = true;
+        return false;
+      }
       // Another writer created the indexes meanwhile: the copy is not needed.
       this.db.exec(`ALTER TABLE ${SHADOW_TABLE} RENAME TO ${RETIRED_TABLE}`);
       return true;

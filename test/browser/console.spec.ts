@@ -176,7 +176,14 @@ describe('the web console in Chromium', () => {
       nps: 1,
       occurredAt: new Date().toISOString(),
     });
-    let tasks = { items: [] as { customerId: string; reason: string }[] };
+    let tasks = {
+      items: [] as {
+        customerId: string;
+        reason: string;
+        playbook: { playbookId: string; version: number };
+        cause: { eventType: string };
+      }[],
+    };
     for (let i = 0; i < 300 && !tasks.items.some((t) => t.customerId === detractor); i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       tasks = await world.api<typeof tasks>(world.keys.analyst, '/v1/tasks?status=open&limit=10');
@@ -217,6 +224,17 @@ describe('the web console in Chromium', () => {
       () => page.locator('[data-field=tasks-due] tbody tr td:nth-child(3)').allTextContents(),
       tasks.items.map((t) => t.reason),
     );
+    // Each traceable to the playbook version that planned it and the event that caused it.
+    const origins = await page
+      .locator('[data-field=tasks-due] tbody tr td:nth-child(7)')
+      .allTextContents();
+    expect(origins).toHaveLength(tasks.items.length);
+    origins.forEach((origin, i) => {
+      const t = tasks.items[i]!;
+      expect(origin).toContain(
+        `${t.playbook.playbookId} v${t.playbook.version} · ${t.cause.eventType}`,
+      );
+    });
     await accessible(page);
     await screenshot(page, 'worklist');
     await page.setViewportSize({ width: 390, height: 844 });

@@ -19,7 +19,13 @@ interface Task {
   queue: string;
   ownerId: string | null;
   overdue: boolean;
+  playbook: { playbookId: string; version: number };
+  cause: { eventType: string; occurredAt: string };
 }
+
+/** Where a task came from: the playbook version that planned it and the event that caused it. */
+export const taskOrigin = (t: Task): string =>
+  `${t.playbook.playbookId} v${t.playbook.version} · ${t.cause.eventType} ${dateTime(t.cause.occurredAt)}`;
 
 interface BreachingComplaint {
   complaintId: string;
@@ -124,6 +130,7 @@ export function FollowUpsDue() {
         { label: 'Queue', value: (t) => t.queue },
         { label: 'Owner', value: (t) => t.ownerId ?? '—' },
         { label: 'Overdue', value: (t) => (t.overdue ? 'overdue' : '') },
+        { label: 'Planned by', value: taskOrigin },
       ]}
     />
   );

@@ -18,12 +18,18 @@ interface Sample {
 /**
  * Logs catch-up progress of the loops this process runs: rate (events/s over the last interval),
  * lag behind the store's head and the time left at that rate; once when a loop catches up.
- * Positions stand in for events: in the embedded and PostgreSQL stores they are dense.
+ * Positions stand in for events: in the embedded and PostgreSQL stores they are dense. The status
+ * is refreshed whenever a request asks for it, so a loop's progress is logged at most once per
+ * `intervalMs`, its rate taken over at least that long (two refreshes a moment apart logged
+ * "0 events/s, ETA unknown" for a loop catching up at a thousand a second).
  */
 export class CatchUpProgress {
   private readonly samples = new Map<string, Sample>();
 
-  constructor(private readonly log: (message: string) => void) {}
+  constructor(
+    private readonly log: (message: string) => void,
+    private readonly intervalMs = 5_000,
+  ) {}
 
   report(loops: readonly LoopProgress[], head: GlobalPosition | undefined, now = Date.now()): void {
     for (const loop of loops) {
@@ -49,7 +55,8 @@ export class CatchUpProgress {
         this.samples.set(loop.name, { ...previous, at: now, checkpoint, reportedCaughtUp: true });
         continue;
       }
-      const seconds = Math.max((now - previous.at) / 1000, 1e-3);
+      if (now - previous.at < this.intervalMs) continue;
+      const seconds = (now - previous.at) / 1000;
       const rate = Number(checkpoint - previous.checkpoint) / seconds;
       const lag = head === undefined || head < checkpoint ? 0n : head - checkpoint;
       const eta = rate > 0 ? formatDuration(Number(lag) / rate) : 'unknown';

@@ -81,7 +81,12 @@ export class ProjectionEngine {
       progressIntervalMs: options.progressIntervalMs ?? 5_000,
       log: options.log ?? ((message) => console.warn(message)),
     };
-    this.progress = new CatchUpProgress((message) => this.settings.log(`Projection ${message}`));
+    // Logged by the progress timer, not by every status refresh a request sets off (a little under
+    // its period, so a timer that fires a moment early still logs).
+    this.progress = new CatchUpProgress(
+      (message) => this.settings.log(`Projection ${message}`),
+      this.settings.progressIntervalMs * 0.9,
+    );
     this.retry = new RetryPolicy(options.retryDelayMs ?? 1000, options.maxRetryDelayMs ?? 30_000);
     this.consumers = new ConsumerSet({
       store: options.store,

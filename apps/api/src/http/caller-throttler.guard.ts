@@ -7,6 +7,7 @@ import {
 } from '@nestjs/throttler';
 import { createHash } from 'node:crypto';
 import type { HttpSettings } from '@aftercare/application';
+import { FixedWindowThrottlerStorage } from './fixed-window.throttler-storage';
 
 interface CallerRequest {
   ip?: string;
@@ -43,6 +44,7 @@ export function throttlerOptions(settings: HttpSettings['rateLimit']): Throttler
         ...(settings.limit === 0 ? { skipIf: () => true } : {}),
       },
     ],
+    storage: new FixedWindowThrottlerStorage(),
   };
 }
 

@@ -162,15 +162,17 @@ export interface DefectSeries {
 
 /**
  * Every (SKU, defect code) series from the SKU's first unit to `throughMonth`, judged by the
- * Poisson CUSUM (months as periods, exposure in unit-months).
+ * Poisson CUSUM (months as periods, exposure in unit-months); only `onlySku`'s when given.
  */
 export function defectSeries(
   counts: DefectCounts,
   throughMonth: string,
   options: Partial<PoissonCusumOptions> = {},
+  onlySku?: string,
 ): DefectSeries[] {
   const out: DefectSeries[] = [];
   for (const sku of Object.keys(counts.units).sort()) {
+    if (onlySku !== undefined && sku !== onlySku) continue;
     const { productCategory, byMonth } = counts.units[sku];
     const first = Object.keys(byMonth).sort()[0];
     if (!first || first > throughMonth) continue;

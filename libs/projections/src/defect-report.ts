@@ -130,7 +130,7 @@ export function defectReport(
     }
   }
   const exposureBySku = new Map<string, number>();
-  for (const series of defectSeries(counts, throughMonth, detector)) {
+  for (const series of defectSeries(counts, throughMonth, detector, options.sku)) {
     const row = bySku.get(series.sku);
     if (!row) continue;
     const months = series.months;

@@ -47,8 +47,17 @@ export class DefectSignalMonitor {
   /** Serialised units by purchase: their batch and when they were sold. */
   private unitOf = new Map<string, DefectUnit>();
   private signalled = new Set<string>();
+  /** Moves on whenever the counts change: the series judged for a month are kept until then. */
+  private version = 0;
+  private judged?: {
+    through: string;
+    version: number;
+    batchesOf: Map<string, DefectBatchSeries[]>;
+    series: ReturnType<typeof defectSeries>;
+  };
 
   reset(): void {
+    this.version++;
     this.counts = emptyDefectCounts();
     this.skuOf.clear();
     this.unitOf.clear();
@@ -71,19 +80,24 @@ export class DefectSignalMonitor {
       this.skuOf.set(purchaseId, sku);
       if (serialNumber) {
         addUnit(this.counts, sku, productCategory, at, supplierBatch ?? null);
+        this.version++;
         this.unitOf.set(purchaseId, { supplierBatch: supplierBatch ?? null, soldAt: at });
       }
     } else if (event.type === 'WarrantyClaimFiled') {
       const { purchaseId, defect } = d as { purchaseId: string; defect?: { code?: string } };
       const sku = this.skuOf.get(purchaseId);
       const unit = this.unitOf.get(purchaseId);
-      if (sku && defect?.code) addDefect(this.counts, sku, defect.code, at, unit);
+      if (sku && defect?.code) {
+        addDefect(this.counts, sku, defect.code, at, unit);
+        this.version++;
+      }
     } else if (event.type === 'RepairCompleted') {
       const r = d as { purchaseId: string; defectCode: string; warrantyClaimId?: string };
       const sku = this.skuOf.get(r.purchaseId);
       const unit = this.unitOf.get(r.purchaseId);
       if (sku && r.warrantyClaimId === undefined) {
         addDefect(this.counts, sku, r.defectCode, at, unit);
+        this.version++;
       }
     }
   }
@@ -113,20 +127,10 @@ export class DefectSignalMonitor {
   async due(now: string): Promise<SignalToAppend[]> {
     const through = previousMonth(monthOf(now));
     const d = DEFECT_CUSUM_DEFAULTS;
-    const batchesOf = new Map<string, DefectBatchSeries[]>();
-    // SKU by SKU, yielding between them: all batches of a large catalogue take 100 ms or more.
-    const slice = new TimeSlice();
-    for (const sku of Object.keys(this.counts.batchUnits)) {
-      await slice.pause();
-      for (const series of defectBatchSeries(this.counts, through, d, sku)) {
-        if (!series.judged) continue;
-        const key = `${series.sku}\n${series.defectCode}`;
-        batchesOf.set(key, [...(batchesOf.get(key) ?? []), series]);
-      }
-    }
+    const { batchesOf, series: judged } = await this.judge(through);
     const out: SignalToAppend[] = [];
     const named = new Set<string>();
-    for (const series of defectSeries(this.counts, through)) {
+    for (const series of judged) {
       const batches = batchesOf.get(`${series.sku}\n${series.defectCode}`) ?? [];
       const first = series.months[0]?.month;
       series.months.forEach((m, i) => {
@@ -181,6 +185,33 @@ export class DefectSignalMonitor {
   }
 
   /** Remembers a signal as recorded. */
+  /**
+   * Every SKU's and batch's series through `through`, judged once per month and change of the
+   * counts (the sweep asks every minute; all batches of a large catalogue take 100 ms or more).
+   */
+  private async judge(through: string): Promise<NonNullable<DefectSignalMonitor['judged']>> {
+    const cached = this.judged;
+    if (cached && cached.through === through && cached.version === this.version) return cached;
+    const version = this.version;
+    const batchesOf = new Map<string, DefectBatchSeries[]>();
+    // SKU by SKU, yielding between them.
+    const slice = new TimeSlice();
+    for (const sku of Object.keys(this.counts.batchUnits)) {
+      await slice.pause();
+      for (const series of defectBatchSeries(this.counts, through, DEFECT_CUSUM_DEFAULTS, sku)) {
+        if (!series.judged) continue;
+        const key = `${series.sku}\n${series.defectCode}`;
+        const batches = batchesOf.get(key);
+        if (batches) batches.push(series);
+        else batchesOf.set(key, [series]);
+      }
+    }
+    const judged = { through, version, batchesOf, series: defectSeries(this.counts, through) };
+    // Counts that changed while this yielded are judged again next time.
+    if (version === this.version) this.judged = judged;
+    return judged;
+  }
+
   recorded(id: string): void {
     this.signalled.add(id);
   }

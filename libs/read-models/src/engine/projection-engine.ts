@@ -252,14 +252,18 @@ export class ProjectionEngine {
     for (;;) {
       const runner = this.runners.get(name);
       if (runner) {
+        // Looked up again every 100 ms (a lease can move the projection to a new runner); each
+        // look's wait is forgotten by the runner when it ends.
         let timer: NodeJS.Timeout | undefined;
+        const look = new AbortController();
         const reached = await Promise.race([
-          runner.waitForCheckpoint(position).then(() => true),
+          runner.waitForCheckpoint(position, look.signal).then(() => true),
           new Promise<boolean>((resolve) => {
             timer = setTimeout(() => resolve(false), Math.min(100, deadline - Date.now()));
           }),
         ]);
         clearTimeout(timer);
+        look.abort();
         if (reached) return;
       } else {
         const status = await this.options.readModels.getStatus(name);

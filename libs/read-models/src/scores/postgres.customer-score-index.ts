@@ -31,6 +31,7 @@ const ROWS_PER_STATEMENT = 200;
  * indexes `(column NULLS FIRST, key)`, so pages order as in SQLite and both directions scan them.
  */
 export class PostgresCustomerScoreIndex implements CustomerScoreIndex {
+  private complete = false;
   private ensured: Promise<void> | undefined;
 
   constructor(
@@ -79,6 +80,8 @@ export class PostgresCustomerScoreIndex implements CustomerScoreIndex {
 
   /** Builds a missing (or half-built) sort index concurrently: writes and reads go on meanwhile. */
   async migrate(): Promise<boolean> {
+    // Nothing takes indexes away: once complete, the indexer's every step need not look again.
+    if (this.complete) return false;
     await this.ensure();
     const { rows } = await this.pool.query<{ name: string; valid: boolean }>(
       `SELECT c.relname AS name, i.indisvalid AS valid
@@ -89,7 +92,10 @@ export class PostgresCustomerScoreIndex implements CustomerScoreIndex {
     );
     const present = new Map(rows.map((r) => [r.name, r.valid]));
     const next = SCORE_INDEXES.find((cols) => present.get(indexName(cols)) !== true);
-    if (!next) return false;
+    if (!next) {
+      this.complete = true;
+      return false;
+    }
     if (present.get(indexName(next)) === false) {
       // A concurrent build that was interrupted leaves an invalid index behind.
       await this.pool.query(

@@ -89,8 +89,18 @@ const oneLine = (value: string): string => value.replace(/[\t\n\r]/g, ' ');
 const monthIndex = (month: string): number =>
   Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
 
-function bump(record: Record<string, number>, key: string, by: number): Record<string, number> {
-  const next = { ...record, [key]: (record[key] ?? 0) + by };
+/**
+ * How a fold treats what it changes: `copied` copies each object before changing it (`evolve`:
+ * the state handed in stays as it was), `inPlace` changes it where it is (a rebuild's fold, which
+ * owns the state). Both give the same keys in the same order: a copy keeps its original's order.
+ */
+type Own = <T extends object>(value: T) => T;
+const copied: Own = (value) => ({ ...value });
+const inPlace: Own = (value) => value;
+
+function bump(own: Own, record: Record<string, number>, key: string, by: number) {
+  const next = own(record);
+  next[key] = (next[key] ?? 0) + by;
   if (next[key] === 0) delete next[key];
   return next;
 }
@@ -98,45 +108,60 @@ function bump(record: Record<string, number>, key: string, by: number): Record<s
 /**
  * The cohort totals with one customer's months moved from `before` to `after`: removed from the
  * cohort of their first month, then added to the cohort of the new first month (a cohort left
- * without customers is dropped, and comes back last if re-added). One copy for all the changes:
- * the same keys in the same order as a copy per change would give.
+ * without customers is dropped, and comes back last if re-added).
  */
 function moveCohort(
+  own: Own,
   cohorts: Record<string, CohortTotals>,
   before: readonly string[],
   after: readonly string[],
 ): Record<string, CohortTotals> {
-  const next = { ...cohorts };
-  count(next, before, -1);
-  count(next, after, 1);
+  const next = own(cohorts);
+  count(own, next, before, -1);
+  count(own, next, after, 1);
   return next;
 }
 
-function count(cohorts: Record<string, CohortTotals>, months: readonly string[], sign: 1 | -1) {
+function count(
+  own: Own,
+  cohorts: Record<string, CohortTotals>,
+  months: readonly string[],
+  sign: 1 | -1,
+) {
   const first = months[0];
   if (first === undefined) return;
-  const cohort = cohorts[first] ?? { customers: 0, active: {} };
-  let active = cohort.active;
+  const old = cohorts[first];
+  const cohort = old ? own(old) : { customers: 0, active: {} };
   if (months.length > 1) {
-    active = { ...active };
-    for (const month of months.slice(1)) {
-      const offset = String(monthIndex(month) - monthIndex(first));
+    const active = own(cohort.active);
+    for (let i = 1; i < months.length; i++) {
+      const offset = String(monthIndex(months[i]) - monthIndex(first));
       const customers = (active[offset] ?? 0) + sign;
       if (customers === 0) delete active[offset];
       else active[offset] = customers;
     }
+    cohort.active = active;
   }
-  cohorts[first] = { customers: cohort.customers + sign, active };
-  if (cohorts[first].customers === 0) delete cohorts[first];
+  cohort.customers += sign;
+  if (cohort.customers === 0) delete cohorts[first];
+  else cohorts[first] = cohort;
 }
 
+/** The state with `sku`'s totals changed by `change` (which owns the totals it is given). */
 function withSku(
+  own: Own,
   state: ProductBucketState,
   sku: string,
-  change: (totals: SkuTotals) => SkuTotals,
+  change: (totals: SkuTotals) => void,
 ): ProductBucketState {
   const totals = state.skus[sku];
-  return totals ? { ...state, skus: { ...state.skus, [sku]: change(totals) } } : state;
+  if (!totals) return state;
+  const next = own(state);
+  next.skus = own(state.skus);
+  const changed = own(totals);
+  change(changed);
+  next.skus[sku] = changed;
+  return next;
 }
 
 export function emptySkuTotals(productCategory: string): SkuTotals {
@@ -212,6 +237,22 @@ export function evolveProductBucket(
   state: ProductBucketState,
   recorded: RecordedEvent,
 ): ProductBucketState {
+  return foldBucket(copied, state, recorded);
+}
+
+/** `evolveProductBucket` changing `state` in place (for a fold that owns it). */
+export function evolveProductBucketInPlace(
+  state: ProductBucketState,
+  recorded: RecordedEvent,
+): ProductBucketState {
+  return foldBucket(inPlace, state, recorded);
+}
+
+function foldBucket(
+  own: Own,
+  state: ProductBucketState,
+  recorded: RecordedEvent,
+): ProductBucketState {
   const event = asAftercareEvent(recorded);
   if (!event) return state;
   switch (event.type) {
@@ -221,38 +262,31 @@ export function evolveProductBucket(
       const purchaseId = oneLine(d.purchaseId);
       if (held.skuOf.has(purchaseId)) return handOn(state, held);
       const sku = oneLine(d.sku);
-      const totals = state.skus[sku] ?? emptySkuTotals(d.productCategory);
+      const old = state.skus[sku];
+      const totals = old ? own(old) : emptySkuTotals(d.productCategory);
+      totals.unitsSold += 1;
       const day = dayOf(d.occurredAt);
       const customer = oneLine(d.customerId);
-      const old = held.monthsOf.get(customer);
-      const before = old?.split(',') ?? [];
+      const next = own(state);
+      const oldMonths = held.monthsOf.get(customer);
+      const before = oldMonths?.split(',') ?? [];
       const month = day.slice(0, 7);
-      let { cohorts, customerMonths } = state;
       if (!before.includes(month)) {
         const after = [...before, month].sort();
         const value = after.join(',');
-        cohorts = moveCohort(cohorts, before, after);
-        customerMonths =
-          old === undefined
-            ? `${customerMonths}${customer}\t${value}\n`
-            : replaceLine(customerMonths, customer, old, value);
+        next.cohorts = moveCohort(own, state.cohorts, before, after);
+        next.customerMonths =
+          oldMonths === undefined
+            ? `${state.customerMonths}${customer}\t${value}\n`
+            : replaceLine(state.customerMonths, customer, oldMonths, value);
         held.monthsOf.set(customer, value);
       }
       held.skuOf.set(purchaseId, sku);
-      return handOn(
-        {
-          ...state,
-          purchases: `${state.purchases}${purchaseId}\t${sku}\n`,
-          customerMonths,
-          skus: { ...state.skus, [sku]: { ...totals, unitsSold: totals.unitsSold + 1 } },
-          cohorts,
-          lastPurchaseDay:
-            state.lastPurchaseDay === null || day > state.lastPurchaseDay
-              ? day
-              : state.lastPurchaseDay,
-        },
-        held,
-      );
+      next.purchases = `${state.purchases}${purchaseId}\t${sku}\n`;
+      next.skus = own(state.skus);
+      next.skus[sku] = totals;
+      if (state.lastPurchaseDay === null || day > state.lastPurchaseDay) next.lastPurchaseDay = day;
+      return handOn(next, held);
     }
     case 'ComplaintFiled': {
       const d = event.data;
@@ -260,11 +294,10 @@ export function evolveProductBucket(
       const sku = d.purchaseId ? held.skuOf.get(oneLine(d.purchaseId)) : undefined;
       if (sku === undefined) return handOn(state, held);
       return handOn(
-        withSku(state, sku, (t) => ({
-          ...t,
-          complaints: t.complaints + 1,
-          complaintsByCategory: bump(t.complaintsByCategory, d.category, 1),
-        })),
+        withSku(own, state, sku, (t) => {
+          t.complaints += 1;
+          t.complaintsByCategory = bump(own, t.complaintsByCategory, d.category, 1);
+        }),
         held,
       );
     }
@@ -273,25 +306,19 @@ export function evolveProductBucket(
       const held = takeLookups(state);
       const sku = held.skuOf.get(oneLine(d.purchaseId));
       if (sku === undefined) return handOn(state, held);
-      const seen = lineValue(state.repairedSerials, oneLine(d.serialNumber));
-      const repeat = seen === '1';
+      const serial = oneLine(d.serialNumber);
+      const seen = lineValue(state.repairedSerials, serial);
+      let next = state;
+      if (seen !== '2') {
+        next = own(state);
+        next.repairedSerials = withLine(state.repairedSerials, serial, seen ? '2' : '1');
+      }
       return handOn(
-        withSku(
-          {
-            ...state,
-            repairedSerials:
-              seen === '2'
-                ? state.repairedSerials
-                : withLine(state.repairedSerials, oneLine(d.serialNumber), seen ? '2' : '1'),
-          },
-          sku,
-          (t) => ({
-            ...t,
-            repairs: t.repairs + 1,
-            repairsByDefect: bump(t.repairsByDefect, d.defectCode, 1),
-            repeatRepairSerials: t.repeatRepairSerials + (repeat ? 1 : 0),
-          }),
-        ),
+        withSku(own, next, sku, (t) => {
+          t.repairs += 1;
+          t.repairsByDefect = bump(own, t.repairsByDefect, d.defectCode, 1);
+          if (seen === '1') t.repeatRepairSerials += 1;
+        }),
         held,
       );
     }
@@ -314,4 +341,5 @@ export const productPopulationProjection: Projection<ProductBucketState> = {
   customerScope: productBucketOf,
   initialState: initialProductBucket,
   evolve: evolveProductBucket,
+  evolveInPlace: evolveProductBucketInPlace,
 };

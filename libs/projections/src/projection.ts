@@ -17,6 +17,13 @@ export interface Projection<State> {
   initialState(key: string): State;
   evolve(state: State, event: RecordedEvent): State;
   /**
+   * `evolve` allowed to change the state it is given (and return it): a rebuild uses it, as it
+   * owns every state it folds, instead of copying a state for each event. It must give the same
+   * states as `evolve`, which stays the meaning; `initialState` then returns a new state on
+   * each call, sharing no object with any other.
+   */
+  readonly evolveInPlace?: (state: State, event: RecordedEvent) => State;
+  /**
    * Which customers a key's events are about, so that a rebuild can fold customers in groups
    * (their events in global order, each group's states written when it ends) instead of holding
    * every state until the end: `'customer'` when each key's events are about one customer (the

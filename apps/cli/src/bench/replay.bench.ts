@@ -11,6 +11,7 @@ import {
   sqliteRebuildSource,
   storeSource,
 } from '@aftercare/read-models';
+import { loadAverage } from './store-bench.kit';
 
 export interface ReplayBenchOptions {
   /** An already seeded SQLite store file (read models are rebuilt into it); default: a seeded temp store. */
@@ -27,6 +28,8 @@ export interface ReplayBenchOptions {
 interface Measured {
   events: number;
   seconds: number;
+  /** CPU time of the whole process (every thread), user and system. */
+  cpuSeconds: number;
   peakRssMb: number;
   peakHeapMb: number;
   rssBeforeMb: number;
@@ -54,6 +57,7 @@ export async function runReplayBench(options: ReplayBenchOptions): Promise<void>
         `machine: ${availableParallelism()} cores, ${cpus()[0]?.model ?? 'unknown cpu'}, node ${process.version}`,
       );
       log(`store ${dbPath}: ${head.toLocaleString('en')} events`);
+      log(`load average at start (1/5/15 min): ${loadAverage()}`);
       log(`projections: ${projections.map((p) => p.name).join(', ')}`);
 
       const raw = await measure(async () => readRawBaseline(dbPath));
@@ -83,10 +87,13 @@ export async function runReplayBench(options: ReplayBenchOptions): Promise<void>
         ['worker threads', parallel],
       ] as const) {
         log(
-          `  ${label}: ratio to baseline ${ratio(m, raw)} (target >= 0.50); memory per customer ` +
+          `  ${label}: ratio to baseline ${ratio(m, raw)} (target >= 0.50), CPU per event ` +
+            `${cpuRatio(m, raw)}x the baseline's; memory per customer ` +
             `~${perCustomer(m, customers)} KB of peak RSS over ${customers.toLocaleString('en')} customers`,
         );
       }
+
+      log(`load average at end: ${loadAverage()}`);
 
       if (options.portable) {
         const portableBaseline = await measure(async () => {
@@ -170,13 +177,16 @@ async function measure(run: () => Promise<number> | number): Promise<Measured> {
   sample();
   const timer = setInterval(sample, 25);
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   try {
     const events = await run();
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     sample();
     return {
       events,
       seconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
       peakRssMb: peakRss / 2 ** 20,
       peakHeapMb: peakHeap / 2 ** 20,
       rssBeforeMb: rssBefore / 2 ** 20,
@@ -189,6 +199,7 @@ async function measure(run: () => Promise<number> | number): Promise<Measured> {
 function line(log: (line: string) => void, label: string, m: Measured): void {
   log(
     `${label.padEnd(44)} ${m.events.toLocaleString('en').padStart(10)} events  ${m.seconds.toFixed(2).padStart(6)} s  ` +
+      `(cpu ${m.cpuSeconds.toFixed(2)} s)  ` +
       `${Math.round(m.events / m.seconds)
         .toLocaleString('en')
         .padStart(9)} ev/s  ` +
@@ -199,6 +210,13 @@ function line(log: (line: string) => void, label: string, m: Measured): void {
 function ratio(candidate: Measured, baseline: Measured): string {
   const a = candidate.events / candidate.seconds;
   const b = baseline.events / baseline.seconds;
+  return (a / b).toFixed(2);
+}
+
+/** CPU time per event of `candidate` over the baseline's: what the machine's load moves least. */
+function cpuRatio(candidate: Measured, baseline: Measured): string {
+  const a = candidate.cpuSeconds / candidate.events;
+  const b = baseline.cpuSeconds / baseline.events;
   return (a / b).toFixed(2);
 }
 

@@ -92,3 +92,38 @@ export function eventfulJourney(): AftercareEvent[] {
     registered('2024-07-02T10:00:00Z'),
   ];
 }
+
+/**
+ * Folds events as a rebuild does with `evolveInPlace` (falling back to `evolve`): one state per
+ * key, changed in place. Returns every key's final state.
+ */
+export function foldInPlace<State>(
+  projection: Projection<State>,
+  events: readonly RecordedEvent[],
+): Map<string, State> {
+  const evolve = projection.evolveInPlace ?? projection.evolve;
+  const states = new Map<string, State>();
+  for (const event of events) {
+    const key = projection.keyOf(event);
+    if (key === undefined) continue;
+    states.set(key, evolve(states.get(key) ?? projection.initialState(key), event));
+  }
+  return states;
+}
+
+/**
+ * The eventful journey of `customers` customers (`cust-0`, `cust-1`, …, each with their own
+ * purchases, complaints and claims), interleaved step by step as a live store records them.
+ */
+export function interleavedJourneys(customers: number): AftercareEvent[] {
+  const journeys = Array.from(
+    { length: customers },
+    (_, i) =>
+      JSON.parse(
+        JSON.stringify(eventfulJourney())
+          .replaceAll('"cust-1"', `"cust-${i}"`)
+          .replace(/"(SN-)?(p1|p2|c1|c2|w1|r1|r2|ret1)"/g, `"$1$2-${i}"`),
+      ) as AftercareEvent[],
+  );
+  return journeys[0].flatMap((_, step) => journeys.map((journey) => journey[step]));
+}

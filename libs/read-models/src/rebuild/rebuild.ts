@@ -224,13 +224,15 @@ export function evolveInto(
   try {
     const key = projection.keyOf(event);
     if (key === undefined) return;
+    // The rebuild owns its states: nothing else holds them, so they may change in place.
+    const evolve = projection.evolveInPlace ?? projection.evolve;
     const entry = states.get(key);
     if (entry) {
-      entry.state = projection.evolve(entry.state, event);
+      entry.state = evolve(entry.state, event);
       entry.position = event.position;
     } else {
       states.set(key, {
-        state: projection.evolve(projection.initialState(key), event),
+        state: evolve(projection.initialState(key), event),
         position: event.position,
       });
     }

@@ -46,10 +46,14 @@ export class SqliteSession {
     return row?.epoch ?? 0;
   }
 
+  /**
+   * The state comes last: a state of more than a page spills into overflow pages, and a column
+   * stored after it would be read by walking them (every index build at a rebuild's swap did).
+   */
   createTable(table: string, columns: readonly string[]): void {
-    const extra = columns.map((c) => `, ${q(c)}`).join('');
+    const extra = columns.map((c) => `${q(c)}, `).join('');
     this.db.exec(
-      `CREATE TABLE IF NOT EXISTS ${q(table)} (key TEXT PRIMARY KEY, state TEXT NOT NULL, position INTEGER NOT NULL${extra})`,
+      `CREATE TABLE IF NOT EXISTS ${q(table)} (key TEXT PRIMARY KEY, position INTEGER NOT NULL, ${extra}state TEXT NOT NULL)`,
     );
   }
 

@@ -11,8 +11,14 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
-import { Logger, LoggerModule } from 'nestjs-pino';
-import { AFTERCARE_CONFIG, type AftercareConfig, loggingParams } from '@aftercare/application';
+import { Logger, LoggerModule, PinoLogger } from 'nestjs-pino';
+import {
+  AFTERCARE_CONFIG,
+  type AftercareConfig,
+  loggingParams,
+  PII_VAULT,
+  type PiiVault,
+} from '@aftercare/application';
 import { AppModule } from './app.module';
 import { MIN_POSITION_HEADER, POSITION_HEADER } from './read/min-position.interceptor';
 import { FRESHNESS_HEADERS } from './read/freshness-headers.interceptor';
@@ -22,6 +28,8 @@ import { toRequestValidationException } from './problem/request-validation.excep
 import { serveConsole } from './console/serve-console';
 import { configureBusinessTimeWindow } from './write/dto/dto-validators';
 import { ApiFastifyAdapter } from './http/api-fastify.adapter';
+import { logRequests } from './http/request-log';
+import { revealAnswers } from './http/reveal-answers';
 
 /** The application with its logger: pino (see loggingParams), or none for tests. */
 @Module({})
@@ -39,7 +47,11 @@ class ApiModule implements OnApplicationBootstrap {
   static create(logging: boolean): DynamicModule {
     return {
       module: ApiModule,
-      imports: [AppModule, ...(logging ? [LoggerModule.forRoot(loggingParams())] : [])],
+      imports: [
+        AppModule,
+        // The logger only: request lines come from Fastify's hooks (logRequests), not middleware.
+        ...(logging ? [LoggerModule.forRoot({ ...loggingParams(), forRoutes: [] })] : []),
+      ],
     };
   }
 }
@@ -70,13 +82,7 @@ export async function createApiApp(
       routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
       // Requests Fastify refuses before routing (an undecodable URL): problem+json as well.
       frameworkErrors: (error, request, reply) =>
-        securityHeaders(request.raw, reply.raw, () => {
-          const problem = problems.toProblem(error);
-          void (reply as FastifyReply)
-            .status(problem.status)
-            .type('application/problem+json')
-            .send(problem);
-        }),
+        securityHeaders(request.raw, reply.raw, () => problems.reply(reply as FastifyReply, error)),
     },
     options.server,
   );
@@ -88,6 +94,8 @@ export async function createApiApp(
   fastify.addHook('onRequest', (request, reply, done) =>
     securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)),
   );
+  if (logging) logRequests(fastify, () => PinoLogger.root);
+  revealAnswers(fastify, app.get<PiiVault>(PII_VAULT));
   // The web console (static files); it reads the API like any client.
   serveConsole(app, { oidc: config.oidc });
   if (settings.corsOrigins.length > 0) {

@@ -65,7 +65,7 @@ export * from './pii/pii-fields';
 export * from './pii/pii-vault';
 export * from './pii/pii.module';
 export * from './pii/data-key.store';
-export * from './pii/pii-reveal.interceptor';
+export * from './pii/pii-reader';
 export * from './seed/world-seeder';
 export * from './export/export-events';
 export { csvRow, FileSink } from './export/file-sink';

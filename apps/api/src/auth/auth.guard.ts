@@ -14,6 +14,7 @@ import {
   ROLES_METADATA,
   type Role,
 } from '@aftercare/application';
+import { AccessRecorder } from './access-recorder';
 
 interface HttpRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -27,13 +28,15 @@ interface HttpResponse {
 /**
  * The API's one gate: every route is `@Public()` or admits the roles its `@Roles(...)` names;
  * admin is admitted everywhere. A route with no declaration admits admin only, so forgetting one
- * fails closed (and the route-table test fails).
+ * fails closed (and the route-table test fails). An admitted call of a `@RecordsAccess` route is
+ * recorded in the access log before it goes further.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(Authenticator) private readonly authenticator: Authenticator,
+    private readonly accessRecorder: AccessRecorder,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -54,7 +57,10 @@ export class AuthGuard implements CanActivate {
     }
     request[REQUEST_PRINCIPAL] = principal;
     const admitted = this.reflector.getAllAndOverride<Role[]>(ROLES_METADATA, targets) ?? [];
-    if (principal.roles.some((role) => role === 'admin' || admitted.includes(role))) return true;
+    if (principal.roles.some((role) => role === 'admin' || admitted.includes(role))) {
+      await this.accessRecorder.record(context, principal);
+      return true;
+    }
     throw new ForbiddenException(
       `This route admits ${['admin', ...admitted.filter((r) => r !== 'admin')].join(', ')}; ` +
         `the caller has ${principal.roles.join(', ') || 'no role'}`,

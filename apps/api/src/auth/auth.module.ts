@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { IdentityModule } from '@aftercare/application';
 import { AccessLogController } from './access-log.controller';
-import { AccessLogInterceptor } from './access-log.interceptor';
+import { AccessRecorder } from './access-recorder';
 import { AuthGuard } from './auth.guard';
 
 /**
@@ -12,9 +12,6 @@ import { AuthGuard } from './auth.guard';
 @Module({
   imports: [IdentityModule],
   controllers: [AccessLogController],
-  providers: [
-    { provide: APP_GUARD, useClass: AuthGuard },
-    { provide: APP_INTERCEPTOR, useClass: AccessLogInterceptor },
-  ],
+  providers: [AccessRecorder, { provide: APP_GUARD, useClass: AuthGuard }],
 })
 export class AuthModule {}

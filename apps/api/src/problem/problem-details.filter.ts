@@ -6,18 +6,11 @@ import {
   Logger,
   type ExceptionFilter,
 } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { DomainError } from '@aftercare/domain';
 import { ConcurrencyConflict, IdempotencyKeyReused } from '@aftercare/application';
 import { InvalidAppendError, StoreUnavailableError } from '@aftercare/event-store';
 import { RequestValidationException, type FieldError } from './request-validation.exception';
-
-/** The part of Fastify's reply the filter uses (the API runs on platform-fastify). */
-interface HttpResponse {
-  raw: { headersSent: boolean; end(): unknown };
-  status(code: number): HttpResponse;
-  type(contentType: string): HttpResponse;
-  send(body: unknown): unknown;
-}
 
 /** RFC 9457 problem details, as every error leaves the API. */
 export interface ProblemDetails {
@@ -49,7 +42,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Problem');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<HttpResponse>();
+    this.reply(host.switchToHttp().getResponse<FastifyReply>(), exception);
+  }
+
+  /**
+   * Answers `exception` as problem details on `response`: for Nest's routes through `catch`, and
+   * for what Fastify refuses before routing (`frameworkErrors` in bootstrap.ts).
+   */
+  reply(response: FastifyReply, exception: unknown): void {
     const problem = this.toProblem(exception);
     if (problem.status >= 500) this.logger.error(exception);
     // A stream (SSE) that fails midway has already sent its status: just end it.
@@ -57,7 +57,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       response.raw.end();
       return;
     }
-    response.status(problem.status).type('application/problem+json').send(problem);
+    void response.status(problem.status).type('application/problem+json').send(problem);
   }
 
   toProblem(exception: unknown): ProblemDetails {

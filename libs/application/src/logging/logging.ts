@@ -29,6 +29,25 @@ export function responseSummary(res: ServerResponse): Record<string, unknown> {
 }
 
 /**
+ * A request line's level: 5xx as errors, 4xx as warnings; a client that goes away first (an SSE
+ * subscriber disconnecting) is an ordinary `request aborted`, not an error.
+ */
+export function requestLogLevel(
+  status: number,
+  ended: boolean,
+  error?: Error,
+): 'info' | 'warn' | 'error' {
+  if (status >= 500 || (error !== undefined && ended)) return 'error';
+  if (status >= 400) return 'warn';
+  return 'info';
+}
+
+/** Requests that leave no line: the health probes, polled every few seconds. */
+export function isQuietRequest(url: string | undefined): boolean {
+  return url?.startsWith('/health') === true;
+}
+
+/**
  * Logs through pino: one JSON object per line when stdout is not a terminal (files, containers,
  * log shippers: no colour codes), human lines through pino-pretty on a terminal. Requests are
  * logged when they end: 5xx as errors, 4xx as warnings; a client that goes away first (an SSE

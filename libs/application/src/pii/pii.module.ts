@@ -1,5 +1,4 @@
 import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import type { StoreConfig } from '@aftercare/event-store';
 import { loadAftercareConfig } from '../config/load-config';
 import { CryptoModule, MASTER_KEY } from '../crypto/crypto.module';
@@ -7,7 +6,6 @@ import type { MasterKey } from '../crypto/master-key';
 import { deriveKey } from '../crypto/secret-box';
 import { STORE_CONFIG } from '../store/event-store.module';
 import { openDataKeyStore, type DataKeyStore } from './data-key.store';
-import { PiiRevealInterceptor } from './pii-reveal.interceptor';
 import { PiiVault } from './pii-vault';
 import { PII_VAULT_TOKEN } from './pii.tokens';
 
@@ -25,7 +23,8 @@ class DataKeyStoreCloser implements OnApplicationShutdown {
 
 /**
  * The vault that seals personal data on the write path and opens it for readers allowed to see
- * it. Its key table sits beside the configured store (the SQLite file, else PostgreSQL).
+ * it. Its key table sits beside the configured store (the SQLite file, else PostgreSQL). The API
+ * passes every JSON answer through it (apps/api: `revealAnswers`).
  */
 @Global()
 @Module({
@@ -44,7 +43,6 @@ class DataKeyStoreCloser implements OnApplicationShutdown {
         new PiiVault(keys, deriveKey(master.key, 'pii-data-key-wrap')),
     },
     DataKeyStoreCloser,
-    { provide: APP_INTERCEPTOR, useClass: PiiRevealInterceptor },
   ],
   exports: [PII_VAULT],
 })

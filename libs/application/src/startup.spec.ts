@@ -41,6 +41,7 @@ describe('validateConfiguration', () => {
     ['AFTERCARE_SSE_HEARTBEAT_MS', { AFTERCARE_SSE_HEARTBEAT_MS: '10' }],
     ['AFTERCARE_LOOP_LEASE_TTL_MS', { AFTERCARE_LOOP_LEASE_TTL_MS: 'long' }],
     ['AFTERCARE_READY_MAX_LAG', { AFTERCARE_READY_MAX_LAG: 'some' }],
+    ['AFTERCARE_REBUILD_LAG', { AFTERCARE_REBUILD_LAG: '-5' }],
     ['AFTERCARE_AUDIT_CHECKPOINT_MINUTES', { AFTERCARE_AUDIT_CHECKPOINT_MINUTES: 'hourly' }],
   ])('stops with a message naming %s', (variable, env) => {
     let error: unknown;
@@ -60,7 +61,12 @@ describe('the typed configuration (@nestjs/config)', () => {
     const config = loadAftercareConfig({});
     expect(config).toMatchObject({
       store: { kind: 'sqlite', sqlitePath: './data/aftercare.db' },
-      readModels: { run: undefined, kind: 'sqlite', path: './data/aftercare.db' },
+      readModels: {
+        run: undefined,
+        kind: 'sqlite',
+        path: './data/aftercare.db',
+        rebuildLag: 50_000n,
+      },
       runtimeStatus: { refreshMs: 1000, readyMaxLag: 1000n },
       loopLeaseTtlMs: 15_000,
       clvRefitHours: 24,
@@ -71,6 +77,13 @@ describe('the typed configuration (@nestjs/config)', () => {
       followUps: { enabled: undefined, sweepIntervalMs: 60_000, promiseGraceMs: 3_600_000 },
       webhooks: { dispatch: undefined, timeoutMs: 10_000, defaultMaxAttempts: 8 },
     });
+  });
+
+  it('turns the offline rebuild of far-behind projections off, or sets its lag', () => {
+    expect(loadAftercareConfig({ AFTERCARE_REBUILD_LAG: 'off' }).readModels.rebuildLag).toBe(
+      undefined,
+    );
+    expect(loadAftercareConfig({ AFTERCARE_REBUILD_LAG: '200' }).readModels.rebuildLag).toBe(200n);
   });
 
   it('leaves the background loops to where the projections run unless switched', () => {

@@ -27,6 +27,7 @@ export {
   ProjectionEngine,
   type ProjectionEngineOptions,
   type ProjectionStatusView,
+  type ProjectionPhase,
   type CachedProjectionStatus,
   UnknownProjectionError,
 } from './engine/projection-engine';
@@ -46,6 +47,12 @@ export {
   type SqliteRebuildSourceOptions,
 } from './rebuild/sqlite.rebuild-source';
 export { type ParallelRebuildOptions } from './rebuild/parallel.rebuild-source';
+export {
+  type OfflineRebuild,
+  type OfflineRebuildRequest,
+  workerRebuild,
+  type WorkerRebuildOptions,
+} from './rebuild/offline-rebuild';
 export { SLICE_MS, TimeSlice, yieldToEventLoop } from './engine/yield';
 export { CatchUpProgress, formatDuration, type LoopProgress } from './engine/catch-up-progress';
 export * from './scores/customer-score-index';

@@ -17,7 +17,8 @@ const INDICATORS = {
     'By indicator: store (kind, detail), readModels, projections (maxLag, failed, lagging, ' +
     'orphaned: projections this instance should run that no live instance runs, e.g. while a ' +
     "killed process's lease has not expired; on /health also head and items with checkpoint, " +
-    'lag, lagIsUpperBound, owner, caughtUp, failure), ' +
+    'lag, lagIsUpperBound, owner, caughtUp, phase (rebuilding, catching_up or live here), ' +
+    'eventsPerSecond, etaSeconds, failure), ' +
     'loops (on /health: items with state, checkpoint, caughtUp, lastError, retryAt)',
 } as const;
 

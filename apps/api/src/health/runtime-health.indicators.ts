@@ -44,9 +44,12 @@ export class RuntimeHealthIndicators {
         runningHere: p.runningHere,
         owner: p.owner ?? null,
         caughtUp: p.caughtUp,
+        phase: p.phase ?? null,
         checkpoint: p.checkpoint?.toString() ?? null,
         lag: Number(p.lag),
         lagIsUpperBound: p.lagIsUpperBound,
+        eventsPerSecond: p.eventsPerSecond ?? null,
+        etaSeconds: p.etaSeconds ?? null,
         failure: p.failure
           ? {
               error: p.failure.error,

@@ -59,6 +59,12 @@ export interface ReadModelConfig {
   path: string;
   /** AFTERCARE_PG_READ_SCHEMA, default aftercare_read. */
   schema: string;
+  /**
+   * AFTERCARE_REBUILD_LAG: a projection more positions than this behind the store's head when this
+   * process takes it is rebuilt on a worker thread (the offline path, embedded SQLite only), then
+   * runs live from where the rebuild ended. Default 50000; `off`: always catch up event by event.
+   */
+  rebuildLag: bigint | undefined;
 }
 
 /**
@@ -136,6 +142,13 @@ export function loadReadModelConfig(store: StoreConfig, env: Env): ReadModelConf
       `'${schema}' must be a lower-case SQL identifier`,
     );
   }
+  const rebuildLag = (env.AFTERCARE_REBUILD_LAG ?? '50000').trim().toLowerCase();
+  if (rebuildLag !== 'off' && !/^\d+$/.test(rebuildLag)) {
+    throw new ConfigError(
+      'AFTERCARE_REBUILD_LAG',
+      `'${env.AFTERCARE_REBUILD_LAG}' must be a whole number of positions, or off`,
+    );
+  }
   return {
     run: onOff(env, 'AFTERCARE_PROJECTIONS'),
     kind,
@@ -143,6 +156,7 @@ export function loadReadModelConfig(store: StoreConfig, env: Env): ReadModelConf
       env.AFTERCARE_READ_MODEL_PATH ??
       (store.kind === 'sqlite' ? store.sqlitePath : './data/read-models.db'),
     schema,
+    rebuildLag: rebuildLag === 'off' ? undefined : BigInt(rebuildLag),
   };
 }
 

@@ -8,7 +8,14 @@ import {
 import type { EventStore } from '@aftercare/event-store';
 import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 import { projections } from '@aftercare/projections';
-import { ProjectionEngine, type ReadModelStore, sqliteRebuildSource } from '@aftercare/read-models';
+import {
+  type OfflineRebuild,
+  ProjectionEngine,
+  type ReadModelStore,
+  SqliteReadModelStore,
+  sqliteRebuildSource,
+  workerRebuild,
+} from '@aftercare/read-models';
 import { AFTERCARE_CONFIG, type AftercareConfig } from '../config/aftercare-config';
 import { EVENT_STORE } from '../store/event-store.module';
 import {
@@ -20,12 +27,19 @@ import { markLeaseOwnerLive } from './lease-owner';
 
 /**
  * The engine over the registry's projections, with the configured lease time to live
- * (AFTERCARE_LOOP_LEASE_TTL_MS); rebuilds read the embedded store's rows directly.
+ * (AFTERCARE_LOOP_LEASE_TTL_MS); rebuilds read the embedded store's rows directly. With
+ * `rebuildLag` (AFTERCARE_REBUILD_LAG), projections that far behind are rebuilt on a worker
+ * thread when events and read models are both SQLite files; PostgreSQL catches up event by event.
  */
 export function createProjectionEngine(
   store: EventStore,
   readModels: ReadModelStore,
-  options: { leaseTtlMs: number; log?: (message: string) => void; instanceId?: string },
+  options: {
+    leaseTtlMs: number;
+    log?: (message: string) => void;
+    instanceId?: string;
+    rebuildLag?: bigint;
+  },
 ): ProjectionEngine {
   return new ProjectionEngine({
     store,
@@ -34,7 +48,26 @@ export function createProjectionEngine(
     instanceId: options.instanceId,
     leaseTtlMs: options.leaseTtlMs,
     rebuildSource: store instanceof SqliteEventStore ? sqliteRebuildSource(store.db) : undefined,
+    offlineRebuild: offlineRebuild(store, readModels, options.rebuildLag),
     log: options.log,
+  });
+}
+
+function offlineRebuild(
+  store: EventStore,
+  readModels: ReadModelStore,
+  minLag: bigint | undefined,
+): OfflineRebuild | undefined {
+  if (minLag === undefined) return undefined;
+  if (!(store instanceof SqliteEventStore) || !(readModels instanceof SqliteReadModelStore)) {
+    return undefined;
+  }
+  // A worker opens the files again: an in-memory database exists on this connection only.
+  if (store.db.memory || readModels.db.memory) return undefined;
+  return workerRebuild({
+    eventStorePath: store.db.name,
+    readModelPath: readModels.db.name,
+    minLag,
   });
 }
 
@@ -60,6 +93,7 @@ export class ProjectionHost implements OnApplicationBootstrap, OnApplicationShut
     this.engine = createProjectionEngine(store, readModels, {
       leaseTtlMs: config.loopLeaseTtlMs,
       log: (m) => this.logger.log(m),
+      rebuildLag: config.readModels.rebuildLag,
     });
   }
 

@@ -34,6 +34,11 @@ export interface ProjectionFreshness {
   /** Holder of the projection's lease, if any. */
   owner: string | undefined;
   caughtUp: boolean;
+  /** This instance's phase: rebuilding (off-thread), catching_up, live; undefined if not run here. */
+  phase: ProjectionStatusView['phase'];
+  /** Events per second of that phase, and the seconds it has left at that rate. */
+  eventsPerSecond: number | undefined;
+  etaSeconds: number | undefined;
   failure: ProjectionStatusView['failure'];
 }
 
@@ -215,6 +220,9 @@ function freshness(
       leaseOwnerState(view.owner) !== 'live',
     owner: view.owner,
     caughtUp: view.caughtUp,
+    phase: view.phase,
+    eventsPerSecond: view.eventsPerSecond,
+    etaSeconds: view.etaSeconds,
     failure: view.failure,
   };
 }

@@ -13,6 +13,8 @@ interface Sample {
   since: number;
   from: bigint;
   reportedCaughtUp: boolean;
+  /** Events per second over the last period, once one has passed. */
+  rate?: number;
 }
 
 /**
@@ -70,8 +72,15 @@ export class CatchUpProgress {
         at: now,
         checkpoint,
         reportedCaughtUp: false,
+        rate,
       });
     }
+  }
+
+  /** The rate of a loop over its last period (undefined before one has passed, or once caught up). */
+  rateOf(name: string): number | undefined {
+    const sample = this.samples.get(name);
+    return sample?.reportedCaughtUp ? undefined : sample?.rate;
   }
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { GlobalPosition } from '@aftercare/event-store';
 import type { AnyProjection } from '@aftercare/projections';
-import { CatchUpProgress } from './catch-up-progress';
+import { CatchUpProgress, formatDuration } from './catch-up-progress';
 import {
   type CachedProjectionStatus,
   type ProjectionEngineOptions,
@@ -17,10 +17,21 @@ import { RetryPolicy } from './retry-policy';
 import type { ReadModelStore } from '../read-model-store';
 import {
   RebuildFailedError,
+  RebuildInProgressError,
   rebuildProjections,
   type RebuildProgress,
   type RebuildResult,
 } from '../rebuild/rebuild';
+
+/** The offline rebuild this instance runs (see `ProjectionEngineOptions.offlineRebuild`). */
+interface OfflineRun {
+  names: Set<string>;
+  abort: AbortController;
+  progress: RebuildProgress | undefined;
+  loggedAt: number;
+  loggedPhase: RebuildProgress['phase'] | undefined;
+  done: Promise<void>;
+}
 
 export * from './projection-engine.types';
 
@@ -41,6 +52,9 @@ export class ProjectionEngine {
   /** Whether this instance runs the projections (consumers run wherever they are added). */
   private runProjections = false;
   private readonly rebuilding = new Set<string>();
+  private offline: OfflineRun | undefined;
+  /** Projections whose offline rebuild failed for a reason not their own: they catch up live. */
+  private readonly liveOnly = new Set<string>();
   private readonly settings: Required<
     Pick<
       ProjectionEngineOptions,
@@ -137,6 +151,8 @@ export class ProjectionEngine {
     clearInterval(this.progressTimer);
     this.timer = undefined;
     await this.ticking;
+    this.offline?.abort.abort();
+    await this.offline?.done;
     await Promise.all([...this.runners.values()].map((runner) => runner.stop()));
     this.runners.clear();
     await this.consumers.stopAll();
@@ -301,7 +317,7 @@ export class ProjectionEngine {
         this.cached = { at: new Date().toISOString(), headPosition, projections: views };
         this.progress.report(
           views
-            .filter((view) => view.runningHere)
+            .filter((view) => view.runningHere && view.phase !== 'rebuilding')
             .map((view) => ({
               name: view.name,
               checkpoint: view.checkpoint,
@@ -353,12 +369,58 @@ export class ProjectionEngine {
         lagIsLowerBound: countEvents && lag >= this.settings.lagCountLimit,
         failure: stored?.failure,
         owner: stored?.leaseOwner,
-        runningHere: this.runners.has(projection.name),
-        caughtUp: this.runners.get(projection.name)?.caughtUp ?? false,
+        ...this.phaseOf(projection.name, positionLag),
         updatedAt: stored?.updatedAt ?? '',
       });
     }
     return views;
+  }
+
+  /** This instance's part in a projection: its phase, and the phase's rate and time left. */
+  private phaseOf(
+    name: string,
+    positionLag: bigint,
+  ): Pick<
+    ProjectionStatusView,
+    'runningHere' | 'caughtUp' | 'phase' | 'eventsPerSecond' | 'etaSeconds'
+  > {
+    if (this.offline?.names.has(name)) {
+      const progress = this.offline.progress;
+      return {
+        runningHere: true,
+        caughtUp: false,
+        phase: 'rebuilding',
+        eventsPerSecond: progress?.eventsPerSecond,
+        etaSeconds: progress?.etaSeconds === undefined ? undefined : round(progress.etaSeconds),
+      };
+    }
+    const runner = this.runners.get(name);
+    if (!runner) {
+      return {
+        runningHere: false,
+        caughtUp: false,
+        phase: undefined,
+        eventsPerSecond: undefined,
+        etaSeconds: undefined,
+      };
+    }
+    if (runner.caughtUp) {
+      return {
+        runningHere: true,
+        caughtUp: true,
+        phase: 'live',
+        eventsPerSecond: undefined,
+        etaSeconds: 0,
+      };
+    }
+    const rate = this.progress.rateOf(name);
+    return {
+      runningHere: true,
+      caughtUp: false,
+      phase: 'catching_up',
+      eventsPerSecond: rate === undefined ? undefined : Math.round(rate),
+      etaSeconds: rate ? round(Number(positionLag) / rate) : undefined,
+    };
   }
 
   private async countAfter(
@@ -388,6 +450,8 @@ export class ProjectionEngine {
 
   private async claimProjections(): Promise<void> {
     const { readModels } = this.options;
+    const offline: AnyProjection[] = [];
+    let head: Promise<GlobalPosition | undefined> | undefined;
     for (const projection of this.projections.values()) {
       if (!this.started || !this.runProjections) return;
       const name = projection.name;
@@ -398,7 +462,14 @@ export class ProjectionEngine {
         if (!(await readModels.acquireLease(name, this.instanceId, this.settings.leaseTtlMs))) {
           continue;
         }
-        if (this.settings.rebuildOnVersionChange && status.version !== projection.version) {
+        const versionChanged =
+          this.settings.rebuildOnVersionChange && status.version !== projection.version;
+        head ??= this.options.store.headPosition();
+        if (this.rebuildsOffline(projection, status.checkpoint, versionChanged, await head)) {
+          offline.push(projection);
+          continue;
+        }
+        if (versionChanged) {
           this.settings.log(
             `Projection ${name}: stored version ${status.version}, code version ${projection.version}: rebuilding`,
           );
@@ -411,21 +482,134 @@ export class ProjectionEngine {
         }
         this.startRunner(projection);
       } catch (error) {
-        if (error instanceof RebuildFailedError) {
-          await readModels
-            .recordFailure(name, {
-              error: error.message,
-              position: error.position,
-              eventId: error.eventId,
-            })
-            .catch(() => undefined);
-          await readModels.releaseLease(name, this.instanceId).catch(() => undefined);
-        }
+        if (error instanceof RebuildFailedError) await this.recordRebuildFailure(error);
         this.settings.log(
           `Projection ${name}: could not start: ${error instanceof Error ? error.message : String(error)}`,
         );
       }
     }
+    if (offline.length) this.rebuildOffline(offline);
+  }
+
+  /** Whether a projection whose lease this instance just took is rebuilt off-thread first. */
+  private rebuildsOffline(
+    projection: AnyProjection,
+    checkpoint: GlobalPosition | undefined,
+    versionChanged: boolean,
+    head: GlobalPosition | undefined,
+  ): boolean {
+    const offline = this.options.offlineRebuild;
+    if (!offline || this.offline || this.liveOnly.has(projection.name)) return false;
+    const lag = head === undefined ? 0n : head - (checkpoint ?? 0n);
+    return (versionChanged || lag > offline.minLag) && offline.supports([projection]);
+  }
+
+  /**
+   * Rebuilds far-behind projections in one pass off this thread while this instance keeps their
+   * leases, then starts their runners from the position the rebuild swapped in: the events
+   * appended meanwhile are applied live, once. Until the swap the live tables serve with their
+   * own checkpoints, so reads and health say how far behind they are.
+   */
+  private rebuildOffline(projections: AnyProjection[]): void {
+    const { readModels } = this.options;
+    const names = projections.map((p) => p.name);
+    const abort = new AbortController();
+    for (const name of names) this.rebuilding.add(name);
+    const renew = setInterval(() => {
+      for (const name of names) {
+        readModels
+          .renewLease(name, this.instanceId, this.settings.leaseTtlMs)
+          .then((renewal) => {
+            if (!renewal.held) abort.abort();
+          })
+          .catch(() => undefined);
+      }
+    }, this.settings.leaseTtlMs / 3);
+    renew.unref();
+    this.settings.log(
+      `Projection rebuild on a worker thread: ${names.join(', ')} (more than ` +
+        `${this.options.offlineRebuild!.minLag} positions behind the head, or a new version); ` +
+        'each runs live from where it ends',
+    );
+    const run: OfflineRun = {
+      names: new Set(names),
+      abort,
+      progress: undefined,
+      loggedAt: Date.now(),
+      loggedPhase: undefined,
+      done: Promise.resolve(),
+    };
+    this.offline = run;
+    run.done = this.options
+      .offlineRebuild!.run({
+        projections,
+        owner: this.instanceId,
+        leaseTtlMs: Math.max(this.settings.leaseTtlMs, 30_000),
+        signal: abort.signal,
+        onProgress: (progress) => this.rebuildProgress(run, progress),
+      })
+      .then((result) => {
+        this.settings.log(
+          `Projection rebuild done: ${result.events} events in ${formatDuration(result.durationMs / 1000)} ` +
+            `(${result.eventsPerSecond} events/s); live from position ${result.projections[0]?.checkpoint ?? 'start'}`,
+        );
+        if (abort.signal.aborted || !this.started || !this.runProjections) return;
+        for (const projection of projections) this.startRunner(projection);
+      })
+      .catch(async (error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        if (error instanceof RebuildFailedError) await this.recordRebuildFailure(error);
+        else if (!abort.signal.aborted && !(error instanceof RebuildInProgressError)) {
+          // Not the projections' doing (the worker could not run): catch up event by event.
+          for (const name of names) this.liveOnly.add(name);
+        }
+        this.settings.log(`Projection rebuild of ${names.join(', ')} did not finish: ${message}`);
+      })
+      .finally(async () => {
+        clearInterval(renew);
+        if (abort.signal.aborted) {
+          await Promise.all(
+            names.map((name) =>
+              readModels.releaseLease(name, this.instanceId).catch(() => undefined),
+            ),
+          );
+        }
+        for (const name of names) this.rebuilding.delete(name);
+        if (this.offline === run) this.offline = undefined;
+        if (this.started && this.runProjections) void this.tick();
+      });
+  }
+
+  /** Keeps the rebuild's progress for the status, and logs it once per period and per phase. */
+  private rebuildProgress(run: OfflineRun, progress: RebuildProgress): void {
+    run.progress = progress;
+    const now = Date.now();
+    if (run.loggedPhase === progress.phase && now - run.loggedAt < this.settings.progressIntervalMs)
+      return;
+    run.loggedAt = now;
+    run.loggedPhase = progress.phase;
+    const { position, headPosition } = progress;
+    const done =
+      position !== undefined && headPosition
+        ? ` (${((Number(position) / Number(headPosition)) * 100).toFixed(1)}%)`
+        : '';
+    this.settings.log(
+      `Projection rebuild: ${progress.phase} at position ${position ?? 0} of ${headPosition ?? 0}${done}, ` +
+        `${progress.eventsPerSecond} events/s, ETA ${formatDuration(progress.etaSeconds ?? Number.NaN)}`,
+    );
+  }
+
+  /** An event the projection's code threw on while rebuilding: it stops there until resumed. */
+  private async recordRebuildFailure(error: RebuildFailedError): Promise<void> {
+    const { readModels } = this.options;
+    await readModels
+      .recordFailure(error.projection, {
+        error: error.message,
+        position: error.position,
+        eventId: error.eventId,
+      })
+      .catch(() => undefined);
+    await readModels.releaseLease(error.projection, this.instanceId).catch(() => undefined);
   }
 
   private async rebuildHoldingLease(projection: AnyProjection): Promise<void> {
@@ -480,4 +664,8 @@ export class ProjectionEngine {
       },
     );
   }
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
 }

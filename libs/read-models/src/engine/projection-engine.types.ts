@@ -1,6 +1,7 @@
 import type { EventStore, GlobalPosition } from '@aftercare/event-store';
 import type { AnyProjection } from '@aftercare/projections';
 import type { ProjectionFailure, ProjectionStatusKind, ReadModelStore } from '../read-model-store';
+import type { OfflineRebuild } from '../rebuild/offline-rebuild';
 import type { RebuildSource } from '../rebuild/rebuild';
 
 /** The engine's options and the statuses it reports, apart from the engine itself. */
@@ -27,6 +28,13 @@ export interface ProjectionEngineOptions {
   rebuildOnVersionChange?: boolean;
   /** Faster event source for rebuilds (see `sqliteRebuildSource`). */
   rebuildSource?: RebuildSource;
+  /**
+   * Rebuilds off this thread (see `workerRebuild`): a projection whose lease this instance takes
+   * while it is more than `minLag` positions behind the head (or built by another version) is
+   * rebuilt this way, then runs live from the position the rebuild reached. Without it, such a
+   * projection catches up event by event (a new version is rebuilt on this thread first).
+   */
+  offlineRebuild?: OfflineRebuild;
   /** Events counted past the checkpoint for `lag` (reading further is not worth it). Default 10,000. */
   lagCountLimit?: number;
   /** How often the cached status is refreshed and catch-up progress logged. Default 5 s. */
@@ -56,8 +64,19 @@ export interface ProjectionStatusView {
   runningHere: boolean;
   /** Whether this instance's runner has applied everything the store held when it subscribed. */
   caughtUp: boolean;
+  /**
+   * Where this instance stands with it: rebuilding off-thread, catching up event by event, or
+   * live (caught up); undefined when it does not run it.
+   */
+  phase: ProjectionPhase | undefined;
+  /** Events per second of the phase (the rebuild's, or the catch-up's over the last period). */
+  eventsPerSecond: number | undefined;
+  /** Seconds until the phase ends at that rate (the rebuild's swap, or catching up). */
+  etaSeconds: number | undefined;
   updatedAt: string;
 }
+
+export type ProjectionPhase = 'rebuilding' | 'catching_up' | 'live';
 
 /** The statuses of every projection as of `at`, refreshed in the background (no event counts). */
 export interface CachedProjectionStatus {

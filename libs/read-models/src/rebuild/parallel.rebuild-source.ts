@@ -63,7 +63,7 @@ const POST_BYTES = 2 * 2 ** 20;
 /** Batches a worker posts before it waits for the writing thread to take them. */
 const IN_FLIGHT = 2;
 // The projections library's registry, beside this library in the source tree and in dist.
-const DEFAULT_REGISTRY = join(__dirname, '..', '..', '..', 'projections', 'src', 'registry');
+export const DEFAULT_REGISTRY = join(__dirname, '..', '..', '..', 'projections', 'src', 'registry');
 
 /**
  * A worker's sink: serialises final states and posts them in batches to the writing thread, and

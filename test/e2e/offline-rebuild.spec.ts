@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createProjectionEngine, seedStore } from '@aftercare/application';
+import type { GlobalPosition, RecordedEvent } from '@aftercare/event-store';
+import { SqliteEventStore } from '@aftercare/event-store/sqlite';
+import { passesFilter, projections } from '@aftercare/projections';
+import {
+  type ProjectionEngine,
+  type ProjectionStatusView,
+  SqliteReadModelStore,
+} from '@aftercare/read-models';
+
+/**
+ * A runtime that finds its read models far behind the store (a new store, never projected)
+ * rebuilds them on a worker thread, then runs each live from where the rebuild ended: the rows
+ * end identical to those of a runtime that caught up event by event, events appended while the
+ * rebuild ran are each applied once, and the status says which phase each projection is in.
+ */
+describe('far-behind projections rebuilt off-thread, then live', () => {
+  let dir: string;
+  let path: string;
+  let store: SqliteEventStore;
+  const open: { close(): Promise<void> }[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'aftercare-offline-rebuild-'));
+    path = join(dir, 'store.db');
+    store = SqliteEventStore.open({ path, synchronous: 'normal', pollIntervalMs: 20 });
+    await seedStore(store, { customers: 150, seed: 'offline-rebuild' });
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const closable of open.reverse()) await closable.close();
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function readModelsAt(file: string): SqliteReadModelStore {
+    const readModels = SqliteReadModelStore.open({ path: file });
+    open.push(readModels);
+    return readModels;
+  }
+
+  function engineOver(
+    readModels: SqliteReadModelStore,
+    rebuildLag: bigint | undefined,
+    log: string[],
+  ): ProjectionEngine {
+    const engine = createProjectionEngine(store, readModels, {
+      leaseTtlMs: 5_000,
+      rebuildLag,
+      instanceId: `test:${randomUUID()}`,
+      log: (line) => log.push(line),
+    });
+    open.push({ close: () => engine.stop() });
+    return engine;
+  }
+
+  /** Every read-model row of every projection, by table, in key order. */
+  function tables(readModels: SqliteReadModelStore): Record<string, unknown[]> {
+    const rows: Record<string, unknown[]> = {};
+    for (const { name } of projections) {
+      rows[name] = readModels.db.prepare(`SELECT * FROM rm_${name} ORDER BY key`).all();
+    }
+    return rows;
+  }
+
+  /** Waits until each projection run by `engine` has applied the last event it takes. */
+  async function caughtUp(engine: ProjectionEngine): Promise<void> {
+    const last = new Map<string, GlobalPosition>();
+    for await (const event of store.readAll()) {
+      for (const p of projections) {
+        if (passesFilter(p.filter, event.streamId, event.type)) last.set(p.name, event.position);
+      }
+    }
+    for (const [name, position] of last) await engine.waitForCheckpoint(name, position, 60_000);
+  }
+
+  /** A copy of a recorded feedback, as a customer giving feedback again: it counts once more. */
+  async function feedbackAgain(feedback: RecordedEvent): Promise<GlobalPosition> {
+    const [recorded] = (
+      await store.appendToStream(feedback.streamId, [
+        {
+          id: randomUUID(),
+          type: feedback.type,
+          data: feedback.data,
+          metadata: { schemaVersion: 1 },
+        },
+      ])
+    ).events;
+    return recorded.position;
+  }
+
+  it('ends with the rows of a live catch-up, applying events appended meanwhile once', async () => {
+    const feedbacks: RecordedEvent[] = [];
+    for await (const event of store.readAll()) {
+      if (event.type === 'FeedbackReceived') feedbacks.push(event);
+    }
+    expect(feedbacks.length).toBeGreaterThan(20);
+
+    const rebuiltModels = readModelsAt(path);
+    const log: string[] = [];
+    const engine = engineOver(rebuiltModels, 100n, log);
+    await engine.start();
+
+    // While the worker rebuilds, the status says so for every projection, and customers keep
+    // giving feedback.
+    const seen: ProjectionStatusView[][] = [];
+    const appended: GlobalPosition[] = [];
+    let rebuilding = true;
+    while (rebuilding) {
+      const views = await engine.status({ countEvents: false });
+      rebuilding = views.some((view) => view.phase === 'rebuilding');
+      if (rebuilding) {
+        seen.push(views);
+        appended.push(await feedbackAgain(feedbacks[appended.length % feedbacks.length]));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(seen.length).toBeGreaterThan(0);
+    for (const view of seen[0]) {
+      expect(view).toMatchObject({ phase: 'rebuilding', runningHere: true, caughtUp: false });
+    }
+    expect(seen.flat().some((view) => view.status === 'rebuilding')).toBe(true);
+    // Some feedback came before the position the rebuild reached, some after: applied live.
+    const swapped = /live from position (\d+)/.exec(log.join('\n'));
+    expect(swapped).not.toBeNull();
+    const checkpoint = BigInt(swapped![1]);
+    expect(appended.some((position) => position > checkpoint)).toBe(true);
+
+    await caughtUp(engine);
+    const views = await engine.status({ countEvents: false });
+    for (const view of views) expect(view).toMatchObject({ phase: 'live', caughtUp: true });
+    await engine.stop();
+
+    // The same log projected event by event into other read models.
+    const liveModels = readModelsAt(join(dir, 'live.db'));
+    const live = engineOver(liveModels, undefined, []);
+    await live.start();
+    await caughtUp(live);
+    await live.stop();
+    expect(log.some((line) => line.includes('Projection rebuild on a worker thread'))).toBe(true);
+    expect(tables(rebuiltModels)).toEqual(tables(liveModels));
+  }, 120_000);
+});

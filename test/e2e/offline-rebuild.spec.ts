@@ -120,14 +120,16 @@ describe('far-behind projections rebuilt off-thread, then live', () => {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     expect(seen.length).toBeGreaterThan(0);
-    for (const view of seen[0]) {
-      expect(view).toMatchObject({ phase: 'rebuilding', runningHere: true, caughtUp: false });
-    }
     expect(seen.flat().some((view) => view.status === 'rebuilding')).toBe(true);
-    // Some feedback came before the position the rebuild reached, some after: applied live.
     const swapped = /live from position (\d+)/.exec(log.join('\n'));
     expect(swapped).not.toBeNull();
     const checkpoint = BigInt(swapped![1]);
+    for (const view of seen.flat()) {
+      expect(view).toMatchObject({ phase: 'rebuilding', runningHere: true, caughtUp: false });
+      // Readers see each table as it was (nothing applied) until its swap, never half-built.
+      expect([undefined, checkpoint]).toContain(view.checkpoint);
+    }
+    // Some feedback came before the position the rebuild reached, some after: applied live.
     expect(appended.some((position) => position > checkpoint)).toBe(true);
 
     await caughtUp(engine);
@@ -143,5 +145,38 @@ describe('far-behind projections rebuilt off-thread, then live', () => {
     await live.stop();
     expect(log.some((line) => line.includes('Projection rebuild on a worker thread'))).toBe(true);
     expect(tables(rebuiltModels)).toEqual(tables(liveModels));
+  }, 120_000);
+
+  it('starts over cleanly after a process died mid-rebuild', async () => {
+    // What kill -9 leaves: a half-written rebuild table and its lease, held by a dead process.
+    const file = join(dir, 'killed.db');
+    const readModels = readModelsAt(file);
+    for (const projection of projections) await readModels.register(projection);
+    const [first] = projections;
+    readModels.db.exec(`CREATE TABLE rm_${first.name}__rebuild (key TEXT PRIMARY KEY)`);
+    readModels.db.exec(`INSERT INTO rm_${first.name}__rebuild VALUES ('half-written')`);
+    const deadUntil = Date.now() + 3_000;
+    expect(await readModels.acquireLease(`${first.name}#rebuild`, 'dead:1:x', 3_000)).toBe(true);
+
+    const log: string[] = [];
+    const engine = engineOver(readModels, 100n, log);
+    await engine.start();
+    await caughtUp(engine);
+    const swappedAt = Date.now();
+    await engine.stop();
+    // Nothing was swapped while the dead process's lease held; then the rebuild started over.
+    expect(swappedAt).toBeGreaterThanOrEqual(deadUntil);
+    expect(log.join('\n')).toMatch(/Projection rebuild done/);
+    const leftovers = readModels.db
+      .prepare(`SELECT name FROM sqlite_master WHERE name LIKE '%__rebuild'`)
+      .all();
+    expect(leftovers).toEqual([]);
+
+    const liveModels = readModelsAt(join(dir, 'live-again.db'));
+    const live = engineOver(liveModels, undefined, []);
+    await live.start();
+    await caughtUp(live);
+    await live.stop();
+    expect(tables(readModels)).toEqual(tables(liveModels));
   }, 120_000);
 });

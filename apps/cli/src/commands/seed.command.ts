@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { withApplication } from '../cli-context';
 import { progressBar } from '../progress';
 import { parseDateOption, parseIntegerOption, parseNumberOption } from '../cli-options';
-import { loadAftercareConfig, seedStore } from '@aftercare/application';
+import { loadAftercareConfig, seedStore, withConfiguration } from '@aftercare/application';
 import { type BadBatchOption, DEFAULT_WORLD_OPTIONS, resolveBadBatch } from '@aftercare/simulation';
 
 type SeedCommandOptions = {
@@ -131,7 +131,13 @@ export function registerSeedCommand(program: Command): void {
         usage(`error: --from (${options.from}) must be before --to (${options.to})`);
       }
       if (options.organicActions > 1) usage('error: --organic-actions must be between 0 and 1');
-      const { kind } = loadAftercareConfig().store;
+      // The store's file and its keys follow --store-path; a bulk load: a power cut loses the
+      // tail of the run, never its consistency.
+      const settled = loadAftercareConfig(undefined, {
+        sqlitePath: options.storePath,
+        bulkLoad: true,
+      });
+      const { kind } = settled.store;
       if (options.storePath !== undefined && kind !== 'sqlite') {
         usage(`error: --store-path applies to the sqlite store, but AFTERCARE_STORE=${kind}`);
       }
@@ -139,43 +145,37 @@ export function registerSeedCommand(program: Command): void {
         'seed |{bar}| {value}/{total} customers | {events} events | {rate} events/s | {duration_formatted}',
         options.progress,
       );
-      const summary = await withSettings(
-        {
-          AFTERCARE_SQLITE_PATH: options.storePath,
-          // A bulk load: a power cut loses the tail of the run, never its consistency.
-          AFTERCARE_SQLITE_SYNCHRONOUS: process.env.AFTERCARE_SQLITE_SYNCHRONOUS ?? 'normal',
-        },
-        () =>
-          withApplication(async ({ store, config }) => {
-            bar?.start(options.customers, 0, { events: 0, rate: 0 });
-            try {
-              const seeded = await seedStore(
-                store,
-                {
-                  customers: options.customers,
-                  seed: options.seed,
-                  from: options.from,
-                  to: options.to,
-                  experienceEffect: options.experienceEffect,
-                  organicActions: options.organicActions,
-                  actionEffect: options.actionEffect,
-                  promises: options.promises === true,
-                  ...(options.badBatch ? { badBatch: options.badBatch } : {}),
-                },
-                {
-                  truthPath: options.truth,
-                  onProgress: (p) =>
-                    bar?.update(p.customers, {
-                      events: p.events,
-                      rate: Math.round(p.events / Math.max(p.elapsedMs / 1000, 1e-3)),
-                    }),
-                },
-              );
-              return { ...seeded, config };
-            } finally {
-              bar?.stop();
-            }
-          }),
+      const summary = await withConfiguration(settled, () =>
+        withApplication(async ({ store, config }) => {
+          bar?.start(options.customers, 0, { events: 0, rate: 0 });
+          try {
+            const seeded = await seedStore(
+              store,
+              {
+                customers: options.customers,
+                seed: options.seed,
+                from: options.from,
+                to: options.to,
+                experienceEffect: options.experienceEffect,
+                organicActions: options.organicActions,
+                actionEffect: options.actionEffect,
+                promises: options.promises === true,
+                ...(options.badBatch ? { badBatch: options.badBatch } : {}),
+              },
+              {
+                truthPath: options.truth,
+                onProgress: (p) =>
+                  bar?.update(p.customers, {
+                    events: p.events,
+                    rate: Math.round(p.events / Math.max(p.elapsedMs / 1000, 1e-3)),
+                  }),
+              },
+            );
+            return { ...seeded, config };
+          } finally {
+            bar?.stop();
+          }
+        }),
       );
       const { config } = summary;
       const where = config.kind === 'sqlite' ? `${config.kind} ${config.sqlitePath}` : config.kind;
@@ -202,27 +202,4 @@ export function registerSeedCommand(program: Command): void {
         );
       }
     });
-}
-
-/**
- * The options that are this process's configuration (`--store-path`), set for the application to
- * read while `work` runs, then restored (tests run commands in-process).
- */
-async function withSettings<T>(
-  settings: Record<string, string | undefined>,
-  work: () => Promise<T>,
-): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(settings).map((k) => [k, process.env[k]]));
-  const apply = (values: Record<string, string | undefined>): void => {
-    for (const [key, value] of Object.entries(values)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  };
-  apply(Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)));
-  try {
-    return await work();
-  } finally {
-    apply(saved);
-  }
 }

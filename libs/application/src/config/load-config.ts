@@ -160,8 +160,26 @@ export function loadReadModelConfig(store: StoreConfig, env: Env): ReadModelConf
   };
 }
 
+/** What a command's options settle over the environment's settings. */
+export interface ConfigOverrides {
+  /** The SQLite store's file instead of AFTERCARE_SQLITE_PATH (`seed --store-path`); keys beside it follow. */
+  sqlitePath?: string;
+  /** A bulk load (seed): synchronous=NORMAL unless AFTERCARE_SQLITE_SYNCHRONOUS is set. */
+  bulkLoad?: boolean;
+}
+
 /** Reads and checks every setting; throws a `ConfigError` naming the first bad variable. */
-export function loadAftercareConfig(env: Env = process.env): AftercareConfig {
+export function loadAftercareConfig(
+  environment: Env = process.env,
+  overrides: ConfigOverrides = {},
+): AftercareConfig {
+  const env: Env = {
+    ...environment,
+    ...(overrides.sqlitePath !== undefined ? { AFTERCARE_SQLITE_PATH: overrides.sqlitePath } : {}),
+    ...(overrides.bulkLoad
+      ? { AFTERCARE_SQLITE_SYNCHRONOUS: environment.AFTERCARE_SQLITE_SYNCHRONOUS ?? 'normal' }
+      : {}),
+  };
   const store = loadStoreConfig(env as NodeJS.ProcessEnv);
   return {
     store,

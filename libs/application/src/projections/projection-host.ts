@@ -68,6 +68,8 @@ function offlineRebuild(
     eventStorePath: store.db.name,
     readModelPath: readModels.db.name,
     minLag,
+    // One thread folds and writes: the API's thread keeps a core to itself on a small machine.
+    fold: { workers: 1 },
   });
 }
 

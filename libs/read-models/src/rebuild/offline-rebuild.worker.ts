@@ -31,6 +31,8 @@ async function main(plan: RebuildWorkerPlan): Promise<void> {
       owner: plan.owner,
       leaseTtlMs: plan.leaseTtlMs,
       progressIntervalMs: plan.progressIntervalMs,
+      // Short write transactions: the runtime's own writes wait on SQLite's lock meanwhile.
+      writeChunkSize: 1_000,
       source: sqliteRebuildSource(store.db, plan.fold),
       onProgress: (progress) => {
         // Thrown inside the fold: the rebuild abandons its tables and releases its leases.

@@ -147,6 +147,32 @@ describe('far-behind projections rebuilt off-thread, then live', () => {
     expect(tables(rebuiltModels)).toEqual(tables(liveModels));
   }, 120_000);
 
+  it('is rebuilt by the holder of its lease only, with two instances starting together', async () => {
+    const file = join(dir, 'two.db');
+    const [oneModels, otherModels] = [readModelsAt(file), readModelsAt(file)];
+    const [oneLog, otherLog]: string[][] = [[], []];
+    const one = engineOver(oneModels, 100n, oneLog);
+    const other = engineOver(otherModels, 100n, otherLog);
+    await Promise.all([one.start(), other.start()]);
+    await caughtUp(one);
+    await Promise.all([one.stop(), other.stop()]);
+
+    const rebuiltBy = (log: string[]): string[] =>
+      log
+        .filter((line) => line.startsWith('Projection rebuild on a worker thread: '))
+        .flatMap((line) => line.split(': ')[1].split(' (')[0].split(', '));
+    const [byOne, byOther] = [rebuiltBy(oneLog), rebuiltBy(otherLog)];
+    expect(byOne.length + byOther.length).toBe(projections.length);
+    expect(new Set([...byOne, ...byOther]).size).toBe(projections.length);
+
+    const liveModels = readModelsAt(join(dir, 'two-live.db'));
+    const live = engineOver(liveModels, undefined, []);
+    await live.start();
+    await caughtUp(live);
+    await live.stop();
+    expect(tables(oneModels)).toEqual(tables(liveModels));
+  }, 120_000);
+
   it('starts over cleanly after a process died mid-rebuild', async () => {
     // What kill -9 leaves: a half-written rebuild table and its lease, held by a dead process.
     const file = join(dir, 'killed.db');

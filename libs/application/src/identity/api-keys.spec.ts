@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PostgresApiKeyStore, SqliteApiKeyStore, type ApiKeyStore } from './api-key.store';
-import { ApiKeys, InvalidApiKeyRequest } from './api-keys';
+import { ApiKeys, InvalidApiKeyRequest, KEY_RECHECK_MS } from './api-keys';
 import { postgresForSpec } from '../testing/postgres-for-specs';
 
 /** `open` answers undefined when the store is unavailable here (PostgreSQL without CI=true). */
@@ -34,11 +34,12 @@ function behavesAsAKeyStore(
     expect(created.record.secretHash.split('$')[4]).not.toBe(again.record.secretHash.split('$')[4]);
   });
 
-  it('refuses a wrong secret, an unknown id and a revoked key (at once, even once verified)', async () => {
+  it('refuses a wrong secret, an unknown id and a revoked key (within 2 s of a revocation elsewhere)', async () => {
     const opened = await open();
     if (!opened) return;
     const { store } = opened;
-    const keys = new ApiKeys(store);
+    let now = Date.parse('2026-12-02T10:00:00Z');
+    const keys = new ApiKeys(store, () => new Date(now));
     const { key, record } = await keys.create({
       role: 'service',
       name: 'crm',
@@ -53,14 +54,38 @@ function behavesAsAKeyStore(
     expect(await keys.authenticate(`ak_${'0'.repeat(16)}_${key.slice(20)}`)).toBeUndefined();
     expect(await keys.authenticate('not-a-key')).toBeUndefined();
 
-    // Another process (the CLI) revokes it: this instance's cache does not keep it alive.
+    // Another process (the CLI) revokes it: this instance refuses it once it looks the key up
+    // again, at most KEY_RECHECK_MS after it last did.
     const elsewhere = new ApiKeys(store);
     expect(await elsewhere.revoke(record.id, 'cli:ada')).toBe(true);
+    now += KEY_RECHECK_MS - 1;
+    expect((await keys.authenticate(key))?.scopes).toEqual(['pii:read']);
+    expect(await keys.authenticate(forged)).toBeUndefined();
+    now += 1;
     expect(await keys.authenticate(key)).toBeUndefined();
     expect(await elsewhere.revoke(record.id, 'cli:ada')).toBe(false);
     const listed = (await keys.list()).find((k) => k.id === record.id);
     expect(listed).toMatchObject({ revokedBy: 'cli:ada', name: 'crm', role: 'service' });
     expect(typeof listed?.revokedAt).toBe('string');
+  });
+
+  it('forgets the least recently checked key first; a revocation through it applies at once', async () => {
+    const opened = await open();
+    if (!opened) return;
+    const { store } = opened;
+    const keys = new ApiKeys(store, () => new Date(), 1);
+    const elsewhere = new ApiKeys(store);
+    const a = await keys.create({ role: 'agent', name: 'a', createdBy: 'test' });
+    const b = await keys.create({ role: 'agent', name: 'b', createdBy: 'test' });
+    const c = await keys.create({ role: 'agent', name: 'c', createdBy: 'test' });
+    expect(await keys.authenticate(a.key)).toBeDefined();
+    expect(await keys.authenticate(b.key)).toBeDefined();
+    // `a` was forgotten for `b`: it is looked up again, and its revocation elsewhere shows.
+    await elsewhere.revoke(a.record.id, 'cli:ada');
+    expect(await keys.authenticate(a.key)).toBeUndefined();
+    expect(await keys.authenticate(c.key)).toBeDefined();
+    expect(await keys.revoke(c.record.id, 'admin')).toBe(true);
+    expect(await keys.authenticate(c.key)).toBeUndefined();
   });
 
   it('refuses an unknown role or scope and an empty name, creating nothing', async () => {

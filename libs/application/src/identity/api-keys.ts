@@ -49,17 +49,35 @@ export function principalOfKey(record: ApiKeyRecord): Principal {
 const VERIFIED_CACHE_SIZE = 10_000;
 
 /**
- * Creates, lists, revokes and checks API keys. Checking looks the key up by id on every call,
- * so a revocation (by this process or another) takes effect at once; the scrypt comparison,
- * the costly part, runs once per key and process, after which a sha256 of the verified secret is
- * compared in constant time.
+ * How long a verified key's record is used without asking the store again: how late a revocation
+ * by another process (the CLI) takes effect here at most. The same bound as a data key's erasure
+ * (`PiiVault`).
+ */
+export const KEY_RECHECK_MS = 2000;
+
+interface VerifiedKey {
+  /** sha256 of the secret that passed the scrypt check. */
+  digest: Buffer;
+  record: ApiKeyRecord;
+  /** When the record is looked up again (clock ms). */
+  recheckAt: number;
+}
+
+/**
+ * Creates, lists, revokes and checks API keys. The scrypt comparison, the costly part, runs once
+ * per key and process; after it a sha256 of the verified secret is compared in constant time, and
+ * the key's record is looked up again at most every `KEY_RECHECK_MS`: a revocation through this
+ * instance takes effect at once, one by another process within that time. The most recently
+ * checked keys are kept, up to `cacheSize`.
  */
 export class ApiKeys {
-  private readonly verified = new Map<string, Buffer>();
+  private readonly verified = new Map<string, VerifiedKey>();
 
   constructor(
     private readonly store: ApiKeyStore,
     private readonly clock: () => Date = () => new Date(),
+    /** Verified keys kept at most (the least recently checked is forgotten first). */
+    private readonly cacheSize = VERIFIED_CACHE_SIZE,
   ) {}
 
   async create(request: CreateApiKey): Promise<CreatedApiKey> {
@@ -99,17 +117,27 @@ export class ApiKeys {
   async authenticate(key: string): Promise<Principal | undefined> {
     const parsed = parseApiKey(key);
     if (!parsed) return undefined;
-    const record = await this.store.find(parsed.id);
-    if (!record || record.revokedAt !== null) return undefined;
     const digest = createHash('sha256').update(parsed.secret).digest();
-    const known = this.verified.get(record.id);
-    if (known) return timingSafeEqual(known, digest) ? principalOfKey(record) : undefined;
-    if (!(await verifySecret(parsed.secret, record.secretHash))) return undefined;
-    if (this.verified.size >= VERIFIED_CACHE_SIZE) {
-      this.verified.delete(this.verified.keys().next().value as string);
+    const now = this.clock().getTime();
+    let known = this.verified.get(parsed.id);
+    if (!known || known.recheckAt <= now) {
+      const record = await this.store.find(parsed.id);
+      if (!record || record.revokedAt !== null) {
+        this.verified.delete(parsed.id);
+        return undefined;
+      }
+      if (known?.record.secretHash !== record.secretHash) {
+        if (!(await verifySecret(parsed.secret, record.secretHash))) return undefined;
+        known = { digest, record, recheckAt: 0 };
+      }
+      known = { ...known, record, recheckAt: now + KEY_RECHECK_MS };
+      this.verified.delete(parsed.id);
+      if (this.verified.size >= this.cacheSize) {
+        this.verified.delete(this.verified.keys().next().value as string);
+      }
+      this.verified.set(parsed.id, known);
     }
-    this.verified.set(record.id, digest);
-    return principalOfKey(record);
+    return timingSafeEqual(known.digest, digest) ? principalOfKey(known.record) : undefined;
   }
 
   list(): Promise<ApiKeyRecord[]> {

@@ -126,8 +126,9 @@ export class PiiVault {
    */
   private walk(value: unknown, allowed: boolean): unknown {
     if (typeof value === 'string') {
-      if (WHOLE_TOKEN.test(value)) return this.openToken(value, allowed);
+      // Most strings of an answer hold no token: one substring search decides, no pattern.
       if (!value.includes(TOKEN_PREFIX)) return value;
+      if (WHOLE_TOKEN.test(value)) return this.openToken(value, allowed);
       return this.openEmbedded(value, allowed);
     }
     if (Array.isArray(value)) {

@@ -8,6 +8,7 @@ import {
 } from '@aftercare/domain';
 import type { EventStore, RecordedEvent } from '@aftercare/event-store';
 import {
+  clvModelProjection,
   type ClvModelFittedData,
   type CustomerProfileState,
   customerProfileProjection,
@@ -97,6 +98,8 @@ export interface TimelinePage {
 }
 
 const PAGE = 500;
+/** Later than any fit: what asks the CLV read model for its latest fits of all. */
+const END_OF_TIME = '9999-12-31T23:59:59.999Z';
 
 function encode(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -112,6 +115,8 @@ function decode(cursor: string, field = 'cursor'): unknown {
 
 export class CustomerQueries {
   private bucketMemo: CheckpointMemo<ProductBucketState[]> | undefined;
+  private fitsMemo: CheckpointMemo<ClvModelFittedData[]> | undefined;
+  private policiesMemo: CheckpointMemo<Readonly<Record<string, WarrantyPolicyState>>> | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -227,21 +232,39 @@ export class CustomerQueries {
     return (await this.fitsAt(at)).find((fit) => !currency || fit.currency === currency) ?? null;
   }
 
-  /** The latest fits by `at`, newest first: enough to hold the latest of every currency. */
+  /**
+   * The latest fits by `at`, newest first: enough to hold the latest of every currency. Every view
+   * asks at its own "now", so the latest fits of all are remembered until the read model moves;
+   * when none of them was fitted after `at` they are the answer for `at` too, as the store would
+   * give it (the same comparison of instants); otherwise the store is asked.
+   */
   private async fitsAt(at: string): Promise<ClvModelFittedData[]> {
-    return this.readModels ? latestFits(this.readModels, at) : [];
+    if (!this.readModels) return [];
+    this.fitsMemo ??= new CheckpointMemo(statusesOf(this.readModels), clvModelProjection.name, 1);
+    const latest = await this.fitsMemo.get('', () => latestFits(this.readModels!, END_OF_TIME));
+    const until = new Date(at).toISOString();
+    if (latest.every((fit) => fit.occurredAt <= until)) return latest;
+    return latestFits(this.readModels, at);
   }
 
-  async policies(): Promise<Record<string, WarrantyPolicyState>> {
-    const result: Record<string, WarrantyPolicyState> = {};
-    if (!this.readModels) return result;
-    for await (const { key, state } of listAll<WarrantyPolicyState>(
-      this.readModels,
+  /** Every warranty policy by id; read once per change of the read model. */
+  async policies(): Promise<Readonly<Record<string, WarrantyPolicyState>>> {
+    if (!this.readModels) return {};
+    this.policiesMemo ??= new CheckpointMemo(
+      statusesOf(this.readModels),
       warrantyPoliciesProjection.name,
-    )) {
-      result[key] = state;
-    }
-    return result;
+      1,
+    );
+    return this.policiesMemo.get('', async () => {
+      const result: Record<string, WarrantyPolicyState> = {};
+      for await (const { key, state } of listAll<WarrantyPolicyState>(
+        this.readModels!,
+        warrantyPoliciesProjection.name,
+      )) {
+        result[key] = state;
+      }
+      return result;
+    });
   }
 
   async feedbackMonths(): Promise<FeedbackMonthState[]> {

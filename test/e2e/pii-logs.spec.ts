@@ -95,8 +95,9 @@ describe('logs hold no personal data', () => {
     await http.post('/v1/customers/logged/pii-erasure').send({}).expect(201);
     await new Promise((resolve) => setTimeout(resolve, 500));
 
+    // The request lines are written within 250 ms (they leave in batches).
     const text = logged.join('');
-    expect(text.length).toBeGreaterThan(0);
+    expect(text).toContain('/v1/customers/logged/timeline');
     for (const secret of [NAME, EMAIL, PHONE]) expect(text).not.toContain(secret);
   });
 });

@@ -1,9 +1,12 @@
 import type { Server } from 'node:http';
 import {
   type DynamicModule,
+  Inject,
   INestApplication,
   Module,
   type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  Optional,
   ValidationPipe,
 } from '@nestjs/common';
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
@@ -15,13 +18,15 @@ import { Logger, LoggerModule, PinoLogger } from 'nestjs-pino';
 import {
   AFTERCARE_CONFIG,
   type AftercareConfig,
+  batchedStdout,
+  type FlushableDestination,
   loggingParams,
   PII_VAULT,
   type PiiVault,
 } from '@aftercare/application';
 import { AppModule } from './app.module';
 import { MIN_POSITION_HEADER, POSITION_HEADER } from './read/min-position.interceptor';
-import { FRESHNESS_HEADERS } from './read/freshness-headers.interceptor';
+import { FRESHNESS_HEADERS } from './read/freshness-headers';
 import { guardJsonBodies } from './http/json-body';
 import { ProblemDetailsFilter } from './problem/problem-details.filter';
 import { toRequestValidationException } from './problem/request-validation.exception';
@@ -31,10 +36,15 @@ import { ApiFastifyAdapter } from './http/api-fastify.adapter';
 import { logRequests } from './http/request-log';
 import { revealAnswers } from './http/reveal-answers';
 
+const LOG_DESTINATION = Symbol('LOG_DESTINATION');
+
 /** The application with its logger: pino (see loggingParams), or none for tests. */
 @Module({})
-class ApiModule implements OnApplicationBootstrap {
-  constructor(private readonly http: HttpAdapterHost) {}
+class ApiModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    private readonly http: HttpAdapterHost,
+    @Optional() @Inject(LOG_DESTINATION) private readonly logs?: FlushableDestination,
+  ) {}
 
   /**
    * Fastify adds routes and plugins when it boots: once Nest has registered its routes, so the
@@ -44,14 +54,23 @@ class ApiModule implements OnApplicationBootstrap {
     await (this.http.httpAdapter.getInstance() as FastifyInstance).ready();
   }
 
+  /** The log lines still held are written before the process goes (a signal ends it after this). */
+  onApplicationShutdown(): void {
+    this.logs?.flushSync();
+  }
+
   static create(logging: boolean): DynamicModule {
+    const logs = logging && process.stdout.isTTY !== true ? batchedStdout() : undefined;
     return {
       module: ApiModule,
       imports: [
         AppModule,
         // The logger only: request lines come from Fastify's hooks (logRequests), not middleware.
-        ...(logging ? [LoggerModule.forRoot({ ...loggingParams(), forRoutes: [] })] : []),
+        ...(logging
+          ? [LoggerModule.forRoot({ ...loggingParams(process.stdout, logs), forRoutes: [] })]
+          : []),
       ],
+      providers: logs ? [{ provide: LOG_DESTINATION, useValue: logs }] : [],
     };
   }
 }

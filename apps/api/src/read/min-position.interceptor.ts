@@ -10,7 +10,9 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { from, type Observable, switchMap } from 'rxjs';
-import { MIN_POSITION_WAIT_MS, ReadYourWrites } from '@aftercare/application';
+import type { FastifyReply } from 'fastify';
+import { MIN_POSITION_WAIT_MS, ReadYourWrites, RuntimeStatus } from '@aftercare/application';
+import { writeFreshnessHeaders } from './freshness-headers';
 import { RequestValidationException } from '../problem/request-validation.exception';
 
 /** On a write's answer: the global position of its last event. */
@@ -42,7 +44,9 @@ interface ReadRequest {
  * `?minPosition=`, as a write's `X-Aftercare-Position` gave it) waits, at most 5 s, until the read
  * models have applied every event they follow up to it, then runs and echoes the position. Past
  * the bound it answers 503 problem+json `read_model_behind` with `Retry-After`; a position that is
- * not a non-negative integer is a 400. Reads without one answer at once, as before.
+ * not a non-negative integer is a 400. Reads without one answer at once, as before. The read then
+ * says how fresh the read models are (`writeFreshnessHeaders`): one interceptor for both, as
+ * each costs a route a layer of Nest's rxjs chain.
  */
 @Injectable()
 export class MinPositionInterceptor implements NestInterceptor {
@@ -50,13 +54,18 @@ export class MinPositionInterceptor implements NestInterceptor {
     private readonly adapterHost: HttpAdapterHost,
     private readonly reflector: Reflector,
     @Optional() private readonly gate?: ReadYourWrites,
+    @Optional() private readonly runtime?: RuntimeStatus,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
     const request = http.getRequest<ReadRequest>();
     const raw = minPositionOf(request);
-    if (raw === undefined || !this.gate) return next.handle();
+    const response = http.getResponse<FastifyReply>();
+    if (raw === undefined || !this.gate) {
+      writeFreshnessHeaders(response, this.runtime);
+      return next.handle();
+    }
     if (!POSITION.test(raw)) {
       throw new RequestValidationException([
         {
@@ -66,7 +75,6 @@ export class MinPositionInterceptor implements NestInterceptor {
       ]);
     }
     const position = BigInt(raw);
-    const response = http.getResponse<unknown>();
     const adapter = this.adapterHost.httpAdapter;
     const scores = this.reflector.get<boolean | undefined>(READS_SCORE_INDEX, context.getHandler());
     const wait = this.gate.waitFor(position, { timeoutMs: MIN_POSITION_WAIT_MS, scores });
@@ -85,6 +93,7 @@ export class MinPositionInterceptor implements NestInterceptor {
           });
         }
         adapter.setHeader(response, MIN_POSITION_HEADER, position.toString());
+        writeFreshnessHeaders(response, this.runtime);
         return next.handle();
       }),
     );

@@ -1,6 +1,5 @@
 import { applyDecorators, UseInterceptors } from '@nestjs/common';
 import { ApiHeader, ApiQuery } from '@nestjs/swagger';
-import { FreshnessHeadersInterceptor } from './freshness-headers.interceptor';
 import {
   MIN_POSITION_HEADER,
   MIN_POSITION_QUERY,
@@ -17,7 +16,7 @@ const MIN_POSITION_DOC =
  */
 export function ReadModelRoute() {
   return applyDecorators(
-    UseInterceptors(MinPositionInterceptor, FreshnessHeadersInterceptor),
+    UseInterceptors(MinPositionInterceptor),
     ApiHeader({
       name: MIN_POSITION_HEADER,
       required: false,

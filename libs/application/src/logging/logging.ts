@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
-import { stdSerializers } from 'pino';
+import pino, { stdSerializers } from 'pino';
 
 type LoggedRequest = IncomingMessage & { id?: unknown; originalUrl?: string };
 
@@ -54,32 +54,65 @@ export function isQuietRequest(url: string | undefined): boolean {
  * subscriber disconnecting) is an ordinary `request aborted`, not an error. A request line holds
  * the method, URL, caller address and correlation id, never the headers (an API key is a header).
  */
-export function loggingParams(stdout: { isTTY?: boolean } = process.stdout): Params {
-  return {
-    pinoHttp: {
-      level: 'info',
-      ...(stdout.isTTY === true
-        ? {
-            transport: {
-              target: 'pino-pretty',
-              options: {
-                singleLine: true,
-                translateTime: 'SYS:HH:MM:ss.l',
-                ignore: 'pid,hostname',
-              },
+export function loggingParams(
+  stdout: { isTTY?: boolean } = process.stdout,
+  destination?: pino.DestinationStream,
+): Params {
+  const terminal = stdout.isTTY === true;
+  const options = {
+    level: 'info',
+    ...(terminal
+      ? {
+          transport: {
+            target: 'pino-pretty',
+            options: {
+              singleLine: true,
+              translateTime: 'SYS:HH:MM:ss.l',
+              ignore: 'pid,hostname',
             },
-          }
-        : {}),
-      // Built from the raw request, not pino's full copy of it with every header.
-      wrapSerializers: false,
-      serializers: { req: requestSummary, res: responseSummary, err: stdSerializers.err },
-      customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) => {
-        if (res.statusCode >= 500 || (error !== undefined && res.writableEnded)) return 'error';
-        if (res.statusCode >= 400) return 'warn';
-        return 'info';
-      },
-      // Liveness probes every few seconds would drown the log.
-      autoLogging: { ignore: (req: LoggedRequest) => urlOf(req)?.startsWith('/health') === true },
-    },
+          },
+        }
+      : {}),
+    // Built from the raw request, not pino's full copy of it with every header.
+    wrapSerializers: false,
+    serializers: { req: requestSummary, res: responseSummary, err: stdSerializers.err },
+    customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
+      requestLogLevel(res.statusCode, res.writableEnded, error),
+    autoLogging: { ignore: (req: LoggedRequest) => isQuietRequest(urlOf(req)) },
   };
+  // pino-pretty (a terminal) writes through its own transport.
+  return { pinoHttp: destination && !terminal ? [options, destination] : options };
+}
+
+/** A log destination that can write what it holds at once. */
+export type FlushableDestination = pino.DestinationStream & { flushSync(): void };
+
+const BATCH_CHARS = 4096;
+const BATCH_MS = 250;
+let stdoutBatch: FlushableDestination | undefined;
+
+/**
+ * Stdout for log lines in writes of at least 4 KB or every 250 ms, whichever comes first, instead
+ * of a write per line (a request line each: a tenth of a customer read's CPU in the API went to
+ * them). What is held is written at exit and at shutdown (`flushSync`). One for the process.
+ */
+export function batchedStdout(): FlushableDestination {
+  if (stdoutBatch) return stdoutBatch;
+  let held = '';
+  const flushSync = (): void => {
+    if (held === '') return;
+    const text = held;
+    held = '';
+    process.stdout.write(text);
+  };
+  setInterval(flushSync, BATCH_MS).unref();
+  process.once('exit', flushSync);
+  stdoutBatch = {
+    write(line: string): void {
+      held += line;
+      if (held.length >= BATCH_CHARS) flushSync();
+    },
+    flushSync,
+  };
+  return stdoutBatch;
 }

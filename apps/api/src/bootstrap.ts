@@ -13,7 +13,6 @@ import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import helmet from 'helmet';
 import { Logger, LoggerModule, PinoLogger } from 'nestjs-pino';
 import {
   AFTERCARE_CONFIG,
@@ -34,6 +33,7 @@ import { serveConsole } from './console/serve-console';
 import { configureBusinessTimeWindow } from './write/dto/dto-validators';
 import { ApiFastifyAdapter } from './http/api-fastify.adapter';
 import { logRequests } from './http/request-log';
+import { securityHeaders as helmetHeaders } from './http/security-headers';
 import { revealAnswers } from './http/reveal-answers';
 
 const LOG_DESTINATION = Symbol('LOG_DESTINATION');
@@ -92,7 +92,7 @@ export async function createApiApp(
     // Parsed as guardJsonBodies says, with the configured limit.
     bodyParser: false,
   };
-  const securityHeaders = helmet();
+  const securityHeaders = helmetHeaders();
   const problems = new ProblemDetailsFilter();
   const adapter = new ApiFastifyAdapter(
     {
@@ -100,8 +100,10 @@ export async function createApiApp(
       // handler's own check (a 400 naming it) instead of a bare 404.
       routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
       // Requests Fastify refuses before routing (an undecodable URL): problem+json as well.
-      frameworkErrors: (error, request, reply) =>
-        securityHeaders(request.raw, reply.raw, () => problems.reply(reply as FastifyReply, error)),
+      frameworkErrors: (error, _request, reply) => {
+        securityHeaders(reply.raw);
+        problems.reply(reply as FastifyReply, error);
+      },
     },
     options.server,
   );
@@ -110,9 +112,10 @@ export async function createApiApp(
   const config = app.get<AftercareConfig>(AFTERCARE_CONFIG);
   const settings = config.http;
   const fastify = adapter.getInstance();
-  fastify.addHook('onRequest', (request, reply, done) =>
-    securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)),
-  );
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    securityHeaders(reply.raw);
+    done();
+  });
   if (logging) logRequests(fastify, () => PinoLogger.root);
   revealAnswers(fastify, app.get<PiiVault>(PII_VAULT));
   // The web console (static files); it reads the API like any client.

@@ -133,7 +133,8 @@ export class PiiVault {
     }
     if (Array.isArray(value)) {
       const items = value.map((item) => this.walk(item, allowed));
-      return items.some(isPromise) ? Promise.all(items) : items;
+      if (items.some(isPromise)) return Promise.all(items);
+      return items.every((item, i) => item === value[i]) ? value : items;
     }
     if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
       const record = value as Record<string, unknown>;
@@ -158,7 +159,10 @@ export class PiiVault {
       });
       return out;
     };
-    return walked.some(isPromise) ? Promise.all(walked).then(build) : build(walked);
+    if (walked.some(isPromise)) return Promise.all(walked).then(build);
+    // Nothing opened below and nothing to redact here (most of an answer): no copy.
+    const unchanged = walked.every((value, i) => value === record[keys[i]]);
+    return unchanged && (allowed || !keys.includes('contact')) ? record : build(walked);
   }
 
   /** A string with tokens inside it (a comment quoting an e-mail address): each one opened. */

@@ -3,6 +3,7 @@ import { WARRANTY_CLAIM_STREAM_CATEGORY } from '@aftercare/domain';
 import type { RecordedEvent } from '@aftercare/event-store';
 import type { Projection } from './projection';
 import { asAftercareEvent, customerIdOf, DAY_MS, ms } from './event-data';
+import { copying, inPlace, type Ownership, withEntry } from './ownership';
 import { EXPERIENCE_STREAM_CATEGORIES } from './satisfaction.projection';
 import { SATISFACTION_RULES } from './satisfaction.state';
 
@@ -60,11 +61,14 @@ function own<T>(record: Record<string, T>, key: string): T | undefined {
 }
 
 function withIncident(
+  how: Ownership,
   state: ChurnIncidentsState,
   kind: IncidentKind,
   at: string,
 ): ChurnIncidentsState {
-  return { ...state, incidents: [...state.incidents, { kind, at }] };
+  const next = how.writable(state);
+  next.incidents = how.append(state.incidents, { kind, at });
+  return next;
 }
 
 /** Folds one event; the state passed in is never changed. */
@@ -72,60 +76,72 @@ export function evolveChurnIncidents(
   state: ChurnIncidentsState,
   recorded: RecordedEvent,
 ): ChurnIncidentsState {
+  return foldIncidents(copying, state, recorded);
+}
+
+/** `evolveChurnIncidents` changing `state` in place (for a fold that owns it). */
+export function evolveChurnIncidentsInPlace(
+  state: ChurnIncidentsState,
+  recorded: RecordedEvent,
+): ChurnIncidentsState {
+  return foldIncidents(inPlace, state, recorded);
+}
+
+function foldIncidents(
+  how: Ownership,
+  state: ChurnIncidentsState,
+  recorded: RecordedEvent,
+): ChurnIncidentsState {
   const extra = own(EXTRA_INCIDENTS, recorded.type);
   if (extra !== undefined) {
     const at = (recorded.data as { occurredAt?: unknown } | null)?.occurredAt;
-    return typeof at === 'string' ? withIncident(state, extra, at) : state;
+    return typeof at === 'string' ? withIncident(how, state, extra, at) : state;
   }
   const event = asAftercareEvent(recorded);
   if (!event) return state;
+  const incident = (next: ChurnIncidentsState, kind: IncidentKind, at: string) =>
+    withIncident(how, next, kind, at);
   switch (event.type) {
     case 'DeliveryScheduled': {
       const d = event.data;
-      const next = { ...state, pendingDeliveries: { ...state.pendingDeliveries } };
-      next.pendingDeliveries[d.purchaseId] = d.deliveryId;
-      return own(state.pendingDeliveries, d.purchaseId) !== undefined
-        ? withIncident(next, 'failed_delivery', d.occurredAt)
-        : next;
+      const failed = own(state.pendingDeliveries, d.purchaseId) !== undefined;
+      const next = how.writable(state);
+      next.pendingDeliveries = withEntry(how, state.pendingDeliveries, d.purchaseId, d.deliveryId);
+      return failed ? incident(next, 'failed_delivery', d.occurredAt) : next;
     }
     case 'DeliveryCompleted': {
       const d = event.data;
-      const pendingDeliveries = { ...state.pendingDeliveries };
-      delete pendingDeliveries[d.purchaseId];
-      const next = { ...state, pendingDeliveries };
-      return d.onTime ? next : withIncident(next, 'late_delivery', d.occurredAt);
+      const next = how.writable(state);
+      next.pendingDeliveries = how.writable(state.pendingDeliveries);
+      delete next.pendingDeliveries[d.purchaseId];
+      return d.onTime ? next : incident(next, 'late_delivery', d.occurredAt);
     }
     case 'SetupFailed':
-      return withIncident(state, 'failed_setup', event.data.occurredAt);
+      return incident(state, 'failed_setup', event.data.occurredAt);
     case 'ReturnRequested':
       return FAULT_REASON.test(event.data.reason)
-        ? withIncident(state, 'faulty_return', event.data.occurredAt)
+        ? incident(state, 'faulty_return', event.data.occurredAt)
         : state;
     case 'ComplaintFiled': {
       const d = event.data;
-      return withIncident(
-        {
-          ...state,
-          complaints: {
-            ...state.complaints,
-            [d.complaintId]: { filedAt: d.occurredAt, remedySought: d.remedySought },
-          },
-        },
-        'complaint',
-        d.occurredAt,
-      );
+      const next = how.writable(state);
+      next.complaints = withEntry(how, state.complaints, d.complaintId, {
+        filedAt: d.occurredAt,
+        remedySought: d.remedySought,
+      });
+      return incident(next, 'complaint', d.occurredAt);
     }
     case 'ComplaintAcknowledged': {
       const c = own(state.complaints, event.data.complaintId);
       const waitedDays = c ? (ms(event.data.occurredAt) - ms(c.filedAt)) / DAY_MS : 0;
       return waitedDays > SATISFACTION_RULES.acknowledgeWithinDays
-        ? withIncident(state, 'slow_acknowledgement', event.data.occurredAt)
+        ? incident(state, 'slow_acknowledgement', event.data.occurredAt)
         : state;
     }
     case 'ComplaintEscalated':
-      return withIncident(state, 'escalation', event.data.occurredAt);
+      return incident(state, 'escalation', event.data.occurredAt);
     case 'ComplaintReopened':
-      return withIncident(state, 'reopening', event.data.occurredAt);
+      return incident(state, 'reopening', event.data.occurredAt);
     case 'ComplaintResolved': {
       const d = event.data;
       const c = own(state.complaints, d.complaintId);
@@ -133,26 +149,24 @@ export function evolveChurnIncidents(
       const late =
         (ms(d.occurredAt) - ms(c.filedAt)) / DAY_MS > SATISFACTION_RULES.overdueComplaintDays;
       return late || d.remedyGiven !== c.remedySought
-        ? withIncident(state, 'bad_resolution', d.occurredAt)
+        ? incident(state, 'bad_resolution', d.occurredAt)
         : state;
     }
     case 'RepairCompleted': {
       const d = event.data;
       const next =
-        d.warrantyClaimId === undefined ? withIncident(state, 'defect', d.occurredAt) : state;
-      return d.paidBy === 'customer' ? withIncident(next, 'paid_repair', d.occurredAt) : next;
+        d.warrantyClaimId === undefined ? incident(state, 'defect', d.occurredAt) : state;
+      return d.paidBy === 'customer' ? incident(next, 'paid_repair', d.occurredAt) : next;
     }
     case 'WarrantyClaimFiled':
-      return withIncident(state, 'defect', event.data.occurredAt);
+      return incident(state, 'defect', event.data.occurredAt);
     case 'WarrantyClaimDecided':
     case 'WarrantyDecisionOverridden': {
       const d = event.data;
       if (d.outcome !== 'rejected' || own(state.rejectedClaims, d.claimId)) return state;
-      return withIncident(
-        { ...state, rejectedClaims: { ...state.rejectedClaims, [d.claimId]: true } },
-        'warranty_rejection',
-        d.occurredAt,
-      );
+      const next = how.writable(state);
+      next.rejectedClaims = withEntry(how, state.rejectedClaims, d.claimId, true as const);
+      return incident(next, 'warranty_rejection', d.occurredAt);
     }
     default:
       return state;
@@ -179,6 +193,7 @@ export const churnIncidentsProjection: Projection<ChurnIncidentsState> = {
   customerScope: 'customer',
   initialState: initialChurnIncidents,
   evolve: evolveChurnIncidents,
+  evolveInPlace: evolveChurnIncidentsInPlace,
   columns: {
     incidents: (s) => s.incidents.length,
   },

@@ -15,6 +15,7 @@ import {
 } from './customer-profile.state';
 import type { Projection } from './projection';
 import { addTo, asAftercareEvent, customerIdOf, earliest, latest, ms } from './event-data';
+import { copying, inPlace, type Ownership } from './ownership';
 
 export * from './customer-profile.state';
 
@@ -41,10 +42,27 @@ export function evolveCustomerProfile(
   current: CustomerProfileState,
   recorded: RecordedEvent,
 ): CustomerProfileState {
+  return foldProfile(copying, current, recorded);
+}
+
+/** `evolveCustomerProfile` changing `current` in place (for a fold that owns it). */
+export function evolveCustomerProfileInPlace(
+  current: CustomerProfileState,
+  recorded: RecordedEvent,
+): CustomerProfileState {
+  return foldProfile(inPlace, current, recorded);
+}
+
+function foldProfile(
+  how: Ownership,
+  current: CustomerProfileState,
+  recorded: RecordedEvent,
+): CustomerProfileState {
   const event = asAftercareEvent(recorded);
   if (!event) return current;
   if (event.type === 'WarrantyPolicyPublished') return current;
-  const state: CustomerProfileState = { ...current, eventCount: current.eventCount + 1 };
+  const state = how.writable(current);
+  state.eventCount++;
   const touch = (at: string): void => {
     if (!state.lastInteraction || ms(at) >= ms(state.lastInteraction.at)) {
       state.lastInteraction = { type: event.type, at };
@@ -71,25 +89,22 @@ export function evolveCustomerProfile(
       state.revenueByCurrency = added(state.revenueByCurrency, d.currency, d.price);
       state.firstPurchaseAt = earliest(state.firstPurchaseAt, d.occurredAt);
       state.lastPurchaseAt = latest(state.lastPurchaseAt, d.occurredAt);
-      state.products = [
-        ...state.products,
-        {
-          purchaseId: d.purchaseId,
-          orderId: d.orderId,
-          sku: d.sku,
-          productCategory: d.productCategory,
-          serialNumber: d.serialNumber ?? null,
-          supplierBatch: d.supplierBatch ?? null,
-          price: d.price,
-          currency: d.currency,
-          channel: d.channel,
-          purchasedAt: d.occurredAt,
-          deliveredAt: null,
-          warrantyPolicyId: d.warranty.warrantyPolicyId,
-          returnWindowDays: d.warranty.returnWindowDays,
-          returned: null,
-        },
-      ];
+      state.products = how.append(state.products, {
+        purchaseId: d.purchaseId,
+        orderId: d.orderId,
+        sku: d.sku,
+        productCategory: d.productCategory,
+        serialNumber: d.serialNumber ?? null,
+        supplierBatch: d.supplierBatch ?? null,
+        price: d.price,
+        currency: d.currency,
+        channel: d.channel,
+        purchasedAt: d.occurredAt,
+        deliveredAt: null,
+        warrantyPolicyId: d.warranty.warrantyPolicyId,
+        returnWindowDays: d.warranty.returnWindowDays,
+        returned: null,
+      });
       touch(d.occurredAt);
       break;
     }
@@ -156,20 +171,17 @@ export function evolveCustomerProfile(
     case 'RepairCompleted': {
       const d = event.data;
       if (state.repairs.some((r) => r.repairId === d.repairId)) break;
-      state.repairs = [
-        ...state.repairs,
-        {
-          repairId: d.repairId,
-          purchaseId: d.purchaseId,
-          serialNumber: d.serialNumber,
-          paidBy: d.paidBy,
-          cost: d.cost,
-          currency: d.currency,
-          defectCode: d.defectCode,
-          at: d.occurredAt,
-          warrantyClaimId: d.warrantyClaimId ?? null,
-        },
-      ];
+      state.repairs = how.append(state.repairs, {
+        repairId: d.repairId,
+        purchaseId: d.purchaseId,
+        serialNumber: d.serialNumber,
+        paidBy: d.paidBy,
+        cost: d.cost,
+        currency: d.currency,
+        defectCode: d.defectCode,
+        at: d.occurredAt,
+        warrantyClaimId: d.warrantyClaimId ?? null,
+      });
       touch(d.occurredAt);
       break;
     }
@@ -380,6 +392,7 @@ export const customerProfileProjection: Projection<CustomerProfileState> = {
   customerScope: 'customer',
   initialState: initialCustomerProfile,
   evolve: evolveCustomerProfile,
+  evolveInPlace: evolveCustomerProfileInPlace,
   columns: {
     registeredAt: (s) => s.registeredAt,
     purchaseCount: (s) => s.purchaseCount,

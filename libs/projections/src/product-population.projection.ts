@@ -2,6 +2,7 @@ import { CUSTOMER_STREAM_CATEGORY } from '@aftercare/domain';
 import type { RecordedEvent } from '@aftercare/event-store';
 import type { Projection } from './projection';
 import { asAftercareEvent, customerIdOf, dayOf } from './event-data';
+import { copying, inPlace, type Ownership, withEntry } from './ownership';
 
 /**
  * Complaints and repairs by SKU and cohort retention, kept as running totals so a report reads a
@@ -89,18 +90,8 @@ const oneLine = (value: string): string => value.replace(/[\t\n\r]/g, ' ');
 const monthIndex = (month: string): number =>
   Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
 
-/**
- * How a fold treats what it changes: `copied` copies each object before changing it (`evolve`:
- * the state handed in stays as it was), `inPlace` changes it where it is (a rebuild's fold, which
- * owns the state). Both give the same keys in the same order: a copy keeps its original's order.
- */
-type Own = <T extends object>(value: T) => T;
-const copied: Own = (value) => ({ ...value });
-const inPlace: Own = (value) => value;
-
-function bump(own: Own, record: Record<string, number>, key: string, by: number) {
-  const next = own(record);
-  next[key] = (next[key] ?? 0) + by;
+function bump(how: Ownership, record: Record<string, number>, key: string, by: number) {
+  const next = withEntry(how, record, key, (record[key] ?? 0) + by);
   if (next[key] === 0) delete next[key];
   return next;
 }
@@ -111,19 +102,19 @@ function bump(own: Own, record: Record<string, number>, key: string, by: number)
  * without customers is dropped, and comes back last if re-added).
  */
 function moveCohort(
-  own: Own,
+  how: Ownership,
   cohorts: Record<string, CohortTotals>,
   before: readonly string[],
   after: readonly string[],
 ): Record<string, CohortTotals> {
-  const next = own(cohorts);
-  count(own, next, before, -1);
-  count(own, next, after, 1);
+  const next = how.writable(cohorts);
+  count(how, next, before, -1);
+  count(how, next, after, 1);
   return next;
 }
 
 function count(
-  own: Own,
+  how: Ownership,
   cohorts: Record<string, CohortTotals>,
   months: readonly string[],
   sign: 1 | -1,
@@ -131,9 +122,9 @@ function count(
   const first = months[0];
   if (first === undefined) return;
   const old = cohorts[first];
-  const cohort = old ? own(old) : { customers: 0, active: {} };
+  const cohort = old ? how.writable(old) : { customers: 0, active: {} };
   if (months.length > 1) {
-    const active = own(cohort.active);
+    const active = how.writable(cohort.active);
     for (let i = 1; i < months.length; i++) {
       const offset = String(monthIndex(months[i]) - monthIndex(first));
       const customers = (active[offset] ?? 0) + sign;
@@ -149,18 +140,17 @@ function count(
 
 /** The state with `sku`'s totals changed by `change` (which owns the totals it is given). */
 function withSku(
-  own: Own,
+  how: Ownership,
   state: ProductBucketState,
   sku: string,
   change: (totals: SkuTotals) => void,
 ): ProductBucketState {
   const totals = state.skus[sku];
   if (!totals) return state;
-  const next = own(state);
-  next.skus = own(state.skus);
-  const changed = own(totals);
+  const next = how.writable(state);
+  const changed = how.writable(totals);
   change(changed);
-  next.skus[sku] = changed;
+  next.skus = withEntry(how, state.skus, sku, changed);
   return next;
 }
 
@@ -237,7 +227,7 @@ export function evolveProductBucket(
   state: ProductBucketState,
   recorded: RecordedEvent,
 ): ProductBucketState {
-  return foldBucket(copied, state, recorded);
+  return foldBucket(copying, state, recorded);
 }
 
 /** `evolveProductBucket` changing `state` in place (for a fold that owns it). */
@@ -249,7 +239,7 @@ export function evolveProductBucketInPlace(
 }
 
 function foldBucket(
-  own: Own,
+  how: Ownership,
   state: ProductBucketState,
   recorded: RecordedEvent,
 ): ProductBucketState {
@@ -263,18 +253,18 @@ function foldBucket(
       if (held.skuOf.has(purchaseId)) return handOn(state, held);
       const sku = oneLine(d.sku);
       const old = state.skus[sku];
-      const totals = old ? own(old) : emptySkuTotals(d.productCategory);
+      const totals = old ? how.writable(old) : emptySkuTotals(d.productCategory);
       totals.unitsSold += 1;
       const day = dayOf(d.occurredAt);
       const customer = oneLine(d.customerId);
-      const next = own(state);
+      const next = how.writable(state);
       const oldMonths = held.monthsOf.get(customer);
       const before = oldMonths?.split(',') ?? [];
       const month = day.slice(0, 7);
       if (!before.includes(month)) {
         const after = [...before, month].sort();
         const value = after.join(',');
-        next.cohorts = moveCohort(own, state.cohorts, before, after);
+        next.cohorts = moveCohort(how, state.cohorts, before, after);
         next.customerMonths =
           oldMonths === undefined
             ? `${state.customerMonths}${customer}\t${value}\n`
@@ -283,8 +273,7 @@ function foldBucket(
       }
       held.skuOf.set(purchaseId, sku);
       next.purchases = `${state.purchases}${purchaseId}\t${sku}\n`;
-      next.skus = own(state.skus);
-      next.skus[sku] = totals;
+      next.skus = withEntry(how, state.skus, sku, totals);
       if (state.lastPurchaseDay === null || day > state.lastPurchaseDay) next.lastPurchaseDay = day;
       return handOn(next, held);
     }
@@ -294,9 +283,9 @@ function foldBucket(
       const sku = d.purchaseId ? held.skuOf.get(oneLine(d.purchaseId)) : undefined;
       if (sku === undefined) return handOn(state, held);
       return handOn(
-        withSku(own, state, sku, (t) => {
+        withSku(how, state, sku, (t) => {
           t.complaints += 1;
-          t.complaintsByCategory = bump(own, t.complaintsByCategory, d.category, 1);
+          t.complaintsByCategory = bump(how, t.complaintsByCategory, d.category, 1);
         }),
         held,
       );
@@ -310,13 +299,13 @@ function foldBucket(
       const seen = lineValue(state.repairedSerials, serial);
       let next = state;
       if (seen !== '2') {
-        next = own(state);
+        next = how.writable(state);
         next.repairedSerials = withLine(state.repairedSerials, serial, seen ? '2' : '1');
       }
       return handOn(
-        withSku(own, next, sku, (t) => {
+        withSku(how, next, sku, (t) => {
           t.repairs += 1;
-          t.repairsByDefect = bump(own, t.repairsByDefect, d.defectCode, 1);
+          t.repairsByDefect = bump(how, t.repairsByDefect, d.defectCode, 1);
           if (seen === '1') t.repeatRepairSerials += 1;
         }),
         held,

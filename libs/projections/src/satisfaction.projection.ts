@@ -8,6 +8,7 @@ import {
 import type { RecordedEvent } from '@aftercare/event-store';
 import type { Projection } from './projection';
 import { asAftercareEvent, customerIdOf, latest, ms } from './event-data';
+import { copying, inPlace, type Ownership, withEntry } from './ownership';
 
 /**
  * Satisfaction, keyed by customerId: what the customer told us (NPS, CSAT, CES), how their
@@ -145,6 +146,31 @@ export function evolveSatisfaction(
   state: SatisfactionStateData,
   recorded: RecordedEvent,
 ): SatisfactionStateData {
+  return foldSatisfaction(copying, state, recorded);
+}
+
+/** `evolveSatisfaction` changing `state` in place (for a fold that owns it). */
+export function evolveSatisfactionInPlace(
+  state: SatisfactionStateData,
+  recorded: RecordedEvent,
+): SatisfactionStateData {
+  return foldSatisfaction(inPlace, state, recorded);
+}
+
+function foldSatisfaction(
+  how: Ownership,
+  state: SatisfactionStateData,
+  recorded: RecordedEvent,
+): SatisfactionStateData {
+  /** `state` with `field` set to `value`. */
+  const withField = <K extends keyof SatisfactionStateData>(
+    field: K,
+    value: SatisfactionStateData[K],
+  ): SatisfactionStateData => {
+    const next = how.writable(state);
+    next[field] = value;
+    return next;
+  };
   const event = asAftercareEvent(recorded);
   if (!event) return state;
   switch (event.type) {
@@ -177,11 +203,16 @@ export function evolveSatisfaction(
           sum: ces.sum + d.ces,
         };
       }
-      return { ...state, nps, csat, ces, lastFeedbackAt: latest(state.lastFeedbackAt, at) };
+      const next = how.writable(state);
+      next.nps = nps;
+      next.csat = csat;
+      next.ces = ces;
+      next.lastFeedbackAt = latest(state.lastFeedbackAt, at);
+      return next;
     }
     case 'ComplaintFiled': {
       const d = event.data;
-      return withComplaint(state, {
+      return withComplaint(how, state, {
         complaintId: d.complaintId,
         purchaseId: d.purchaseId ?? null,
         category: d.category,
@@ -200,12 +231,12 @@ export function evolveSatisfaction(
     case 'ComplaintAcknowledged': {
       const c = ownComplaint(state, event.data.complaintId);
       if (!c || c.acknowledgedAt !== null) return state;
-      return withComplaint(state, { ...c, acknowledgedAt: event.data.occurredAt });
+      return withComplaint(how, state, { ...c, acknowledgedAt: event.data.occurredAt });
     }
     case 'ComplaintEscalated': {
       const c = ownComplaint(state, event.data.complaintId);
       if (!c) return state;
-      return withComplaint(state, {
+      return withComplaint(how, state, {
         ...c,
         escalations: c.escalations + 1,
         lastEscalatedAt: latest(c.lastEscalatedAt, event.data.occurredAt),
@@ -215,7 +246,7 @@ export function evolveSatisfaction(
       const c = ownComplaint(state, event.data.complaintId);
       if (!c) return state;
       const at = event.data.occurredAt;
-      return withComplaint(state, {
+      return withComplaint(how, state, {
         ...c,
         open: false,
         resolvedAt: at,
@@ -226,7 +257,7 @@ export function evolveSatisfaction(
       const c = ownComplaint(state, event.data.complaintId);
       if (!c) return state;
       const at = event.data.occurredAt;
-      return withComplaint(state, {
+      return withComplaint(how, state, {
         ...c,
         open: true,
         resolvedAt: null,
@@ -238,9 +269,9 @@ export function evolveSatisfaction(
     case 'DeliveryCompleted': {
       const d = event.data;
       const deliveries = state.deliveries;
-      return {
-        ...state,
-        deliveries: d.onTime
+      return withField(
+        'deliveries',
+        d.onTime
           ? { ...deliveries, completed: deliveries.completed + 1, onTime: deliveries.onTime + 1 }
           : {
               ...deliveries,
@@ -248,12 +279,12 @@ export function evolveSatisfaction(
               late: deliveries.late + 1,
               lastLateAt: latest(deliveries.lastLateAt, d.occurredAt),
             },
-      };
+      );
     }
     case 'SetupCompleted': {
       const d = event.data;
       const s = setupOf(state, d.purchaseId);
-      return withSetup(state, {
+      return withSetup(how, state, {
         ...s,
         completedAt: d.occurredAt,
         firstVisit: d.attempt === 1 ? 'succeeded' : s.firstVisit,
@@ -262,7 +293,7 @@ export function evolveSatisfaction(
     case 'SetupFailed': {
       const d = event.data;
       const s = setupOf(state, d.purchaseId);
-      return withSetup(state, {
+      return withSetup(how, state, {
         ...s,
         failures: s.failures + 1,
         lastFailedAt: latest(s.lastFailedAt, d.occurredAt),
@@ -288,37 +319,34 @@ export function evolveSatisfaction(
             defectCodes: [d.defectCode],
             lastAt: d.occurredAt,
           };
-      return { ...state, repairsBySerial: { ...state.repairsBySerial, [d.serialNumber]: next } };
+      return withField(
+        'repairsBySerial',
+        withEntry(how, state.repairsBySerial, d.serialNumber, next),
+      );
     }
     case 'ReturnRequested':
-      return {
-        ...state,
-        returns: {
-          ...state.returns,
-          requested: state.returns.requested + 1,
-          lastAt: latest(state.returns.lastAt, event.data.occurredAt),
-        },
-      };
+      return withField('returns', {
+        ...state.returns,
+        requested: state.returns.requested + 1,
+        lastAt: latest(state.returns.lastAt, event.data.occurredAt),
+      });
     case 'ReturnCompleted':
-      return {
-        ...state,
-        returns: {
-          ...state.returns,
-          completed: state.returns.completed + 1,
-          refunded: state.returns.refunded + (event.data.outcome === 'refund' ? 1 : 0),
-          lastAt: latest(state.returns.lastAt, event.data.occurredAt),
-        },
-      };
+      return withField('returns', {
+        ...state.returns,
+        completed: state.returns.completed + 1,
+        refunded: state.returns.refunded + (event.data.outcome === 'refund' ? 1 : 0),
+        lastAt: latest(state.returns.lastAt, event.data.occurredAt),
+      });
     case 'ReferralMade':
-      return { ...state, referrals: state.referrals + 1 };
+      return withField('referrals', state.referrals + 1);
     case 'PromiseMade':
     case 'PromiseKept':
     case 'PromiseBroken':
-      return { ...state, customerPromises: evolvePromises(state.customerPromises, event) };
+      return withField('customerPromises', evolvePromises(state.customerPromises, event));
     case 'FollowUpTaskCreated':
     case 'FollowUpTaskCompleted':
     case 'FollowUpTaskOverdue':
-      return { ...state, followUps: evolveFollowUps(state.followUps, event) };
+      return withField('followUps', evolveFollowUps(state.followUps, event));
     case 'FollowUpTaskEscalated':
     case 'PlaybookPublished':
     case 'CustomerRegistered':
@@ -390,8 +418,14 @@ function ownComplaint(state: SatisfactionStateData, id: string): ComplaintRecord
   return Object.hasOwn(state.complaints, id) ? state.complaints[id] : undefined;
 }
 
-function withComplaint(state: SatisfactionStateData, c: ComplaintRecord): SatisfactionStateData {
-  return { ...state, complaints: { ...state.complaints, [c.complaintId]: c } };
+function withComplaint(
+  how: Ownership,
+  state: SatisfactionStateData,
+  c: ComplaintRecord,
+): SatisfactionStateData {
+  const next = how.writable(state);
+  next.complaints = withEntry(how, state.complaints, c.complaintId, c);
+  return next;
 }
 
 function setupOf(state: SatisfactionStateData, purchaseId: string): SetupRecord {
@@ -400,8 +434,14 @@ function setupOf(state: SatisfactionStateData, purchaseId: string): SetupRecord 
     : { purchaseId, firstVisit: null, failures: 0, lastFailedAt: null, completedAt: null };
 }
 
-function withSetup(state: SatisfactionStateData, s: SetupRecord): SatisfactionStateData {
-  return { ...state, setups: { ...state.setups, [s.purchaseId]: s } };
+function withSetup(
+  how: Ownership,
+  state: SatisfactionStateData,
+  s: SetupRecord,
+): SatisfactionStateData {
+  const next = how.writable(state);
+  next.setups = withEntry(how, state.setups, s.purchaseId, s);
+  return next;
 }
 
 export const satisfactionProjection: Projection<SatisfactionStateData> = {
@@ -413,6 +453,7 @@ export const satisfactionProjection: Projection<SatisfactionStateData> = {
   customerScope: 'customer',
   initialState: initialSatisfaction,
   evolve: evolveSatisfaction,
+  evolveInPlace: evolveSatisfactionInPlace,
   columns: {
     latestNps: (s) => s.nps.latest?.score ?? null,
     openComplaints: (s) => Object.values(s.complaints).filter((c) => c.open).length,

@@ -1,0 +1,50 @@
+/**
+ * How a fold treats the objects it changes. `copying` copies an object before changing it, so the
+ * state handed to `evolve` stays as it was (the projection's meaning, and what the live runtime,
+ * as-of replays and caches rely on). `inPlace` changes the object itself: only for a fold that
+ * owns every state it folds (a rebuild; see `Projection.evolveInPlace`). Both give the same keys
+ * in the same order: a copy keeps its original's key order.
+ */
+export interface Ownership {
+  /** The object to change: a copy of `value`, or `value` itself. */
+  writable<T extends object>(value: T): T;
+  /** `list` with `item` added at the end: a new array, or `list` itself. */
+  append<T>(list: T[], item: T): T[];
+}
+
+export const copying: Ownership = {
+  writable: (value) => ({ ...value }),
+  append: (list, item) => [...list, item],
+};
+
+export const inPlace: Ownership = {
+  writable: (value) => value,
+  append: (list, item) => {
+    list.push(item);
+    return list;
+  },
+};
+
+/**
+ * `record` with `key` set to `value`, as `{ ...record, [key]: value }` sets it: added last when
+ * new, and an own entry whatever the key (an id like `__proto__` is just an id).
+ */
+export function withEntry<T>(
+  how: Ownership,
+  record: Record<string, T>,
+  key: string,
+  value: T,
+): Record<string, T> {
+  const next = how.writable(record);
+  if (key === '__proto__') {
+    Object.defineProperty(next, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    next[key] = value;
+  }
+  return next;
+}

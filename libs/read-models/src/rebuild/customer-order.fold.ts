@@ -82,46 +82,37 @@ class Takers {
 }
 
 /** Customers folded together: their streams, and the events of other streams naming them. */
-interface Unit {
+export interface Unit {
   streams: number[];
   others: number[];
 }
 
 /**
- * Folds the grouped projections (see `customerGrouping`) one unit of customer groups at a time,
- * each event read and parsed once:
- *
- * 1. the events of every stream that is not a customer's, light (position, stream, type, and the
- *    data's customerId read by SQLite): which customer each names;
- * 2. per unit of groups (whole groups packed up to `UNIT_STREAMS` customers), the events of its
- *    customers' streams and of the other streams naming them, sorted by position, are folded and
- *    the unit's final states handed to the sink: memory holds one unit's states, not all;
- * 3. events of other streams that name no customer, as one more unit.
- *
- * Each key's events are folded in global order, as in any fold, provided no key has events in
- * two units: then it is handed over twice, which the caller checks (`RebuildSink.repeatedKeys`).
- * Returns the events read and the positions of those the global projections take.
+ * What a fold of customer groups reads, found once before it (by the calling thread for all its
+ * workers): the units, and the events of other streams that name no customer or that the global
+ * projections take.
  */
-export async function foldCustomerGroups(
+export interface CustomerGroupsPlan {
+  units: Unit[];
+  unnamed: number[];
+  globalPositions: number[];
+  /** Rows of other streams read to make the plan. */
+  othersRead: number;
+}
+
+/**
+ * Reads the events of every stream that is not a customer's, light (position, stream, type, and
+ * the data's customerId read by SQLite): which customer each names, which the global projections
+ * take; then packs the customers' groups into units (see `customerUnits`).
+ */
+export function planCustomerGroups(
   db: Database.Database,
   head: number,
   projections: readonly AnyProjection[],
-  sink: RebuildSink,
-  onEvents: (count: number, position: GlobalPosition) => void,
-  share?: CustomerShare,
-): Promise<{ events: number; globalPositions: number[] }> {
+): CustomerGroupsPlan {
   const { grouped, global, groupOf } = customerGrouping(projections);
   const takers = new Takers(grouped);
   const globalTakers = new Takers(global);
-  const metadataOf = metadataReader(db);
-  const firstShare = !share || share.index === 0;
-  let events = 0;
-  const progress = (count: number): void => {
-    events += count;
-    onEvents(count, BigInt(Math.min(head, events)));
-  };
-
-  // 1. Events of other streams: which customers they name, and which the global folds take.
   const others = otherStreamRows(db, head, projections);
   const othersOf = new Map<string, number[]>();
   const unnamed: number[] = [];
@@ -135,12 +126,53 @@ export async function foldCustomerGroups(
         positions.push(position);
       }
     }
-    if (firstShare && globalTakers.of(streamId, type).length) globalPositions.push(position);
+    if (globalTakers.of(streamId, type).length) globalPositions.push(position);
   }
-  if (firstShare) progress(others.length);
+  return {
+    units: customerUnits(db, groupOf, othersOf),
+    unnamed,
+    globalPositions,
+    othersRead: others.length,
+  };
+}
 
-  // 2. Units of customer groups.
-  const units = customerUnits(db, groupOf, othersOf);
+/**
+ * Folds the grouped projections (see `customerGrouping`) one unit of customer groups at a time,
+ * each event read and parsed once, following `plan` (see `planCustomerGroups`):
+ *
+ * 1. per unit of groups (whole groups packed up to `UNIT_STREAMS` customers), the events of its
+ *    customers' streams and of the other streams naming them, sorted by position, are folded and
+ *    the unit's final states handed to the sink: memory holds one unit's states, not all;
+ * 2. events of other streams that name no customer, as one more unit.
+ *
+ * Each key's events are folded in global order, as in any fold, provided no key has events in
+ * two units: then it is handed over twice, which the caller checks (`RebuildSink.repeatedKeys`).
+ * Returns the events read (the plan's included) and the positions of those the global
+ * projections take.
+ */
+export async function foldCustomerGroups(
+  db: Database.Database,
+  head: number,
+  projections: readonly AnyProjection[],
+  sink: RebuildSink,
+  onEvents: (count: number, position: GlobalPosition) => void,
+  share?: CustomerShare,
+  plan: CustomerGroupsPlan = planCustomerGroups(db, head, projections),
+): Promise<{ events: number; globalPositions: number[] }> {
+  const { grouped, global } = customerGrouping(projections);
+  const takers = new Takers(grouped);
+  const globalTakers = new Takers(global);
+  const metadataOf = metadataReader(db);
+  const firstShare = !share || share.index === 0;
+  let events = 0;
+  const progress = (count: number): void => {
+    events += count;
+    onEvents(count, BigInt(Math.min(head, events)));
+  };
+  const { units, unnamed } = plan;
+  const globalPositions = firstShare ? [...plan.globalPositions] : [];
+  if (firstShare) progress(plan.othersRead);
+
   const condition = filterCondition(unionFilter(projections));
   const streamRows = db
     .prepare(
@@ -178,7 +210,6 @@ export async function foldCustomerGroups(
     await new Promise((resolve) => setImmediate(resolve));
   }
 
-  // 3. Events naming no customer.
   if (firstShare && unnamed.length) await foldUnit(read(unnamed));
   return { events, globalPositions };
 }

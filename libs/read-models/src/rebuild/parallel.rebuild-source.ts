@@ -7,7 +7,13 @@ import type { GlobalPosition } from '@aftercare/event-store';
 import type { AnyProjection } from '@aftercare/projections';
 import type { ColumnValue } from '../read-model-store';
 import { columnExtractors, encodeState } from '../state-encoding';
-import { customerGrouping, type CustomerShare, foldAtPositions } from './customer-order.fold';
+import {
+  customerGrouping,
+  type CustomerGroupsPlan,
+  type CustomerShare,
+  foldAtPositions,
+  planCustomerGroups,
+} from './customer-order.fold';
 import { RebuildFailedError, unionFilter } from './rebuild';
 import type { FoldedState, RebuildSink } from './rebuild-sink';
 import { countRows, filterCondition } from './sqlite.event-rows';
@@ -32,7 +38,11 @@ export interface ParallelRebuildOptions {
   workerExecArgv?: string[];
 }
 
-/** What a worker folds: its share of the customer groups (see `foldCustomerGroups`). */
+/**
+ * What a worker folds: its share of the customer groups (see `foldCustomerGroups`). The groups
+ * themselves come in the first message to the worker, once this thread has planned them
+ * (while the workers start).
+ */
 export interface WorkerPlan {
   path: string;
   head: number;
@@ -49,6 +59,9 @@ export interface StateBatch {
   json: string[];
   columns: ColumnValue[][];
 }
+
+/** Messages to a worker: the groups to fold, then each batch of states written. */
+export type ToWorkerMessage = { kind: 'plan'; plan: CustomerGroupsPlan } | { kind: 'taken' };
 
 export type WorkerMessage =
   | { kind: 'progress'; events: number }
@@ -174,6 +187,7 @@ export async function parallelSqliteFold(
 
   const total = countRows(db, filterCondition(unionFilter(projections)), head);
   const threads: Worker[] = [];
+  const post = (worker: Worker, message: ToWorkerMessage): void => worker.postMessage(message);
   let writes = Promise.resolve();
   const globalPositions: number[][] = [];
   try {
@@ -220,7 +234,7 @@ export async function parallelSqliteFold(
                 }
                 writes = writes
                   .then(() => sink.flush())
-                  .then(() => worker.postMessage({ kind: 'taken' }));
+                  .then(() => post(worker, { kind: 'taken' }));
                 writes.catch(reject);
                 break;
               case 'done':
@@ -243,6 +257,9 @@ export async function parallelSqliteFold(
           }
         });
       }
+      // Planned once for all workers, while they start.
+      const plan = planCustomerGroups(db, head, projections);
+      for (const worker of threads) post(worker, { kind: 'plan', plan });
     });
     await Promise.all(threads.map((t) => t.terminate()));
     await writes;

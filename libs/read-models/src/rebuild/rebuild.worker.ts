@@ -1,8 +1,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { AnyProjection } from '@aftercare/projections';
-import { foldCustomerGroups } from './customer-order.fold';
-import { PostingSink, type WorkerMessage, type WorkerPlan } from './parallel.rebuild-source';
+import { type CustomerGroupsPlan, foldCustomerGroups } from './customer-order.fold';
+import {
+  PostingSink,
+  type ToWorkerMessage,
+  type WorkerMessage,
+  type WorkerPlan,
+} from './parallel.rebuild-source';
 import { RebuildFailedError } from './rebuild';
 
 /** Entry point of a rebuild worker thread: folds its share of the customer groups and posts the states. */
@@ -20,8 +25,11 @@ async function main(plan: WorkerPlan): Promise<void> {
   const db = new Database(plan.path, { readonly: true });
   try {
     const sink = new PostingSink(projections, post);
-    parentPort!.on('message', (message: { kind: string }) => {
-      if (message.kind === 'taken') sink.taken();
+    const groups = await new Promise<CustomerGroupsPlan>((resolve) => {
+      parentPort!.on('message', (message: ToWorkerMessage) => {
+        if (message.kind === 'plan') resolve(message.plan);
+        else sink.taken();
+      });
     });
     const { globalPositions } = await foldCustomerGroups(
       db,
@@ -30,6 +38,7 @@ async function main(plan: WorkerPlan): Promise<void> {
       sink,
       (count) => post({ kind: 'progress', events: count }),
       plan.share,
+      groups,
     );
     sink.finish();
     post({ kind: 'done', globalPositions });

@@ -91,7 +91,10 @@ export class SqliteRebuilds {
     const rebuilt = rebuildTable(name);
     const old = `${live}__old`;
     const nextEpoch = session.epochOf(name) + 1;
-    session.createIndexes(name, rebuilt, columnNames(projection), nextEpoch);
+    // One commit for all of them: each commit of a big index can set off a WAL checkpoint.
+    db.transaction(() =>
+      session.createIndexes(name, rebuilt, columnNames(projection), nextEpoch),
+    ).immediate();
     db.transaction(() => {
       const lease = session
         .stmt('SELECT owner FROM rm_projection_lease WHERE name = ?')

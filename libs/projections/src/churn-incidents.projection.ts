@@ -3,7 +3,7 @@ import { WARRANTY_CLAIM_STREAM_CATEGORY } from '@aftercare/domain';
 import type { RecordedEvent } from '@aftercare/event-store';
 import type { Projection } from './projection';
 import { asAftercareEvent, customerIdOf, DAY_MS, ms } from './event-data';
-import { copying, inPlace, type Ownership, withEntry } from './ownership';
+import { copying, inPlace, type Ownership, withEntry, withField } from './ownership';
 import { EXPERIENCE_STREAM_CATEGORIES } from './satisfaction.projection';
 import { SATISFACTION_RULES } from './satisfaction.state';
 
@@ -66,9 +66,7 @@ function withIncident(
   kind: IncidentKind,
   at: string,
 ): ChurnIncidentsState {
-  const next = how.writable(state);
-  next.incidents = how.append(state.incidents, { kind, at });
-  return next;
+  return withField(how, state, 'incidents', how.append(state.incidents, { kind, at }));
 }
 
 /** Folds one event; the state passed in is never changed. */

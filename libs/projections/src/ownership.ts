@@ -48,3 +48,15 @@ export function withEntry<T>(
   }
   return next;
 }
+
+/** `state` with `field` set to `value`. */
+export function withField<S extends object, K extends keyof S>(
+  how: Ownership,
+  state: S,
+  field: K,
+  value: S[K],
+): S {
+  const next = how.writable(state);
+  next[field] = value;
+  return next;
+}

@@ -8,7 +8,7 @@ import {
 import type { RecordedEvent } from '@aftercare/event-store';
 import type { Projection } from './projection';
 import { asAftercareEvent, customerIdOf, latest, ms } from './event-data';
-import { copying, inPlace, type Ownership, withEntry } from './ownership';
+import { copying, inPlace, type Ownership, withEntry, withField } from './ownership';
 
 /**
  * Satisfaction, keyed by customerId: what the customer told us (NPS, CSAT, CES), how their
@@ -162,15 +162,12 @@ function foldSatisfaction(
   state: SatisfactionStateData,
   recorded: RecordedEvent,
 ): SatisfactionStateData {
-  /** `state` with `field` set to `value`. */
-  const withField = <K extends keyof SatisfactionStateData>(
-    field: K,
-    value: SatisfactionStateData[K],
-  ): SatisfactionStateData => {
-    const next = how.writable(state);
-    next[field] = value;
-    return next;
-  };
+  const set = <K extends keyof SatisfactionStateData>(field: K, value: SatisfactionStateData[K]) =>
+    withField(how, state, field, value);
+  const withComplaint = (c: ComplaintRecord) =>
+    set('complaints', withEntry(how, state.complaints, c.complaintId, c));
+  const withSetup = (s: SetupRecord) =>
+    set('setups', withEntry(how, state.setups, s.purchaseId, s));
   const event = asAftercareEvent(recorded);
   if (!event) return state;
   switch (event.type) {
@@ -212,7 +209,7 @@ function foldSatisfaction(
     }
     case 'ComplaintFiled': {
       const d = event.data;
-      return withComplaint(how, state, {
+      return withComplaint({
         complaintId: d.complaintId,
         purchaseId: d.purchaseId ?? null,
         category: d.category,
@@ -231,12 +228,12 @@ function foldSatisfaction(
     case 'ComplaintAcknowledged': {
       const c = ownComplaint(state, event.data.complaintId);
       if (!c || c.acknowledgedAt !== null) return state;
-      return withComplaint(how, state, { ...c, acknowledgedAt: event.data.occurredAt });
+      return withComplaint({ ...c, acknowledgedAt: event.data.occurredAt });
     }
     case 'ComplaintEscalated': {
       const c = ownComplaint(state, event.data.complaintId);
       if (!c) return state;
-      return withComplaint(how, state, {
+      return withComplaint({
         ...c,
         escalations: c.escalations + 1,
         lastEscalatedAt: latest(c.lastEscalatedAt, event.data.occurredAt),
@@ -246,7 +243,7 @@ function foldSatisfaction(
       const c = ownComplaint(state, event.data.complaintId);
       if (!c) return state;
       const at = event.data.occurredAt;
-      return withComplaint(how, state, {
+      return withComplaint({
         ...c,
         open: false,
         resolvedAt: at,
@@ -257,7 +254,7 @@ function foldSatisfaction(
       const c = ownComplaint(state, event.data.complaintId);
       if (!c) return state;
       const at = event.data.occurredAt;
-      return withComplaint(how, state, {
+      return withComplaint({
         ...c,
         open: true,
         resolvedAt: null,
@@ -269,7 +266,7 @@ function foldSatisfaction(
     case 'DeliveryCompleted': {
       const d = event.data;
       const deliveries = state.deliveries;
-      return withField(
+      return set(
         'deliveries',
         d.onTime
           ? { ...deliveries, completed: deliveries.completed + 1, onTime: deliveries.onTime + 1 }
@@ -284,7 +281,7 @@ function foldSatisfaction(
     case 'SetupCompleted': {
       const d = event.data;
       const s = setupOf(state, d.purchaseId);
-      return withSetup(how, state, {
+      return withSetup({
         ...s,
         completedAt: d.occurredAt,
         firstVisit: d.attempt === 1 ? 'succeeded' : s.firstVisit,
@@ -293,7 +290,7 @@ function foldSatisfaction(
     case 'SetupFailed': {
       const d = event.data;
       const s = setupOf(state, d.purchaseId);
-      return withSetup(how, state, {
+      return withSetup({
         ...s,
         failures: s.failures + 1,
         lastFailedAt: latest(s.lastFailedAt, d.occurredAt),
@@ -319,34 +316,31 @@ function foldSatisfaction(
             defectCodes: [d.defectCode],
             lastAt: d.occurredAt,
           };
-      return withField(
-        'repairsBySerial',
-        withEntry(how, state.repairsBySerial, d.serialNumber, next),
-      );
+      return set('repairsBySerial', withEntry(how, state.repairsBySerial, d.serialNumber, next));
     }
     case 'ReturnRequested':
-      return withField('returns', {
+      return set('returns', {
         ...state.returns,
         requested: state.returns.requested + 1,
         lastAt: latest(state.returns.lastAt, event.data.occurredAt),
       });
     case 'ReturnCompleted':
-      return withField('returns', {
+      return set('returns', {
         ...state.returns,
         completed: state.returns.completed + 1,
         refunded: state.returns.refunded + (event.data.outcome === 'refund' ? 1 : 0),
         lastAt: latest(state.returns.lastAt, event.data.occurredAt),
       });
     case 'ReferralMade':
-      return withField('referrals', state.referrals + 1);
+      return set('referrals', state.referrals + 1);
     case 'PromiseMade':
     case 'PromiseKept':
     case 'PromiseBroken':
-      return withField('customerPromises', evolvePromises(state.customerPromises, event));
+      return set('customerPromises', evolvePromises(state.customerPromises, event));
     case 'FollowUpTaskCreated':
     case 'FollowUpTaskCompleted':
     case 'FollowUpTaskOverdue':
-      return withField('followUps', evolveFollowUps(state.followUps, event));
+      return set('followUps', evolveFollowUps(state.followUps, event));
     case 'FollowUpTaskEscalated':
     case 'PlaybookPublished':
     case 'CustomerRegistered':
@@ -418,30 +412,10 @@ function ownComplaint(state: SatisfactionStateData, id: string): ComplaintRecord
   return Object.hasOwn(state.complaints, id) ? state.complaints[id] : undefined;
 }
 
-function withComplaint(
-  how: Ownership,
-  state: SatisfactionStateData,
-  c: ComplaintRecord,
-): SatisfactionStateData {
-  const next = how.writable(state);
-  next.complaints = withEntry(how, state.complaints, c.complaintId, c);
-  return next;
-}
-
 function setupOf(state: SatisfactionStateData, purchaseId: string): SetupRecord {
   return Object.hasOwn(state.setups, purchaseId)
     ? state.setups[purchaseId]
     : { purchaseId, firstVisit: null, failures: 0, lastFailedAt: null, completedAt: null };
-}
-
-function withSetup(
-  how: Ownership,
-  state: SatisfactionStateData,
-  s: SetupRecord,
-): SatisfactionStateData {
-  const next = how.writable(state);
-  next.setups = withEntry(how, state.setups, s.purchaseId, s);
-  return next;
 }
 
 export const satisfactionProjection: Projection<SatisfactionStateData> = {

@@ -9,7 +9,12 @@ import type {
   ReopenComplaint,
   ResolveComplaint,
 } from './customer.commands';
-import { alreadyResolved, requireComplaint, requirePurchase } from './customer.rules';
+import {
+  alreadyResolved,
+  requireComplaint,
+  requirePurchase,
+  withoutUndefined,
+} from './customer.rules';
 
 export type ComplaintCommand =
   FileComplaint | AcknowledgeComplaint | EscalateComplaint | ResolveComplaint | ReopenComplaint;
@@ -17,7 +22,6 @@ export type ComplaintCommand =
 /** Complaints, handled in the spirit of ISO 10002: filed, acknowledged, escalated, resolved, reopened. */
 export function decideComplaints(command: ComplaintCommand, state: KnownCustomer): CustomerEvent[] {
   const { customerId, occurredAt } = command.data;
-  const base = { customerId, occurredAt };
 
   switch (command.type) {
     case 'FileComplaint': {
@@ -31,17 +35,18 @@ export function decideComplaints(command: ComplaintCommand, state: KnownCustomer
       return [
         {
           type: 'ComplaintFiled',
-          data: {
-            ...base,
+          data: withoutUndefined({
+            customerId,
+            occurredAt,
             complaintId: d.complaintId,
-            ...(d.purchaseId !== undefined ? { purchaseId: d.purchaseId } : {}),
+            purchaseId: d.purchaseId,
             category: d.category,
             severity: d.severity,
             channel: d.channel,
             remedySought: d.remedySought,
-            ...(d.description !== undefined ? { description: d.description } : {}),
-            ...(d.followUpTaskId !== undefined ? { followUpTaskId: d.followUpTaskId } : {}),
-          },
+            description: d.description,
+            followUpTaskId: d.followUpTaskId,
+          }),
         },
       ];
     }
@@ -61,7 +66,8 @@ export function decideComplaints(command: ComplaintCommand, state: KnownCustomer
         {
           type: 'ComplaintAcknowledged',
           data: {
-            ...base,
+            customerId,
+            occurredAt,
             complaintId: c.complaintId,
             ...(agentId !== undefined ? { agentId } : {}),
           },
@@ -76,7 +82,8 @@ export function decideComplaints(command: ComplaintCommand, state: KnownCustomer
         {
           type: 'ComplaintEscalated',
           data: {
-            ...base,
+            customerId,
+            occurredAt,
             complaintId: c.complaintId,
             level: c.escalationLevel + 1,
             reason: command.data.reason,
@@ -99,7 +106,8 @@ export function decideComplaints(command: ComplaintCommand, state: KnownCustomer
         {
           type: 'ComplaintResolved',
           data: {
-            ...base,
+            customerId,
+            occurredAt,
             complaintId: c.complaintId,
             resolution: command.data.resolution,
             remedyGiven: command.data.remedyGiven,
@@ -120,7 +128,7 @@ export function decideComplaints(command: ComplaintCommand, state: KnownCustomer
       return [
         {
           type: 'ComplaintReopened',
-          data: { ...base, complaintId: c.complaintId, reason: command.data.reason },
+          data: { customerId, occurredAt, complaintId: c.complaintId, reason: command.data.reason },
         },
       ];
     }

@@ -12,7 +12,7 @@ import type {
   RecordSetupFailure,
   ScheduleDelivery,
 } from './customer.commands';
-import { deliveryTiming, requireAmount, requirePurchase } from './customer.rules';
+import { deliveryTiming, requireAmount, requirePurchase, withoutUndefined } from './customer.rules';
 
 export type PurchaseCommand =
   RecordPurchase | ScheduleDelivery | CompleteDelivery | CompleteSetup | RecordSetupFailure;
@@ -20,7 +20,6 @@ export type PurchaseCommand =
 /** Purchases, deliveries and setup: what was bought and how it reached the customer. */
 export function decidePurchases(command: PurchaseCommand, state: KnownCustomer): CustomerEvent[] {
   const { customerId, occurredAt } = command.data;
-  const base = { customerId, occurredAt };
 
   switch (command.type) {
     case 'RecordPurchase': {
@@ -39,14 +38,15 @@ export function decidePurchases(command: PurchaseCommand, state: KnownCustomer):
       return [
         {
           type: 'PurchaseRecorded',
-          data: {
-            ...base,
+          data: withoutUndefined({
+            customerId,
+            occurredAt,
             purchaseId: d.purchaseId,
             orderId: d.orderId,
             sku: d.sku,
             productCategory: d.productCategory,
-            ...(d.serialNumber !== undefined ? { serialNumber: d.serialNumber } : {}),
-            ...(d.supplierBatch !== undefined ? { supplierBatch: d.supplierBatch } : {}),
+            serialNumber: d.serialNumber,
+            supplierBatch: d.supplierBatch,
             price: d.price,
             currency: d.currency,
             channel: d.channel,
@@ -54,7 +54,7 @@ export function decidePurchases(command: PurchaseCommand, state: KnownCustomer):
               warrantyPolicyId: d.warranty.warrantyPolicyId,
               returnWindowDays: d.warranty.returnWindowDays,
             },
-          },
+          }),
         },
       ];
     }
@@ -85,7 +85,8 @@ export function decidePurchases(command: PurchaseCommand, state: KnownCustomer):
         {
           type: 'DeliveryScheduled',
           data: {
-            ...base,
+            customerId,
+            occurredAt,
             deliveryId: d.deliveryId,
             purchaseId: d.purchaseId,
             promisedFrom: d.promisedFrom,
@@ -123,7 +124,8 @@ export function decidePurchases(command: PurchaseCommand, state: KnownCustomer):
         {
           type: 'DeliveryCompleted',
           data: {
-            ...base,
+            customerId,
+            occurredAt,
             deliveryId: delivery.deliveryId,
             purchaseId: delivery.purchaseId,
             deliveredAt: occurredAt,
@@ -153,12 +155,23 @@ export function decidePurchases(command: PurchaseCommand, state: KnownCustomer):
       }
       const attempt = p.setupFailures + 1;
       if (command.type === 'CompleteSetup') {
-        return [{ type: 'SetupCompleted', data: { ...base, purchaseId: p.purchaseId, attempt } }];
+        return [
+          {
+            type: 'SetupCompleted',
+            data: { customerId, occurredAt, purchaseId: p.purchaseId, attempt },
+          },
+        ];
       }
       return [
         {
           type: 'SetupFailed',
-          data: { ...base, purchaseId: p.purchaseId, reason: command.data.reason, attempt },
+          data: {
+            customerId,
+            occurredAt,
+            purchaseId: p.purchaseId,
+            reason: command.data.reason,
+            attempt,
+          },
         },
       ];
     }

@@ -30,7 +30,6 @@ export function decideRelationship(
   state: KnownCustomer,
 ): CustomerEvent[] {
   const { customerId, occurredAt } = command.data;
-  const base = { customerId, occurredAt };
 
   switch (command.type) {
     case 'RecordFeedback': {
@@ -63,19 +62,21 @@ export function decideRelationship(
       }
       if (d.purchaseId !== undefined) requirePurchase(state, d.purchaseId);
       if (d.complaintId !== undefined) requireComplaint(state, d.complaintId);
-      const optional = {
-        nps: d.nps,
-        csat: d.csat,
-        ces: d.ces,
-        comment: d.comment,
-        purchaseId: d.purchaseId,
-        complaintId: d.complaintId,
-        channel: d.channel,
-      };
       return [
         {
           type: 'FeedbackReceived',
-          data: { ...base, feedbackId: d.feedbackId, ...withoutUndefined(optional) },
+          data: withoutUndefined({
+            customerId,
+            occurredAt,
+            feedbackId: d.feedbackId,
+            nps: d.nps,
+            csat: d.csat,
+            ces: d.ces,
+            comment: d.comment,
+            purchaseId: d.purchaseId,
+            complaintId: d.complaintId,
+            channel: d.channel,
+          }),
         },
       ];
     }
@@ -98,7 +99,8 @@ export function decideRelationship(
         {
           type: 'ReferralMade',
           data: {
-            ...base,
+            customerId,
+            occurredAt,
             referralId: d.referralId,
             referredCustomerId: d.referredCustomerId,
             ...(d.channel !== undefined ? { channel: d.channel } : {}),
@@ -121,14 +123,15 @@ export function decideRelationship(
       return [
         {
           type: 'MaintenancePlanSubscribed',
-          data: {
-            ...base,
+          data: withoutUndefined({
+            customerId,
+            occurredAt,
             planId: d.planId,
-            ...(d.purchaseId !== undefined ? { purchaseId: d.purchaseId } : {}),
+            purchaseId: d.purchaseId,
             price: d.price,
             currency: d.currency,
             billingPeriod: d.billingPeriod,
-          },
+          }),
         },
       ];
     }
@@ -154,7 +157,8 @@ export function decideRelationship(
         {
           type: 'MaintenancePlanCancelled',
           data: {
-            ...base,
+            customerId,
+            occurredAt,
             planId: d.planId,
             ...(d.reason !== undefined ? { reason: d.reason } : {}),
           },
@@ -167,7 +171,8 @@ export function decideRelationship(
         {
           type: 'CustomerPiiErased',
           data: {
-            ...base,
+            customerId,
+            occurredAt,
             requestedBy: command.data.requestedBy,
             ...(command.data.reason !== undefined ? { reason: command.data.reason } : {}),
           },

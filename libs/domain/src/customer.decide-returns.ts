@@ -18,7 +18,6 @@ export function decideReturnsAndRepairs(
   state: KnownCustomer,
 ): CustomerEvent[] {
   const { customerId, occurredAt } = command.data;
-  const base = { customerId, occurredAt };
 
   switch (command.type) {
     case 'RecordRepair': {
@@ -41,7 +40,8 @@ export function decideReturnsAndRepairs(
         {
           type: 'RepairCompleted',
           data: {
-            ...base,
+            customerId,
+            occurredAt,
             repairId: d.repairId,
             purchaseId: p.purchaseId,
             serialNumber: d.serialNumber,
@@ -82,7 +82,13 @@ export function decideReturnsAndRepairs(
       return [
         {
           type: 'ReturnRequested',
-          data: { ...base, returnId: d.returnId, purchaseId: p.purchaseId, reason: d.reason },
+          data: {
+            customerId,
+            occurredAt,
+            returnId: d.returnId,
+            purchaseId: p.purchaseId,
+            reason: d.reason,
+          },
         },
       ];
     }
@@ -115,7 +121,8 @@ export function decideReturnsAndRepairs(
         {
           type: 'ReturnCompleted',
           data: {
-            ...base,
+            customerId,
+            occurredAt,
             returnId: r.returnId,
             purchaseId: r.purchaseId,
             outcome: d.outcome,

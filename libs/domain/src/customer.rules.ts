@@ -57,10 +57,17 @@ export function requireAmount(value: number, field: string): void {
   }
 }
 
-export function withoutUndefined<T extends Record<string, unknown>>(value: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const key of Object.keys(value) as (keyof T)[]) {
-    if (value[key] !== undefined) out[key] = value[key];
+/**
+ * `value` without its undefined properties, the others in their order: how event data with
+ * optional fields is written, `withoutUndefined({ a, maybe: d.maybe, b })`. Conditional spreads
+ * in the middle of a literal, or a literal starting with a spread, cost V8 a new hidden class per
+ * object (microseconds each, on every decision); this copy costs a fraction of that.
+ */
+export function withoutUndefined<T extends object>(value: T): T {
+  const out = {} as Record<string, unknown>;
+  for (const key in value) {
+    const field: unknown = value[key];
+    if (field !== undefined) out[key] = field;
   }
-  return out;
+  return out as T;
 }

@@ -85,6 +85,27 @@ describe('SqliteEventStore.appendSerialized: a bulk load', () => {
     expect(held.filter((e) => e.streamId === 'counter-b')).toHaveLength(1);
   });
 
+  it("takes 'any' and 'stream_exists' as the port does, and refuses a stream that is not there", async () => {
+    await bulk.appendSerialized(appends.slice(0, 1));
+    const c = events('c', 2);
+    await bulk.appendSerialized([
+      serializeAppend('counter-a', events('a', 2), 'any'),
+      serializeAppend('counter-c', c.slice(0, 1), 'any'),
+      serializeAppend('counter-c', c.slice(1), 'stream_exists'),
+    ]);
+    const held = await everything(bulk);
+    expect(held.map((e) => [e.streamId, e.revision, e.position])).toEqual([
+      ...Array.from({ length: 102 }, (_, i) => ['counter-a', BigInt(i), BigInt(i + 1)]),
+      ['counter-c', 0n, 103n],
+      ['counter-c', 1n, 104n],
+    ]);
+    const missing = serializeAppend('counter-d', events('d', 1), 'stream_exists');
+    await expect(bulk.appendSerialized([missing])).rejects.toBeInstanceOf(
+      WrongExpectedVersionError,
+    );
+    expect(await bulk.headPosition()).toBe(104n);
+  });
+
   it('refuses an expected revision the stream is not at', async () => {
     await bulk.appendSerialized(appends.slice(0, 1));
     const wrong = { ...appends[2], expectedRevision: 120n };

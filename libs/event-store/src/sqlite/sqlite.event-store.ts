@@ -269,19 +269,15 @@ export class SqliteEventStore implements EventStore, BulkAppender {
     const params: unknown[] = new Array(INSERT_CHUNK * INSERT_COLUMNS);
     let rows = 0;
     for (const append of appends) {
+      const expected = append.expectedRevision;
       let head = heads.get(append.streamId);
-      if (append.expectedRevision === 'no_stream' && !head) {
-        // A stream already there fails this INSERT's unique constraint.
-        head = { streamNo: Number(s.insertStream.run(append.streamId).lastInsertRowid), next: 0 };
-      } else if (typeof append.expectedRevision === 'bigint') {
-        if (!head) {
-          const stored = s.streamHead.get(append.streamId) as [number, number | null] | undefined;
-          if (stored) head = { streamNo: stored[0], next: (stored[1] ?? -1) + 1 };
-        }
-        if (!head || BigInt(head.next - 1) !== append.expectedRevision) throw new NotPlainAppend();
-      } else {
-        throw new NotPlainAppend();
+      // A new stream needs no look: one already there fails the unique stream id below.
+      if (!head && expected !== 'no_stream') {
+        const stored = s.streamHead.get(append.streamId) as [number, number | null] | undefined;
+        if (stored) head = { streamNo: stored[0], next: (stored[1] ?? -1) + 1 };
       }
+      if (!revisionMatches(expected, head ? head.next - 1 : -1)) throw new NotPlainAppend();
+      head ??= { streamNo: Number(s.insertStream.run(append.streamId).lastInsertRowid), next: 0 };
       heads.set(append.streamId, head);
       for (let i = 0; i < append.ids.length; i++) {
         let p = rows * INSERT_COLUMNS;

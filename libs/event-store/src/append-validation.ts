@@ -59,38 +59,40 @@ export function validateAppend(
   }
   const seen = new Set<string>();
   return events.map((event, index) => {
-    const where = `event ${index} of the append to '${streamId}'`;
+    // Only a failure needs the words: built then, not for every event of a valid append.
+    const where = (): string => `event ${index} of the append to '${streamId}'`;
     if (typeof event?.id !== 'string' || !UUID.test(event.id)) {
       throw new InvalidAppendError(
-        `The id of ${where} must be a UUID, got ${JSON.stringify(event?.id)}`,
+        `The id of ${where()} must be a UUID, got ${JSON.stringify(event?.id)}`,
       );
     }
-    if (seen.has(event.id.toLowerCase())) {
+    const id = event.id.toLowerCase();
+    if (seen.has(id)) {
       throw new InvalidAppendError(
         `The id ${event.id} appears twice in the append to '${streamId}'`,
       );
     }
-    seen.add(event.id.toLowerCase());
+    seen.add(id);
     if (typeof event.type !== 'string' || event.type.trim() === '') {
-      throw new InvalidAppendError(`The type of ${where} must be a non-empty string`);
+      throw new InvalidAppendError(`The type of ${where()} must be a non-empty string`);
     }
     return {
-      data: toJson(event.data, `The data of ${where}`),
-      metadata: toJson(event.metadata ?? { schemaVersion: 1 }, `The metadata of ${where}`),
+      data: toJson(event.data, () => `The data of ${where()}`),
+      metadata: toJson(event.metadata ?? { schemaVersion: 1 }, () => `The metadata of ${where()}`),
     };
   });
 }
 
-function toJson(value: unknown, what: string): string {
+function toJson(value: unknown, what: () => string): string {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new InvalidAppendError(`${what} must be a JSON object`);
+    throw new InvalidAppendError(`${what()} must be a JSON object`);
   }
   const problem = nonJson(value, '', 0);
-  if (problem) throw new InvalidAppendError(`${what} is not JSON: ${problem}`);
+  if (problem) throw new InvalidAppendError(`${what()} is not JSON: ${problem}`);
   try {
     return JSON.stringify(value);
   } catch (error) {
-    throw new InvalidAppendError(`${what} is not JSON: ${(error as Error).message}`);
+    throw new InvalidAppendError(`${what()} is not JSON: ${(error as Error).message}`);
   }
 }
 

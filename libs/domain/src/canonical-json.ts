@@ -29,7 +29,7 @@ export function canonicalJson(value: unknown): string {
       }
       const record = value as Record<string, unknown>;
       let out = '{';
-      for (const key of Object.keys(record).sort()) {
+      for (const key of sortedKeys(record)) {
         const field = record[key];
         if (field === undefined) continue;
         out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(field)}`;
@@ -39,6 +39,22 @@ export function canonicalJson(value: unknown): string {
     default:
       throw new Error(`canonicalJson: cannot encode a ${typeof value}`);
   }
+}
+
+/**
+ * The keys of `record` in code unit order. Most objects have a handful, sorted in place by
+ * insertion (Array.prototype.sort copies the array first); large ones go to the built-in sort.
+ */
+function sortedKeys(record: Record<string, unknown>): string[] {
+  const keys = Object.keys(record);
+  if (keys.length > 16) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i];
+    let j = i - 1;
+    for (; j >= 0 && keys[j] > key; j--) keys[j + 1] = keys[j];
+    keys[j + 1] = key;
+  }
+  return keys;
 }
 
 export function sha256Hex(text: string): string {

@@ -13,8 +13,8 @@ const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '
 
 let lastIsoMs = Number.NaN;
 let lastIso = '';
-let lastDay = Number.NaN;
-let lastDayPrefix = '';
+/** 'YYYY-MM-DDT' by day number: a customer's life hops between days, and a period has few. */
+const dayPrefixes = new Map<number, string>();
 
 /**
  * ISO instant of a simulation time, as `new Date(ms).toISOString()` writes it. Commands at one
@@ -25,17 +25,18 @@ export function iso(ms: number): string {
   if (ms === lastIsoMs) return lastIso;
   if (!Number.isInteger(ms)) return new Date(ms).toISOString();
   const day = Math.floor(ms / DAY);
-  if (day !== lastDay) {
-    lastDay = day;
+  let dayPrefix = dayPrefixes.get(day);
+  if (dayPrefix === undefined) {
     const midnight = new Date(day * DAY).toISOString();
-    lastDayPrefix = midnight.slice(0, midnight.indexOf('T') + 1);
+    dayPrefix = midnight.slice(0, midnight.indexOf('T') + 1);
+    dayPrefixes.set(day, dayPrefix);
   }
   const inDay = ms - day * DAY;
   const millis = inDay % 1000;
   const seconds = Math.floor(inDay / 1000);
   lastIsoMs = ms;
   lastIso =
-    `${lastDayPrefix}${TWO_DIGITS[Math.floor(seconds / 3600)]}:` +
+    `${dayPrefix}${TWO_DIGITS[Math.floor(seconds / 3600)]}:` +
     `${TWO_DIGITS[Math.floor(seconds / 60) % 60]}:${TWO_DIGITS[seconds % 60]}.` +
     `${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
   return lastIso;

@@ -42,12 +42,11 @@ export async function runSeedBench(options: SeedBenchOptions): Promise<void> {
     const seeded = await timedSide(async () => {
       const store = SqliteEventStore.open({ path: seedPath, synchronous: 'normal' });
       try {
-        const summary = await seedStore(
+        return await seedStore(
           store,
           { customers, seed: options.seed ?? '1' },
           { workers: options.workers ?? 'auto', truthPath: join(temp, 'truth.ndjson') },
         );
-        return summary.events;
       } finally {
         await store.close();
       }
@@ -65,20 +64,28 @@ export async function runSeedBench(options: SeedBenchOptions): Promise<void> {
       `ratio seed / raw: ${(rate(seeded) / rate(raw)).toFixed(3)}x events/s, ` +
         `${(raw.cpuSeconds / raw.events / (seeded.cpuSeconds / seeded.events)).toFixed(3)}x CPU per event`,
     );
+    log(
+      `seed pipeline: the storing thread waited for the simulation ${(seeded.result.waitedForSimulationMs / 1000).toFixed(1)} s ` +
+        `of ${seeded.seconds.toFixed(1)} s; all threads used ${(seeded.cpuSeconds / seeded.seconds).toFixed(2)} ` +
+        `of ${availableParallelism()} cores`,
+    );
   } finally {
     rmSync(temp, { recursive: true, force: true });
   }
 }
 
-async function timedSide(run: () => Promise<number>): Promise<Side> {
+async function timedSide<T extends { events: number }>(
+  run: () => Promise<T>,
+): Promise<Side & { result: T }> {
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const events = await run();
+  const result = await run();
   const used = process.cpuUsage(cpu);
   return {
-    events,
+    events: result.events,
     seconds: (performance.now() - started) / 1000,
     cpuSeconds: (used.user + used.system) / 1e6,
+    result,
   };
 }
 

@@ -34,6 +34,11 @@ export type SeedSummary = {
   /** Commands the domain refused; the simulation skips them (a bug if ever non-zero). */
   refusals: CommandRefusal[];
   elapsedMs: number;
+  /**
+   * Of elapsedMs, the time this thread waited for the next chunk of the simulation: near 0 when
+   * storing is the slower side of the pipeline, most of the run when simulating is.
+   */
+  waitedForSimulationMs: number;
   eventsPerSecond: number;
   truthPath: string | undefined;
 };
@@ -75,6 +80,7 @@ export async function seedStore(
     stoppedBuying: 0,
     refusals: [],
     elapsedMs: 0,
+    waitedForSimulationMs: 0,
     eventsPerSecond: 0,
     truthPath: run.truthPath,
   };
@@ -88,7 +94,9 @@ export async function seedStore(
 
   const window = canAppendInBulk(store) ? undefined : new AppendWindow();
   try {
+    let waitingSince = now();
     for await (const chunk of worldChunks(resolved, run)) {
+      summary.waitedForSimulationMs += now() - waitingSince;
       if (window) {
         for (const append of chunk.appends) {
           await window.add(append.streamId, () => explained(appendOne(store, append)));
@@ -99,6 +107,7 @@ export async function seedStore(
       count(summary, chunk);
       for (const line of chunk.truthLines) truth?.writeLine(line);
       report();
+      waitingSince = now();
     }
     await window?.drain();
   } finally {

@@ -58,7 +58,8 @@ describe('next best actions (API)', () => {
     expect(fit.occurredAt).toBe('2024-06-30T23:59:59.999Z');
     const call = fit.effects.effects.recovery_call;
     expect(call.treated + call.controls).toBeGreaterThan(0);
-    expect(call.method).toMatch(/stratified comparison/);
+    expect(call.method).toMatch(/share of the service risk/);
+    expect(fit.effects.scale).toBe('share-of-service-risk');
 
     // The projection picks the fit up; the list is a slice of the ranking it recorded.
     let ranked: RankedNextActions | undefined;
@@ -85,6 +86,10 @@ describe('next best actions (API)', () => {
     expect(mine.actions[0]).toMatchObject({ action: top.action, expectedValue: top.expectedValue });
     for (const a of mine.actions) {
       expect(a.expectedValue).toBeCloseTo(a.deltaStay * a.clv - a.cost, 6);
+      expect(a.deltaStay).toBeCloseTo(
+        (a.evidence.share?.believed ?? NaN) * (a.evidence.serviceRisk ?? NaN),
+        10,
+      );
       expect(['history', 'assumption']).toContain(a.evidence.source);
       if (a.evidence.source === 'assumption') expect(a.evidence.note).toMatch(/too thin/);
     }

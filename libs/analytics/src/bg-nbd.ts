@@ -31,6 +31,11 @@ export interface BgNbdFitOptions {
   /** Start values; the default r = alpha = a = b = 1 is the customary one. */
   readonly initial?: BgNbdParams;
   readonly maxIterations?: number;
+  /**
+   * A horizon (weeks) the caller will predict over, checked as well as the data's own span: a
+   * fit whose predictions fail there is refused too.
+   */
+  readonly predictionHorizon?: number;
 }
 
 /**
@@ -139,30 +144,39 @@ export function fitBgNbd(data: readonly RfmObservation[], options: BgNbdFitOptio
     population: data.length,
     maxIterations: options.maxIterations,
     check: (params) =>
-      unpredictable(data, (c, horizon) => [
-        bgNbdProbabilityAlive(params, c),
-        bgNbdConditionalExpectedTransactions(params, c, horizon),
-      ]),
+      unpredictable(
+        data,
+        (c, horizon) => [
+          bgNbdProbabilityAlive(params, c),
+          bgNbdConditionalExpectedTransactions(params, c, horizon),
+        ],
+        options.predictionHorizon,
+      ),
   });
 }
 
 /**
  * Whether a fitted purchase model predicts a finite, non-negative figure for every distinct
- * customer of its data over a horizon as long as the data: the reason if not.
+ * customer of its data over a horizon as long as the data (and over `alsoOver` weeks, when the
+ * caller will predict that far): the reason if not.
  */
 export function unpredictable(
   data: readonly RfmObservation[],
   predict: (c: RfmObservation, horizon: number) => readonly number[],
+  alsoOver?: number,
 ): string | undefined {
-  const horizon = Math.max(1, ...data.map((c) => c.T));
+  const span = data.reduce((longest, c) => Math.max(longest, c.T), 1);
+  const horizons = alsoOver === undefined || alsoOver === span ? [span] : [span, alsoOver];
   const seen = new Set<string>();
   for (const c of data) {
     const key = `${c.x}|${c.tx}|${c.T}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const figures = predict(c, horizon);
-    if (!figures.every((v) => Number.isFinite(v) && v >= 0)) {
-      return `its predictions are not finite for x = ${c.x}, tx = ${c.tx}, T = ${c.T} (${figures.join(', ')})`;
+    for (const horizon of horizons) {
+      const figures = predict(c, horizon);
+      if (!figures.every((v) => Number.isFinite(v) && v >= 0)) {
+        return `its predictions over ${Math.round(horizon)} weeks are not finite for x = ${c.x}, tx = ${c.tx}, T = ${c.T} (${figures.join(', ')})`;
+      }
     }
   }
   return undefined;

@@ -118,7 +118,7 @@ export type {
 } from './bench/clv.bench';
 export { churnScores, bandCalibration, factorDiagnostics } from './churn-evaluation';
 export type { ChurnScores } from './churn-evaluation';
-export { emptyTimeline, snapshotAt, timelineExperience } from './nba-timeline';
+export { emptyTimeline, snapshotAt, timelineExperience, timelineRfm } from './nba-timeline';
 export type {
   RetentionTimeline,
   RetentionActionName,
@@ -132,6 +132,7 @@ export {
   stratumDelta,
   nbaTroubleBand,
   NBA_TROUBLE_BANDS,
+  NBA_RISK_BANDS,
   DEFAULT_NBA_EFFECT_OPTIONS,
 } from './nba-effects';
 export type {
@@ -140,8 +141,15 @@ export type {
   ActionEffect,
   StratumEffect,
   TroubleBandEffect,
+  ServiceRisk,
 } from './nba-effects';
-export { timelineRfm, fitNbaValueModel, customerValue, nextActionsFor } from './nba-value';
+export {
+  fitNbaValueModel,
+  customerValue,
+  serviceRisk,
+  probabilityAlive,
+  nextActionsFor,
+} from './nba-value';
 export type { NextAction, NbaValueModel } from './nba-value';
 export { Prng } from './prng';
 export { cusumStep, poissonCusum, DEFECT_CUSUM_DEFAULTS } from './poisson-cusum';

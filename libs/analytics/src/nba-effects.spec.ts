@@ -1,10 +1,23 @@
-import { DEFAULT_NBA_EFFECT_OPTIONS, estimateActionEffects, stratumDelta } from './nba-effects';
+import {
+  DEFAULT_NBA_EFFECT_OPTIONS,
+  estimateActionEffects,
+  type NbaEffects,
+  type ServiceRisk,
+} from './nba-effects';
 import { emptyTimeline, type RetentionTimeline } from './nba-timeline';
 import { nextActionsFor, type NbaValueModel } from './nba-value';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2022-01-01T00:00:00Z');
 const months = Array.from({ length: 12 }, (_, i) => Date.UTC(2022, i + 1, 1));
+const COSTS = {
+  ...{ recovery_call: 8, goodwill_credit: 30, expedited_repair: 45 },
+  ...{ maintenance_plan_offer: 4, accessory_offer: 3, referral_ask: 2, review_request: 1 },
+};
+
+/** A risk read from the customer id's prefix: 'hi' 0.4, 'lo' 0.1, anything else 0.2. */
+const riskById: ServiceRisk = (t) =>
+  t.customerId.startsWith('hi') ? 0.4 : t.customerId.startsWith('lo') ? 0.1 : 0.2;
 
 /**
  * Customer i: bought on day 0 and 10, a bad incident 5 days before the snapshot of 2022-03-01.
@@ -12,10 +25,15 @@ const months = Array.from({ length: 12 }, (_, i) => Date.UTC(2022, i + 1, 1));
  * each group buys again within the following year. Each customer is two trials: at the incident
  * and at the monthly snapshot after it (the call falls within 14 days of both).
  */
-function population(n: number, stayTreated: number, stayControl: number): RetentionTimeline[] {
+function population(
+  n: number,
+  stayTreated: number,
+  stayControl: number,
+  prefix = 'c',
+): RetentionTimeline[] {
   const snapshot = Date.UTC(2022, 2, 1);
   return Array.from({ length: n }, (_, i) => {
-    const t = emptyTimeline(`c${i}`);
+    const t = emptyTimeline(`${prefix}${i}`);
     t.currency = 'EUR';
     t.purchases.push({ at: T0, price: 100, serialised: false });
     t.purchases.push({ at: T0 + 10 * DAY, price: 100, serialised: false });
@@ -33,18 +51,30 @@ const options = {
   ...DEFAULT_NBA_EFFECT_OPTIONS,
   snapshots: months,
   observedUntil: Date.UTC(2024, 0, 1),
+  serviceRisk: riskById,
 };
 
 describe('estimateActionEffects', () => {
-  it('measures the difference in staying between eligible customers who got the action and those who did not', () => {
+  it('measures the share of the service risk an action takes away: the difference in staying over the risk', () => {
+    // 20 more in 100 called customers stay, whose service risk is 0.2: the call takes all of it.
     const effects = estimateActionEffects(population(400, 0.7, 0.5), options);
+    expect(effects.scale).toBe('share-of-service-risk');
     const call = effects.effects.recovery_call;
     expect(call.source).toBe('history');
     expect(call.treated).toBe(400);
     expect(call.controls).toBe(400);
-    expect(call.delta).toBeCloseTo(0.2, 10);
-    expect(call.ci95?.[0]).toBeGreaterThan(0.05);
-    expect(call.ci95?.[1]).toBeLessThan(0.35);
+    expect(call.treatedServiceRisk).toBeCloseTo(0.2, 10);
+    expect(call.delta).toBeCloseTo(1, 10);
+    expect(call.prior).toEqual({ mean: 0, sd: DEFAULT_NBA_EFFECT_OPTIONS.priorSd });
+    expect(call.ci95?.[0]).toBeGreaterThan(0.25);
+    expect(call.ci95?.[1]).toBeLessThan(1.75);
+  });
+
+  it('finds the same share in customers at different risk when the effect grows with the risk', () => {
+    // At risk 0.4 the call keeps 20 more in 100, at risk 0.1 five more: half the risk each time.
+    const people = [...population(400, 0.7, 0.5, 'hi'), ...population(400, 0.55, 0.5, 'lo')];
+    const call = estimateActionEffects(people, options).effects.recovery_call;
+    expect(call.delta).toBeCloseTo(0.5, 1);
   });
 
   it('finds no effect where the groups stay alike, and says the interval includes 0', () => {
@@ -62,6 +92,15 @@ describe('estimateActionEffects', () => {
     expect(call.note).toMatch(/too thin \(20 treated, 30 needed\)/);
   });
 
+  it('measures no share of a risk the treated did not have, and says so', () => {
+    const call = estimateActionEffects(population(400, 0.7, 0.5), {
+      ...options,
+      serviceRisk: () => 0,
+    }).effects.recovery_call;
+    expect(call.source).toBe('assumption');
+    expect(call.note).toMatch(/no service risk to reduce/);
+  });
+
   it('sees a call made days after an incident between two monthly snapshots', () => {
     const snapshot = Date.UTC(2022, 2, 1);
     const between = population(400, 0.7, 0.5).map((t) => {
@@ -71,71 +110,66 @@ describe('estimateActionEffects', () => {
     });
     const call = estimateActionEffects(between, options).effects.recovery_call;
     expect(call.treated).toBe(200);
-    expect(call.delta).toBeCloseTo(0.2, 10);
+    expect(call.delta).toBeCloseTo(1, 10);
     const gridOnly = estimateActionEffects(between, { ...options, incidentTrials: false });
     expect(gridOnly.effects.recovery_call.treated).toBe(0);
   });
 
-  it('compares customers with as many incidents: the troubled are called more and stay less', () => {
-    // One incident: 1 in 4 called; three incidents: 3 in 4 called. The call changes nothing,
-    // but the troubled stay less (30% against 70%): pooled, the call would look harmful.
+  it('compares customers the churn model rates alike: the troubled are called more and stay less', () => {
+    // Risky customers (three complaints): 3 in 4 called, 30% stay; the others (one complaint,
+    // in the same incident bands): 1 in 4 called, 70% stay. The call changes nothing, but
+    // pooled it would look harmful. Only the service risk tells them apart.
     const snapshot = Date.UTC(2022, 2, 1);
     const people = Array.from({ length: 800 }, (_, i) => {
-      const t = emptyTimeline(`b${i}`);
+      const risky = i % 2 === 1;
+      const t = emptyTimeline(`${risky ? 'hi' : 'lo'}${i}`);
       t.currency = 'EUR';
       t.purchases.push({ at: T0, price: 100, serialised: false });
       t.purchases.push({ at: T0 + 10 * DAY, price: 100, serialised: false });
-      const troubled = i % 2 === 1;
-      const incidents = troubled ? 3 : 1;
-      for (let k = 0; k < incidents; k++) {
-        t.incidents.push({ at: snapshot - (5 + k) * DAY, kind: 'complaint' });
-      }
+      t.incidents.push({ at: snapshot - 5 * DAY, kind: 'complaint' });
       const j = Math.floor(i / 2);
-      if (j % 4 < (troubled ? 3 : 1))
+      if (j % 4 < (risky ? 3 : 1))
         t.actions.push({ at: snapshot + 2 * DAY, action: 'recovery_call' });
-      if (Math.floor(j / 4) % 10 < (troubled ? 3 : 7))
+      if (Math.floor(j / 4) % 10 < (risky ? 3 : 7))
         t.purchases.push({ at: snapshot + 100 * DAY, price: 100, serialised: false });
       return t;
     });
     const call = estimateActionEffects(people, { ...options, bootstrap: 50 }).effects.recovery_call;
-    expect(Math.abs(call.delta)).toBeLessThan(0.05);
+    expect(Math.abs(call.delta)).toBeLessThan(0.1);
+    const pooled = estimateActionEffects(people, {
+      ...options,
+      bootstrap: 50,
+      serviceRisk: () => 0.2,
+    }).effects.recovery_call;
+    expect(pooled.delta).toBeLessThan(-0.5);
   });
 
-  it('measures the effect by trouble band, and applies to a customer the effect of theirs', () => {
-    // Half the customers had one bad incident in the 90 days before, half three; half of each
-    // are called. The call keeps 30 more in 100 of the troubled, and changes nothing for the rest.
-    const snapshot = Date.UTC(2022, 2, 1);
-    const people = Array.from({ length: 1600 }, (_, i) => {
-      const t = emptyTimeline(`m${i}`);
-      t.currency = 'EUR';
-      t.purchases.push({ at: T0, price: 100, serialised: false });
-      t.purchases.push({ at: T0 + 10 * DAY, price: 100, serialised: false });
-      const troubled = i % 2 === 1;
-      // Far enough apart that they fall in one burden band but the 90 days before differ.
-      t.incidents.push({ at: snapshot - 5 * DAY, kind: 'complaint' });
-      if (troubled) {
-        t.incidents.push({ at: snapshot - 60 * DAY, kind: 'late_delivery' });
-        t.incidents.push({ at: snapshot - 70 * DAY, kind: 'failed_setup' });
-      }
-      const j = Math.floor(i / 2);
-      const called = j % 2 === 1;
-      if (called) t.actions.push({ at: snapshot + 2 * DAY, action: 'recovery_call' });
-      const k = Math.floor(j / 2);
-      const stayRate = troubled && called ? 0.7 : 0.4;
-      if (k < stayRate * 400) {
-        t.purchases.push({ at: snapshot + 100 * DAY, price: 100, serialised: false });
-      }
+  it("measures staying as the purchase process's probability alive when given one", () => {
+    // Nobody buys again; the called are the ones the purchase process rates likelier alive.
+    const people = population(400, 0, 0);
+    const effects = estimateActionEffects(people, {
+      ...options,
+      probabilityAlive: (rfm) => (rfm.x === 1 ? 0.5 : 0.9),
+    });
+    expect(effects.effects.recovery_call.delta).toBeCloseTo(0, 10);
+    expect(effects.effects.recovery_call.controlStayRate).toBeCloseTo(0.5, 10);
+    expect(effects.effects.recovery_call.method).toMatch(/probability of being alive/);
+  });
+
+  it('compares staying less what the purchase process predicted at the trial', () => {
+    // Same cells (2-3 purchases), but the called bought once more, long before; the
+    // purchase process rates three purchases likelier alive, and nobody buys again: the call
+    // did nothing, only the groups differ in what was predicted of them.
+    const people = population(400, 0, 0).map((t, i) => {
+      if (i % 2 === 1) t.purchases.unshift({ at: T0 - 200 * DAY, price: 100, serialised: false });
       return t;
     });
-    const call = estimateActionEffects(people, { ...options, bootstrap: 50 }).effects.recovery_call;
-    const band = (name: string) => call.troubleBands?.find((b) => b.band === name);
-    expect(call.delta).toBeCloseTo(0.15, 2);
-    // Shrunk towards the overall effect by 50 treated trials: 400 treated in each band.
-    expect(band('i3+')?.delta).toBeGreaterThan(0.28);
-    expect(band('i1')?.delta).toBeLessThan(0.02);
-    expect(stratumDelta(call, 'none', 'i3+') - stratumDelta(call, 'none', 'i1')).toBeGreaterThan(
-      0.25,
-    );
+    const probabilityAlive = (rfm: { x: number }) => (rfm.x === 2 ? 0.8 : 0.5);
+    const call = estimateActionEffects(people, { ...options, probabilityAlive }).effects
+      .recovery_call;
+    expect(call.treatedStayRate).toBeCloseTo(0.8, 10);
+    expect(call.controlStayRate).toBeCloseTo(0.5, 10);
+    expect(call.delta).toBeCloseTo(0, 10);
   });
 
   it('does not count as staying the purchase that led to the action within its window', () => {
@@ -149,36 +183,129 @@ describe('estimateActionEffects', () => {
       if (i % 2 === 1) t.actions.push({ at: snapshot + 3 * DAY, action: 'accessory_offer' });
       return t;
     });
-    const offer = estimateActionEffects(people, { ...options, bootstrap: 50 }).effects
-      .accessory_offer;
-    expect(offer.delta).toBeCloseTo(0, 10);
+    for (const probabilityAlive of [undefined, (rfm: { x: number }) => (rfm.x > 0 ? 1 : 0.5)]) {
+      const offer = estimateActionEffects(people, { ...options, bootstrap: 50, probabilityAlive })
+        .effects.accessory_offer;
+      expect(offer.delta).toBeCloseTo(0, 10);
+    }
   });
 });
 
 describe('nextActionsFor', () => {
-  it('ranks eligible actions by Δ stay x CLV - cost, with the evidence beside each figure', () => {
-    const effects = estimateActionEffects(population(400, 0.7, 0.5), options);
-    const model: NbaValueModel = {
-      bgNbd: null,
-      meanOrderValue: { EUR: 100 },
-      horizonWeeks: 52,
-    };
+  const model: NbaValueModel = { bgNbd: null, meanOrderValue: { EUR: 100 }, horizonWeeks: 52 };
+  const now = Date.UTC(2023, 5, 1);
+  /** Bought twice lately; `complaints` open complaints filed in the last days. */
+  function customer(complaints: number): RetentionTimeline {
     const t = emptyTimeline('x');
     t.currency = 'EUR';
-    const now = Date.UTC(2023, 5, 1);
     t.purchases.push({ at: now - 40 * DAY, price: 100, serialised: false });
     t.purchases.push({ at: now - 20 * DAY, price: 100, serialised: false });
     t.incidents.push({ at: now - 3 * DAY, kind: 'failed_setup' });
-    const actions = nextActionsFor(t, now, effects, model, {
-      ...{ recovery_call: 8, goodwill_credit: 30, expedited_repair: 45 },
-      ...{ maintenance_plan_offer: 4, accessory_offer: 3, referral_ask: 2, review_request: 1 },
-    });
+    for (let k = 0; k < complaints; k++) {
+      const filedAt = now - (2 + k) * DAY;
+      t.incidents.push({ at: filedAt, kind: 'complaint' });
+      t.complaints.push({
+        id: `k${k}`,
+        filedAt,
+        resolvedAt: null,
+        product: false,
+        remedySought: 'refund',
+      });
+    }
+    return t;
+  }
+
+  it('values an action at its believed share x the service risk x CLV - cost, with the evidence', () => {
+    const effects = estimateActionEffects(population(400, 0.7, 0.5), options);
+    const actions = nextActionsFor(customer(2), now, effects, model, COSTS);
     const call = actions.find((a) => a.action === 'recovery_call');
-    expect(call).toBeDefined();
-    expect(call?.evidence.source).toBe('history');
+    const share = call?.evidence.share;
+    const risk = call?.evidence.serviceRisk ?? 0;
+    expect(risk).toBeGreaterThan(0);
+    expect(share?.estimate).toBeCloseTo(1, 10);
+    // Believed by precision against a prior centred on 0: less than the estimate, more than 0.
+    expect(share?.believed).toBeLessThan(1);
+    expect(share?.believed).toBeGreaterThan(0.5);
+    expect(call?.deltaStay).toBeCloseTo((share?.believed ?? 0) * risk, 10);
     expect(call?.expectedValue).toBeCloseTo((call?.deltaStay ?? 0) * (call?.clv ?? 0) - 8, 10);
+    expect(call?.evidence.ci95?.[0]).toBeCloseTo((share?.ci95?.[0] ?? 0) * risk, 10);
     for (let i = 1; i < actions.length; i++) {
       expect(actions[i - 1].expectedValue).toBeGreaterThanOrEqual(actions[i].expectedValue);
     }
+  });
+
+  it('gains nothing from acting on a customer whose service shows no risk', () => {
+    const effects = estimateActionEffects(population(400, 0.7, 0.5), options);
+    const t = customer(0);
+    t.incidents = [];
+    for (const a of nextActionsFor(t, now, effects, model, COSTS)) {
+      expect(a.evidence.serviceRisk).toBe(0);
+      expect(a.deltaStay).toBe(0);
+      expect(a.expectedValue).toBe(-COSTS[a.action]);
+    }
+  });
+
+  it('believes a noisy share little: the same estimate moves less value the less precise it is', () => {
+    const effects = estimateActionEffects(population(400, 0.7, 0.5), options);
+    const noisy: NbaEffects = {
+      ...effects,
+      effects: {
+        ...effects.effects,
+        recovery_call: { ...effects.effects.recovery_call, standardError: 2 },
+      },
+    };
+    const value = (e: NbaEffects) =>
+      nextActionsFor(customer(2), now, e, model, COSTS).find((a) => a.action === 'recovery_call')
+        ?.deltaStay ?? 0;
+    expect(value(noisy)).toBeLessThan(value(effects) / 5);
+    expect(value(noisy)).toBeGreaterThan(0);
+  });
+
+  it('recommends nothing the history does not show to help: a share whose interval reaches 0 is worth 0', () => {
+    const effects = estimateActionEffects(population(400, 0.7, 0.5), options);
+    const call = effects.effects.recovery_call;
+    const unsure: NbaEffects = {
+      ...effects,
+      effects: { ...effects.effects, recovery_call: { ...call, ci95: [-0.1, 2] } },
+    };
+    const figure = nextActionsFor(customer(2), now, unsure, model, COSTS).find(
+      (a) => a.action === 'recovery_call',
+    );
+    expect(figure?.evidence.share?.estimate).toBeCloseTo(1, 10);
+    expect(figure?.deltaStay).toBe(0);
+    expect(figure?.expectedValue).toBe(-8);
+  });
+
+  it("applies a fit made before the share as it was: its Δ by the customer's trouble band", () => {
+    const old: NbaEffects = {
+      horizonDays: 365,
+      treatmentWindowDays: 14,
+      snapshots: { count: 12, from: null, to: null },
+      customers: 800,
+      bootstrapResamples: 0,
+      effects: Object.fromEntries(
+        (Object.keys(COSTS) as (keyof typeof COSTS)[]).map((action) => [
+          action,
+          {
+            action,
+            source: 'history',
+            delta: 0.02,
+            standardError: null,
+            ci95: null,
+            treated: 100,
+            controls: 100,
+            strata: [],
+            troubleBands: [{ band: 'i3+', treated: 50, controls: 50, delta: 0.05 }],
+            method: 'stratified comparison',
+            note: '',
+          },
+        ]),
+      ) as unknown as NbaEffects['effects'],
+    };
+    const call = nextActionsFor(customer(2), now, old, model, COSTS).find(
+      (a) => a.action === 'recovery_call',
+    );
+    expect(call?.deltaStay).toBeCloseTo(0.05, 10);
+    expect(call?.evidence.serviceRisk).toBeUndefined();
   });
 });

@@ -1,27 +1,40 @@
 /**
  * How much each retention action changes the chance that a customer stays, estimated from the
- * store's own history. The design is a sequence of "trials": at monthly snapshots and at every
- * bad incident of a customer, each customer for whom an action is eligible (nba-eligibility.ts)
- * either got it within the next `treatmentWindowDays` (treated) or got no action at all in that
- * window (comparison). The outcome is staying, seen as a purchase after the window (until the
- * observed end; a trial needs `horizonDays` of it). Treated and comparison customers are compared
- * within exact strata of purchase frequency and recency, and within bands of how troubled they
- * were around the trial (bad incidents in the 30 days before to the window's end) and how much
- * they bought lately (purchases in the 120 days before to the window's end): agents act on the
- * troubled and after purchases, and both go with staying or leaving whatever is done. The
- * stratum differences are averaged with the treated counts as weights: the effect on the
- * treated. The interval is a bootstrap over customers (all of one customer's trials together),
- * so repeated trials of one customer do not narrow it.
+ * store's own history. An action works on the part of a customer's churn risk that comes from
+ * their service experience (the grievance an incident leaves): its effect is a share of that
+ * risk taken away, so Δ P(stay) = share x the customer's service risk (nba-value.ts), and a
+ * customer with no such risk gains nothing from any action.
  *
- * Where fewer than `minTreated` treated trials exist, the history is too thin: the effect is
- * the stated assumption (`assumed`), marked as such, with no interval.
+ * The design is a sequence of "trials": at monthly snapshots and at every bad incident of a
+ * customer, each customer for whom an action is eligible (nba-eligibility.ts) either got it
+ * within the next `treatmentWindowDays` (treated) or got no action at all in that window
+ * (comparison). The outcome is staying, seen as a purchase after the window (until the observed
+ * end; a trial needs `horizonDays` of it). Treated and comparison trials are compared within
+ * exact cells of the service risk at the trial (the churn model's score, bands), purchase
+ * frequency and recency, bad incidents around the trial and in the 90 days before it, and
+ * purchases lately: agents act on the troubled and after purchases, and all of these go with
+ * staying or leaving whatever is done. A cell needs both treated and comparison trials. The share
+ * is the treated-weighted sum of the cells' differences in staying over the treated's summed
+ * service risk (a ratio of the effect on the treated to the risk it acted on). The interval is a
+ * bootstrap over customers (all of one customer's trials together), so repeated trials of one
+ * customer do not narrow it; the share is believed in proportion to its precision against a
+ * prior centred on 0 (nba-value.ts), so a noisy estimate moves no budget.
+ *
+ * Where fewer than `minTreated` treated trials exist, or the treated had no service risk to
+ * reduce, the history is too thin: the effect is the stated assumption (`assumed`), marked as
+ * such, with no interval.
+ *
+ * Fits recorded before the share (no `scale` on NbaEffects) hold absolute Δ P(stay) by stratum
+ * and trouble band; stratumDelta still reads them.
  */
 import { eligibleActions, NBA_ACTIONS, NBA_STRATA, nbaStratum } from './nba-eligibility';
+import type { RfmObservation } from './bg-nbd';
 import type { RetentionActionName, RetentionTimeline, TimelineSnapshot } from './nba-timeline';
-import { snapshotAt } from './nba-timeline';
+import { snapshotAt, timelineRfm } from './nba-timeline';
 import { Prng } from './prng';
 
 const DAY = 86_400_000;
+const WEEK = 7 * DAY;
 const STRATA = NBA_STRATA;
 /**
  * Bands of the bad incidents a customer had around a trial (the 30 days before it and the
@@ -33,9 +46,8 @@ const INCIDENT_BANDS = [0, 1, 2, 4, Number.POSITIVE_INFINITY];
 const PURCHASE_BANDS = [0, 1, 2, Number.POSITIVE_INFINITY];
 const BURDEN = { length: INCIDENT_BANDS.length * PURCHASE_BANDS.length };
 /**
- * Bands of the bad incidents in the 90 days up to the trial, known when an action is chosen:
- * the grievance a service play answers grows with them, so its effect may too. The effect is
- * measured within each band (and applied to a customer by theirs), shrunk towards the overall.
+ * Bands of the bad incidents in the 90 days up to the trial, known when an action is chosen.
+ * Fits before the share measured the effect within each band; now they are comparison cells.
  */
 export const NBA_TROUBLE_BANDS: readonly { upTo: number; name: string }[] = [
   { upTo: 0, name: 'i0' },
@@ -44,7 +56,21 @@ export const NBA_TROUBLE_BANDS: readonly { upTo: number; name: string }[] = [
   { upTo: Number.POSITIVE_INFINITY, name: 'i3+' },
 ];
 const TROUBLE = NBA_TROUBLE_BANDS.length;
-const CELLS = NBA_ACTIONS.length * STRATA.length * BURDEN.length * TROUBLE;
+/**
+ * Bands of the service risk at the trial (upper bounds): the comparison is between customers the
+ * churn model rates alike (subclassification on a prognostic score), so the troubled who are
+ * acted on more are not compared with the untroubled.
+ */
+export const NBA_RISK_BANDS: readonly number[] = [0.01, 0.03, 0.1, 0.3, Number.POSITIVE_INFINITY];
+const RISK = NBA_RISK_BANDS.length;
+const CELLS = NBA_ACTIONS.length * STRATA.length * BURDEN.length * TROUBLE * RISK;
+/**
+ * Per cell: treated, treated who stayed, comparison, comparison who stayed, treated's risk, and
+ * the staying the purchase process predicted at the trial for the treated and for the comparison.
+ */
+const STATS = 7;
+/** Below this mean service risk of the treated, a share of it cannot be measured. */
+const MEASURABLE_RISK = 0.001;
 
 /** The trouble band of a customer: bad incidents in the 90 days up to the snapshot. */
 export function nbaTroubleBand(s: TimelineSnapshot): string {
@@ -54,6 +80,9 @@ export function nbaTroubleBand(s: TimelineSnapshot): string {
 function troubleBandOf(incidents: number): { upTo: number; name: string } {
   return NBA_TROUBLE_BANDS.find((b) => incidents <= b.upTo) ?? NBA_TROUBLE_BANDS[TROUBLE - 1];
 }
+
+/** The customer's churn risk that comes from their service experience, at a snapshot (0..1). */
+export type ServiceRisk = (t: RetentionTimeline, snap: TimelineSnapshot) => number;
 
 export interface NbaEffectOptions {
   /** Snapshot times (epoch ms). Only those whose horizon ends by `observedUntil` are used. */
@@ -74,15 +103,28 @@ export interface NbaEffectOptions {
    * may not buy within a year), so an effect on staying shows more clearly.
    */
   stay: 'horizon' | 'observed';
+  /**
+   * When given, staying is instead the purchase process's probability that the customer is
+   * alive at the observed end, given every purchase but those inside the treatment window: what
+   * an action is for, and far less noisy than whether a slow buyer happened to buy again (a
+   * customer still there who has not bought yet counts as likely there, not as gone). Given
+   * `weeksAhead`, the probability of being alive that many weeks after the rfm's end: the
+   * prediction at the trial, subtracted from the outcome (regression adjustment).
+   */
+  probabilityAlive?: (rfm: RfmObservation, weeksAhead?: number) => number;
   treatmentWindowDays: number;
   minTreated: number;
-  /** Δ P(stay) to use where the history is too thin: stated assumptions, shown beside figures. */
+  /** The risk an action works on (nba-value.ts: serviceRisk from the value model). */
+  serviceRisk: ServiceRisk;
+  /**
+   * Shares of the service risk to use where the history is too thin: stated assumptions, shown
+   * beside figures.
+   */
   assumed: Readonly<Record<RetentionActionName, number>>;
   /**
-   * How far from its stated assumption an action's true effect may plausibly be (the prior's
-   * standard deviation): the history's estimate is weighed against the assumption by their
-   * precisions (nba-value.ts), so an estimate as noisy as the effects it measures moves the
-   * figure little, and a precise one decides it.
+   * How large a share may plausibly be (the standard deviation of a prior centred on 0): the
+   * history's estimate is believed by its precision against it (nba-value.ts), so a share as
+   * noisy as this counts half, and a precise one decides.
    */
   priorSd: number;
   /** Bootstrap resamples (0: none) and their seed. */
@@ -96,16 +138,19 @@ export const DEFAULT_NBA_EFFECT_OPTIONS = {
   stay: 'observed',
   treatmentWindowDays: 14,
   minTreated: 30,
-  priorSd: 0.03,
+  priorSd: 0.25,
   bootstrap: 200,
   seed: 1,
-  /** Cautious guesses, used only without evidence: small effects of the service plays. */
+  /**
+   * Cautious guesses, used only without evidence: the service plays take a fifth to a third of
+   * the grievance's risk away; offers and asks nothing.
+   */
   assumed: {
-    recovery_call: 0.03,
-    goodwill_credit: 0.02,
-    expedited_repair: 0.03,
-    maintenance_plan_offer: 0.01,
-    accessory_offer: 0.005,
+    recovery_call: 0.3,
+    goodwill_credit: 0.2,
+    expedited_repair: 0.3,
+    maintenance_plan_offer: 0.05,
+    accessory_offer: 0,
     referral_ask: 0,
     review_request: 0,
   },
@@ -133,22 +178,36 @@ export interface TroubleBandEffect {
 export interface ActionEffect {
   action: RetentionActionName;
   source: 'history' | 'assumption';
-  /** Δ P(stay over the horizon) for a customer who gets the action, on the treated. */
+  /**
+   * The effect on the treated: the share of the service risk the action takes away (fits with
+   * NbaEffects.scale 'share-of-service-risk'), or Δ P(stay over the horizon) (older fits).
+   */
   delta: number;
-  /** The stated assumption the history is weighed against (absent in fits made before it). */
+  /** The prior the history is weighed against (absent in the first fits). */
   prior?: { mean: number; sd: number };
   standardError: number | null;
   ci95: [number, number] | null;
   treated: number;
   controls: number;
+  /** Mean service risk of the treated trials compared (the risk the share was measured on). */
+  treatedServiceRisk?: number;
+  /** The treated's stay rate and the comparison's, reweighted to the treated's cells. */
+  treatedStayRate?: number | null;
+  controlStayRate?: number | null;
+  /** Older fits: the effect by stratum (empty now: the cells only balance the comparison). */
   strata: StratumEffect[];
-  /** By trouble band (absent in fits made before it was measured: no shift then). */
+  /** Older fits: by trouble band. */
   troubleBands?: TroubleBandEffect[];
   method: string;
   note: string;
 }
 
 export interface NbaEffects {
+  /**
+   * What `delta` measures: 'share-of-service-risk' (Δ P(stay) = delta x the customer's service
+   * risk); absent in fits made before it, whose delta is Δ P(stay) itself.
+   */
+  scale?: 'share-of-service-risk';
   horizonDays: number;
   treatmentWindowDays: number;
   snapshots: { count: number; from: string | null; to: string | null };
@@ -157,7 +216,7 @@ export interface NbaEffects {
   effects: Record<RetentionActionName, ActionEffect>;
 }
 
-/** Per customer: the cells they contributed to, as [cell, treated, treatedStayed, ctrl, ctrlStayed]. */
+/** Per customer: the cells they contributed to, as [cell, ...STATS numbers]. */
 type Contribution = number[];
 
 export function estimateActionEffects(
@@ -171,31 +230,42 @@ export function estimateActionEffects(
   const first = times.length ? times[0] : 0;
   const last = times.length ? times[times.length - 1] : -1;
   for (const t of timelines) {
-    const cells = new Map<number, [number, number, number, number]>();
+    const cells = new Map<number, number[]>();
     const trials = options.incidentTrials ? trialTimes(t, times, first, last) : times;
     for (const s of trials) {
       if (t.erasedAt !== null && t.erasedAt <= s) continue;
       const snap = snapshotAt(t, s);
       const eligible = eligibleActions(snap);
       if (eligible.length === 0) continue;
+      const risk = options.serviceRisk(t, snap);
+      const band = NBA_RISK_BANDS.findIndex((upTo) => risk <= upTo);
       const stratum = STRATA.indexOf(nbaStratum(snap));
       const burden = burdenBand(t, s, s + window);
       const trouble = NBA_TROUBLE_BANDS.indexOf(troubleBandOf(snap.incidentsLast90Days));
-      const stayUntil = options.stay === 'observed' ? options.observedUntil : s + horizon;
-      const stayed = t.purchases.some((p) => p.at > s + window && p.at <= stayUntil) ? 1 : 0;
+      const stayed = stayOutcome(t, s, s + window, options);
+      const predicted = predictedStay(t, s, options);
       const taken = t.actions.filter((a) => a.at > s && a.at <= s + window);
       for (const { action } of eligible) {
         const treated = taken.some((a) => a.action === action);
         if (!treated && taken.length > 0) continue;
         const cell =
-          ((NBA_ACTIONS.indexOf(action) * STRATA.length + stratum) * BURDEN.length + burden) *
+          (((NBA_ACTIONS.indexOf(action) * STRATA.length + stratum) * BURDEN.length + burden) *
             TROUBLE +
-          trouble;
+            trouble) *
+            RISK +
+          band;
         let c = cells.get(cell);
-        if (!c) cells.set(cell, (c = [0, 0, 0, 0]));
-        const offset = treated ? 0 : 2;
-        c[offset] += 1;
-        c[offset + 1] += stayed;
+        if (!c) cells.set(cell, (c = [0, 0, 0, 0, 0, 0, 0]));
+        if (treated) {
+          c[0] += 1;
+          c[1] += stayed;
+          c[4] += risk;
+          c[5] += predicted;
+        } else {
+          c[2] += 1;
+          c[3] += stayed;
+          c[6] += predicted;
+        }
       }
     }
     if (cells.size === 0) continue;
@@ -205,25 +275,31 @@ export function estimateActionEffects(
   }
 
   const totals = sumCells(contributions, null);
-  const point = NBA_ACTIONS.map((_, a) => attEffect(totals, a));
+  const point = NBA_ACTIONS.map((_, a) => shareEffect(totals, a));
   const resamples: number[][] = NBA_ACTIONS.map(() => []);
   const prng = Prng.fromSeed(String(options.seed));
   const rand = () => prng.next();
   for (let b = 0; b < options.bootstrap && contributions.length > 0; b++) {
     const sample = sumCells(contributions, rand);
     NBA_ACTIONS.forEach((_, a) => {
-      const e = attEffect(sample, a);
-      if (e !== null) resamples[a].push(e.delta);
+      const e = shareEffect(sample, a);
+      if (e !== null && e.share !== null) resamples[a].push(e.share);
     });
   }
 
+  const method = `share of the service risk taken away, from a comparison at ${times.length} monthly snapshots${options.incidentTrials ? ' and every bad incident between them' : ''}: eligible customers who got the action within ${options.treatmentWindowDays} days vs eligible ones who got no action, in exact cells of the service risk at the trial (${RISK} bands of the churn model's score) x purchase frequency (3 bands) x days since the last purchase (5) x bad incidents around the trial (5) x purchases in the 120 days before (4) x bad incidents in the 90 days before (4); the treated-weighted sum of the cells' differences in staying${options.probabilityAlive ? " (each less the purchase process's prediction at the trial)" : ''} over the treated's summed service risk; stay = ${options.probabilityAlive ? "the purchase process's probability of being alive at the observed end, given every purchase but those inside the window" : `a purchase after the window, ${options.stay === 'observed' ? 'until the observed end' : `within ${options.horizonDays} days`}`}; 95% interval from ${options.bootstrap} bootstrap resamples of customers; believed by its precision against a prior N(0, ${options.priorSd}^2)`;
   const effects = {} as Record<RetentionActionName, ActionEffect>;
   NBA_ACTIONS.forEach((action, a) => {
     const e = point[a];
     const treated = e?.treated ?? 0;
     const controls = e?.controls ?? 0;
-    const method = `stratified comparison at ${times.length} monthly snapshots${options.incidentTrials ? ' and every bad incident between them' : ''}: eligible customers who got the action within ${options.treatmentWindowDays} days vs eligible ones who got no action, exact strata of purchase frequency (3 bands) x days since the last purchase (5 bands) x bad incidents around the trial (5 bands) x purchases in the 120 days before (4 bands) x bad incidents in the 90 days before (4 bands, the effect also given per band), treated-weighted; stay = a purchase after the window, ${options.stay === 'observed' ? 'until the observed end' : `within ${options.horizonDays} days`}; 95% interval from ${options.bootstrap} bootstrap resamples of customers`;
-    if (e === null || treated < options.minTreated) {
+    const thin =
+      e === null || treated < options.minTreated
+        ? `history too thin (${treated} treated, ${options.minTreated} needed)`
+        : e.share === null
+          ? `the treated had no service risk to reduce (mean ${e.risk.toFixed(4)})`
+          : null;
+    if (e === null || e.share === null || thin !== null) {
       effects[action] = {
         action,
         source: 'assumption',
@@ -234,7 +310,7 @@ export function estimateActionEffects(
         controls,
         strata: [],
         method,
-        note: `history too thin (${treated} treated, ${options.minTreated} needed): the stated assumption ${options.assumed[action]} is used`,
+        note: `${thin}: the stated assumption ${options.assumed[action]} is used`,
       };
       return;
     }
@@ -245,20 +321,16 @@ export function estimateActionEffects(
     effects[action] = {
       action,
       source: 'history',
-      delta: e.delta,
-      prior: { mean: options.assumed[action], sd: options.priorSd },
+      delta: e.share,
+      prior: { mean: 0, sd: options.priorSd },
       standardError: se,
       ci95: ci,
       treated,
       controls,
-      strata: e.strata.map(({ rawDelta, ...s }) => ({
-        ...s,
-        delta: (s.treated * rawDelta + SHRINK * e.delta) / (s.treated + SHRINK),
-      })),
-      troubleBands: e.bands.map(({ rawDelta, ...b }) => ({
-        ...b,
-        delta: (b.treated * rawDelta + SHRINK * e.delta) / (b.treated + SHRINK),
-      })),
+      treatedServiceRisk: e.risk,
+      treatedStayRate: e.treatedStayRate,
+      controlStayRate: e.controlStayRate,
+      strata: [],
       method,
       note:
         ci !== null && ci[0] <= 0 && ci[1] >= 0
@@ -267,6 +339,7 @@ export function estimateActionEffects(
     };
   });
   return {
+    scale: 'share-of-service-risk',
     horizonDays: options.horizonDays,
     treatmentWindowDays: options.treatmentWindowDays,
     snapshots: {
@@ -278,6 +351,33 @@ export function estimateActionEffects(
     bootstrapResamples: options.bootstrap,
     effects,
   };
+}
+
+/** Whether (or how likely) the customer stayed after a trial at s with its window ending then. */
+function stayOutcome(
+  t: RetentionTimeline,
+  s: number,
+  windowEnd: number,
+  options: NbaEffectOptions,
+): number {
+  const end = options.observedUntil;
+  if (options.probabilityAlive) {
+    const rfm = timelineRfm(t, end, [s, windowEnd]);
+    return rfm ? options.probabilityAlive(rfm) : 0;
+  }
+  const until = options.stay === 'observed' ? end : s + options.horizonDays * DAY;
+  return t.purchases.some((p) => p.at > windowEnd && p.at <= until) ? 1 : 0;
+}
+
+/**
+ * What the purchase process predicts of staying from the purchases before the trial alone (its
+ * probability of being alive at the observed end): subtracted from the outcome, it takes out of
+ * the comparison what the cells leave of purchase frequency and recency. 0 without the model.
+ */
+function predictedStay(t: RetentionTimeline, s: number, options: NbaEffectOptions): number {
+  if (!options.probabilityAlive) return 0;
+  const rfm = timelineRfm(t, s);
+  return rfm ? options.probabilityAlive(rfm, (options.observedUntil - s) / WEEK) : 0;
 }
 
 /** The band (index into BURDEN) of the customer's bad incidents in (from, to]. */
@@ -304,13 +404,10 @@ function trialTimes(
   return [...new Set([...grid, ...incidents])].sort((a, b) => a - b);
 }
 
-/** Treated snapshots a stratum's own difference weighs as much as the overall effect. */
-const SHRINK = 50;
-
 /**
- * The effect of one action for a customer in a stratum and a trouble band: the stratum's
- * effect moved by how far the band's lies from the overall one (the overall effect where the
- * history has neither).
+ * The effect of one action for a customer in a stratum and a trouble band, in fits made before
+ * the share: the stratum's effect moved by how far the band's lies from the overall one (the
+ * overall effect where the fit has neither, as every fit since).
  */
 export function stratumDelta(effect: ActionEffect, stratum: string, troubleBand?: string): number {
   const base = effect.strata.find((s) => s.stratum === stratum)?.delta ?? effect.delta;
@@ -322,93 +419,70 @@ function sumCells(
   contributions: readonly Contribution[],
   rand: (() => number) | null,
 ): Float64Array {
-  const totals = new Float64Array(CELLS * 4);
+  const totals = new Float64Array(CELLS * STATS);
   const n = contributions.length;
   for (let k = 0; k < n; k++) {
     const c = contributions[rand === null ? k : Math.floor(rand() * n)];
-    for (let j = 0; j < c.length; j += 5) {
-      const base = c[j] * 4;
-      totals[base] += c[j + 1];
-      totals[base + 1] += c[j + 2];
-      totals[base + 2] += c[j + 3];
-      totals[base + 3] += c[j + 4];
+    for (let j = 0; j < c.length; j += STATS + 1) {
+      const base = c[j] * STATS;
+      for (let m = 0; m < STATS; m++) totals[base + m] += c[j + 1 + m];
     }
   }
   return totals;
 }
 
-type RawStratum = Omit<StratumEffect, 'delta'> & { rawDelta: number };
-type RawBand = Omit<TroubleBandEffect, 'delta'> & { rawDelta: number };
-
-function attEffect(
+/**
+ * One action's share over the cells holding both treated and comparison trials: the sum of the
+ * treated's differences in staying over the sum of their service risk (null when that risk is
+ * too small to measure a share of).
+ */
+function shareEffect(
   totals: Float64Array,
   action: number,
 ): {
-  delta: number;
+  share: number | null;
   treated: number;
   controls: number;
-  strata: RawStratum[];
-  bands: RawBand[];
+  risk: number;
+  treatedStayRate: number;
+  controlStayRate: number;
 } | null {
-  let weighted = 0;
+  const per = STRATA.length * BURDEN.length * TROUBLE * RISK;
+  let difference = 0;
   let treated = 0;
   let controls = 0;
-  const strata: RawStratum[] = [];
-  const byBand = NBA_TROUBLE_BANDS.map(() => ({ w: 0, nt: 0, nc: 0 }));
-  STRATA.forEach((stratum, s) => {
-    let nt = 0;
-    let nc = 0;
-    let yt = 0;
-    let yc = 0;
-    let w = 0;
-    for (let b = 0; b < BURDEN.length; b++) {
-      for (let m = 0; m < TROUBLE; m++) {
-        const base = (((action * STRATA.length + s) * BURDEN.length + b) * TROUBLE + m) * 4;
-        const [bt, byt, bc, byc] = [
-          totals[base],
-          totals[base + 1],
-          totals[base + 2],
-          totals[base + 3],
-        ];
-        if (bt === 0 || bc === 0) continue;
-        const d = bt * (byt / bt - byc / bc);
-        w += d;
-        nt += bt;
-        yt += byt;
-        nc += bc;
-        // The comparison's stay rate reweighted to the treated's bands (what they would have had).
-        yc += (bt * byc) / bc;
-        byBand[m].w += d;
-        byBand[m].nt += bt;
-        byBand[m].nc += bc;
-      }
-    }
-    if (nt === 0) return;
-    weighted += w;
+  let risk = 0;
+  let stayedTreated = 0;
+  let stayedControl = 0;
+  for (let cell = action * per; cell < (action + 1) * per; cell++) {
+    const base = cell * STATS;
+    const nt = totals[base];
+    const nc = totals[base + 2];
+    if (nt === 0 || nc === 0) continue;
+    const [yt, yc, rt, et, ec] = [
+      totals[base + 1],
+      totals[base + 3],
+      totals[base + 4],
+      totals[base + 5],
+      totals[base + 6],
+    ];
+    // Each group's staying less what the purchase process predicted for it, compared.
+    difference += yt - et - (nt * (yc - ec)) / nc;
+    stayedTreated += yt;
+    stayedControl += (nt * yc) / nc;
     treated += nt;
     controls += nc;
-    strata.push({
-      stratum,
-      treated: nt,
-      controls: nc,
-      treatedStayRate: yt / nt,
-      controlStayRate: yc / nt,
-      rawDelta: w / nt,
-    });
-  });
-  const bands = byBand.flatMap((b, m) =>
-    b.nt === 0
-      ? []
-      : [
-          {
-            band: NBA_TROUBLE_BANDS[m].name,
-            treated: b.nt,
-            controls: b.nc,
-            rawDelta: b.w / b.nt,
-          },
-        ],
-  );
-  return treated === 0 ? null : { delta: weighted / treated, treated, controls, strata, bands };
+    risk += rt;
+  }
+  if (treated === 0) return null;
+  return {
+    share: risk / treated < MEASURABLE_RISK ? null : difference / risk,
+    treated,
+    controls,
+    risk: risk / treated,
+    treatedStayRate: stayedTreated / treated,
+    controlStayRate: stayedControl / treated,
+  };
 }
 
 function standardDeviation(xs: readonly number[]): number {

@@ -4,6 +4,7 @@
  * feedback, plans, actions taken). Filled from the event history by a fold in
  * @aftercare/projections (retention-timeline.ts); times are epoch milliseconds.
  */
+import type { RfmObservation } from './bg-nbd';
 import type { ServiceExperience } from './churn';
 
 export type RetentionActionName =
@@ -77,6 +78,7 @@ export function emptyTimeline(customerId: string): RetentionTimeline {
 }
 
 const DAY = 86_400_000;
+const WEEK = 7 * DAY;
 
 /** The customer as seen at time t: only facts at or before t. */
 export interface TimelineSnapshot {
@@ -154,12 +156,22 @@ export function snapshotAt(t: RetentionTimeline, at: number): TimelineSnapshot {
   };
 }
 
-/** Churn risk's service-experience input from the timeline (counts over the last 180 days). */
+/**
+ * Churn risk's service-experience input from the timeline (counts over the last 180 days, and
+ * every incident's age for the pooled and separate incident factors, read only by structures
+ * that include them).
+ */
 export function timelineExperience(t: RetentionTimeline, at: number): ServiceExperience {
   const within = (kind: IncidentKind) =>
     t.incidents.filter((i) => i.kind === kind && i.at <= at && at - i.at <= 180 * DAY).length;
   const latest = snapshotAt(t, at).latestNps;
+  const incidentAgesDays: Partial<Record<IncidentKind, number[]>> = {};
+  for (const i of t.incidents) {
+    if (i.at > at) continue;
+    (incidentAgesDays[i.kind] ??= []).push((at - i.at) / DAY);
+  }
   return {
+    incidentAgesDays,
     openComplaintAgesDays: t.complaints
       .filter((c) => c.filedAt <= at && (c.resolvedAt === null || c.resolvedAt > at))
       .map((c) => (at - c.filedAt) / DAY),
@@ -172,5 +184,31 @@ export function timelineExperience(t: RetentionTimeline, at: number): ServiceExp
     lateDeliveries: within('late_delivery'),
     repeatRepairSerials: within('paid_repair') > 1 ? 1 : 0,
     warrantyRejections: within('warranty_rejection'),
+  };
+}
+
+/**
+ * The customer's repeat purchases in BG/NBD's terms (weeks) as of `at`, purchases on one day
+ * merged; those in `leaveOut` (from, to], if given, are not counted.
+ */
+export function timelineRfm(
+  t: RetentionTimeline,
+  at: number,
+  leaveOut?: readonly [number, number],
+): RfmObservation | null {
+  const days = [
+    ...new Set(
+      t.purchases
+        .filter((p) => p.at <= at && !(leaveOut && p.at > leaveOut[0] && p.at <= leaveOut[1]))
+        .map((p) => Math.floor(p.at / DAY)),
+    ),
+  ];
+  if (days.length === 0) return null;
+  days.sort((a, b) => a - b);
+  const first = days[0];
+  return {
+    x: days.length - 1,
+    tx: ((days[days.length - 1] - first) * DAY) / WEEK,
+    T: (at - first * DAY) / WEEK,
   };
 }

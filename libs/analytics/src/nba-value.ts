@@ -1,24 +1,29 @@
 /**
  * The next best action: for one customer at one moment, every eligible action with its expected
- * value, Δ P(stay over the horizon) x CLV - cost, where Δ comes from the store's history
- * (nba-effects.ts) and CLV from a BG/NBD fit on the same history times the customer's mean order
- * value (shrunk towards the population's). Ranked best first.
+ * value, Δ P(stay over the horizon) x CLV - cost. Δ = the share of the customer's service risk
+ * the action takes away (measured on the store's history, nba-effects.ts) x that risk: the part
+ * of their churn risk (the product's churn score over the purchase process's own) that their
+ * service experience adds, the only part a retention action can reach. CLV comes from a BG/NBD
+ * fit on the same history times the customer's mean order value (shrunk towards the
+ * population's). Ranked best first.
  */
 import type { BgNbdParams, RfmObservation } from './bg-nbd';
+import { bgNbdConditionalExpectedTransactions, bgNbdProbabilityAlive, fitBgNbd } from './bg-nbd';
+import { type ChurnFactorStructure, scoreChurn } from './churn';
+import { type FactorRecord, learnChurnWeights } from './churn-weights';
 import {
-  bgNbdConditionalExpectedTransactions,
-  bgNbdProbabilityAlive,
-  fitBgNbd,
-  unpredictable,
-} from './bg-nbd';
+  fitMbgNbd,
+  type MbgNbdParams,
+  mbgNbdProbabilityAlive,
+  purchaseProcessRisk,
+} from './churn-purchase-process';
 import type { ActionEffect, NbaEffects } from './nba-effects';
 import { nbaTroubleBand, stratumDelta } from './nba-effects';
 import { eligibleActions, nbaStratum } from './nba-eligibility';
 import type { RetentionActionName, RetentionTimeline, TimelineSnapshot } from './nba-timeline';
-import { snapshotAt } from './nba-timeline';
+import { snapshotAt, timelineExperience, timelineRfm } from './nba-timeline';
 
-const DAY = 86_400_000;
-const WEEK = 7 * DAY;
+const WEEK = 7 * 86_400_000;
 
 export interface NextAction {
   action: RetentionActionName;
@@ -33,28 +38,31 @@ export interface NextAction {
   evidence: {
     source: ActionEffect['source'];
     stratum: string;
-    /** Bad incidents in the 90 days before (i0, i1, i2, i3+): the effect is measured by band. */
+    /** Bad incidents in the 90 days before (i0, i1, i2, i3+), a comparison cell of the fit. */
     troubleBand: string;
     treated: number;
     controls: number;
+    /** 95% interval of this customer's Δ P(stay). */
     ci95: [number, number] | null;
     method: string;
     note: string;
-  };
-}
-
-/** The customer's repeat purchases in BG/NBD's terms (weeks), purchases on one day merged. */
-export function timelineRfm(t: RetentionTimeline, at: number): RfmObservation | null {
-  const days = [
-    ...new Set(t.purchases.filter((p) => p.at <= at).map((p) => Math.floor(p.at / DAY))),
-  ];
-  if (days.length === 0) return null;
-  days.sort((a, b) => a - b);
-  const first = days[0];
-  return {
-    x: days.length - 1,
-    tx: ((days[days.length - 1] - first) * DAY) / WEEK,
-    T: (at - first * DAY) / WEEK,
+    /**
+     * The customer's service risk (churn risk their service experience adds) and the share of
+     * it the action is believed to take away; absent for fits made before the share.
+     */
+    serviceRisk?: number;
+    share?: {
+      /**
+       * The share used: the history's, weighed against a prior centred on 0 by precision; at
+       * most 0 when its 95% interval reaches 0 (not shown to help).
+       */
+      believed: number;
+      estimate: number;
+      standardError: number | null;
+      ci95: [number, number] | null;
+      /** The weight of the history's estimate against the prior (1: an assumption, taken as stated). */
+      historyWeight: number;
+    };
   };
 }
 
@@ -63,6 +71,18 @@ export interface NbaValueModel {
   bgNbd: BgNbdParams | null;
   /** Why the BG/NBD could not be used, when it could not. */
   bgNbdRefusal?: string;
+  /**
+   * The churn score's purchase process (P(alive at the horizon), which one-time buyers can lose
+   * too); absent in fits before it or when refused (then the BG/NBD's P(alive) stands in).
+   */
+  mbgNbd?: MbgNbdParams;
+  /**
+   * The churn score's experience weights and the factors it reads, learned on the same history
+   * by the churn model's own backtest (churn-weights.ts); absent in fits before them, when
+   * there was too little to learn from or when no factor came out above its noise (then the
+   * a-priori weights and factors).
+   */
+  churnWeights?: { weights: FactorRecord; structure: ChurnFactorStructure };
   /** Mean order value per currency over the population, the prior of each customer's own. */
   meanOrderValue: Record<string, number>;
   horizonWeeks: number;
@@ -70,7 +90,7 @@ export interface NbaValueModel {
 
 /** Fits the purchase process on every timeline as of `at`; null without purchases. */
 export function fitNbaValueModel(
-  timelines: Iterable<RetentionTimeline>,
+  timelines: readonly RetentionTimeline[],
   at: number,
   horizonWeeks = 52,
 ): NbaValueModel | null {
@@ -91,38 +111,24 @@ export function fitNbaValueModel(
   if (rows.length === 0) return null;
   const meanOrderValue: Record<string, number> = {};
   for (const [currency, m] of money) meanOrderValue[currency] = m.revenue / Math.max(1, m.orders);
-  const fit = rows.length >= 20 ? fitBgNbd(rows) : null;
-  // The fit is checked over the data's own span; the value model predicts over its horizon.
-  const refusal =
-    fit === null
-      ? `only ${rows.length} buyers`
-      : (fit.refusal ?? unpredictableOver(fit.params, rows, horizonWeeks));
-  if (fit && refusal === undefined) {
-    return { bgNbd: fit.params, meanOrderValue, horizonWeeks };
+  // Checked over the data's own span and over the horizon the value model predicts.
+  const fit = rows.length >= 20 ? fitBgNbd(rows, { predictionHorizon: horizonWeeks }) : null;
+  const mbg = rows.length >= 20 ? fitMbgNbd(rows) : null;
+  const learned = learnServiceWeights(timelines, at, horizonWeeks);
+  const churn = {
+    ...(mbg && mbg.refusal === undefined ? { mbgNbd: mbg.params } : {}),
+    ...(learned ? { churnWeights: learned } : {}),
+  };
+  if (fit && fit.refusal === undefined) {
+    return { bgNbd: fit.params, ...churn, meanOrderValue, horizonWeeks };
   }
   return {
     bgNbd: null,
-    bgNbdRefusal: refusal,
+    bgNbdRefusal: fit?.refusal ?? `only ${rows.length} buyers`,
+    ...churn,
     meanOrderValue,
     horizonWeeks,
   };
-}
-
-/** Why the fit cannot predict every buyer over `horizonWeeks`, if it cannot. */
-function unpredictableOver(
-  params: BgNbdParams,
-  rows: readonly RfmObservation[],
-  horizonWeeks: number,
-): string | undefined {
-  try {
-    return unpredictable(rows, (c) => [
-      bgNbdProbabilityAlive(params, c),
-      bgNbdConditionalExpectedTransactions(params, c, horizonWeeks),
-    ]);
-  } catch (error) {
-    if (error instanceof RangeError) return `its predictions fail: ${error.message}`;
-    throw error;
-  }
 }
 
 /**
@@ -150,11 +156,84 @@ export function customerValue(
 }
 
 /**
- * How much of a measured effect to believe, as the weight w of the history against the stated
- * assumption (its prior): w = (1/se^2) / (1/se^2 + 1/prior_sd^2), the normal posterior's. An
- * effect measured on few customers counts for little and the assumption for much; a precise one
- * the other way round. A stated assumption (no history) is taken as stated. Fits made before the
- * prior was recorded shrink towards 0 by the signal-to-noise share d^2 / (d^2 + se^2).
+ * The churn model's weights learned one horizon back (churn-weights.ts): buyers by
+ * `at` - horizon, their experience then, labelled by whether they bought in the horizon after.
+ */
+function learnServiceWeights(
+  timelines: readonly RetentionTimeline[],
+  at: number,
+  horizonWeeks: number,
+): NbaValueModel['churnWeights'] {
+  const cutoff = at - horizonWeeks * WEEK;
+  const examples = timelines.flatMap((t) => {
+    const rfm = timelineRfm(t, cutoff);
+    if (!rfm || (t.erasedAt !== null && t.erasedAt <= at)) return [];
+    return [
+      {
+        rfm,
+        experience: timelineExperience(t, cutoff),
+        noPurchaseInHorizon: !t.purchases.some((p) => p.at > cutoff && p.at <= at),
+      },
+    ];
+  });
+  const learned = learnChurnWeights(examples, { horizonWeeks });
+  // A backtest that finds no factor above its noise says it could not tell, not that trouble
+  // does not matter: the a-priori weights stand then, as with too little to learn from.
+  const found = Object.values(learned?.weights ?? {}).some((w) => (w ?? 0) > 0);
+  return learned?.structure && found
+    ? { weights: learned.weights, structure: learned.structure }
+    : undefined;
+}
+
+/**
+ * The churn risk a customer's service experience adds, at the snapshot: the product's churn
+ * score (the purchase process's P(alive at the horizon) joined with the experience factors,
+ * churn.ts) less the purchase process's risk alone, which no retention action reaches. 0 for a
+ * customer with no trouble on record, and for one the purchase process says is gone.
+ */
+export function serviceRisk(
+  model: NbaValueModel,
+  t: RetentionTimeline,
+  snap: TimelineSnapshot,
+): number {
+  const rfm = timelineRfm(t, snap.at);
+  if (!rfm) return 0;
+  const pAlive = model.mbgNbd
+    ? purchaseProcessRisk(model.mbgNbd, rfm, model.horizonWeeks).pAliveAtHorizon
+    : customerValue(model, t, snap).pAlive;
+  const score = { weights: model.churnWeights?.weights, structure: model.churnWeights?.structure };
+  const churn = scoreChurn({ pAlive, experience: timelineExperience(t, snap.at), ...score });
+  return Math.max(
+    0,
+    churn.probability - scoreChurn({ pAlive, experience: {}, ...score }).probability,
+  );
+}
+
+/**
+ * The probability that a customer with these purchases is alive at the end of them (or
+ * `weeksAhead` after it): the churn score's purchase process where fitted, else the BG/NBD's
+ * P(alive) at the end (1 for one-time buyers); the outcome the effects are measured on and its
+ * prediction at the trial (nba-effects.ts). 1 without either fit.
+ */
+export function probabilityAlive(
+  model: NbaValueModel,
+  rfm: RfmObservation,
+  weeksAhead = 0,
+): number {
+  if (model.mbgNbd) {
+    return weeksAhead > 0
+      ? purchaseProcessRisk(model.mbgNbd, rfm, weeksAhead).pAliveAtHorizon
+      : mbgNbdProbabilityAlive(model.mbgNbd, rfm);
+  }
+  return model.bgNbd ? bgNbdProbabilityAlive(model.bgNbd, rfm) : 1;
+}
+
+/**
+ * How much of a measured effect to believe, as the weight w of the history against its prior:
+ * w = (1/se^2) / (1/se^2 + 1/prior_sd^2), the normal posterior's. Shares are weighed against a
+ * prior centred on 0: an effect measured on few customers counts for little and moves no budget;
+ * a precise one decides. A stated assumption (no history) is taken as stated. Fits made before
+ * the prior was recorded shrink towards 0 by the signal-to-noise share d^2 / (d^2 + se^2).
  */
 export function historyWeight(effect: ActionEffect): number {
   if (effect.standardError === null) return 1;
@@ -191,23 +270,33 @@ export function nextActionsFor(
   const { clv } = customerValue(model, t, snap);
   const stratum = nbaStratum(snap);
   const trouble = nbaTroubleBand(snap);
+  const share = effects.scale === 'share-of-service-risk';
+  // A share acts on the customer's service risk; an older fit's Δ applies as it is.
+  const risk = share ? serviceRisk(model, t, snap) : 1;
   return eligible
-    .map(({ action, reason }) => {
+    .map(({ action, reason }): NextAction => {
       const effect = effects.effects[action];
-      const delta = believedDelta(effect, stratum, trouble);
+      // A share whose 95% interval reaches 0 is not shown to help: it is believed to help no one
+      // (without this, offers measured at noise filled the budget the calls did not take).
+      const shown = !share || effect.ci95 === null || effect.ci95[0] > 0;
+      const believed = shown
+        ? believedDelta(effect, stratum, trouble)
+        : Math.min(0, believedDelta(effect, stratum, trouble));
+      const delta = believed * risk;
       const cost = costs[action];
       const shift = stratumDelta(effect, stratum, trouble) - effect.delta;
+      const ci95 =
+        effect.ci95 === null
+          ? null
+          : ([(effect.ci95[0] + shift) * risk, (effect.ci95[1] + shift) * risk] as [
+              number,
+              number,
+            ]);
       return {
         action,
         reason,
         expectedValue: delta * clv - cost,
-        expectedValueInterval:
-          effect.ci95 === null
-            ? null
-            : ([(effect.ci95[0] + shift) * clv - cost, (effect.ci95[1] + shift) * clv - cost] as [
-                number,
-                number,
-              ]),
+        expectedValueInterval: ci95 === null ? null : [ci95[0] * clv - cost, ci95[1] * clv - cost],
         deltaStay: delta,
         clv,
         cost,
@@ -217,9 +306,21 @@ export function nextActionsFor(
           troubleBand: trouble,
           treated: effect.treated,
           controls: effect.controls,
-          ci95: effect.ci95,
+          ci95,
           method: effect.method,
           note: effect.note,
+          ...(share
+            ? {
+                serviceRisk: risk,
+                share: {
+                  believed,
+                  estimate: effect.delta,
+                  standardError: effect.standardError,
+                  ci95: effect.ci95,
+                  historyWeight: historyWeight(effect),
+                },
+              }
+            : {}),
         },
       };
     })

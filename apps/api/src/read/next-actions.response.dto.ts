@@ -15,6 +15,25 @@ const SOURCE = {
     "'history': Δ estimated from the store's own history; 'assumption': the history was too thin and a stated assumption is used",
 } as const;
 
+export class NbaShareDto {
+  @ApiProperty({
+    description:
+      "The share of the service risk used: the history's estimate weighed against a prior centred on 0 by their precisions; at most 0 when its 95% interval reaches 0",
+  })
+  believed!: number;
+  @ApiProperty({ description: "The history's estimate (or the stated assumption)" })
+  estimate!: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'Bootstrap standard error' })
+  standardError!: number | null;
+  @ApiProperty({ ...INTERVAL, description: '95% bootstrap interval of the share' })
+  ci95!: [number, number] | null;
+  @ApiProperty({
+    description:
+      'Weight of the estimate against the prior (1: a stated assumption, taken as stated)',
+  })
+  historyWeight!: number;
+}
+
 export class NbaEvidenceDto {
   @ApiProperty(SOURCE) source!: 'history' | 'assumption';
   @ApiProperty({ example: 'f2-3/r30', description: 'Comparison stratum: frequency/recency' })
@@ -22,16 +41,29 @@ export class NbaEvidenceDto {
   @ApiProperty({
     example: 'i2',
     description:
-      'Bad incidents in the 90 days before (i0, i1, i2, i3+): Δ is measured in each band and applied by the band of the customer',
+      'Bad incidents in the 90 days before (i0, i1, i2, i3+): one of the comparison cells (fits before the share: Δ was measured in each band)',
   })
   troubleBand!: string;
-  @ApiProperty({ description: 'Eligible customer-months that got the action' }) treated!: number;
-  @ApiProperty({ description: 'Eligible customer-months that got no action' }) controls!: number;
-  @ApiProperty({ ...INTERVAL, description: '95% bootstrap interval of Δ P(stay), all strata' })
+  @ApiProperty({ description: 'Eligible trials that got the action' }) treated!: number;
+  @ApiProperty({ description: 'Eligible trials that got no action' }) controls!: number;
+  @ApiProperty({ ...INTERVAL, description: "95% bootstrap interval of this customer's Δ P(stay)" })
   ci95!: [number, number] | null;
   @ApiProperty() method!: string;
   @ApiProperty({ description: 'What to keep in mind about this evidence (may be empty)' })
   note!: string;
+  @ApiProperty({
+    required: false,
+    description:
+      "The churn risk the customer's service experience adds (the churn score over the purchase process's own), which actions act on; absent for fits before the share",
+  })
+  serviceRisk?: number;
+  @ApiProperty({
+    type: NbaShareDto,
+    required: false,
+    description:
+      'The share of the service risk the action takes away: Δ P(stay) = believed x serviceRisk',
+  })
+  share?: NbaShareDto;
 }
 
 export class NextActionDto {
@@ -43,7 +75,7 @@ export class NextActionDto {
   expectedValueInterval!: [number, number] | null;
   @ApiProperty({
     description:
-      'Δ P(stay over the horizon) used: the history weighed against the stated assumption by their precisions',
+      "Δ P(stay over the horizon) used: the share of the service risk believed x the customer's service risk",
   })
   deltaStay!: number;
   @ApiProperty({ description: 'Expected revenue over the horizon' }) clv!: number;

@@ -25,7 +25,10 @@ function formatFit(fit: NextBestActionsFittedData): string {
     `fit ${fit.fitId} as of ${fit.occurredAt}: ${fit.customers} customers, ${fit.customersWithAction} with an action worth taking`,
     `value model: ${fit.valueModel.bgNbd === null ? `rate-based (${fit.valueModel.bgNbdRefusal ?? ''})` : 'BG/NBD'}, horizon ${fit.valueModel.horizonWeeks} weeks`,
     '',
-    'action                  source      Δ P(stay)  95% interval        treated  controls  cost',
+    fit.effects.scale === 'share-of-service-risk'
+      ? 'action                  source      share of  95% interval        treated  controls  cost\n' +
+        "                                    service risk (Δ P(stay) = share x the customer's service risk)"
+      : 'action                  source      Δ P(stay)  95% interval        treated  controls  cost',
   ];
   for (const e of Object.values(fit.effects.effects)) {
     lines.push(
@@ -36,7 +39,12 @@ function formatFit(fit: NextBestActionsFittedData): string {
 }
 
 function formatAction(a: NextAction): string {
-  return `${a.action.padEnd(24)} EV ${num(a.expectedValue).padStart(7)} ${interval(a.expectedValueInterval).padEnd(16)} Δ ${num(a.deltaStay, 3)} x CLV ${num(a.clv)} - ${num(a.cost)}  (${a.evidence.source}; ${a.reason})`;
+  const { share, serviceRisk } = a.evidence;
+  const delta =
+    share && serviceRisk !== undefined
+      ? `Δ ${num(share.believed, 3)} x risk ${num(serviceRisk, 3)}`
+      : `Δ ${num(a.deltaStay, 3)}`;
+  return `${a.action.padEnd(24)} EV ${num(a.expectedValue).padStart(7)} ${interval(a.expectedValueInterval).padEnd(16)} ${delta} x CLV ${num(a.clv)} - ${num(a.cost)}  (${a.evidence.source}; ${a.reason})`;
 }
 
 async function withQueries(run: (q: NextActionsQueries) => Promise<void>): Promise<void> {
@@ -67,8 +75,8 @@ export function registerNextActionsCommand(program: Command): void {
   nba
     .command('fit')
     .description(
-      "estimate each retention action's effect on staying from the store's history (stratified " +
-        'comparison, bootstrap interval), fit the value model and rank every customer; recorded ' +
+      "estimate each retention action's effect on staying from the store's history (the share of " +
+        'the service risk it takes away, bootstrap interval), fit the value model and rank every customer; recorded ' +
         'as NextBestActionsFitted (docs/next-best-action.md)',
     )
     .option('--calibration-end <date>', 'last day of history to read', parseDateOption)

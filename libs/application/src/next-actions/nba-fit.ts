@@ -5,6 +5,8 @@ import {
   estimateActionEffects,
   fitNbaValueModel,
   nextActionsFor,
+  probabilityAlive,
+  serviceRisk,
   type RetentionTimeline,
 } from '@aftercare/analytics';
 import { DEFAULT_RETENTION_ACTION_COSTS } from '@aftercare/domain';
@@ -35,9 +37,10 @@ const PROGRESS_EVERY = 10_000;
 
 /**
  * Fits the next-best-action model on the store's history and records it as a
- * `NextBestActionsFitted` event: the effect of each action estimated by the stratified comparison
- * of nba-effects.ts (with its bootstrap interval, or the stated assumption where the history is
- * too thin), the value model (BG/NBD on the same history), and every customer's best action at
+ * `NextBestActionsFitted` event: the effect of each action, a share of the service risk, estimated
+ * by the comparison of nba-effects.ts (with its bootstrap interval, or the stated assumption where
+ * the history is too thin), the value model (BG/NBD and the churn score's MBG/NBD on the same
+ * history), and every customer's best action at
  * the end of the history, ranked, so `GET /v1/next-actions?budget=N` is a slice of a stored list.
  * One pass over the customer streams; the customers' timelines are kept in memory.
  */
@@ -66,7 +69,7 @@ export async function fitNextBestActions(
     evolveRetentionTimeline(t, event);
   }
   options.onProgress?.({ events: read });
-  const model = fitNbaValueModel(timelines.values(), asOfMs);
+  const model = fitNbaValueModel([...timelines.values()], asOfMs);
   if (!model) throw new NothingToFitError('No purchases recorded: nothing to fit');
   const from = new Date(first).toISOString();
   // Monthly snapshots from three months into the history (customers need a past to be eligible).
@@ -75,6 +78,8 @@ export async function fitNextBestActions(
     ...DEFAULT_NBA_EFFECT_OPTIONS,
     snapshots,
     observedUntil: asOfMs,
+    serviceRisk: (t, snap) => serviceRisk(model, t, snap),
+    probabilityAlive: (rfm, weeksAhead) => probabilityAlive(model, rfm, weeksAhead),
   });
   const costs = { ...DEFAULT_RETENTION_ACTION_COSTS };
   const ranked: RankedAction[] = [];

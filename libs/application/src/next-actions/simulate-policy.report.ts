@@ -14,6 +14,8 @@ export interface PolicyComparison {
   retained: number;
   retainedValue: number;
   actions: number;
+  /** How many of each action the policy took. */
+  actionsByKind: PolicyRun['actionsByKind'];
   cost: number;
   retainedGain: Gain;
   valueGain: Gain;
@@ -58,6 +60,7 @@ export function comparePolicy(
     retained,
     retainedValue: value,
     actions,
+    actionsByKind: run.actionsByKind,
     cost,
     retainedGain: bootstrapSum(dRetained, resamples, seed),
     valueGain: bootstrapSum(dValue, resamples, seed + 1),
@@ -115,6 +118,16 @@ export function formatPolicyComparison(
     ),
     '',
     'Gains are sums over customers of (policy - none) in the same seeded world; ± is the bootstrap standard error (customers resampled).',
+    '',
+    ...rows.map(
+      (r) =>
+        `${r.policy}: ${
+          Object.entries(r.actionsByKind)
+            .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
+            .map(([action, n]) => `${action} ${fmt(n ?? 0)}`)
+            .join(', ') || 'no actions'
+        }`,
+    ),
   ];
   return lines.join('\n');
 }

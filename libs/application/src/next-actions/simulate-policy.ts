@@ -11,6 +11,8 @@ import {
   type RetentionActionName,
   type RetentionTimeline,
   scoreChurn,
+  probabilityAlive,
+  serviceRisk,
   snapshotAt,
   timelineExperience,
   customerValue,
@@ -140,11 +142,14 @@ export function runPolicyWorld(
         aliveAtStart.push(o.alive);
       }
       model = fitNbaValueModel(timelines, now);
-      if (policy === 'nba') {
+      const valueModel = model;
+      if (policy === 'nba' && valueModel) {
         effects = estimateActionEffects(timelines, {
           ...DEFAULT_NBA_EFFECT_OPTIONS,
           snapshots: months.slice(3, m),
           observedUntil: now,
+          serviceRisk: (t, snap) => serviceRisk(valueModel, t, snap),
+          probabilityAlive: (rfm, weeksAhead) => probabilityAlive(valueModel, rfm, weeksAhead),
         });
       }
     }

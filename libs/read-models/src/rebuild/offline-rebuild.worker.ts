@@ -22,7 +22,7 @@ async function main(plan: RebuildWorkerPlan): Promise<void> {
     return projection;
   });
   const store = SqliteEventStore.open({ path: plan.eventStorePath });
-  const readModels = SqliteReadModelStore.open({ path: plan.readModelPath });
+  const readModels = SqliteReadModelStore.open({ path: plan.readModelPath, besideServer: true });
   try {
     const result = await rebuildProjections({
       store,

@@ -25,7 +25,11 @@ export class SqliteRebuilds {
   private readonly rebuilding = new Set<string>();
   private savedPragmas: { cacheSize: number; tempStore: number } | undefined;
 
-  constructor(private readonly session: SqliteSession) {}
+  constructor(
+    private readonly session: SqliteSession,
+    /** See `SqliteReadModelStoreOptions.besideServer`. */
+    private readonly besideServer = false,
+  ) {}
 
   begin(projection: AnyProjection): void {
     assertIdentifier(projection.name, 'Projection name');
@@ -91,10 +95,17 @@ export class SqliteRebuilds {
     const rebuilt = rebuildTable(name);
     const old = `${live}__old`;
     const nextEpoch = session.epochOf(name) + 1;
-    // One commit for all of them: each commit of a big index can set off a WAL checkpoint.
-    db.transaction(() =>
-      session.createIndexes(name, rebuilt, columnNames(projection), nextEpoch),
-    ).immediate();
+    const columns = columnNames(projection);
+    if (this.besideServer) {
+      // The serving process's writes (lease renewals, signals, commands) wait on SQLite's lock
+      // with their event loop blocked: let them in between indexes.
+      for (const column of columns) {
+        db.transaction(() => session.createIndexes(name, rebuilt, [column], nextEpoch)).immediate();
+      }
+    } else {
+      // One commit for all of them: each commit of a big index can set off a WAL checkpoint.
+      db.transaction(() => session.createIndexes(name, rebuilt, columns, nextEpoch)).immediate();
+    }
     db.transaction(() => {
       const lease = session
         .stmt('SELECT owner FROM rm_projection_lease WHERE name = ?')

@@ -84,6 +84,32 @@ describe('SqliteReadModelStore', () => {
     expect(indexes).toEqual(['rmix_tally_e0_events', 'rmix_tally_e0_total']);
   });
 
+  it.each([false, true])(
+    'swaps a rebuilt table in with every column indexed (beside a server: %s)',
+    async (besideServer) => {
+      const rebuilding = SqliteReadModelStore.open({ db: readModels.db, besideServer });
+      await rebuilding.acquireLease('tally#rebuild', 'rebuilder', 60_000);
+      await rebuilding.beginRebuild(projection);
+      await rebuilding.writeRebuildStates(projection, [
+        { key: 'a', state: { customerId: 'a', events: 7, total: 1, types: [] }, position: 1n },
+        { key: 'b', state: { customerId: 'b', events: 9, total: 2, types: [] }, position: 2n },
+      ]);
+      await rebuilding.swapRebuild(projection, 2n, 'rebuilder');
+      const indexes = readModels.db
+        .prepare(
+          `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'rm_tally' AND sql IS NOT NULL ORDER BY name`,
+        )
+        .pluck()
+        .all();
+      expect(indexes).toEqual(['rmix_tally_e1_events', 'rmix_tally_e1_total']);
+      const page = await readModels.list<TallyState>('tally', {
+        where: [{ column: 'events', op: '>=', value: 8 }],
+        orderBy: 'events',
+      });
+      expect(page.items.map((item) => item.key)).toEqual(['b']);
+    },
+  );
+
   it('gives a lease to one owner at a time and refuses commits from a former owner', async () => {
     expect(await readModels.acquireLease('tally', 'other', 60_000)).toBe(false);
     await readModels.releaseLease('tally', 'me');

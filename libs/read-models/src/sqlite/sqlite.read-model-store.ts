@@ -27,6 +27,13 @@ export interface SqliteReadModelStoreOptions {
   path?: string;
   /** An open connection to use instead; it is not closed by `close()`. */
   db?: Database.Database;
+  /**
+   * A rebuild running beside a serving process (the runtime's rebuild worker): each index of a
+   * swap is built in its own transaction, so the server's writes wait for one index at most
+   * rather than for all of a projection's. Default false: one transaction a projection, fewer
+   * WAL checkpoints, for a rebuild that has the file to itself.
+   */
+  besideServer?: boolean;
 }
 
 interface StatusRow {
@@ -70,11 +77,12 @@ export class SqliteReadModelStore implements ReadModelStore {
   private constructor(
     readonly db: Database.Database,
     ownsDb: boolean,
+    besideServer: boolean,
   ) {
     this.ownsDb = ownsDb;
     this.session = new SqliteSession(db);
     this.queries = new SqliteReadModelQueries(this.session);
-    this.rebuilds = new SqliteRebuilds(this.session);
+    this.rebuilds = new SqliteRebuilds(this.session, besideServer);
     db.exec(`
       CREATE TABLE IF NOT EXISTS rm_projection_status (
         name TEXT PRIMARY KEY,
@@ -96,12 +104,13 @@ export class SqliteReadModelStore implements ReadModelStore {
   }
 
   static open(options: SqliteReadModelStoreOptions): SqliteReadModelStore {
-    if (options.db) return new SqliteReadModelStore(options.db, false);
+    const besideServer = options.besideServer ?? false;
+    if (options.db) return new SqliteReadModelStore(options.db, false, besideServer);
     const db = new Database(options.path ?? ':memory:');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 10000');
-    return new SqliteReadModelStore(db, true);
+    return new SqliteReadModelStore(db, true, besideServer);
   }
 
   async register(projection: AnyProjection): Promise<ProjectionStatusRecord> {

@@ -245,28 +245,35 @@ describe('nextActionsFor', () => {
     }
   });
 
-  it('believes a noisy share little: the same estimate moves less value the less precise it is', () => {
+  it('believes a share by its precision against a prior centred on 0', () => {
     const effects = estimateActionEffects(population(400, 0.7, 0.5), options);
-    const noisy: NbaEffects = {
-      ...effects,
-      effects: {
-        ...effects.effects,
-        recovery_call: { ...effects.effects.recovery_call, standardError: 2 },
-      },
-    };
-    const value = (e: NbaEffects) =>
-      nextActionsFor(customer(2), now, e, model, COSTS).find((a) => a.action === 'recovery_call')
-        ?.deltaStay ?? 0;
-    expect(value(noisy)).toBeLessThan(value(effects) / 5);
-    expect(value(noisy)).toBeGreaterThan(0);
+    const call = effects.effects.recovery_call;
+    const sd = DEFAULT_NBA_EFFECT_OPTIONS.priorSd;
+    const figure = (standardError: number) =>
+      nextActionsFor(
+        customer(2),
+        now,
+        { ...effects, effects: { ...effects.effects, recovery_call: { ...call, standardError } } },
+        model,
+        COSTS,
+      ).find((a) => a.action === 'recovery_call');
+    // An estimate of 1 just over 1.96 standard errors: believed at sd^2 / (sd^2 + se^2).
+    for (const se of [0.1, 0.5]) {
+      const f = figure(se);
+      expect(f?.evidence.share?.believed).toBeCloseTo(
+        (call.delta * sd ** 2) / (sd ** 2 + se ** 2),
+        10,
+      );
+    }
+    expect(figure(0.5)?.deltaStay).toBeLessThan((figure(0.1)?.deltaStay ?? 0) / 3);
   });
 
-  it('recommends nothing the history does not show to help: a share whose interval reaches 0 is worth 0', () => {
+  it('recommends nothing the history does not show to help: a share under 1.96 standard errors is worth 0', () => {
     const effects = estimateActionEffects(population(400, 0.7, 0.5), options);
     const call = effects.effects.recovery_call;
     const unsure: NbaEffects = {
       ...effects,
-      effects: { ...effects.effects, recovery_call: { ...call, ci95: [-0.1, 2] } },
+      effects: { ...effects.effects, recovery_call: { ...call, standardError: 0.52 } },
     };
     const figure = nextActionsFor(customer(2), now, unsure, model, COSTS).find(
       (a) => a.action === 'recovery_call',

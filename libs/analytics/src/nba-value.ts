@@ -24,6 +24,8 @@ import type { RetentionActionName, RetentionTimeline, TimelineSnapshot } from '.
 import { snapshotAt, timelineExperience, timelineRfm } from './nba-timeline';
 
 const WEEK = 7 * 86_400_000;
+/** A share counts as shown to help at this many standard errors above 0 (one-sided 97.5%). */
+const SHOWN_Z = 1.96;
 
 export interface NextAction {
   action: RetentionActionName;
@@ -54,7 +56,7 @@ export interface NextAction {
     share?: {
       /**
        * The share used: the history's, weighed against a prior centred on 0 by precision; at
-       * most 0 when its 95% interval reaches 0 (not shown to help).
+       * most 0 when the estimate is less than 1.96 standard errors above 0 (not shown to help).
        */
       believed: number;
       estimate: number;
@@ -276,9 +278,11 @@ export function nextActionsFor(
   return eligible
     .map(({ action, reason }): NextAction => {
       const effect = effects.effects[action];
-      // A share whose 95% interval reaches 0 is not shown to help: it is believed to help no one
-      // (without this, offers measured at noise filled the budget the calls did not take).
-      const shown = !share || effect.ci95 === null || effect.ci95[0] > 0;
+      // A share less than 1.96 standard errors above 0 is not shown to help (the churn weights'
+      // rule): it is believed to help no one. Without this, offers measured at noise filled the
+      // budget the calls did not take.
+      const shown =
+        !share || effect.standardError === null || effect.delta >= SHOWN_Z * effect.standardError;
       const believed = shown
         ? believedDelta(effect, stratum, trouble)
         : Math.min(0, believedDelta(effect, stratum, trouble));

@@ -18,7 +18,7 @@ const SOURCE = {
 export class NbaShareDto {
   @ApiProperty({
     description:
-      "The share of the service risk used: the history's estimate weighed against a prior centred on 0 by their precisions; at most 0 when its 95% interval reaches 0",
+      "The share of the service risk used: the history's estimate weighed against a prior centred on 0 by their precisions; at most 0 when the estimate is less than 1.96 standard errors above 0",
   })
   believed!: number;
   @ApiProperty({ description: "The history's estimate (or the stated assumption)" })

@@ -43,24 +43,20 @@ describe('the value model and the service risk', () => {
   it('is 0 for a customer with no trouble on record and grows with open complaints', () => {
     if (!model) throw new Error('no model');
     const t = people[1];
-    const calm = serviceRisk(model, t, snapshotAt(t, END));
-    expect(calm).toBe(0);
-    t.complaints.push({
-      id: 'k1',
-      filedAt: END - 40 * DAY,
-      resolvedAt: null,
-      product: true,
-      remedySought: 'repair',
-    });
-    const one = serviceRisk(model, t, snapshotAt(t, END));
-    t.complaints.push({
-      id: 'k2',
-      filedAt: END - 10 * DAY,
-      resolvedAt: null,
-      product: false,
-      remedySought: 'refund',
-    });
-    const two = serviceRisk(model, t, snapshotAt(t, END));
+    const risk = () => serviceRisk(model, t, snapshotAt(t, END));
+    const complain = (id: string, daysAgo: number) =>
+      t.complaints.push({
+        id,
+        filedAt: END - daysAgo * DAY,
+        resolvedAt: null,
+        product: true,
+        remedySought: 'repair',
+      });
+    expect(risk()).toBe(0);
+    complain('k1', 40);
+    const one = risk();
+    complain('k2', 10);
+    const two = risk();
     expect(one).toBeGreaterThan(0);
     expect(two).toBeGreaterThan(one);
   });

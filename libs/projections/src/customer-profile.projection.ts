@@ -15,7 +15,7 @@ import {
 } from './customer-profile.state';
 import type { Projection } from './projection';
 import { addTo, asAftercareEvent, customerIdOf, earliest, latest, ms } from './event-data';
-import { copying, inPlace, type Ownership } from './ownership';
+import { copying, inPlace, type Ownership, withEntry } from './ownership';
 
 export * from './customer-profile.state';
 
@@ -134,7 +134,7 @@ function foldProfile(
     case 'ComplaintAcknowledged': {
       const c = own(state.complaints, event.data.complaintId);
       if (c && c.acknowledgedAt === null) {
-        state.complaints = withEntry(state.complaints, c.complaintId, {
+        state.complaints = withEntry(copying, state.complaints, c.complaintId, {
           ...c,
           acknowledgedAt: event.data.occurredAt,
         });
@@ -145,7 +145,7 @@ function foldProfile(
     case 'ComplaintResolved': {
       const c = own(state.complaints, event.data.complaintId);
       if (c) {
-        state.complaints = withEntry(state.complaints, c.complaintId, {
+        state.complaints = withEntry(copying, state.complaints, c.complaintId, {
           ...c,
           open: false,
           resolvedAt: event.data.occurredAt,
@@ -157,7 +157,7 @@ function foldProfile(
     case 'ComplaintReopened': {
       const c = own(state.complaints, event.data.complaintId);
       if (c) {
-        state.complaints = withEntry(state.complaints, c.complaintId, {
+        state.complaints = withEntry(copying, state.complaints, c.complaintId, {
           ...c,
           open: true,
           resolvedAt: null,
@@ -188,14 +188,17 @@ function foldProfile(
     case 'ReturnRequested': {
       const d = event.data;
       const r = own(state.returns, d.returnId) ?? emptyReturn(d.returnId, d.purchaseId);
-      state.returns = withEntry(state.returns, d.returnId, { ...r, requestedAt: d.occurredAt });
+      state.returns = withEntry(copying, state.returns, d.returnId, {
+        ...r,
+        requestedAt: d.occurredAt,
+      });
       touch(d.occurredAt);
       break;
     }
     case 'ReturnCompleted': {
       const d = event.data;
       const r = own(state.returns, d.returnId) ?? emptyReturn(d.returnId, d.purchaseId);
-      state.returns = withEntry(state.returns, d.returnId, {
+      state.returns = withEntry(copying, state.returns, d.returnId, {
         ...r,
         completedAt: d.occurredAt,
         outcome: d.outcome,
@@ -208,7 +211,7 @@ function foldProfile(
     }
     case 'MaintenancePlanSubscribed': {
       const d = event.data;
-      state.maintenancePlans = withEntry(state.maintenancePlans, d.planId, {
+      state.maintenancePlans = withEntry(copying, state.maintenancePlans, d.planId, {
         planId: d.planId,
         purchaseId: d.purchaseId ?? null,
         price: d.price,
@@ -223,7 +226,7 @@ function foldProfile(
     case 'MaintenancePlanCancelled': {
       const plan = own(state.maintenancePlans, event.data.planId);
       if (plan) {
-        state.maintenancePlans = withEntry(state.maintenancePlans, plan.planId, {
+        state.maintenancePlans = withEntry(copying, state.maintenancePlans, plan.planId, {
           ...plan,
           cancelledAt: event.data.occurredAt,
         });
@@ -319,10 +322,6 @@ function own<T>(record: Record<string, T>, id: string): T | undefined {
   return Object.hasOwn(record, id) ? record[id] : undefined;
 }
 
-function withEntry<T>(record: Record<string, T>, id: string, value: T): Record<string, T> {
-  return { ...record, [id]: value };
-}
-
 function productIndex(state: CustomerProfileState, purchaseId: string): number {
   return state.products.findIndex((p) => p.purchaseId === purchaseId);
 }
@@ -358,7 +357,7 @@ function updateClaim(
     fulfilledAt: null,
     fulfilledAmount: null,
   };
-  state.claims = withEntry(state.claims, claimId, change(claim));
+  state.claims = withEntry(copying, state.claims, claimId, change(claim));
 }
 
 function emptyReturn(returnId: string, purchaseId: string): ProfileReturn {

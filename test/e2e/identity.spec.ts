@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +12,8 @@ import { createApiApp } from '../../apps/api/src/bootstrap';
 import { registerKeysCommand } from '../../apps/cli/src/commands/keys.command';
 import { registerAccessLogCommand } from '../../apps/cli/src/commands/keys-access-log.command';
 import { registerExportCommand } from '../../apps/cli/src/commands/export.command';
+import { registerCustomerCommand } from '../../apps/cli/src/commands/customer.command';
+import { registerAuditCommand } from '../../apps/cli/src/commands/audit.command';
 import { authed, createApiKey, principalIdOf } from '../support/auth';
 import { registration } from '../support/customers';
 
@@ -34,9 +36,18 @@ async function cli(
     registerKeysCommand(program);
     registerAccessLogCommand(program);
     registerExportCommand(program);
-    await program.parseAsync(args, { from: 'user' });
+    registerCustomerCommand(program);
+    registerAuditCommand(program);
+    let exitCode: number | undefined;
+    try {
+      await program.parseAsync(args, { from: 'user' });
+    } catch (error) {
+      // `program.error(...)` under exitOverride: the exit code the command chose.
+      if (!(error instanceof CommanderError)) throw error;
+      exitCode = error.exitCode;
+    }
     return {
-      exitCode: Number(process.exitCode ?? 0),
+      exitCode: exitCode ?? Number(process.exitCode ?? 0),
       stdout: out.join('\n'),
       stderr: err.join('\n'),
     };
@@ -206,6 +217,24 @@ describe('identities: actors, keys from the CLI, the access log', () => {
     const fromCli = await cli('access-log', '--subject', 'read-1', '--json');
     expect(fromCli.exitCode).toBe(0);
     expect(fromCli.stdout.split('\n').map((l) => JSON.parse(l).action)).toEqual(['customer.view']);
+
+    // The CLI's customer view, timeline and claim audit open personal data: recorded too.
+    const shown = await cli('customer', 'show', 'read-1', '--allow-stale', '--json');
+    expect(shown.exitCode).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ customerId: 'read-1' });
+    expect((await cli('customer', 'timeline', 'read-1', '--allow-stale')).exitCode).toBe(0);
+    expect((await cli('audit', 'claim', 'none')).exitCode).toBe(2);
+    const cliReads = await authed(app, adminKey)
+      .get(`/v1/access-log?principal=${cliPrincipal().id}`)
+      .expect(200);
+    expect(
+      cliReads.body.entries.map((e: { action: string; subject: string }) => [e.action, e.subject]),
+    ).toEqual([
+      ['export.events', null],
+      ['customer.view', 'read-1'],
+      ['customer.timeline', 'read-1'],
+      ['audit.claim', 'none'],
+    ]);
   });
 });
 

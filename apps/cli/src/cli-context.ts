@@ -13,6 +13,7 @@ import {
   WarrantyDecisionsModule,
   WriteApplicationModule,
   loadAftercareConfig,
+  recordCliRead,
 } from '@aftercare/application';
 import type { EventStore, StoreConfig } from '@aftercare/event-store';
 import type { ReadModelStore } from '@aftercare/read-models';
@@ -87,4 +88,17 @@ export async function withApplication<T>(
   } finally {
     await app.close();
   }
+}
+
+/**
+ * Records a read of personal data or of an audit view in the access log (`via: cli`, the OS user
+ * as actor, the command line as typed), before the data is read: the CLI reads as an admin, and
+ * its reads are recorded as the API's are.
+ */
+export function recordRead(
+  cli: CliApplication,
+  read: { action: string; subject?: string },
+): Promise<void> {
+  const detail = process.argv.slice(2).join(' ').slice(0, 1000);
+  return recordCliRead(cli.store, cli.config, { ...read, detail });
 }

@@ -7,10 +7,11 @@ import {
   WarrantyDecisionQueries,
   WarrantyEngineReplay,
   WarrantyPolicyReplay,
+  SYSTEM_PRINCIPAL,
   csvRow,
 } from '@aftercare/application';
 import { parseDateOption, parseIntegerOption } from '../cli-options';
-import { type CliApplication, withApplication } from '../cli-context';
+import { type CliApplication, recordRead, withApplication } from '../cli-context';
 import { progressBar } from '../progress';
 import {
   ensureFreshReadModels,
@@ -56,12 +57,18 @@ export function registerAuditCommand(program: Command): void {
     .description('the claim, facts used, policy, rule trace, overrides and verification')
     .option('--json', 'print JSON')
     .action(async (claimId: string, options: { json?: boolean }) => {
-      await withApplication(async ({ app }) => {
-        const result = await app.get(WarrantyAudit).claim(claimId);
-        if (!result) return program.error(`No warranty claim ${claimId}`, { exitCode: 2 });
-        console.log(options.json ? JSON.stringify(result, null, 2) : formatClaim(result));
-        if (!result.verification.ok) process.exitCode = 1;
-      });
+      await withApplication(
+        async (cli) => {
+          await recordRead(cli, { action: 'audit.claim', subject: claimId });
+          const audit = await cli.app.get(WarrantyAudit).claim(claimId);
+          if (!audit) return program.error(`No warranty claim ${claimId}`, { exitCode: 2 });
+          // As the API's audit view: the claimant's words open unless the customer was erased.
+          const result = await cli.vault.revealValue(audit, SYSTEM_PRINCIPAL);
+          console.log(options.json ? JSON.stringify(result, null, 2) : formatClaim(result));
+          if (!result.verification.ok) process.exitCode = 1;
+        },
+        { pii: true },
+      );
     });
 
   audit

@@ -15,7 +15,7 @@ import {
   type ReadModelStore,
   UnknownReadModelError,
 } from '@aftercare/read-models';
-import { withApplication } from '../cli-context';
+import { recordRead, withApplication } from '../cli-context';
 import {
   ensureFreshReadModels,
   type FreshnessOptions,
@@ -58,11 +58,13 @@ function tolerant(readModels: ReadModelStore): ReadModelQueries {
 
 async function withQueries(
   freshness: FreshnessOptions,
+  read: { action: string; subject: string },
   run: (queries: CustomerQueries, vault: PiiVault) => Promise<void>,
 ): Promise<void> {
   await withApplication(
     async (cli) => {
       const { store, readModels, vault } = cli;
+      await recordRead(cli, read);
       await ensureFreshReadModels(cli, freshness);
       try {
         await run(new CustomerQueries(store, tolerant(readModels)), vault);
@@ -185,7 +187,7 @@ export function registerCustomerCommand(program: Command): void {
       .option('--known-at <date>', 'record time: as the store knew them then', parseDateOption)
       .option('--json', 'print JSON'),
   ).action(async (id: string, options: ShowOptions) => {
-    await withQueries(options, async (queries, vault) => {
+    await withQueries(options, { action: 'customer.view', subject: id }, async (queries, vault) => {
       // The CLI reads as an admin: sealed personal data opens unless the customer was erased.
       const view = await vault.revealValue(
         await queries.profile(id, {
@@ -209,16 +211,20 @@ export function registerCustomerCommand(program: Command): void {
       id: string,
       options: FreshnessOptions & { limit: number; cursor?: string; json?: boolean },
     ) => {
-      await withQueries(options, async (queries, vault) => {
-        const page = await vault.revealValue(
-          await queries.timeline(id, {
-            limit: Math.max(1, options.limit),
-            cursor: options.cursor,
-          }),
-          SYSTEM_PRINCIPAL,
-        );
-        console.log(options.json ? JSON.stringify(page, null, 2) : formatTimeline(page));
-      });
+      await withQueries(
+        options,
+        { action: 'customer.timeline', subject: id },
+        async (queries, vault) => {
+          const page = await vault.revealValue(
+            await queries.timeline(id, {
+              limit: Math.max(1, options.limit),
+              cursor: options.cursor,
+            }),
+            SYSTEM_PRINCIPAL,
+          );
+          console.log(options.json ? JSON.stringify(page, null, 2) : formatTimeline(page));
+        },
+      );
     },
   );
 }

@@ -6,7 +6,6 @@ import {
   listAll,
   type Principal,
   PROJECTION_SETTINGS,
-  recordCliRead,
   type ProjectionSettings,
   SYSTEM_PRINCIPAL,
   WarrantyDecisionQueries,
@@ -16,7 +15,7 @@ import {
 } from '@aftercare/application';
 import { customerProfileProjection, type CustomerProfileState } from '@aftercare/projections';
 import { parseDateOption } from '../cli-options';
-import { withApplication } from '../cli-context';
+import { recordRead, withApplication } from '../cli-context';
 import {
   ensureFreshReadModels,
   type FreshnessOptions,
@@ -58,8 +57,9 @@ export function registerExportCommand(program: Command): void {
       const format = checkFormat(program, options.format);
       const reader = options.pii === false ? PSEUDONYMOUS_READER : SYSTEM_PRINCIPAL;
       await withApplication(
-        async ({ store, config, vault }) => {
-          await recordCliRead(store, config, { action: 'export.events', detail: argv() });
+        async (cli) => {
+          const { store, vault } = cli;
+          await recordRead(cli, { action: 'export.events' });
           const head = await store.headPosition();
           const bar = progress('events');
           bar.start(Number(head ?? 0n), 0);
@@ -107,8 +107,8 @@ export function registerExportCommand(program: Command): void {
     const format = checkFormat(program, options.format);
     await withApplication(
       async (cli) => {
-        const { app, store, config } = cli;
-        await recordCliRead(store, config, { action: 'export.claims', detail: argv() });
+        const { app } = cli;
+        await recordRead(cli, { action: 'export.claims' });
         await ensureFreshReadModels(cli, options);
         const sink = new FileSink(options.out);
         const bar = progress('claims');
@@ -205,7 +205,7 @@ async function exportCustomers(
   await withApplication(
     async (cli) => {
       const { app, store, readModels } = cli;
-      await recordCliRead(store, cli.config, { action: 'export.customers', detail: argv() });
+      await recordRead(cli, { action: 'export.customers' });
       await ensureFreshReadModels(cli, options);
       const settings = app.get<ProjectionSettings>(PROJECTION_SETTINGS);
       const where =
@@ -261,6 +261,3 @@ function progress(what: string): SingleBar {
     Presets.shades_classic,
   );
 }
-
-/** The export's options as typed, recorded with the read in the access log. */
-const argv = (): string => process.argv.slice(2).join(' ').slice(0, 1000);

@@ -236,6 +236,33 @@ describe('identities: actors, keys from the CLI, the access log', () => {
       ['audit.claim', 'none'],
     ]);
   });
+
+  it('records every one of many reads made at once (their records share commits)', async () => {
+    const agentKey = await createApiKey(app, 'agent');
+    await authed(app, adminKey).post('/v1/customers').send(registration('many-1')).expect(201);
+    const reads = Array.from({ length: 30 }, (_, i) =>
+      authed(app, agentKey).get(
+        i % 2 === 0
+          ? `/v1/customers/many-1?asOf=2026-01-${String(i + 1).padStart(2, '0')}`
+          : `/v1/customers/many-1/timeline?limit=${i}`,
+      ),
+    );
+    const answers = await Promise.all(reads);
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+
+    const log = await authed(app, adminKey)
+      .get(`/v1/access-log?principal=${principalIdOf(agentKey)}&limit=100`)
+      .expect(200);
+    const recorded = (log.body.entries as { action: string; detail: string }[])
+      .map((e) => `${e.action} ${e.detail}`)
+      .sort();
+    const asked = Array.from({ length: 30 }, (_, i) =>
+      i % 2 === 0
+        ? `customer.view asOf=2026-01-${String(i + 1).padStart(2, '0')}`
+        : `customer.timeline limit=${i}`,
+    ).sort();
+    expect(recorded).toEqual(asked);
+  });
 });
 
 describe('OIDC bearer tokens', () => {

@@ -24,7 +24,7 @@ import {
   type PiiVault,
 } from '@aftercare/application';
 import { AppModule } from './app.module';
-import { MIN_POSITION_HEADER, POSITION_HEADER } from './read/min-position.interceptor';
+import { MIN_POSITION_HEADER, POSITION_HEADER } from './read/min-position.guard';
 import { FRESHNESS_HEADERS } from './read/freshness-headers';
 import { guardJsonBodies } from './http/json-body';
 import { ProblemDetailsFilter } from './problem/problem-details.filter';

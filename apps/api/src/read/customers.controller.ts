@@ -14,7 +14,7 @@ import {
   TimelinePageResponseDto,
 } from './customer.response.dto';
 import { ReadModelRoute } from './read-model-route.decorator';
-import { ReadsScoreIndex } from './min-position.interceptor';
+import { ReadsScoreIndex } from './min-position.guard';
 import { ReadService } from './read.service';
 import { RecordsAccess } from '../auth/records-access.decorator';
 import { canReadPii, readerOf, Roles } from '@aftercare/application';

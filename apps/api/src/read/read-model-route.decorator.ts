@@ -1,10 +1,6 @@
-import { applyDecorators, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiQuery } from '@nestjs/swagger';
-import {
-  MIN_POSITION_HEADER,
-  MIN_POSITION_QUERY,
-  MinPositionInterceptor,
-} from './min-position.interceptor';
+import { MIN_POSITION_HEADER, MIN_POSITION_QUERY, MinPositionGuard } from './min-position.guard';
 
 const MIN_POSITION_DOC =
   "Read your own writes: answer only once the read models have applied every event up to this global position (a write's X-Aftercare-Position). Waits at most 5 s, then 503 read_model_behind with Retry-After.";
@@ -16,7 +12,7 @@ const MIN_POSITION_DOC =
  */
 export function ReadModelRoute() {
   return applyDecorators(
-    UseInterceptors(MinPositionInterceptor),
+    UseGuards(MinPositionGuard),
     ApiHeader({
       name: MIN_POSITION_HEADER,
       required: false,

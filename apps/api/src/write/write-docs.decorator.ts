@@ -1,7 +1,7 @@
 import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOperation } from '@nestjs/swagger';
 import { ApiProblems, COMMON_PROBLEMS, WRITE_PROBLEMS } from '../problem/api-problems.decorator';
-import { POSITION_HEADER } from '../read/min-position.interceptor';
+import { POSITION_HEADER } from '../read/min-position.guard';
 
 /**
  * Shared OpenAPI for writes: the headers every write reads and the problems it may answer, and,

@@ -1,5 +1,5 @@
 import type { CommandResult } from '@aftercare/application';
-import { POSITION_HEADER } from '../read/min-position.interceptor';
+import { POSITION_HEADER } from '../read/min-position.guard';
 
 /** The part of Fastify's reply a write touches. */
 export interface WriteHttpResponse {

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { GroupCommit } from '@aftercare/event-store/sqlite';
+import { BackgroundSyncCommit } from '@aftercare/event-store/sqlite';
 import type { Pool } from 'pg';
 import { createPgTable } from './pg-table';
 import type { Principal } from './principal';
@@ -96,7 +96,7 @@ function where(query: AccessQuery, p: (i: number) => string): { sql: string; par
 const DEFAULT_LIMIT = 100;
 
 export class SqliteAccessLogStore implements AccessLogStore {
-  private readonly group: GroupCommit;
+  private readonly commit: BackgroundSyncCommit;
   private readonly insert: Statement;
 
   constructor(private readonly db: Database) {
@@ -115,16 +115,17 @@ export class SqliteAccessLogStore implements AccessLogStore {
       CREATE INDEX IF NOT EXISTS access_log_subject ON access_log (subject, id);
       CREATE INDEX IF NOT EXISTS access_log_principal ON access_log (principal_id, id);`);
     this.insert = db.prepare(`INSERT INTO access_log (${COLUMNS}) VALUES (?,?,?,?,?,?,?,?)`);
-    this.group = GroupCommit.of(db);
+    this.commit = BackgroundSyncCommit.of(db);
   }
 
   /**
-   * Durable when it resolves; records of reads made at the same time share one commit (and the
-   * event store's appends on the same connection share it too).
+   * Durable when it resolves (on disk with the connection's `synchronous=FULL`); records of reads
+   * made at the same time share one commit, and records committed while a flush to disk runs share
+   * the next one, which runs off the event loop (BackgroundSyncCommit).
    */
   async append(entry: Omit<AccessEntry, 'id'>): Promise<void> {
     const row = values(entry);
-    await this.group.run(() => this.insert.run(row));
+    await this.commit.run(() => this.insert.run(row));
   }
 
   async query(query: AccessQuery): Promise<AccessEntry[]> {

@@ -1,15 +1,13 @@
 import {
-  type CallHandler,
+  type CanActivate,
   type ExecutionContext,
   HttpStatus,
   Injectable,
-  type NestInterceptor,
   Optional,
   ServiceUnavailableException,
   SetMetadata,
 } from '@nestjs/common';
-import { HttpAdapterHost, Reflector } from '@nestjs/core';
-import { from, type Observable, switchMap } from 'rxjs';
+import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { MIN_POSITION_WAIT_MS, ReadYourWrites, RuntimeStatus } from '@aftercare/application';
 import { writeFreshnessHeaders } from './freshness-headers';
@@ -45,26 +43,26 @@ interface ReadRequest {
  * models have applied every event they follow up to it, then runs and echoes the position. Past
  * the bound it answers 503 problem+json `read_model_behind` with `Retry-After`; a position that is
  * not a non-negative integer is a 400. Reads without one answer at once, as before. The read then
- * says how fresh the read models are (`writeFreshnessHeaders`): one interceptor for both, as
- * each costs a route a layer of Nest's rxjs chain.
+ * says how fresh the read models are (`writeFreshnessHeaders`). A guard, run after the API's
+ * own (the caller is admitted first) and before the handler, rather than an interceptor: an
+ * interceptor costs a route a layer of Nest's rxjs chain and an async-context bind per request.
  */
 @Injectable()
-export class MinPositionInterceptor implements NestInterceptor {
+export class MinPositionGuard implements CanActivate {
   constructor(
-    private readonly adapterHost: HttpAdapterHost,
     private readonly reflector: Reflector,
     @Optional() private readonly gate?: ReadYourWrites,
     @Optional() private readonly runtime?: RuntimeStatus,
   ) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const http = context.switchToHttp();
     const request = http.getRequest<ReadRequest>();
     const raw = minPositionOf(request);
     const response = http.getResponse<FastifyReply>();
     if (raw === undefined || !this.gate) {
       writeFreshnessHeaders(response, this.runtime);
-      return next.handle();
+      return true;
     }
     if (!POSITION.test(raw)) {
       throw new RequestValidationException([
@@ -75,13 +73,12 @@ export class MinPositionInterceptor implements NestInterceptor {
       ]);
     }
     const position = BigInt(raw);
-    const adapter = this.adapterHost.httpAdapter;
     const scores = this.reflector.get<boolean | undefined>(READS_SCORE_INDEX, context.getHandler());
-    const wait = this.gate.waitFor(position, { timeoutMs: MIN_POSITION_WAIT_MS, scores });
-    return from(wait).pipe(
-      switchMap((outcome) => {
+    return this.gate
+      .waitFor(position, { timeoutMs: MIN_POSITION_WAIT_MS, scores })
+      .then((outcome) => {
         if (!outcome.reached) {
-          adapter.setHeader(response, 'Retry-After', '1');
+          response.header('Retry-After', '1');
           const detail =
             outcome.head < position
               ? `Position ${position} is beyond the store's head (${outcome.head}): no write has reached it`
@@ -92,11 +89,10 @@ export class MinPositionInterceptor implements NestInterceptor {
             message: detail,
           });
         }
-        adapter.setHeader(response, MIN_POSITION_HEADER, position.toString());
+        response.header(MIN_POSITION_HEADER, position.toString());
         writeFreshnessHeaders(response, this.runtime);
-        return next.handle();
-      }),
-    );
+        return true;
+      });
   }
 }
 

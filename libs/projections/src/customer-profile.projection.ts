@@ -16,6 +16,7 @@ import {
 import type { Projection } from './projection';
 import { addTo, asAftercareEvent, customerIdOf, earliest, latest, ms } from './event-data';
 import { copying, inPlace, type Ownership, withEntry } from './ownership';
+import { storedCustomerProfile } from './customer-profile.stored';
 
 export * from './customer-profile.state';
 
@@ -385,13 +386,15 @@ function added(
 export const customerProfileProjection: Projection<CustomerProfileState> = {
   name: 'customer_profile',
   // 2: purchase days are derived from the products (`purchaseDays`), no longer stored.
-  version: 2,
+  // 3: stored in its compact form (`storedCustomerProfile`).
+  version: 3,
   filter: { categories: [CUSTOMER_STREAM_CATEGORY, WARRANTY_CLAIM_STREAM_CATEGORY] },
   keyOf: customerIdOf,
   customerScope: 'customer',
   initialState: initialCustomerProfile,
   evolve: evolveCustomerProfile,
   evolveInPlace: evolveCustomerProfileInPlace,
+  stored: storedCustomerProfile,
   columns: {
     registeredAt: (s) => s.registeredAt,
     purchaseCount: (s) => s.purchaseCount,

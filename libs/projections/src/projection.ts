@@ -35,6 +35,19 @@ export interface Projection<State> {
   readonly customerScope?: 'customer' | ((customerId: string) => string);
   /** Values copied into indexed columns so read models can be listed and sorted without parsing. */
   readonly columns?: Readonly<Record<string, (state: State) => string | number | null>>;
+  /**
+   * A smaller stored form of the state, owned by the projection: both read-model stores write
+   * `encode`'s array as the state's JSON and hand readers `decode`'s state, so readers see the
+   * state itself. Adding or changing one bumps `version` (stored states are then rebuilt); a
+   * stored state that is not an array was written before and reads as itself.
+   */
+  readonly stored?: StoredForm<State>;
+}
+
+/** See `Projection.stored`: `decode(encode(state, key), key)` gives the state back, byte for byte in JSON. */
+export interface StoredForm<State> {
+  encode(state: State, key: string): unknown[];
+  decode(stored: unknown[], key: string): State;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a registry holds projections of any state

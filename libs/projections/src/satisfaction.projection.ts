@@ -9,6 +9,7 @@ import type { RecordedEvent } from '@aftercare/event-store';
 import type { Projection } from './projection';
 import { asAftercareEvent, customerIdOf, latest, ms } from './event-data';
 import { copying, inPlace, type Ownership, withEntry, withField } from './ownership';
+import { storedSatisfaction } from './satisfaction.stored';
 
 /**
  * Satisfaction, keyed by customerId: what the customer told us (NPS, CSAT, CES), how their
@@ -420,14 +421,15 @@ function setupOf(state: SatisfactionStateData, purchaseId: string): SetupRecord 
 
 export const satisfactionProjection: Projection<SatisfactionStateData> = {
   name: 'satisfaction',
-  // v2: promises and missed follow-ups.
-  version: 2,
+  // v2: promises and missed follow-ups. v3: stored in its compact form (`storedSatisfaction`).
+  version: 3,
   filter: { categories: [...EXPERIENCE_STREAM_CATEGORIES] },
   keyOf: customerIdOf,
   customerScope: 'customer',
   initialState: initialSatisfaction,
   evolve: evolveSatisfaction,
   evolveInPlace: evolveSatisfactionInPlace,
+  stored: storedSatisfaction,
   columns: {
     latestNps: (s) => s.nps.latest?.score ?? null,
     openComplaints: (s) => Object.values(s.complaints).filter((c) => c.open).length,

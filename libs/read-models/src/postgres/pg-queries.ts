@@ -11,12 +11,16 @@ import {
   readModelTable,
   type StoredState,
 } from '../read-model-store';
+import type { StoredForms } from '../state-encoding';
 import { readColumnTypes, type ReadModelColumnType } from './pg-columns';
 import { type PgSession, q } from './pg-session';
 
 /** Reads of PostgreSQL read models: one state, a page of states in an indexed order, a count. */
 export class PgReadModelQueries {
-  constructor(private readonly session: PgSession) {}
+  constructor(
+    private readonly session: PgSession,
+    private readonly forms: StoredForms,
+  ) {}
 
   async get<State = unknown>(name: string, key: string): Promise<StoredState<State> | undefined> {
     const { session } = this;
@@ -25,7 +29,7 @@ export class PgReadModelQueries {
       `SELECT key, state, position::text AS position FROM ${session.t(table)} WHERE key = $1`,
       [key],
     );
-    return rows[0] ? toStored<State>(rows[0]) : undefined;
+    return rows[0] ? this.forms.row<State>(name, rows[0]) : undefined;
   }
 
   async list<State = unknown>(name: string, query: ListQuery = {}): Promise<ListPage<State>> {
@@ -80,7 +84,7 @@ export class PgReadModelQueries {
     );
     const last = rows[rows.length - 1];
     return {
-      items: rows.map((row) => toStored<State>(row)),
+      items: rows.map((row) => this.forms.row<State>(name, row)),
       nextCursor:
         rows.length === limit && last ? encodeCursor(last.sort_value, last.key) : undefined,
     };
@@ -131,12 +135,4 @@ export class PgReadModelQueries {
     }
     return parts.join(' AND ');
   }
-}
-
-function toStored<State>(row: {
-  key: string;
-  state: string;
-  position: string;
-}): StoredState<State> {
-  return { key: row.key, state: JSON.parse(row.state) as State, position: BigInt(row.position) };
 }

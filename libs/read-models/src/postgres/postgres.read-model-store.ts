@@ -7,8 +7,9 @@
  *
  * - State is `text`, not `jsonb`: the stored JSON stays byte-identical to what the projection (or a
  *   rebuild worker, through `StateWrite.encoded`) produced: key order, number spelling and
- *   duplicate-free text are kept, nothing is re-parsed on write, and reads are one `JSON.parse`, as
- *   in SQLite. Ad-hoc SQL can still use `state::jsonb`.
+ *   duplicate-free text are kept, nothing is re-parsed on write, and reads are one `JSON.parse`
+ *   (and the projection's stored-form decode, if it has one), as in SQLite. Ad-hoc SQL can still
+ *   use `state::jsonb` (a stored form is a JSON array).
  * - `key` is `text COLLATE "C"`: keys sort byte-wise, as SQLite's BINARY collation, whatever the
  *   database locale, so `list` pages in the same order in both stores.
  * - Indexed columns are typed by their JS values. A projection declares extractors, not types, so a
@@ -61,6 +62,7 @@ import {
   type ReadModelColumnType,
   upsert,
 } from './pg-columns';
+import { StoredForms } from '../state-encoding';
 import { PgReadModelQueries } from './pg-queries';
 import { PgRebuilds } from './pg-rebuild';
 import {
@@ -107,6 +109,7 @@ export class PostgresReadModelStore implements ReadModelStore {
   readonly kind = 'postgres';
   private readonly session: PgSession;
   private readonly queries: PgReadModelQueries;
+  private readonly forms = new StoredForms();
   private readonly rebuilds: PgRebuilds;
   private readonly statusSelect: string;
   private closed = false;
@@ -117,7 +120,7 @@ export class PostgresReadModelStore implements ReadModelStore {
     private readonly ownsPool: boolean,
   ) {
     this.session = new PgSession(pool, schema);
-    this.queries = new PgReadModelQueries(this.session);
+    this.queries = new PgReadModelQueries(this.session, this.forms);
     this.rebuilds = new PgRebuilds(this.session);
     const status = this.t('rm_projection_status');
     const lease = this.t('rm_projection_lease');
@@ -199,6 +202,7 @@ export class PostgresReadModelStore implements ReadModelStore {
   async register(projection: AnyProjection): Promise<ProjectionStatusRecord> {
     assertIdentifier(projection.name, 'Projection name');
     assertTableNameFits(projection.name);
+    this.forms.note(projection);
     const columns = columnNames(projection);
     const table = readModelTable(projection.name);
     await this.transaction(async (client) => {
@@ -281,13 +285,14 @@ export class PostgresReadModelStore implements ReadModelStore {
       `SELECT key, state FROM ${this.t(readModelTable(name))} WHERE key = ANY($1::text[])`,
       [keys],
     );
-    for (const row of rows) found.set(row.key, JSON.parse(row.state));
+    for (const row of rows) found.set(row.key, this.forms.decode(name, row.key, row.state));
     return found;
   }
 
   async commitBatch(projection: AnyProjection, commit: BatchCommit): Promise<CommitOutcome> {
     // Encode before the transaction: a state that cannot be encoded fails the batch before
     // anything is written, and the locks are held for less time.
+    this.forms.note(projection);
     const rows = lastWriteWins(encode(projection, commit.states));
     const name = projection.name;
     return this.transaction(async (client): Promise<CommitOutcome> => {
@@ -378,6 +383,7 @@ export class PostgresReadModelStore implements ReadModelStore {
     checkpoint: GlobalPosition | undefined,
     rebuildOwner: string,
   ): Promise<ProjectionStatusRecord> {
+    this.forms.note(projection);
     await this.rebuilds.swap(projection, checkpoint, rebuildOwner);
     return (await this.getStatus(projection.name))!;
   }

@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
 import type { GlobalPosition } from '@aftercare/event-store';
 import type { AnyProjection } from '@aftercare/projections';
 import type { ColumnValue } from '../read-model-store';
-import { columnExtractors, encodeState } from '../state-encoding';
+import { type StateEncoder, stateEncoder } from '../state-encoding';
 import {
   customerGrouping,
   type CustomerGroupsPlan,
@@ -88,18 +88,18 @@ export class PostingSink implements RebuildSink {
   private bytes = 0;
   private inFlight = 0;
   private waiting: (() => void) | undefined;
-  private readonly extractors: ((state: unknown) => ColumnValue)[][];
+  private readonly encoders: StateEncoder[];
 
   constructor(
     private readonly projections: readonly AnyProjection[],
     private readonly post: (message: WorkerMessage) => void,
   ) {
     this.batches = this.empty();
-    this.extractors = projections.map(columnExtractors);
+    this.encoders = projections.map(stateEncoder);
   }
 
   done(projection: number, key: string, folded: FoldedState): void {
-    const { json, columns } = encodeState(key, folded.state, this.extractors[projection]);
+    const { json, columns } = this.encoders[projection](key, folded.state);
     const batch = this.batches[projection];
     batch.keys.push(key);
     batch.positions.push(Number(folded.position));

@@ -1,8 +1,7 @@
 import type { GlobalPosition } from '@aftercare/event-store';
 import type { AnyProjection } from '@aftercare/projections';
 import type { EncodedState, ReadModelStore, StateWrite } from '../read-model-store';
-import { type ColumnValue } from '../read-model-store';
-import { columnExtractors, encodeState } from '../state-encoding';
+import { type StateEncoder, stateEncoder } from '../state-encoding';
 
 /** A key's folded state: the state (or its encoding, from a worker) and its last event's position. */
 export interface FoldedState {
@@ -56,7 +55,7 @@ const FLUSH_BYTES = 4 * 2 ** 20;
 export class RebuildTableWriter implements RebuildSink {
   private pending: StateWrite[][];
   private pendingBytes: number[];
-  private readonly extractors: ((state: unknown) => ColumnValue)[][];
+  private readonly encoders: StateEncoder[];
   readonly keys: number[];
 
   constructor(
@@ -67,7 +66,7 @@ export class RebuildTableWriter implements RebuildSink {
     this.pending = projections.map(() => []);
     this.pendingBytes = projections.map(() => 0);
     this.keys = projections.map(() => 0);
-    this.extractors = projections.map(columnExtractors);
+    this.encoders = projections.map(stateEncoder);
   }
 
   done(projection: number, key: string, folded: FoldedState): void {
@@ -75,7 +74,7 @@ export class RebuildTableWriter implements RebuildSink {
       key,
       state: undefined,
       position: folded.position,
-      encoded: folded.encoded ?? encodeState(key, folded.state, this.extractors[projection]),
+      encoded: folded.encoded ?? this.encoders[projection](key, folded.state),
     };
     this.pending[projection].push(write);
     this.pendingBytes[projection] += write.encoded!.json.length;

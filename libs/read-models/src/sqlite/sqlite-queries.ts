@@ -10,18 +10,22 @@ import {
   readModelTable,
   type StoredState,
 } from '../read-model-store';
+import type { StoredForms } from '../state-encoding';
 import { q, type SqliteSession } from './sqlite-session';
 
 /** Reads of SQLite read models: one state, pages of states by an indexed column, counts. */
 export class SqliteReadModelQueries {
-  constructor(private readonly session: SqliteSession) {}
+  constructor(
+    private readonly session: SqliteSession,
+    private readonly forms: StoredForms,
+  ) {}
 
   loadStates(name: string, keys: readonly string[]): Map<string, unknown> {
     const found = new Map<string, unknown>();
     const select = this.session.stmt(`SELECT state FROM ${q(readModelTable(name))} WHERE key = ?`);
     for (const key of keys) {
       const row = select.get(key) as { state: string } | undefined;
-      if (row) found.set(key, JSON.parse(row.state));
+      if (row) found.set(key, this.forms.decode(name, key, row.state));
     }
     return found;
   }
@@ -31,7 +35,7 @@ export class SqliteReadModelQueries {
     const row = this.session
       .stmt(`SELECT key, state, position FROM ${q(table)} WHERE key = ?`)
       .get(key) as { key: string; state: string; position: number } | undefined;
-    return row ? toStored<State>(row) : undefined;
+    return row ? this.forms.row<State>(name, row) : undefined;
   }
 
   list<State = unknown>(name: string, query: ListQuery = {}): ListPage<State> {
@@ -74,7 +78,7 @@ export class SqliteReadModelQueries {
     }[];
     const last = rows[rows.length - 1];
     return {
-      items: rows.map((row) => toStored<State>(row)),
+      items: rows.map((row) => this.forms.row<State>(name, row)),
       nextCursor:
         rows.length === limit && last ? encodeCursor(last.sort_value, last.key) : undefined,
     };
@@ -109,12 +113,4 @@ export class SqliteReadModelQueries {
     });
     return { sql: parts.join(' AND '), params };
   }
-}
-
-function toStored<State>(row: {
-  key: string;
-  state: string;
-  position: number;
-}): StoredState<State> {
-  return { key: row.key, state: JSON.parse(row.state) as State, position: BigInt(row.position) };
 }

@@ -17,7 +17,7 @@ import {
   type StateWrite,
   type StoredState,
 } from '../read-model-store';
-import { encodeStates } from '../state-encoding';
+import { encodeStates, StoredForms } from '../state-encoding';
 import { SqliteReadModelQueries } from './sqlite-queries';
 import { SqliteRebuilds } from './sqlite-rebuild';
 import { nowIso, SqliteSession } from './sqlite-session';
@@ -73,6 +73,7 @@ export class SqliteReadModelStore implements ReadModelStore {
   private readonly session: SqliteSession;
   private readonly queries: SqliteReadModelQueries;
   private readonly rebuilds: SqliteRebuilds;
+  private readonly forms = new StoredForms();
 
   private constructor(
     readonly db: Database.Database,
@@ -81,7 +82,7 @@ export class SqliteReadModelStore implements ReadModelStore {
   ) {
     this.ownsDb = ownsDb;
     this.session = new SqliteSession(db);
-    this.queries = new SqliteReadModelQueries(this.session);
+    this.queries = new SqliteReadModelQueries(this.session, this.forms);
     this.rebuilds = new SqliteRebuilds(this.session, besideServer);
     db.exec(`
       CREATE TABLE IF NOT EXISTS rm_projection_status (
@@ -115,6 +116,7 @@ export class SqliteReadModelStore implements ReadModelStore {
 
   async register(projection: AnyProjection): Promise<ProjectionStatusRecord> {
     assertIdentifier(projection.name, 'Projection name');
+    this.forms.note(projection);
     const columns = columnNames(projection);
     this.db
       .transaction(() => {
@@ -180,6 +182,7 @@ export class SqliteReadModelStore implements ReadModelStore {
   async commitBatch(projection: AnyProjection, commit: BatchCommit): Promise<CommitOutcome> {
     // Encode before taking the write lock: other connections wait less, and a state that cannot
     // be encoded fails the batch before anything is written.
+    this.forms.note(projection);
     const rows = encodeStates(projection, commit.states);
     const upsert =
       rows.length > 0
@@ -271,6 +274,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     checkpoint: GlobalPosition | undefined,
     rebuildOwner: string,
   ): Promise<ProjectionStatusRecord> {
+    this.forms.note(projection);
     this.rebuilds.swap(projection, checkpoint, rebuildOwner);
     return (await this.getStatus(projection.name))!;
   }

@@ -12,6 +12,7 @@ import { bearer, createApiKey } from '../support/auth';
 import { operations, resolve, type JsonSchema, type OpenApiDocument } from '../support/openapi';
 
 const RUNS_PER_ROUTE = 110;
+const GET_RUNS_PER_ROUTE = 60;
 const DAY = 86_400_000;
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
 
@@ -75,6 +76,46 @@ function withValue(body: Json, path: string[], value: Json | undefined): Json {
   else target[last] = value;
   return copy;
 }
+
+/**
+ * Query, path and header values as they arrive on the wire: percent-encoding that does not decode
+ * (lone `%`, invalid UTF-8), numbers out of range, dates off the calendar, prototype keys.
+ */
+const hostileQueryValue: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom(
+    '%ff%fe',
+    '%',
+    '%E0%A4%A',
+    '%00',
+    '%C0%AF',
+    '-1',
+    '0',
+    '1e309',
+    'NaN',
+    'Infinity',
+    '0x10',
+    '9'.repeat(30),
+    '',
+    '%20',
+    '__proto__',
+    'constructor',
+    'null',
+    'true',
+    '2026-02-30',
+    '2026-01-01T24:00:00Z',
+    '%2B275760-09-13T00:00:00Z',
+    '..%2F..%2Fetc%2Fpasswd',
+    encodeURIComponent("'; DROP TABLE events; --"),
+    encodeURIComponent('😀'.repeat(50)),
+    'x'.repeat(2000),
+  ),
+  fc.string({ unit: 'binary', maxLength: 20 }).map(encodeURIComponent),
+  fc.integer().map(String),
+  fc.double().map((n) => encodeURIComponent(String(n))),
+);
+
+/** A header carries visible ASCII only: the value as sent, undecoded, within those bounds. */
+const headerSafe = (value: string): string => value.replace(/[^\x21-\x7e]/g, '');
 
 /** JSON text of an array nested `levels` deep (JSON.stringify would overflow the stack on it). */
 const deepText = (levels: number): string => '['.repeat(levels) + ']'.repeat(levels);
@@ -204,12 +245,14 @@ function fuzzCases(base: Json): fc.Arbitrary<FuzzCase> {
  * Fuzz every POST route of the served OpenAPI document with malformed bodies derived from its
  * own request schemas. No answer may be a 5xx, and a refused request may not move the store.
  */
-describe('fuzzing every POST route of the OpenAPI document', () => {
+describe('fuzzing every route of the OpenAPI document', () => {
   let dir: string;
   let app: INestApplication;
   let store: EventStore;
   let port: number;
   let adminKey: string;
+  /** The entities the path parameters name, so requests reach the domain, not only a 404. */
+  const ids: Record<string, string> = {};
 
   const send = (path: string, contentType: string | undefined, text: string) =>
     new Promise<Reply>((done, fail) => {
@@ -263,18 +306,6 @@ describe('fuzzing every POST route of the OpenAPI document', () => {
     await app.listen(0, '127.0.0.1');
     port = (app.getHttpServer().address() as AddressInfo).port;
     store = app.get<EventStore>(EVENT_STORE);
-  });
-
-  afterAll(async () => {
-    delete process.env.AFTERCARE_SIGNALS;
-    delete process.env.AFTERCARE_WEBHOOKS;
-    delete process.env.AFTERCARE_PLAYBOOKS;
-    await app?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  it(`answers ${RUNS_PER_ROUTE} malformed bodies per route with 4xx problem+json and writes nothing (seed ${SEED})`, async () => {
-    const spec = JSON.parse((await getText('/docs-json')).body) as OpenApiDocument;
 
     // Entities the path parameters name, so requests reach the domain, not only a 404.
     const setup: [string, object][] = [
@@ -380,20 +411,32 @@ describe('fuzzing every POST route of the OpenAPI document', () => {
         },
       ],
     ];
-    const ids: Record<string, string> = {
+    Object.assign(ids, {
       customerId: 'fz',
       deliveryId: 'fz-d1',
       complaintId: 'fz-k1',
       returnId: 'fz-r1',
       planId: 'fz-plan',
       claimId: 'fz-w1',
-    };
+    });
     for (const [path, body] of setup) {
       const reply = await sendJson(path, body);
       expect({ path, status: reply.status, body: reply.body }).toMatchObject({ status: 201 });
       if (path === '/v1/subscriptions')
         ids.id = (JSON.parse(reply.body) as { subscriptionId: string }).subscriptionId;
     }
+  });
+
+  afterAll(async () => {
+    delete process.env.AFTERCARE_SIGNALS;
+    delete process.env.AFTERCARE_WEBHOOKS;
+    delete process.env.AFTERCARE_PLAYBOOKS;
+    await app?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(`answers ${RUNS_PER_ROUTE} malformed bodies per route with 4xx problem+json and writes nothing (seed ${SEED})`, async () => {
+    const spec = JSON.parse((await getText('/docs-json')).body) as OpenApiDocument;
 
     const routes = operations(spec).filter(({ method }) => method === 'post');
     expect(routes.length).toBeGreaterThanOrEqual(20);
@@ -433,6 +476,87 @@ describe('fuzzing every POST route of the OpenAPI document', () => {
     expect(movedOnRefusal.slice(0, 10)).toEqual([]);
     expect(requests).toBeGreaterThanOrEqual(routes.length * 100);
   }, 300_000);
+
+  it(`answers ${GET_RUNS_PER_ROUTE} hostile path, query and header values per GET route with a 2xx or a 4xx problem+json, writing nothing (seed ${SEED})`, async () => {
+    const spec = JSON.parse((await getText('/docs-json')).body) as OpenApiDocument;
+    // The event feed never ends by design; its parameters share the parsers fuzzed here.
+    const routes = operations(spec).filter(
+      ({ method, operation }) =>
+        method === 'get' && !operation.responses['200']?.content?.['text/event-stream'],
+    );
+    expect(routes.length).toBeGreaterThanOrEqual(30);
+    const serverErrors: string[] = [];
+    const byStatus: Record<string, number> = {};
+    const before = await store.headPosition();
+    let requests = 0;
+
+    for (const { path, operation } of routes) {
+      const parameters = operation.parameters ?? [];
+      const cases = fc.sample(
+        fc.record({
+          parameter: fc.constantFrom(...parameters.map((p) => p), { name: '', in: 'none' }),
+          value: hostileQueryValue,
+          shape: fc.constantFrom('plain', 'repeated', 'array', 'object'),
+        }),
+        { numRuns: GET_RUNS_PER_ROUTE, seed: SEED },
+      );
+      for (const { parameter, value, shape } of cases) {
+        // A valid position beyond the head waits its 5 s bound by design (read-your-writes spec).
+        if (/min-?position/i.test(parameter.name) && /^\d+$/.test(value)) continue;
+        let url = path.replace(/\{(\w+)\}/g, (_, name: string) =>
+          parameter.in === 'path' && parameter.name === name ? value : (ids[name] ?? 'fz'),
+        );
+        const headers: Record<string, string> = {};
+        if (parameter.in === 'query') {
+          const key = {
+            plain: parameter.name,
+            repeated: parameter.name,
+            array: `${parameter.name}[]`,
+            object: `${parameter.name}[a]`,
+          }[shape];
+          url += `?${key}=${value}${shape === 'repeated' ? `&${key}=${value}` : ''}`;
+        }
+        if (parameter.in === 'header') headers[parameter.name] = headerSafe(value);
+        const reply = await getRaw(url, headers);
+        requests += 1;
+        byStatus[reply.status] = (byStatus[reply.status] ?? 0) + 1;
+        const sample = `GET ${url} ${JSON.stringify(headers)}`;
+        if (reply.status >= 500 && reply.status !== 503) {
+          serverErrors.push(`${reply.status} ${sample} -> ${reply.body.slice(0, 300)}`);
+        }
+        if (reply.status >= 400 && !reply.contentType.startsWith('application/problem+json')) {
+          serverErrors.push(`not problem+json: ${sample} -> ${reply.status} ${reply.contentType}`);
+        }
+      }
+    }
+
+    process.stdout.write(
+      `query fuzz: ${requests} requests on ${routes.length} GET routes (seed ${SEED}); by status ${JSON.stringify(byStatus)}\n`,
+    );
+    expect(serverErrors.slice(0, 10)).toEqual([]);
+    expect(await store.headPosition()).toBe(before);
+  }, 300_000);
+
+  function getRaw(path: string, headers: Record<string, string>): Promise<Reply> {
+    return new Promise((done, fail) => {
+      httpRequest(
+        { host: '127.0.0.1', port, path, headers: { ...bearer(adminKey), ...headers } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () =>
+            done({
+              status: res.statusCode ?? 0,
+              contentType: String(res.headers['content-type'] ?? ''),
+              body: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
+        },
+      )
+        .on('error', fail)
+        .end();
+    });
+  }
 
   function getText(path: string): Promise<Reply> {
     return new Promise((done, fail) => {

@@ -33,6 +33,7 @@ import {
   registered,
 } from '../../libs/projections/src/journey.fixtures';
 import { ReadApiModule } from '../../apps/api/src/read/read-api.module';
+import { ProblemDetailsFilter } from '../../apps/api/src/problem/problem-details.filter';
 
 /**
  * The read API over a real SQLite store: a journey is appended, the projections are built, and
@@ -129,6 +130,8 @@ describe('read API', () => {
     }).compile();
     app = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, transform: true }));
+    // The API's one exception filter, as bootstrap installs it: bad cursors and filters are 400s.
+    app.useGlobalFilters(new ProblemDetailsFilter());
     await app.init();
     await (app.getHttpAdapter().getInstance() as FastifyInstance).ready();
   });

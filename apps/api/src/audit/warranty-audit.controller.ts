@@ -1,11 +1,4 @@
-import {
-  BadRequestException,
-  Controller,
-  Get,
-  NotFoundException,
-  Param,
-  Query,
-} from '@nestjs/common';
+import { Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import {
   type ClaimAudit,
@@ -15,7 +8,6 @@ import {
   WarrantyAudit,
   WarrantyDecisionQueries,
 } from '@aftercare/application';
-import { InvalidReadModelQueryError } from '@aftercare/read-models';
 import { ApiProblems, COMMON_PROBLEMS } from '../problem/api-problems.decorator';
 import { ClaimAuditResponseDto, DecisionsResponseDto } from './warranty-audit.response.dto';
 import { WarrantyDecisionsQueryDto } from './warranty-decisions.query.dto';
@@ -45,16 +37,11 @@ export class WarrantyAuditController {
   async decisions(
     @Query() { limit, cursor, ...query }: WarrantyDecisionsQueryDto,
   ): Promise<{ decisions: DecisionRow[]; nextCursor: string | null; summary: DecisionReport }> {
-    try {
-      const [page, summary] = await Promise.all([
-        this.decisionQueries.page(query, limit ?? 50, cursor),
-        this.decisionQueries.report(query),
-      ]);
-      return { ...page, summary };
-    } catch (error) {
-      if (error instanceof InvalidReadModelQueryError) throw new BadRequestException(error.message);
-      throw error;
-    }
+    const [page, summary] = await Promise.all([
+      this.decisionQueries.page(query, limit ?? 50, cursor),
+      this.decisionQueries.report(query),
+    ]);
+    return { ...page, summary };
   }
 
   @Roles('auditor')

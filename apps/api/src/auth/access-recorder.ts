@@ -40,9 +40,18 @@ export class AccessRecorder {
     await this.accessLog.record(principal, {
       action,
       subject: param === undefined ? null : request.params![param],
-      detail: query === '' ? null : decodeURIComponent(query).slice(0, 1000),
+      detail: query === '' ? null : readableQuery(query).slice(0, 1000),
       onBehalfOf: null,
       via: 'http',
     });
+  }
+}
+
+/** The query as the caller meant it; one that is not valid percent-encoding is kept as sent. */
+function readableQuery(query: string): string {
+  try {
+    return decodeURIComponent(query);
+  } catch {
+    return query;
   }
 }

@@ -8,8 +8,13 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DomainError } from '@aftercare/domain';
-import { ConcurrencyConflict, IdempotencyKeyReused } from '@aftercare/application';
+import {
+  ConcurrencyConflict,
+  IdempotencyKeyReused,
+  InvalidQueryError,
+} from '@aftercare/application';
 import { InvalidAppendError, StoreUnavailableError } from '@aftercare/event-store';
+import { InvalidReadModelQueryError } from '@aftercare/read-models';
 import { RequestValidationException, type FieldError } from './request-validation.exception';
 
 /** RFC 9457 problem details, as every error leaves the API. */
@@ -89,6 +94,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     if (exception instanceof InvalidAppendError) {
       return problem(exception.code, 'Invalid request', 422, exception.message);
+    }
+    // A cursor this API did not issue, a filter the queries cannot read: on every route that pages.
+    if (exception instanceof InvalidQueryError || exception instanceof InvalidReadModelQueryError) {
+      return problem('bad_request', title('bad_request'), 400, exception.message);
     }
     const client = clientHttpError(exception);
     if (client) {

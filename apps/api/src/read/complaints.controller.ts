@@ -1,4 +1,4 @@
-import { BadRequestException, Controller, Get, Inject, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import {
   BreachingComplaintQueries,
@@ -6,7 +6,6 @@ import {
   type ReadModelQueries,
   Roles,
 } from '@aftercare/application';
-import { InvalidReadModelQueryError } from '@aftercare/read-models';
 import { ApiProblems, COMMON_PROBLEMS } from '../problem/api-problems.decorator';
 import { PageQueryDto } from './read-query.dto';
 import { READ_CLOCK, READ_MODELS } from './read.tokens';
@@ -57,11 +56,6 @@ export class ComplaintsController {
       'Open complaints past their acknowledgement or resolution target, oldest filing first (keyset pages)',
   })
   async breaching(@Query() query: PageQueryDto): Promise<BreachingComplaintPage> {
-    try {
-      return await this.queries.page({ limit: query.limit ?? 50, cursor: query.cursor });
-    } catch (error) {
-      if (error instanceof InvalidReadModelQueryError) throw new BadRequestException(error.message);
-      throw error;
-    }
+    return this.queries.page({ limit: query.limit ?? 50, cursor: query.cursor });
   }
 }

@@ -1,22 +1,15 @@
-import {
-  BadRequestException,
-  ConflictException,
-  Inject,
-  Injectable,
-  NotFoundException,
-} from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import {
   EVENT_STORE,
   CustomerListQueries,
   CustomerNotFoundError,
   CustomerQueries,
-  InvalidQueryError,
   NbaModelNotFittedError,
   NextActionsQueries,
   type ReadModelQueries,
 } from '@aftercare/application';
 import type { EventStore } from '@aftercare/event-store';
-import { customerScoreIndexOf, InvalidReadModelQueryError } from '@aftercare/read-models';
+import { customerScoreIndexOf } from '@aftercare/read-models';
 import { READ_CLOCK, READ_MODELS } from './read.tokens';
 
 /** The shared read-side queries, with their errors turned into HTTP ones. */
@@ -43,9 +36,6 @@ export class ReadService {
     } catch (error) {
       if (error instanceof CustomerNotFoundError) throw new NotFoundException(error.message);
       if (error instanceof NbaModelNotFittedError) throw new ConflictException(error.message);
-      if (error instanceof InvalidQueryError || error instanceof InvalidReadModelQueryError) {
-        throw new BadRequestException(error.message);
-      }
       throw error;
     }
   }

@@ -130,6 +130,17 @@ describe('HTTP hardening (default settings)', () => {
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
   });
 
+  it('refuses a field or filter it does not know by name instead of dropping it', async () => {
+    const body = await refused('/v1/customers/ada/feedback', '{"nps":9,"coment":"Great"}');
+    expect(body.errors).toEqual([
+      { field: 'coment', messages: [expect.stringContaining('should not exist')] },
+    ]);
+    const list = await http().get('/v1/customers?churnBnd=high');
+    expectProblem(list, 400);
+    // The read-your-writes position is every read model route's own parameter.
+    await http().get('/v1/customers?churnBand=high&minPosition=1').expect(200);
+  });
+
   it('answers an undecodable URL with 400 problem+json and security headers', async () => {
     const res = await http().get('/v1/customers/%FF');
     expectProblem(res, 400);

@@ -146,6 +146,8 @@ export async function createApiApp(
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
+      // A misspelt field or filter is refused by name, not dropped: `coment` would lose a comment.
+      forbidNonWhitelisted: true,
       transform: true,
       exceptionFactory: toRequestValidationException,
     }),

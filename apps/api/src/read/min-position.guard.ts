@@ -96,11 +96,16 @@ export class MinPositionGuard implements CanActivate {
   }
 }
 
+/**
+ * The minimum position asked for, taken out of the query: it is this guard's parameter, so the
+ * route's own query DTO, which refuses parameters it does not declare, never sees it.
+ */
 function minPositionOf(request: ReadRequest): string | undefined {
+  const query = request.query?.[MIN_POSITION_QUERY];
+  if (query !== undefined) delete request.query![MIN_POSITION_QUERY];
   const header = request.headers[MIN_POSITION_HEADER.toLowerCase()];
   const value = Array.isArray(header) ? header[0] : header;
   if (value !== undefined && value !== '') return value.trim();
-  const query = request.query?.[MIN_POSITION_QUERY];
   if (typeof query === 'string' && query !== '') return query.trim();
   if (Array.isArray(query) && typeof query[0] === 'string') return query[0].trim();
   return undefined;

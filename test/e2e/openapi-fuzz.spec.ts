@@ -559,20 +559,6 @@ describe('fuzzing every route of the OpenAPI document', () => {
   }
 
   function getText(path: string): Promise<Reply> {
-    return new Promise((done, fail) => {
-      httpRequest({ host: '127.0.0.1', port, path, headers: bearer(adminKey) }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          done({
-            status: res.statusCode ?? 0,
-            contentType: String(res.headers['content-type'] ?? ''),
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-      })
-        .on('error', fail)
-        .end();
-    });
+    return getRaw(path, {});
   }
 });

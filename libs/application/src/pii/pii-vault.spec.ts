@@ -74,6 +74,26 @@ describe('PiiVault', () => {
     expect(late.data.pii).toEqual({ name: ERASED, email: ERASED });
   });
 
+  it('a field opened before follows the reader and the key every time: redacted, then erased elsewhere', async () => {
+    const shortMemory = new PiiVault(keys, randomBytes(32), { cacheMs: 50 });
+    const [sealed] = await shortMemory.sealEvents([registration('c3')]);
+    const view = { contact: { name: sealed.data.pii.name } };
+    for (let i = 0; i < 2; i++) {
+      expect(await shortMemory.revealValue(view, SYSTEM_PRINCIPAL)).toEqual({
+        contact: { name: 'Ada' },
+      });
+      expect(await shortMemory.revealValue(view, ANALYST)).toEqual({
+        contact: { name: REDACTED },
+      });
+    }
+    // Erased by another process: this one reads the key again once its memory of it lapses.
+    await new PiiVault(keys, randomBytes(32)).erase('c3');
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(await shortMemory.revealValue(view, SYSTEM_PRINCIPAL)).toEqual({
+      contact: { name: ERASED },
+    });
+  });
+
   it('treats plaintext stored before sealing (legacy) by the same rules', async () => {
     const legacy = recorded('FeedbackReceived', { customerId: 'old', comment: 'call me' });
     expect((await vault.revealEvent(legacy, SYSTEM_PRINCIPAL)).data).toMatchObject({

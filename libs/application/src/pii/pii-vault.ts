@@ -20,6 +20,11 @@ const TOKEN = /pii:v1:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+/g;
 const WHOLE_TOKEN = /^pii:v1:([A-Za-z0-9_-]+):([A-Za-z0-9_-]+)$/;
 
 type CachedKey = { key: Buffer | 'erased' | 'none'; until: number };
+/** A token opened before: whose it is and its plaintext (JSON), kept while its key is. */
+type Opened = { customerId: string; json: string };
+
+/** Most data keys, and most opened tokens, remembered at once (all forgotten when full). */
+const CACHE_LIMIT = 10_000;
 
 export interface PiiVaultOptions {
   /**
@@ -37,6 +42,14 @@ export interface PiiVaultOptions {
  */
 export class PiiVault {
   private readonly cache = new Map<string, CachedKey>();
+  /**
+   * Tokens opened lately, so the same names on every page of a list are not decrypted again: a
+   * plaintext is used only while its customer's key is remembered and not erased (the key is
+   * checked first, every time), and it is forgotten with the key at erasure.
+   */
+  private readonly opened = new Map<string, Opened>();
+  /** Key reads under way, by customer. */
+  private readonly reading = new Map<string, Promise<Buffer | 'erased' | 'none'>>();
   private readonly cacheMs: number;
   private readonly clock: () => Date;
 
@@ -99,7 +112,7 @@ export class PiiVault {
   /** Deletes the customer's data key; from now on their sealed data reads as erased. */
   async erase(customerId: string): Promise<void> {
     await this.keys.erase(customerId, this.clock().toISOString());
-    this.cache.set(customerId, { key: 'erased', until: Number.POSITIVE_INFINITY });
+    this.remember(customerId, 'erased', Date.now());
   }
 
   async isErased(customerId: string): Promise<boolean> {
@@ -182,34 +195,71 @@ export class PiiVault {
     return text;
   }
 
-  private async openToken(token: string, allowed: boolean): Promise<unknown> {
-    const [, kid, payload] = WHOLE_TOKEN.exec(token) ?? [];
-    const customerId = Buffer.from(kid, 'base64url').toString('utf8');
-    const key = await this.readKey(customerId);
+  /**
+   * A token opened, redacted or found erased: at once when its customer's key is in memory (most
+   * tokens of an answer), else once the key is read.
+   */
+  private openToken(token: string, allowed: boolean): unknown {
+    const seen = this.opened.get(token);
+    const customerId = seen?.customerId ?? customerOfToken(token);
+    const key = this.cachedKey(customerId);
+    if (key === undefined) {
+      return this.readKey(customerId).then((read) => this.open(token, customerId, read, allowed));
+    }
+    if (seen && key !== 'erased' && key !== 'none')
+      return allowed ? JSON.parse(seen.json) : REDACTED;
+    return this.open(token, customerId, key, allowed);
+  }
+
+  private open(
+    token: string,
+    customerId: string,
+    key: Buffer | 'erased' | 'none',
+    allowed: boolean,
+  ): unknown {
     if (key === 'erased' || key === 'none') return ERASED;
     if (!allowed) return REDACTED;
+    let json: string;
     try {
-      return JSON.parse(
-        openBox(key, Buffer.from(payload, 'base64url'), customerId).toString('utf8'),
-      );
+      const payload = token.slice(token.lastIndexOf(':') + 1);
+      json = openBox(key, Buffer.from(payload, 'base64url'), customerId).toString('utf8');
     } catch {
       // Altered ciphertext: say so rather than fail the whole feed.
       return { unreadable: true };
     }
+    const value: unknown = JSON.parse(json);
+    if (this.opened.size >= CACHE_LIMIT) this.opened.clear();
+    this.opened.set(token, { customerId, json });
+    return value;
+  }
+
+  /** The customer's key (or its absence) while it is remembered; undefined when it must be read. */
+  private cachedKey(customerId: string): Buffer | 'erased' | 'none' | undefined {
+    const cached = this.cache.get(customerId);
+    return cached && cached.until > Date.now() ? cached.key : undefined;
   }
 
   private async readKey(customerId: string): Promise<Buffer | 'erased' | 'none'> {
-    const now = Date.now();
-    const cached = this.cache.get(customerId);
-    if (cached && cached.until > now) return cached.key;
+    const cached = this.cachedKey(customerId);
+    if (cached !== undefined) return cached;
+    // The fields of one answer (a name and an e-mail) ask for the same key at once: one read.
+    let reading = this.reading.get(customerId);
+    if (!reading) {
+      reading = this.fetchKey(customerId).finally(() => this.reading.delete(customerId));
+      this.reading.set(customerId, reading);
+    }
+    return reading;
+  }
+
+  private async fetchKey(customerId: string): Promise<Buffer | 'erased' | 'none'> {
     const record = await this.keys.get(customerId);
     const key = !record
       ? 'none'
       : record.kind === 'erased'
         ? 'erased'
         : this.unwrap(customerId, record.wrapped);
-    this.remember(customerId, key, now);
-    return key;
+    this.remember(customerId, key, Date.now());
+    return this.cachedKey(customerId) ?? key;
   }
 
   private async writeKey(customerId: string): Promise<Buffer | 'erased'> {
@@ -231,12 +281,25 @@ export class PiiVault {
   }
 
   private remember(customerId: string, key: Buffer | 'erased' | 'none', now: number): void {
-    if (this.cache.size > 10_000) this.cache.clear();
+    // Erasure is for good: a key read that began before it does not bring the key back.
+    if (this.cache.get(customerId)?.key === 'erased') return;
+    if (this.cache.size > CACHE_LIMIT) this.cache.clear();
+    if (key === 'erased') {
+      for (const [token, seen] of this.opened) {
+        if (seen.customerId === customerId) this.opened.delete(token);
+      }
+    }
     this.cache.set(customerId, {
       key,
       until: key === 'erased' ? Number.POSITIVE_INFINITY : now + this.cacheMs,
     });
   }
+}
+
+/** The customer a well-formed token names (`pii:v1:<customer id>:...`). */
+function customerOfToken(token: string): string {
+  const kid = token.slice(TOKEN_PREFIX.length, token.indexOf(':', TOKEN_PREFIX.length));
+  return Buffer.from(kid, 'base64url').toString('utf8');
 }
 
 export function isToken(value: unknown): value is string {

@@ -124,24 +124,31 @@ export class CustomerQueries {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  /** The customer's profile view now, or as of a business and/or record time. */
+  /**
+   * The customer's profile view now, or as of a business and/or record time. The reads it needs
+   * are asked for together (on PostgreSQL they share one round trip).
+   */
   async profile(customerId: string, at: TimeTravel = {}): Promise<CustomerView> {
     const timeTravel = at.asOf !== undefined || at.knownAt !== undefined;
-    const stored = await this.readModels?.get<CustomerProfileState>(
-      customerProfileProjection.name,
-      customerId,
-    );
+    const asked = at.asOf ?? at.knownAt ?? this.clock().toISOString();
+    const [stored, current, fits, policies] = await Promise.all([
+      this.readModels?.get<CustomerProfileState>(customerProfileProjection.name, customerId),
+      timeTravel
+        ? undefined
+        : Promise.all([
+            this.readModels?.get<SatisfactionStateData>(satisfactionProjection.name, customerId),
+            this.incidentsOf(customerId),
+          ]),
+      this.fitsAt(at.knownAt ?? asked),
+      this.policies(),
+    ]);
     let profile: CustomerProfileState;
     let satisfaction: SatisfactionStateData;
     let incidents: ChurnIncidentsState;
-    let now: string;
-    if (!timeTravel && stored) {
+    if (current && stored) {
       profile = stored.state;
-      satisfaction =
-        (await this.readModels?.get<SatisfactionStateData>(satisfactionProjection.name, customerId))
-          ?.state ?? satisfactionProjection.initialState(customerId);
-      incidents = await this.incidentsOf(customerId);
-      now = this.clock().toISOString();
+      satisfaction = current[0]?.state ?? satisfactionProjection.initialState(customerId);
+      incidents = current[1];
     } else {
       const events = await this.customerEvents(customerId, stored?.state);
       if (events.length === 0) throw new CustomerNotFoundError(customerId);
@@ -149,7 +156,6 @@ export class CustomerQueries {
       profile = await foldAsOf(customerProfileProjection, events, options);
       satisfaction = await foldAsOf(satisfactionProjection, events, options);
       incidents = await foldAsOf(churnIncidentsProjection, events, options);
-      now = at.asOf ?? at.knownAt ?? this.clock().toISOString();
       if (profile.eventCount === 0) {
         throw new CustomerNotFoundError(
           customerId,
@@ -157,11 +163,8 @@ export class CustomerQueries {
         );
       }
     }
-    const [fit, policies] = await Promise.all([
-      this.fitAt(at.knownAt ?? now, mainCurrency(profile)),
-      this.policies(),
-    ]);
-    return customerView({ profile, satisfaction, incidents, now, fit, policies });
+    const fit = fitFor(fits, mainCurrency(profile));
+    return customerView({ profile, satisfaction, incidents, now: asked, fit, policies });
   }
 
   /** The customer's history (customer stream and warranty claims) by business time. */
@@ -229,7 +232,7 @@ export class CustomerQueries {
    * latest fit.
    */
   async fitAt(at: string, currency?: string | null): Promise<ClvModelFittedData | null> {
-    return (await this.fitsAt(at)).find((fit) => !currency || fit.currency === currency) ?? null;
+    return fitFor(await this.fitsAt(at), currency);
   }
 
   /**
@@ -384,6 +387,14 @@ export class CustomerQueries {
     if (!this.readModels) throw new Error('This query needs the read models');
     return this.readModels;
   }
+}
+
+/** Of fits newest first, the latest in `currency` (any currency without one). */
+function fitFor(
+  fits: readonly ClvModelFittedData[],
+  currency?: string | null,
+): ClvModelFittedData | null {
+  return fits.find((fit) => !currency || fit.currency === currency) ?? null;
 }
 
 /** Every state of a read model, page by page. */

@@ -13,6 +13,7 @@ import {
 } from '../read-model-store';
 import type { StoredForms } from '../state-encoding';
 import { readColumnTypes, type ReadModelColumnType } from './pg-columns';
+import type { PgPointReads } from './pg-point-reads';
 import { type PgSession, q } from './pg-session';
 
 /** Reads of PostgreSQL read models: one state, a page of states in an indexed order, a count. */
@@ -20,16 +21,21 @@ export class PgReadModelQueries {
   constructor(
     private readonly session: PgSession,
     private readonly forms: StoredForms,
+    private readonly points: PgPointReads,
   ) {}
 
+  /** One state by key; reads asked for together share a round trip (PgPointReads). */
   async get<State = unknown>(name: string, key: string): Promise<StoredState<State> | undefined> {
     const { session } = this;
     const table = await session.existingTable(name);
-    const { rows } = await session.query<{ key: string; state: string; position: string }>(
-      `SELECT key, state, position::text AS position FROM ${session.t(table)} WHERE key = $1`,
-      [key],
+    const row = await this.points.read(
+      `SELECT key, state, position::text AS position, NULL::text AS status
+       FROM ${session.t(table)} WHERE key = $p`,
+      key,
     );
-    return rows[0] ? this.forms.row<State>(name, rows[0]) : undefined;
+    return row
+      ? this.forms.row<State>(name, row as { key: string; state: string; position: string })
+      : undefined;
   }
 
   async list<State = unknown>(name: string, query: ListQuery = {}): Promise<ListPage<State>> {

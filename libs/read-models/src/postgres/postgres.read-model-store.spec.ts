@@ -137,6 +137,45 @@ describeWithPostgres('PostgresReadModelStore', () => {
     });
   });
 
+  it('answers point reads asked for together in one statement, each its own row', async () => {
+    await readModels.get('tally', 'k00'); // the table's columns are looked up once
+    const statements = jest.spyOn(readModels.pool, 'query');
+    try {
+      const [a, missing, b, status] = await Promise.all([
+        readModels.get('tally', 'k03'),
+        readModels.get('tally', 'nope'),
+        readModels.get('tally', 'k24'),
+        readModels.getStatus('tally'),
+      ]);
+      expect(statements).toHaveBeenCalledTimes(1);
+      expect(a?.state).toEqual({ customerId: 'k3', events: 3, total: 30, types: [] });
+      expect(missing).toBeUndefined();
+      expect(b).toMatchObject({ key: 'k24', position: 25n });
+      expect(status).toEqual(await readModels.getStatus('tally'));
+      expect(status).toMatchObject({ name: 'tally', checkpoint: 25n, epoch: 0 });
+    } finally {
+      statements.mockRestore();
+    }
+  });
+
+  it('a point read that fails together with others fails alone', async () => {
+    // Dropped behind the store's back: its table is still known, so the read reaches the database.
+    await readModels.register(rows);
+    await Promise.all([readModels.get('rows', 'x'), readModels.get('tally', 'k00')]);
+    await raw('DROP TABLE $schema."rm_rows"');
+    const statements = jest.spyOn(readModels.pool, 'query');
+    const [dropped, kept] = await Promise.allSettled([
+      readModels.get('rows', 'x'),
+      readModels.get('tally', 'k01'),
+    ]);
+    const calls = statements.mock.calls.length;
+    statements.mockRestore();
+    // Together first (and failed), then each alone.
+    expect(calls).toBe(3);
+    expect(dropped.status).toBe('rejected');
+    expect(kept).toMatchObject({ status: 'fulfilled', value: { key: 'k01', position: 2n } });
+  });
+
   it('refuses a commit folded on an older epoch', async () => {
     await readModels.pool.query(
       `UPDATE "${readModels.schema}".rm_projection_status SET epoch = 3 WHERE name = 'tally'`,

@@ -63,6 +63,7 @@ import {
   upsert,
 } from './pg-columns';
 import { StoredForms } from '../state-encoding';
+import { PgPointReads } from './pg-point-reads';
 import { PgReadModelQueries } from './pg-queries';
 import { PgRebuilds } from './pg-rebuild';
 import {
@@ -110,6 +111,7 @@ export class PostgresReadModelStore implements ReadModelStore {
   private readonly session: PgSession;
   private readonly queries: PgReadModelQueries;
   private readonly forms = new StoredForms();
+  private readonly points: PgPointReads;
   private readonly rebuilds: PgRebuilds;
   private readonly statusSelect: string;
   private closed = false;
@@ -120,7 +122,8 @@ export class PostgresReadModelStore implements ReadModelStore {
     private readonly ownsPool: boolean,
   ) {
     this.session = new PgSession(pool, schema);
-    this.queries = new PgReadModelQueries(this.session, this.forms);
+    this.points = new PgPointReads(this.session);
+    this.queries = new PgReadModelQueries(this.session, this.forms, this.points);
     this.rebuilds = new PgRebuilds(this.session);
     const status = this.t('rm_projection_status');
     const lease = this.t('rm_projection_lease');
@@ -229,11 +232,15 @@ export class PostgresReadModelStore implements ReadModelStore {
     return (await this.getStatus(projection.name))!;
   }
 
+  /** A projection's status; asked for with other point reads, they share a round trip. */
   async getStatus(name: string): Promise<ProjectionStatusRecord | undefined> {
-    const { rows } = await this.pool.query<StatusRow>(`${this.statusSelect} WHERE s.name = $1`, [
+    const row = await this.points.read(
+      `SELECT x.name AS key, NULL::text AS state, NULL::text AS position,
+              row_to_json(x)::text AS status
+       FROM (${this.statusSelect} WHERE s.name = $p) x`,
       name,
-    ]);
-    return rows[0] ? toStatus(rows[0]) : undefined;
+    );
+    return row ? toStatus(JSON.parse(row.status!) as StatusRow) : undefined;
   }
 
   async listStatuses(): Promise<ProjectionStatusRecord[]> {

@@ -6,6 +6,7 @@ import { asAftercareEvent, customerIdOf, DAY_MS, ms } from './event-data';
 import { copying, inPlace, type Ownership, withEntry, withField } from './ownership';
 import { EXPERIENCE_STREAM_CATEGORIES } from './satisfaction.projection';
 import { SATISFACTION_RULES } from './satisfaction.state';
+import { storedChurnIncidents } from './churn-incidents.stored';
 
 /**
  * Every bad incident in a customer's history, with its time: the incident log churn risk reads
@@ -185,13 +186,15 @@ export function incidentAgesAt(state: ChurnIncidentsState, now: string): Inciden
 
 export const churnIncidentsProjection: Projection<ChurnIncidentsState> = {
   name: 'churn_incidents',
-  version: 1,
+  // 2: stored in its compact form (`storedChurnIncidents`).
+  version: 2,
   filter: { categories: [...EXPERIENCE_STREAM_CATEGORIES, WARRANTY_CLAIM_STREAM_CATEGORY] },
   keyOf: customerIdOf,
   customerScope: 'customer',
   initialState: initialChurnIncidents,
   evolve: evolveChurnIncidents,
   evolveInPlace: evolveChurnIncidentsInPlace,
+  stored: storedChurnIncidents,
   columns: {
     incidents: (s) => s.incidents.length,
   },

@@ -87,7 +87,8 @@ function foldProfile(
       const d = event.data;
       if (productIndex(state, d.purchaseId) >= 0) break;
       state.purchaseCount++;
-      state.revenueByCurrency = added(state.revenueByCurrency, d.currency, d.price);
+      state.revenueByCurrency = how.writable(state.revenueByCurrency);
+      addTo(state.revenueByCurrency, d.currency, d.price);
       state.firstPurchaseAt = earliest(state.firstPurchaseAt, d.occurredAt);
       state.lastPurchaseAt = latest(state.lastPurchaseAt, d.occurredAt);
       state.products = how.append(state.products, {
@@ -110,33 +111,29 @@ function foldProfile(
       break;
     }
     case 'DeliveryCompleted': {
-      updateProduct(state, event.data.purchaseId, { deliveredAt: event.data.deliveredAt });
+      updateProduct(how, state, event.data.purchaseId, { deliveredAt: event.data.deliveredAt });
       touch(event.data.occurredAt);
       break;
     }
     case 'ComplaintFiled': {
       const d = event.data;
-      state.complaints = {
-        ...state.complaints,
-        [d.complaintId]: {
-          complaintId: d.complaintId,
-          purchaseId: d.purchaseId ?? null,
-          category: d.category,
-          severity: d.severity,
-          filedAt: d.occurredAt,
-          acknowledgedAt: null,
-          resolvedAt: null,
-          open: true,
-        },
-      };
+      state.complaints = withEntry(how, state.complaints, d.complaintId, {
+        complaintId: d.complaintId,
+        purchaseId: d.purchaseId ?? null,
+        category: d.category,
+        severity: d.severity,
+        filedAt: d.occurredAt,
+        acknowledgedAt: null,
+        resolvedAt: null,
+        open: true,
+      });
       touch(d.occurredAt);
       break;
     }
     case 'ComplaintAcknowledged': {
       const c = own(state.complaints, event.data.complaintId);
       if (c && c.acknowledgedAt === null) {
-        state.complaints = withEntry(copying, state.complaints, c.complaintId, {
-          ...c,
+        state.complaints = changeEntry(how, state.complaints, c.complaintId, {
           acknowledgedAt: event.data.occurredAt,
         });
       }
@@ -146,8 +143,7 @@ function foldProfile(
     case 'ComplaintResolved': {
       const c = own(state.complaints, event.data.complaintId);
       if (c) {
-        state.complaints = withEntry(copying, state.complaints, c.complaintId, {
-          ...c,
+        state.complaints = changeEntry(how, state.complaints, c.complaintId, {
           open: false,
           resolvedAt: event.data.occurredAt,
         });
@@ -158,8 +154,7 @@ function foldProfile(
     case 'ComplaintReopened': {
       const c = own(state.complaints, event.data.complaintId);
       if (c) {
-        state.complaints = withEntry(copying, state.complaints, c.complaintId, {
-          ...c,
+        state.complaints = changeEntry(how, state.complaints, c.complaintId, {
           open: true,
           resolvedAt: null,
           // A reopened complaint is back in progress and counts as acknowledged.
@@ -188,9 +183,7 @@ function foldProfile(
     }
     case 'ReturnRequested': {
       const d = event.data;
-      const r = own(state.returns, d.returnId) ?? emptyReturn(d.returnId, d.purchaseId);
-      state.returns = withEntry(copying, state.returns, d.returnId, {
-        ...r,
+      state.returns = changeEntry(how, withReturn(how, state, d), d.returnId, {
         requestedAt: d.occurredAt,
       });
       touch(d.occurredAt);
@@ -198,21 +191,19 @@ function foldProfile(
     }
     case 'ReturnCompleted': {
       const d = event.data;
-      const r = own(state.returns, d.returnId) ?? emptyReturn(d.returnId, d.purchaseId);
-      state.returns = withEntry(copying, state.returns, d.returnId, {
-        ...r,
+      state.returns = changeEntry(how, withReturn(how, state, d), d.returnId, {
         completedAt: d.occurredAt,
         outcome: d.outcome,
         refundAmount: d.refundAmount,
         currency: d.currency,
       });
-      updateProduct(state, d.purchaseId, { returned: d.outcome });
+      updateProduct(how, state, d.purchaseId, { returned: d.outcome });
       touch(d.occurredAt);
       break;
     }
     case 'MaintenancePlanSubscribed': {
       const d = event.data;
-      state.maintenancePlans = withEntry(copying, state.maintenancePlans, d.planId, {
+      state.maintenancePlans = withEntry(how, state.maintenancePlans, d.planId, {
         planId: d.planId,
         purchaseId: d.purchaseId ?? null,
         price: d.price,
@@ -227,8 +218,7 @@ function foldProfile(
     case 'MaintenancePlanCancelled': {
       const plan = own(state.maintenancePlans, event.data.planId);
       if (plan) {
-        state.maintenancePlans = withEntry(copying, state.maintenancePlans, plan.planId, {
-          ...plan,
+        state.maintenancePlans = changeEntry(how, state.maintenancePlans, plan.planId, {
           cancelledAt: event.data.occurredAt,
         });
       }
@@ -253,8 +243,7 @@ function foldProfile(
       break;
     case 'WarrantyClaimFiled': {
       const d = event.data;
-      updateClaim(state, d.claimId, (c) => ({
-        ...c,
+      updateClaim(how, state, d.claimId, () => ({
         purchaseId: d.purchaseId,
         serialNumber: d.serialNumber,
         filedAt: d.occurredAt,
@@ -264,8 +253,7 @@ function foldProfile(
     }
     case 'WarrantyClaimDecided': {
       const d = event.data;
-      updateClaim(state, d.claimId, (c) => ({
-        ...c,
+      updateClaim(how, state, d.claimId, (c) => ({
         outcome: d.outcome,
         coveredAmount: d.coveredAmount,
         currency: d.currency,
@@ -281,8 +269,7 @@ function foldProfile(
       break;
     case 'WarrantyDecisionOverridden': {
       const d = event.data;
-      updateClaim(state, d.claimId, (c) => ({
-        ...c,
+      updateClaim(how, state, d.claimId, () => ({
         outcome: d.outcome,
         coveredAmount: d.coveredAmount,
         overridden: true,
@@ -294,8 +281,7 @@ function foldProfile(
       break;
     case 'WarrantyClaimFulfilled': {
       const d = event.data;
-      updateClaim(state, d.claimId, (c) => ({
-        ...c,
+      updateClaim(how, state, d.claimId, (c) => ({
         fulfilledAt: d.occurredAt,
         fulfilledAmount: d.amount,
         currency: c.currency ?? d.currency,
@@ -327,38 +313,70 @@ function productIndex(state: CustomerProfileState, purchaseId: string): number {
   return state.products.findIndex((p) => p.purchaseId === purchaseId);
 }
 
-/** Replaces one product of the (fresh) state with a changed copy; unknown purchases are ignored. */
+/**
+ * `record` with its entry at `key` changed (`change` sets fields the entry has, so its keys keep
+ * their order): a changed copy in a copied record when copying, the entry itself in place.
+ */
+function changeEntry<T extends object>(
+  how: Ownership,
+  record: Record<string, T>,
+  key: string,
+  change: Partial<T>,
+): Record<string, T> {
+  return withEntry(how, record, key, Object.assign(how.writable(record[key]), change));
+}
+
+/** Changes one product of the (writable) state; unknown purchases are ignored. */
 function updateProduct(
+  how: Ownership,
   state: CustomerProfileState,
   purchaseId: string,
   change: Partial<ProductHolding>,
 ): void {
   const i = productIndex(state, purchaseId);
   if (i < 0) return;
-  const products = state.products.slice();
-  products[i] = { ...products[i], ...change };
-  state.products = products;
+  const product = Object.assign(how.writable(state.products[i]), change);
+  if (product !== state.products[i]) {
+    state.products = state.products.slice();
+    state.products[i] = product;
+  }
 }
 
-/** Replaces one claim of the (fresh) state, starting from an empty one for a claim not seen yet. */
+/** The state's returns with one for `d.returnId`, an empty one when it is not there yet. */
+function withReturn(
+  how: Ownership,
+  state: CustomerProfileState,
+  d: { returnId: string; purchaseId: string },
+): Record<string, ProfileReturn> {
+  return own(state.returns, d.returnId)
+    ? state.returns
+    : withEntry(how, state.returns, d.returnId, emptyReturn(d.returnId, d.purchaseId));
+}
+
+/** Changes one claim of the (writable) state, starting from an empty one for a claim not seen yet. */
 function updateClaim(
+  how: Ownership,
   state: CustomerProfileState,
   claimId: string,
-  change: (claim: ProfileClaim) => ProfileClaim,
+  change: (claim: ProfileClaim) => Partial<ProfileClaim>,
 ): void {
-  const claim = own(state.claims, claimId) ?? {
-    claimId,
-    purchaseId: null,
-    serialNumber: null,
-    filedAt: null,
-    outcome: 'pending',
-    overridden: false,
-    coveredAmount: 0,
-    currency: null,
-    fulfilledAt: null,
-    fulfilledAmount: null,
-  };
-  state.claims = withEntry(copying, state.claims, claimId, change(claim));
+  const existing = own(state.claims, claimId);
+  const claim: ProfileClaim = existing
+    ? how.writable(existing)
+    : {
+        claimId,
+        purchaseId: null,
+        serialNumber: null,
+        filedAt: null,
+        outcome: 'pending',
+        overridden: false,
+        coveredAmount: 0,
+        currency: null,
+        fulfilledAt: null,
+        fulfilledAmount: null,
+      };
+  // The change reads the claim as it was, before any field of it is set.
+  state.claims = withEntry(how, state.claims, claimId, Object.assign(claim, change(claim)));
 }
 
 function emptyReturn(returnId: string, purchaseId: string): ProfileReturn {
@@ -371,16 +389,6 @@ function emptyReturn(returnId: string, purchaseId: string): ProfileReturn {
     refundAmount: 0,
     currency: null,
   };
-}
-
-function added(
-  record: Record<string, number>,
-  key: string,
-  amount: number,
-): Record<string, number> {
-  const next = { ...record };
-  addTo(next, key, amount);
-  return next;
 }
 
 export const customerProfileProjection: Projection<CustomerProfileState> = {

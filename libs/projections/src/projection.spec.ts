@@ -2,7 +2,7 @@ import type { AftercareEvent } from '@aftercare/domain';
 import { purchase, repair } from './journey.fixtures';
 import { projections } from './registry';
 import { recorded } from './spec-events';
-import { foldFrozen, foldInPlace, interleavedJourneys } from './testing/purity';
+import { foldFrozen, foldInPlace, interleavedJourneys, lessCommonEvents } from './testing/purity';
 
 /**
  * A rebuild folds with `evolveInPlace` where a projection has one: it must give, byte for byte,
@@ -15,6 +15,7 @@ describe('folding in place', () => {
   // some buy again in an earlier month, recorded late (their cohort moves).
   const events = [
     ...interleavedJourneys(300),
+    ...lessCommonEvents(),
     ...Array.from({ length: 300 }, (_, i) => i)
       .filter((i) => i % 3 === 0)
       .flatMap((i) =>

@@ -3,6 +3,7 @@ import { type AftercareEvent, customerStreamId, warrantyClaimStreamId } from '@a
 import type { EventStore } from '@aftercare/event-store';
 import {
   type AnyProjection,
+  churnIncidentsProjection,
   customerProfileProjection,
   satisfactionProjection,
 } from '@aftercare/projections';
@@ -13,7 +14,7 @@ import type { ReadModelStore } from './read-model-store';
 import { describeEachReadModelStore, runtimeFixture } from './testing/read-model-stores';
 import { cleanReplay } from './testing/runtime-fixtures';
 
-const compact = [customerProfileProjection, satisfactionProjection];
+const compact = [customerProfileProjection, satisfactionProjection, churnIncidentsProjection];
 
 /** Three customers' eventful journeys, instants as toISOString writes them (stored as numbers). */
 async function appendJourneys(store: EventStore): Promise<void> {

@@ -2,6 +2,7 @@ import type { RecordedEvent } from '@aftercare/event-store';
 import type { AftercareEvent } from '@aftercare/domain';
 import type { Projection } from '../projection';
 import {
+  CUSTOMER,
   acknowledged,
   claimDecided,
   claimFiled,
@@ -19,6 +20,10 @@ import {
   repair,
   resolved,
   setupFailed,
+  followUpOverdue,
+  promiseBroken,
+  promiseKept,
+  promiseMade,
 } from '../journey.fixtures';
 
 /** Freezes a value and everything reachable from it, so an in-place change throws (strict mode). */
@@ -126,4 +131,81 @@ export function interleavedJourneys(customers: number): AftercareEvent[] {
       ) as AftercareEvent[],
   );
   return journeys[0].flatMap((_, step) => journeys.map((journey) => journey[step]));
+}
+
+/**
+ * Events of `cust-1` the eventful journey has none of (maintenance plans, a referral, promises,
+ * a missed follow-up, deliveries booked again, a return requested, ids named like members of
+ * Object.prototype), dated after it.
+ */
+export function lessCommonEvents(): AftercareEvent[] {
+  const at = (day: number) => `2024-08-${String(day).padStart(2, '0')}T09:30:00Z`;
+  return [
+    {
+      type: 'MaintenancePlanSubscribed',
+      data: {
+        customerId: CUSTOMER,
+        occurredAt: at(1),
+        planId: 'plan-1',
+        purchaseId: 'p1',
+        price: 9.99,
+        currency: 'EUR',
+        billingPeriod: 'monthly',
+      },
+    },
+    {
+      type: 'MaintenancePlanSubscribed',
+      data: {
+        customerId: CUSTOMER,
+        occurredAt: at(2),
+        planId: 'plan-2',
+        price: 99,
+        currency: 'EUR',
+        billingPeriod: 'yearly',
+      },
+    },
+    {
+      type: 'MaintenancePlanCancelled',
+      data: { customerId: CUSTOMER, occurredAt: at(3), planId: 'plan-1' },
+    },
+    {
+      type: 'ReferralMade',
+      data: {
+        customerId: CUSTOMER,
+        occurredAt: at(4),
+        referralId: 'ref-1',
+        referredCustomerId: 'x',
+      },
+    },
+    promiseMade('pr-1', at(5), at(7)),
+    promiseKept('pr-1', at(6), at(7)),
+    promiseMade('pr-2', at(8), at(9)),
+    promiseBroken('pr-2', at(10), at(9)),
+    followUpOverdue('task-1', at(11), at(10)),
+    ...['d-1', 'd-2', 'd-3'].map((deliveryId, i): AftercareEvent => ({
+      type: 'DeliveryScheduled',
+      data: {
+        customerId: CUSTOMER,
+        occurredAt: at(14 + i),
+        deliveryId,
+        purchaseId: i < 2 ? 'p-late' : 'p-next',
+        promisedFrom: at(20),
+        promisedTo: at(21),
+      },
+    })),
+    // Ids that are names of Object.prototype are just ids.
+    complaint('__proto__', at(12)),
+    complaint('toString', at(13)),
+    {
+      type: 'ReturnRequested',
+      data: {
+        customerId: CUSTOMER,
+        occurredAt: at(18),
+        returnId: 'ret-2',
+        purchaseId: 'p1',
+        reason: 'arrived damaged',
+      },
+    },
+    refunded('ret-2', 'p1', at(19), 100),
+  ];
 }

@@ -13,7 +13,7 @@ import {
   verifyAuditBundle,
   WarrantyAudit,
 } from '@aftercare/application';
-import { parseDateOption } from '../cli-options';
+import { parseDateOption, parseOutputFileOption } from '../cli-options';
 import { withApplication } from '../cli-context';
 
 /**
@@ -52,7 +52,7 @@ export function registerAuditBundleCommands(program: Command): void {
     .option('--claim <claimId>', 'one claim')
     .option('--from <date>', 'claims filed from this day (business time)', parseDateOption)
     .option('--to <date>', 'claims filed up to this day (business time)', parseDateOption)
-    .requiredOption('--out <file>', 'the bundle file (JSON)')
+    .requiredOption('--out <file>', 'the bundle file (JSON)', parseOutputFileOption)
     .action(async (options: { claim?: string; from?: string; to?: string; out: string }) => {
       if (options.claim !== undefined && (options.from || options.to)) {
         return audit.error('Give either --claim or --from/--to, not both', { exitCode: 2 });

@@ -14,7 +14,7 @@ import {
   FileSink,
 } from '@aftercare/application';
 import { customerProfileProjection, type CustomerProfileState } from '@aftercare/projections';
-import { parseDateOption } from '../cli-options';
+import { parseDateOption, parseOutputFileOption } from '../cli-options';
 import { recordRead, withApplication } from '../cli-context';
 import {
   ensureFreshReadModels,
@@ -47,7 +47,7 @@ export function registerExportCommand(program: Command): void {
   exportCommand
     .command('events')
     .description('every recorded event in global order')
-    .requiredOption('--out <file>', 'output file')
+    .requiredOption('--out <file>', 'output file', parseOutputFileOption)
     .option('--format <format>', 'ndjson or csv', 'ndjson')
     .option('--from <date>', 'first day (business time)', parseDateOption)
     .option('--to <date>', 'last day (business time)', parseDateOption)
@@ -87,7 +87,7 @@ export function registerExportCommand(program: Command): void {
         'one row per customer: purchases, satisfaction, churn risk and CLV from the read models, ' +
           'caught up first',
       )
-      .requiredOption('--out <file>', 'output file')
+      .requiredOption('--out <file>', 'output file', parseOutputFileOption)
       .option('--format <format>', 'ndjson or csv', 'ndjson'),
   ).action(async (options: ExportOptions & FreshnessOptions) => {
     await exportCustomers(options, checkFormat(program, options.format));
@@ -99,7 +99,7 @@ export function registerExportCommand(program: Command): void {
       .description(
         'warranty decisions with outcome, final outcome after overrides, policy and cost (from the warranty_decisions read model, as the API lists them)',
       )
-      .requiredOption('--out <file>', 'output file')
+      .requiredOption('--out <file>', 'output file', parseOutputFileOption)
       .option('--format <format>', 'ndjson or csv', 'ndjson')
       .option('--from <date>', 'first day (business time)', parseDateOption)
       .option('--to <date>', 'last day (business time)', parseDateOption),

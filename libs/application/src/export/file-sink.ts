@@ -1,21 +1,31 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 
-/** Line-oriented output file that honours back-pressure, so exports run in constant memory. */
+/**
+ * Line-oriented output file that honours back-pressure, so exports run in constant memory. The
+ * file is opened when the sink is made, so a path that cannot be written fails before any work;
+ * a write that fails later (a full disk) fails the next write or the close, never silently.
+ */
 export class FileSink {
   private readonly stream: WriteStream;
+  private failure: Error | undefined;
 
   constructor(path: string) {
-    this.stream = createWriteStream(path, { encoding: 'utf8' });
+    this.stream = createWriteStream(path, { fd: openSync(path, 'w'), encoding: 'utf8' });
+    this.stream.on('error', (error) => (this.failure ??= error));
   }
 
   async writeLine(line: string): Promise<void> {
+    if (this.failure) throw this.failure;
     if (!this.stream.write(line + '\n')) await once(this.stream, 'drain');
   }
 
+  /** Flushes and closes; rejects if any write failed. */
   async close(): Promise<void> {
     this.stream.end();
-    await once(this.stream, 'finish');
+    await finished(this.stream);
+    if (this.failure) throw this.failure;
   }
 }
 

@@ -3,6 +3,7 @@ import {
   CustomerQueries,
   type CustomerView,
   endOfDayIfDate,
+  InvalidQueryError,
   type PiiVault,
   type ReadModelQueries,
   SYSTEM_PRINCIPAL,
@@ -69,7 +70,9 @@ async function withQueries(
       try {
         await run(new CustomerQueries(store, tolerant(readModels)), vault);
       } catch (error) {
-        if (!(error instanceof CustomerNotFoundError)) throw error;
+        if (!(error instanceof CustomerNotFoundError || error instanceof InvalidQueryError)) {
+          throw error;
+        }
         console.error(error.message);
         process.exitCode = 2;
       }

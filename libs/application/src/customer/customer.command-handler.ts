@@ -5,12 +5,13 @@ import {
   customerStreamId,
   type CustomerCommand,
   type CustomerEvent,
+  type CustomerState,
 } from '@aftercare/domain';
 import { PII_VAULT } from '../pii/pii.module';
 import type { PiiVault } from '../pii/pii-vault';
 import { requestDigest, type CommandContext } from '../write/command-context';
 import type { CommandResult } from '../write/command-result';
-import { domainEvents } from '../write/load-stream';
+import { FoldedStates } from '../write/folded-states';
 import { StreamWriter } from '../write/stream-writer';
 
 /** Any customer command, with who asks and under which command id. */
@@ -26,6 +27,12 @@ export class CustomerCommandEnvelope extends Command<CommandResult> {
 /** The customer aggregate's one handler: stream `customer-<customerId>`. */
 @CommandHandler(CustomerCommandEnvelope)
 export class CustomerCommandHandler implements ICommandHandler<CustomerCommandEnvelope> {
+  /** Customers' states by stream, so a command folds only what was appended since the last. */
+  private readonly states = new FoldedStates<CustomerState, CustomerEvent>(
+    customerDecider.initialState,
+    customerDecider.evolve,
+  );
+
   constructor(
     private readonly writer: StreamWriter,
     @Inject(PII_VAULT) private readonly pii: PiiVault,
@@ -37,10 +44,7 @@ export class CustomerCommandHandler implements ICommandHandler<CustomerCommandEn
       context,
       requestDigest: context.requestDigest ?? requestDigest(command),
       decide: (stream) => {
-        const state = domainEvents<CustomerEvent>(stream).reduce(
-          customerDecider.evolve,
-          customerDecider.initialState(),
-        );
+        const state = this.states.of(stream);
         // Personal data is sealed under the customer's key before it reaches the store.
         return this.pii.sealEvents(customerDecider.decide(command, state));
       },

@@ -14,7 +14,7 @@ import { EVENT_STORE } from '../store/event-store.module';
 import { ConcurrencyConflict, IdempotencyKeyReused } from './application.errors';
 import type { CommandContext } from './command-context';
 import type { CommandResult } from './command-result';
-import { eventIdFor } from './event-ids';
+import { CommandEventIds } from './event-ids';
 import { upcastRecorded, type LoadedStream } from './load-stream';
 import { LoadedStreams } from './loaded-streams';
 import { EventStored } from './event-stored.event';
@@ -63,16 +63,38 @@ export class StreamWriter {
 
   private async decideAndAppend(request: StreamWrite): Promise<CommandResult> {
     const { streamId, context } = request;
+    // The first attempt decides on the copy of the stream this process holds, without reading:
+    // the store refuses an append at a revision someone else went past. What the store does not
+    // check (a refusal, nothing to record) is decided again on a fresh read.
+    const ids = new CommandEventIds(context.commandId);
+    let trustHeld = true;
     for (let attempt = 1; attempt <= MAX_DECIDE_ATTEMPTS; attempt++) {
-      const stream = await this.loaded.load(this.store, streamId);
-      const earlier = earlierRun(stream.events, context.commandId, request.requestDigest);
+      const held = trustHeld ? this.loaded.held(streamId) : undefined;
+      trustHeld = false;
+      const stream = held ?? (await this.loaded.load(this.store, streamId));
+      const earlier = earlierRun(stream.events, ids, request.requestDigest);
       if (earlier) return earlier;
 
-      const decided = await request.decide(stream);
-      if (decided.length === 0) return unchanged(stream);
+      let decided: readonly AftercareEvent[];
+      try {
+        decided = await request.decide(stream);
+      } catch (error) {
+        if (held) {
+          attempt--;
+          continue;
+        }
+        throw error;
+      }
+      if (decided.length === 0) {
+        if (held) {
+          attempt--;
+          continue;
+        }
+        return unchanged(stream);
+      }
 
       let events = decided.map((event, index): EventToAppend => ({
-        id: eventIdFor(context.commandId, index),
+        id: ids.at(index),
         type: event.type,
         data: event.data,
         metadata: metadataFor(event, context, request.requestDigest),
@@ -86,17 +108,20 @@ export class StreamWriter {
         });
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
-        if (attempt < MAX_DECIDE_ATTEMPTS) await sleep(backoffMs(attempt));
+        // A held copy that fell behind is no collision with a writer of this process: read, again.
+        if (held) attempt--;
+        else if (attempt < MAX_DECIDE_ATTEMPTS) await sleep(backoffMs(attempt));
         continue;
       }
       const stored = appended.events.map(upcastRecorded);
       // The ids derive from the command id alone, so the store answers an append whose ids are
       // already there with what is stored: another run of this command id (in another process)
       // got there first, perhaps with a different request. Only our own append is news.
-      const other = earlierRun(stored, context.commandId, request.requestDigest);
+      const other = earlierRun(stored, ids, request.requestDigest);
       // Where the store cannot say which, events that did not land where ours would have are not ours.
       const theirs = appended.alreadyStored ?? stored[0].revision !== (stream.revision ?? -1n) + 1n;
       if (other && theirs) return other;
+      this.loaded.appended(streamId, stored);
       this.eventBus.publishAll(stored.map((event) => new EventStored(event)));
       return {
         streamId,
@@ -134,20 +159,20 @@ function metadataFor(
  */
 function earlierRun(
   events: readonly RecordedEvent[],
-  commandId: string,
+  ids: CommandEventIds,
   digest: string,
 ): CommandResult | undefined {
-  const firstId = eventIdFor(commandId, 0);
+  const firstId = ids.at(0);
   const start = events.findIndex((event) => event.id === firstId);
   if (start < 0) return undefined;
   const first = events[start];
   const storedDigest = first.metadata.requestDigest;
   if (typeof storedDigest === 'string' && storedDigest !== digest) {
-    throw new IdempotencyKeyReused(commandId, first.streamId);
+    throw new IdempotencyKeyReused(ids.commandId, first.streamId);
   }
   const run: RecordedEvent[] = [];
   for (let i = start; i < events.length; i++) {
-    if (events[i].id !== eventIdFor(commandId, i - start)) break;
+    if (events[i].id !== ids.at(i - start)) break;
     run.push(events[i]);
   }
   const last = run[run.length - 1];

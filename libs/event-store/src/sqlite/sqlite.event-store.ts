@@ -48,6 +48,7 @@ import {
 } from '../paging';
 import { CatchUpSubscription, WakeUps, subscriptionStart } from '../subscription-pump';
 import { GroupCommit } from './group-commit';
+import { RecentEvents } from './recent-events';
 import {
   chunkSize,
   COLUMNS,
@@ -106,6 +107,8 @@ export class SqliteEventStore implements EventStore, BulkAppender {
   ) => AppendResult | undefined;
   private closed = false;
   private readonly group: GroupCommit;
+  /** The newest events, read once for every live subscription (see RecentEvents). */
+  private readonly recent: RecentEvents;
 
   private constructor(
     /** The connection; read models may use it in their own transactions (see the table list above). */
@@ -117,6 +120,9 @@ export class SqliteEventStore implements EventStore, BulkAppender {
     this.appendFast = db.transaction(this.insertBatch.bind(this));
     this.appendChecked = db.transaction(this.appendWithExistingIds.bind(this));
     this.group = GroupCommit.of(db);
+    this.recent = new RecentEvents((after, upTo) =>
+      (this.statements.range.all(after, upTo) as EventRow[]).map(toEvent),
+    );
   }
 
   static open(options: SqliteEventStoreOptions): SqliteEventStore {
@@ -371,7 +377,9 @@ export class SqliteEventStore implements EventStore, BulkAppender {
     const filter = hasFilter(options.filter) ? options.filter : undefined;
     return new CatchUpSubscription({
       start: subscriptionStart(options.from, () => this.head()),
-      fetch: (after) => this.scan(filter, after, PAGE, SCAN_WINDOW),
+      fetch: (after) =>
+        this.recent.page(filter, after, this.head(), PAGE) ??
+        this.scan(filter, after, PAGE, SCAN_WINDOW),
       wakeUps: this.wakeUps,
       pollIntervalMs: this.pollIntervalMs,
       storeClosed: () => this.closed,

@@ -68,6 +68,11 @@ export function prepareStatements(db: SqliteDatabase) {
     allPage: db
       .prepare(`SELECT ${COLUMNS} FROM es_events WHERE position > ? ORDER BY position LIMIT ?`)
       .raw(true),
+    range: db
+      .prepare(
+        `SELECT ${COLUMNS} FROM es_events WHERE position > ? AND position <= ? ORDER BY position`,
+      )
+      .raw(true),
     loadCheckpoint: db
       .prepare('SELECT position FROM es_checkpoints WHERE consumer_id = ?')
       .pluck(true),

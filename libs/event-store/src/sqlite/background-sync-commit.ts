@@ -1,15 +1,11 @@
-import type { Database, Statement } from 'better-sqlite3';
-import { close, fsync, openSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import type { Database } from 'better-sqlite3';
+import { WalSync } from './wal-sync';
 
 interface Job {
   work: () => unknown;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
-
-/** How long the WAL file stays open for syncs after the last one (closed when idle). */
-const IDLE_CLOSE_MS = 1000;
 
 const commits = new WeakMap<Database, BackgroundSyncCommit>();
 
@@ -24,9 +20,7 @@ const commits = new WeakMap<Database, BackgroundSyncCommit>();
  * file, on libuv's thread pool, puts them on disk; each caller's promise settles after that fsync
  * returns, so nothing is acknowledged before it is on disk, as with `synchronous=FULL`. Writes
  * asked for while an fsync runs wait for it and then commit together, so a commit and an fsync
- * serve every write that arrived during the previous fsync. A checkpoint that moves frames into the database file
- * before that fsync syncs them itself (SQLite syncs the WAL and the database at every checkpoint
- * unless `synchronous=OFF`, which no connection here uses).
+ * serve every write that arrived during the previous fsync (see WalSync).
  *
  * On a connection that is not in WAL mode on a file, or whose `synchronous` is below FULL, the
  * commit is all there is, as for the connection's other writes.
@@ -39,23 +33,12 @@ export class BackgroundSyncCommit {
   private queue: Job[] = [];
   private scheduled = false;
   private syncing = false;
-  private readonly walPath: string | undefined;
-  private fd: number | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
-  private directorySynced = false;
   private readonly transaction: (jobs: Job[]) => unknown[];
-  private readonly normal: Statement | undefined;
-  private readonly restore: Statement | undefined;
+  private readonly wal: WalSync | undefined;
 
   private constructor(private readonly db: Database) {
     this.transaction = db.transaction((jobs: Job[]) => jobs.map((job) => job.work())).immediate;
-    const wal = !db.memory && String(db.pragma('journal_mode', { simple: true })) === 'wal';
-    const level = Number(db.pragma('synchronous', { simple: true }));
-    if (wal && level >= 2) {
-      this.walPath = `${resolve(db.name)}-wal`;
-      this.normal = db.prepare('PRAGMA synchronous = NORMAL');
-      this.restore = db.prepare(`PRAGMA synchronous = ${level}`);
-    }
+    this.wal = WalSync.of(db);
   }
 
   /** The background-sync commit of a connection, shared by everyone writing through it. */
@@ -89,75 +72,25 @@ export class BackgroundSyncCommit {
     let values: unknown[];
     try {
       if (!this.db.open) throw new Error('The database connection is closed');
-      values = this.commitWithoutSync(jobs);
+      values = this.wal
+        ? this.wal.commitWithoutSync(() => this.transaction(jobs))
+        : this.transaction(jobs);
     } catch (error) {
       for (const job of jobs) job.reject(error);
       return;
     }
-    if (!this.walPath) {
+    if (!this.wal) {
       for (let i = 0; i < jobs.length; i++) jobs[i].resolve(values[i]);
       return;
     }
     this.syncing = true;
-    clearTimeout(this.idleTimer);
-    this.sync((error) => {
+    this.wal.sync((error) => {
       this.syncing = false;
       for (let i = 0; i < jobs.length; i++) {
         if (error) jobs[i].reject(error);
         else jobs[i].resolve(values[i]);
       }
       if (this.queue.length > 0) this.commit();
-      else this.idleTimer = setTimeout(() => this.closeFile(), IDLE_CLOSE_MS).unref();
     });
-  }
-
-  private commitWithoutSync(jobs: Job[]): unknown[] {
-    if (!this.normal) return this.transaction(jobs);
-    this.normal.run();
-    try {
-      return this.transaction(jobs);
-    } finally {
-      this.restore!.run();
-    }
-  }
-
-  /** One fsync of the WAL file: everything committed before it is on disk when it returns. */
-  private sync(done: (error: NodeJS.ErrnoException | null) => void): void {
-    let fd: number;
-    try {
-      // The WAL file stays the same file while this connection is open (SQLite removes it only
-      // when the last connection closes), so it is opened once while syncs go on.
-      fd = this.fd ??= openSync(this.walPath!, 'r');
-    } catch (error) {
-      done(error as NodeJS.ErrnoException);
-      return;
-    }
-    if (this.directorySynced) fsync(fd, done);
-    else this.syncDirectory((error) => (error ? done(error) : fsync(fd, done)));
-  }
-
-  /**
-   * The WAL file's directory, once: SQLite syncs it after creating the file, but only in a FULL
-   * commit, and the first commits on a new WAL file may all be these.
-   */
-  private syncDirectory(then: (error: NodeJS.ErrnoException | null) => void): void {
-    let dir: number;
-    try {
-      dir = openSync(dirname(this.walPath!), 'r');
-    } catch (error) {
-      then(error as NodeJS.ErrnoException);
-      return;
-    }
-    fsync(dir, (error) => {
-      close(dir, () => undefined);
-      if (!error) this.directorySynced = true;
-      then(error);
-    });
-  }
-
-  private closeFile(): void {
-    if (this.fd === undefined || this.syncing) return;
-    close(this.fd, () => undefined);
-    this.fd = undefined;
   }
 }

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import fs, { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WrongExpectedVersionError } from '../errors';
@@ -114,5 +114,80 @@ describe('GroupCommit', () => {
       other.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('SqliteEventStore: an append is acknowledged once its group is on disk', () => {
+  type SyncCallback = (error: NodeJS.ErrnoException | null) => void;
+  let dir: string;
+  let store: SqliteEventStore;
+  /** fsyncs of the WAL file asked for and not yet let through (the directory's pass at once). */
+  let held: SyncCallback[];
+  let fsyncSpy: jest.SpyInstance;
+
+  const until = async (check: () => boolean) => {
+    const deadline = Date.now() + 10_000;
+    while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+    expect(check()).toBe(true);
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'aftercare-group-sync-'));
+    held = [];
+    const realFsync = fs.fsync;
+    fsyncSpy = jest.spyOn(fs, 'fsync').mockImplementation(((fd: number, cb: SyncCallback) => {
+      if (fs.fstatSync(fd).isDirectory()) realFsync(fd, cb);
+      else held.push(cb);
+    }) as typeof fs.fsync);
+    store = SqliteEventStore.open({ path: join(dir, 'events.db'), pollIntervalMs: 5 });
+  });
+
+  afterEach(async () => {
+    for (const cb of held.splice(0)) cb(null);
+    fsyncSpy.mockRestore();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers after the fsync; appends asked for meanwhile share the next group; subscribers see only what is on disk', async () => {
+    const delivered: number[] = [];
+    const subscription = store.subscribeToAll({ filter: { categories: ['order'] } });
+    void (async () => {
+      for await (const message of subscription) {
+        if (message.kind === 'event') delivered.push((message.event.data as { n: number }).n);
+      }
+    })();
+    let answered = 0;
+    const first = store.appendToStream('order-a', [event(1)]).then(() => answered++);
+    await until(() => held.length === 1);
+    const second = [2, 3].map((n) =>
+      store.appendToStream(`order-${n}`, [event(n)]).then(() => answered++),
+    );
+    // Committed and visible to reads, but neither acknowledged nor delivered before the fsync.
+    await new Promise((r) => setTimeout(r, 30));
+    expect(answered).toBe(0);
+    expect(delivered).toEqual([]);
+    const read = [];
+    for await (const e of store.readStream('order-a')) read.push(e.id);
+    expect(read).toHaveLength(1);
+
+    held.shift()!(null);
+    await first;
+    await until(() => held.length === 1);
+    expect(answered).toBe(1);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(delivered).toEqual([1]);
+    held.shift()!(null);
+    await Promise.all(second);
+    await until(() => delivered.length === 3);
+    expect(delivered).toEqual([1, 2, 3]);
+    await subscription.close();
+  });
+
+  it('a failed fsync fails every append of its group', async () => {
+    const appends = [1, 2].map((n) => store.appendToStream(`order-${n}`, [event(n)]));
+    await until(() => held.length === 1);
+    held.shift()!(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    for (const append of appends) await expect(append).rejects.toThrow('EIO');
   });
 });

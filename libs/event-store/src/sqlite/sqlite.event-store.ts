@@ -14,8 +14,11 @@
  *
  * Appends run inside `BEGIN IMMEDIATE` transactions, so positions are assigned and become visible in
  * commit order: a reader never sees position n+1 before n, and subscriptions cannot skip events.
- * Appends asked for in the same turn of the event loop share one transaction and one commit (group
- * commit, see GroupCommit), each in its own savepoint; each is acknowledged after that commit.
+ * Appends asked for in the same turn of the event loop, or while the previous group is flushed to
+ * disk, share one transaction and one commit (group commit, see GroupCommit), each in its own
+ * savepoint; each is acknowledged after that commit is on disk, flushed off the event loop.
+ * Between the commit and its flush the events are visible on the connection: reads of streams and
+ * of $all may see them, live subscriptions (projections, reactors, feeds) stop before them.
  */
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
@@ -109,6 +112,12 @@ export class SqliteEventStore implements EventStore, BulkAppender {
   private readonly group: GroupCommit;
   /** The newest events, read once for every live subscription (see RecentEvents). */
   private readonly recent: RecentEvents;
+  /**
+   * The first position of the group being flushed to disk: committed, visible on this connection,
+   * not yet durable nor acknowledged. Subscriptions stop before it, so nothing a power failure could
+   * still take back reaches a projection, a webhook or a feed.
+   */
+  private unsyncedFrom: number | undefined;
 
   private constructor(
     /** The connection; read models may use it in their own transactions (see the table list above). */
@@ -120,6 +129,9 @@ export class SqliteEventStore implements EventStore, BulkAppender {
     this.appendFast = db.transaction(this.insertBatch.bind(this));
     this.appendChecked = db.transaction(this.appendWithExistingIds.bind(this));
     this.group = GroupCommit.of(db);
+    this.group.onSettled(() => {
+      this.unsyncedFrom = undefined;
+    });
     this.recent = new RecentEvents((after, upTo) =>
       (this.statements.range.all(after, upTo) as EventRow[]).map(toEvent),
     );
@@ -193,6 +205,7 @@ export class SqliteEventStore implements EventStore, BulkAppender {
     }
     const streamNo = head ? head[0] : Number(s.insertStream.run(streamId).lastInsertRowid);
     const first = ((s.maxPosition.get() as number | null) ?? 0) + 1;
+    this.unsyncedFrom ??= first;
     const now = Date.now();
     const recorded: RecordedEvent[] = new Array(events.length);
     // Rows go in by multi-row INSERTs of up to INSERT_CHUNK rows: one native call per chunk.
@@ -270,6 +283,7 @@ export class SqliteEventStore implements EventStore, BulkAppender {
     /** Streams this call started or continued: their number and next revision. */
     const heads = new Map<string, { streamNo: number; next: number }>();
     let position = ((s.maxPosition.get() as number | null) ?? 0) + 1;
+    this.unsyncedFrom ??= position;
     const now = Date.now();
     const full = this.insertStatement(INSERT_CHUNK);
     const params: unknown[] = new Array(INSERT_CHUNK * INSERT_COLUMNS);
@@ -377,13 +391,24 @@ export class SqliteEventStore implements EventStore, BulkAppender {
     const filter = hasFilter(options.filter) ? options.filter : undefined;
     return new CatchUpSubscription({
       start: subscriptionStart(options.from, () => this.head()),
-      fetch: (after) =>
-        this.recent.page(filter, after, this.head(), PAGE) ??
-        this.scan(filter, after, PAGE, SCAN_WINDOW),
+      fetch: (after) => this.subscriptionPage(filter, after),
       wakeUps: this.wakeUps,
       pollIntervalMs: this.pollIntervalMs,
       storeClosed: () => this.closed,
     });
+  }
+
+  /** A live subscription's next page: up to the durable head, from the newest events if it can. */
+  private subscriptionPage(filter: AllFilter | undefined, after: bigint): ScannedPage {
+    const stored = this.head();
+    const head =
+      this.unsyncedFrom !== undefined && BigInt(this.unsyncedFrom) <= stored
+        ? BigInt(this.unsyncedFrom - 1)
+        : stored;
+    const page = this.recent.page(filter, after, head, PAGE);
+    if (page) return page;
+    const to = scanWindowEnd(after, head, SCAN_WINDOW);
+    return windowPage(this.filteredPage(filter, after, to, PAGE).map(toEvent), PAGE, to, head);
   }
 
   /**
@@ -416,9 +441,16 @@ export class SqliteEventStore implements EventStore, BulkAppender {
     return positionOf(this.statements.loadCheckpoint.get(consumerId) as number | undefined);
   }
 
+  /** Durable when it resolves; checkpoints saved together share a commit with the appends. */
   async saveCheckpoint(consumerId: string, position: GlobalPosition): Promise<void> {
     this.assertOpen();
-    this.saveCheckpointSync(consumerId, position);
+    try {
+      await this.group.run(() =>
+        this.statements.saveCheckpoint.run(consumerId, position, Date.now()),
+      );
+    } catch (error) {
+      throw mapError(error);
+    }
   }
 
   /** Synchronous, so it can run inside a read model's `db.transaction(...)`. */

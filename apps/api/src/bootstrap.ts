@@ -7,7 +7,6 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
   Optional,
-  ValidationPipe,
 } from '@nestjs/common';
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -27,6 +26,7 @@ import { AppModule } from './app.module';
 import { MIN_POSITION_HEADER, POSITION_HEADER } from './read/min-position.guard';
 import { FRESHNESS_HEADERS } from './read/freshness-headers';
 import { guardJsonBodies } from './http/json-body';
+import { RequestValidationPipe } from './http/request-validation.pipe';
 import { ProblemDetailsFilter } from './problem/problem-details.filter';
 import { toRequestValidationException } from './problem/request-validation.exception';
 import { serveConsole } from './console/serve-console';
@@ -144,7 +144,7 @@ export async function createApiApp(
   guardJsonBodies(fastify, settings.bodyLimitBytes);
   configureBusinessTimeWindow(settings.businessTime);
   app.useGlobalPipes(
-    new ValidationPipe({
+    new RequestValidationPipe({
       whitelist: true,
       // A misspelt field or filter is refused by name, not dropped: `coment` would lose a comment.
       forbidNonWhitelisted: true,

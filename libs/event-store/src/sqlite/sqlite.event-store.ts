@@ -428,6 +428,8 @@ export class SqliteEventStore implements EventStore, BulkAppender {
     }
     const head = this.head();
     const to = scanWindowEnd(after, head, window);
+    // Nothing new (most polls of a live subscription): no query.
+    if (to <= after) return windowPage([], limit, to, head);
     return windowPage(this.filteredPage(filter, after, to, limit).map(toEvent), limit, to, head);
   }
 

@@ -2,6 +2,7 @@ import { CUSTOMER_STREAM_CATEGORY } from '@aftercare/domain';
 import type { RecordedEvent } from '@aftercare/event-store';
 import type { Projection } from './projection';
 import { asAftercareEvent, utcInstant } from './event-data';
+import { storedComplaint } from './complaints.stored';
 
 /**
  * Every complaint, keyed by complaintId, so the complaints past their handling targets can be
@@ -78,7 +79,8 @@ export function evolveComplaint(state: ComplaintState, recorded: RecordedEvent):
 
 export const complaintsProjection: Projection<ComplaintState> = {
   name: 'complaints',
-  version: 1,
+  // 2: stored in its compact form (`storedComplaint`).
+  version: 2,
   filter: {
     categories: [CUSTOMER_STREAM_CATEGORY],
     eventTypePrefixes: [
@@ -96,6 +98,7 @@ export const complaintsProjection: Projection<ComplaintState> = {
   customerScope: 'customer',
   initialState: initialComplaint,
   evolve: evolveComplaint,
+  stored: storedComplaint,
   columns: {
     queue: (s) =>
       s.open && s.severity !== null && s.filedAt !== null

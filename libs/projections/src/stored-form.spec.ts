@@ -1,6 +1,7 @@
 import type { AftercareEvent } from '@aftercare/domain';
 import { CUSTOMER } from './journey.fixtures';
 import { churnIncidentsProjection } from './churn-incidents.projection';
+import { complaintsProjection } from './complaints.projection';
 import { customerProfileProjection } from './customer-profile.projection';
 import type { AnyProjection } from './projection';
 import { projections } from './registry';
@@ -32,6 +33,7 @@ describe('stored forms', () => {
         customerProfileProjection.name,
         satisfactionProjection.name,
         churnIncidentsProjection.name,
+        complaintsProjection.name,
       ]),
     );
   });

@@ -4,6 +4,7 @@ import type { EventStore } from '@aftercare/event-store';
 import {
   type AnyProjection,
   churnIncidentsProjection,
+  complaintsProjection,
   customerProfileProjection,
   satisfactionProjection,
 } from '@aftercare/projections';
@@ -14,14 +15,19 @@ import type { ReadModelStore } from './read-model-store';
 import { describeEachReadModelStore, runtimeFixture } from './testing/read-model-stores';
 import { cleanReplay } from './testing/runtime-fixtures';
 
-const compact = [customerProfileProjection, satisfactionProjection, churnIncidentsProjection];
+const compact = [
+  customerProfileProjection,
+  satisfactionProjection,
+  churnIncidentsProjection,
+  complaintsProjection,
+];
 
 /** Three customers' eventful journeys, instants as toISOString writes them (stored as numbers). */
 async function appendJourneys(store: EventStore): Promise<void> {
   for (let i = 0; i < 3; i++) {
     const json = JSON.stringify(eventfulJourney())
       .replaceAll('"cust-1"', `"cust-${i}"`)
-      .replaceAll('"w1"', `"w1-${i}"`)
+      .replace(/"(w1|c1|c2)"/g, `"$1-${i}"`)
       .replace(/(T\d\d:\d\d:\d\d)Z"/g, '$1.125Z"');
     for (const event of JSON.parse(json) as AftercareEvent[]) {
       const data = event.data as { customerId: string; claimId?: string };
@@ -52,12 +58,15 @@ async function read(readModels: ReadModelStore, name: string): Promise<Record<st
   return byKey;
 }
 
-/** Whether each stored state of `p` is an array, as a store that knows no stored form reads it. */
+/**
+ * Whether the stored states of `p` are arrays (true), objects (false) or both, as a store that
+ * knows no stored form reads them.
+ */
 async function storedAsArrays(readModels: ReadModelStore, p: AnyProjection): Promise<boolean[]> {
   await readModels.register({ ...p, stored: undefined });
-  return (await readModels.list(p.name, { limit: 100 })).items.map((item) =>
-    Array.isArray(item.state),
-  );
+  const { items } = await readModels.list(p.name, { limit: 100 });
+  expect(items.length).toBeGreaterThanOrEqual(3);
+  return [...new Set(items.map((item) => Array.isArray(item.state)))];
 }
 
 async function replayed(p: AnyProjection, store: EventStore): Promise<Record<string, string>> {
@@ -109,7 +118,7 @@ describeEachReadModelStore('states in a projection’s stored form', (stores) =>
     // A reader beside the projector (the API in the distributed deployment) registers nothing.
     await expectReplayedStates(await another());
     const raw = await another();
-    for (const p of compact) expect(await storedAsArrays(raw, p)).toEqual([true, true, true]);
+    for (const p of compact) expect(await storedAsArrays(raw, p)).toEqual([true]);
   });
 
   it('replace the version before them at start; until then its states read as themselves', async () => {
@@ -118,13 +127,13 @@ describeEachReadModelStore('states in a projection’s stored form', (stores) =>
     const reader = await another();
     await expectReplayedStates(reader);
     const raw = await another();
-    for (const p of compact) expect(await storedAsArrays(raw, p)).toEqual([false, false, false]);
+    for (const p of compact) expect(await storedAsArrays(raw, p)).toEqual([false]);
 
     await runToHead(compact);
     await expectReplayedStates(reader);
     for (const p of compact) {
       expect((await reader.getStatus(p.name))?.version).toBe(p.version);
-      expect(await storedAsArrays(raw, p)).toEqual([true, true, true]);
+      expect(await storedAsArrays(raw, p)).toEqual([true]);
     }
   });
 });

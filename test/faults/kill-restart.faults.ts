@@ -439,3 +439,90 @@ describe.each(deployments)('kill -9 during concurrent writes ($name)', (deployme
     }
   });
 });
+
+/** Every access-log entry of `action`, page by page, through the admin API. */
+async function accessLog(api: Api, adminKey: string, action: string): Promise<string[]> {
+  const details: string[] = [];
+  let after: string | null = null;
+  do {
+    const query = `action=${action}&limit=1000${after ? `&after=${after}` : ''}`;
+    const res = await fetch(`${api.url}/v1/access-log?${query}`, {
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
+    if (!res.ok) throw new Error(`access log: ${res.status} ${await res.text()}`);
+    const page = (await res.json()) as { entries: { detail: string }[]; next: string | null };
+    details.push(...page.entries.map((e) => e.detail));
+    after = page.next;
+  } while (after);
+  return details;
+}
+
+describe.each(deployments)(
+  'kill -9 during concurrent reads of personal data ($name)',
+  (deployment) => {
+    jest.setTimeout(600_000);
+
+    it(`every answered read is in the access log after ${KILLS} kills`, async () => {
+      const setup = await deployment.setup();
+      if (!setup) return;
+      const random = seeded(SEED + 1);
+      const api = new Api(setup.env);
+      const answered: string[] = [];
+      let kills = 0;
+      try {
+        const keyFirst = deployment.name === 'postgres' ? await setup.adminKey(api) : undefined;
+        await api.start();
+        const adminKey = keyFirst ?? (await setup.adminKey(api));
+        const run = randomUUID().slice(0, 8);
+        const customers = Array.from({ length: CLIENTS }, (_, n) => `reads-${run}-${n}`);
+        for (const customerId of customers) {
+          await post(api, adminKey, '/v1/customers', {
+            customerId,
+            pii: { name: `Customer ${customerId}`, email: `${customerId}@example.com` },
+            jurisdiction: 'EU',
+            countryCode: 'DE',
+            segment: 'consumer',
+            signupChannel: 'online',
+            occurredAt: '2025-01-01T09:00:00Z',
+          });
+        }
+        // Each read asks for a view as of an instant of its own: its record names it.
+        let sequence = 0;
+        const nextAsOf = () => new Date(Date.UTC(2025, 5, 1) + ++sequence * 1000).toISOString();
+        for (let kill = 0; kill < KILLS; kill += 1) {
+          if (kill > 0) await api.start();
+          let reading = true;
+          const clients = customers.map(async (customerId) => {
+            while (reading) {
+              const asOf = nextAsOf();
+              const res = await fetch(`${api.url}/v1/customers/${customerId}?asOf=${asOf}`, {
+                headers: { authorization: `Bearer ${adminKey}` },
+              }).catch(() => undefined);
+              if (!res) return;
+              if (res.status === 200) answered.push(`asOf=${asOf}`);
+              await res.arrayBuffer().catch(() => undefined);
+            }
+          });
+          await sleep(300 + Math.floor(random() * 1200));
+          await api.kill();
+          kills += 1;
+          reading = false;
+          await Promise.all(clients);
+        }
+        await api.start();
+        const recorded = new Set(await accessLog(api, adminKey, 'customer.view'));
+        const missing = answered.filter((detail) => !recorded.has(detail));
+        console.log(
+          `faults ${deployment.name} reads: ${kills} kills, ${answered.length} answered reads, ` +
+            `${missing.length} unrecorded`,
+        );
+        expect(kills).toBe(KILLS);
+        expect(answered.length).toBeGreaterThan(0);
+        expect(missing).toEqual([]);
+      } finally {
+        await api.kill();
+        await setup.cleanup();
+      }
+    });
+  },
+);

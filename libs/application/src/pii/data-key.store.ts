@@ -89,6 +89,11 @@ export class SqliteDataKeyStore implements DataKeyStore {
  */
 export class PostgresDataKeyStore implements DataKeyStore {
   private ready: Promise<void> | undefined;
+  /** Keys asked for since the last read, by customer. */
+  private asked = new Map<
+    string,
+    { resolve: (record: DataKeyRecord | undefined) => void; reject: (error: unknown) => void }[]
+  >();
 
   constructor(
     private readonly pool: Pool,
@@ -122,13 +127,37 @@ export class PostgresDataKeyStore implements DataKeyStore {
     return this.ready;
   }
 
-  async get(customerId: string): Promise<DataKeyRecord | undefined> {
-    await this.init();
-    const { rows } = await this.pool.query<Row>(
-      `SELECT wrapped_key, erased_at::text AS erased_at FROM ${this.table()} WHERE customer_id = $1`,
-      [customerId],
-    );
-    return toRecord(rows[0]);
+  /**
+   * Keys asked for in the same turn of the event loop (the customers of views served together)
+   * are read in one query.
+   */
+  get(customerId: string): Promise<DataKeyRecord | undefined> {
+    return new Promise((resolve, reject) => {
+      const waiting = this.asked.get(customerId);
+      if (waiting) waiting.push({ resolve, reject });
+      else this.asked.set(customerId, [{ resolve, reject }]);
+      if (this.asked.size === 1 && !waiting) setImmediate(() => void this.readAsked());
+    });
+  }
+
+  private async readAsked(): Promise<void> {
+    const asked = this.asked;
+    this.asked = new Map();
+    try {
+      await this.init();
+      const { rows } = await this.pool.query<Row & { customer_id: string }>(
+        `SELECT customer_id, wrapped_key, erased_at::text AS erased_at FROM ${this.table()}
+         WHERE customer_id = ANY($1::text[])`,
+        [[...asked.keys()]],
+      );
+      const found = new Map(rows.map((row) => [row.customer_id, row]));
+      for (const [customerId, waiting] of asked) {
+        const record = toRecord(found.get(customerId));
+        for (const w of waiting) w.resolve(record);
+      }
+    } catch (error) {
+      for (const waiting of asked.values()) for (const w of waiting) w.reject(error);
+    }
   }
 
   async insertIfAbsent(customerId: string, wrapped: Buffer, at: string): Promise<DataKeyRecord> {

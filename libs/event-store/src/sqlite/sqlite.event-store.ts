@@ -118,6 +118,12 @@ export class SqliteEventStore implements EventStore, BulkAppender {
    * still take back reaches a projection, a webhook or a feed.
    */
   private unsyncedFrom: number | undefined;
+  /**
+   * The head as live subscriptions last read it, until the event loop turns or an append of this
+   * process settles: an append wakes every subscription, and each asking the file again cost more
+   * than its whole page. A commit by another process is seen at the next turn, as by a poll.
+   */
+  private subscriptionHead: bigint | undefined;
 
   private constructor(
     /** The connection; read models may use it in their own transactions (see the table list above). */
@@ -131,6 +137,7 @@ export class SqliteEventStore implements EventStore, BulkAppender {
     this.group = GroupCommit.of(db);
     this.group.onSettled(() => {
       this.unsyncedFrom = undefined;
+      this.subscriptionHead = undefined;
     });
     this.recent = new RecentEvents((after, upTo) =>
       (this.statements.range.all(after, upTo) as EventRow[]).map(toEvent),
@@ -400,7 +407,13 @@ export class SqliteEventStore implements EventStore, BulkAppender {
 
   /** A live subscription's next page: up to the durable head, from the newest events if it can. */
   private subscriptionPage(filter: AllFilter | undefined, after: bigint): ScannedPage {
-    const stored = this.head();
+    let stored = this.subscriptionHead;
+    if (stored === undefined) {
+      stored = this.subscriptionHead = this.head();
+      setImmediate(() => {
+        this.subscriptionHead = undefined;
+      });
+    }
     const head =
       this.unsyncedFrom !== undefined && BigInt(this.unsyncedFrom) <= stored
         ? BigInt(this.unsyncedFrom - 1)

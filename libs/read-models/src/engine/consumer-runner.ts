@@ -16,7 +16,7 @@ import {
   type ScheduledConsumer,
 } from './consumer';
 import { describeError, type RetryPolicy } from './retry-policy';
-import { TimeSlice, yieldToEventLoop } from './yield';
+import { SLICE_MS, yieldToEventLoop } from './yield';
 
 export interface ConsumerRunnerOptions {
   /** Lease owner id of this runtime instance. */
@@ -26,7 +26,10 @@ export interface ConsumerRunnerOptions {
   leaseTtlMs: number;
   /** Most events handed to the consumer in one batch. */
   batchSize: number;
-  /** How long a started batch waits for more events before it is handed over. */
+  /**
+   * How long a started batch waits for more events before it is handed over; not at all while a
+   * reader waits for a position (`waitForCheckpoint`).
+   */
   batchWaitMs: number;
   /** Delays after infrastructure errors (store or database unavailable), failures in a row. */
   retry: RetryPolicy;
@@ -58,6 +61,8 @@ export class ConsumerRunner {
   private wake: ((reason: Interrupt) => void) | undefined;
   private loop: Promise<RunnerOutcome> | undefined;
   private readonly waiters: { position: GlobalPosition; resolve: () => void }[] = [];
+  /** Ends the batch being gathered now (a reader waits). */
+  private cutBatch: (() => void) | undefined;
   private abort = new AbortController();
   private failures = 0;
   private lastError: string | undefined;
@@ -154,6 +159,8 @@ export class ConsumerRunner {
       if (signal?.aborted) return;
       const waiter = { position, resolve };
       this.waiters.push(waiter);
+      // Whatever the batch being gathered holds is handed over now, not after its wait.
+      this.cutBatch?.();
       signal?.addEventListener(
         'abort',
         () => {
@@ -243,20 +250,27 @@ export class ConsumerRunner {
         let timer: NodeJS.Timeout | undefined;
         let deadline: Promise<typeof TIMEOUT> | undefined;
         const interruption = this.nextInterrupt();
-        // A batch also ends when its events took a slice of time to gather and handle: reads of
-        // the embedded store are synchronous, so a full batch of them would hold the event loop.
-        const slice = new TimeSlice();
+        // A batch also ends when gathering its events kept the event loop for a slice of time:
+        // reads of the embedded store are synchronous, so a full batch of them would hold it.
+        // Only that work counts, not the waits for events to come, or a live batch would end
+        // at its first event.
+        let busyMs = 0;
+        let resumedAt = performance.now();
         try {
-          while (batch.length < options.batchSize && !slice.due) {
+          while (batch.length < options.batchSize && busyMs < SLICE_MS) {
             pending ??= iterator.next();
             if (batch.length > 0) {
               deadline ??= new Promise((resolve) => {
-                timer = setTimeout(() => resolve(TIMEOUT), options.batchWaitMs);
+                const wait = this.waiters.length > 0 ? 0 : options.batchWaitMs;
+                timer = setTimeout(() => resolve(TIMEOUT), wait);
+                this.cutBatch = () => resolve(TIMEOUT);
               });
             }
+            busyMs += performance.now() - resumedAt;
             const result = await Promise.race(
               deadline ? [pending, interruption, deadline] : [pending, interruption],
             );
+            resumedAt = performance.now();
             if (result === TIMEOUT || typeof result === 'string') break;
             pending = undefined;
             if (result.done) {
@@ -273,6 +287,7 @@ export class ConsumerRunner {
           }
         } finally {
           clearTimeout(timer);
+          this.cutBatch = undefined;
         }
         if (batch.length > 0) {
           const outcome: BatchOutcome = await consumer.handle(batch, this.context);

@@ -102,6 +102,30 @@ describeEachReadModelStore('ProjectionEngine', (stores) => {
     expect(await storedStates(readModels)).toEqual(await cleanReplay(tallyProjection(), store));
   });
 
+  it('gathers live events into one batch while no one waits; a reader asking for a position gets it without that wait', async () => {
+    const { engine: running, readModels } = await engine([tallyProjection()], {
+      // Longer than the test may take: only a waiting reader can end the batches it gathers.
+      projectionBatchWaitMs: 120_000,
+    });
+    let commits = 0;
+    const commit = readModels.commitBatch.bind(readModels);
+    readModels.commitBatch = async (projection, batch) => {
+      commits += 1;
+      return commit(projection, batch);
+    };
+    await running.start();
+    // Caught up and live first: a catch-up hands over its batch when it reaches the head.
+    const [first] = await appendPurchases(store, 1, 4);
+    await running.waitForCheckpoint('tally', first.position);
+    commits = 0;
+    const events = await appendPurchases(store, 20, 4, 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(commits).toBe(0);
+    await running.waitForCheckpoint('tally', events[events.length - 1].position);
+    expect(commits).toBe(1);
+    expect(await storedStates(readModels)).toEqual(await cleanReplay(tallyProjection(), store));
+  });
+
   it('rolls back a batch that fails mid-write and applies it exactly once when retried', async () => {
     const events = await appendPurchases(store, 30, 5);
     const {

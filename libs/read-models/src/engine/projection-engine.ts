@@ -61,6 +61,7 @@ export class ProjectionEngine {
       | 'leaseTtlMs'
       | 'batchSize'
       | 'batchWaitMs'
+      | 'projectionBatchWaitMs'
       | 'cacheSize'
       | 'rebuildOnVersionChange'
       | 'lagCountLimit'
@@ -89,6 +90,7 @@ export class ProjectionEngine {
       leaseTtlMs: options.leaseTtlMs ?? 15_000,
       batchSize: options.batchSize ?? 500,
       batchWaitMs: options.batchWaitMs ?? 50,
+      projectionBatchWaitMs: options.projectionBatchWaitMs ?? options.batchWaitMs ?? 200,
       cacheSize: options.cacheSize ?? 10_000,
       rebuildOnVersionChange: options.rebuildOnVersionChange ?? true,
       lagCountLimit: options.lagCountLimit ?? 10_000,
@@ -646,7 +648,7 @@ export class ProjectionEngine {
       leaseName: projection.name,
       leaseTtlMs: this.settings.leaseTtlMs,
       batchSize: this.settings.batchSize,
-      batchWaitMs: this.settings.batchWaitMs,
+      batchWaitMs: this.settings.projectionBatchWaitMs,
       retry: this.retry,
       log: (message) => this.settings.log(`Projection ${message}`),
     });

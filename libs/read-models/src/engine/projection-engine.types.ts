@@ -16,8 +16,14 @@ export interface ProjectionEngineOptions {
   leaseTtlMs?: number;
   /** Default 500 events per transaction (a batch also ends after a slice of time). */
   batchSize?: number;
-  /** Default 50 ms. */
+  /** How long a consumer's started batch waits for more events. Default 50 ms. */
   batchWaitMs?: number;
+  /**
+   * The same for the projections: longer, since each batch is a transaction and a state written
+   * once per batch however many of its events touched it. A read that asks for a position ends
+   * the wait at once (read your writes). Default `batchWaitMs` when that is given, else 200 ms.
+   */
+  projectionBatchWaitMs?: number;
   /** States cached per projection. Default 10,000. */
   cacheSize?: number;
   /** First delay after a failure (store or database away); doubles up to the max. Default 1 s. */

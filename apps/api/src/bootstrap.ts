@@ -27,6 +27,7 @@ import { MIN_POSITION_HEADER, POSITION_HEADER } from './read/min-position.guard'
 import { FRESHNESS_HEADERS } from './read/freshness-headers';
 import { guardJsonBodies } from './http/json-body';
 import { RequestValidationPipe } from './http/request-validation.pipe';
+import { rememberValidationMetadata } from './http/validation-metadata-memo';
 import { ProblemDetailsFilter } from './problem/problem-details.filter';
 import { toRequestValidationException } from './problem/request-validation.exception';
 import { serveConsole } from './console/serve-console';
@@ -143,6 +144,7 @@ export async function createApiApp(
   }
   guardJsonBodies(fastify, settings.bodyLimitBytes);
   configureBusinessTimeWindow(settings.businessTime);
+  rememberValidationMetadata();
   app.useGlobalPipes(
     new RequestValidationPipe({
       whitelist: true,

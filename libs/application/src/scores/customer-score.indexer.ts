@@ -60,6 +60,12 @@ export interface ScoreIndexerOptions {
   chunk?: number;
   /** Source events read per incremental step. Default 5,000. */
   maxEvents?: number;
+  /**
+   * Least time between the starts of two incremental steps while changes keep coming: a customer
+   * changed several times meanwhile is scored once, and a step's fixed work (statuses, fits, the
+   * index's meta and its transaction) is not repeated for every write. Default 100 ms.
+   */
+  rescoreEveryMs?: number;
   /** A source this many events behind its store is catching up: full passes wait for it. Default 500. */
   behindThreshold?: number;
   clock?: () => Date;
@@ -92,6 +98,8 @@ export class CustomerScoreIndexer implements OnApplicationBootstrap, OnApplicati
   private job: JobContext | undefined;
   /** When the index's migration began (performance.now()), while one is under way. */
   private migrationStartedAt: number | undefined;
+  /** When the last incremental step that re-scored began (performance.now()). */
+  private rescoredAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -104,6 +112,7 @@ export class CustomerScoreIndexer implements OnApplicationBootstrap, OnApplicati
       idleMs: options.idleMs ?? 500,
       chunk: options.chunk ?? 25,
       maxEvents: options.maxEvents ?? 5_000,
+      rescoreEveryMs: options.rescoreEveryMs ?? 100,
       behindThreshold: options.behindThreshold ?? 500,
       clock: options.clock ?? (() => new Date()),
     };
@@ -126,6 +135,14 @@ export class CustomerScoreIndexer implements OnApplicationBootstrap, OnApplicati
       intervalMs: this.options.idleMs,
       run: async (context) => {
         this.job = context;
+        const wait = this.rescoredAt + this.options.rescoreEveryMs - performance.now();
+        if (wait > 0) {
+          const stopped = await sleep(wait, undefined, { signal: context.signal }).then(
+            () => false,
+            () => true,
+          );
+          if (stopped) return false;
+        }
         return this.step();
       },
     });
@@ -301,6 +318,7 @@ export class CustomerScoreIndexer implements OnApplicationBootstrap, OnApplicati
       this.job?.progress({ caughtUp: true, checkpoint: minWatermark(sources) });
       return false;
     }
+    this.rescoredAt = performance.now();
     const all = [...keys];
     for (let i = 0; i < all.length || i === 0; i += this.options.chunk) {
       const chunk = all.slice(i, i + this.options.chunk);

@@ -7,6 +7,7 @@ import type { AnyProjection } from './projection';
 import { projections } from './registry';
 import { satisfactionProjection } from './satisfaction.projection';
 import { recorded } from './spec-events';
+import { warrantyDecisionsProjection } from './warranty-decisions.projection';
 import { instantIn, instantOut } from './stored-form';
 import {
   eventfulJourney,
@@ -34,6 +35,7 @@ describe('stored forms', () => {
         satisfactionProjection.name,
         churnIncidentsProjection.name,
         complaintsProjection.name,
+        warrantyDecisionsProjection.name,
       ]),
     );
   });

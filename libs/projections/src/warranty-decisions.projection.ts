@@ -7,6 +7,7 @@ import {
 import type { RecordedEvent } from '@aftercare/event-store';
 import type { Projection } from './projection';
 import { utcInstant } from './event-data';
+import { storedWarrantyDecision } from './warranty-decisions.stored';
 
 type Decided = WarrantyClaimDecided['data'];
 type Overridden = WarrantyDecisionOverridden['data'];
@@ -139,7 +140,8 @@ export function evolveWarrantyDecision(
 export const warrantyDecisionsProjection: Projection<WarrantyDecisionState> = {
   name: 'warranty_decisions',
   // 2: states say where their decision is recorded (`decision`).
-  version: 2,
+  // 3: stored in its compact form (`storedWarrantyDecision`).
+  version: 3,
   filter: {
     categories: [WARRANTY_CLAIM_STREAM_CATEGORY],
     eventTypePrefixes: ['WarrantyClaimDecided', 'WarrantyDecisionOverridden'],
@@ -152,6 +154,7 @@ export const warrantyDecisionsProjection: Projection<WarrantyDecisionState> = {
   customerScope: 'customer',
   initialState: (claimId) => ({ claimId, row: null, rules: [] }),
   evolve: evolveWarrantyDecision,
+  stored: storedWarrantyDecision,
   columns: {
     filedAt: (s) => (s.row ? utcInstant(s.row.filedAt) : null),
     policyId: (s) => s.row?.policyId ?? null,

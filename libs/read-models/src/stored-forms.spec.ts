@@ -7,6 +7,7 @@ import {
   complaintsProjection,
   customerProfileProjection,
   satisfactionProjection,
+  warrantyDecisionsProjection,
 } from '@aftercare/projections';
 // The folds' own test journey (a spec helper, not part of the library's exports).
 import { eventfulJourney } from '../../projections/src/testing/purity';
@@ -20,6 +21,7 @@ const compact = [
   satisfactionProjection,
   churnIncidentsProjection,
   complaintsProjection,
+  warrantyDecisionsProjection,
 ];
 
 /** Three customers' eventful journeys, instants as toISOString writes them (stored as numbers). */

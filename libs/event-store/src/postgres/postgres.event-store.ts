@@ -71,6 +71,7 @@ import {
   scanWindowEnd,
   type ScannedPage,
 } from '../paging';
+import { RecentEvents } from '../recent-events';
 import { CatchUpSubscription, subscriptionStart } from '../subscription-pump';
 import { mapError } from './postgres.errors';
 import { HighWater, type Patience } from './postgres.high-water';
@@ -101,6 +102,8 @@ export class PostgresEventStore implements EventStore {
   private readonly queries: ReturnType<typeof prepareQueries>;
   private readonly highWater: HighWater;
   private readonly notifier: AppendNotifier;
+  /** The newest events up to the high-water mark, read once for every live subscription. */
+  private readonly recent: RecentEvents;
   private closed = false;
 
   private constructor(
@@ -124,6 +127,14 @@ export class PostgresEventStore implements EventStore {
       },
       () => this.closed,
     );
+    this.recent = new RecentEvents(async (after, upTo) => {
+      const { rows } = await this.query<EventRow>(this.queries.allPage, [
+        after.toString(),
+        upTo.toString(),
+        Number(upTo - after),
+      ]);
+      return rows.map(toEvent);
+    });
   }
 
   static async connect(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
@@ -303,11 +314,29 @@ export class PostgresEventStore implements EventStore {
     return new CatchUpSubscription({
       start,
       // A subscription waits a little, then comes back on the commit's notification (or the poll).
-      fetch: (after) => this.scan(filter, after, PAGE_SIZE, 'glance'),
+      fetch: (after) => this.subscriptionPage(options.filter, filter, after),
       wakeUps: this.notifier.wakeUps,
       pollIntervalMs: this.pollIntervalMs,
       storeClosed: () => this.closed,
     });
+  }
+
+  /** A live subscription's next page, from the newest events when it is close to the mark. */
+  private async subscriptionPage(
+    allFilter: AllFilter | undefined,
+    filter: Filter | undefined,
+    after: bigint,
+  ): Promise<ScannedPage> {
+    let head = this.highWater.known;
+    let fresh = false;
+    if (after >= head) {
+      head = await this.highWater.refresh('glance');
+      fresh = true;
+    }
+    const page = await this.recent.page(allFilter, after, head, PAGE_SIZE);
+    if (!page) return this.scan(filter, after, PAGE_SIZE, 'glance');
+    // A mark known from before may since have moved on: look again at once.
+    return page.more || fresh ? page : { ...page, more: true };
   }
 
   /**

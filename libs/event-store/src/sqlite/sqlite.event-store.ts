@@ -49,9 +49,9 @@ import {
   windowPage,
   type ScannedPage,
 } from '../paging';
+import { RecentEvents } from '../recent-events';
 import { CatchUpSubscription, WakeUps, subscriptionStart } from '../subscription-pump';
 import { GroupCommit } from './group-commit';
-import { RecentEvents } from './recent-events';
 import {
   chunkSize,
   COLUMNS,
@@ -418,7 +418,8 @@ export class SqliteEventStore implements EventStore, BulkAppender {
       this.unsyncedFrom !== undefined && BigInt(this.unsyncedFrom) <= stored
         ? BigInt(this.unsyncedFrom - 1)
         : stored;
-    const page = this.recent.page(filter, after, head, PAGE);
+    // Synchronous, as this store's reads are.
+    const page = this.recent.page(filter, after, head, PAGE) as ScannedPage | undefined;
     if (page) return page;
     const to = scanWindowEnd(after, head, SCAN_WINDOW);
     return windowPage(this.filteredPage(filter, after, to, PAGE).map(toEvent), PAGE, to, head);

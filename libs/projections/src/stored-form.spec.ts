@@ -7,6 +7,7 @@ import type { AnyProjection } from './projection';
 import { projections } from './registry';
 import { satisfactionProjection } from './satisfaction.projection';
 import { recorded } from './spec-events';
+import { warrantyClaimsProjection } from './warranty-claims.projection';
 import { warrantyDecisionsProjection } from './warranty-decisions.projection';
 import { instantIn, instantOut } from './stored-form';
 import {
@@ -36,6 +37,7 @@ describe('stored forms', () => {
         churnIncidentsProjection.name,
         complaintsProjection.name,
         warrantyDecisionsProjection.name,
+        warrantyClaimsProjection.name,
       ]),
     );
   });

@@ -10,6 +10,7 @@ import { assertNever, WARRANTY_CLAIM_STREAM_CATEGORY } from '@aftercare/domain';
 import type { RecordedEvent } from '@aftercare/event-store';
 import type { Projection } from './projection';
 import { asAftercareEvent } from './event-data';
+import { storedWarrantyClaim } from './warranty-claims.stored';
 
 /**
  * Warranty claims, keyed by claimId: the claim as filed, a summary of the decision (the full
@@ -223,7 +224,8 @@ export function warrantyClaimCost(state: WarrantyClaimState): number {
 
 export const warrantyClaimsProjection: Projection<WarrantyClaimState> = {
   name: 'warranty_claims',
-  version: 1,
+  // 2: stored in its compact form (`storedWarrantyClaim`).
+  version: 2,
   filter: { categories: [WARRANTY_CLAIM_STREAM_CATEGORY] },
   keyOf: (event) => {
     const data = event.data as { claimId?: unknown } | null;
@@ -233,6 +235,7 @@ export const warrantyClaimsProjection: Projection<WarrantyClaimState> = {
   customerScope: 'customer',
   initialState: initialWarrantyClaim,
   evolve: evolveWarrantyClaim,
+  stored: storedWarrantyClaim,
   columns: {
     outcome: (s) => s.outcome,
     policyVersion: (s) => s.decision?.policyVersion ?? null,

@@ -7,6 +7,7 @@ import {
   complaintsProjection,
   customerProfileProjection,
   satisfactionProjection,
+  warrantyClaimsProjection,
   warrantyDecisionsProjection,
 } from '@aftercare/projections';
 // The folds' own test journey (a spec helper, not part of the library's exports).
@@ -22,6 +23,7 @@ const compact = [
   churnIncidentsProjection,
   complaintsProjection,
   warrantyDecisionsProjection,
+  warrantyClaimsProjection,
 ];
 
 /** Three customers' eventful journeys, instants as toISOString writes them (stored as numbers). */

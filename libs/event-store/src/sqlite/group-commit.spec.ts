@@ -149,7 +149,7 @@ describe('SqliteEventStore: an append is acknowledged once its group is on disk'
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('answers after the fsync; appends asked for meanwhile share the next group; subscribers see only what is on disk', async () => {
+  it('answers a group after its fsync; appends asked for meanwhile share the next group; subscribers see only what is on disk', async () => {
     const delivered: number[] = [];
     const subscription = store.subscribeToAll({ filter: { categories: ['order'] } });
     void (async () => {
@@ -158,30 +158,38 @@ describe('SqliteEventStore: an append is acknowledged once its group is on disk'
       }
     })();
     let answered = 0;
-    const first = store.appendToStream('order-a', [event(1)]).then(() => answered++);
+    const append = (n: number) =>
+      store.appendToStream(`order-${n}`, [event(n)]).then(() => answered++);
+    const first = [1, 2].map(append);
     await until(() => held.length === 1);
-    const second = [2, 3].map((n) =>
-      store.appendToStream(`order-${n}`, [event(n)]).then(() => answered++),
-    );
+    const second = [3, 4].map(append);
     // Committed and visible to reads, but neither acknowledged nor delivered before the fsync.
     await new Promise((r) => setTimeout(r, 30));
     expect(answered).toBe(0);
     expect(delivered).toEqual([]);
     const read = [];
-    for await (const e of store.readStream('order-a')) read.push(e.id);
+    for await (const e of store.readStream('order-1')) read.push(e.id);
     expect(read).toHaveLength(1);
 
     held.shift()!(null);
-    await first;
+    await Promise.all(first);
     await until(() => held.length === 1);
-    expect(answered).toBe(1);
+    expect(answered).toBe(2);
     await new Promise((r) => setTimeout(r, 30));
-    expect(delivered).toEqual([1]);
+    expect(delivered).toEqual([1, 2]);
     held.shift()!(null);
     await Promise.all(second);
-    await until(() => delivered.length === 3);
-    expect(delivered).toEqual([1, 2, 3]);
+    await until(() => delivered.length === 4);
+    expect(delivered).toEqual([1, 2, 3, 4]);
     await subscription.close();
+  });
+
+  it('flushes a lone append with its own commit, without the thread pool', async () => {
+    await store.appendToStream('order-1', [event(1)]);
+    expect(held).toEqual([]);
+    const read = [];
+    for await (const e of store.readStream('order-1')) read.push(e.id);
+    expect(read).toHaveLength(1);
   });
 
   it('a failed fsync fails every append of its group', async () => {

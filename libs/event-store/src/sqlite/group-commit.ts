@@ -19,10 +19,10 @@ const groups = new WeakMap<Database, GroupCommit>();
  * flush: with `synchronous=FULL` nothing is acknowledged before it is durable, exactly as with a
  * transaction per write.
  *
- * In WAL mode on a file the flush runs off the event loop (WalSync): the group commits with
- * `synchronous=NORMAL`, then one fsync of the WAL file on the thread pool, and only then are the
- * callers answered; the next group commits when that fsync returns. Elsewhere the commit itself
- * is the flush.
+ * In WAL mode on a file a group of several writes is flushed off the event loop (WalSync): it
+ * commits with `synchronous=NORMAL`, then one fsync of the WAL file on the thread pool, and only
+ * then are the callers answered; the next group commits when that fsync returns. A lone write,
+ * and every write elsewhere, is flushed by its commit.
  *
  * A write that throws is rolled back to its savepoint and its caller gets the error; the others
  * commit. When the commit or its flush fails (disk full, the file locked by another process past
@@ -100,7 +100,9 @@ export class GroupCommit {
     this.scheduled = false;
     const jobs = this.take();
     if (!jobs) return;
-    const wal = this.wal;
+    // A lone write commits with its own flush: handing one fsync to the thread pool and back
+    // costs it more latency than the event loop gains; a group of writes shares one off it.
+    const wal = jobs.length > 1 ? this.wal : undefined;
     const outcomes = this.commitJobs(jobs, () =>
       wal ? wal.commitWithoutSync(() => this.transaction(jobs)) : this.transaction(jobs),
     );

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { type IncomingMessage, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,19 @@ interface Reply {
   status: number;
   contentType: string;
   body: string;
+}
+
+/** Collects a response into a Reply. */
+function replyOf(res: IncomingMessage, done: (reply: Reply) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () =>
+    done({
+      status: res.statusCode ?? 0,
+      contentType: String(res.headers['content-type'] ?? ''),
+      body: Buffer.concat(chunks).toString('utf8'),
+    }),
+  );
 }
 
 /** A malformed request: the raw body text and the content type it is sent with. */
@@ -269,17 +282,7 @@ describe('fuzzing every route of the OpenAPI document', () => {
             ...(contentType ? { 'content-type': contentType } : {}),
           },
         },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () =>
-            done({
-              status: res.statusCode ?? 0,
-              contentType: String(res.headers['content-type'] ?? ''),
-              body: Buffer.concat(chunks).toString('utf8'),
-            }),
-          );
-        },
+        (res) => replyOf(res, done),
       );
       // The server may answer 413 and close before reading a huge body.
       req.on('error', (error: NodeJS.ErrnoException) =>
@@ -541,17 +544,7 @@ describe('fuzzing every route of the OpenAPI document', () => {
     return new Promise((done, fail) => {
       httpRequest(
         { host: '127.0.0.1', port, path, headers: { ...bearer(adminKey), ...headers } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () =>
-            done({
-              status: res.statusCode ?? 0,
-              contentType: String(res.headers['content-type'] ?? ''),
-              body: Buffer.concat(chunks).toString('utf8'),
-            }),
-          );
-        },
+        (res) => replyOf(res, done),
       )
         .on('error', fail)
         .end();

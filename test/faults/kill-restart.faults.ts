@@ -172,6 +172,23 @@ async function post(api: Api, adminKey: string, path: string, body: unknown): Pr
   if (res.status !== 201) throw new Error(`${path}: ${res.status} ${await res.text()}`);
 }
 
+/** Registers CLIENTS customers `<prefix>-0`, `<prefix>-1`, ... and returns their ids. */
+async function registerCustomers(api: Api, adminKey: string, prefix: string): Promise<string[]> {
+  const customers = Array.from({ length: CLIENTS }, (_, n) => `${prefix}-${n}`);
+  for (const customerId of customers) {
+    await post(api, adminKey, '/v1/customers', {
+      customerId,
+      pii: { name: `Customer ${customerId}`, email: `${customerId}@example.com` },
+      jurisdiction: 'EU',
+      countryCode: 'DE',
+      segment: 'consumer',
+      signupChannel: 'online',
+      occurredAt: '2025-01-01T09:00:00Z',
+    });
+  }
+  return customers;
+}
+
 /** A customer's view without `now`, the instant it was read at (day-based figures stay). */
 async function customerView(api: Api, adminKey: string, customerId: string): Promise<unknown> {
   const res = await fetch(`${api.url}/v1/customers/${customerId}`, {
@@ -297,18 +314,7 @@ describe.each(deployments)('kill -9 during concurrent writes ($name)', (deployme
           maxCoveredAmountRatio: 1,
         },
       });
-      const customers = Array.from({ length: CLIENTS }, (_, n) => `faults-${run}-${n}`);
-      for (const customerId of customers) {
-        await post(api, adminKey, '/v1/customers', {
-          customerId,
-          pii: { name: `Customer ${customerId}`, email: `${customerId}@example.com` },
-          jurisdiction: 'EU',
-          countryCode: 'DE',
-          segment: 'consumer',
-          signupChannel: 'online',
-          occurredAt: '2025-01-01T09:00:00Z',
-        });
-      }
+      const customers = await registerCustomers(api, adminKey, `faults-${run}`);
 
       let sequence = 0;
       const nextWrite = (customerId: string): Write => {
@@ -474,18 +480,7 @@ describe.each(deployments)(
         await api.start();
         const adminKey = keyFirst ?? (await setup.adminKey(api));
         const run = randomUUID().slice(0, 8);
-        const customers = Array.from({ length: CLIENTS }, (_, n) => `reads-${run}-${n}`);
-        for (const customerId of customers) {
-          await post(api, adminKey, '/v1/customers', {
-            customerId,
-            pii: { name: `Customer ${customerId}`, email: `${customerId}@example.com` },
-            jurisdiction: 'EU',
-            countryCode: 'DE',
-            segment: 'consumer',
-            signupChannel: 'online',
-            occurredAt: '2025-01-01T09:00:00Z',
-          });
-        }
+        const customers = await registerCustomers(api, adminKey, `reads-${run}`);
         // Each read asks for a view as of an instant of its own: its record names it.
         let sequence = 0;
         const nextAsOf = () => new Date(Date.UTC(2025, 5, 1) + ++sequence * 1000).toISOString();

@@ -73,6 +73,7 @@ import {
 } from '../paging';
 import { RecentEvents } from '../recent-events';
 import { CatchUpSubscription, subscriptionStart } from '../subscription-pump';
+import { AppendGroups, type SingleAppend } from './postgres.append-groups';
 import { mapError } from './postgres.errors';
 import { HighWater, type Patience } from './postgres.high-water';
 import { AppendNotifier } from './postgres.notifier';
@@ -93,6 +94,11 @@ export interface PostgresEventStoreOptions {
   pollIntervalMs?: number;
   /** Pool size. Default 10. */
   maxConnections?: number;
+  /**
+   * Round trips of single-event appends out at once; appends asked for beyond them wait and go
+   * together in one statement and one commit (postgres.append-groups.ts). Default 2.
+   */
+  appendsInFlight?: number;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
@@ -104,6 +110,8 @@ export class PostgresEventStore implements EventStore {
   private readonly notifier: AppendNotifier;
   /** The newest events up to the high-water mark, read once for every live subscription. */
   private readonly recent: RecentEvents;
+  /** Single-event appends: alone while a round trip is free, together when they pile up. */
+  private readonly singles: AppendGroups<QueuedAppend, Written | 'idempotent'>;
   private closed = false;
 
   private constructor(
@@ -113,8 +121,14 @@ export class PostgresEventStore implements EventStore {
     readonly schema: string,
     connectionString: string,
     private readonly pollIntervalMs: number,
+    appendsInFlight: number,
   ) {
     this.queries = prepareQueries(schema);
+    this.singles = new AppendGroups(
+      appendsInFlight,
+      (append) => this.appendSingle(append),
+      (appends) => this.appendEach(appends),
+    );
     this.notifier = new AppendNotifier(pool, connectionString, this.queries, listenSql(schema));
     this.highWater = new HighWater(
       async () => {
@@ -174,6 +188,7 @@ export class PostgresEventStore implements EventStore {
       schema,
       options.connectionString,
       options.pollIntervalMs ?? 500,
+      options.appendsInFlight ?? 2,
     );
   }
 
@@ -187,9 +202,15 @@ export class PostgresEventStore implements EventStore {
     this.assertOpen();
     const ids = events.map((e) => e.id.toLowerCase());
     const written =
-      (events.length === 1
-        ? await this.appendOne(streamId, events[0], json[0], expected)
-        : undefined) ?? (await this.appendChecked(streamId, events, json, expected));
+      events.length === 1
+        ? await this.singles.append({
+            streamId,
+            expected: typeof expected === 'bigint' ? expected.toString() : expected,
+            revision: expected,
+            event: events[0],
+            json: json[0],
+          })
+        : await this.appendChecked(streamId, events, json, expected);
     if (written === 'idempotent') return this.storedResult(streamId, ids);
     const recordedAt = written.recordedAt;
     const recorded: RecordedEvent[] = events.map((event, i) => ({
@@ -204,6 +225,65 @@ export class PostgresEventStore implements EventStore {
     }));
     this.notifier.announce();
     return { ...resultOf(recorded), alreadyStored: false };
+  }
+
+  /** One single-event append sent alone: one statement, or the stored function when it must decide. */
+  private async appendSingle(append: QueuedAppend): Promise<Written | 'idempotent'> {
+    return (
+      (await this.appendOne(append.streamId, append.event, append.json, append.revision)) ??
+      (await this.appendChecked(append.streamId, [append.event], [append.json], append.revision))
+    );
+  }
+
+  /**
+   * Single-event appends that waited for a free round trip, in one statement and one commit
+   * (`es_append_each`), each with its own outcome. Should the statement fail as a whole (a unique
+   * violation from a writer that went around the stream locks, a deadlock between processes'
+   * groups on colliding lock keys), each is sent alone instead and meets its own outcome there.
+   */
+  private async appendEach(
+    appends: QueuedAppend[],
+  ): Promise<PromiseSettledResult<Written | 'idempotent'>[]> {
+    let rows: [string, string | null, string | null, number | null][];
+    try {
+      const result = await this.pool.query<(typeof rows)[number]>({
+        ...this.queries.appendEach,
+        values: [
+          appends.map((a) => a.streamId),
+          appends.map((a) => a.expected),
+          appends.map((a) => a.event.id.toLowerCase()),
+          appends.map((a) => a.event.type),
+          appends.map((a) => a.json.data),
+          appends.map((a) => a.json.metadata),
+        ],
+      });
+      rows = result.rows;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== '23505' && code !== '40P01') throw mapError(error);
+      return Promise.allSettled(appends.map((append) => this.appendSingle(append)));
+    }
+    return rows.map(([outcome, current, position, recordedAt], i) => {
+      if (outcome === 'idempotent') return { status: 'fulfilled', value: 'idempotent' };
+      if (outcome === 'wrong_expected') {
+        return {
+          status: 'rejected',
+          reason: new WrongExpectedVersionError(
+            appends[i].streamId,
+            appends[i].revision,
+            current === null ? 'no_stream' : BigInt(current),
+          ),
+        };
+      }
+      return {
+        status: 'fulfilled',
+        value: {
+          firstRevision: current === null ? 0n : BigInt(current) + 1n,
+          positions: [position!],
+          recordedAt: recordedAt!,
+        },
+      };
+    });
   }
 
   /**
@@ -437,6 +517,13 @@ export class PostgresEventStore implements EventStore {
   private assertOpen(): void {
     if (this.closed) throw new StoreUnavailableError('The PostgreSQL event store is closed');
   }
+}
+
+/** A single-event append on its way to the database (see AppendGroups). */
+interface QueuedAppend extends SingleAppend {
+  revision: ExpectedRevision;
+  event: EventToAppend;
+  json: { data: string; metadata: string };
 }
 
 /** What an append wrote: the first revision, each event's position, the store time (ms). */

@@ -109,6 +109,57 @@ BEGIN
   RETURN NEXT;
 END
 $fn$;
+-- Single-event appends of one process sent together (postgres.append-groups.ts): one row per
+-- append, in the order given, with es_append's outcomes ('appended' with the event's position,
+-- 'idempotent', 'wrong_expected' with the actual revision). Every stream's lock is taken first,
+-- in the order given (callers sort by stream, so groups never wait for each other in a cycle),
+-- and only then the in-flight marker, so a group waiting for a stream holds no reader back.
+CREATE OR REPLACE FUNCTION ${schema}.es_append_each(
+  p_streams text[], p_expected text[], p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[])
+RETURNS TABLE (outcome text, current_revision bigint, event_position bigint, recorded_at timestamptz)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_existing int;
+  v_locked   boolean;
+  v_marked   boolean := false;
+BEGIN
+  FOR i IN 1 .. cardinality(p_streams) LOOP
+    v_locked := pg_advisory_xact_lock(${STREAM_LOCK_CLASS}, hashtext('${schema}:' || p_streams[i])) IS NULL;
+  END LOOP;
+  FOR i IN 1 .. cardinality(p_streams) LOOP
+    SELECT max(e.revision) INTO current_revision FROM ${schema}.es_events e
+     WHERE e.stream_id = p_streams[i];
+    v_existing := 0;
+    IF current_revision IS NOT NULL THEN
+      SELECT count(*) INTO v_existing FROM ${schema}.es_events e
+       WHERE e.stream_id = p_streams[i] AND e.event_id = p_ids[i];
+    END IF;
+    event_position := NULL;
+    recorded_at := NULL;
+    IF v_existing = 1 THEN
+      outcome := 'idempotent';
+    ELSIF (p_expected[i] = 'no_stream' AND current_revision IS NOT NULL)
+       OR (p_expected[i] = 'stream_exists' AND current_revision IS NULL)
+       OR (p_expected[i] NOT IN ('any', 'no_stream', 'stream_exists')
+           AND current_revision IS DISTINCT FROM p_expected[i]::bigint) THEN
+      outcome := 'wrong_expected';
+    ELSE
+      IF NOT v_marked THEN
+        v_locked := pg_advisory_xact_lock_shared(${LOCK_CLASS}, ${lockKey(schema)}) IS NULL;
+        v_marked := true;
+      END IF;
+      event_position := nextval('${schema}.es_position_seq');
+      recorded_at := clock_timestamp();
+      INSERT INTO ${schema}.es_events
+        (position, stream_id, revision, event_id, type, data, metadata, recorded_at)
+      VALUES (event_position, p_streams[i], coalesce(current_revision, -1) + 1, p_ids[i],
+              p_types[i], p_data[i], p_metadata[i], recorded_at);
+      outcome := 'appended';
+    END IF;
+    RETURN NEXT;
+  END LOOP;
+END
+$fn$;
 -- Where readers may read up to: the last position drawn, and the appends still in flight (their
 -- virtual transaction ids). Read in this order, every append holding a position up to
 -- last_drawn is either listed or already visible (or rolled back); once the listed ones have
@@ -157,6 +208,11 @@ export function prepareQueries(schema: string) {
     append: named(
       'append',
       `SELECT * FROM ${schema}.es_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])`,
+    ),
+    appendEach: named(
+      'append-each',
+      `SELECT outcome, current_revision, event_position, (extract(epoch from recorded_at) * 1000)::float8
+       FROM ${schema}.es_append_each($1::text[], $2::text[], $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])`,
     ),
     byEventIds: named(
       'by-event-ids',

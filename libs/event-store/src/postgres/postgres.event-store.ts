@@ -21,7 +21,9 @@
  *  - `es_append`, the stored function: waits for the stream's lock, then checks on a fresh
  *    snapshot (idempotent re-append, wrong expected revision) and inserts the batch.
  * With 8 callers on 2 cores, CPU is what appends compete for; the one-statement path costs little
- * more than a bare INSERT (no function call, no statements inside one).
+ * more than a bare INSERT (no function call, no statements inside one). Single-event appends that
+ * pile up in this process go together in one statement and one commit (`es_append_each`, see
+ * postgres.append-groups.ts), each with its own outcome.
  *
  * Readers never pass an append in flight: they read only up to a high-water mark below which
  * every position is final. `es_high_water()` reads the last position drawn (L), then the virtual

@@ -2,6 +2,7 @@ import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AccessLog, type Principal } from '@aftercare/application';
 import { RECORDS_ACCESS_METADATA } from './records-access.decorator';
+import { RouteMetadata } from '../http/route-metadata';
 
 interface HttpRequest {
   originalUrl?: string;
@@ -21,23 +22,25 @@ const SUBJECT_PARAMS = ['customerId', 'id', 'claimId'];
  */
 @Injectable()
 export class AccessRecorder {
+  /** What a route's calls are recorded as (undefined: not recorded). */
+  private readonly actions = new RouteMetadata((handler) =>
+    this.reflector.get<string | undefined>(RECORDS_ACCESS_METADATA, handler as never),
+  );
+
   constructor(
     private readonly reflector: Reflector,
     @Inject(AccessLog) private readonly accessLog: AccessLog,
   ) {}
 
-  /** Resolves at once for a route that records nothing. */
-  async record(context: ExecutionContext, principal: Principal): Promise<void> {
-    const action = this.reflector.get<string | undefined>(
-      RECORDS_ACCESS_METADATA,
-      context.getHandler(),
-    );
-    if (action === undefined) return;
+  /** The record's commit to wait for; undefined for a route that records nothing. */
+  record(context: ExecutionContext, principal: Principal): Promise<void> | undefined {
+    const action = this.actions.of(context);
+    if (action === undefined) return undefined;
     const request = context.switchToHttp().getRequest<HttpRequest>();
     const param = SUBJECT_PARAMS.find((name) => request.params?.[name] !== undefined);
     const url = request.originalUrl ?? request.url;
     const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
-    await this.accessLog.record(principal, {
+    return this.accessLog.record(principal, {
       action,
       subject: param === undefined ? null : request.params![param],
       detail: query === '' ? null : readableQuery(query).slice(0, 1000),

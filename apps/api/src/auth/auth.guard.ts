@@ -15,6 +15,7 @@ import {
   type Role,
 } from '@aftercare/application';
 import { AccessRecorder } from './access-recorder';
+import { RouteMetadata } from '../http/route-metadata';
 
 interface HttpRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -33,6 +34,15 @@ interface HttpResponse {
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  /** Whether a route is public, and the roles it admits. */
+  private readonly access = new RouteMetadata((handler, controller) => {
+    const targets = [handler, controller] as never[];
+    return {
+      isPublic: this.reflector.getAllAndOverride<boolean>(PUBLIC_METADATA, targets) === true,
+      admitted: this.reflector.getAllAndOverride<Role[]>(ROLES_METADATA, targets) ?? [],
+    };
+  });
+
   constructor(
     private readonly reflector: Reflector,
     @Inject(Authenticator) private readonly authenticator: Authenticator,
@@ -41,8 +51,8 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_METADATA, targets)) return true;
+    const { isPublic, admitted } = this.access.of(context);
+    if (isPublic) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<HttpRequest>();
     const authorization = request.headers.authorization;
@@ -56,9 +66,9 @@ export class AuthGuard implements CanActivate {
       );
     }
     request[REQUEST_PRINCIPAL] = principal;
-    const admitted = this.reflector.getAllAndOverride<Role[]>(ROLES_METADATA, targets) ?? [];
     if (principal.roles.some((role) => role === 'admin' || admitted.includes(role))) {
-      await this.accessRecorder.record(context, principal);
+      const recording = this.accessRecorder.record(context, principal);
+      if (recording) await recording;
       return true;
     }
     throw new ForbiddenException(

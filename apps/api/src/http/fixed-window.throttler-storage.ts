@@ -1,6 +1,6 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
 
-interface ThrottlerStorageRecord {
+export interface ThrottlerStorageRecord {
   totalHits: number;
   timeToExpire: number;
   isBlocked: boolean;
@@ -41,6 +41,11 @@ export class FixedWindowThrottlerStorage implements ThrottlerStorage {
     blockDuration: number,
     _throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
+    return Promise.resolve(this.hit(key, ttl, limit, blockDuration));
+  }
+
+  /** `increment` without the promise, for the API's own guard. */
+  hit(key: string, ttl: number, limit: number, blockDuration: number): ThrottlerStorageRecord {
     const now = this.now();
     if (now - this.sweptAt >= SWEEP_EVERY_MS) this.sweep(now);
     let window = this.windows.get(key);
@@ -53,12 +58,12 @@ export class FixedWindowThrottlerStorage implements ThrottlerStorage {
       if (window.hits > limit) window.blockedUntil = now + blockDuration;
     }
     const isBlocked = now < window.blockedUntil;
-    return Promise.resolve({
+    return {
       totalHits: window.hits,
       timeToExpire: Math.max(0, Math.ceil((window.startedAt + window.ttl - now) / 1000)),
       isBlocked,
       timeToBlockExpire: isBlocked ? Math.ceil((window.blockedUntil - now) / 1000) : 0,
-    });
+    };
   }
 
   /** Callers whose window and block have both ended are forgotten. */

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { types } from 'node:util';
 import { readerOf, type PiiVault } from '@aftercare/application';
 
 /**
@@ -10,8 +11,16 @@ import { readerOf, type PiiVault } from '@aftercare/application';
  */
 export function revealAnswers(fastify: FastifyInstance, vault: PiiVault): void {
   fastify.addHook('preSerialization', (request, _reply, payload, done) => {
-    vault.revealValue(payload, readerOf(request)).then(
-      (revealed) => done(null, revealed),
+    let revealed: unknown;
+    try {
+      revealed = vault.revealNow(payload, readerOf(request));
+    } catch (error) {
+      return done(error as Error);
+    }
+    // Most answers hold nothing that waits for a key: they go on in the same turn.
+    if (!types.isPromise(revealed)) return done(null, revealed);
+    (revealed as Promise<unknown>).then(
+      (value) => done(null, value),
       (error: Error) => done(error),
     );
   });

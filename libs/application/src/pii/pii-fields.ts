@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 /**
  * Where personal data sits in each event type's data: the name, email, phone and address of a
  * registration, and free text a customer or an agent typed, which may hold any of them. Each path
@@ -59,28 +60,49 @@ export async function mapPaths(
   data: unknown,
   replace: (value: unknown) => unknown | Promise<unknown>,
 ): Promise<unknown> {
-  let result = data;
-  for (const path of paths) {
-    result = await replaceAt(result, path, 0, replace);
+  return mapPathsNow(paths, data, replace);
+}
+
+/**
+ * `mapPaths`, answered at once (no promise) when no `replace` along the way returned one: a
+ * timeline page opens a few fields in each of its events, most with keys already in memory.
+ */
+export function mapPathsNow(
+  paths: readonly (readonly string[])[],
+  data: unknown,
+  replace: (value: unknown) => unknown | Promise<unknown>,
+): unknown | Promise<unknown> {
+  let result: unknown = data;
+  for (const [i, path] of paths.entries()) {
+    result = replaceAt(result, path, 0, replace);
+    if (isPromise(result)) {
+      const rest = paths.slice(i + 1);
+      return result.then((partial) => mapPathsNow(rest, partial, replace));
+    }
   }
   return result;
 }
 
-async function replaceAt(
+function replaceAt(
   node: unknown,
   path: readonly string[],
   depth: number,
   replace: (value: unknown) => unknown | Promise<unknown>,
-): Promise<unknown> {
+): unknown | Promise<unknown> {
   if (node === null || typeof node !== 'object' || Array.isArray(node)) return node;
   const record = node as Record<string, unknown>;
   const key = path[depth];
   if (!(key in record) || record[key] === undefined || record[key] === null) return node;
   const next =
     depth === path.length - 1
-      ? await replace(record[key])
-      : await replaceAt(record[key], path, depth + 1, replace);
-  return next === record[key] ? node : { ...record, [key]: next };
+      ? replace(record[key])
+      : replaceAt(record[key], path, depth + 1, replace);
+  const settle = (value: unknown) => (value === record[key] ? node : { ...record, [key]: value });
+  return isPromise(next) ? next.then(settle) : settle(next);
+}
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return types.isPromise(value);
 }
 
 /** Secrets no reader ever receives from a feed or an export, sealed or not. */

@@ -27,9 +27,12 @@ describe('PiiVault', () => {
   let keys: SqliteDataKeyStore;
   let vault: PiiVault;
 
+  let vaultKey: Buffer;
+
   beforeEach(() => {
     keys = new SqliteDataKeyStore(':memory:');
-    vault = new PiiVault(keys, randomBytes(32));
+    vaultKey = randomBytes(32);
+    vault = new PiiVault(keys, vaultKey);
   });
   afterEach(() => keys.close());
 
@@ -91,6 +94,36 @@ describe('PiiVault', () => {
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(await shortMemory.revealValue(view, SYSTEM_PRINCIPAL)).toEqual({
       contact: { name: ERASED },
+    });
+  });
+
+  it('answers a page of events at once once its keys are in memory, by the same rules', async () => {
+    const [ada, bob] = await vault.sealEvents([registration('c5'), registration('c6')]);
+    const page = {
+      items: [ada, bob, { type: 'FeedbackReceived', data: { customerId: 'c5', nps: 9 } }],
+    };
+    // A fresh vault on the same keys holds none of them yet: it has to read them.
+    const fresh = new PiiVault(keys, vaultKey);
+    await vault.erase('c6');
+    const first = fresh.revealNow(page, SYSTEM_PRINCIPAL);
+    expect(first).toBeInstanceOf(Promise);
+    const expected = {
+      items: [
+        { ...ada, data: { ...ada.data, pii: { name: 'Ada', email: 'ada@example.com' } } },
+        { ...bob, data: { ...bob.data, pii: { name: ERASED, email: ERASED } } },
+        page.items[2],
+      ],
+    };
+    expect(await first).toEqual(expected);
+    const again = fresh.revealNow(page, SYSTEM_PRINCIPAL);
+    expect(again).not.toBeInstanceOf(Promise);
+    expect(again).toEqual(expected);
+    expect(fresh.revealNow(page, ANALYST)).toEqual({
+      items: [
+        { ...ada, data: { ...ada.data, pii: { name: REDACTED, email: REDACTED } } },
+        expected.items[1],
+        page.items[2],
+      ],
     });
   });
 

@@ -3,7 +3,7 @@ import type { RecordedEvent } from '@aftercare/event-store';
 import { openBox, sealBox } from '../crypto/secret-box';
 import { canReadPii, type Principal } from '../identity/principal';
 import type { DataKeyStore } from './data-key.store';
-import { hiddenPathsOf, mapPaths, mapPiiPaths, piiPathsOf } from './pii-fields';
+import { hiddenPathsOf, mapPathsNow, mapPiiPaths, piiPathsOf } from './pii-fields';
 
 /** What erased personal data reads as, everywhere. */
 export const ERASED = Object.freeze({ erased: true as const });
@@ -95,7 +95,7 @@ export class PiiVault {
    * before sealing existed (legacy) follows the same rules, by the customer's tombstone.
    */
   async revealEvent(event: RecordedEvent, reader: Principal): Promise<RecordedEvent> {
-    const data = await this.revealData(event.type, event.data, canReadPii(reader));
+    const data = await this.revealDataNow(event.type, event.data, canReadPii(reader));
     return data === event.data ? event : { ...event, data };
   }
 
@@ -106,7 +106,15 @@ export class PiiVault {
    * are replaced in place.
    */
   async revealValue<T>(value: T, reader: Principal): Promise<T> {
-    return (await this.walk(value, canReadPii(reader))) as T;
+    return await this.revealNow(value, reader);
+  }
+
+  /**
+   * `revealValue`, answered at once (no promise) when nothing in the value had to wait for a key:
+   * every answer of the API passes here, most of them holding no sealed field at all.
+   */
+  revealNow<T>(value: T, reader: Principal): T | Promise<T> {
+    return this.walk(value, canReadPii(reader)) as T | Promise<T>;
   }
 
   /** Deletes the customer's data key; from now on their sealed data reads as erased. */
@@ -119,16 +127,26 @@ export class PiiVault {
     return (await this.readKey(customerId)) === 'erased';
   }
 
-  private async revealData(type: string, data: unknown, allowed: boolean): Promise<unknown> {
+  /**
+   * An event's data as `reader` may see it; at once (no promise) when every key it needs is in
+   * memory: a page of events (a timeline) would otherwise cost a chain of promises per event.
+   */
+  private revealDataNow(type: string, data: unknown, allowed: boolean): unknown {
     const hidden = hiddenPathsOf(type);
-    if (hidden.length) return mapPaths(hidden, data, () => REDACTED);
-    if (piiPathsOf(type).length === 0) return data;
+    if (hidden.length) return mapPathsNow(hidden, data, () => REDACTED);
+    const paths = piiPathsOf(type);
+    if (paths.length === 0) return data;
     const customerId = customerOf(data);
-    return mapPiiPaths(type, data, async (value) => {
+    const plain = (value: unknown, key: Buffer | 'erased' | 'none' | undefined) =>
+      key === 'erased' ? ERASED : allowed ? value : REDACTED;
+    return mapPathsNow(paths, data, (value) => {
       if (isToken(value)) return this.openToken(value, allowed);
       if (isMarker(value)) return value;
-      if (customerId && (await this.readKey(customerId)) === 'erased') return ERASED;
-      return allowed ? value : REDACTED;
+      // Legacy plaintext: shown by the customer's tombstone and the reader's right.
+      if (!customerId) return plain(value, undefined);
+      const key = this.cachedKey(customerId);
+      if (key !== undefined) return plain(value, key);
+      return this.readKey(customerId).then((read) => plain(value, read));
     });
   }
 
@@ -152,9 +170,13 @@ export class PiiVault {
     if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
       const record = value as Record<string, unknown>;
       if (typeof record.type === 'string' && record.data && typeof record.data === 'object') {
-        return this.revealData(record.type, record.data, allowed).then((data) =>
-          this.walkEntries({ ...record, data }, allowed),
-        );
+        const data = this.revealDataNow(record.type, record.data, allowed);
+        const withData = (revealed: unknown) =>
+          this.walkEntries(
+            revealed === record.data ? record : { ...record, data: revealed },
+            allowed,
+          );
+        return isPromise(data) ? data.then(withData) : withData(data);
       }
       return this.walkEntries(record, allowed);
     }

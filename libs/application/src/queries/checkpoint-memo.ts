@@ -1,6 +1,10 @@
+type Checkpoint = { checkpoint: bigint | undefined; epoch: number };
+
 /** Where a read model stands: its projection's checkpoint (the runtime's store answers it). */
 export interface ReadModelStatuses {
-  getStatus(name: string): Promise<{ checkpoint: bigint | undefined; epoch: number } | undefined>;
+  getStatus(name: string): Promise<Checkpoint | undefined>;
+  /** The checkpoint alone, where the store reads it more cheaply than the whole status. */
+  getCheckpoint?(name: string): Promise<Checkpoint | undefined>;
 }
 
 /** The store's statuses when it answers them (the runtime's stores do; a test double may not). */
@@ -26,7 +30,10 @@ export class CheckpointMemo<T> {
   ) {}
 
   async get(query: string, compute: () => Promise<T>): Promise<T> {
-    const status = await this.statuses?.getStatus(this.readModel);
+    const statuses = this.statuses;
+    const status = await (statuses?.getCheckpoint
+      ? statuses.getCheckpoint(this.readModel)
+      : statuses?.getStatus(this.readModel));
     if (!status) return compute();
     const at = `${status.epoch}:${status.checkpoint ?? ''}`;
     const seen = this.values.get(query);

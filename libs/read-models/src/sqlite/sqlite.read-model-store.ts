@@ -144,6 +144,19 @@ export class SqliteReadModelStore implements ReadModelStore {
     return row ? toStatus(row) : undefined;
   }
 
+  /**
+   * Where a read model stands (its checkpoint and epoch) and nothing else: what a value remembered
+   * until the read model moves checks on every read, without the status's joins.
+   */
+  async getCheckpoint(
+    name: string,
+  ): Promise<{ checkpoint: bigint | undefined; epoch: number } | undefined> {
+    const row = this.session
+      .stmt('SELECT checkpoint, epoch FROM rm_projection_status WHERE name = ?', true)
+      .get(name) as { checkpoint: bigint | null; epoch: bigint } | undefined;
+    return row ? { checkpoint: row.checkpoint ?? undefined, epoch: Number(row.epoch) } : undefined;
+  }
+
   async listStatuses(): Promise<ProjectionStatusRecord[]> {
     const rows = this.session.stmt(`${STATUS_SELECT} ORDER BY s.name`, true).all() as StatusRow[];
     return rows.map(toStatus);

@@ -56,8 +56,8 @@ describeWithPostgres('PostgreSQL single appends sent together', () => {
     ]);
     await busy;
 
-    const groupCalls = sent.mock.calls.filter(
-      ([query]) => typeof query === 'object' && String(query.name).endsWith('.append-each'),
+    const groupCalls = sent.mock.calls.filter(([query]: unknown[]) =>
+      String((query as { name?: string } | undefined)?.name).endsWith('.append-each'),
     );
     sent.mockRestore();
     expect(groupCalls).toHaveLength(1);

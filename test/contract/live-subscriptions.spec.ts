@@ -96,6 +96,41 @@ describe('Live subscriptions of one store, two processes writing (sqlite)', () =
   });
 });
 
+describe('Reads of $all after live subscriptions read the newest events (sqlite)', () => {
+  it('answer what a store that never subscribed answers, from any position, filtered or not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aftercare-live-'));
+    const path = join(dir, 'events.db');
+    const store = SqliteEventStore.open({ path, pollIntervalMs: 10 });
+    const fresh = SqliteEventStore.open({ path, pollIntervalMs: 10 });
+    const collect = async (from: EventStore, filter: AllFilter | undefined, at: bigint) => {
+      const events: bigint[] = [];
+      for await (const e of from.readAll({ filter, fromPosition: at })) events.push(e.position);
+      return events;
+    };
+    try {
+      for (let i = 0; i < 60; i++) {
+        await store.appendToStream(i % 3 ? `order-${i % 4}` : 'invoice-1', [event('Placed', i)]);
+      }
+      // A live subscription makes the store hold the newest events; appends after it are not held.
+      await take(store.subscribeToAll({ from: 20n }), 40);
+      for (let i = 60; i < 70; i++) await store.appendToStream('order-9', [event('Paid', i)]);
+      for (const filter of [
+        undefined,
+        { categories: ['order'] },
+        { eventTypePrefixes: ['Paid'] },
+      ]) {
+        for (const at of [0n, 19n, 20n, 35n, 59n, 60n, 65n, 70n]) {
+          expect(await collect(store, filter, at)).toEqual(await collect(fresh, filter, at));
+        }
+      }
+    } finally {
+      await fresh.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describeWithPostgres('Live subscriptions of one store, two processes writing (postgres)', () => {
   it('each filtered subscription gets exactly its events, in order', async () => {
     const schema = `live_${randomUUID().replace(/-/g, '').slice(0, 12)}`;

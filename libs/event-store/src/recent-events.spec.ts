@@ -46,6 +46,36 @@ describe('RecentEvents', () => {
     });
   });
 
+  it('serves a read from what it holds without reading, up to where it holds', () => {
+    const log: RecordedEvent[] = Array.from({ length: 50 }, (_, i) => ({
+      id: `e${i + 1}`,
+      type: i % 2 ? 'Odd' : 'Even',
+      data: {},
+      metadata: { schemaVersion: 1 },
+      streamId: 'n-1',
+      revision: BigInt(i),
+      position: BigInt(i + 1),
+      recordedAt: new Date(0),
+    }));
+    let reads = 0;
+    const recent = new RecentEvents((after, upTo) => {
+      reads++;
+      return log.filter((e) => e.position > after && e.position <= upTo);
+    });
+    const odd = { eventTypePrefixes: ['Odd'] };
+    expect(recent.heldPage(odd, 10n, 100)).toBeUndefined();
+    recent.page(undefined, 10n, 40n, 100);
+    const held = recent.heldPage(odd, 30n, 3)!;
+    expect(held.events.map((e) => e.position)).toEqual([32n, 34n, 36n]);
+    expect(held).toMatchObject({ scannedTo: 36n, more: true });
+    expect(recent.heldPage(odd, 36n, 100)).toMatchObject({ scannedTo: 40n, more: true });
+    expect(recent.heldPage(odd, 36n, 100)!.events.map((e) => e.position)).toEqual([38n, 40n]);
+    // Outside what is held (before it, or at its end): the caller reads the store.
+    expect(recent.heldPage(odd, 5n, 100)).toBeUndefined();
+    expect(recent.heldPage(odd, 40n, 100)).toBeUndefined();
+    expect(reads).toBe(1);
+  });
+
   it('with an asynchronous read, pages asked for at once each read what the one before left', async () => {
     const log: RecordedEvent[] = Array.from({ length: 30 }, (_, i) => ({
       id: `e${i + 1}`,

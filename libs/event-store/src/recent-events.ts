@@ -51,6 +51,17 @@ export class RecentEvents {
     return covered.then(() => this.select(filter, after, head, limit));
   }
 
+  /**
+   * Up to `limit` of the events already held after `after` that pass `filter`, without reading
+   * anything: undefined unless `after` lies within what is held. For reads of $all that start near
+   * the head (the score index's steps read what its sources followed since its last one): the page
+   * ends where the held events do (`more`), and the caller reads on from there.
+   */
+  heldPage(filter: AllFilter | undefined, after: bigint, limit: number): ScannedPage | undefined {
+    if (this.inFlight > 0 || after < this.from || after >= this.to) return undefined;
+    return { ...this.select(filter, after, this.to, limit), more: true };
+  }
+
   private select(
     filter: AllFilter | undefined,
     after: bigint,

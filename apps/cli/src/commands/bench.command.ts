@@ -101,6 +101,11 @@ export function registerBenchCommand(program: Command): void {
     )
     .option('--projections-off', 'run the API with AFTERCARE_PROJECTIONS=off')
     .option(
+      '--warm-up <n>',
+      'seconds each scenario runs unmeasured before the measurements (default 3; 0: none)',
+      parseIntegerOption,
+    )
+    .option(
       '--database-url <url>',
       'run the API and the bare server on PostgreSQL instead (schemas of their own, dropped after)',
     )
@@ -108,6 +113,7 @@ export function registerBenchCommand(program: Command): void {
       await runApiBench({
         seconds: options.seconds,
         customers: options.customers,
+        warmUpSeconds: options.warmUp,
         databaseUrl: options.databaseUrl,
         ...(options.projectionsOff ? { apiEnv: { AFTERCARE_PROJECTIONS: 'off' } } : {}),
         log: (line) => console.log(line),
@@ -119,5 +125,6 @@ interface ApiCommandOptions {
   seconds?: number;
   customers?: number;
   projectionsOff?: boolean;
+  warmUp?: number;
   databaseUrl?: string;
 }

@@ -9,6 +9,11 @@ export interface LoadedStream {
   revision: bigint | undefined;
   /** What to append with so nobody else wrote in between. */
   expectedRevision: ExpectedRevision;
+  /**
+   * Where the event with this id is in `events` (-1: not there), without scanning them when the
+   * stream was held: a command checks for an earlier run of itself on every write.
+   */
+  indexOf(eventId: string): number;
 }
 
 /** Reads a whole stream (one aggregate's history), applying the domain's upcasters. */
@@ -18,14 +23,29 @@ export async function loadStream(store: EventStore, streamId: string): Promise<L
   return loadedStream(streamId, events);
 }
 
-/** A stream as read: its events (upcast) and the revision to append at. */
-export function loadedStream(streamId: string, events: RecordedEvent[]): LoadedStream {
+/**
+ * A stream as read: its events (upcast) and the revision to append at. `ids` (event id -> index,
+ * covering at least `events`) answers `indexOf` without a scan.
+ */
+export function loadedStream(
+  streamId: string,
+  events: RecordedEvent[],
+  ids?: ReadonlyMap<string, number>,
+): LoadedStream {
   const last = events.at(-1);
+  const count = events.length;
   return {
     streamId,
     events,
     revision: last?.revision,
     expectedRevision: last ? last.revision : 'no_stream',
+    indexOf: ids
+      ? (eventId) => {
+          // The index may have grown since: only what this copy holds counts.
+          const index = ids.get(eventId);
+          return index !== undefined && index < count ? index : -1;
+        }
+      : (eventId) => events.findIndex((event) => event.id === eventId),
   };
 }
 

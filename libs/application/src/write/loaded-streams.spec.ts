@@ -65,6 +65,23 @@ describe('LoadedStreams', () => {
     expect((await loaded.load(counting, 'customer-cy')).events).toHaveLength(1);
   });
 
+  it('says where an event id is in a held copy, counting only the events that copy holds', async () => {
+    const loaded = new LoadedStreams();
+    await store.appendToStream('customer-di', [event(1), event(2)]);
+    const before = await loaded.load(counting, 'customer-di');
+    const appended = await store.appendToStream('customer-di', [event(3)], {
+      expectedRevision: 1n,
+    });
+    loaded.appended('customer-di', appended.events);
+    const held = loaded.held('customer-di')!;
+    expect(held.indexOf(event(1).id)).toBe(0);
+    expect(held.indexOf(event(3).id)).toBe(2);
+    expect(held.indexOf(event(4).id)).toBe(-1);
+    // The copy handed out before the append does not hold event 3.
+    expect(before.indexOf(event(2).id)).toBe(1);
+    expect(before.indexOf(event(3).id)).toBe(-1);
+  });
+
   it('forgets the least recently used stream past its capacity and reads it whole again', async () => {
     const loaded = new LoadedStreams(2);
     for (const id of ['a', 'b', 'c']) await store.appendToStream(`customer-${id}`, [event(1)]);

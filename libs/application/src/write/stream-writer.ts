@@ -72,7 +72,7 @@ export class StreamWriter {
       const held = trustHeld ? this.loaded.held(streamId) : undefined;
       trustHeld = false;
       const stream = held ?? (await this.loaded.load(this.store, streamId));
-      const earlier = earlierRun(stream.events, ids, request.requestDigest);
+      const earlier = earlierRun(stream.events, ids, request.requestDigest, stream.indexOf);
       if (earlier) return earlier;
 
       let decided: readonly AftercareEvent[];
@@ -161,9 +161,9 @@ function earlierRun(
   events: readonly RecordedEvent[],
   ids: CommandEventIds,
   digest: string,
+  indexOf = (id: string) => events.findIndex((event) => event.id === id),
 ): CommandResult | undefined {
-  const firstId = ids.at(0);
-  const start = events.findIndex((event) => event.id === firstId);
+  const start = indexOf(ids.at(0));
   if (start < 0) return undefined;
   const first = events[start];
   const storedDigest = first.metadata.requestDigest;

@@ -436,6 +436,9 @@ export class SqliteEventStore implements EventStore, BulkAppender {
     limit: number,
     window?: bigint,
   ): ScannedPage {
+    // What the live subscriptions read lately is parsed already: no query for that part.
+    const held = this.recent.heldPage(filter, after, limit);
+    if (held) return held;
     if (!filter) {
       const rows = this.statements.allPage.all(after, limit) as EventRow[];
       return keysetPage(rows.map(toEvent), after, limit);

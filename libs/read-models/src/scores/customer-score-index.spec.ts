@@ -173,6 +173,15 @@ describeEachReadModelStore('customer score index', (stores) => {
     expect(await index.count()).toBe(ROWS.length);
   });
 
+  it('re-scoring with the same products keeps them; with one fewer, drops only that one', async () => {
+    const meta = { ...EMPTY_SCORE_META, asOf: '2024-06-02T00:00:00.000Z' };
+    await index.write([row('c0', 0.1, 10, { products: ['tv', 'TV-55'] })], meta);
+    expect(await walk('id', 'asc', { product: 'TV-55' })).toEqual(['c0', 'c6']);
+    await index.write([row('c0', 0.1, 10, { products: ['tv'] })], meta);
+    expect(await walk('id', 'asc', { product: 'TV-55' })).toEqual(['c6']);
+    expect(await walk('id', 'asc', { product: 'tv' })).toEqual(['c0', 'c4']);
+  });
+
   it('an upgrade that adds sort indexes to a table with rows builds them step by step while the list answers', async () => {
     // The table as an older version left it: the rows, none of the sort indexes.
     for (const name of await harness.indexes(SCORES_TABLE)) {

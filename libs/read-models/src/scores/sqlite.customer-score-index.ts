@@ -180,6 +180,7 @@ export class SqliteCustomerScoreIndex implements CustomerScoreIndex {
        VALUES (?${', ?'.repeat(SCORE_VALUE_COLUMNS.length)})
        ON CONFLICT (key) DO UPDATE SET ${SCORE_VALUE_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`,
     );
+    const storedProducts = this.stmt(`SELECT product FROM ${SCORE_PRODUCTS_TABLE} WHERE key = ?`);
     const clearProducts = this.stmt(`DELETE FROM ${SCORE_PRODUCTS_TABLE} WHERE key = ?`);
     const addProduct = this.stmt(
       `INSERT OR IGNORE INTO ${SCORE_PRODUCTS_TABLE} (product, key) VALUES (?, ?)`,
@@ -192,6 +193,10 @@ export class SqliteCustomerScoreIndex implements CustomerScoreIndex {
       .transaction(() => {
         for (const row of rows) {
           upsert.run(row.key, ...scoreRowValues(row));
+          // A customer's products rarely change: reading them costs less than rewriting them
+          // (each a row and two index entries removed and added again).
+          const stored = storedProducts.all(row.key) as { product: string }[];
+          if (sameProducts(stored, row.products)) continue;
           clearProducts.run(row.key);
           for (const product of row.products) addProduct.run(product, row.key);
         }
@@ -263,4 +268,13 @@ function indexesSql(
         `CREATE INDEX IF NOT EXISTS ${base}_${cols.join('_')}${suffix} ON ${table} (${cols.join(', ')}, key);`,
     )
     .join('\n');
+}
+
+/** Whether the stored product rows are exactly `products` (which may name one twice). */
+function sameProducts(
+  stored: readonly { product: string }[],
+  products: readonly string[],
+): boolean {
+  const wanted = new Set(products);
+  return stored.length === wanted.size && stored.every(({ product }) => wanted.has(product));
 }

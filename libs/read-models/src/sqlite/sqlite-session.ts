@@ -50,10 +50,19 @@ export class SqliteSession {
    * The state comes last: a state of more than a page spills into overflow pages, and a column
    * stored after it would be read by walking them (every index build at a rebuild's swap did).
    */
-  createTable(table: string, columns: readonly string[]): void {
+  createTable(table: string, columns: readonly string[], keyIndex: 'now' | 'later' = 'now'): void {
     const extra = columns.map((c) => `${q(c)}, `).join('');
+    // A key index built later (`createKeyIndex`) is built once, sorted, instead of row by row.
+    const key = keyIndex === 'now' ? 'key TEXT PRIMARY KEY' : 'key TEXT NOT NULL';
     this.db.exec(
-      `CREATE TABLE IF NOT EXISTS ${q(table)} (key TEXT PRIMARY KEY, position INTEGER NOT NULL, ${extra}state TEXT NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS ${q(table)} (${key}, position INTEGER NOT NULL, ${extra}state TEXT NOT NULL)`,
+    );
+  }
+
+  /** The unique index on `key` of a table created with its key index 'later'. */
+  createKeyIndex(name: string, table: string, epoch: number): void {
+    this.db.exec(
+      `CREATE UNIQUE INDEX IF NOT EXISTS ${q(`rmkey_${name}_e${epoch}`)} ON ${q(table)} (key)`,
     );
   }
 

@@ -101,14 +101,46 @@ describe('SqliteReadModelStore', () => {
         )
         .pluck()
         .all();
-      expect(indexes).toEqual(['rmix_tally_e1_events', 'rmix_tally_e1_total']);
+      expect(indexes).toEqual(['rmix_tally_e1_events', 'rmix_tally_e1_total', 'rmkey_tally_e1']);
       const page = await readModels.list<TallyState>('tally', {
         where: [{ column: 'events', op: '>=', value: 8 }],
         orderBy: 'events',
       });
       expect(page.items.map((item) => item.key)).toEqual(['b']);
+      // The key stays unique in the swapped-in table: a live write of a key replaces its row.
+      await readModels.acquireLease('tally', 'me', 60_000);
+      const state = { customerId: 'a', events: 8, total: 3, types: [] };
+      const outcome = await readModels.commitBatch(projection, {
+        owner: 'me',
+        epoch: 1,
+        leaseTtlMs: 60_000,
+        states: [{ key: 'a', state, position: 3n }],
+        checkpoint: 3n,
+      });
+      expect(outcome).toBe('committed');
+      expect(await readModels.count('tally')).toBe(2);
+      expect(await readModels.get('tally', 'a')).toEqual({ key: 'a', state, position: 3n });
     },
   );
+
+  it('counts a key written twice into a rebuild table once, and swaps neither copy in', async () => {
+    await readModels.acquireLease('tally#rebuild', 'rebuilder', 60_000);
+    await readModels.beginRebuild(projection);
+    const state = (events: number) => ({ customerId: 'a', events, total: 1, types: [] });
+    await readModels.writeRebuildStates(projection, [{ key: 'a', state: state(1), position: 1n }]);
+    await readModels.writeRebuildStates(projection, [
+      { key: 'a', state: state(2), position: 2n },
+      { key: 'b', state: state(3), position: 3n },
+    ]);
+    expect(await readModels.countRebuildRows(projection)).toBe(2);
+    // better-sqlite3's errors are not instances of the test realm's Error: compare the code.
+    const refused = await readModels.swapRebuild(projection, 3n, 'rebuilder').then(
+      () => 'swapped',
+      (error: { code?: string }) => error.code,
+    );
+    expect(refused).toBe('SQLITE_CONSTRAINT_UNIQUE');
+    expect(await readModels.count('tally')).toBe(25);
+  });
 
   it('gives a lease to one owner at a time and refuses commits from a former owner', async () => {
     expect(await readModels.acquireLease('tally', 'other', 60_000)).toBe(false);

@@ -111,7 +111,9 @@ export const sqliteHarness: ReadModelHarnessFactory = {
       async indexes(table) {
         return db
           .prepare(
-            `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name`,
+            // The column indexes: the key's own index (automatic, or built at a rebuild's swap) aside.
+            `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL
+               AND name NOT LIKE 'rmkey\\_%' ESCAPE '\\' ORDER BY name`,
           )
           .pluck()
           .all(table) as string[];

@@ -3,7 +3,7 @@ import { WARRANTY_CLAIM_STREAM_CATEGORY } from '@aftercare/domain';
 import type { RecordedEvent } from '@aftercare/event-store';
 import type { Projection } from './projection';
 import { asAftercareEvent, customerIdOf, DAY_MS, ms } from './event-data';
-import { copying, inPlace, type Ownership, withEntry, withField } from './ownership';
+import { copying, idRecord, inPlace, type Ownership, withEntry, withField } from './ownership';
 import { EXPERIENCE_STREAM_CATEGORIES } from './satisfaction.projection';
 import { SATISFACTION_RULES } from './satisfaction.state';
 import { storedChurnIncidents } from './churn-incidents.stored';
@@ -54,7 +54,13 @@ const EXTRA_INCIDENTS: Readonly<Record<string, IncidentKind>> = {
 };
 
 export function initialChurnIncidents(customerId: string): ChurnIncidentsState {
-  return { customerId, incidents: [], complaints: {}, pendingDeliveries: {}, rejectedClaims: {} };
+  return {
+    customerId,
+    incidents: [],
+    complaints: idRecord(),
+    pendingDeliveries: idRecord(),
+    rejectedClaims: idRecord(),
+  };
 }
 
 function own<T>(record: Record<string, T>, key: string): T | undefined {

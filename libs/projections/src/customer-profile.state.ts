@@ -6,6 +6,7 @@ import type {
   WarrantyOutcome,
 } from '@aftercare/domain';
 import { addTo, dayOf } from './event-data';
+import { idRecord } from './ownership';
 
 /** The customer profile's state, and values derived from it (pure). */
 
@@ -140,11 +141,11 @@ export function initialCustomerProfile(customerId: string): CustomerProfileState
     firstPurchaseAt: null,
     lastPurchaseAt: null,
     products: [],
-    complaints: {},
-    claims: {},
+    complaints: idRecord(),
+    claims: idRecord(),
     repairs: [],
-    returns: {},
-    maintenancePlans: {},
+    returns: idRecord(),
+    maintenancePlans: idRecord(),
     referrals: 0,
     eventCount: 0,
   };

@@ -26,6 +26,21 @@ export const inPlace: Ownership = {
 };
 
 /**
+ * An empty record for ids as keys (complaints by complaint id, setups by purchase id...). It is
+ * the `{}` it looks like, in V8's dictionary mode from the start: an object literal gets a new
+ * hidden class for each key it is given, shared only by objects given the same keys in the same
+ * order, so with ids as keys every entry makes one more, slow to make and never freed (a rebuild
+ * made hundreds of thousands). Deleting a property other than the last one turns an object into
+ * a dictionary, and it stays one.
+ */
+export function idRecord<T>(): Record<string, T> {
+  const record: Record<string, unknown> = { dictionary: true, mode: true };
+  delete record.dictionary;
+  delete record.mode;
+  return record as Record<string, T>;
+}
+
+/**
  * `record` with `key` set to `value`, as `{ ...record, [key]: value }` sets it: added last when
  * new, and an own entry whatever the key (an id like `__proto__` is just an id).
  */

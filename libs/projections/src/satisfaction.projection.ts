@@ -8,7 +8,7 @@ import {
 import type { RecordedEvent } from '@aftercare/event-store';
 import type { Projection } from './projection';
 import { asAftercareEvent, customerIdOf, latest, ms } from './event-data';
-import { copying, inPlace, type Ownership, withEntry, withField } from './ownership';
+import { copying, idRecord, inPlace, type Ownership, withEntry, withField } from './ownership';
 import { storedSatisfaction } from './satisfaction.stored';
 
 /**
@@ -122,10 +122,10 @@ export function initialSatisfaction(customerId: string): SatisfactionStateData {
     csat: { latest: null, count: 0, sum: 0, satisfied: 0 },
     ces: { latest: null, count: 0, sum: 0 },
     lastFeedbackAt: null,
-    complaints: {},
+    complaints: idRecord(),
     deliveries: { completed: 0, onTime: 0, late: 0, lastLateAt: null },
-    setups: {},
-    repairsBySerial: {},
+    setups: idRecord(),
+    repairsBySerial: idRecord(),
     returns: { requested: 0, completed: 0, refunded: 0, lastAt: null },
     referrals: 0,
     customerPromises: { made: 0, kept: 0, broken: 0, brokenAt: [] },

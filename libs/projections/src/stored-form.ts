@@ -1,5 +1,5 @@
 import { canonicalInstantMs } from '@aftercare/analytics';
-import { inPlace, withEntry } from './ownership';
+import { idRecord, inPlace, withEntry } from './ownership';
 
 /**
  * Pieces of the projections' stored forms (`Projection.stored`): states written as arrays in a
@@ -45,7 +45,7 @@ export function recordIn<T, Row extends readonly [string, ...unknown[]]>(
   rows: readonly Row[],
   value: (row: Row) => T,
 ): Record<string, T> {
-  const record: Record<string, T> = {};
+  const record = idRecord<T>();
   for (const row of rows) withEntry(inPlace, record, row[0], value(row));
   return record;
 }

@@ -103,7 +103,7 @@ class Reader {
     for (;;) {
       const message = await this.next();
       if (message.kind === 'caughtUp') return received;
-      received.push(message.event);
+      if (message.kind === 'event') received.push(message.event);
     }
   }
 }

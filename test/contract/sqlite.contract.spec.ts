@@ -64,6 +64,7 @@ describe('SqliteEventStore on one file shared by two instances', () => {
           })();
           continue;
         }
+        if (message.kind !== 'event') continue;
         received.push(message.event);
         if (received.length === 6) break;
       }
@@ -127,7 +128,7 @@ describe('SqliteEventStore filtered reads over a long log', () => {
           expect(message.position).toBe(await store.headPosition());
           break;
         }
-        seen.push(message.event.streamId);
+        if (message.kind === 'event') seen.push(message.event.streamId);
       }
       expect(seen).toEqual(['rare-1', 'rare-2']);
     } finally {

@@ -32,7 +32,7 @@ export class PositionLogger implements OnApplicationBootstrap, OnApplicationShut
   private async follow(subscription: Subscription): Promise<void> {
     for await (const message of subscription) {
       if (message.kind === 'caughtUp') this.report('caught up');
-      else this.position = message.event.position;
+      else if (message.kind === 'event') this.position = message.event.position;
     }
   }
 

@@ -97,7 +97,15 @@ export interface SubscribeToAllOptions {
 export type SubscriptionMessage =
   | { kind: 'event'; event: RecordedEvent }
   /** Emitted once, when the subscription has delivered all history that existed when it caught up. */
-  | { kind: 'caughtUp'; position: GlobalPosition | undefined };
+  | { kind: 'caughtUp'; position: GlobalPosition | undefined }
+  /**
+   * After it caught up: the subscription has looked at every event up to `position` and
+   * delivered those its filter admits, though the last of them was not one (a filtered
+   * subscription scanning past events it leaves out). A consumer waiting for a position learns
+   * it has nothing left to handle up to there. Like EventStoreDB's checkpoints, it may be sent
+   * or not; an adapter that never sends it is correct.
+   */
+  | { kind: 'checkpoint'; position: GlobalPosition };
 
 /**
  * A catch-up subscription. Iterating pulls messages (back-pressure: nothing is buffered without

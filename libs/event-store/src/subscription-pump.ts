@@ -60,6 +60,8 @@ export class CatchUpSubscription implements Subscription {
   private index = 0;
   private started = false;
   private caughtUpSent = false;
+  /** How far the consumer knows it has everything: the last event delivered, caughtUp, checkpoint. */
+  private reported = 0n;
   private closed = false;
   /** Bumped by every wake-up, so one that lands while a page is being read is not lost. */
   private version = 0;
@@ -107,7 +109,9 @@ export class CatchUpSubscription implements Subscription {
     for (;;) {
       if (this.isClosed()) return { done: true, value: undefined };
       if (this.index < this.page.length) {
-        return { done: false, value: { kind: 'event', event: this.page[this.index++] } };
+        const event = this.page[this.index++];
+        this.reported = event.position;
+        return { done: false, value: { kind: 'event', event } };
       }
       const version = this.version;
       let page: ScannedPage;
@@ -129,8 +133,14 @@ export class CatchUpSubscription implements Subscription {
       }
       if (!this.caughtUpSent) {
         this.caughtUpSent = true;
+        this.reported = this.cursor;
         const position = this.cursor > 0n ? this.cursor : undefined;
         return { done: false, value: { kind: 'caughtUp', position } };
+      }
+      if (this.cursor > this.reported) {
+        // Looked past events the filter leaves out: say how far nothing is left to deliver.
+        this.reported = this.cursor;
+        return { done: false, value: { kind: 'checkpoint', position: this.cursor } };
       }
       if (version === this.version) await this.waitForWake();
     }

@@ -148,7 +148,7 @@ export async function catchUp(store: EventStore): Promise<number> {
   try {
     for await (const message of subscription) {
       if (message.kind === 'caughtUp') break;
-      if (message.event.data) count++;
+      if (message.kind === 'event' && message.event.data) count++;
     }
   } finally {
     await subscription.close();
@@ -165,7 +165,12 @@ export async function subscriptionLatency(store: EventStore, samples: number): P
   try {
     for (const event of makeEvents(samples, 1)) {
       const start = performance.now();
-      const delivered = iterator.next();
+      const delivered = (async () => {
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done || next.value.kind === 'event') return;
+        }
+      })();
       await store.appendToStream(`latency-${event.id}`, [event]);
       await delivered;
       latencies.push(performance.now() - start);

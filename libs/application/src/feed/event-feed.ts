@@ -106,6 +106,7 @@ export class FeedCursor implements AsyncIterable<FeedMessage> {
         yield { kind: 'caughtUp' };
         continue;
       }
+      if (message.kind !== 'event') continue;
       const event = await this.admit(message.event);
       if (event) yield { kind: 'event', event };
     }

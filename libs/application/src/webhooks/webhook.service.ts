@@ -158,6 +158,7 @@ export class WebhookService
           onCaughtUp();
           continue;
         }
+        if (message.kind !== 'event') continue;
         this.registryPosition = message.event.position;
         this.react(message.event);
       }

@@ -246,7 +246,7 @@ export class ConsumerRunner {
       for (;;) {
         const batch: RecordedEvent[] = [];
         let ended = false;
-        let caughtUpAt: GlobalPosition | undefined;
+        let handledThrough: GlobalPosition | undefined;
         let timer: NodeJS.Timeout | undefined;
         let deadline: Promise<typeof TIMEOUT> | undefined;
         const interruption = this.nextInterrupt();
@@ -279,9 +279,15 @@ export class ConsumerRunner {
             }
             if (result.value.kind === 'caughtUp') {
               this.caughtUpValue = true;
-              caughtUpAt = result.value.position;
+              handledThrough = result.value.position;
               this.progressed();
               break;
+            }
+            if (result.value.kind === 'checkpoint') {
+              // Nothing this consumer follows up to there: at once, or once the batch is in.
+              if (batch.length === 0) this.appliedUpTo(result.value.position);
+              else handledThrough = result.value.position;
+              continue;
             }
             batch.push(result.value.event);
           }
@@ -294,8 +300,9 @@ export class ConsumerRunner {
           if (outcome !== 'committed') return outcome;
           this.progressed();
         }
-        // Everything the subscription held when it caught up is now handled.
-        if (caughtUpAt !== undefined) this.appliedUpTo(caughtUpAt);
+        // Everything the subscription held when it caught up (or said nothing more was left
+        // to deliver) is now handled.
+        if (handledThrough !== undefined) this.appliedUpTo(handledThrough);
         if (batch.length > 0) await yieldToEventLoop();
         if (this.interrupted) return this.interrupted === 'stop' ? 'stopped' : this.interrupted;
         if (ended) throw new Error('the subscription ended');

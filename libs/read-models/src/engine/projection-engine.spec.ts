@@ -126,6 +126,23 @@ describeEachReadModelStore('ProjectionEngine', (stores) => {
     expect(await storedStates(readModels)).toEqual(await cleanReplay(tallyProjection(), store));
   });
 
+  it('answers a reader waiting for a position past which come only events it does not follow', async () => {
+    const { engine: running } = await engine([tallyProjection()]);
+    await running.start();
+    const [purchase] = await appendPurchases(store, 1, 1);
+    await running.waitForCheckpoint('tally', purchase.position);
+    // Signals are not the tally's category: its subscription scans past them and delivers nothing.
+    const { position: lastSignal } = await store.appendToStream('signal-c0', [
+      customerEvent('c0', 'ChurnRiskRaised'),
+      customerEvent('c0', 'ChurnRiskRaised'),
+    ]);
+    const answered = running.waitForCheckpoint('tally', lastSignal, 5_000).then(() => 'answered');
+    await expect(answered).resolves.toBe('answered');
+    // The next event it follows is handled as before.
+    const [later] = await appendPurchases(store, 1, 1, 1);
+    await running.waitForCheckpoint('tally', later.position, 5_000);
+  });
+
   it('rolls back a batch that fails mid-write and applies it exactly once when retried', async () => {
     const events = await appendPurchases(store, 30, 5);
     const {

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import type { RuntimeStatus } from '@aftercare/application';
+import type { RuntimeSnapshot, RuntimeStatus } from '@aftercare/application';
 
 export const FRESHNESS_HEADERS = [
   'X-Aftercare-Head',
@@ -7,6 +7,29 @@ export const FRESHNESS_HEADERS = [
   'X-Aftercare-Lag',
   'X-Aftercare-Status-At',
 ];
+
+/** The headers' values for one snapshot: worked out once, whatever the number of reads. */
+const valuesBySnapshot = new WeakMap<RuntimeSnapshot, string[]>();
+
+function freshnessOf(snapshot: RuntimeSnapshot): string[] {
+  let values = valuesBySnapshot.get(snapshot);
+  if (values) return values;
+  let checkpoint: bigint | undefined;
+  let lag = 0n;
+  for (const p of snapshot.projections) {
+    const at = p.checkpoint ?? 0n;
+    if (checkpoint === undefined || at < checkpoint) checkpoint = at;
+    if (p.lag > lag) lag = p.lag;
+  }
+  values = [
+    (snapshot.head ?? 0n).toString(),
+    (checkpoint ?? 0n).toString(),
+    lag.toString(),
+    snapshot.at,
+  ];
+  valuesBySnapshot.set(snapshot, values);
+  return values;
+}
 
 /**
  * Says how fresh an answer from the read models is, from the runtime's cached snapshot (no
@@ -17,15 +40,5 @@ export const FRESHNESS_HEADERS = [
 export function writeFreshnessHeaders(response: FastifyReply, runtime?: RuntimeStatus): void {
   const snapshot = runtime?.snapshot();
   if (!snapshot || !snapshot.projections.length) return;
-  let checkpoint: bigint | undefined;
-  let lag = 0n;
-  for (const p of snapshot.projections) {
-    const at = p.checkpoint ?? 0n;
-    if (checkpoint === undefined || at < checkpoint) checkpoint = at;
-    if (p.lag > lag) lag = p.lag;
-  }
-  response.header('X-Aftercare-Head', (snapshot.head ?? 0n).toString());
-  response.header('X-Aftercare-Checkpoint', (checkpoint ?? 0n).toString());
-  response.header('X-Aftercare-Lag', lag.toString());
-  response.header('X-Aftercare-Status-At', snapshot.at);
+  freshnessOf(snapshot).forEach((value, i) => response.header(FRESHNESS_HEADERS[i], value));
 }

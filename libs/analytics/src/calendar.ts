@@ -14,11 +14,23 @@ export function dayNumber(date: string): number | undefined {
   return civilDay(digits(date, 0, 4), digits(date, 5, 2), digits(date, 8, 2));
 }
 
+/** The last instant read and its value: the projections read each event's instant in turn. */
+let lastInstant = '';
+let lastInstantMs: number | undefined;
+
 /**
  * Milliseconds since the epoch of `YYYY-MM-DDTHH:MM:SS[.sss]Z` with every field in range (so
  * `toISOString` would give the same text back); undefined for any other string.
  */
 export function canonicalInstantMs(s: string): number | undefined {
+  if (s !== lastInstant) {
+    lastInstantMs = readInstantMs(s);
+    lastInstant = s;
+  }
+  return lastInstantMs;
+}
+
+function readInstantMs(s: string): number | undefined {
   const length = s.length;
   if (length !== 20 && length !== 24) return undefined;
   if (

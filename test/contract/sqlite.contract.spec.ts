@@ -5,18 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { SqliteEventStore } from '../../libs/event-store/src/sqlite/sqlite.event-store';
 import type { RecordedEvent } from '../../libs/event-store/src/event-store.port';
 import { describeEventStoreContract } from './event-store.contract';
+import { openInTempFile } from './sqlite.fixture';
 
-describeEventStoreContract('sqlite', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'aftercare-contract-'));
-  const store = SqliteEventStore.open({ path: join(dir, 'events.db') });
-  return {
-    store,
-    cleanup: async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+describeEventStoreContract('sqlite', async () => openInTempFile());
 
 describe('SqliteEventStore on one file shared by two instances', () => {
   jest.setTimeout(30_000);

@@ -4,13 +4,10 @@
  * nothing left to handle up to there; it says nothing when the last event it looked at was one
  * it delivered. Both stores that page through the log themselves (SQLite, PostgreSQL).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { EventStore, SubscriptionMessage } from '../../libs/event-store/src/event-store.port';
-import { SqliteEventStore } from '../../libs/event-store/src/sqlite/sqlite.event-store';
 import { describeWithPostgres, openInFreshSchema } from './postgres.fixture';
+import { openInTempFile } from './sqlite.fixture';
 
 const event = () => ({ id: randomUUID(), type: 'Thing', data: {}, metadata: { schemaVersion: 1 } });
 
@@ -59,17 +56,7 @@ function behaves(open: () => Promise<{ store: EventStore; cleanup: () => Promise
 }
 
 describe('subscription checkpoints [sqlite]', () => {
-  behaves(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'aftercare-checkpoints-'));
-    const store = SqliteEventStore.open({ path: join(dir, 'events.db'), pollIntervalMs: 20 });
-    return {
-      store,
-      cleanup: async () => {
-        await store.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  });
+  behaves(async () => openInTempFile({ pollIntervalMs: 20 }));
 });
 
 describeWithPostgres('subscription checkpoints [postgres]', () => {

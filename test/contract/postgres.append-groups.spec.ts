@@ -4,7 +4,10 @@
  * have met alone: appended at the right revision, idempotent, or refused for its expected revision.
  */
 import { randomUUID } from 'node:crypto';
-import { WrongExpectedVersionError } from '../../libs/event-store/src/errors';
+import {
+  StoreUnavailableError,
+  WrongExpectedVersionError,
+} from '../../libs/event-store/src/errors';
 import type { EventStore, RecordedEvent } from '../../libs/event-store/src/event-store.port';
 import { PostgresEventStore } from '../../libs/event-store/src/postgres/postgres.event-store';
 import { databaseUrl, describeWithPostgres } from './postgres.fixture';
@@ -85,6 +88,24 @@ describeWithPostgres('PostgreSQL single appends sent together', () => {
       (first as PromiseFulfilledResult<{ position: bigint }>).value.position,
       (second as PromiseFulfilledResult<{ position: bigint }>).value.position,
     ]);
+  });
+
+  it('refuses the appends still waiting for their turn when the store closes, as unavailable', async () => {
+    const closing = await PostgresEventStore.connect({
+      connectionString: databaseUrl,
+      schema,
+      appendsInFlight: 1,
+    });
+    await closing.appendToStream('closing-0', [event()]);
+    // Asked for while the answer just given is forming the next group: they wait for it.
+    const waiting = [1, 2, 3].map((n) => closing.appendToStream(`closing-${n}`, [event()]));
+    await closing.close();
+    const outcomes = await Promise.allSettled(waiting);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    for (const refused of outcomes) {
+      expect((refused as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
+    }
+    for (const n of [1, 2, 3]) expect(await readStream(store, `closing-${n}`)).toEqual([]);
   });
 
   it('delivers a group to a live subscriber once each, in position order', async () => {

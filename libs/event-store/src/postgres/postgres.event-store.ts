@@ -231,6 +231,7 @@ export class PostgresEventStore implements EventStore {
 
   /** One single-event append sent alone: one statement, or the stored function when it must decide. */
   private async appendSingle(append: QueuedAppend): Promise<Written | 'idempotent'> {
+    this.assertOpen(); // it may have waited for its turn while the store was closed
     return (
       (await this.appendOne(append.streamId, append.event, append.json, append.revision)) ??
       (await this.appendChecked(append.streamId, [append.event], [append.json], append.revision))
@@ -246,6 +247,7 @@ export class PostgresEventStore implements EventStore {
   private async appendEach(
     appends: QueuedAppend[],
   ): Promise<PromiseSettledResult<Written | 'idempotent'>[]> {
+    this.assertOpen();
     let rows: [string, string | null, string | null, number | null][];
     try {
       const result = await this.pool.query<(typeof rows)[number]>({

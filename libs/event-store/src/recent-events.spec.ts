@@ -2,18 +2,23 @@ import type { RecordedEvent } from './event-store.port';
 import type { ScannedPage } from './paging';
 import { RecentEvents } from './recent-events';
 
+/** A log of `length` events in one stream, 'Even' and 'Odd' by turns, at positions 1 on. */
+function oddsAndEvens(length: number): RecordedEvent[] {
+  return Array.from({ length }, (_, i) => ({
+    id: `e${i + 1}`,
+    type: i % 2 ? 'Odd' : 'Even',
+    data: {},
+    metadata: { schemaVersion: 1 },
+    streamId: 'n-1',
+    revision: BigInt(i),
+    position: BigInt(i + 1),
+    recordedAt: new Date(0),
+  }));
+}
+
 describe('RecentEvents', () => {
   it('a page stops at the limit and the next one goes on after it; a far-behind reader scans instead', () => {
-    const log: RecordedEvent[] = Array.from({ length: 3_000 }, (_, i) => ({
-      id: `e${i + 1}`,
-      type: i % 2 ? 'Odd' : 'Even',
-      data: {},
-      metadata: { schemaVersion: 1 },
-      streamId: 'n-1',
-      revision: BigInt(i),
-      position: BigInt(i + 1),
-      recordedAt: new Date(0),
-    }));
+    const log = oddsAndEvens(3_000);
     const reads: [bigint, bigint][] = [];
     const recent = new RecentEvents((after, upTo) => {
       reads.push([after, upTo]);
@@ -47,16 +52,7 @@ describe('RecentEvents', () => {
   });
 
   it('serves a read from what it holds without reading, up to where it holds', () => {
-    const log: RecordedEvent[] = Array.from({ length: 50 }, (_, i) => ({
-      id: `e${i + 1}`,
-      type: i % 2 ? 'Odd' : 'Even',
-      data: {},
-      metadata: { schemaVersion: 1 },
-      streamId: 'n-1',
-      revision: BigInt(i),
-      position: BigInt(i + 1),
-      recordedAt: new Date(0),
-    }));
+    const log = oddsAndEvens(50);
     let reads = 0;
     const recent = new RecentEvents((after, upTo) => {
       reads++;

@@ -4,6 +4,12 @@ import { type LoadedStream, loadedStream, upcastRecorded } from './load-stream';
 /** Streams kept by default: the busiest customers of an instance, a few MB of events. */
 export const LOADED_STREAMS_CAPACITY = 2_000;
 
+/** A stream held: its events from revision 0 on, and where each event id is among them. */
+interface HeldStream {
+  readonly events: readonly RecordedEvent[];
+  readonly ids: ReadonlyMap<string, number>;
+}
+
 /**
  * The streams the write path loaded or appended to lately, so the next command on one reads from
  * the store only what was appended since (by this process or any other) instead of the whole
@@ -11,12 +17,6 @@ export const LOADED_STREAMS_CAPACITY = 2_000;
  * prefix of it, and an append at the revision held is checked by the store, which refuses it when
  * anyone wrote in between. Least recently used streams are forgotten first.
  */
-/** A stream held: its events from revision 0 on, and where each event id is among them. */
-interface HeldStream {
-  readonly events: readonly RecordedEvent[];
-  readonly ids: ReadonlyMap<string, number>;
-}
-
 export class LoadedStreams {
   private readonly streams = new Map<string, HeldStream>();
 

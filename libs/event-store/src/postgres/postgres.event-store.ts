@@ -268,25 +268,20 @@ export class PostgresEventStore implements EventStore {
       return Promise.allSettled(appends.map((append) => this.appendSingle(append)));
     }
     return rows.map(([outcome, current, position, recordedAt], i) => {
-      if (outcome === 'idempotent') return { status: 'fulfilled', value: 'idempotent' };
-      if (outcome === 'wrong_expected') {
-        return {
-          status: 'rejected',
-          reason: new WrongExpectedVersionError(
-            appends[i].streamId,
-            appends[i].revision,
-            current === null ? 'no_stream' : BigInt(current),
-          ),
-        };
+      try {
+        const { streamId, revision } = appends[i];
+        const value = writtenOrThrow(
+          streamId,
+          revision,
+          outcome,
+          current,
+          [position!],
+          recordedAt!,
+        );
+        return { status: 'fulfilled', value };
+      } catch (reason) {
+        return { status: 'rejected', reason };
       }
-      return {
-        status: 'fulfilled',
-        value: {
-          firstRevision: current === null ? 0n : BigInt(current) + 1n,
-          positions: [position!],
-          recordedAt: recordedAt!,
-        },
-      };
     });
   }
 
@@ -350,19 +345,7 @@ export class PostgresEventStore implements EventStore {
         throw mapError(error);
       }
       const [outcome, current, positions, recordedAt] = row;
-      if (outcome === 'idempotent') return 'idempotent';
-      if (outcome === 'wrong_expected') {
-        throw new WrongExpectedVersionError(
-          streamId,
-          expected,
-          current === null ? 'no_stream' : BigInt(current),
-        );
-      }
-      return {
-        firstRevision: current === null ? 0n : BigInt(current) + 1n,
-        positions: positions!,
-        recordedAt: recordedAt!.getTime(),
-      };
+      return writtenOrThrow(streamId, expected, outcome, current, positions, recordedAt?.getTime());
     }
   }
 
@@ -528,6 +511,33 @@ interface QueuedAppend extends SingleAppend {
   revision: ExpectedRevision;
   event: EventToAppend;
   json: { data: string; metadata: string };
+}
+
+/**
+ * What a stored function said of one append: written (the revision before it, its positions, the
+ * store time in ms), already stored, or refused for its expected revision (thrown).
+ */
+function writtenOrThrow(
+  streamId: string,
+  expected: ExpectedRevision,
+  outcome: string,
+  current: string | null,
+  positions: string[] | null,
+  recordedAt: number | undefined,
+): Written | 'idempotent' {
+  if (outcome === 'idempotent') return 'idempotent';
+  if (outcome === 'wrong_expected') {
+    throw new WrongExpectedVersionError(
+      streamId,
+      expected,
+      current === null ? 'no_stream' : BigInt(current),
+    );
+  }
+  return {
+    firstRevision: current === null ? 0n : BigInt(current) + 1n,
+    positions: positions!,
+    recordedAt: recordedAt!,
+  };
 }
 
 /** What an append wrote: the first revision, each event's position, the store time (ms). */

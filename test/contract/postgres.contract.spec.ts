@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import type { PostgresEventStore } from '../../libs/event-store/src/postgres/postgres.event-store';
+import { StoreUnavailableError } from '../../libs/event-store/src/errors';
+import { PostgresEventStore } from '../../libs/event-store/src/postgres/postgres.event-store';
 import type {
   RecordedEvent,
   SubscriptionMessage,
@@ -15,7 +16,51 @@ type AppendPath = (typeof APPEND_PATHS)[number];
 describeWithPostgres('PostgreSQL', () => {
   describeEventStoreContract('postgres', openInFreshSchema);
   describeAppendsInFlight();
+  describeClosing();
 });
+
+function describeClosing(): void {
+  it('closes while callers wait for a connection: each is answered, then the pool ends', async () => {
+    const schema = `closing_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const store = await PostgresEventStore.connect({
+      connectionString: databaseUrl,
+      schema,
+      maxConnections: 1,
+    });
+    const held = await store.pool.connect();
+    const appends = [1, 2, 3].map((n) =>
+      store.appendToStream(`wait-${n}`, [
+        { id: randomUUID(), type: 'Thing', data: { n }, metadata: { schemaVersion: 1 } },
+      ]),
+    );
+    const reading = store.pool.query('SELECT 1 AS one');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(store.pool.waitingCount).toBeGreaterThan(0);
+    const closing = store.close();
+    held.release();
+    await closing;
+    // What waited in the pool had its connection and its outcome; appends still queued in the
+    // store for their turn are refused as unavailable (not written), none left pending.
+    await expect(reading).resolves.toMatchObject({ rows: [{ one: 1 }] });
+    const outcomes = await Promise.allSettled(appends);
+    const written = outcomes.filter((o) => o.status === 'fulfilled').length;
+    expect(written).toBeGreaterThan(0);
+    for (const o of outcomes) {
+      if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(StoreUnavailableError);
+    }
+    const admin = new Client({ connectionString: databaseUrl });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query<{ n: string }>(
+        `SELECT count(*) AS n FROM ${schema}.es_events`,
+      );
+      expect(Number(rows[0].n)).toBe(written);
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    } finally {
+      await admin.end();
+    }
+  });
+}
 
 function describeAppendsInFlight(): void {
   describe('PostgresEventStore with an append in flight', () => {

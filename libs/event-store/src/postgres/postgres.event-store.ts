@@ -486,6 +486,9 @@ export class PostgresEventStore implements EventStore {
     if (this.closed) return;
     this.closed = true;
     await this.notifier.close();
+    // pg-pool's end() never answers a caller still waiting for a connection (appends, reads and
+    // the read models sharing this pool): they get theirs first, and end() waits for them.
+    while (this.pool.waitingCount > 0) await new Promise((resolve) => setTimeout(resolve, 5));
     await this.pool.end();
   }
 

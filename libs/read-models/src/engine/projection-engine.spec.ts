@@ -4,6 +4,7 @@ import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 import type { Projection } from '@aftercare/projections';
 import { ProjectionEngine, type ProjectionEngineOptions } from './projection-engine';
 import type { ReadModelStore } from '../read-model-store';
+import type { PostgresReadModelStore } from '../postgres/postgres.read-model-store';
 import {
   appendPurchases,
   cleanReplay,
@@ -129,6 +130,41 @@ describeEachReadModelStore('ProjectionEngine', (stores) => {
     await running.waitForCheckpoint('tally', events[events.length - 1].position);
     expect(commits).toBe(1);
     expect(await storedStates(readModels)).toEqual(await cleanReplay(tallyProjection(), store));
+  });
+
+  it('reports every projection with its checkpoint and lag, their statuses read together', async () => {
+    const names = ['tally', 'tally_b', 'tally_c', 'tally_d'];
+    const { engine: running, readModels } = await engine(
+      names.map((name) => tallyProjection({ name })),
+    );
+    const events = await appendPurchases(store, 6, 2);
+    await running.start();
+    for (const name of names) {
+      await running.waitForCheckpoint(name, events[events.length - 1].position);
+    }
+    await running.stop();
+    await appendPurchases(store, 3, 2, 6);
+    const reads = jest.spyOn(readModels, 'getStatus');
+    const sent =
+      harness.kind === 'postgres'
+        ? jest.spyOn((readModels as PostgresReadModelStore).pool, 'query')
+        : undefined;
+
+    const views = await running.status({ countEvents: true });
+
+    expect(views.map((v) => [v.name, v.checkpoint, v.lag])).toEqual(
+      names.map((name) => [name, events[events.length - 1].position, 3]),
+    );
+    expect(reads).toHaveBeenCalledTimes(names.length);
+    // On PostgreSQL the statuses asked for together share one statement (a union of point reads).
+    if (sent) {
+      const statusStatements = sent.mock.calls.filter(([query]) =>
+        String(typeof query === 'string' ? query : (query as { text?: string }).text).includes(
+          'rm_projection_status',
+        ),
+      );
+      expect(statusStatements).toHaveLength(1);
+    }
   });
 
   it('answers a reader waiting for a position past which come only events it does not follow', async () => {

@@ -342,10 +342,16 @@ export class ProjectionEngine {
    */
   async status(options: { countEvents?: boolean } = {}): Promise<ProjectionStatusView[]> {
     const countEvents = options.countEvents ?? true;
-    const headPosition = await this.options.store.headPosition();
+    const projections = [...this.projections.values()];
+    // Asked for together: PostgreSQL's point reads then share one round trip (the runtime status
+    // asks every second, one statement per projection before).
+    const [headPosition, statuses] = await Promise.all([
+      this.options.store.headPosition(),
+      Promise.all(projections.map((p) => this.options.readModels.getStatus(p.name))),
+    ]);
     const views: ProjectionStatusView[] = [];
-    for (const projection of this.projections.values()) {
-      const stored = await this.options.readModels.getStatus(projection.name);
+    for (const [i, projection] of projections.entries()) {
+      const stored = statuses[i];
       const checkpoint = stored?.checkpoint;
       const positionLag =
         headPosition === undefined

@@ -9,6 +9,7 @@ import {
   WarrantyPolicyReplay,
   SYSTEM_PRINCIPAL,
   csvRow,
+  piiText,
 } from '@aftercare/application';
 import { parseDateOption, parseIntegerOption } from '../cli-options';
 import { type CliApplication, recordRead, withApplication } from '../cli-context';
@@ -311,7 +312,7 @@ function formatClaim(audit: ClaimAudit): string {
   if (audit.claim) {
     lines.push(
       `  filed ${audit.claim.occurredAt} by customer ${audit.claim.customerId} for serial ${audit.claim.serialNumber}`,
-      `  defect ${audit.claim.defect.code}: ${audit.claim.defect.description}; noticed ${audit.claim.noticedAt}; symptom: ${audit.claim.symptom}${audit.claim.suspectedCause ? ` (claimant suspects ${audit.claim.suspectedCause})` : ''}`,
+      `  defect ${audit.claim.defect.code}: ${piiText(audit.claim.defect.description)}; noticed ${audit.claim.noticedAt}; symptom: ${piiText(audit.claim.symptom)}${audit.claim.suspectedCause ? ` (claimant suspects ${audit.claim.suspectedCause})` : ''}`,
     );
   }
   const d = audit.decision;

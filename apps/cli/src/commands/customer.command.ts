@@ -5,6 +5,7 @@ import {
   endOfDayIfDate,
   InvalidQueryError,
   type PiiVault,
+  piiText,
   type ReadModelQueries,
   SYSTEM_PRINCIPAL,
   type TimelinePage,
@@ -87,7 +88,7 @@ const money = (n: number, currency: string): string => `${n.toFixed(2)} ${curren
 export function formatCustomerView(v: CustomerView): string {
   const lines: string[] = [];
   lines.push(
-    `Customer ${v.customerId}${v.contact ? ` — ${v.contact.name} <${v.contact.email}>` : ''}${v.piiErased ? ' (personal data erased)' : ''}`,
+    `Customer ${v.customerId}${v.contact ? ` — ${piiText(v.contact.name)} <${piiText(v.contact.email)}>` : ''}${v.piiErased ? ' (personal data erased)' : ''}`,
   );
   lines.push(`  as of          ${v.now}`);
   lines.push(

@@ -7,6 +7,7 @@ import {
   type FollowUpTaskResult,
   type PromiseListItem,
   type PromiseListQuery,
+  piiText,
   SYSTEM_PRINCIPAL,
 } from '@aftercare/application';
 import {
@@ -61,7 +62,7 @@ function formatPromise(p: PromiseListItem): string {
       ? 'made outside any task'
       : `made on task ${p.taskId} · playbook ${p.playbook?.playbookId} v${p.playbook?.version}` +
         ` · cause ${p.cause?.eventType} ${p.cause?.eventId} at position ${p.cause?.position}`;
-  return `${minute(p.dueAt)}  ${p.customerId.padEnd(14)} ${p.status}${why}${settled}  by ${p.agentId} (${p.queue}): ${typeof p.text === 'string' ? p.text : JSON.stringify(p.text)}  [${p.promiseId}]\n                  ${origin}`;
+  return `${minute(p.dueAt)}  ${p.customerId.padEnd(14)} ${p.status}${why}${settled}  by ${p.agentId} (${p.queue}): ${piiText(p.text)}  [${p.promiseId}]\n                  ${origin}`;
 }
 
 /** End of the current UTC day: "today" for a worklist. */

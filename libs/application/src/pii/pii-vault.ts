@@ -205,14 +205,7 @@ export class PiiVault {
     let text = value;
     for (const token of value.match(TOKEN) ?? []) {
       const opened = await this.openToken(token, allowed);
-      text = text.replace(
-        token,
-        typeof opened === 'string'
-          ? opened
-          : isMarker(opened)
-            ? markerText(opened)
-            : JSON.stringify(opened),
-      );
+      text = text.replace(token, piiText(opened));
     }
     return text;
   }
@@ -345,8 +338,14 @@ function hasPlainText(value: unknown): boolean {
   );
 }
 
-function markerText(marker: { erased?: boolean; redacted?: boolean }): string {
-  return marker.erased ? '[erased]' : '[redacted]';
+/**
+ * A personal-data field as text for people to read: the text itself, `[erased]` or `[redacted]`
+ * where the vault put a marker (a field typed as text may hold one), else its JSON.
+ */
+export function piiText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (isMarker(value)) return 'erased' in value ? '[erased]' : '[redacted]';
+  return JSON.stringify(value);
 }
 
 function customerOf(data: unknown): string | undefined {

@@ -42,4 +42,22 @@ describe('aftercare --help', () => {
     expect(out).toMatch(/--format <format>/);
     expect(await help(buildProgram, ['help', 'customer'])).toMatch(/show \[options\] <id>/);
   });
+
+  it('offers --no-progress on every long command that draws a progress bar', async () => {
+    const { buildProgram } = jest.requireActual<{ buildProgram: typeof BuildProgram }>('./program');
+    for (const command of [
+      ['seed'],
+      ['churn', 'evaluate'],
+      ['clv', 'refit'],
+      ['audit', 'verify'],
+      ['export', 'events'],
+      ['export', 'customers'],
+      ['export', 'claims'],
+    ]) {
+      expect([command, await help(buildProgram, [...command, '--help'])]).toEqual([
+        command,
+        expect.stringMatching(/--no-progress +no progress bar/),
+      ]);
+    }
+  });
 });

@@ -30,7 +30,7 @@ export function freshnessOptions(command: Command): Command {
       '--allow-stale',
       'answer from the read models as they are, without catching them up first',
     )
-    .option('--no-progress', 'no progress bar while catching up')
+    .option('--no-progress', 'no progress bar')
     .option(
       '--wait <seconds>',
       'how long to wait for a running API or projector to catch up before refusing',

@@ -80,7 +80,8 @@ export function registerAuditCommand(program: Command): void {
       'stream category to verify (only warranty has chains)',
       'warranty',
     )
-    .action(async (options: { category: string }) => {
+    .option('--no-progress', 'no progress bar')
+    .action(async (options: { category: string; progress: boolean }) => {
       if (options.category !== 'warranty') {
         return program.error(
           `Only the warranty category is hash-chained, not '${options.category}'`,
@@ -91,7 +92,10 @@ export function registerAuditCommand(program: Command): void {
       }
       await withApplication(async ({ app }) => {
         const auditor = app.get(WarrantyAudit);
-        const bar = progressBar('verify |{bar}| {value}/{total} claims | ETA {eta_formatted}');
+        const bar = progressBar(
+          'verify |{bar}| {value}/{total} claims | ETA {eta_formatted}',
+          options.progress,
+        );
         const result = await auditor.verifyAll((done, total) => {
           if (!bar?.isActive) bar?.start(total, 0);
           bar?.update(done);

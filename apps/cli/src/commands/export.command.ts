@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { Presets, SingleBar } from 'cli-progress';
 import {
   CustomerQueries,
   type CustomerView,
@@ -16,6 +15,7 @@ import {
 import { customerProfileProjection, type CustomerProfileState } from '@aftercare/projections';
 import { parseDateOption, parseOutputFileOption } from '../cli-options';
 import { recordRead, withApplication } from '../cli-context';
+import { progressBar } from '../progress';
 import {
   ensureFreshReadModels,
   type FreshnessOptions,
@@ -29,6 +29,8 @@ type ExportOptions = {
   to?: string;
   category?: string[];
   pii?: boolean;
+  /** `--no-progress` makes it false. */
+  progress: boolean;
 };
 
 /** `--no-pii`: the export an analyst may take away, personal data replaced by `{"redacted": true}`. */
@@ -53,6 +55,7 @@ export function registerExportCommand(program: Command): void {
     .option('--to <date>', 'last day (business time)', parseDateOption)
     .option('--category <category...>', 'stream categories, e.g. customer warranty')
     .option('--no-pii', 'replace personal data with {"redacted": true}')
+    .option('--no-progress', 'no progress bar')
     .action(async (options: ExportOptions) => {
       const format = checkFormat(program, options.format);
       const reader = options.pii === false ? PSEUDONYMOUS_READER : SYSTEM_PRINCIPAL;
@@ -61,19 +64,19 @@ export function registerExportCommand(program: Command): void {
           const { store, vault } = cli;
           await recordRead(cli, { action: 'export.events' });
           const head = await store.headPosition();
-          const bar = progress('events');
-          bar.start(Number(head ?? 0n), 0);
+          const bar = progress('events', options.progress);
+          bar?.start(Number(head ?? 0n), 0);
           const written = await exportEvents(store, {
             out: options.out,
             format,
             from: options.from,
             to: options.to,
             categories: options.category,
-            onProgress: (_done, position) => bar.update(Number(position)),
+            onProgress: (_done, position) => bar?.update(Number(position)),
             reveal: (event) => vault.revealEvent(event, reader),
           });
-          bar.update(Number(head ?? 0n));
-          bar.stop();
+          bar?.update(Number(head ?? 0n));
+          bar?.stop();
           console.error(`${written} events written to ${options.out}`);
         },
         { pii: true },
@@ -111,8 +114,8 @@ export function registerExportCommand(program: Command): void {
         await recordRead(cli, { action: 'export.claims' });
         await ensureFreshReadModels(cli, options);
         const sink = new FileSink(options.out);
-        const bar = progress('claims');
-        bar.start(0, 0);
+        const bar = progress('claims', options.progress);
+        bar?.start(0, 0);
         let written = 0;
         try {
           for await (const row of app.get(WarrantyDecisionQueries).decisions({
@@ -125,12 +128,12 @@ export function registerExportCommand(program: Command): void {
               format === 'csv' ? csvRow(Object.values(flat)) : JSON.stringify(row),
             );
             written++;
-            bar.setTotal(written);
-            bar.update(written);
+            bar?.setTotal(written);
+            bar?.update(written);
           }
         } finally {
           await sink.close();
-          bar.stop();
+          bar?.stop();
         }
         console.error(`${written} claims written to ${options.out}`);
       },
@@ -211,7 +214,7 @@ async function exportCustomers(
       const where =
         settings.readModels === 'sqlite' ? settings.readModelPath : `schema ${settings.readSchema}`;
       const sink = new FileSink(options.out);
-      const bar = progress('customers');
+      const bar = progress('customers', options.progress);
       try {
         const status = await readModels.getStatus(customerProfileProjection.name);
         if (!status) {
@@ -221,7 +224,7 @@ async function exportCustomers(
         }
         const total = await readModels.count(customerProfileProjection.name);
         const queries = new CustomerQueries(store, readModels);
-        bar.start(total, 0);
+        bar?.start(total, 0);
         if (format === 'csv') await sink.writeLine(csvRow(CUSTOMER_COLUMNS));
         let written = 0;
         for await (const stored of listAll<CustomerProfileState>(
@@ -232,12 +235,12 @@ async function exportCustomers(
           await sink.writeLine(
             format === 'csv' ? csvRow(CUSTOMER_COLUMNS.map((c) => row[c])) : JSON.stringify(row),
           );
-          bar.update(++written);
+          bar?.update(++written);
         }
-        bar.stop();
+        bar?.stop();
         console.error(`${written} customers written to ${options.out}`);
       } finally {
-        bar.stop();
+        bar?.stop();
         await sink.close();
       }
     },
@@ -252,12 +255,9 @@ function checkFormat(program: Command, format: string): 'ndjson' | 'csv' {
   return format;
 }
 
-function progress(what: string): SingleBar {
-  return new SingleBar(
-    {
-      format: `${what} {bar} {percentage}% | {value}/{total} | ETA {eta_formatted}`,
-      stream: process.stderr,
-    },
-    Presets.shades_classic,
+function progress(what: string, enabled: boolean) {
+  return progressBar(
+    `${what} {bar} {percentage}% | {value}/{total} | ETA {eta_formatted}`,
+    enabled,
   );
 }

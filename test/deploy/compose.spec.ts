@@ -18,9 +18,11 @@ interface Service {
   command?: string[];
   entrypoint?: string[];
   depends_on?: Record<string, { condition: string }>;
+  volumes?: string[];
 }
 interface Compose {
   services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
 }
 
 const root = join(__dirname, '../..');
@@ -71,6 +73,15 @@ describe('docker/compose.yaml', () => {
     for (const name of ['api', 'projector', 'postgres', 'kurrentdb']) {
       expect(services[name].restart).toBe('unless-stopped');
     }
+  });
+
+  it('gives the api, projector and cli one named volume for their key files (master and audit signing key)', () => {
+    // The keys default to ./data (/app/data in the image) outside the embedded store: a volume per
+    // container, or none, would give each app a master key of its own.
+    for (const name of apps) {
+      expect(services[name].volumes).toEqual(['aftercare-keys:/app/data']);
+    }
+    expect(compose.volumes).toHaveProperty('aftercare-keys');
   });
 
   it('does not publish PostgreSQL on the host by default; the override binds it to loopback', () => {

@@ -79,6 +79,7 @@ export async function runReplayBench(options: ReplayBenchOptions): Promise<void>
       const single = await measure(() => rebuild(1));
       line(log, `rebuild all (${projections.length}), one thread`, single);
       log(stateSize(readModels, projections, customers));
+      log(readModelPages(readModels, projections));
       global.gc?.();
       const parallel = await measure(() => rebuild('auto'));
       line(log, `rebuild all (${projections.length}), worker threads`, parallel);
@@ -240,6 +241,38 @@ function stateSize(
   return (
     `stored state: ${(total / 2 ** 20).toFixed(1)} MB, ${per(total)} bytes per customer ` +
     `(${parts.join(', ')})`
+  );
+}
+
+/** Pages the read models take in the file: their tables, key indexes and column indexes. */
+function readModelPages(
+  readModels: SqliteReadModelStore,
+  projections: readonly AnyProjection[],
+): string {
+  const { db } = readModels;
+  const tables = projections.map((p) => `rm_${p.name}`);
+  const btrees = db
+    .prepare(
+      `SELECT name, type FROM sqlite_master
+       WHERE tbl_name IN (${tables.map(() => '?').join(', ')}) AND type IN ('table', 'index')`,
+    )
+    .all(...tables) as { name: string; type: string }[];
+  const pages = db.prepare('SELECT sum(pgsize) FROM dbstat WHERE name = ? AND aggregate = TRUE');
+  const bytes = { tables: 0, keys: 0, columns: 0 };
+  let columnIndexes = 0;
+  for (const { name, type } of btrees) {
+    const size = (pages.pluck(true).get(name) as number | null) ?? 0;
+    if (type === 'table') bytes.tables += size;
+    else if (!name.startsWith('rmix_')) bytes.keys += size;
+    else {
+      bytes.columns += size;
+      columnIndexes++;
+    }
+  }
+  const mb = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MB`;
+  return (
+    `read-model pages: tables ${mb(bytes.tables)}, key indexes ${mb(bytes.keys)}, ` +
+    `column indexes ${mb(bytes.columns)} (${columnIndexes})`
   );
 }
 

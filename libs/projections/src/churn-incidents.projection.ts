@@ -204,4 +204,6 @@ export const churnIncidentsProjection: Projection<ChurnIncidentsState> = {
   columns: {
     incidents: (s) => s.incidents.length,
   },
+  // Read by key only: no column index.
+  indexes: [],
 };

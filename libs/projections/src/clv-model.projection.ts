@@ -87,4 +87,6 @@ export const clvModelProjection: Projection<ClvModelFitState> = {
     fittedAt: (s) => s?.occurredAt ?? null,
     customers: (s) => s?.customers ?? null,
   },
+  // The latest fits as of a time.
+  indexes: ['fittedAt'],
 };

@@ -107,4 +107,7 @@ export const complaintsProjection: Projection<ComplaintState> = {
     filedAt: (s) => (s.filedAt === null ? null : utcInstant(s.filedAt)),
     customerId: (s) => s.customerId,
   },
+  // Breaching complaints: one queue's open complaints (a few), filtered and sorted by filing
+  // date among themselves.
+  indexes: ['queue'],
 };

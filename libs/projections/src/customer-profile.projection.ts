@@ -416,4 +416,6 @@ export const customerProfileProjection: Projection<CustomerProfileState> = {
       return currency ? s.revenueByCurrency[currency] : 0;
     },
   },
+  // Read by key only (one customer, or every customer in key order): no column index.
+  indexes: [],
 };

@@ -126,6 +126,9 @@ export const followUpTasksProjection: Projection<FollowUpTaskView> = {
     customerId: (s) => s.customerId,
     overdue: (s) => (s.overdue ? 1 : 0),
   },
+  // The worklist's filters and its order (due time), the sweep's and a customer's tasks.
+  // `overdue` is only ever asked of open tasks, which `status` has narrowed.
+  indexes: ['status', 'queue', 'ownerId', 'dueAt', 'customerId'],
 };
 
 export type PromiseStatusView = 'open' | 'kept' | 'broken';
@@ -206,6 +209,8 @@ export const promisesProjection: Projection<PromiseView> = {
     dueAt: (s) => s.dueAt,
     customerId: (s) => s.customerId,
   },
+  // The promise list's filters and its order (due time), the sweep's, and a customer's latest.
+  indexes: ['status', 'agentId', 'queue', 'dueAt', 'customerId'],
 };
 
 /** Promises made, kept and broken by one agent or one queue. */
@@ -247,6 +252,8 @@ function promiseRateProjection(
       }
     },
     columns: { made: (s) => s.made },
+    // Listed in key order only: no column index.
+    indexes: [],
   };
 }
 

@@ -58,4 +58,6 @@ export const nextBestActionsProjection: Projection<NbaFitState> = {
   evolve: (state, event) =>
     event.type === NBA_MODEL_FITTED ? (event.data as NextBestActionsFittedData) : state,
   columns: { fittedAt: (s) => s?.occurredAt ?? null },
+  // The latest fit.
+  indexes: ['fittedAt'],
 };

@@ -81,4 +81,6 @@ export const populationFeedbackProjection: Projection<FeedbackMonthState> = {
     npsResponses: (s) => s.nps.responses,
     csatResponses: (s) => s.csat.responses,
   },
+  // Read whole, in key order: no column index.
+  indexes: [],
 };

@@ -33,8 +33,20 @@ export interface Projection<State> {
    * again in global order; left out, the projection is folded in global order.
    */
   readonly customerScope?: 'customer' | ((customerId: string) => string);
-  /** Values copied into indexed columns so read models can be listed and sorted without parsing. */
+  /**
+   * Values copied into columns beside the state, so read models can be listed, filtered and sorted
+   * without parsing. A column is stored, not indexed, unless `indexes` names it.
+   */
   readonly columns?: Readonly<Record<string, (state: State) => string | number | null>>;
+  /**
+   * The columns that get an index `(column, key)`: those a query filters or sorts on where no
+   * other indexed condition has already narrowed the rows to a few (a customer's, one queue's).
+   * Every index is written on each commit and built at each rebuild's swap, so a column only read
+   * back, or only filtered within another index's range, is left out; queries on it still work,
+   * with the same results, by scanning. Both stores drop, at start, an index no longer named here
+   * and build one newly named (a version bump has the rebuild build it instead).
+   */
+  readonly indexes?: readonly string[];
   /**
    * A smaller stored form of the state, owned by the projection: both read-model stores write
    * `encode`'s array as the state's JSON and hand readers `decode`'s state, so readers see the

@@ -435,4 +435,6 @@ export const satisfactionProjection: Projection<SatisfactionStateData> = {
     openComplaints: (s) => Object.values(s.complaints).filter((c) => c.open).length,
     lastFeedbackAt: (s) => s.lastFeedbackAt,
   },
+  // Read by key only: no column index.
+  indexes: [],
 };

@@ -245,4 +245,6 @@ export const warrantyClaimsProjection: Projection<WarrantyClaimState> = {
     customerId: (s) => s.customerId,
     filedAt: (s) => s.filedAt,
   },
+  // One customer's claims (their next best actions); every other read is by key.
+  indexes: ['customerId'],
 };

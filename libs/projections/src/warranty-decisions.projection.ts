@@ -162,4 +162,8 @@ export const warrantyDecisionsProjection: Projection<WarrantyDecisionState> = {
     outcome: (s) => s.row?.outcome ?? null,
     finalOutcome: (s) => s.row?.finalOutcome ?? null,
   },
+  // Every list and report pages by filing date. A policy id or version (a few values, each
+  // thousands of decisions) filters along that walk: an index on one made SQLite sort all its
+  // decisions for each page instead.
+  indexes: ['filedAt'],
 };

@@ -57,4 +57,6 @@ export const warrantyPoliciesProjection: Projection<WarrantyPolicyState> = {
   columns: {
     latestVersion: (s) => (s.versions.length ? s.versions[s.versions.length - 1].version : null),
   },
+  // Read whole, in key order: no column index.
+  indexes: [],
 };

@@ -1,7 +1,11 @@
 import { join } from 'node:path';
 import type { Projection } from '@aftercare/projections';
 import type { ReadModelStore } from './read-model-store';
-import { describeEachReadModelStore, type ReadModelHarness } from './testing/read-model-stores';
+import {
+  describeEachReadModelStore,
+  type ReadModelHarness,
+  type ReadModelHarnessFactory,
+} from './testing/read-model-stores';
 import { tempDir } from './testing/runtime-fixtures';
 
 interface Scored {
@@ -9,8 +13,11 @@ interface Scored {
   score: number | null;
 }
 
-/** A read model whose indexed column is NULL for some keys, as a CLV is before any fit. */
-const scored: Projection<Scored> = {
+/**
+ * A read model whose column is NULL for some keys, as a CLV is before any fit: indexed, and only
+ * stored (a query then scans, and must page the same).
+ */
+const scoredProjections: Projection<Scored>[] = [['score'], []].map((indexes) => ({
   name: 'scored',
   version: 1,
   filter: { categories: ['customer'] },
@@ -18,9 +25,17 @@ const scored: Projection<Scored> = {
   initialState: (key) => ({ key, score: null }),
   evolve: (state) => state,
   columns: { score: (s) => s.score },
-};
+  indexes,
+}));
 
-describeEachReadModelStore('keyset paging over a column with NULLs', (stores) => {
+describeEachReadModelStore('keyset paging over a column with NULLs', (stores) =>
+  describe.each(scoredProjections.map((p) => [p.indexes!.length ? 'indexed' : 'not indexed', p]))(
+    'the column %s',
+    (_, scored) => pagingOver(stores, scored),
+  ),
+);
+
+function pagingOver(stores: ReadModelHarnessFactory, scored: Projection<Scored>): void {
   let dir: ReturnType<typeof tempDir>;
   let harness: ReadModelHarness;
   let readModels: ReadModelStore;
@@ -74,4 +89,19 @@ describeEachReadModelStore('keyset paging over a column with NULLs', (stores) =>
     expect(await pages('asc')).toEqual(['k1', 'k3', 'k6', 'k2', 'k4', 'k5', 'k0', 'k7']);
     expect(await pages('desc')).toEqual(['k7', 'k0', 'k5', 'k4', 'k2', 'k6', 'k3', 'k1']);
   });
-});
+
+  it('filters on the column and pages what it keeps', async () => {
+    const where = [{ column: 'score', op: '>=', value: 2 }] as const;
+    expect(await readModels.count('scored', where)).toBe(4);
+    const first = await readModels.list<Scored>('scored', { where, orderBy: 'score', limit: 3 });
+    expect(first.items.map((i) => i.key)).toEqual(['k4', 'k5', 'k0']);
+    const rest = await readModels.list<Scored>('scored', {
+      where,
+      orderBy: 'score',
+      limit: 3,
+      after: first.nextCursor,
+    });
+    expect(rest.items.map((i) => i.key)).toEqual(['k7']);
+    expect(await readModels.count('scored', { score: null })).toBe(3);
+  });
+}

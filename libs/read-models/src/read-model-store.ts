@@ -39,7 +39,7 @@ export interface StateWrite {
   encoded?: EncodedState;
 }
 
-/** A state as JSON text and its indexed column values, in the projection's column order. */
+/** A state as JSON text and its column values, in the projection's column order. */
 export interface EncodedState {
   json: string;
   columns: ColumnValue[];
@@ -81,9 +81,9 @@ export interface ColumnCondition {
 }
 
 export interface ListQuery {
-  /** Conditions on indexed columns (or `key`, `position`), all of which must hold. */
+  /** Conditions on the projection's columns (or `key`, `position`), all of which must hold. */
   where?: readonly ColumnCondition[] | Readonly<Record<string, ColumnValue>>;
-  /** An indexed column, `key` or `position`. Defaults to `key`; ties are broken by key. */
+  /** A column of the projection, `key` or `position`. Defaults to `key`; ties are broken by key. */
   orderBy?: string;
   direction?: 'asc' | 'desc';
   /** Defaults to 100. */
@@ -189,7 +189,7 @@ export function assertIdentifier(value: string, what: string): void {
   }
 }
 
-/** A projection's indexed column names, checked as identifiers and against the reserved ones. */
+/** A projection's column names, checked as identifiers and against the reserved ones. */
 export function columnNames(projection: AnyProjection): string[] {
   const names = Object.keys(projection.columns ?? {});
   for (const name of names) {
@@ -199,6 +199,20 @@ export function columnNames(projection: AnyProjection): string[] {
     }
   }
   return names;
+}
+
+/** The columns a projection indexes (`indexes`), in its order, each one of its columns. */
+export function indexedColumns(projection: AnyProjection): string[] {
+  const columns = new Set(columnNames(projection));
+  const indexed = [...new Set(projection.indexes ?? [])];
+  for (const column of indexed) {
+    if (!columns.has(column)) {
+      throw new InvalidReadModelQueryError(
+        `${projection.name} indexes '${column}', which is not one of its columns`,
+      );
+    }
+  }
+  return indexed;
 }
 
 export function readModelTable(name: string): string {

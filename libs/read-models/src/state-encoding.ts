@@ -11,7 +11,7 @@ import {
   type StoredState,
 } from './read-model-store';
 
-/** A state as a row: its JSON text and its indexed column values, in the projection's column order. */
+/** A state as a row: its JSON text and its column values, in the projection's column order. */
 export interface EncodedRow {
   key: string;
   state: string;

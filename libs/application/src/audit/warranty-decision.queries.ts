@@ -27,7 +27,7 @@ const CHUNK = 5_000;
 
 /**
  * The one read path for warranty decisions: the `warranty_decisions` read model, filtered on its
- * indexed columns and ordered by filing date (keyset pages). The API's decision list, the audit
+ * columns and ordered by filing date (keyset pages). The API's decision list, the audit
  * report (API and CLI), the CSV export and the policy and engine replays all read it here, so
  * every door counts the same decisions, approved "by the engine" and "after overrides" alike.
  * Readers state or ensure its freshness themselves (API headers, the CLI's catch-up).

@@ -2,6 +2,7 @@ import type { PoolClient } from 'pg';
 import type { AnyProjection } from '@aftercare/projections';
 import {
   columnNames,
+  indexedColumns,
   InvalidReadModelQueryError,
   rebuildTable,
   StateEncodingError,
@@ -19,7 +20,7 @@ import {
   UNTYPED,
 } from './pg-session';
 
-/** How an indexed column is stored: decided by the first non-NULL value written to it. */
+/** How a column is stored: decided by the first non-NULL value written to it. */
 export type ReadModelColumnType = 'number' | 'text' | 'untyped';
 
 /** A read-model table: key, state, position and the projection's columns, all untyped at first. */
@@ -57,6 +58,44 @@ export async function createIndexes(
   }
 }
 
+/**
+ * Gives a live table the column indexes its projection declares: one no longer declared is
+ * dropped (it would cost every write), one declared and missing is built. Nothing is locked when
+ * they already match; otherwise the table's advisory lock serializes two instances starting at
+ * once. The primary key is not a column index and stays.
+ */
+export async function reconcileIndexes(
+  session: PgSession,
+  client: PoolClient,
+  name: string,
+  table: string,
+  columns: readonly string[],
+  epoch: number,
+): Promise<void> {
+  const wanted = new Map(columns.map((column) => [indexName(name, epoch, column), column]));
+  const present = async () => {
+    const { rows } = await client.query<{ name: string }>(
+      `SELECT indexname AS name FROM pg_indexes
+       WHERE schemaname = $1 AND tablename = $2 AND starts_with(indexname, 'rmix_')`,
+      [session.schema, table],
+    );
+    return new Set(rows.map((row) => row.name));
+  };
+  const matches = (found: Set<string>) =>
+    found.size === wanted.size && [...wanted.keys()].every((index) => found.has(index));
+  if (matches(await present())) return;
+  await client.query('SELECT pg_advisory_xact_lock($1, $2)', [
+    LOCK_CLASS,
+    lockKey(`${session.schema}.${table}`),
+  ]);
+  const found = await present();
+  for (const index of found) {
+    if (!wanted.has(index)) await client.query(`DROP INDEX IF EXISTS ${session.t(index)}`);
+  }
+  const missing = [...wanted].filter(([index]) => !found.has(index)).map(([, column]) => column);
+  await createIndexes(session, client, name, table, missing, epoch);
+}
+
 export async function readColumnTypes(
   session: PgSession,
   client: PoolClient,
@@ -87,6 +126,7 @@ export async function upsert(
   indexEpoch: number | undefined,
 ): Promise<void> {
   const columns = columnNames(projection);
+  const indexed = new Set(indexedColumns(projection));
   let types = await readColumnTypes(session, client, table);
   const wanted = wantedTypes(columns, rows, types);
   if (wanted.size) {
@@ -101,7 +141,7 @@ export async function upsert(
       await client.query(
         `ALTER TABLE ${session.t(table)} ADD COLUMN ${q(column)} ${sqlType(type)}`,
       );
-      if (indexEpoch !== undefined) {
+      if (indexEpoch !== undefined && indexed.has(column)) {
         await createIndexes(session, client, projection.name, table, [column], indexEpoch);
       }
       types.set(column, type);
@@ -144,7 +184,7 @@ export function encode(projection: AnyProjection, states: readonly StateWrite[])
       if (value != null && typeof value !== 'string' && typeof value !== 'number') {
         throw new StateEncodingError(
           row.key,
-          new Error(`indexed column values must be strings, numbers or null, got ${typeof value}`),
+          new Error(`column values must be strings, numbers or null, got ${typeof value}`),
         );
       }
     }

@@ -108,7 +108,7 @@ export class PgReadModelQueries {
     return Number(rows[0].n);
   }
 
-  /** The stored type of each indexed column of a projection's live table (diagnostics, tests). */
+  /** The stored type of each column of a projection's live table (diagnostics, tests). */
   async columnTypes(name: string): Promise<Record<string, ReadModelColumnType>> {
     assertIdentifier(name, 'Projection name');
     const client = await this.session.pool.connect();

@@ -3,6 +3,7 @@ import type { AnyProjection } from '@aftercare/projections';
 import {
   assertIdentifier,
   columnNames,
+  indexedColumns,
   readModelTable,
   rebuildLeaseName,
   rebuildTable,
@@ -66,7 +67,7 @@ export class PgRebuilds {
     const nextEpoch = (await this.epochOf(name)) + 1;
     // Outside the swap transaction: the live table keeps serving while the indexes build.
     await session.transaction((client) =>
-      createIndexes(session, client, name, rebuilt, columnNames(projection), nextEpoch),
+      createIndexes(session, client, name, rebuilt, indexedColumns(projection), nextEpoch),
     );
     await session.transaction(async (client) => {
       const status = await client.query<{ epoch: string }>(

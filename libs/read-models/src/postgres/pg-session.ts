@@ -10,7 +10,7 @@ import {
 /** First half of the advisory lock keys: arbitrary, names "Aftercare read models". */
 export const LOCK_CLASS = 0x0af7ca2f;
 export const MAX_IDENTIFIER = 63;
-/** The domain of an indexed column whose type is not known yet (all its values are NULL). */
+/** The domain of a column whose type is not known yet (all its values are NULL). */
 export const UNTYPED = 'rm_untyped';
 /** Errors PostgreSQL raises when a query value does not fit the column: a bad query, not an outage. */
 const BAD_VALUE_CODES = new Set(['22P02', '22003', '22007', '22008', '42804', '22021']);

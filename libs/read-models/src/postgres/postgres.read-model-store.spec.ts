@@ -32,6 +32,7 @@ const rows: Projection<Row> = {
   initialState: (id) => ({ id, score: null, at: null, label: null }),
   evolve: (state) => state,
   columns: { score: (s) => s.score, at: (s) => s.at, label: (s) => s.label },
+  indexes: ['score', 'at', 'label'],
 };
 
 describeWithPostgres('PostgresReadModelStore', () => {

@@ -2,8 +2,8 @@
  * Read models in PostgreSQL (the distributed and PostgreSQL-only deployments).
  *
  * Same model as the SQLite store: one table per projection `rm_<name>` (key, state, position and
- * the projection's indexed columns), `rm_projection_status` and `rm_projection_lease`, all in one
- * schema (default `aftercare_read`). What differs, and why:
+ * the projection's columns, those in its `indexes` indexed), `rm_projection_status` and
+ * `rm_projection_lease`, all in one schema (default `aftercare_read`). What differs, and why:
  *
  * - State is `text`, not `jsonb`: the stored JSON stays byte-identical to what the projection (or a
  *   rebuild worker, through `StateWrite.encoded`) produced: key order, number spelling and
@@ -12,16 +12,16 @@
  *   use `state::jsonb` (a stored form is a JSON array).
  * - `key` is `text COLLATE "C"`: keys sort byte-wise, as SQLite's BINARY collation, whatever the
  *   database locale, so `list` pages in the same order in both stores.
- * - Indexed columns are typed by their JS values. A projection declares extractors, not types, so a
+ * - Columns are typed by their JS values. A projection declares extractors, not types, so a
  *   column starts as the domain `rm_untyped` (text, every value NULL) and takes its type from the
  *   first non-NULL value written to it: `double precision` for numbers (a JS number is an IEEE
  *   double, so this is lossless for integers and fractions alike and orders numerically) and
  *   `text COLLATE "C"` for strings (ISO-8601 UTC timestamps then order chronologically, exactly as
- *   in SQLite). The switch is a DROP + ADD of the all-NULL column (metadata only) plus its index,
- *   in the writing transaction, once per column per table. A later value of the other type is a
- *   bug in the projection: it fails the batch with a `StateEncodingError`, so the runner stops the
- *   projection at that event instead of storing an unsortable mix. A rebuild table starts untyped
- *   again, so a new projection version may change a column's type.
+ *   in SQLite). The switch is a DROP + ADD of the all-NULL column (metadata only) plus its index
+ *   if it has one, in the writing transaction, once per column per table. A later value of the
+ *   other type is a bug in the projection: it fails the batch with a `StateEncodingError`, so the
+ *   runner stops the projection at that event instead of storing an unsortable mix. A rebuild
+ *   table starts untyped again, so a new projection version may change a column's type.
  * - Positions, checkpoints and epochs are `bigint`, read as text and converted to BigInt (the
  *   driver's default parser would give strings or lose precision).
  * - Leases expire on the server clock (`now()`), so instances with skewed clocks agree.
@@ -40,6 +40,7 @@ import type { AnyProjection } from '@aftercare/projections';
 import {
   assertIdentifier,
   columnNames,
+  indexedColumns,
   type BatchCommit,
   type CommitOutcome,
   type LeaseRenewal,
@@ -60,6 +61,7 @@ import {
   encode,
   lastWriteWins,
   type ReadModelColumnType,
+  reconcileIndexes,
   upsert,
 } from './pg-columns';
 import { StoredForms } from '../state-encoding';
@@ -167,7 +169,7 @@ export class PostgresReadModelStore implements ReadModelStore {
         if (!domain.rowCount) {
           await client.query(`CREATE DOMAIN ${store.t(UNTYPED)} AS text`);
           await client.query(
-            `COMMENT ON DOMAIN ${store.t(UNTYPED)} IS 'An indexed read-model column whose type is not known yet: all its values are NULL'`,
+            `COMMENT ON DOMAIN ${store.t(UNTYPED)} IS 'A read-model column whose type is not known yet: all its values are NULL'`,
           );
         }
         await client.query(`
@@ -207,13 +209,20 @@ export class PostgresReadModelStore implements ReadModelStore {
     assertTableNameFits(projection.name);
     this.forms.note(projection);
     const columns = columnNames(projection);
+    const indexed = indexedColumns(projection);
     const table = readModelTable(projection.name);
     await this.transaction(async (client) => {
-      const exists = await client.query(
-        `SELECT 1 FROM ${this.t('rm_projection_status')} WHERE name = $1`,
+      const stored = await client.query<{ version: number; epoch: string }>(
+        `SELECT version, epoch::text AS epoch FROM ${this.t('rm_projection_status')} WHERE name = $1`,
         [projection.name],
       );
-      if (exists.rowCount) return;
+      if (stored.rowCount) {
+        const { version, epoch } = stored.rows[0];
+        // Another version is rebuilt into a new table, indexed at its swap.
+        if (version !== projection.version) return;
+        await reconcileIndexes(this.session, client, projection.name, table, indexed, +epoch);
+        return;
+      }
       await client.query('SELECT pg_advisory_xact_lock($1, $2)', [
         LOCK_CLASS,
         lockKey(`${this.schema}.${table}`),
@@ -227,7 +236,7 @@ export class PostgresReadModelStore implements ReadModelStore {
       );
       if (!inserted.rowCount) return; // another instance registered it meanwhile
       await createTable(this.session, client, table, columns);
-      await createIndexes(this.session, client, projection.name, table, columns, 0);
+      await createIndexes(this.session, client, projection.name, table, indexed, 0);
     });
     return (await this.getStatus(projection.name))!;
   }
@@ -411,7 +420,7 @@ export class PostgresReadModelStore implements ReadModelStore {
     return this.queries.count(name, where);
   }
 
-  /** The stored type of each indexed column of a projection's live table (diagnostics, tests). */
+  /** The stored type of each column of a projection's live table (diagnostics, tests). */
   columnTypes(name: string): Promise<Record<string, ReadModelColumnType>> {
     return this.queries.columnTypes(name);
   }

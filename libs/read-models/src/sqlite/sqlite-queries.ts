@@ -13,7 +13,7 @@ import {
 import type { StoredForms } from '../state-encoding';
 import { q, type SqliteSession } from './sqlite-session';
 
-/** Reads of SQLite read models: one state, pages of states by an indexed column, counts. */
+/** Reads of SQLite read models: one state, pages of states by a column, counts. */
 export class SqliteReadModelQueries {
   constructor(
     private readonly session: SqliteSession,

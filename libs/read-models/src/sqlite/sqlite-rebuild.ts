@@ -3,6 +3,7 @@ import type { AnyProjection } from '@aftercare/projections';
 import {
   assertIdentifier,
   columnNames,
+  indexedColumns,
   readModelTable,
   rebuildLeaseName,
   rebuildTable,
@@ -112,7 +113,7 @@ export class SqliteRebuilds {
     const rebuilt = rebuildTable(name);
     const old = `${live}__old`;
     const nextEpoch = this.nextEpoch(name);
-    const columns = columnNames(projection);
+    const columns = indexedColumns(projection);
     // Refused (and nothing swapped) if a key was written twice.
     db.transaction(() => session.createKeyIndex(name, rebuilt, nextEpoch)).immediate();
     if (this.besideServer) {

@@ -70,9 +70,32 @@ export class SqliteSession {
   createIndexes(name: string, table: string, columns: readonly string[], epoch: number): void {
     for (const column of columns) {
       this.db.exec(
-        `CREATE INDEX IF NOT EXISTS ${q(`rmix_${name}_e${epoch}_${column}`)} ON ${q(table)} (${q(column)}, key)`,
+        `CREATE INDEX IF NOT EXISTS ${q(indexName(name, epoch, column))} ON ${q(table)} (${q(column)}, key)`,
       );
     }
+  }
+
+  /**
+   * Gives a live table the column indexes its projection declares: one no longer declared is
+   * dropped (it would cost every write), one declared and missing is built. The key's index is
+   * not a column index and stays.
+   */
+  reconcileIndexes(name: string, table: string, columns: readonly string[], epoch: number): void {
+    const present = new Set(
+      this.db
+        .prepare(
+          `SELECT name FROM sqlite_master
+           WHERE type = 'index' AND tbl_name = ? AND name LIKE 'rmix\\_%' ESCAPE '\\'`,
+        )
+        .pluck()
+        .all(table) as string[],
+    );
+    const wanted = new Set(columns.map((column) => indexName(name, epoch, column)));
+    for (const index of present) {
+      if (!wanted.has(index)) this.db.exec(`DROP INDEX IF EXISTS ${q(index)}`);
+    }
+    const missing = columns.filter((column) => !present.has(indexName(name, epoch, column)));
+    this.createIndexes(name, table, missing, epoch);
   }
 
   /** `INSERT OR REPLACE` of `rows` rows at once (prepared once, then cached). */
@@ -111,6 +134,10 @@ export class SqliteSession {
     }
     return columns;
   }
+}
+
+function indexName(name: string, epoch: number, column: string): string {
+  return `rmix_${name}_e${epoch}_${column}`;
 }
 
 export function q(identifier: string): string {

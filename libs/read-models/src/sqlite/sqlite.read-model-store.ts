@@ -4,6 +4,7 @@ import type { AnyProjection } from '@aftercare/projections';
 import {
   assertIdentifier,
   columnNames,
+  indexedColumns,
   type BatchCommit,
   type CommitOutcome,
   type LeaseRenewal,
@@ -60,7 +61,7 @@ const STATUS_SELECT = `
   LEFT JOIN rm_projection_lease r ON r.name = s.name || '#rebuild'`;
 
 /**
- * Read models in SQLite: `rm_<name>` tables (key, JSON state, position, indexed columns), the
+ * Read models in SQLite: `rm_<name>` tables (key, JSON state, position, columns), the
  * `rm_projection_status` table and `rm_projection_lease`. Write transactions are IMMEDIATE, so
  * SQLite's write lock makes lease checks and commits atomic across connections and processes.
  *
@@ -118,20 +119,25 @@ export class SqliteReadModelStore implements ReadModelStore {
     assertIdentifier(projection.name, 'Projection name');
     this.forms.note(projection);
     const columns = columnNames(projection);
+    const indexed = indexedColumns(projection);
+    const table = readModelTable(projection.name);
     this.db
       .transaction(() => {
-        const exists = this.db
-          .prepare('SELECT epoch FROM rm_projection_status WHERE name = ?')
-          .get(projection.name);
-        if (!exists) {
+        const stored = this.db
+          .prepare('SELECT version, epoch FROM rm_projection_status WHERE name = ?')
+          .get(projection.name) as { version: number; epoch: number } | undefined;
+        if (!stored) {
           this.db
             .prepare(
               `INSERT INTO rm_projection_status (name, version, checkpoint, status, updated_at, active_table, epoch)
                VALUES (?, ?, NULL, 'stopped', ?, ?, 0)`,
             )
-            .run(projection.name, projection.version, nowIso(), readModelTable(projection.name));
-          this.session.createTable(readModelTable(projection.name), columns);
-          this.session.createIndexes(projection.name, readModelTable(projection.name), columns, 0);
+            .run(projection.name, projection.version, nowIso(), table);
+          this.session.createTable(table, columns);
+          this.session.createIndexes(projection.name, table, indexed, 0);
+        } else if (stored.version === projection.version) {
+          // Another version is rebuilt into a new table, indexed at its swap.
+          this.session.reconcileIndexes(projection.name, table, indexed, stored.epoch);
         }
       })
       .immediate();

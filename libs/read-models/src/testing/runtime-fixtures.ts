@@ -39,6 +39,7 @@ export function tallyProjection(
       };
     },
     columns: { events: (s) => s.events, total: (s) => s.total },
+    indexes: ['events', 'total'],
     ...overrides,
   };
 }

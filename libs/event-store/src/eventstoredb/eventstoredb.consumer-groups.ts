@@ -46,6 +46,7 @@ import {
   encodePosition,
   isHidden,
   mapError,
+  normalizePosition,
   toRecorded,
 } from './eventstoredb.mapping';
 import { WakeSignal } from './wake-signal';
@@ -237,12 +238,13 @@ export class EventStoreDbConsumerGroups {
     if (from === 'start') return START;
     if (from === 'end') return END;
     const after = decodePosition(from);
+    const exclusive = normalizePosition(from);
     // Forwards reads of $all are inclusive: the second record is the first one after `from`.
     const read = this.client.readAll({ fromPosition: after, maxCount: 2 });
     try {
       for await (const resolved of read as AsyncIterable<AllStreamResolvedEvent>) {
         const position = resolved.event?.position;
-        if (position && encodePosition(position) > from) return position;
+        if (position && encodePosition(position) > exclusive) return position;
       }
     } finally {
       if (!read.readableEnded) await read.cancel().catch(() => undefined);

@@ -18,6 +18,7 @@ import {
   EventStoreDbEventStore,
   decodePosition,
   encodePosition,
+  normalizePosition,
 } from './eventstoredb.event-store';
 
 jest.setTimeout(30_000);
@@ -36,19 +37,39 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 }
 
 describe('position encoding', () => {
-  it('orders by commit, then prepare, and round-trips', () => {
+  it('orders by commit, then prepare, round-trips, and fits a signed 64-bit column', () => {
     const pairs: Position[] = [
       { commit: 0n, prepare: 0n },
+      // An append written with a commit record (older servers): prepares before their commit.
       { commit: 100n, prepare: 10n },
       { commit: 100n, prepare: 60n },
-      { commit: 101n, prepare: 0n },
-      { commit: (1n << 64n) - 2n, prepare: (1n << 64n) - 2n },
+      { commit: 101n, prepare: 101n },
+      // Prepares after their transaction's first position.
+      { commit: 4_000n, prepare: 4_000n },
+      { commit: 4_000n, prepare: 4_000n + 1_000_000n },
+      { commit: 5_000_000n, prepare: 4_000_000n },
+      // The last commit position it can place: 2 TiB of log.
+      { commit: (1n << 41n) - 1n, prepare: (1n << 41n) - 1n },
     ];
     const encoded = pairs.map(encodePosition);
     for (let i = 1; i < encoded.length; i++) expect(encoded[i] > encoded[i - 1]).toBe(true);
     expect(encoded.map(decodePosition)).toEqual(pairs);
+    for (const position of encoded) expect(position < 1n << 63n).toBe(true);
     const unknown = (1n << 64n) - 1n;
     expect(encodePosition({ commit: unknown, prepare: unknown })).toBe(-1n);
+  });
+
+  it('refuses a pair it cannot place in order rather than misplace it', () => {
+    expect(() => encodePosition({ commit: 1n << 41n, prepare: 1n << 41n })).toThrow(RangeError);
+    expect(() => encodePosition({ commit: 10_000_000n, prepare: 1_000n })).toThrow(RangeError);
+  });
+
+  it('reads a position of the earlier, wider form as the same pair', () => {
+    const pair = { commit: 123_456n, prepare: 123_400n };
+    const wide = (pair.commit << 64n) | pair.prepare;
+    expect(decodePosition(wide)).toEqual(pair);
+    expect(normalizePosition(wide)).toBe(encodePosition(pair));
+    expect(normalizePosition(encodePosition(pair))).toBe(encodePosition(pair));
   });
 });
 

@@ -3,9 +3,9 @@
  *
  * Positions. EventStoreDB orders $all by (commit, prepare) log positions; the events of one append
  * can share a commit position (servers that write commit records) and differ by prepare position.
- * The port's single bigint is `(commit << 64n) | prepare`, which preserves that order exactly since
- * both parts are unsigned 64-bit numbers. `decodePosition` turns it back into the pair when a read
- * or subscription resumes "after" a position. A read of one stream cannot tell the position of an
+ * The port's single bigint packs the pair into 63 bits in that order (`encodePosition`, in
+ * eventstoredb.mapping.ts), so that read models can keep it in a 64-bit column; `decodePosition`
+ * turns it back into the pair when a read or subscription resumes "after" a position. A read of one stream cannot tell the position of an
  * event written with a commit record (the server answers "no position"); such events carry
  * position -1n. Current servers commit each event itself, so this only affects old data.
  *
@@ -63,6 +63,7 @@ import {
   encodePosition,
   isHidden,
   mapError,
+  normalizePosition,
   toRecorded,
 } from './eventstoredb.mapping';
 import { EventStoreDbSubscription } from './eventstoredb.subscription';
@@ -71,7 +72,13 @@ const CHECKPOINT_EVENT_TYPE = 'AftercareCheckpointSaved';
 /** How many checkpoint events the server keeps per consumer ($maxCount stream metadata). */
 const CHECKPOINTS_KEPT = 10;
 
-export { AppendTooLargeError, DEFAULT_MAX_APPEND_SIZE, decodePosition, encodePosition };
+export {
+  AppendTooLargeError,
+  DEFAULT_MAX_APPEND_SIZE,
+  decodePosition,
+  encodePosition,
+  normalizePosition,
+};
 export * from './eventstoredb.consumer-groups';
 
 export class EventStoreDbEventStore implements EventStore {
@@ -239,7 +246,8 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
-    const from = options.fromPosition ?? 'start';
+    const asked = options.fromPosition ?? 'start';
+    const from = asked === 'start' ? asked : normalizePosition(asked);
     const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
     if (maxCount <= 0) return;
     const read = this.client.readAll({
@@ -308,7 +316,9 @@ export class EventStoreDbEventStore implements EventStore {
     const stream = checkpointStream(consumerId);
     for await (const event of this.readStream(stream, { direction: 'backwards', maxCount: 1 })) {
       const position = (event.data as { position?: unknown } | null)?.position;
-      if (typeof position === 'string' && /^\d+$/.test(position)) return BigInt(position);
+      if (typeof position === 'string' && /^\d+$/.test(position)) {
+        return normalizePosition(BigInt(position));
+      }
       throw new Error(`Checkpoint stream '${stream}' holds an unreadable checkpoint`);
     }
     return undefined;

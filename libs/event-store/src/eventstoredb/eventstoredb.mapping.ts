@@ -17,15 +17,54 @@ import type { EventMetadata, GlobalPosition, RecordedEvent } from '../event-stor
 const UINT64 = (1n << 64n) - 1n;
 export const CHECKPOINT_CATEGORY = 'aftercareCheckpoint';
 
-/** `(commit << 64n) | prepare`; -1n when the server does not know the position. */
+/**
+ * Bits of a position that hold the prepare position's distance from the commit position (signed,
+ * stored with a bias), below the commit position's 41 bits: every position fits the 63 bits of a
+ * signed 64-bit integer, the width the read-model stores keep checkpoints in.
+ */
+const OFFSET_BITS = 22n;
+const OFFSET_BIAS = 1n << (OFFSET_BITS - 1n);
+const OFFSET_MASK = (1n << OFFSET_BITS) - 1n;
+/** 2 TiB of transaction log. */
+const MAX_COMMIT = (1n << (63n - OFFSET_BITS)) - 1n;
+/** Positions at or above this are of the adapter's earlier form, `(commit << 64n) | prepare`. */
+const WIDE = 1n << 64n;
+
+/**
+ * The port's position of an EventStoreDB (commit, prepare) pair: `commit << 22n`, plus the
+ * prepare's distance from the commit (+-2 MiB, biased), so that positions order by commit, then
+ * prepare, as $all does. A current server commits each event itself (prepare = commit); the events
+ * of an append written with a commit record (older servers) lie before it, within the append's
+ * size (KurrentDB's default maximum append is 1 MiB). -1n when the server does not know the
+ * position. A pair outside that range is refused rather than given a position out of order.
+ */
 export function encodePosition(position: Position | undefined): GlobalPosition {
   if (!position || (position.commit === UINT64 && position.prepare === UINT64)) return -1n;
-  return (position.commit << 64n) | position.prepare;
+  const { commit, prepare } = position;
+  const offset = prepare - commit + OFFSET_BIAS;
+  if (commit > MAX_COMMIT || offset < 0n || offset > OFFSET_MASK) {
+    throw new RangeError(
+      `EventStoreDB position (commit ${commit}, prepare ${prepare}) is beyond what this adapter ` +
+        'can order in 63 bits: a log up to 2 TiB, prepares within 2 MiB of their commit',
+    );
+  }
+  return (commit << OFFSET_BITS) | offset;
 }
 
 export function decodePosition(position: GlobalPosition): Position {
   if (position < 0n) throw new RangeError(`Position ${position} is not an EventStoreDB position`);
-  return { commit: position >> 64n, prepare: position & UINT64 };
+  if (position >= WIDE) return { commit: position >> 64n, prepare: position & UINT64 };
+  const commit = position >> OFFSET_BITS;
+  const prepare = commit + (position & OFFSET_MASK) - OFFSET_BIAS;
+  return { commit, prepare: prepare < 0n ? 0n : prepare };
+}
+
+/**
+ * A position in this adapter's form: one of its earlier, wider form (a checkpoint or an SSE
+ * client's Last-Event-ID saved before) is converted, so that it compares with the positions read.
+ */
+export function normalizePosition(position: GlobalPosition): GlobalPosition {
+  return position >= WIDE ? encodePosition(decodePosition(position)) : position;
 }
 
 export type EsdbRecorded = NonNullable<AllStreamResolvedEvent['event']>;

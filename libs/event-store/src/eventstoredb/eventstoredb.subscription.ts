@@ -19,6 +19,7 @@ import type {
 import {
   decodePosition,
   encodePosition,
+  normalizePosition,
   isHidden,
   mapError,
   toRecorded,
@@ -78,7 +79,8 @@ export class EventStoreDbSubscription implements Subscription {
 
   private async *run(): AsyncGenerator<SubscriptionMessage> {
     const { filter } = this.options;
-    const fromOption = this.options.from ?? 'start';
+    const asked = this.options.from ?? 'start';
+    const fromOption = typeof asked === 'bigint' ? normalizePosition(asked) : asked;
     let head: GlobalPosition | undefined;
     try {
       head = await this.rawHead();

@@ -73,7 +73,7 @@ const PROBLEMS: Record<number, ProblemDoc> = {
   },
   503: {
     description:
-      'The event store is unreachable; or, for a read sent with X-Aftercare-Min-Position, the read models did not reach that position within 5 s (code read_model_behind); Retry-After says when to try again',
+      'The event store is unreachable; or a read model no projector has created yet (code read_model_unavailable: the projections run apart and have not started); or, for a read sent with X-Aftercare-Min-Position, the read models did not reach that position within 5 s (code read_model_behind); Retry-After says when to try again',
     code: 'store_unavailable',
     title: 'Event store unavailable',
     detail: 'The event store did not answer',

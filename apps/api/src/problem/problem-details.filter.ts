@@ -14,7 +14,7 @@ import {
   InvalidQueryError,
 } from '@aftercare/application';
 import { InvalidAppendError, StoreUnavailableError } from '@aftercare/event-store';
-import { InvalidReadModelQueryError } from '@aftercare/read-models';
+import { InvalidReadModelQueryError, UnknownReadModelError } from '@aftercare/read-models';
 import { RequestValidationException, type FieldError } from './request-validation.exception';
 
 /** RFC 9457 problem details, as every error leaves the API. */
@@ -91,6 +91,15 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     if (exception instanceof StoreUnavailableError) {
       return problem(exception.code, 'Event store unavailable', 503, exception.message);
+    }
+    // No projector has created the read model yet (PostgreSQL with the projections run apart).
+    if (exception instanceof UnknownReadModelError) {
+      return problem(
+        'read_model_unavailable',
+        'Read model unavailable',
+        503,
+        `${exception.message}: no projector has created it yet (run the projector, or the API with AFTERCARE_PROJECTIONS=on)`,
+      );
     }
     if (exception instanceof InvalidAppendError) {
       return problem(exception.code, 'Invalid request', 422, exception.message);

@@ -276,6 +276,22 @@ describe('HTTP hardening (default settings)', () => {
     ],
     ['a body that is an array', '/v1/customers/ada/feedback', '[{"nps":9}]', ''],
     [
+      'a playbook step that is an array',
+      '/v1/playbooks',
+      JSON.stringify({ playbookId: 'p1', name: 'P', trigger: 'delivery_completed', steps: [[]] }),
+      'steps',
+    ],
+    [
+      'a remedy rule that is an array',
+      '/v1/warranty-policies',
+      JSON.stringify({
+        ...policy,
+        terms: { ...policy.terms, remedyRules: [[{ maxAgeDays: 30, remedy: 'replace' }]] },
+      }),
+      'terms.remedyRules',
+    ],
+
+    [
       'a warranty claim whose defect is an array',
       '/v1/warranty-claims',
       JSON.stringify({

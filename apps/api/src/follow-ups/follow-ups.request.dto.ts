@@ -1,17 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsNumber,
-  IsOptional,
-  Max,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, Max, Min } from 'class-validator';
 import {
   COMPLAINT_CATEGORIES,
   COMPLAINT_SEVERITIES,
@@ -26,7 +14,13 @@ import {
   type PlaybookAssignee,
   type PlaybookTrigger,
 } from '@aftercare/domain';
-import { IsEntityId, IsInstant, IsNestedObject, IsText } from '../write/dto/dto-validators';
+import {
+  IsEntityId,
+  IsInstant,
+  IsNestedArray,
+  IsNestedObject,
+  IsText,
+} from '../write/dto/dto-validators';
 import { OccurredAtRequestDto } from '../write/dto/occurred-at.request.dto';
 
 /** What the complaint an `issue_found` outcome opens says. */
@@ -142,10 +136,6 @@ export class PublishPlaybookRequestDto extends OccurredAtRequestDto {
   @IsBoolean()
   enabled?: boolean;
 
-  @ApiProperty({ type: PlaybookStepRequestDto, isArray: true })
-  @IsArray()
-  @ArrayMaxSize(10)
-  @ValidateNested({ each: true })
-  @Type(() => PlaybookStepRequestDto)
+  @IsNestedArray(() => PlaybookStepRequestDto, { maxItems: 10 })
   steps!: PlaybookStepRequestDto[];
 }

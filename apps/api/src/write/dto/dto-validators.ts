@@ -2,6 +2,8 @@ import { applyDecorators, type Type as ClassType } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  IsArray,
   IsDefined,
   IsObject,
   IsOptional,
@@ -251,6 +253,22 @@ export function IsNestedObject(type: () => ClassType<unknown>, options: { requir
       : [ApiPropertyOptional({ type }), IsOptional()]),
     IsObject(),
     ValidateNested(),
+    Type(type),
+  );
+}
+
+/**
+ * An array of objects, each validated by its own class. `ValidateNested({ each: true })` alone
+ * lets an item that is itself an array through unchecked (`steps: [[]]`), and the handler then
+ * reads fields of an array.
+ */
+export function IsNestedArray(type: () => ClassType<unknown>, options: { maxItems: number }) {
+  return applyDecorators(
+    ApiProperty({ type, isArray: true, maxItems: options.maxItems }),
+    IsArray(),
+    ArrayMaxSize(options.maxItems),
+    IsObject({ each: true }),
+    ValidateNested({ each: true }),
     Type(type),
   );
 }

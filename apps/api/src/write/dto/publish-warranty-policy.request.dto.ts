@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -13,7 +12,6 @@ import {
   Min,
   ValidateBy,
   ValidateIf,
-  ValidateNested,
 } from 'class-validator';
 import {
   EXCLUDABLE_CAUSES,
@@ -21,7 +19,7 @@ import {
   type ExcludableCause,
   type WarrantyRemedy,
 } from '@aftercare/domain';
-import { IsEntityId, IsInstant, IsNestedObject, IsText } from './dto-validators';
+import { IsEntityId, IsInstant, IsNestedArray, IsNestedObject, IsText } from './dto-validators';
 import { OccurredAtRequestDto } from './occurred-at.request.dto';
 
 const MAX_MONTHS = 600;
@@ -109,11 +107,7 @@ export class WarrantyPolicyTermsDto {
   @Max(1000)
   repeatClaimThreshold!: number | null;
 
-  @ApiProperty({ type: RemedyRuleDto, isArray: true, maxItems: 50 })
-  @IsArray()
-  @ArrayMaxSize(50)
-  @ValidateNested({ each: true })
-  @Type(() => RemedyRuleDto)
+  @IsNestedArray(() => RemedyRuleDto, { maxItems: 50 })
   remedyRules!: RemedyRuleDto[];
 
   @ApiProperty({ enum: WARRANTY_REMEDIES })

@@ -297,8 +297,34 @@ describe('read API', () => {
     await request(server).get('/v1/customers?sort=mood').expect(400);
     await request(server).get('/v1/customers?country=Germany').expect(400);
     await request(server).get('/v1/customers?lastInteractionAfter=soon').expect(400);
-    const cursor = Buffer.from(JSON.stringify([1, 'clv:desc:x'])).toString('base64url');
-    await request(server).get(`/v1/customers?sort=churnRisk&cursor=${cursor}`).expect(400);
+    const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    await request(server)
+      .get(`/v1/customers?sort=churnRisk&cursor=${cursor([1, 'clv:desc:x'])}`)
+      .expect(400);
+    // Cursors shaped like the API's own but holding what it never issues.
+    for (const forged of [
+      [1, 'abc'],
+      [1, '1e5'],
+      [1.5e308, 'x'],
+      ['x', '1'],
+      [1, '1', 2],
+    ]) {
+      await request(server)
+        .get(`/v1/customers/${CUSTOMER}/timeline?cursor=${cursor(forged)}`)
+        .expect(400);
+    }
+    for (const forged of [
+      [true, 'k'],
+      [{}, 'k'],
+      [[1, 2], 'k'],
+    ]) {
+      await request(server)
+        .get(`/v1/complaints/breaching?cursor=${cursor(forged)}`)
+        .expect(400);
+      await request(server)
+        .get(`/v1/customers?sort=churnRisk&cursor=${cursor([forged[0], 'churnRisk:desc:k'])}`)
+        .expect(400);
+    }
     await request(server).get('/v1/analytics/nps-by-month?from=2024-1').expect(400);
   });
 });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Projection } from '@aftercare/projections';
-import type { ReadModelStore } from './read-model-store';
+import { InvalidReadModelQueryError, type ReadModelStore } from './read-model-store';
 import {
   describeEachReadModelStore,
   type ReadModelHarness,
@@ -103,5 +103,28 @@ function pagingOver(stores: ReadModelHarnessFactory, scored: Projection<Scored>)
     });
     expect(rest.items.map((i) => i.key)).toEqual(['k7']);
     expect(await readModels.count('scored', { score: null })).toBe(3);
+  });
+
+  it('refuses a cursor it did not issue, whatever its value, before the database sees it', async () => {
+    const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const forged of [
+      [true, 'k1'],
+      [{}, 'k1'],
+      [{ a: 1 }, 'k1'],
+      [[1, 2], 'k1'],
+      [1, 2],
+      [1, 'k1', 3],
+      'not-json',
+    ]) {
+      await expect(
+        readModels.list('scored', { orderBy: 'score', limit: 2, after: cursor(forged) }),
+      ).rejects.toThrow(InvalidReadModelQueryError);
+    }
+    const page = await readModels.list<Scored>('scored', {
+      orderBy: 'score',
+      limit: 2,
+      after: cursor([2, 'k4']),
+    });
+    expect(page.items.map((item) => item.key)).toEqual(['k5', 'k0']);
   });
 }

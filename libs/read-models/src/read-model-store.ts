@@ -233,15 +233,29 @@ export function normalizeWhere(where: ListQuery['where']): ColumnCondition[] {
   }));
 }
 
+function isColumnValue(value: unknown): value is ColumnValue {
+  return value === null || typeof value === 'string' || Number.isFinite(value);
+}
+
 export function encodeCursor(value: ColumnValue, key: string): string {
   return Buffer.from(JSON.stringify([value, key])).toString('base64url');
 }
 
+/**
+ * The (value, key) of a cursor `encodeCursor` issued. Anything else is refused here: a value
+ * that is not a column value (`true`, `{}`, `[1, 2]`) would otherwise reach the database as a
+ * parameter, where SQLite refuses to bind it or binds an object's fields as named parameters.
+ */
 export function decodeCursor(cursor: string): [ColumnValue, string] {
   try {
     const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(decoded) && decoded.length === 2 && typeof decoded[1] === 'string') {
-      return [decoded[0] as ColumnValue, decoded[1]];
+    if (
+      Array.isArray(decoded) &&
+      decoded.length === 2 &&
+      isColumnValue(decoded[0]) &&
+      typeof decoded[1] === 'string'
+    ) {
+      return [decoded[0], decoded[1]];
     }
   } catch {
     // fall through to the error below

@@ -191,7 +191,14 @@ export class CustomerQueries {
     let start = 0;
     if (options.cursor) {
       const after = decode(options.cursor);
-      if (!Array.isArray(after) || typeof after[0] !== 'number' || typeof after[1] !== 'string') {
+      // [business time, position]: the position is a decimal string, as `encode` wrote it.
+      if (
+        !Array.isArray(after) ||
+        after.length !== 2 ||
+        !Number.isFinite(after[0]) ||
+        typeof after[1] !== 'string' ||
+        !/^\d{1,20}$/.test(after[1])
+      ) {
         throw new InvalidQueryError(
           'cursor',
           `'${options.cursor}' is not a cursor this API issued`,

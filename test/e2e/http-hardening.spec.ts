@@ -141,6 +141,38 @@ describe('HTTP hardening (default settings)', () => {
     await http().get('/v1/customers?churnBand=high&minPosition=1').expect(200);
   });
 
+  it('refuses a NUL character (which PostgreSQL cannot store) in a body, a query or a path, naming it', async () => {
+    const body = await refused(
+      '/v1/customers/ada/purchases',
+      JSON.stringify({
+        orderId: 'o',
+        sku: 'TV\u0000',
+        productCategory: 'tv',
+        price: 10,
+        currency: 'EUR',
+        channel: 'online',
+        warranty: { warrantyPolicyId: 'standard', returnWindowDays: 30 },
+      }),
+    );
+    expect(body.errors?.map((e) => e.field)).toEqual(['sku']);
+    for (const [path, field] of [
+      ['/v1/customers?product=TV%00', 'product'],
+      ['/v1/access-log?subject=ada%00', 'subject'],
+      ['/v1/events/stream?customerId=ada%00', 'customerId'],
+      ['/v1/customers/ada%00', 'id'],
+      ['/v1/warranty-claims/w%00/audit', 'claimId'],
+    ]) {
+      const res = await http().get(path);
+      expectProblem(res, 400);
+      expect(res.body.errors).toEqual([
+        { field, messages: [`${field} holds a NUL character (%00)`] },
+      ]);
+    }
+    const before = await api.store.headPosition();
+    expectProblem(await http().post('/v1/customers/ada%00/feedback').send({ nps: 9 }), 400);
+    expect(await api.store.headPosition()).toBe(before);
+  });
+
   it('answers an undecodable URL with 400 problem+json and security headers', async () => {
     const res = await http().get('/v1/customers/%FF');
     expectProblem(res, 400);

@@ -26,6 +26,7 @@ import { AppModule } from './app.module';
 import { MIN_POSITION_HEADER, POSITION_HEADER } from './read/min-position.guard';
 import { FRESHNESS_HEADERS } from './read/freshness-headers';
 import { guardJsonBodies } from './http/json-body';
+import { guardUrlValues } from './http/url-values';
 import { RequestValidationPipe } from './http/request-validation.pipe';
 import { rememberValidationMetadata } from './http/validation-metadata-memo';
 import { ProblemDetailsFilter } from './problem/problem-details.filter';
@@ -143,6 +144,7 @@ export async function createApiApp(
     });
   }
   guardJsonBodies(fastify, settings.bodyLimitBytes);
+  guardUrlValues(fastify);
   configureBusinessTimeWindow(settings.businessTime);
   rememberValidationMetadata();
   app.useGlobalPipes(

@@ -40,6 +40,14 @@ describe('body shape guard', () => {
     expect(findShapeProblem({ ['\udc00']: 1 })?.messages[0]).toMatch(/key with an unpaired/);
   });
 
+  it('refuses NUL characters in values and keys (PostgreSQL cannot store them)', () => {
+    expect(findShapeProblem({ defect: { code: 'E\u00001' } })).toEqual({
+      field: 'defect.code',
+      messages: ['defect.code holds a NUL character (U+0000)'],
+    });
+    expect(findShapeProblem({ byCategory: { ['tv\u0000']: 1 } })?.field).toBe('byCategory');
+  });
+
   it('refuses prototype keys as JSON.parse leaves them (own properties), nested ones included', () => {
     expect(findShapeProblem(JSON.parse('{"nps":9,"__proto__":{"admin":true}}') as object)).toEqual({
       field: '__proto__',

@@ -10,6 +10,8 @@ export const BODY_SHAPE_LIMITS = { depth: 32, arrayLength: 1000, values: 20_000 
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** PostgreSQL's text and jsonb cannot hold U+0000 (SQLite can): no store may be handed one. */
+export const NUL = '\u0000';
 
 interface BodyRequest {
   method: string;
@@ -65,7 +67,8 @@ export function contentTypeProblem(req: BodyRequest): Error | undefined {
 
 /**
  * Refuses what JSON.parse accepts but no DTO should meet: numbers that overflowed to ±Infinity
- * (`1e309`), strings with lone surrogates (they break URI and e-mail checks), bodies too deep
+ * (`1e309`), strings with lone surrogates (they break URI and e-mail checks) or NUL characters
+ * (PostgreSQL refused the append: a 503 for the client's own input), bodies too deep
  * or too wide (a 5,000-deep array overflows recursive code further in), and prototype keys
  * (`__proto__`, `constructor.prototype`: harmless as JSON.parse's own properties, a pollution
  * path for any code that merges the body later). Walks without recursion.
@@ -102,6 +105,9 @@ export function findShapeProblem(root: object): FieldError | undefined {
     if (typeof value === 'string' && LONE_SURROGATE.test(value)) {
       return { field, messages: [`${field} holds an unpaired UTF-16 surrogate`] };
     }
+    if (typeof value === 'string' && value.includes(NUL)) {
+      return { field, messages: [`${field} holds a NUL character (U+0000)`] };
+    }
     if (typeof value !== 'object' || value === null) continue;
     if (depth >= BODY_SHAPE_LIMITS.depth) {
       return {
@@ -124,6 +130,9 @@ export function findShapeProblem(root: object): FieldError | undefined {
     for (const [key, item] of Object.entries(value)) {
       if (LONE_SURROGATE.test(key)) {
         return { field, messages: [`${field} has a key with an unpaired UTF-16 surrogate`] };
+      }
+      if (key.includes(NUL)) {
+        return { field, messages: [`${field} has a key with a NUL character (U+0000)`] };
       }
       if (
         key === '__proto__' ||

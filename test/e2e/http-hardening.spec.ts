@@ -173,6 +173,89 @@ describe('HTTP hardening (default settings)', () => {
     expect(await api.store.headPosition()).toBe(before);
   });
 
+  it('takes ids and names like constructor or __proto__ as any other: no 500, and nothing written for what does not exist', async () => {
+    await http()
+      .post('/v1/warranty-policies')
+      .send({ ...policy, policyId: 'proto-policy' })
+      .expect(201);
+    await http().post('/v1/customers').send(customer('proto')).expect(201);
+    const purchase = {
+      purchaseId: 'constructor',
+      orderId: 'o',
+      sku: '__proto__',
+      productCategory: 'constructor',
+      serialNumber: 'SN-P',
+      price: 100,
+      currency: 'EUR',
+      channel: 'online',
+      warranty: { warrantyPolicyId: 'proto-policy', returnWindowDays: 30 },
+      occurredAt: '2025-01-02T00:00:00Z',
+    };
+    await http().post('/v1/customers/proto/purchases').send(purchase).expect(201);
+
+    // A complaint or plan never recorded is not found, whatever its id is called.
+    const before = await api.store.headPosition();
+    for (const path of [
+      '/v1/customers/proto/complaints/toString/acknowledgement',
+      '/v1/customers/proto/maintenance-plans/constructor/cancellation',
+      '/v1/customers/proto/deliveries/valueOf/completion',
+    ]) {
+      expectProblem(await http().post(path).send({ occurredAt: '2025-01-03T00:00:00Z' }), 404);
+    }
+    expect(await api.store.headPosition()).toBe(before);
+
+    await http()
+      .post('/v1/customers/proto/complaints')
+      .send({
+        purchaseId: 'constructor',
+        category: 'product_defect',
+        severity: 'low',
+        channel: 'phone',
+        remedySought: 'repair',
+        occurredAt: '2025-01-03T00:00:00Z',
+      })
+      .expect(201);
+    await http()
+      .post('/v1/customers/proto/repairs')
+      .send({
+        purchaseId: 'constructor',
+        serialNumber: 'SN-P',
+        paidBy: 'warranty',
+        cost: 10,
+        defectCode: 'toString',
+        occurredAt: '2025-01-04T00:00:00Z',
+      })
+      .expect(201);
+    const claim = await http()
+      .post('/v1/warranty-claims')
+      .send({
+        customerId: 'proto',
+        purchaseId: 'constructor',
+        defect: { code: 'valueOf', description: 'Dead' },
+        symptom: 'Dead',
+        evidence: { proofOfPurchase: true },
+        noticedAt: '2025-02-01T00:00:00Z',
+        occurredAt: '2025-02-02T00:00:00Z',
+      })
+      .expect(201);
+    const position = claim.headers['x-aftercare-position'] as string;
+    const view = await http().get(`/v1/customers/proto?minPosition=${position}`).expect(200);
+    expect(view.body.products[0].warranty.commercialEndsAt).toBe('2026-01-02T00:00:00.000Z');
+    const complaints = await http()
+      .get(`/v1/analytics/complaints-by-sku?minPosition=${position}`)
+      .expect(200);
+    expect(complaints.body.skus).toContainEqual(
+      expect.objectContaining({ sku: '__proto__', unitsSold: 1, complaints: 1 }),
+    );
+    const repairs = await http().get('/v1/analytics/repairs-by-sku').expect(200);
+    expect(repairs.body.skus).toContainEqual(
+      expect.objectContaining({
+        sku: '__proto__',
+        byDefect: [expect.objectContaining({ defectCode: 'toString', repairs: 1 })],
+      }),
+    );
+  });
+
   it('answers an undecodable URL with 400 problem+json and security headers', async () => {
     const res = await http().get('/v1/customers/%FF');
     expectProblem(res, 400);

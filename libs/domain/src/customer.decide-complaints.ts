@@ -15,6 +15,7 @@ import {
   requirePurchase,
   withoutUndefined,
 } from './customer.rules';
+import { entryOf } from './records';
 
 export type ComplaintCommand =
   FileComplaint | AcknowledgeComplaint | EscalateComplaint | ResolveComplaint | ReopenComplaint;
@@ -26,7 +27,7 @@ export function decideComplaints(command: ComplaintCommand, state: KnownCustomer
   switch (command.type) {
     case 'FileComplaint': {
       const d = command.data;
-      if (state.complaints[d.complaintId]) {
+      if (entryOf(state.complaints, d.complaintId)) {
         throw new DomainError('duplicate_complaint', `Complaint ${d.complaintId} already exists`, {
           complaintId: d.complaintId,
         });

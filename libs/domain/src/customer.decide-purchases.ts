@@ -13,6 +13,7 @@ import type {
   ScheduleDelivery,
 } from './customer.commands';
 import { deliveryTiming, requireAmount, requirePurchase, withoutUndefined } from './customer.rules';
+import { entryOf } from './records';
 
 export type PurchaseCommand =
   RecordPurchase | ScheduleDelivery | CompleteDelivery | CompleteSetup | RecordSetupFailure;
@@ -24,7 +25,7 @@ export function decidePurchases(command: PurchaseCommand, state: KnownCustomer):
   switch (command.type) {
     case 'RecordPurchase': {
       const d = command.data;
-      if (state.purchases[d.purchaseId]) {
+      if (entryOf(state.purchases, d.purchaseId)) {
         throw new DomainError(
           'duplicate_purchase',
           `Purchase ${d.purchaseId} is already recorded`,
@@ -62,7 +63,7 @@ export function decidePurchases(command: PurchaseCommand, state: KnownCustomer):
     case 'ScheduleDelivery': {
       const d = command.data;
       const p = requirePurchase(state, d.purchaseId);
-      if (state.deliveries[d.deliveryId]) {
+      if (entryOf(state.deliveries, d.deliveryId)) {
         throw new DomainError('duplicate_delivery', `Delivery ${d.deliveryId} already exists`, {
           deliveryId: d.deliveryId,
         });
@@ -97,7 +98,7 @@ export function decidePurchases(command: PurchaseCommand, state: KnownCustomer):
     }
 
     case 'CompleteDelivery': {
-      const delivery = state.deliveries[command.data.deliveryId];
+      const delivery = entryOf(state.deliveries, command.data.deliveryId);
       if (!delivery) {
         throw new DomainError(
           'delivery_not_found',
@@ -112,7 +113,7 @@ export function decidePurchases(command: PurchaseCommand, state: KnownCustomer):
           { deliveryId: delivery.deliveryId },
         );
       }
-      if (state.purchases[delivery.purchaseId]?.deliveredAt) {
+      if (entryOf(state.purchases, delivery.purchaseId)?.deliveredAt) {
         throw new DomainError(
           'purchase_already_delivered',
           `Purchase ${delivery.purchaseId} was already delivered by another delivery`,

@@ -16,6 +16,7 @@ import {
   requirePurchase,
   withoutUndefined,
 } from './customer.rules';
+import { entryOf } from './records';
 
 export type RelationshipCommand =
   | RecordFeedback
@@ -34,7 +35,7 @@ export function decideRelationship(
   switch (command.type) {
     case 'RecordFeedback': {
       const d = command.data;
-      if (state.feedbackIds[d.feedbackId]) {
+      if (entryOf(state.feedbackIds, d.feedbackId)) {
         throw new DomainError(
           'duplicate_feedback',
           `Feedback ${d.feedbackId} is already recorded`,
@@ -88,7 +89,7 @@ export function decideRelationship(
           customerId,
         });
       }
-      if (state.referredCustomerIds[d.referredCustomerId]) {
+      if (entryOf(state.referredCustomerIds, d.referredCustomerId)) {
         throw new DomainError(
           'duplicate_referral',
           `Customer ${d.referredCustomerId} was already referred by ${customerId}`,
@@ -111,7 +112,7 @@ export function decideRelationship(
 
     case 'SubscribeMaintenancePlan': {
       const d = command.data;
-      if (state.plans[d.planId] === 'active') {
+      if (entryOf(state.plans, d.planId) === 'active') {
         throw new DomainError(
           'maintenance_plan_already_active',
           `Maintenance plan ${d.planId} is already active`,
@@ -138,7 +139,7 @@ export function decideRelationship(
 
     case 'CancelMaintenancePlan': {
       const d = command.data;
-      const plan = state.plans[d.planId];
+      const plan = entryOf(state.plans, d.planId);
       if (plan === undefined) {
         throw new DomainError(
           'maintenance_plan_not_found',

@@ -9,6 +9,7 @@ import type {
   RequestReturn,
 } from './customer.commands';
 import { requireAmount, requirePurchase } from './customer.rules';
+import { entryOf } from './records';
 
 export type ReturnOrRepairCommand = RecordRepair | RequestReturn | CompleteReturn;
 
@@ -23,7 +24,7 @@ export function decideReturnsAndRepairs(
     case 'RecordRepair': {
       const d = command.data;
       const p = requirePurchase(state, d.purchaseId);
-      if (state.repairIds[d.repairId]) {
+      if (entryOf(state.repairIds, d.repairId)) {
         throw new DomainError('duplicate_repair', `Repair ${d.repairId} is already recorded`, {
           repairId: d.repairId,
         });
@@ -58,7 +59,7 @@ export function decideReturnsAndRepairs(
     case 'RequestReturn': {
       const d = command.data;
       const p = requirePurchase(state, d.purchaseId);
-      if (state.returns[d.returnId]) {
+      if (entryOf(state.returns, d.returnId)) {
         throw new DomainError('duplicate_return', `Return ${d.returnId} already exists`, {
           returnId: d.returnId,
         });
@@ -95,7 +96,7 @@ export function decideReturnsAndRepairs(
 
     case 'CompleteReturn': {
       const d = command.data;
-      const r = state.returns[d.returnId];
+      const r = entryOf(state.returns, d.returnId);
       if (!r) {
         throw new DomainError('return_not_found', `Return ${d.returnId} was never requested`, {
           returnId: d.returnId,

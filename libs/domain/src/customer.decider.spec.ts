@@ -870,6 +870,60 @@ describe('customer decider', () => {
     });
   });
 
+  describe('ids named like members of Object.prototype', () => {
+    // Ids are the client's: `constructor` names nothing until something is recorded under it.
+    it.each(['constructor', 'toString', 'hasOwnProperty', 'valueOf'])(
+      '%s names no complaint, delivery, return, plan or purchase before one is recorded',
+      (id) => {
+        const history = [registered, purchased];
+        const occurredAt = '2025-01-20T10:00:00.000Z';
+        given(history)
+          .when(cmd('AcknowledgeComplaint', { occurredAt, complaintId: id }))
+          .thenFails('complaint_not_found');
+        given(history)
+          .when(
+            cmd('ResolveComplaint', {
+              occurredAt,
+              complaintId: id,
+              resolution: 'x',
+              remedyGiven: 'none',
+            }),
+          )
+          .thenFails('complaint_not_found');
+        given(history)
+          .when(cmd('CompleteDelivery', { occurredAt, deliveryId: id }))
+          .thenFails('delivery_not_found');
+        given(history)
+          .when(
+            cmd('CompleteReturn', { occurredAt, returnId: id, outcome: 'refund', refundAmount: 1 }),
+          )
+          .thenFails('return_not_found');
+        given(history)
+          .when(cmd('CancelMaintenancePlan', { occurredAt, planId: id }))
+          .thenFails('maintenance_plan_not_found');
+        given(history)
+          .when(cmd('RequestReturn', { occurredAt, returnId: 'r-1', purchaseId: id, reason: 'x' }))
+          .thenFails('purchase_not_found');
+        // ...and can be recorded like any other id.
+        const filed = given(history)
+          .when(
+            cmd('FileComplaint', {
+              occurredAt,
+              complaintId: id,
+              category: 'billing',
+              severity: 'low',
+              channel: 'email',
+              remedySought: 'explanation',
+            }),
+          )
+          .events();
+        given([...history, ...filed])
+          .when(cmd('AcknowledgeComplaint', { occurredAt, complaintId: id }))
+          .events();
+      },
+    );
+  });
+
   it('decides deterministically from the same history', () => {
     const command = cmd('CompleteDelivery', {
       occurredAt: '2025-01-15T10:00:00.000Z',

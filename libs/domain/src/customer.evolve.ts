@@ -6,6 +6,7 @@ import type {
   KnownCustomer,
   PurchaseState,
 } from './customer.commands';
+import { entryOf } from './records';
 
 /**
  * A copy of `entries` with `key` set. The keys are ids, nearly every one new: an object literal
@@ -43,12 +44,12 @@ export function evolve(state: CustomerState, event: CustomerEvent): CustomerStat
   if (state.status === 'unregistered') return state;
   const s = state;
   const purchase = (id: string, change: Partial<PurchaseState>): KnownCustomer => {
-    const current = s.purchases[id];
+    const current = entryOf(s.purchases, id);
     if (!current) return s;
     return { ...s, purchases: withEntry(s.purchases, id, { ...current, ...change }) };
   };
   const complaint = (id: string, change: Partial<ComplaintState>): KnownCustomer => {
-    const current = s.complaints[id];
+    const current = entryOf(s.complaints, id);
     if (!current) return s;
     return { ...s, complaints: withEntry(s.complaints, id, { ...current, ...change }) };
   };
@@ -84,7 +85,7 @@ export function evolve(state: CustomerState, event: CustomerEvent): CustomerStat
           completedAt: null,
         }),
       };
-      const p = s.purchases[data.purchaseId];
+      const p = entryOf(s.purchases, data.purchaseId);
       if (!p) return next;
       return {
         ...next,
@@ -95,8 +96,8 @@ export function evolve(state: CustomerState, event: CustomerEvent): CustomerStat
       };
     }
     case 'DeliveryCompleted': {
-      const d = s.deliveries[data.deliveryId];
-      const p = s.purchases[data.purchaseId];
+      const d = entryOf(s.deliveries, data.deliveryId);
+      const p = entryOf(s.purchases, data.purchaseId);
       return {
         ...s,
         deliveries: d
@@ -116,7 +117,7 @@ export function evolve(state: CustomerState, event: CustomerEvent): CustomerStat
       return purchase(data.purchaseId, { setupCompleted: true });
     case 'SetupFailed':
       return purchase(data.purchaseId, {
-        setupFailures: (s.purchases[data.purchaseId]?.setupFailures ?? 0) + 1,
+        setupFailures: (entryOf(s.purchases, data.purchaseId)?.setupFailures ?? 0) + 1,
       });
     case 'ComplaintFiled':
       return {
@@ -137,7 +138,7 @@ export function evolve(state: CustomerState, event: CustomerEvent): CustomerStat
     case 'ComplaintReopened':
       return complaint(data.complaintId, {
         status: 'acknowledged',
-        reopenCount: (s.complaints[data.complaintId]?.reopenCount ?? 0) + 1,
+        reopenCount: (entryOf(s.complaints, data.complaintId)?.reopenCount ?? 0) + 1,
       });
     case 'RepairCompleted':
       return { ...s, repairIds: withEntry(s.repairIds, data.repairId, true) };
@@ -153,7 +154,7 @@ export function evolve(state: CustomerState, event: CustomerEvent): CustomerStat
       };
     }
     case 'ReturnCompleted': {
-      const r = s.returns[data.returnId];
+      const r = entryOf(s.returns, data.returnId);
       if (!r) return s;
       return { ...s, returns: withEntry(s.returns, r.returnId, { ...r, status: 'completed' }) };
     }

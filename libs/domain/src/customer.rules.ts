@@ -3,6 +3,7 @@ import type { ComplaintState, KnownCustomer, PurchaseState } from './customer.co
 import { DomainError } from './domain-error';
 import type { IsoDateTime } from './domain-event';
 import { toMillis } from './time';
+import { entryOf } from './records';
 
 /** Checks and small helpers shared by the customer's decide functions. */
 export function deliveryTiming(
@@ -17,7 +18,7 @@ export function deliveryTiming(
 }
 
 export function requirePurchase(state: KnownCustomer, purchaseId: string): PurchaseState {
-  const p = state.purchases[purchaseId];
+  const p = entryOf(state.purchases, purchaseId);
   if (!p) {
     throw new DomainError(
       'purchase_not_found',
@@ -29,7 +30,7 @@ export function requirePurchase(state: KnownCustomer, purchaseId: string): Purch
 }
 
 export function requireComplaint(state: KnownCustomer, complaintId: string): ComplaintState {
-  const c = state.complaints[complaintId];
+  const c = entryOf(state.complaints, complaintId);
   if (!c) {
     throw new DomainError(
       'complaint_not_found',

@@ -136,3 +136,4 @@ export { decideWarrantyClaimV1 } from './warranty-engine.v1';
 export { canonicalJson, sha256Hex } from './canonical-json';
 export * from './hash-chain';
 export { addDays, addMonths, daysBetween, toMillis } from './time';
+export { entryOf } from './records';

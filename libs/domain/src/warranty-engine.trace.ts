@@ -9,6 +9,7 @@ import {
   type RuleTraceEntry,
   type WarrantyDecisionFacts,
 } from './warranty-claim.events';
+import { entryOf } from './records';
 
 /**
  * The warranty engine's rule trace: what each rule checks, the entries it records, and the dates
@@ -92,7 +93,7 @@ export type ClaimDates = {
 export function claimDates(facts: WarrantyDecisionFacts): ClaimDates {
   const { claim, purchase } = facts;
   const terms = facts.policy.terms;
-  const categoryMonths = terms.coverageMonths.byCategory[purchase.productCategory];
+  const categoryMonths = entryOf(terms.coverageMonths.byCategory, purchase.productCategory);
   return {
     facts,
     trace: [],

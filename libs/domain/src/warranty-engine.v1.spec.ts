@@ -74,6 +74,18 @@ describe('warranty policy engine', () => {
       });
     });
 
+    it('takes the default months for a category the policy does not name, whatever its name', () => {
+      for (const productCategory of ['constructor', 'toString', '__proto__']) {
+        const d = decideWarrantyClaim(
+          facts({ jurisdiction: 'NONE', purchase: { productCategory } }),
+        );
+        expect(rule(d, 'commercial_coverage_period').inputs).toMatchObject({
+          coverageMonths: 12,
+          coverageSource: 'default',
+        });
+      }
+    });
+
     it('counts from delivery, and ends at the same instant 12 months later', () => {
       const inside = decideWarrantyClaim(
         facts({ filedAt: '2025-01-05T09:59:59.999Z', jurisdiction: 'NONE' }),

@@ -11,6 +11,7 @@ import type {
   WarrantyOutcome,
 } from './warranty-claim.events';
 import type { WarrantyRemedy } from './warranty-policy.events';
+import { entryOf } from './records';
 
 /**
  * Engine v1, kept unchanged so decisions recorded under it still verify against the rules they
@@ -122,7 +123,7 @@ export function decideWarrantyClaimV1(facts: WarrantyDecisionFactsV1): WarrantyD
   );
 
   // commercial_coverage_period
-  const categoryMonths = terms.coverageMonths.byCategory[purchase.productCategory];
+  const categoryMonths = entryOf(terms.coverageMonths.byCategory, purchase.productCategory);
   const coverageMonths = categoryMonths ?? terms.coverageMonths.default;
   const commercialEnd = addMonths(periodStart, coverageMonths);
   const inCommercialPeriod = coverageMonths > 0 && within(commercialEnd);

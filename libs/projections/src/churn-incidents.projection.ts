@@ -1,5 +1,5 @@
 import type { ChurnIncidentKind as IncidentKind, IncidentAges } from '@aftercare/analytics';
-import { WARRANTY_CLAIM_STREAM_CATEGORY } from '@aftercare/domain';
+import { entryOf, WARRANTY_CLAIM_STREAM_CATEGORY } from '@aftercare/domain';
 import type { RecordedEvent } from '@aftercare/event-store';
 import type { Projection } from './projection';
 import { asAftercareEvent, customerIdOf, DAY_MS, ms } from './event-data';
@@ -63,10 +63,6 @@ export function initialChurnIncidents(customerId: string): ChurnIncidentsState {
   };
 }
 
-function own<T>(record: Record<string, T>, key: string): T | undefined {
-  return Object.hasOwn(record, key) ? record[key] : undefined;
-}
-
 function withIncident(
   how: Ownership,
   state: ChurnIncidentsState,
@@ -97,7 +93,7 @@ function foldIncidents(
   state: ChurnIncidentsState,
   recorded: RecordedEvent,
 ): ChurnIncidentsState {
-  const extra = own(EXTRA_INCIDENTS, recorded.type);
+  const extra = entryOf(EXTRA_INCIDENTS, recorded.type);
   if (extra !== undefined) {
     const at = (recorded.data as { occurredAt?: unknown } | null)?.occurredAt;
     return typeof at === 'string' ? withIncident(how, state, extra, at) : state;
@@ -109,7 +105,7 @@ function foldIncidents(
   switch (event.type) {
     case 'DeliveryScheduled': {
       const d = event.data;
-      const failed = own(state.pendingDeliveries, d.purchaseId) !== undefined;
+      const failed = entryOf(state.pendingDeliveries, d.purchaseId) !== undefined;
       const next = how.writable(state);
       next.pendingDeliveries = withEntry(how, state.pendingDeliveries, d.purchaseId, d.deliveryId);
       return failed ? incident(next, 'failed_delivery', d.occurredAt) : next;
@@ -137,7 +133,7 @@ function foldIncidents(
       return incident(next, 'complaint', d.occurredAt);
     }
     case 'ComplaintAcknowledged': {
-      const c = own(state.complaints, event.data.complaintId);
+      const c = entryOf(state.complaints, event.data.complaintId);
       const waitedDays = c ? (ms(event.data.occurredAt) - ms(c.filedAt)) / DAY_MS : 0;
       return waitedDays > SATISFACTION_RULES.acknowledgeWithinDays
         ? incident(state, 'slow_acknowledgement', event.data.occurredAt)
@@ -149,7 +145,7 @@ function foldIncidents(
       return incident(state, 'reopening', event.data.occurredAt);
     case 'ComplaintResolved': {
       const d = event.data;
-      const c = own(state.complaints, d.complaintId);
+      const c = entryOf(state.complaints, d.complaintId);
       if (!c) return state;
       const late =
         (ms(d.occurredAt) - ms(c.filedAt)) / DAY_MS > SATISFACTION_RULES.overdueComplaintDays;
@@ -168,7 +164,7 @@ function foldIncidents(
     case 'WarrantyClaimDecided':
     case 'WarrantyDecisionOverridden': {
       const d = event.data;
-      if (d.outcome !== 'rejected' || own(state.rejectedClaims, d.claimId)) return state;
+      if (d.outcome !== 'rejected' || entryOf(state.rejectedClaims, d.claimId)) return state;
       const next = how.writable(state);
       next.rejectedClaims = withEntry(how, state.rejectedClaims, d.claimId, true as const);
       return incident(next, 'warranty_rejection', d.occurredAt);

@@ -1,6 +1,7 @@
 import {
   assertNever,
   CUSTOMER_STREAM_CATEGORY,
+  entryOf,
   WARRANTY_CLAIM_STREAM_CATEGORY,
 } from '@aftercare/domain';
 import type { RecordedEvent } from '@aftercare/event-store';
@@ -131,7 +132,7 @@ function foldProfile(
       break;
     }
     case 'ComplaintAcknowledged': {
-      const c = own(state.complaints, event.data.complaintId);
+      const c = entryOf(state.complaints, event.data.complaintId);
       if (c && c.acknowledgedAt === null) {
         state.complaints = changeEntry(how, state.complaints, c.complaintId, {
           acknowledgedAt: event.data.occurredAt,
@@ -141,7 +142,7 @@ function foldProfile(
       break;
     }
     case 'ComplaintResolved': {
-      const c = own(state.complaints, event.data.complaintId);
+      const c = entryOf(state.complaints, event.data.complaintId);
       if (c) {
         state.complaints = changeEntry(how, state.complaints, c.complaintId, {
           open: false,
@@ -152,7 +153,7 @@ function foldProfile(
       break;
     }
     case 'ComplaintReopened': {
-      const c = own(state.complaints, event.data.complaintId);
+      const c = entryOf(state.complaints, event.data.complaintId);
       if (c) {
         state.complaints = changeEntry(how, state.complaints, c.complaintId, {
           open: true,
@@ -216,7 +217,7 @@ function foldProfile(
       break;
     }
     case 'MaintenancePlanCancelled': {
-      const plan = own(state.maintenancePlans, event.data.planId);
+      const plan = entryOf(state.maintenancePlans, event.data.planId);
       if (plan) {
         state.maintenancePlans = changeEntry(how, state.maintenancePlans, plan.planId, {
           cancelledAt: event.data.occurredAt,
@@ -304,11 +305,6 @@ function foldProfile(
   return state;
 }
 
-/** An entry of a record by id (own keys only: an id like `toString` is just an id). */
-function own<T>(record: Record<string, T>, id: string): T | undefined {
-  return Object.hasOwn(record, id) ? record[id] : undefined;
-}
-
 function productIndex(state: CustomerProfileState, purchaseId: string): number {
   return state.products.findIndex((p) => p.purchaseId === purchaseId);
 }
@@ -348,7 +344,7 @@ function withReturn(
   state: CustomerProfileState,
   d: { returnId: string; purchaseId: string },
 ): Record<string, ProfileReturn> {
-  return own(state.returns, d.returnId)
+  return entryOf(state.returns, d.returnId)
     ? state.returns
     : withEntry(how, state.returns, d.returnId, emptyReturn(d.returnId, d.purchaseId));
 }
@@ -360,7 +356,7 @@ function updateClaim(
   claimId: string,
   change: (claim: ProfileClaim) => Partial<ProfileClaim>,
 ): void {
-  const existing = own(state.claims, claimId);
+  const existing = entryOf(state.claims, claimId);
   const claim: ProfileClaim = existing
     ? how.writable(existing)
     : {

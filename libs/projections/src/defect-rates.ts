@@ -1,6 +1,8 @@
 import { type CusumPeriod, type PoissonCusumOptions, poissonCusum } from '@aftercare/analytics';
+import { entryOf } from '@aftercare/domain';
 import type { CustomerProfileState } from './customer-profile.state';
 import { addTo, monthOf } from './event-data';
+import { inPlace, withEntry } from './ownership';
 import type { WarrantyClaimState } from './warranty-claims.projection';
 
 /**
@@ -47,7 +49,11 @@ export function emptyDefectCounts(): DefectCounts {
 
 /** The entry under `key`, created empty when missing (own keys only: SKUs are user input). */
 function entry<T>(record: Record<string, T>, key: string, empty: () => T): T {
-  return Object.hasOwn(record, key) ? record[key] : (record[key] = empty());
+  const held = entryOf(record, key);
+  if (held !== undefined) return held;
+  const created = empty();
+  withEntry(inPlace, record, key, created);
+  return created;
 }
 
 /** Adds one unit in service (mutates `counts`: callers own their counts). */

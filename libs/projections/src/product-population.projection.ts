@@ -1,4 +1,4 @@
-import { CUSTOMER_STREAM_CATEGORY } from '@aftercare/domain';
+import { CUSTOMER_STREAM_CATEGORY, entryOf } from '@aftercare/domain';
 import type { RecordedEvent } from '@aftercare/event-store';
 import type { Projection } from './projection';
 import { asAftercareEvent, customerIdOf, dayOf } from './event-data';
@@ -91,7 +91,7 @@ const monthIndex = (month: string): number =>
   Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
 
 function bump(how: Ownership, record: Record<string, number>, key: string, by: number) {
-  const next = withEntry(how, record, key, (record[key] ?? 0) + by);
+  const next = withEntry(how, record, key, (entryOf(record, key) ?? 0) + by);
   if (next[key] === 0) delete next[key];
   return next;
 }
@@ -145,7 +145,7 @@ function withSku(
   sku: string,
   change: (totals: SkuTotals) => void,
 ): ProductBucketState {
-  const totals = state.skus[sku];
+  const totals = entryOf(state.skus, sku);
   if (!totals) return state;
   const next = how.writable(state);
   const changed = how.writable(totals);
@@ -252,7 +252,7 @@ function foldBucket(
       const purchaseId = oneLine(d.purchaseId);
       if (held.skuOf.has(purchaseId)) return handOn(state, held);
       const sku = oneLine(d.sku);
-      const old = state.skus[sku];
+      const old = entryOf(state.skus, sku);
       const totals = old ? how.writable(old) : emptySkuTotals(d.productCategory);
       totals.unitsSold += 1;
       const day = dayOf(d.occurredAt);

@@ -1,4 +1,6 @@
+import { entryOf } from '@aftercare/domain';
 import { monthOf } from './event-data';
+import { inPlace, withEntry } from './ownership';
 import {
   cohortRow,
   type CohortRetention,
@@ -19,7 +21,9 @@ import {
  */
 
 function add(into: Record<string, number>, from: Record<string, number>): void {
-  for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;
+  for (const [key, n] of Object.entries(from)) {
+    withEntry(inPlace, into, key, (entryOf(into, key) ?? 0) + n);
+  }
 }
 
 function skuTotals(buckets: readonly ProductBucketState[]): Map<string, SkuTotals> {

@@ -1,5 +1,5 @@
 import type { WarrantyPolicyTerms, WarrantyPolicyVersion } from '@aftercare/domain';
-import { WARRANTY_POLICY_STREAM_CATEGORY } from '@aftercare/domain';
+import { entryOf, WARRANTY_POLICY_STREAM_CATEGORY } from '@aftercare/domain';
 import type { Projection } from './projection';
 import { asAftercareEvent, ms } from './event-data';
 
@@ -28,7 +28,7 @@ export function versionInForce(
 }
 
 export function coverageMonths(terms: WarrantyPolicyTerms, productCategory: string): number {
-  return terms.coverageMonths.byCategory[productCategory] ?? terms.coverageMonths.default;
+  return entryOf(terms.coverageMonths.byCategory, productCategory) ?? terms.coverageMonths.default;
 }
 
 export const warrantyPoliciesProjection: Projection<WarrantyPolicyState> = {

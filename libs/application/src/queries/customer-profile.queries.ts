@@ -1,3 +1,4 @@
+import { entryOf } from '@aftercare/domain';
 import { type CustomerProfileState, type ProfileClaim, round2 } from '@aftercare/projections';
 
 // Views over a customer's profile state for the API and CLI: derived at query time, not folded.
@@ -31,7 +32,9 @@ export function afterSalesCost(state: CustomerProfileState): Record<string, Afte
     (result[currency] ??= { currency, repairs: 0, refunds: 0, warrantyClaims: 0, total: 0 });
   for (const r of state.repairs) {
     if (r.paidBy === 'customer') continue;
-    if (r.warrantyClaimId && state.claims[r.warrantyClaimId]?.outcome === 'approved') continue;
+    if (r.warrantyClaimId && entryOf(state.claims, r.warrantyClaimId)?.outcome === 'approved') {
+      continue;
+    }
     entry(r.currency).repairs += r.cost;
   }
   for (const r of Object.values(state.returns)) {

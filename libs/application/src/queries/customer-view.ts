@@ -14,7 +14,7 @@ import {
   scoreChurn,
   summarizeTransactions,
 } from '@aftercare/analytics';
-import { addMonths, DEFAULT_JURISDICTIONS } from '@aftercare/domain';
+import { addMonths, DEFAULT_JURISDICTIONS, entryOf } from '@aftercare/domain';
 import {
   churnExperience,
   type ChurnIncidentsState,
@@ -192,7 +192,7 @@ function productView(
   const rules = jurisdiction ? DEFAULT_JURISDICTIONS[jurisdiction] : undefined;
   const legalGuaranteeEndsAt =
     rules && rules.legalGuaranteeMonths > 0 ? addMonths(start, rules.legalGuaranteeMonths) : null;
-  const policy = policies?.[product.warrantyPolicyId];
+  const policy = policies && entryOf(policies, product.warrantyPolicyId);
   const version = policy ? versionInForce(policy, now) : undefined;
   const commercialEndsAt = version
     ? addMonths(start, coverageMonths(version.terms, product.productCategory))

@@ -10,6 +10,8 @@ import {
   productPopulationProjection,
   repairsBySku,
   repairsBySkuFromBuckets,
+  type SkuComplaints,
+  type SkuRepairs,
 } from '@aftercare/projections';
 import { foldByKey, seededWorldEvents } from '../testing/seeded-world-events';
 
@@ -24,6 +26,55 @@ describe('product population totals', () => {
     expect(complaintsBySkuFromBuckets(buckets)).toEqual(complaintsBySku(profiles));
     expect(repairsBySku(profiles).some((r) => r.repairs > 0)).toBe(true);
     expect(repairsBySkuFromBuckets(buckets)).toEqual(repairsBySku(profiles));
+  });
+
+  it('count SKUs and defect codes named like Object.prototype members as any other', () => {
+    // SKUs and defect codes are the client's words: `__proto__` or `constructor` is one like any.
+    const hostile = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+    const field = (e: (typeof events)[number], name: 'sku' | 'defectCode') =>
+      (e.data as Record<string, unknown>)[name];
+    const skus = [...new Set(events.map((e) => field(e, 'sku')).filter((v) => v !== undefined))];
+    const codes = [
+      ...new Set(events.map((e) => field(e, 'defectCode')).filter((v) => v !== undefined)),
+    ];
+    expect(skus.length).toBeGreaterThan(hostile.length);
+    expect(codes.length).toBeGreaterThan(hostile.length);
+    const to = new Map<unknown, string>(
+      hostile.flatMap((n, i) => [
+        [skus[i], n],
+        [codes[i], n],
+      ]),
+    );
+    const back = (name: string, was: readonly unknown[]) =>
+      String(was[hostile.indexOf(name)] ?? name);
+    const renamed = events.map((e) => {
+      const data = { ...(e.data as Record<string, unknown>) };
+      for (const name of ['sku', 'defectCode'] as const) {
+        if (to.has(data[name])) data[name] = to.get(data[name]);
+      }
+      return { ...e, data };
+    });
+    const renamedBuckets: ProductBucketState[] = foldByKey(productPopulationProjection, renamed);
+    const renamedProfiles: CustomerProfileState[] = foldByKey(customerProfileProjection, renamed);
+    expect(complaintsBySkuFromBuckets(renamedBuckets)).toEqual(complaintsBySku(renamedProfiles));
+    expect(repairsBySkuFromBuckets(renamedBuckets)).toEqual(repairsBySku(renamedProfiles));
+
+    // Renamed back, the figures are those of the world as it was.
+    const bySku = <Row extends { sku: string }>(rows: Row[], fix: (row: Row) => Row) =>
+      new Map(rows.map((row) => [back(row.sku, skus), fix({ ...row, sku: back(row.sku, skus) })]));
+    const sameComplaints = (row: SkuComplaints) => row;
+    const sameRepairs = (row: SkuRepairs): SkuRepairs => ({
+      ...row,
+      byDefect: row.byDefect
+        .map((d) => ({ ...d, defectCode: back(d.defectCode, codes) }))
+        .sort((a, b) => b.repairs - a.repairs || a.defectCode.localeCompare(b.defectCode)),
+    });
+    expect(bySku(complaintsBySkuFromBuckets(renamedBuckets), sameComplaints)).toEqual(
+      bySku(complaintsBySkuFromBuckets(buckets), sameComplaints),
+    );
+    expect(bySku(repairsBySkuFromBuckets(renamedBuckets), sameRepairs)).toEqual(
+      bySku(repairsBySkuFromBuckets(buckets), sameRepairs),
+    );
   });
 
   it('give the cohort retention of the profiles as of any day after the last purchase', () => {

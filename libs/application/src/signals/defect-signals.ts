@@ -1,4 +1,5 @@
 import { DEFECT_CUSUM_DEFAULTS } from '@aftercare/analytics';
+import { entryOf } from '@aftercare/domain';
 import type { EventStore, GlobalPosition, RecordedEvent } from '@aftercare/event-store';
 import {
   addDefect,
@@ -164,7 +165,7 @@ export class DefectSignalMonitor {
           const id = uuidV5(`DefectRateRising:${b.sku}:${b.defectCode}:${batch}:${m.month}`);
           if (this.signalled.has(id)) continue;
           const from = b.months[0].month;
-          const productCategory = this.counts.units[b.sku]?.productCategory ?? '';
+          const productCategory = entryOf(this.counts.units, b.sku)?.productCategory ?? '';
           out.push(
             signal(id, { ...b, productCategory }, m.month, {
               unitMonths: m.exposure,

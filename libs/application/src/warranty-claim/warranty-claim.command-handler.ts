@@ -5,6 +5,7 @@ import {
   GENESIS_HASH,
   chainEvents,
   customerStreamId,
+  entryOf,
   foldCustomer,
   foldWarrantyPolicy,
   warrantyClaimDecider,
@@ -138,7 +139,7 @@ export class WarrantyClaimCommandHandler implements ICommandHandler<WarrantyClai
         customerId: d.customerId,
       });
     }
-    const bought = customer.purchases[d.purchaseId];
+    const bought = entryOf(customer.purchases, d.purchaseId);
     const purchase: PurchaseSnapshot | null = bought
       ? {
           purchaseId: bought.purchaseId,

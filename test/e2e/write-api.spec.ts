@@ -242,6 +242,12 @@ describe('write API (HTTP, sqlite)', () => {
       version: 1,
       streamId: 'warrantyPolicy-standard',
     });
+    // Not named in the request: the policy says who published it, the authenticated caller.
+    const listed = await http().get('/v1/warranty-policies/standard').expect(200);
+    expect(listed.body.versions[0]).toMatchObject({
+      version: 1,
+      publishedBy: principalIdOf(adminKey),
+    });
 
     const c = 'claimant-1';
     await http().post('/v1/customers').send(registration(c)).expect(201);

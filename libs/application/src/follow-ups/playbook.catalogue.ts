@@ -32,7 +32,8 @@ function view(event: RecordedEvent): PlaybookVersionView & { playbookId: string 
     version: d.version,
     name: d.name,
     publishedAt: d.occurredAt,
-    publishedBy: d.publishedBy ?? null,
+    // Named in the request, else whoever recorded it (the API key's actor in the metadata).
+    publishedBy: d.publishedBy ?? event.metadata.actor ?? null,
     position: event.position.toString(),
     definition: d.definition,
   };

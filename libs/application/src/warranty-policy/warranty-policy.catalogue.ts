@@ -40,7 +40,8 @@ function view(event: RecordedEvent): PolicyVersionView & { policyId: string } {
     name: d.name,
     effectiveFrom: d.effectiveFrom,
     publishedAt: d.occurredAt,
-    publishedBy: d.publishedBy ?? null,
+    // Named in the request, else whoever recorded it (the API key's actor in the metadata).
+    publishedBy: d.publishedBy ?? event.metadata.actor ?? null,
     terms: d.terms,
   };
 }

@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
@@ -260,6 +262,42 @@ describe('HTTP hardening (default settings)', () => {
     const res = await http().get('/v1/customers/%FF');
     expectProblem(res, 400);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('answers what the HTTP parser refuses (raw non-ASCII in the path, 20 KiB of headers) with problem+json', async () => {
+    const server = app.getHttpServer() as Server;
+    if (!server.listening) await app.listen(0, '127.0.0.1');
+    const { port } = server.address() as AddressInfo;
+    const raw = (bytes: Buffer) =>
+      new Promise<string>((resolve) => {
+        let text = '';
+        const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+        socket.on('close', () => resolve(text));
+        socket.on('error', () => resolve(text));
+      });
+    const answers = [
+      await raw(
+        Buffer.concat([
+          Buffer.from('GET /v1/customers/'),
+          Buffer.from([0xc3, 0xa9]),
+          Buffer.from(' HTTP/1.1\r\nHost: x\r\n\r\n'),
+        ]),
+      ),
+      await raw(Buffer.from(`GET /v1/customers HTTP/1.1\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`)),
+    ];
+    expect(answers.map((answer) => answer.split('\r\n')[0])).toEqual([
+      'HTTP/1.1 400 Bad Request',
+      'HTTP/1.1 431 Request Header Fields Too Large',
+    ]);
+    for (const answer of answers) {
+      const [head, body] = answer.split('\r\n\r\n');
+      expect(head).toMatch(/\r\nContent-Type: application\/problem\+json\r\n/);
+      expect(JSON.parse(body)).toMatchObject({
+        type: expect.any(String),
+        status: expect.any(Number),
+      });
+    }
   });
 
   it('routes a path with a trailing slash as the path without', async () => {

@@ -27,6 +27,7 @@ import { MIN_POSITION_HEADER, POSITION_HEADER } from './read/min-position.guard'
 import { FRESHNESS_HEADERS } from './read/freshness-headers';
 import { guardJsonBodies } from './http/json-body';
 import { guardUrlValues } from './http/url-values';
+import { answerClientError } from './http/client-errors';
 import { RequestValidationPipe } from './http/request-validation.pipe';
 import { rememberValidationMetadata } from './http/validation-metadata-memo';
 import { ProblemDetailsFilter } from './problem/problem-details.filter';
@@ -106,6 +107,8 @@ export async function createApiApp(
         securityHeaders(reply.raw);
         problems.reply(reply as FastifyReply, error);
       },
+      // Requests Node's parser refuses before Fastify sees them (raw non-ASCII request line).
+      clientErrorHandler: answerClientError,
     },
     options.server,
   );

@@ -300,6 +300,13 @@ describe('HTTP hardening (default settings)', () => {
     }
   });
 
+  it("answers the static files' refusals (.. in the path, If-Match, an unsatisfiable Range) with their 4xx", async () => {
+    expectProblem(await http().get('/docs/%2e%2e/v1/customers'), 403);
+    expectProblem(await http().get('/docs/swagger-ui.css').set('If-Match', '"nope"'), 412);
+    expectProblem(await http().get('/docs/swagger-ui.css').set('Range', 'bytes=999999999-'), 416);
+    await http().get('/docs/swagger-ui.css').expect(200);
+  });
+
   it('routes a path with a trailing slash as the path without', async () => {
     expect((await http().get('/v1/customers/ada/')).status).toBe(200);
   });

@@ -16,6 +16,21 @@ describe('ProblemDetailsFilter', () => {
     expect(problem.detail).toContain('projector');
   });
 
+  it("answers the static files' refusals (http-errors with expose) with their own 4xx", () => {
+    // @fastify/send, serving /docs and /console: `..` in the path, If-Match, an unsatisfiable Range.
+    for (const [status, message] of [
+      [403, 'Forbidden'],
+      [412, 'Precondition Failed'],
+      [416, 'Range Not Satisfiable'],
+    ] as const) {
+      const error = Object.assign(new Error(message), { status, statusCode: status, expose: true });
+      expect(filter.toProblem(error)).toMatchObject({ status, detail: message });
+    }
+    // A 4xx status an error does not say is safe to show stays an opaque 500.
+    const hidden = Object.assign(new Error('ENOENT /srv/x'), { statusCode: 404, expose: false });
+    expect(filter.toProblem(hidden)).toMatchObject({ status: 500, code: 'internal_error' });
+  });
+
   it('keeps an unknown failure an opaque 500', () => {
     expect(filter.toProblem(new Error('secret detail'))).toMatchObject({
       status: 500,

@@ -124,19 +124,21 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
 /**
  * Errors from Fastify's own layers (content-type parsing, body limit, JSON parsing) carry a 4xx
- * `statusCode` and a `FST_` code; they are the client's fault and safe to show.
+ * `statusCode` and a `FST_` code; errors in the http-errors form (`expose: true`), such as the
+ * static files' 403 for `..`, 412 for `If-Match` and 416 for `Range`, carry a 4xx `statusCode`
+ * and say their message is safe to show. Both are the client's fault.
  */
 function clientHttpError(exception: unknown): { status: number; message: string } | undefined {
   if (typeof exception !== 'object' || exception === null || exception instanceof HttpException) {
     return undefined;
   }
-  const { statusCode: status, code, message } = exception as Record<string, unknown>;
+  const { statusCode: status, code, message, expose } = exception as Record<string, unknown>;
+  const fromFastify = typeof code === 'string' && code.startsWith('FST_');
   if (
     typeof status !== 'number' ||
     status < 400 ||
     status > 499 ||
-    typeof code !== 'string' ||
-    !code.startsWith('FST_')
+    !(fromFastify || expose === true)
   ) {
     return undefined;
   }

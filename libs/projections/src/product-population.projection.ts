@@ -318,7 +318,9 @@ function foldBucket(
 
 export const productPopulationProjection: Projection<ProductBucketState> = {
   name: 'product_population',
-  version: 1,
+  // 2: SKUs and defect codes named like Object.prototype members (`constructor`, `__proto__`) are
+  // counted as any other; a version 1 state may hold them as broken totals, so it is rebuilt.
+  version: 2,
   filter: {
     categories: [CUSTOMER_STREAM_CATEGORY],
     eventTypePrefixes: ['PurchaseRecorded', 'ComplaintFiled', 'RepairCompleted'],

@@ -121,6 +121,13 @@ const hostileQueryValue: fc.Arbitrary<string> = fc.oneof(
     encodeURIComponent("'; DROP TABLE events; --"),
     encodeURIComponent('😀'.repeat(50)),
     'x'.repeat(2000),
+    // Cursors shaped like the API's own (base64url JSON) holding what it never issues.
+    ...[
+      [true, 'k'],
+      [{}, 'k'],
+      [[1, 2], 'k'],
+      [1, 'abc'],
+    ].map((forged) => Buffer.from(JSON.stringify(forged)).toString('base64url')),
   ),
   fc.string({ unit: 'binary', maxLength: 20 }).map(encodeURIComponent),
   fc.integer().map(String),
@@ -161,6 +168,10 @@ const hostileValue: fc.Arbitrary<Json> = fc.oneof(
     'yesterday',
     '../../etc/passwd',
     "'; DROP TABLE events; --",
+    // Names of Object.prototype members: ids, SKUs and categories like any other.
+    'constructor',
+    'toString',
+    '__proto__',
     {},
     [],
     [[[]]],

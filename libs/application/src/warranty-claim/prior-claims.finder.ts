@@ -4,7 +4,7 @@ import {
   type PriorClaim,
   type WarrantyClaimEvent,
 } from '@aftercare/domain';
-import type { EventStore } from '@aftercare/event-store';
+import type { EventStore, GlobalPosition } from '@aftercare/event-store';
 import { EVENT_STORE } from '../store/event-store.module';
 import { upcastRecorded } from '../write/load-stream';
 
@@ -22,58 +22,87 @@ export interface PriorClaimsFinder {
 export const PRIOR_CLAIMS_FINDER = Symbol('PRIOR_CLAIMS_FINDER');
 
 /**
- * Scans the warranty category of $all. Linear in the number of claim events, which is fine until
- * a read model keyed by serial replaces it (bind PRIOR_CLAIMS_FINDER to that instead).
+ * Earlier claims from an index kept in memory (claims by serial and by purchase), brought up to date on each call from where the
+ * last one stopped (the store's settled head, as the policy catalogue does): only the first call
+ * reads every claim event; later ones read the claim events appended since (filing a claim had
+ * scanned them all, ~0.7 s at 13,000 claims). Another instance's claims are read the same way.
  */
 @Injectable()
 export class ScanningPriorClaimsFinder implements PriorClaimsFinder {
+  private readonly claims = new Map<string, PriorClaim>();
+  /** Claim ids by `serial:` or `purchase:` key, in filing order. */
+  private readonly byItem = new Map<string, string[]>();
+  private readUpTo: GlobalPosition | undefined;
+  private reading: Promise<void> = Promise.resolve();
+
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async claimsOn(item: ClaimedItem): Promise<PriorClaim[]> {
-    const claims = new Map<string, PriorClaim>();
+    // One reader at a time: a second caller waits for the read under way, then reads what came after.
+    const next = this.reading.then(() => this.readNewClaims());
+    this.reading = next.catch(() => undefined);
+    await next;
+    const key =
+      item.serialNumber !== null ? `serial:${item.serialNumber}` : `purchase:${item.purchaseId}`;
+    return (this.byItem.get(key) ?? []).map((claimId) => ({ ...this.claims.get(claimId)! }));
+  }
+
+  private async readNewClaims(): Promise<void> {
+    // Every event up to the head read first is visible to the read that follows it.
+    const head = await this.store.headPosition();
+    let last = this.readUpTo;
     const events = this.store.readAll({
+      fromPosition: this.readUpTo ?? 'start',
       filter: {
         categories: [WARRANTY_CLAIM_STREAM_CATEGORY],
         eventTypePrefixes: ['WarrantyClaim', 'WarrantyDecision'],
       },
     });
     for await (const recorded of events) {
-      const event = upcastRecorded(recorded) as unknown as WarrantyClaimEvent;
-      switch (event.type) {
-        case 'WarrantyClaimFiled': {
-          const d = event.data;
-          const same =
-            item.serialNumber !== null
-              ? d.serialNumber === item.serialNumber
-              : d.purchaseId === item.purchaseId;
-          if (same) {
-            claims.set(d.claimId, {
-              claimId: d.claimId,
-              filedAt: d.occurredAt,
-              // Until its decision is read; a claim filed without one awaits review.
-              outcome: 'needs_review',
-              defectCode: d.defect.code,
-              purchaseId: d.purchaseId,
-              remedy: null,
-            });
-          }
-          break;
-        }
-        case 'WarrantyClaimDecided':
-        case 'WarrantyDecisionOverridden': {
-          const claim = claims.get(event.data.claimId);
-          if (claim) {
-            claim.outcome = event.data.outcome;
-            claim.remedy = event.data.remedy;
-          }
-          break;
-        }
-        case 'WarrantyClaimAssessed':
-        case 'WarrantyRemedyRefused':
-        case 'WarrantyClaimFulfilled':
-          break;
-      }
+      this.apply(upcastRecorded(recorded) as unknown as WarrantyClaimEvent);
+      last = recorded.position;
     }
-    return [...claims.values()];
+    if (head !== undefined && (last === undefined || head > last)) last = head;
+    this.readUpTo = last;
+  }
+
+  private apply(event: WarrantyClaimEvent): void {
+    switch (event.type) {
+      case 'WarrantyClaimFiled': {
+        const d = event.data;
+        if (this.claims.has(d.claimId)) return;
+        this.claims.set(d.claimId, {
+          claimId: d.claimId,
+          filedAt: d.occurredAt,
+          // Until its decision is read; a claim filed without one awaits review.
+          outcome: 'needs_review',
+          defectCode: d.defect.code,
+          purchaseId: d.purchaseId,
+          remedy: null,
+        });
+        // Found by its serial (items with one) and by its purchase (items without).
+        const keys = [`purchase:${d.purchaseId}`];
+        if (typeof d.serialNumber === 'string') keys.push(`serial:${d.serialNumber}`);
+        for (const key of keys) {
+          const ids = this.byItem.get(key);
+          if (ids) ids.push(d.claimId);
+          else this.byItem.set(key, [d.claimId]);
+        }
+        break;
+      }
+      case 'WarrantyClaimDecided':
+      case 'WarrantyDecisionOverridden': {
+        const claim = this.claims.get(event.data.claimId);
+        if (claim) {
+          claim.outcome = event.data.outcome;
+          claim.remedy = event.data.remedy;
+        }
+        break;
+      }
+      case 'WarrantyClaimAssessed':
+      case 'WarrantyRemedyRefused':
+      case 'WarrantyClaimFulfilled':
+        break;
+    }
   }
 }

@@ -508,6 +508,7 @@ describe('HTTP hardening (configured)', () => {
       AFTERCARE_RATE_LIMIT_WINDOW_S: '60',
       AFTERCARE_BODY_LIMIT_KB: '1',
       AFTERCARE_CORS_ORIGINS: 'https://console.example.com',
+      AFTERCARE_REQUEST_TIMEOUT_S: '1',
     });
   });
   afterAll(() => api?.close());
@@ -561,5 +562,27 @@ describe('HTTP hardening (configured)', () => {
     }
     expect(anonymous.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(anonymous.slice(5)).toEqual([429, 429]);
+  });
+  it('closes a request whose body stops half-way with 408 once the request timeout passes, writing nothing', async () => {
+    const server = api.app.getHttpServer() as Server;
+    if (!server.listening) await api.app.listen(0, '127.0.0.1');
+    const { port } = server.address() as AddressInfo;
+    const before = (await api.store.headPosition()) ?? 0n;
+    const body = JSON.stringify(customer('stalled'));
+    const answer = await new Promise<string>((resolve) => {
+      let text = '';
+      const socket = connect(port, '127.0.0.1', () =>
+        socket.write(
+          `POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${api.adminKey}\r\n` +
+            `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n` +
+            body.slice(0, 20),
+        ),
+      );
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+      socket.on('close', () => resolve(text));
+      socket.on('error', () => resolve(text));
+    });
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
+    expect((await api.store.headPosition()) ?? 0n).toBe(before);
   });
 });

@@ -18,9 +18,11 @@ import {
   type AftercareConfig,
   batchedStdout,
   type FlushableDestination,
+  loadHttpSettings,
   loggingParams,
   PII_VAULT,
   type PiiVault,
+  requestTimeouts,
 } from '@aftercare/application';
 import { AppModule } from './app.module';
 import { MIN_POSITION_HEADER, POSITION_HEADER } from './read/min-position.guard';
@@ -102,6 +104,8 @@ export async function createApiApp(
       // As Express routed: '/v1/customers/' is '/v1/customers', and an over-long id reaches the
       // handler's own check (a 400 naming it) instead of a bare 404.
       routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+      // A server Fastify makes itself (tests; `npm start` sets them on the port it opens first).
+      ...fastifyTimeouts(requestTimeouts(loadHttpSettings(process.env))),
       // Requests Fastify refuses before routing (an undecodable URL): problem+json as well.
       frameworkErrors: (error, _request, reply) => {
         securityHeaders(reply.raw);
@@ -176,4 +180,10 @@ export async function createApiApp(
   );
   SwaggerModule.setup('docs', app, document);
   return app;
+}
+
+/** Node's request timeouts as Fastify takes them (it sets `requestTimeout` on its server itself). */
+function fastifyTimeouts(timeouts: ReturnType<typeof requestTimeouts>) {
+  const { requestTimeout, ...http } = timeouts;
+  return { requestTimeout, http };
 }

@@ -1,6 +1,10 @@
 import 'reflect-metadata';
 import { setTimeout as pause } from 'node:timers/promises';
-import { exitOnStartupError, validateConfiguration } from '@aftercare/application/startup';
+import {
+  exitOnStartupError,
+  requestTimeouts,
+  validateConfiguration,
+} from '@aftercare/application/startup';
 import { openPort } from './startup/early-port';
 
 /**
@@ -29,7 +33,8 @@ const LOAD_STEPS = [
 async function main(): Promise<void> {
   const config = validateConfiguration();
   const { port, host } = config.server;
-  const server = await openPort(port, host);
+  // Its request timeouts are the application's too: it serves on this server.
+  const server = await openPort(port, host, requestTimeouts(config.http));
   const portOpenMs = performance.now();
   for (const step of LOAD_STEPS) {
     await step();

@@ -1,6 +1,8 @@
 import { ConfigError } from '@aftercare/event-store';
 import { type AftercareConfig, loadAftercareConfig } from './config/load-config';
 
+export { requestTimeouts } from './http/http-settings';
+
 /**
  * Loads the typed configuration (what @nestjs/config loads again inside each app), so a bad value
  * stops the process before anything starts, with a message naming the variable.

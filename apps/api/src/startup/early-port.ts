@@ -1,4 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerOptions,
+  type ServerResponse,
+} from 'node:http';
 
 /**
  * The API's port, opened before the application is loaded. Loading the compiled modules, building
@@ -11,8 +17,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
  * (`ApiFastifyAdapter`), so the port never closes in between. Node's own `http` only: this
  * file is loaded before anything else.
  */
-export function openPort(port: number, host: string): Promise<Server> {
-  const server = createServer(answerWhileStarting);
+export function openPort(port: number, host: string, options: ServerOptions = {}): Promise<Server> {
+  const server = createServer(options, answerWhileStarting);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -5,6 +5,12 @@ export interface HttpSettings {
   /** AFTERCARE_BODY_LIMIT_KB: largest request body accepted; larger ones get 413. */
   bodyLimitBytes: number;
   /**
+   * AFTERCARE_REQUEST_TIMEOUT_S: a request's headers and body must arrive within this time, or the
+   * connection is answered 408 and closed (a client that stops half-way holds no connection).
+   * Answers may take longer: the event feed streams for as long as it is read.
+   */
+  requestTimeoutMs: number;
+  /**
    * AFTERCARE_RATE_LIMIT requests per caller (API key id, else IP) every
    * AFTERCARE_RATE_LIMIT_WINDOW_S seconds; more get 429 with Retry-After. 0 turns it off.
    */
@@ -20,6 +26,7 @@ export interface HttpSettings {
 
 export const DEFAULT_HTTP_SETTINGS: HttpSettings = {
   bodyLimitBytes: 256 * 1024,
+  requestTimeoutMs: 30_000,
   // Generous: a busy integration or the test suites never meet it; a runaway client does.
   rateLimit: { limit: 30_000, windowMs: 60_000 },
   corsOrigins: [],
@@ -28,12 +35,17 @@ export const DEFAULT_HTTP_SETTINGS: HttpSettings = {
 
 export function loadHttpSettings(env: NodeJS.ProcessEnv): HttpSettings {
   const bodyLimitKb = wholeNumber(env, 'AFTERCARE_BODY_LIMIT_KB', 1, 100 * 1024);
+  const requestTimeoutS = wholeNumber(env, 'AFTERCARE_REQUEST_TIMEOUT_S', 1, 3_600);
   const limit = wholeNumber(env, 'AFTERCARE_RATE_LIMIT', 0, 10_000_000);
   const windowS = wholeNumber(env, 'AFTERCARE_RATE_LIMIT_WINDOW_S', 1, 86_400);
   const maxAheadHours = wholeNumber(env, 'AFTERCARE_BUSINESS_TIME_MAX_AHEAD_HOURS', 0, 87_600);
   return {
     bodyLimitBytes:
       bodyLimitKb === undefined ? DEFAULT_HTTP_SETTINGS.bodyLimitBytes : bodyLimitKb * 1024,
+    requestTimeoutMs:
+      requestTimeoutS === undefined
+        ? DEFAULT_HTTP_SETTINGS.requestTimeoutMs
+        : requestTimeoutS * 1000,
     rateLimit: {
       limit: limit ?? DEFAULT_HTTP_SETTINGS.rateLimit.limit,
       windowMs: windowS === undefined ? DEFAULT_HTTP_SETTINGS.rateLimit.windowMs : windowS * 1000,
@@ -100,4 +112,21 @@ function notBefore(raw: string | undefined): number {
     );
   }
   return ms;
+}
+
+/**
+ * Node's HTTP server options for `settings`: the whole request within its timeout (the headers
+ * too, which Node requires), checked often enough that a stalled request is closed near it.
+ */
+export function requestTimeouts(settings: Pick<HttpSettings, 'requestTimeoutMs'>): {
+  requestTimeout: number;
+  headersTimeout: number;
+  connectionsCheckingInterval: number;
+} {
+  const timeout = settings.requestTimeoutMs;
+  return {
+    requestTimeout: timeout,
+    headersTimeout: Math.min(60_000, timeout),
+    connectionsCheckingInterval: Math.min(5_000, Math.max(250, Math.floor(timeout / 4))),
+  };
 }

@@ -37,6 +37,7 @@ export function createProjectionEngine(
   options: {
     leaseTtlMs: number;
     log?: (message: string) => void;
+    warn?: (message: string) => void;
     instanceId?: string;
     rebuildLag?: bigint;
   },
@@ -50,6 +51,7 @@ export function createProjectionEngine(
     rebuildSource: store instanceof SqliteEventStore ? sqliteRebuildSource(store.db) : undefined,
     offlineRebuild: offlineRebuild(store, readModels, options.rebuildLag),
     log: options.log,
+    warn: options.warn,
   });
 }
 
@@ -95,6 +97,7 @@ export class ProjectionHost implements OnApplicationBootstrap, OnApplicationShut
     this.engine = createProjectionEngine(store, readModels, {
       leaseTtlMs: config.loopLeaseTtlMs,
       log: (m) => this.logger.log(m),
+      warn: (m) => this.logger.warn(m),
       rebuildLag: config.readModels.rebuildLag,
     });
   }

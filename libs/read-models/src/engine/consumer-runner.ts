@@ -34,6 +34,8 @@ export interface ConsumerRunnerOptions {
   /** Delays after infrastructure errors (store or database unavailable), failures in a row. */
   retry: RetryPolicy;
   log: (message: string) => void;
+  /** Failures an operator must see (a batch or job failing, a lease not renewed). */
+  warn: (message: string) => void;
 }
 
 type Interrupt = 'stop' | 'lease_lost' | 'epoch_changed';
@@ -214,7 +216,7 @@ export class ConsumerRunner {
             break;
           }
           const delay = this.failed(error);
-          options.log(`${consumer.name}: ${describeError(error)}; retrying in ${delay} ms`);
+          options.warn(`${consumer.name}: ${describeError(error)}; retrying in ${delay} ms`);
           if ((await this.sleep(delay)) === 'stop') break;
         }
       }
@@ -396,7 +398,7 @@ export class ConsumerRunner {
         this.interrupt('epoch_changed');
       }
     } catch (error) {
-      this.options.log(`${this.consumer.name}: lease renewal failed: ${describeError(error)}`);
+      this.options.warn(`${this.consumer.name}: lease renewal failed: ${describeError(error)}`);
     }
   }
 

@@ -19,6 +19,7 @@ export interface ConsumerSetOptions {
   batchWaitMs: number;
   retry: RetryPolicy;
   log: (message: string) => void;
+  warn: (message: string) => void;
 }
 
 /**
@@ -82,7 +83,7 @@ export class ConsumerSet {
         }
         this.startRunner(consumer, lease);
       } catch (error) {
-        this.options.log(`${consumer.name}: could not take its lease: ${describeError(error)}`);
+        this.options.warn(`${consumer.name}: could not take its lease: ${describeError(error)}`);
       }
     }
   }
@@ -93,7 +94,7 @@ export class ConsumerSet {
   }
 
   private startRunner(consumer: EventConsumer | ScheduledConsumer, leaseName: string): void {
-    const { store, readModels, log } = this.options;
+    const { store, readModels, log, warn } = this.options;
     const runner = new ConsumerRunner(consumer, store, readModels, { ...this.options, leaseName });
     this.runners.set(consumer.name, runner);
     const forget = () => {
@@ -106,7 +107,7 @@ export class ConsumerSet {
       },
       (error: unknown) => {
         forget();
-        log(`${consumer.name}: runner crashed: ${describeError(error)}`);
+        warn(`${consumer.name}: runner crashed: ${describeError(error)}`);
       },
     );
   }

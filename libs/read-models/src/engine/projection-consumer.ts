@@ -24,6 +24,7 @@ export class ProjectionConsumer implements EventConsumer {
     readonly projection: AnyProjection,
     private readonly readModels: ReadModelStore,
     cacheSize: number,
+    /** Where a projection stopped by an event is reported (an operator must see it). */
     private readonly log: (message: string) => void,
   ) {
     this.cache = new StateCache(cacheSize);

@@ -67,6 +67,7 @@ export class ProjectionEngine {
       | 'lagCountLimit'
       | 'progressIntervalMs'
       | 'log'
+      | 'warn'
     >
   >;
   private timer: NodeJS.Timeout | undefined;
@@ -96,6 +97,7 @@ export class ProjectionEngine {
       lagCountLimit: options.lagCountLimit ?? 10_000,
       progressIntervalMs: options.progressIntervalMs ?? 5_000,
       log: options.log ?? ((message) => console.warn(message)),
+      warn: options.warn ?? options.log ?? ((message) => console.warn(message)),
     };
     // Logged by the progress timer, not by every status refresh a request sets off (a little under
     // its period, so a timer that fires a moment early still logs).
@@ -113,6 +115,7 @@ export class ProjectionEngine {
       batchWaitMs: this.settings.batchWaitMs,
       retry: this.retry,
       log: this.settings.log,
+      warn: this.settings.warn,
     });
   }
 
@@ -571,7 +574,7 @@ export class ProjectionEngine {
           // Not the projections' doing (the worker could not run): catch up event by event.
           for (const name of names) this.liveOnly.add(name);
         }
-        this.settings.log(`Projection rebuild of ${names.join(', ')} did not finish: ${message}`);
+        this.settings.warn(`Projection rebuild of ${names.join(', ')} did not finish: ${message}`);
       })
       .finally(async () => {
         clearInterval(renew);
@@ -647,7 +650,7 @@ export class ProjectionEngine {
       projection,
       this.options.readModels,
       this.settings.cacheSize,
-      this.settings.log,
+      this.settings.warn,
     );
     const runner = new ConsumerRunner(consumer, this.options.store, this.options.readModels, {
       owner: this.instanceId,
@@ -657,6 +660,7 @@ export class ProjectionEngine {
       batchWaitMs: this.settings.projectionBatchWaitMs,
       retry: this.retry,
       log: (message) => this.settings.log(`Projection ${message}`),
+      warn: (message) => this.settings.warn(`Projection ${message}`),
     });
     this.runners.set(projection.name, runner);
     void runner.start().then(
@@ -668,7 +672,7 @@ export class ProjectionEngine {
       },
       (error: unknown) => {
         if (this.runners.get(projection.name) === runner) this.runners.delete(projection.name);
-        this.settings.log(`Projection ${projection.name}: runner crashed: ${String(error)}`);
+        this.settings.warn(`Projection ${projection.name}: runner crashed: ${String(error)}`);
       },
     );
   }

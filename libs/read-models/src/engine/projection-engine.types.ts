@@ -46,6 +46,8 @@ export interface ProjectionEngineOptions {
   /** How often the cached status is refreshed and catch-up progress logged. Default 5 s. */
   progressIntervalMs?: number;
   log?: (message: string) => void;
+  /** Failures an operator must see: batches or jobs failing and retried, crashed runners. Default `log`. */
+  warn?: (message: string) => void;
 }
 
 export interface ProjectionStatusView {

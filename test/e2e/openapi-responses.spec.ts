@@ -422,6 +422,12 @@ describe('OpenAPI document (served at /docs-json)', () => {
     await call('get', '/v1/customers/{id}/next-actions', { id: 'ada' }, undefined, 200);
     await call('get', '/v1/customers/{id}/next-actions', { id: 'nobody' }, undefined, 404);
     await call('get', '/v1/warranty-claims', {}, undefined, 200);
+    // Ready once this instance has claimed its projections: the health snapshot is refreshed
+    // every second, and the calls above may all come within the first.
+    for (let i = 0; i < 50; i++) {
+      if ((await http().get('/health/ready')).status === 200) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await call('get', '/health', {}, undefined, 200);
     await call('get', '/health/live', {}, undefined, 200);
     await call('get', '/health/ready', {}, undefined, 200);

@@ -126,14 +126,6 @@ export class ProjectionHost implements OnApplicationBootstrap, OnApplicationShut
     })();
   }
 
-  /**
-   * Resolves once the engine has started here (projections registered, their leases claimed),
-   * at once when this process runs none or has not begun to start them.
-   */
-  started(): Promise<void> {
-    return this.starting ?? Promise.resolve();
-  }
-
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
     await this.starting;

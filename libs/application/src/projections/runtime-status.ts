@@ -158,11 +158,6 @@ export class RuntimeStatus implements OnApplicationBootstrap, OnApplicationShutd
     let head: bigint | undefined;
     if (store.reachable) {
       try {
-        // The first snapshot waits (briefly) for the engine's start: taken before its first
-        // claims, it would count every projection as run by no one.
-        if (!this.latest) {
-          await withTimeout(this.projections.started(), PROBE_TIMEOUT_MS).catch(() => undefined);
-        }
         const cached = await withTimeout(this.projections.engine.refreshStatus(), PROBE_TIMEOUT_MS);
         views = cached.projections;
         head = cached.headPosition;

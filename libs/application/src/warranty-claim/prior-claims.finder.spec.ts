@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { schemaVersionOf, warrantyClaimStreamId } from '@aftercare/domain';
 import { SqliteEventStore } from '@aftercare/event-store/sqlite';
-import { ScanningPriorClaimsFinder } from './prior-claims.finder';
+import { IndexedPriorClaimsFinder } from './prior-claims.finder';
 
 describe('prior claims on an item', () => {
   let dir: string;
@@ -50,7 +50,7 @@ describe('prior claims on an item', () => {
     });
 
   it('finds the claims on a serial, or on a purchase without one, with their latest outcome', async () => {
-    const finder = new ScanningPriorClaimsFinder(store);
+    const finder = new IndexedPriorClaimsFinder(store);
     await filed('k1', 'p1', 'SN-1', 1);
     await decided('k1', 'approved', 'repair');
     await filed('k2', 'p2', null, 2);
@@ -76,7 +76,7 @@ describe('prior claims on an item', () => {
     ]);
     // A fresh finder reading everything at once agrees.
     expect(
-      await new ScanningPriorClaimsFinder(store).claimsOn({
+      await new IndexedPriorClaimsFinder(store).claimsOn({
         serialNumber: 'SN-1',
         purchaseId: 'p1',
       }),
@@ -84,7 +84,7 @@ describe('prior claims on an item', () => {
   });
 
   it('answers callers asking at once the same way', async () => {
-    const finder = new ScanningPriorClaimsFinder(store);
+    const finder = new IndexedPriorClaimsFinder(store);
     await filed('k1', 'p1', 'SN-1', 1);
     const answers = await Promise.all(
       [1, 2, 3].map(() => finder.claimsOn({ serialNumber: 'SN-1', purchaseId: 'p1' })),

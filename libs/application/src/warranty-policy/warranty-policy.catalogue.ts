@@ -5,7 +5,8 @@ import {
   type WarrantyPolicyTerms,
   type WarrantyPolicyVersion,
 } from '@aftercare/domain';
-import type { EventStore, GlobalPosition, RecordedEvent } from '@aftercare/event-store';
+import type { EventStore, RecordedEvent } from '@aftercare/event-store';
+import { LogFollower } from '../store/log-follower';
 
 export interface PolicyVersionView {
   version: number;
@@ -53,35 +54,22 @@ function view(event: RecordedEvent): PolicyVersionView & { policyId: string } {
  */
 export class WarrantyPolicyCatalogue {
   private readonly policies = new Map<string, PolicySummary>();
-  private readUpTo: GlobalPosition | undefined;
-  private reading: Promise<void> = Promise.resolve();
+  private readonly follower: LogFollower;
 
-  constructor(private readonly store: EventStore) {}
-
-  async list(): Promise<PolicySummary[]> {
-    // One reader at a time: a second caller waits for the read under way, then reads what came after.
-    const next = this.reading.then(() => this.readNewPolicies());
-    this.reading = next.catch(() => undefined);
-    await next;
-    return [...this.policies.values()].sort((a, b) => a.policyId.localeCompare(b.policyId));
-  }
-
-  private async readNewPolicies(): Promise<void> {
-    // Every event up to the head read first is visible to the read that follows it.
-    const head = await this.store.headPosition();
-    let last = this.readUpTo;
-    for await (const event of this.store.readAll({
-      fromPosition: this.readUpTo ?? 'start',
-      filter: {
+  constructor(private readonly store: EventStore) {
+    this.follower = new LogFollower(
+      store,
+      {
         categories: [WARRANTY_POLICY_STREAM_CATEGORY],
         eventTypePrefixes: ['WarrantyPolicyPublished'],
       },
-    })) {
-      this.add(view(event));
-      last = event.position;
-    }
-    if (head !== undefined && (last === undefined || head > last)) last = head;
-    this.readUpTo = last;
+      (event) => this.add(view(event)),
+    );
+  }
+
+  async list(): Promise<PolicySummary[]> {
+    await this.follower.catchUp();
+    return [...this.policies.values()].sort((a, b) => a.policyId.localeCompare(b.policyId));
   }
 
   private add(v: PolicyVersionView & { policyId: string }): void {

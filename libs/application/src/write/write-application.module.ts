@@ -11,7 +11,7 @@ import { PiiModule } from '../pii/pii.module';
 import { EventStoreModule } from '../store/event-store.module';
 import {
   PRIOR_CLAIMS_FINDER,
-  ScanningPriorClaimsFinder,
+  IndexedPriorClaimsFinder,
 } from '../warranty-claim/prior-claims.finder';
 import { WarrantyClaimCommandHandler } from '../warranty-claim/warranty-claim.command-handler';
 import { WarrantyPolicyCommandHandler } from '../warranty-policy/warranty-policy.command-handler';
@@ -31,7 +31,7 @@ import { StreamWriter } from './stream-writer';
     FollowUpTaskCommandHandler,
     PromiseCommandHandler,
     PlaybookCommandHandler,
-    { provide: PRIOR_CLAIMS_FINDER, useClass: ScanningPriorClaimsFinder },
+    { provide: PRIOR_CLAIMS_FINDER, useClass: IndexedPriorClaimsFinder },
   ],
   exports: [CqrsModule, StreamWriter, PRIOR_CLAIMS_FINDER],
 })

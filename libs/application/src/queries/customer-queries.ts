@@ -179,15 +179,17 @@ export class CustomerQueries {
     const events = await this.customerEvents(customerId, stored?.state);
     if (events.length === 0) throw new CustomerNotFoundError(customerId);
     const erased = events.some((e) => e.type === 'CustomerPiiErased');
-    const sortKey = (e: RecordedEvent): [number, bigint] => [
-      Date.parse(occurredAt(e) ?? e.recordedAt.toISOString()),
-      e.position,
-    ];
-    events.sort((a, b) => {
-      const [ta, pa] = sortKey(a);
-      const [tb, pb] = sortKey(b);
-      return ta - tb || (pa < pb ? -1 : pa > pb ? 1 : 0);
-    });
+    // Business time read once per event, not once per comparison.
+    const times = new Map<RecordedEvent, number>();
+    for (const e of events) {
+      times.set(e, Date.parse(occurredAt(e) ?? e.recordedAt.toISOString()));
+    }
+    const sortKey = (e: RecordedEvent): [number, bigint] => [times.get(e)!, e.position];
+    events.sort(
+      (a, b) =>
+        times.get(a)! - times.get(b)! ||
+        (a.position < b.position ? -1 : a.position > b.position ? 1 : 0),
+    );
     let start = 0;
     if (options.cursor) {
       const after = decode(options.cursor);

@@ -28,7 +28,7 @@ export interface RebuildOptions {
   leaseTtlMs?: number;
   onProgress?: (progress: RebuildProgress) => void;
   progressIntervalMs?: number;
-  /** States per write transaction into a rebuild table. */
+  /** States per write transaction into a rebuild table (default 500). */
   writeChunkSize?: number;
   /** Faster event source than `store.readAll` (e.g. raw rows of the SQLite store). */
   source?: RebuildSource;
@@ -146,7 +146,7 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
       });
     };
 
-    const writer = new RebuildTableWriter(readModels, projections, options.writeChunkSize ?? 5000);
+    const writer = new RebuildTableWriter(readModels, projections, options.writeChunkSize ?? 500);
     const source = options.source ?? storeSource(store);
     const { events, lastPosition } = await source.fold(projections, writer, (count, position) => {
       eventsDone += count;

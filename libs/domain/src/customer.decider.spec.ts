@@ -924,6 +924,54 @@ describe('customer decider', () => {
     );
   });
 
+  describe('the owned fold (evolveOwned)', () => {
+    const feedback = (feedbackId: string): CustomerEvent => ({
+      type: 'FeedbackReceived',
+      data: { ...at('2025-02-01T10:00:00.000Z'), feedbackId, nps: 9 },
+    });
+    const journey: CustomerEvent[] = [
+      registered,
+      purchased,
+      scheduled,
+      delivered,
+      complaintFiled,
+      acknowledged,
+      resolved,
+      feedback('f-1'),
+      feedback('__proto__'),
+      feedback('constructor'),
+      feedback('f-2'),
+      erased,
+    ];
+
+    it('reaches the state evolve reaches, after every event, ids named like prototype members included', () => {
+      let copied = customerDecider.initialState();
+      let owned = customerDecider.initialState();
+      for (const event of journey) {
+        copied = customerDecider.evolve(copied, event);
+        owned = customerDecider.evolveOwned(owned, event);
+        expect(owned).toEqual(copied);
+        expect(JSON.stringify(owned)).toBe(JSON.stringify(copied));
+      }
+      const ids = owned.status === 'unregistered' ? {} : owned.feedbackIds;
+      expect(Object.keys(ids)).toEqual(['f-1', '__proto__', 'constructor', 'f-2']);
+      expect(Object.getPrototypeOf(ids)).toBeNull();
+    });
+
+    it('writes a record in place after its first write instead of copying it per event', () => {
+      const history = [registered, purchased, feedback('f-1')];
+      const state = history.reduce(customerDecider.evolveOwned, customerDecider.initialState());
+      const next = customerDecider.evolveOwned(state, feedback('f-2'));
+      if (state.status === 'unregistered' || next.status === 'unregistered') throw new Error();
+      expect(next.feedbackIds).toBe(state.feedbackIds);
+      // evolve, the decider's meaning, never changes the state it is given.
+      const copied = customerDecider.evolve(next, feedback('f-3'));
+      if (copied.status === 'unregistered') throw new Error();
+      expect(copied.feedbackIds).not.toBe(next.feedbackIds);
+      expect(Object.keys(next.feedbackIds)).toEqual(['f-1', 'f-2']);
+    });
+  });
+
   it('decides deterministically from the same history', () => {
     const command = cmd('CompleteDelivery', {
       occurredAt: '2025-01-15T10:00:00.000Z',

@@ -5,13 +5,13 @@ import { decidePurchases, register } from './customer.decide-purchases';
 import { decideRelationship } from './customer.decide-relationship';
 import { decideReturnsAndRepairs } from './customer.decide-returns';
 import { decideRetentionAction } from './customer.decide-actions';
-import { evolve } from './customer.evolve';
+import { evolve, evolveOwned } from './customer.evolve';
 import { DomainError } from './domain-error';
 import { assertNever } from './domain-event';
 import { toMillis } from './time';
 
 export * from './customer.commands';
-export { evolve } from './customer.evolve';
+export { evolve, evolveOwned } from './customer.evolve';
 export { deliveryTiming } from './customer.rules';
 
 /**
@@ -82,4 +82,4 @@ export function foldCustomer(events: readonly CustomerEvent[]): CustomerState {
   return events.reduce(evolve, initialState());
 }
 
-export const customerDecider = { decide, evolve, initialState } as const;
+export const customerDecider = { decide, evolve, evolveOwned, initialState } as const;

@@ -45,6 +45,24 @@ describe('FoldedStates', () => {
     expect(cache.of(loadedStream('customer-ada', history(3)))).toEqual([0, 1, 2]);
   });
 
+  it('holds nothing half-folded when a fold throws: the next command folds from the start', () => {
+    let failAt: number | undefined;
+    const cache = new FoldedStates<number[], AftercareEvent>(
+      () => [],
+      (state, event) => {
+        const n = (event.data as unknown as { n: number }).n;
+        if (n === failAt) throw new Error('bad event');
+        state.push(n); // the cache owns its states: this fold changes them in place
+        return state;
+      },
+    );
+    cache.of(loadedStream('customer-ada', history(3)));
+    failAt = 4;
+    expect(() => cache.of(loadedStream('customer-ada', history(6)))).toThrow('bad event');
+    failAt = undefined;
+    expect(cache.of(loadedStream('customer-ada', history(6)))).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
   it('forgets the least recently used stream past its capacity', () => {
     const cache = new FoldedStates<number, AftercareEvent>(
       () => 0,

@@ -5,9 +5,13 @@ import { LOADED_STREAMS_CAPACITY } from './loaded-streams';
 /**
  * A decider's state of the streams decided on lately, each with the revision it was folded up to,
  * so a command folds only the events after it instead of the whole history. A stream is
- * append-only: the events up to a revision never change, and neither does their fold (evolve
- * returns new states, never changing the one it was given). Least recently used streams are
- * forgotten first.
+ * append-only: the events up to a revision never change, and neither does their fold. Least
+ * recently used streams are forgotten first.
+ *
+ * The states are this cache's own: `evolve` may change the state it is given (a decider's owned
+ * fold, see `evolveOwned` of the customer decider), so a state `of` returns is read by the
+ * caller's decision and not kept. A stream's state leaves the cache while it is folded further,
+ * so a fold that throws half-way leaves nothing half-folded behind.
  */
 export class FoldedStates<S, E extends AftercareEvent> {
   private readonly states = new Map<string, { revision: bigint; state: S }>();
@@ -31,6 +35,7 @@ export class FoldedStates<S, E extends AftercareEvent> {
         state = held.state;
         from = at + 1;
       }
+      this.states.delete(stream.streamId);
     }
     for (let i = from; i < events.length; i++) {
       state = this.evolve(state, { type: events[i].type, data: events[i].data } as E);

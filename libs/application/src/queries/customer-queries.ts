@@ -32,6 +32,7 @@ import {
 } from '@aftercare/projections';
 import { claimIdsOf } from './customer-profile.queries';
 import { CheckpointMemo, statusesOf } from './checkpoint-memo';
+import { HeldStreamReads } from './held-stream-reads';
 import { type CustomerView, customerView } from './customer-view';
 import { latestFits } from '../scores/customer-score';
 import {
@@ -117,12 +118,16 @@ export class CustomerQueries {
   private bucketMemo: CheckpointMemo<ProductBucketState[]> | undefined;
   private fitsMemo: CheckpointMemo<ClvModelFittedData[]> | undefined;
   private policiesMemo: CheckpointMemo<Readonly<Record<string, WarrantyPolicyState>>> | undefined;
+  /** The streams of customers read lately: a timeline or an as-of view reads only what is new. */
+  private readonly streams: HeldStreamReads;
 
   constructor(
     private readonly store: EventStore,
     private readonly readModels: ReadModelQueries | undefined,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.streams = new HeldStreamReads(store);
+  }
 
   /**
    * The customer's profile view now, or as of a business and/or record time. The reads it needs
@@ -346,8 +351,7 @@ export class CustomerQueries {
     customerId: string,
     profile: CustomerProfileState | undefined,
   ): Promise<RecordedEvent[]> {
-    const events: RecordedEvent[] = [];
-    for await (const e of this.store.readStream(customerStreamId(customerId))) events.push(e);
+    const events: RecordedEvent[] = [...(await this.streams.read(customerStreamId(customerId)))];
     if (events.length === 0 && !profile) return events;
     const claimIds = new Set(profile ? claimIdsOf(profile) : []);
     for (const e of events) {
@@ -356,7 +360,7 @@ export class CustomerQueries {
     }
     if (profile) {
       for (const claimId of claimIds) {
-        for await (const e of this.store.readStream(warrantyClaimStreamId(claimId))) events.push(e);
+        events.push(...(await this.streams.read(warrantyClaimStreamId(claimId))));
       }
     }
     // Promises made to them and their follow-up tasks (kept, broken, missed as of the time asked),
@@ -383,7 +387,7 @@ export class CustomerQueries {
             ...(after ? { after } : {}),
           });
           for (const item of page.items) {
-            for await (const e of this.store.readStream(streamOf(item.key))) events.push(e);
+            events.push(...(await this.streams.read(streamOf(item.key))));
           }
           after = page.items.length > 0 ? page.nextCursor : undefined;
         } while (after);

@@ -1,5 +1,4 @@
-import type { EventStore, ReadStreamOptions } from '@aftercare/event-store';
-import { SqliteEventStore } from '@aftercare/event-store/sqlite';
+import { countedMemoryStore } from '../testing/counting-reads';
 import { LoadedStreams } from './loaded-streams';
 
 const event = (n: number) => ({
@@ -10,66 +9,46 @@ const event = (n: number) => ({
 });
 
 describe('LoadedStreams', () => {
-  let store: SqliteEventStore;
-  /** Events the store handed out, so a test can see what was read again. */
-  let read: number;
-  let counting: EventStore;
-
-  beforeEach(() => {
-    store = SqliteEventStore.open({ path: ':memory:' });
-    read = 0;
-    counting = Object.create(store) as EventStore;
-    counting.readStream = (streamId: string, options?: ReadStreamOptions) => {
-      const inner = store.readStream(streamId, options);
-      return {
-        async *[Symbol.asyncIterator]() {
-          for await (const e of inner) {
-            read += 1;
-            yield e;
-          }
-        },
-      };
-    };
-  });
-
-  afterEach(() => store.close());
+  const fixture = countedMemoryStore();
 
   it('sees what another writer appended since, reading only that', async () => {
     const loaded = new LoadedStreams();
-    await store.appendToStream('customer-ada', [event(1), event(2)]);
-    const first = await loaded.load(counting, 'customer-ada');
+    await fixture.store.appendToStream('customer-ada', [event(1), event(2)]);
+    const first = await loaded.load(fixture.reads.store, 'customer-ada');
     expect(first.expectedRevision).toBe(1n);
 
-    await store.appendToStream('customer-ada', [event(3)], { expectedRevision: 1n });
-    read = 0;
-    const second = await loaded.load(counting, 'customer-ada');
+    await fixture.store.appendToStream('customer-ada', [event(3)], { expectedRevision: 1n });
+    fixture.reads.events = 0;
+    const second = await loaded.load(fixture.reads.store, 'customer-ada');
     expect(second.events.map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3]);
     expect(second.revision).toBe(2n);
     expect(second.expectedRevision).toBe(2n);
-    expect(read).toBe(1);
+    expect(fixture.reads.events).toBe(1);
   });
 
   it('answers a stream that does not exist yet with no_stream, then its first events', async () => {
     const loaded = new LoadedStreams();
-    expect((await loaded.load(counting, 'customer-bo')).expectedRevision).toBe('no_stream');
-    await store.appendToStream('customer-bo', [event(1)]);
-    expect((await loaded.load(counting, 'customer-bo')).events).toHaveLength(1);
+    expect((await loaded.load(fixture.reads.store, 'customer-bo')).expectedRevision).toBe(
+      'no_stream',
+    );
+    await fixture.store.appendToStream('customer-bo', [event(1)]);
+    expect((await loaded.load(fixture.reads.store, 'customer-bo')).events).toHaveLength(1);
   });
 
   it('keeps its copy when a caller changes the events list it was given', async () => {
     const loaded = new LoadedStreams();
-    await store.appendToStream('customer-cy', [event(1)]);
-    (await loaded.load(counting, 'customer-cy')).events.push(
-      (await loaded.load(counting, 'customer-cy')).events[0],
+    await fixture.store.appendToStream('customer-cy', [event(1)]);
+    (await loaded.load(fixture.reads.store, 'customer-cy')).events.push(
+      (await loaded.load(fixture.reads.store, 'customer-cy')).events[0],
     );
-    expect((await loaded.load(counting, 'customer-cy')).events).toHaveLength(1);
+    expect((await loaded.load(fixture.reads.store, 'customer-cy')).events).toHaveLength(1);
   });
 
-  it('says where an event id is in a held copy, counting only the events that copy holds', async () => {
+  it('says where an event id is in a held copy, fixture.reads.store only the events that copy holds', async () => {
     const loaded = new LoadedStreams();
-    await store.appendToStream('customer-di', [event(1), event(2)]);
-    const before = await loaded.load(counting, 'customer-di');
-    const appended = await store.appendToStream('customer-di', [event(3)], {
+    await fixture.store.appendToStream('customer-di', [event(1), event(2)]);
+    const before = await loaded.load(fixture.reads.store, 'customer-di');
+    const appended = await fixture.store.appendToStream('customer-di', [event(3)], {
       expectedRevision: 1n,
     });
     loaded.appended('customer-di', appended.events);
@@ -84,16 +63,17 @@ describe('LoadedStreams', () => {
 
   it('forgets the least recently used stream past its capacity and reads it whole again', async () => {
     const loaded = new LoadedStreams(2);
-    for (const id of ['a', 'b', 'c']) await store.appendToStream(`customer-${id}`, [event(1)]);
-    await loaded.load(counting, 'customer-a');
-    await loaded.load(counting, 'customer-b');
-    await loaded.load(counting, 'customer-a');
-    await loaded.load(counting, 'customer-c');
+    for (const id of ['a', 'b', 'c'])
+      await fixture.store.appendToStream(`customer-${id}`, [event(1)]);
+    await loaded.load(fixture.reads.store, 'customer-a');
+    await loaded.load(fixture.reads.store, 'customer-b');
+    await loaded.load(fixture.reads.store, 'customer-a');
+    await loaded.load(fixture.reads.store, 'customer-c');
     expect(loaded.size).toBe(2);
-    read = 0;
-    await loaded.load(counting, 'customer-a');
-    expect(read).toBe(0);
-    await loaded.load(counting, 'customer-b');
-    expect(read).toBe(1);
+    fixture.reads.events = 0;
+    await loaded.load(fixture.reads.store, 'customer-a');
+    expect(fixture.reads.events).toBe(0);
+    await loaded.load(fixture.reads.store, 'customer-b');
+    expect(fixture.reads.events).toBe(1);
   });
 });

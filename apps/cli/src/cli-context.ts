@@ -17,6 +17,7 @@ import {
 } from '@aftercare/application';
 import type { EventStore, StoreConfig } from '@aftercare/event-store';
 import type { ReadModelStore } from '@aftercare/read-models';
+import { runThenClose } from './bounded-close';
 
 /**
  * The CLI is a third door into the application, beside the API and the projector: commands run
@@ -54,7 +55,10 @@ export interface CliApplication {
   vault: PiiVault;
 }
 
-/** Runs `work` in an application context and always closes it (stores included). */
+/**
+ * Runs `work` in an application context and always closes it (stores included), waiting for the
+ * close a bounded time (see `runThenClose`).
+ */
 export async function withApplication<T>(
   work: (cli: CliApplication) => Promise<T>,
   options: { readModels?: boolean; pii?: boolean; write?: boolean } = {},
@@ -71,23 +75,24 @@ export async function withApplication<T>(
       abortOnError: false,
     },
   );
-  try {
-    return await work({
-      app,
-      store: app.get<EventStore>(EVENT_STORE),
-      config: app.get<StoreConfig>(STORE_CONFIG),
-      get readModels(): ReadModelStore {
-        if (!readModels) throw new Error('this command did not ask for the read models');
-        return app.get<ReadModelStore>(READ_MODEL_STORE);
-      },
-      get vault(): PiiVault {
-        if (!pii) throw new Error('this command did not ask for the personal-data vault');
-        return app.get<PiiVault>(PII_VAULT);
-      },
-    });
-  } finally {
-    await app.close();
-  }
+  return runThenClose(
+    () =>
+      work({
+        app,
+        store: app.get<EventStore>(EVENT_STORE),
+        config: app.get<StoreConfig>(STORE_CONFIG),
+        get readModels(): ReadModelStore {
+          if (!readModels) throw new Error('this command did not ask for the read models');
+          return app.get<ReadModelStore>(READ_MODEL_STORE);
+        },
+        get vault(): PiiVault {
+          if (!pii) throw new Error('this command did not ask for the personal-data vault');
+          return app.get<PiiVault>(PII_VAULT);
+        },
+      }),
+    () => app.close(),
+    (message) => console.error(`warning: ${message}`),
+  );
 }
 
 /**

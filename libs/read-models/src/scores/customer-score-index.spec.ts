@@ -173,6 +173,47 @@ describeEachReadModelStore('customer score index', (stores) => {
     expect(await index.count()).toBe(ROWS.length);
   });
 
+  it("re-scoring only some of a row's values (or none) sorts, filters and lists as a fresh index", async () => {
+    const meta = { ...EMPTY_SCORE_META, asOf: '2024-06-02T00:00:00.000Z' };
+    const rescored = ROWS.map((r, i) =>
+      i % 3 === 0
+        ? { ...r, lastInteractionAt: `2024-06-0${1 + (i % 9)}T00:00:00.000Z`, scoredAt: meta.asOf }
+        : i % 3 === 1
+          ? row(r.key, 0.4, r.clv, { ...r, churnBand: 'medium', churnRisk: 0.4, valueAtRisk: null })
+          : r,
+    );
+    await index.write(rescored, meta);
+    await index.write(rescored, meta); // nothing changed this time
+    const fresh = join(dir.path, 'fresh.db');
+    const freshHarness = await stores.create(fresh);
+    const freshModels = await freshHarness.open();
+    try {
+      const freshIndex = customerScoreIndexOf(freshModels)!;
+      await freshIndex.write(rescored, meta);
+      for (const sort of ['churnRisk', 'valueAtRisk', 'lastInteraction', 'id'] as ScoreSort[]) {
+        for (const direction of ['asc', 'desc'] as const) {
+          expect(await walk(sort, direction)).toEqual(expected(sort, direction, rescored));
+          for (const filter of [{ churnBand: 'medium' }, { churnBand: 'high' }] as const) {
+            expect(await walk(sort, direction, filter)).toEqual(
+              await walk(sort, direction, filter, 2, freshIndex),
+            );
+          }
+        }
+      }
+      const all = await index.query({ sort: 'id', direction: 'asc', limit: 100, filter: {} });
+      const again = await freshIndex.query({
+        sort: 'id',
+        direction: 'asc',
+        limit: 100,
+        filter: {},
+      });
+      expect(all.items).toEqual(again.items);
+    } finally {
+      await freshModels.close();
+      await freshHarness.dispose();
+    }
+  });
+
   it('re-scoring with the same products keeps them; with one fewer, drops only that one', async () => {
     const meta = { ...EMPTY_SCORE_META, asOf: '2024-06-02T00:00:00.000Z' };
     await index.write([row('c0', 0.1, 10, { products: ['tv', 'TV-55'] })], meta);

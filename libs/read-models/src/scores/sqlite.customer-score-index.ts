@@ -30,6 +30,8 @@ const ALL_COLUMNS = ['key', ...SCORE_VALUE_COLUMNS].join(', ');
 
 /** How long one migration step may hold the connection (and so the event loop). */
 const MIGRATION_STEP_MS = 10;
+/** Sets of changed columns an UPDATE is prepared for, at most (a few in practice). */
+const MAX_UPDATE_SHAPES = 64;
 
 /**
  * The score index in the SQLite read-model store's database.
@@ -45,6 +47,8 @@ const MIGRATION_STEP_MS = 10;
 export class SqliteCustomerScoreIndex implements CustomerScoreIndex {
   private ensured = false;
   private readonly statements = new Map<string, Database.Statement>();
+  /** UPDATEs of some columns, by the columns' positions (see `updateOf`). */
+  private readonly updates = new Map<string, Database.Statement>();
   /** Rows per migration step, adapted to take about MIGRATION_STEP_MS unless set. */
   private stepRows: number;
   private readonly adaptive: boolean;
@@ -124,6 +128,7 @@ export class SqliteCustomerScoreIndex implements CustomerScoreIndex {
       })
       .immediate();
     this.statements.clear();
+    this.updates.clear();
     return true;
   }
 
@@ -189,10 +194,18 @@ export class SqliteCustomerScoreIndex implements CustomerScoreIndex {
       `INSERT INTO ${SCORE_META_TABLE} (id, meta) VALUES (1, ?)
        ON CONFLICT (id) DO UPDATE SET meta = excluded.meta`,
     );
+    const current = this.stmt(
+      `SELECT ${SCORE_VALUE_COLUMNS.join(', ')} FROM ${SCORES_TABLE} WHERE key = ? /* raw */`,
+    ).raw(true);
     this.db
       .transaction(() => {
         for (const row of rows) {
-          upsert.run(row.key, ...scoreRowValues(row));
+          const values = scoreRowValues(row);
+          const before = current.get(row.key) as ColumnValue[] | undefined;
+          const changed = before && changedColumns(before, values);
+          const update = changed?.length ? this.updateOf(changed) : undefined;
+          if (update) update.run(...changed!.map((i) => values[i]), row.key);
+          else if (!changed || changed.length > 0) upsert.run(row.key, ...values);
           // A customer's products rarely change: reading them costs less than rewriting them
           // (each a row and two index entries removed and added again).
           const stored = storedProducts.all(row.key) as { product: string }[];
@@ -237,6 +250,25 @@ export class SqliteCustomerScoreIndex implements CustomerScoreIndex {
     return this.stmt(clvValuesSql(SCORES_TABLE, '?')).pluck().all(currency) as number[];
   }
 
+  /**
+   * An UPDATE of the columns at `changed` (indexes into SCORE_VALUE_COLUMNS): SQLite rewrites the
+   * entries of every index on a column a statement sets, changed or not, and the scores table has
+   * 26 beside its key's (a feedback changes the last interaction's six; an upsert of every column
+   * rewrote them all: 50 us against 3 us for one column, measured alone on 24 indexes). Undefined
+   * once more sets of columns than MAX_UPDATE_SHAPES have been prepared: the caller then upserts
+   * every column.
+   */
+  private updateOf(changed: readonly number[]): Database.Statement | undefined {
+    const shape = changed.join(',');
+    let statement = this.updates.get(shape);
+    if (!statement && this.updates.size < MAX_UPDATE_SHAPES) {
+      const set = changed.map((i) => `${SCORE_VALUE_COLUMNS[i]} = ?`).join(', ');
+      statement = this.db.prepare(`UPDATE ${SCORES_TABLE} SET ${set} WHERE key = ?`);
+      this.updates.set(shape, statement);
+    }
+    return statement;
+  }
+
   private stmt(sql: string): Database.Statement {
     let statement = this.statements.get(sql);
     if (!statement) {
@@ -277,4 +309,11 @@ function sameProducts(
 ): boolean {
   const wanted = new Set(products);
   return stored.length === wanted.size && stored.every(({ product }) => wanted.has(product));
+}
+
+/** Positions of the values that differ from the stored row's. */
+function changedColumns(stored: readonly ColumnValue[], values: readonly ColumnValue[]): number[] {
+  const changed: number[] = [];
+  for (let i = 0; i < values.length; i++) if (stored[i] !== values[i]) changed.push(i);
+  return changed;
 }

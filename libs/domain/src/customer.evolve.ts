@@ -41,12 +41,9 @@ function setEntry<V>(
   key: string,
   value: NoInfer<V>,
 ): Record<string, V> {
-  const owned =
-    Object.getPrototypeOf(entries) === null
-      ? (entries as Record<string, V>)
-      : withEntry(entries, key, value);
-  owned[key] = value;
-  return owned;
+  if (Object.getPrototypeOf(entries) !== null) return withEntry(entries, key, value);
+  (entries as Record<string, V>)[key] = value;
+  return entries as Record<string, V>;
 }
 
 /** Folds one customer event into the state decisions read. */
@@ -64,11 +61,7 @@ export function evolveOwned(state: CustomerState, event: CustomerEvent): Custome
   return evolveWith(setEntry, state, event);
 }
 
-function evolveWith(
-  withEntry: SetEntry,
-  state: CustomerState,
-  event: CustomerEvent,
-): CustomerState {
+function evolveWith(put: SetEntry, state: CustomerState, event: CustomerEvent): CustomerState {
   if (event.type === 'CustomerRegistered') {
     return {
       status: 'active',
@@ -89,19 +82,19 @@ function evolveWith(
   const purchase = (id: string, change: Partial<PurchaseState>): KnownCustomer => {
     const current = entryOf(s.purchases, id);
     if (!current) return s;
-    return { ...s, purchases: withEntry(s.purchases, id, { ...current, ...change }) };
+    return { ...s, purchases: put(s.purchases, id, { ...current, ...change }) };
   };
   const complaint = (id: string, change: Partial<ComplaintState>): KnownCustomer => {
     const current = entryOf(s.complaints, id);
     if (!current) return s;
-    return { ...s, complaints: withEntry(s.complaints, id, { ...current, ...change }) };
+    return { ...s, complaints: put(s.complaints, id, { ...current, ...change }) };
   };
   const { type, data } = event;
   switch (type) {
     case 'PurchaseRecorded':
       return {
         ...s,
-        purchases: withEntry(s.purchases, data.purchaseId, {
+        purchases: put(s.purchases, data.purchaseId, {
           purchaseId: data.purchaseId,
           sku: data.sku,
           productCategory: data.productCategory,
@@ -120,7 +113,7 @@ function evolveWith(
     case 'DeliveryScheduled': {
       const next = {
         ...s,
-        deliveries: withEntry(s.deliveries, data.deliveryId, {
+        deliveries: put(s.deliveries, data.deliveryId, {
           deliveryId: data.deliveryId,
           purchaseId: data.purchaseId,
           promisedFrom: data.promisedFrom,
@@ -132,7 +125,7 @@ function evolveWith(
       if (!p) return next;
       return {
         ...next,
-        purchases: withEntry(next.purchases, p.purchaseId, {
+        purchases: put(next.purchases, p.purchaseId, {
           ...p,
           pendingDeliveries: p.pendingDeliveries + 1,
         }),
@@ -144,11 +137,11 @@ function evolveWith(
       return {
         ...s,
         deliveries: d
-          ? withEntry(s.deliveries, d.deliveryId, { ...d, completedAt: data.deliveredAt })
+          ? put(s.deliveries, d.deliveryId, { ...d, completedAt: data.deliveredAt })
           : s.deliveries,
         // Other pending deliveries of the purchase are moot once it has arrived.
         purchases: p
-          ? withEntry(s.purchases, p.purchaseId, {
+          ? put(s.purchases, p.purchaseId, {
               ...p,
               deliveredAt: data.deliveredAt,
               pendingDeliveries: 0,
@@ -165,7 +158,7 @@ function evolveWith(
     case 'ComplaintFiled':
       return {
         ...s,
-        complaints: withEntry(s.complaints, data.complaintId, {
+        complaints: put(s.complaints, data.complaintId, {
           complaintId: data.complaintId,
           status: 'filed',
           escalationLevel: 0,
@@ -184,12 +177,12 @@ function evolveWith(
         reopenCount: (entryOf(s.complaints, data.complaintId)?.reopenCount ?? 0) + 1,
       });
     case 'RepairCompleted':
-      return { ...s, repairIds: withEntry(s.repairIds, data.repairId, true) };
+      return { ...s, repairIds: put(s.repairIds, data.repairId, true) };
     case 'ReturnRequested': {
       const next = purchase(data.purchaseId, { returnId: data.returnId });
       return {
         ...next,
-        returns: withEntry(next.returns, data.returnId, {
+        returns: put(next.returns, data.returnId, {
           returnId: data.returnId,
           purchaseId: data.purchaseId,
           status: 'requested',
@@ -199,19 +192,19 @@ function evolveWith(
     case 'ReturnCompleted': {
       const r = entryOf(s.returns, data.returnId);
       if (!r) return s;
-      return { ...s, returns: withEntry(s.returns, r.returnId, { ...r, status: 'completed' }) };
+      return { ...s, returns: put(s.returns, r.returnId, { ...r, status: 'completed' }) };
     }
     case 'FeedbackReceived':
-      return { ...s, feedbackIds: withEntry(s.feedbackIds, data.feedbackId, true) };
+      return { ...s, feedbackIds: put(s.feedbackIds, data.feedbackId, true) };
     case 'ReferralMade':
       return {
         ...s,
-        referredCustomerIds: withEntry(s.referredCustomerIds, data.referredCustomerId, true),
+        referredCustomerIds: put(s.referredCustomerIds, data.referredCustomerId, true),
       };
     case 'MaintenancePlanSubscribed':
-      return { ...s, plans: withEntry(s.plans, data.planId, 'active') };
+      return { ...s, plans: put(s.plans, data.planId, 'active') };
     case 'MaintenancePlanCancelled':
-      return { ...s, plans: withEntry(s.plans, data.planId, 'cancelled') };
+      return { ...s, plans: put(s.plans, data.planId, 'cancelled') };
     case 'RetentionActionTaken':
       return s;
     case 'CustomerPiiErased':

@@ -195,17 +195,17 @@ export class SqliteCustomerScoreIndex implements CustomerScoreIndex {
        ON CONFLICT (id) DO UPDATE SET meta = excluded.meta`,
     );
     const current = this.stmt(
-      `SELECT ${SCORE_VALUE_COLUMNS.join(', ')} FROM ${SCORES_TABLE} WHERE key = ? /* raw */`,
-    ).raw(true);
+      `SELECT ${SCORE_VALUE_COLUMNS.join(', ')} FROM ${SCORES_TABLE} WHERE key = ?`,
+    );
     this.db
       .transaction(() => {
         for (const row of rows) {
           const values = scoreRowValues(row);
-          const before = current.get(row.key) as ColumnValue[] | undefined;
-          const changed = before && changedColumns(before, values);
+          const before = current.get(row.key) as Record<string, ColumnValue> | undefined;
+          const changed = before ? changedColumns(before, values) : undefined;
           const update = changed?.length ? this.updateOf(changed) : undefined;
           if (update) update.run(...changed!.map((i) => values[i]), row.key);
-          else if (!changed || changed.length > 0) upsert.run(row.key, ...values);
+          else if (changed?.length !== 0) upsert.run(row.key, ...values);
           // A customer's products rarely change: reading them costs less than rewriting them
           // (each a row and two index entries removed and added again).
           const stored = storedProducts.all(row.key) as { product: string }[];
@@ -311,9 +311,14 @@ function sameProducts(
   return stored.length === wanted.size && stored.every(({ product }) => wanted.has(product));
 }
 
-/** Positions of the values that differ from the stored row's. */
-function changedColumns(stored: readonly ColumnValue[], values: readonly ColumnValue[]): number[] {
+/** Positions (in SCORE_VALUE_COLUMNS) of the values that differ from the stored row's. */
+function changedColumns(
+  stored: Readonly<Record<string, ColumnValue>>,
+  values: readonly ColumnValue[],
+): number[] {
   const changed: number[] = [];
-  for (let i = 0; i < values.length; i++) if (stored[i] !== values[i]) changed.push(i);
+  SCORE_VALUE_COLUMNS.forEach((column, i) => {
+    if (stored[column] !== values[i]) changed.push(i);
+  });
   return changed;
 }

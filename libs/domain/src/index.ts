@@ -135,5 +135,5 @@ export * from './warranty-engine.recompute';
 export { decideWarrantyClaimV1 } from './warranty-engine.v1';
 export { canonicalJson, sha256Hex } from './canonical-json';
 export * from './hash-chain';
-export { addDays, addMonths, daysBetween, toMillis } from './time';
+export { addDays, addMonths, addMonthsToMillis, daysBetween, toIso, toMillis } from './time';
 export { entryOf } from './records';

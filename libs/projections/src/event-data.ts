@@ -1,5 +1,5 @@
 import type { AftercareEvent } from '@aftercare/domain';
-import { isAftercareEventType, upcast } from '@aftercare/domain';
+import { isAftercareEventType, toIso, upcast } from '@aftercare/domain';
 import type { RecordedEvent } from '@aftercare/event-store';
 import { canonicalInstantMs, DAY_MS } from '@aftercare/analytics';
 
@@ -79,5 +79,5 @@ export function addTo(record: Record<string, number>, key: string, amount: numbe
 /** An instant as ISO-8601 UTC with milliseconds, so a column of them orders and compares as text. */
 export function utcInstant(at: string): string {
   const ms = Date.parse(at);
-  return Number.isNaN(ms) ? at : new Date(ms).toISOString();
+  return Number.isNaN(ms) ? at : toIso(ms);
 }

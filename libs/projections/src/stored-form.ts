@@ -1,4 +1,5 @@
 import { canonicalInstantMs } from '@aftercare/analytics';
+import { toIso } from '@aftercare/domain';
 import { idRecord, inPlace, withEntry } from './ownership';
 
 /**
@@ -19,7 +20,7 @@ export function instantOut(at: string): StoredInstant {
 }
 
 export function instantIn(stored: StoredInstant): string {
-  return typeof stored === 'number' ? new Date(stored).toISOString() : stored;
+  return typeof stored === 'number' ? toIso(stored) : stored;
 }
 
 export function optionalInstantOut(at: string | null): StoredInstant | null {

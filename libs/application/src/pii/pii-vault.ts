@@ -163,9 +163,9 @@ export class PiiVault {
       return this.openEmbedded(value, allowed);
     }
     if (Array.isArray(value)) {
-      const items = value.map((item) => this.walk(item, allowed));
-      if (items.some(isPromise)) return Promise.all(items);
-      return items.every((item, i) => item === value[i]) ? value : items;
+      const items = this.walkedValues(value, allowed);
+      if (items === undefined) return value;
+      return items.some(isPromise) ? Promise.all(items) : items;
     }
     if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
       const record = value as Record<string, unknown>;
@@ -185,19 +185,42 @@ export class PiiVault {
 
   private walkEntries(record: Record<string, unknown>, allowed: boolean): unknown {
     const keys = Object.keys(record);
-    const walked = keys.map((key) => this.walk(record[key], allowed));
-    const build = (values: unknown[]): Record<string, unknown> => {
+    // Contact details in a read model written before sealing existed are still plain text.
+    const contact = allowed ? -1 : keys.indexOf('contact');
+    const walked = this.walkedValues(keys, allowed, record);
+    // Nothing opened below and nothing to redact here (most of an answer): no copy.
+    if (walked === undefined && (contact < 0 || !hasPlainText(record.contact))) return record;
+    const values = walked ?? keys.map((key) => record[key]);
+    const build = (settled: unknown[]): Record<string, unknown> => {
       const out: Record<string, unknown> = {};
-      keys.forEach((key, i) => {
-        // A read model's contact details written before sealing existed are still plain text.
-        out[key] = key === 'contact' && !allowed && hasPlainText(values[i]) ? REDACTED : values[i];
-      });
+      for (let i = 0; i < keys.length; i++) {
+        out[keys[i]!] = i === contact && hasPlainText(settled[i]) ? REDACTED : settled[i];
+      }
       return out;
     };
-    if (walked.some(isPromise)) return Promise.all(walked).then(build);
-    // Nothing opened below and nothing to redact here (most of an answer): no copy.
-    const unchanged = walked.every((value, i) => value === record[keys[i]]);
-    return unchanged && (allowed || !keys.includes('contact')) ? record : build(walked);
+    return values.some(isPromise) ? Promise.all(values).then(build) : build(values);
+  }
+
+  /**
+   * The walked values of an array's items (or of `record`'s fields named by `keys`), or undefined
+   * when every one came back unchanged: most of an answer, walked without allocating anything.
+   */
+  private walkedValues(
+    items: readonly unknown[],
+    allowed: boolean,
+    record?: Record<string, unknown>,
+  ): unknown[] | undefined {
+    let walked: unknown[] | undefined;
+    for (let i = 0; i < items.length; i++) {
+      const value = record ? record[items[i] as string] : items[i];
+      const result = this.walk(value, allowed);
+      if (walked === undefined && result !== value) {
+        walked = new Array<unknown>(items.length);
+        for (let j = 0; j < i; j++) walked[j] = record ? record[items[j] as string] : items[j];
+      }
+      if (walked !== undefined) walked[i] = result;
+    }
+    return walked;
   }
 
   /** A string with tokens inside it (a comment quoting an e-mail address): each one opened. */

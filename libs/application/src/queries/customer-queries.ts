@@ -4,6 +4,7 @@ import {
   followUpTaskStreamId,
   PROMISE_STREAM_CATEGORY,
   promiseStreamId,
+  toIso,
   warrantyClaimStreamId,
 } from '@aftercare/domain';
 import type { EventStore, RecordedEvent } from '@aftercare/event-store';
@@ -187,7 +188,8 @@ export class CustomerQueries {
     // Business time read once per event, not once per comparison.
     const times = new Map<RecordedEvent, number>();
     for (const e of events) {
-      times.set(e, Date.parse(occurredAt(e) ?? e.recordedAt.toISOString()));
+      const at = occurredAt(e);
+      times.set(e, at === undefined ? e.recordedAt.getTime() : Date.parse(at));
     }
     const sortKey = (e: RecordedEvent): [number, bigint] => [times.get(e)!, e.position];
     events.sort(
@@ -229,7 +231,7 @@ export class CustomerQueries {
         revision: e.revision.toString(),
         type: e.type,
         occurredAt: occurredAt(e) ?? null,
-        recordedAt: e.recordedAt.toISOString(),
+        recordedAt: toIso(e.recordedAt.getTime()),
         summary: describeEvent(e),
         data: withoutPii(e, erased),
       })),

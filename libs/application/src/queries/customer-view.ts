@@ -14,7 +14,7 @@ import {
   scoreChurn,
   summarizeTransactions,
 } from '@aftercare/analytics';
-import { addMonths, DEFAULT_JURISDICTIONS, entryOf } from '@aftercare/domain';
+import { addMonthsToMillis, DEFAULT_JURISDICTIONS, entryOf, toIso } from '@aftercare/domain';
 import {
   churnExperience,
   type ChurnIncidentsState,
@@ -188,18 +188,23 @@ function productView(
   now: string,
   policies: Readonly<Record<string, WarrantyPolicyState>> | undefined,
 ): ProductView {
-  const start = product.deliveredAt ?? product.purchasedAt;
+  // The start read once: three dates count from it, and the same `now` decides both coverages.
+  const start = ms(product.deliveredAt ?? product.purchasedAt);
+  const at = ms(now);
   const rules = jurisdiction ? DEFAULT_JURISDICTIONS[jurisdiction] : undefined;
-  const legalGuaranteeEndsAt =
-    rules && rules.legalGuaranteeMonths > 0 ? addMonths(start, rules.legalGuaranteeMonths) : null;
+  const legalEnd =
+    rules && rules.legalGuaranteeMonths > 0
+      ? addMonthsToMillis(start, rules.legalGuaranteeMonths)
+      : undefined;
   const policy = policies && entryOf(policies, product.warrantyPolicyId);
   const version = policy ? versionInForce(policy, now) : undefined;
-  const commercialEndsAt = version
-    ? addMonths(start, coverageMonths(version.terms, product.productCategory))
-    : null;
+  const commercialEnd = version
+    ? addMonthsToMillis(start, coverageMonths(version.terms, product.productCategory))
+    : undefined;
   const coveredNow =
     product.returned !== 'refund' &&
-    [commercialEndsAt, legalGuaranteeEndsAt].some((end) => end !== null && ms(now) <= ms(end));
+    ((commercialEnd !== undefined && at <= commercialEnd) ||
+      (legalEnd !== undefined && at <= legalEnd));
   const coverage = coveredNow
     ? 'covered'
     : product.returned !== 'refund' && version === undefined
@@ -224,11 +229,11 @@ function productView(
     warrantyPolicyId: product.warrantyPolicyId,
     returnWindowDays: product.returnWindowDays,
     returned: product.returned,
-    returnWindowEndsAt: new Date(ms(start) + product.returnWindowDays * DAY_MS).toISOString(),
+    returnWindowEndsAt: toIso(start + product.returnWindowDays * DAY_MS),
     warranty: {
       commercialPolicyVersion: version?.version ?? null,
-      commercialEndsAt,
-      legalGuaranteeEndsAt,
+      commercialEndsAt: commercialEnd === undefined ? null : toIso(commercialEnd),
+      legalGuaranteeEndsAt: legalEnd === undefined ? null : toIso(legalEnd),
       coveredNow,
       coverage,
     },

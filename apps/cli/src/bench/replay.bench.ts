@@ -70,7 +70,7 @@ export async function runReplayBench(options: ReplayBenchOptions): Promise<void>
           readModels,
           projections,
           owner: 'replay-bench',
-          source: sqliteRebuildSource(store.db, { workers }),
+          source: sqliteRebuildSource(store.db, { workers, warn: log }),
         });
         customers = result.projections.find((p) => p.name === 'customer_profile')?.keys ?? 0;
         return result.events;

@@ -48,7 +48,10 @@ export function createProjectionEngine(
     projections,
     instanceId: options.instanceId,
     leaseTtlMs: options.leaseTtlMs,
-    rebuildSource: store instanceof SqliteEventStore ? sqliteRebuildSource(store.db) : undefined,
+    rebuildSource:
+      store instanceof SqliteEventStore
+        ? sqliteRebuildSource(store.db, { warn: options.warn })
+        : undefined,
     offlineRebuild: offlineRebuild(store, readModels, options.rebuildLag),
     log: options.log,
     warn: options.warn,

@@ -116,6 +116,22 @@ describe('parallel rebuild from SQLite rows', () => {
     expect((single as { keys: { keys: number }[] }).keys[0].keys).toBe(40);
   }, 30_000);
 
+  it('starts over with twice the old generation when a worker runs out of memory', async () => {
+    const single = await rebuildWith({ workers: 1 });
+    const warnings: string[] = [];
+    // 4 MB does not even load the sources: 4, 8, 16, ... until the workers fit.
+    const bounded = await rebuildWith({
+      ...FROM_SOURCES,
+      workerOldGenerationMb: 4,
+      warn: (message) => warnings.push(message),
+    });
+    expect(bounded).toEqual(single);
+    expect(warnings[0]).toBe(
+      'A rebuild worker ran out of its 4 MB old generation: the fold starts over with 8 MB',
+    );
+    expect(warnings.every((w, i) => w.includes(`its ${4 * 2 ** i} MB`))).toBe(true);
+  }, 60_000);
+
   it('folds in global order after all when an event sits in another customer’s stream', async () => {
     await store.appendToStream(customerStreamId('cust-3'), [
       {

@@ -186,11 +186,12 @@ function productView(
   product: ProductHolding,
   jurisdiction: string | null,
   now: string,
+  /** `now` in epoch milliseconds, read once for all of a view's products. */
+  at: number,
   policies: Readonly<Record<string, WarrantyPolicyState>> | undefined,
 ): ProductView {
-  // The start read once: three dates count from it, and the same `now` decides both coverages.
+  // The start read once: three dates count from it.
   const start = ms(product.deliveredAt ?? product.purchasedAt);
-  const at = ms(now);
   const rules = jurisdiction ? DEFAULT_JURISDICTIONS[jurisdiction] : undefined;
   const legalEnd =
     rules && rules.legalGuaranteeMonths > 0
@@ -375,6 +376,7 @@ export function customerView(input: CustomerViewInput): CustomerView {
   const { profile, satisfaction, now } = input;
   const costs = afterSalesCost(profile);
   const { satisfaction: verdict, churnRisk, clv, unavailable } = customerAssessment(input, costs);
+  const nowMs = ms(now);
   return {
     customerId: profile.customerId,
     now,
@@ -395,7 +397,7 @@ export function customerView(input: CustomerViewInput): CustomerView {
       daysSinceLast: profile.lastPurchaseAt ? days(profile.lastPurchaseAt, now) : null,
     },
     products: profile.products.map((p) =>
-      productView(p, profile.jurisdiction, now, input.policies),
+      productView(p, profile.jurisdiction, now, nowMs, input.policies),
     ),
     openComplaints: openComplaints(profile).map((c) => ({
       complaintId: c.complaintId,

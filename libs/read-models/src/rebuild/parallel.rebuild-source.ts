@@ -9,6 +9,7 @@ import type { ColumnValue } from '../read-model-store';
 import { type StateEncoder, stateEncoder } from '../state-encoding';
 import {
   customerGrouping,
+  type CustomerGrouping,
   type CustomerGroupsPlan,
   type CustomerShare,
   foldAtPositions,
@@ -195,7 +196,7 @@ export async function parallelSqliteFold(
       ? Math.min(2, availableParallelism())
       : 1
     : Math.max(1, Math.floor(options.workers as number));
-  const { grouped } = customerGrouping(projections);
+  const { grouped, global } = customerGrouping(projections);
   if (!runnable || workers < 2 || !grouped.length) return undefined;
 
   const projectionsModule = options.projectionsModule ?? DEFAULT_REGISTRY;
@@ -211,7 +212,7 @@ export async function parallelSqliteFold(
   for (;;) {
     try {
       return await foldOnWorkers(
-        { db, head, projections, sink, onEvents, total, progress },
+        { db, head, projections, global, sink, onEvents, total, progress },
         { script, workers, projectionsModule, execArgv: options.workerExecArgv, oldGenerationMb },
       );
     } catch (error) {
@@ -233,6 +234,10 @@ interface FoldJob {
   db: Database.Database;
   head: number;
   projections: readonly AnyProjection[];
+  /** The projections folded after the workers, in global order (see `customerGrouping`). */
+  global: CustomerGrouping['global'];
+  /** The customer groups, planned by the first attempt and kept for any that starts over. */
+  plan?: CustomerGroupsPlan;
   sink: RebuildSink;
   onEvents: (count: number, position: GlobalPosition) => void;
   /** Rows the fold reads, and how many of them were reported as progress (by any attempt). */
@@ -252,9 +257,8 @@ async function foldOnWorkers(
     oldGenerationMb: number | undefined;
   },
 ): Promise<number> {
-  const { db, head, projections, sink, onEvents, total, progress } = job;
+  const { db, head, projections, global, sink, onEvents, total, progress } = job;
   const { script, workers, projectionsModule } = run;
-  const { global } = customerGrouping(projections);
   const threads: Worker[] = [];
   const post = (worker: Worker, message: ToWorkerMessage): void => worker.postMessage(message);
   let writes = Promise.resolve();
@@ -330,8 +334,8 @@ async function foldOnWorkers(
           }
         });
       }
-      // Planned once for all workers, while they start.
-      const plan = planCustomerGroups(db, head, projections);
+      // Planned once for all workers (and attempts), while they start.
+      const plan = (job.plan ??= planCustomerGroups(db, head, projections));
       for (const worker of threads) post(worker, { kind: 'plan', plan });
     });
     await Promise.all(threads.map((t) => t.terminate()));

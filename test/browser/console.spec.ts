@@ -427,6 +427,28 @@ describe('the web console in Chromium', () => {
     expect(await items.count()).toBe(1);
   });
 
+  it('keeps a filter being typed while the page renders again, until it is applied', async () => {
+    const list = await world.api<ListPage>(world.keys.admin, '/v1/customers?sort=id&limit=1');
+    const customerId = list.items[0]!.customerId;
+    const page = await open('service', '/live?type=Feedback');
+    await page.locator('[data-field=live-status]', { hasText: 'Feed: live' }).waitFor();
+    const items = page.locator('.timeline li');
+    const before = await items.count();
+    const field = page.getByLabel('Customer');
+    await field.fill(customerId);
+    // An event arrives and the page renders again before Apply.
+    const response = await fetch(`${world.baseUrl}/v1/customers/${customerId}/feedback`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${world.keys.agent}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ nps: 7 }),
+    });
+    expect(response.status).toBe(201);
+    await until(() => items.count(), before + 1);
+    expect(await field.inputValue()).toBe(customerId);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await until(async () => new URL(page.url()).searchParams.get('customerId'), customerId);
+  });
+
   it('never sends personal data to an analyst, on the wire as on the screen', async () => {
     const list = await world.api<ListPage>(
       world.keys.analyst,

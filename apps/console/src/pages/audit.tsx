@@ -110,7 +110,10 @@ export function AuditPage() {
   return (
     <>
       <h1>Warranty audit</h1>
+      {/* The dates are the browser's until Show (a value prop would put the applied ones back
+          when the report loads); the form is made anew when the applied period changes. */}
       <form
+        key={`${from}|${to}`}
         class="filters"
         aria-label="Period"
         onSubmit={(event) => {
@@ -120,10 +123,10 @@ export function AuditPage() {
         }}
       >
         <label>
-          Filed from <input type="date" name="from" value={from} />
+          Filed from <input type="date" name="from" defaultValue={from} />
         </label>
         <label>
-          to <input type="date" name="to" value={to} />
+          to <input type="date" name="to" defaultValue={to} />
         </label>
         <button type="submit">Show</button>
       </form>

@@ -63,7 +63,10 @@ export function LivePage() {
   return (
     <>
       <h1>Live</h1>
+      {/* Text fields are the browser's until Apply (a value prop would wipe what is being typed
+          at each event that arrives); the form is made anew when the applied filters change. */}
       <form
+        key={filterKey}
         class="filters"
         aria-label="Filters"
         onSubmit={(event) => {
@@ -78,13 +81,13 @@ export function LivePage() {
       >
         <label>
           Category{' '}
-          <input name="category" value={category} placeholder="customer, warranty, signal" />
+          <input name="category" defaultValue={category} placeholder="customer, warranty, signal" />
         </label>
         <label>
-          Type prefix <input name="type" value={type} placeholder="Complaint" />
+          Type prefix <input name="type" defaultValue={type} placeholder="Complaint" />
         </label>
         <label>
-          Customer <input name="customerId" value={customerId} />
+          Customer <input name="customerId" defaultValue={customerId} />
         </label>
         <button type="submit">Apply</button>
       </form>

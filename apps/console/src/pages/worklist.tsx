@@ -94,11 +94,17 @@ export function WorklistPage(props: { session: Session }) {
   );
 }
 
+/**
+ * The filters as applied (the address). Text fields are the browser's until Apply: a value prop
+ * would put the applied value back on every render (the list loading, the queues refreshing) and
+ * wipe what is being typed; the form is made anew when the applied filters change.
+ */
 function Filters(props: { values: Record<string, string> }) {
   const choose = (name: string) => (e: Event) =>
     setQuery({ [name]: (e.target as HTMLSelectElement).value });
   return (
     <form
+      key={JSON.stringify(props.values)}
       class="filters"
       aria-label="Filters"
       onSubmit={(event) => {
@@ -133,23 +139,25 @@ function Filters(props: { values: Record<string, string> }) {
         </select>
       </label>
       <label>
-        Segment <input name="segment" value={props.values.segment} placeholder="consumer" />
+        Segment <input name="segment" defaultValue={props.values.segment} placeholder="consumer" />
       </label>
       <label>
-        Country <input name="country" value={props.values.country} placeholder="DE" size={4} />
+        Country{' '}
+        <input name="country" defaultValue={props.values.country} placeholder="DE" size={4} />
       </label>
       <label>
-        Currency <input name="currency" value={props.values.currency} placeholder="EUR" size={4} />
+        Currency{' '}
+        <input name="currency" defaultValue={props.values.currency} placeholder="EUR" size={4} />
       </label>
       <label>
-        Product (SKU or category) <input name="product" value={props.values.product} />
+        Product (SKU or category) <input name="product" defaultValue={props.values.product} />
       </label>
       <label>
         Last interaction before{' '}
         <input
           type="date"
           name="lastInteractionBefore"
-          value={props.values.lastInteractionBefore}
+          defaultValue={props.values.lastInteractionBefore}
         />
       </label>
       <button type="submit">Apply</button>

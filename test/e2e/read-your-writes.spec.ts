@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EVENT_STORE, ReadYourWrites } from '@aftercare/application';
+import { EVENT_STORE, MIN_POSITION_WAIT_MS, ReadYourWrites } from '@aftercare/application';
 import type { EventStore } from '@aftercare/event-store';
 import { ProjectionEngine } from '@aftercare/read-models';
 import { createApiApp } from '../../apps/api/src/bootstrap';
@@ -127,19 +127,30 @@ describe('read your own writes', () => {
     expect(list.body.decisions).toEqual([]);
   });
 
-  it('answers a clear problem for a position beyond the head, and for one that is no position', async () => {
+  it('refuses at once a position no write was given (beyond the head), and one that is no position', async () => {
     const head = (await app.get<EventStore>(EVENT_STORE).headPosition()) ?? 0n;
+    const started = Date.now();
     const beyond = await agent()
       .get('/v1/customers/ada')
       .set('X-Aftercare-Min-Position', String(head + 1000n))
-      .expect(503);
+      .expect(400);
+    // Not held for the 5 s a read model late would be given: nothing can bring that position.
+    expect(Date.now() - started).toBeLessThan(MIN_POSITION_WAIT_MS);
     expect(beyond.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(beyond.headers['retry-after']).toBe('1');
     expect(beyond.body).toMatchObject({
-      status: 503,
-      code: 'read_model_behind',
-      detail: expect.stringContaining(`beyond the store's head (${head})`),
+      status: 400,
+      code: 'validation_error',
+      errors: [
+        {
+          field: 'X-Aftercare-Min-Position',
+          messages: [expect.stringContaining(`beyond the store's head (${head})`)],
+        },
+      ],
     });
+    const byQuery = await agent()
+      .get(`/v1/customers/ada?minPosition=${head + 1n}`)
+      .expect(400);
+    expect(byQuery.body.code).toBe('validation_error');
     const invalid = await agent()
       .get('/v1/customers/ada')
       .set('X-Aftercare-Min-Position', 'latest')
@@ -198,9 +209,23 @@ describeEachReadModelStore('read your own writes, projections run elsewhere', (s
       const state = await api.readModels.get<TallyState>('tally', customerId);
       expect(state?.state.events).toBe(Math.floor(i / 3) + 1);
     }
+    // Above the head of a store whose head covers every acknowledged append: said at once.
     const head = (await store.headPosition()) ?? 0n;
-    const beyond = await reads.waitFor(head + 5n, { timeoutMs: 200 });
-    expect(beyond).toMatchObject({ reached: false, head });
+    const started = Date.now();
+    const beyond = await reads.waitFor(head + 5n, { timeoutMs: 2_000 });
+    expect(beyond).toMatchObject({ reached: false, head, neverWritten: true });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    // Where reads may lag acknowledged writes (a cluster's follower), the head is waited for.
+    const lagging = new Proxy(store, {
+      get: (target, key) => {
+        if (key === 'headCoversAcknowledged') return undefined;
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const waited = await new ReadYourWrites(api, lagging).waitFor(head + 5n, { timeoutMs: 200 });
+    expect(waited).toMatchObject({ reached: false, head });
+    expect(waited.neverWritten).toBeUndefined();
 
     // With the projector stopped, the customer tally stays behind; the claims one follows no
     // customer event, so it is not waited for.

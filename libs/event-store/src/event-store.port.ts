@@ -142,6 +142,13 @@ export interface EventStore {
   /** Position of the last event in the global order, or undefined for an empty store. */
   headPosition(): Promise<GlobalPosition | undefined>;
 
+  /**
+   * True when `headPosition` already covers every append acknowledged to any writer of this
+   * store (one database every instance writes and reads): a position above it was never given
+   * to anyone. Unset where a read may lag acknowledged writes (a follower of a cluster).
+   */
+  readonly headCoversAcknowledged?: boolean;
+
   /** Durable consumer checkpoints. */
   loadCheckpoint(consumerId: string): Promise<GlobalPosition | undefined>;
   saveCheckpoint(consumerId: string, position: GlobalPosition): Promise<void>;

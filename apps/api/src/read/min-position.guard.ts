@@ -42,7 +42,9 @@ interface ReadRequest {
  * `?minPosition=`, as a write's `X-Aftercare-Position` gave it) waits, at most 5 s, until the read
  * models have applied every event they follow up to it, then runs and echoes the position. Past
  * the bound it answers 503 problem+json `read_model_behind` with `Retry-After`; a position that is
- * not a non-negative integer is a 400. Reads without one answer at once, as before. The read then
+ * not a non-negative integer is a 400, and so is one above the store's head where the head covers
+ * every acknowledged append (the embedded store, PostgreSQL): no write was given it, and waiting
+ * would only hold the request. Reads without one answer at once, as before. The read then
  * says how fresh the read models are (`writeFreshnessHeaders`). A guard, run after the API's
  * own (the caller is admitted first) and before the handler, rather than an interceptor: an
  * interceptor costs a route a layer of Nest's rxjs chain and an async-context bind per request.
@@ -77,6 +79,17 @@ export class MinPositionGuard implements CanActivate {
     return this.gate
       .waitFor(position, { timeoutMs: MIN_POSITION_WAIT_MS, scores })
       .then((outcome) => {
+        if (outcome.neverWritten) {
+          // No writer was ever given it: a mistaken or made-up position, not a read model late.
+          throw new RequestValidationException([
+            {
+              field: MIN_POSITION_HEADER,
+              messages: [
+                `${MIN_POSITION_HEADER} ${position} is beyond the store's head (${outcome.head}): no write has been given that position`,
+              ],
+            },
+          ]);
+        }
         if (!outcome.reached) {
           response.header('Retry-After', '1');
           const detail =

@@ -12,6 +12,11 @@ export interface MinPositionOutcome {
   head: GlobalPosition;
   /** The read models (and `customer-scores`, when asked for) still behind when the wait ended. */
   behind: string[];
+  /**
+   * No write was ever given `position`: it is above the head of a store whose head covers every
+   * acknowledged append (`EventStore.headCoversAcknowledged`). Answered at once, without a wait.
+   */
+  neverWritten?: boolean;
 }
 
 /** What `behind` calls the customer score index. */
@@ -43,13 +48,20 @@ export class ReadYourWrites {
   /**
    * Waits at most `timeoutMs` until every read model in `names` (default: all) has applied what
    * it follows up to `position`, and with `scores` until the customer score index has scored
-   * what its source read models had then. Never throws for a position beyond the head: says so.
+   * what its source read models had then. Never throws for a position beyond the head: says so,
+   * at once where the store's head covers every acknowledged append (no write can be waited for).
    */
   async waitFor(
     position: GlobalPosition,
     options: { names?: readonly string[]; timeoutMs?: number; scores?: boolean } = {},
   ): Promise<MinPositionOutcome> {
     const names = options.names ?? this.engine.names();
+    if (this.store.headCoversAcknowledged) {
+      const head = (await this.store.headPosition()) ?? 0n;
+      if (head < position) {
+        return { position, reached: false, head, behind: [...names], neverWritten: true };
+      }
+    }
     const deadline = Date.now() + (options.timeoutMs ?? MIN_POSITION_WAIT_MS);
     const head = await this.headAtLeast(position, deadline);
     if (head < position) return { position, reached: false, head, behind: [...names] };

@@ -106,6 +106,8 @@ export interface PostgresEventStoreOptions {
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
 export class PostgresEventStore implements EventStore {
   readonly kind = 'postgres' as const;
+  /** Every instance reads the one database, and headPosition waits out the appends in flight. */
+  readonly headCoversAcknowledged = true;
 
   private readonly queries: ReturnType<typeof prepareQueries>;
   private readonly highWater: HighWater;

@@ -89,6 +89,8 @@ class NotPlainAppend extends Error {}
 
 export class SqliteEventStore implements EventStore, BulkAppender {
   readonly kind = 'sqlite' as const;
+  /** One file: an append is acknowledged after its commit, which every connection then sees. */
+  readonly headCoversAcknowledged = true;
   /** Table names this adapter owns; read models must pick others. */
   static readonly tables = { events: 'es_events', checkpoints: 'es_checkpoints' } as const;
 

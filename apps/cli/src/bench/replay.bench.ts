@@ -1,16 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 import { seedStore } from '@aftercare/application';
-import { type AnyProjection, projections as registered } from '@aftercare/projections';
-import {
-  rebuildProjections,
-  SqliteReadModelStore,
-  sqliteRebuildSource,
-  storeSource,
-} from '@aftercare/read-models';
+import { type AnyProjection, projections } from '@aftercare/projections';
+import { rebuildProjections, SqliteReadModelStore, storeSource } from '@aftercare/read-models';
+import { measure, measureApart, type Measured } from './replay-measure';
 import { loadAverage } from './store-bench.kit';
 
 export interface ReplayBenchOptions {
@@ -19,32 +14,21 @@ export interface ReplayBenchOptions {
   /** Customers of the world seeded when no `dbPath` is given. Default 75,000 (about 1.07M events). */
   customers?: number;
   log: (line: string) => void;
-  /** The projections to rebuild, all in one pass. Default: every registered projection. */
-  projections?: readonly AnyProjection[];
   /** Also rebuild through the portable `readAll` path (slower; any adapter). Default false. */
   portable?: boolean;
-}
-
-interface Measured {
-  events: number;
-  seconds: number;
-  /** CPU time of the whole process (every thread), user and system. */
-  cpuSeconds: number;
-  peakRssMb: number;
-  peakHeapMb: number;
-  rssBeforeMb: number;
 }
 
 const DEFAULT_CUSTOMERS = 75_000;
 
 /**
  * Replay throughput on a seeded store: a read-only baseline (read every event and parse its JSON,
- * nothing projected) and the rebuild of all projections, on one thread and on worker threads,
- * measured in the same run, with their ratio to the baseline, peak memory and memory per customer.
+ * nothing projected) and the rebuild of all registered projections, on one thread and on worker
+ * threads, measured in the same run, with their ratio to the baseline, peak memory and memory per
+ * customer. Each of the three runs in a fresh process (`measureApart`), so each one's memory is
+ * its own.
  */
 export async function runReplayBench(options: ReplayBenchOptions): Promise<void> {
   const { log } = options;
-  const projections = options.projections ?? registered;
   const temp = options.dbPath ? undefined : mkdtempSync(join(tmpdir(), 'aftercare-replay-'));
   const dbPath = options.dbPath ?? join(temp!, 'replay.db');
   try {
@@ -60,28 +44,15 @@ export async function runReplayBench(options: ReplayBenchOptions): Promise<void>
       log(`load average at start (1/5/15 min): ${loadAverage()}`);
       log(`projections: ${projections.map((p) => p.name).join(', ')}`);
 
-      const raw = await measure(async () => readRawBaseline(dbPath));
+      const raw = await measureApart('baseline', dbPath);
       line(log, 'baseline: read rows + JSON.parse', raw);
 
-      let customers = 0;
-      const rebuild = async (workers: number | 'auto'): Promise<number> => {
-        const result = await rebuildProjections({
-          store,
-          readModels,
-          projections,
-          owner: 'replay-bench',
-          source: sqliteRebuildSource(store.db, { workers, warn: log }),
-        });
-        customers = result.projections.find((p) => p.name === 'customer_profile')?.keys ?? 0;
-        return result.events;
-      };
-      global.gc?.();
-      const single = await measure(() => rebuild(1));
+      const single = await measureApart('one-thread', dbPath);
       line(log, `rebuild all (${projections.length}), one thread`, single);
+      const customers = single.customers ?? 0;
       log(stateSize(readModels, projections, customers));
       log(readModelPages(readModels, projections));
-      global.gc?.();
-      const parallel = await measure(() => rebuild('auto'));
+      const parallel = await measureApart('workers', dbPath);
       line(log, `rebuild all (${projections.length}), worker threads`, parallel);
       for (const [label, m] of [
         ['one thread', single],
@@ -138,65 +109,6 @@ async function seed(path: string, customers: number, log: (line: string) => void
   }
 }
 
-/** What a replay cannot beat: every row read and its data parsed, on a fresh connection. */
-function readRawBaseline(path: string): number {
-  const db = new Database(path, { readonly: true });
-  try {
-    const page = db
-      .prepare(
-        'SELECT position, stream_id, type, data FROM es_events WHERE position > ? ORDER BY position LIMIT 5000',
-      )
-      .raw(true);
-    let after = 0;
-    let events = 0;
-    let sink = 0;
-    for (;;) {
-      const rows = page.all(after) as [number, string, string, string][];
-      if (rows.length === 0) break;
-      for (const row of rows) {
-        const data = JSON.parse(row[3]) as Record<string, unknown>;
-        if (data.customerId !== undefined) sink++;
-      }
-      events += rows.length;
-      after = rows[rows.length - 1][0];
-    }
-    return events + (sink < 0 ? 1 : 0);
-  } finally {
-    db.close();
-  }
-}
-
-async function measure(run: () => Promise<number> | number): Promise<Measured> {
-  let peakRss = 0;
-  let peakHeap = 0;
-  const sample = (): void => {
-    const usage = process.memoryUsage();
-    peakRss = Math.max(peakRss, usage.rss);
-    peakHeap = Math.max(peakHeap, usage.heapUsed);
-  };
-  const rssBefore = process.memoryUsage().rss;
-  sample();
-  const timer = setInterval(sample, 25);
-  const started = performance.now();
-  const cpuBefore = process.cpuUsage();
-  try {
-    const events = await run();
-    const seconds = (performance.now() - started) / 1000;
-    const cpu = process.cpuUsage(cpuBefore);
-    sample();
-    return {
-      events,
-      seconds,
-      cpuSeconds: (cpu.user + cpu.system) / 1e6,
-      peakRssMb: peakRss / 2 ** 20,
-      peakHeapMb: peakHeap / 2 ** 20,
-      rssBeforeMb: rssBefore / 2 ** 20,
-    };
-  } finally {
-    clearInterval(timer);
-  }
-}
-
 function line(log: (line: string) => void, label: string, m: Measured): void {
   log(
     `${label.padEnd(44)} ${m.events.toLocaleString('en').padStart(10)} events  ${m.seconds.toFixed(2).padStart(6)} s  ` +
@@ -204,7 +116,8 @@ function line(log: (line: string) => void, label: string, m: Measured): void {
       `${Math.round(m.events / m.seconds)
         .toLocaleString('en')
         .padStart(9)} ev/s  ` +
-      `peak rss ${m.peakRssMb.toFixed(0)} MB, heap (main thread) ${m.peakHeapMb.toFixed(0)} MB`,
+      `peak rss ${m.peakRssMb.toFixed(0)} MB (${m.rssBeforeMb.toFixed(0)} MB at the start), ` +
+      `heap (main thread) ${m.peakHeapMb.toFixed(0)} MB`,
   );
 }
 

@@ -356,6 +356,39 @@ describeEachReadModelStore('ProjectionEngine', (stores) => {
     expect(await storedStates(v2.readModels)).toEqual(await cleanReplay(doubled, store));
   });
 
+  it('answers a status refresh asked for while one runs with what was read after the ask', async () => {
+    await appendPurchases(store, 5, 5);
+    const { engine: quiet } = await engine([tallyProjection()]);
+    const read = quiet.status.bind(quiet);
+    let firstRead!: () => void;
+    const firstReadDone = new Promise<void>((resolve) => (firstRead = resolve));
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
+    let reads = 0;
+    jest.spyOn(quiet, 'status').mockImplementation(async (options) => {
+      const views = await read(options);
+      if (++reads === 1) {
+        firstRead();
+        await firstHeld;
+      }
+      return views;
+    });
+    const first = quiet.refreshStatus();
+    await firstReadDone;
+    const before = (await store.headPosition())!;
+    await appendPurchases(store, 3, 3, 5);
+    const after = (await store.headPosition())!;
+    const second = quiet.refreshStatus();
+    const third = quiet.refreshStatus();
+    releaseFirst();
+    expect((await first).headPosition).toBe(before);
+    // Read once the first had ended, and shared by the calls made meanwhile.
+    expect((await second).headPosition).toBe(after);
+    expect(third).toBe(second);
+    expect(reads).toBe(2);
+    expect((await quiet.cachedStatus()).headPosition).toBe(after);
+  });
+
   it('lets timers run while it catches up a backlog, and logs its progress', async () => {
     // A backlog in one append: the runners then read and write it synchronously (embedded store).
     const backlog = Array.from({ length: 3000 }, (_, i) =>

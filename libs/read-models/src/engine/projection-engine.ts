@@ -76,6 +76,8 @@ export class ProjectionEngine {
   private started = false;
   private cached: CachedProjectionStatus | undefined;
   private refreshing: Promise<CachedProjectionStatus> | undefined;
+  /** The refresh asked for while `refreshing` runs: it starts when that one ends. */
+  private nextRefresh: Promise<CachedProjectionStatus> | undefined;
   private readonly progress: CatchUpProgress;
 
   constructor(private readonly options: ProjectionEngineOptions) {
@@ -314,9 +316,23 @@ export class ProjectionEngine {
     return this.refreshStatus();
   }
 
-  /** Recomputes the cached status (one head read and one status read) and logs catch-up progress. */
+  /**
+   * Recomputes the cached status (one head read and one status read) and logs catch-up progress.
+   * A call while one runs gets the next, which starts when that one ends (calls meanwhile share
+   * it): what a caller gets was read after it asked, not before (a caller that had just seen a
+   * projection catch up was answered with the checkpoint the running refresh had read earlier).
+   */
   refreshStatus(): Promise<CachedProjectionStatus> {
-    this.refreshing ??= this.status({ countEvents: false })
+    if (this.refreshing) {
+      this.nextRefresh ??= this.refreshing
+        .catch(() => undefined)
+        .then(() => {
+          this.nextRefresh = undefined;
+          return this.refreshStatus();
+        });
+      return this.nextRefresh;
+    }
+    this.refreshing = this.status({ countEvents: false })
       .then((views) => {
         const headPosition = views[0]?.headPosition;
         this.cached = { at: new Date().toISOString(), headPosition, projections: views };

@@ -449,6 +449,54 @@ describe('the web console in Chromium', () => {
     await until(async () => new URL(page.url()).searchParams.get('customerId'), customerId);
   });
 
+  it('still shows a customer when the API no longer holds the position of its last write', async () => {
+    const list = await world.api<ListPage>(world.keys.admin, '/v1/customers?sort=id&limit=1');
+    const customerId = list.items[0]!.customerId;
+    const page = await open('agent', `/customers/${customerId}`);
+    const feedback = page.locator('form#feedback');
+    await feedback.getByLabel('NPS (0-10)').fill('9');
+    await feedback.getByRole('button', { name: 'Record feedback' }).click();
+    await page.getByLabel('Kind').selectOption('Feedback');
+    await page.locator('.timeline li[data-kind=Feedback]', { hasText: 'NPS 9' }).first().waitFor();
+
+    // The store is set up anew while the page stays open: the position the console remembers
+    // from its write is above the new head, and the API refuses it as it would (400).
+    let refused = 0;
+    await page.route('**/v1/**', async (route) => {
+      const request = route.request();
+      if (request.method() !== 'GET' || !request.headers()['x-aftercare-min-position']) {
+        await route.continue();
+        return;
+      }
+      refused += 1;
+      await route.fulfill({
+        status: 400,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({
+          title: 'The request is invalid',
+          status: 400,
+          code: 'validation_error',
+          errors: [
+            {
+              field: 'X-Aftercare-Min-Position',
+              messages: ["beyond the store's head: no write has been given that position"],
+            },
+          ],
+        }),
+      });
+    });
+    const today = new Date().toISOString().slice(0, 10);
+    await page.getByLabel('As it was on (business time)').fill(today);
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await page.getByText(`coverage as of ${today}`, { exact: false }).first().waitFor();
+    // Asked once with the position, refused, then asked again without it.
+    expect(refused).toBeGreaterThan(0);
+    const errors = opened.find((o) => o.page === page)!.errors;
+    const refusals = errors.filter((e) => e.includes('status of 400'));
+    expect(refusals.length).toBeGreaterThan(0);
+    errors.splice(0, errors.length, ...errors.filter((e) => !e.includes('status of 400')));
+  });
+
   it('never sends personal data to an analyst, on the wire as on the screen', async () => {
     const list = await world.api<ListPage>(
       world.keys.analyst,

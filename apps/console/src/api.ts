@@ -87,6 +87,20 @@ function remember(response: Response): void {
   }
 }
 
+/**
+ * Whether a read was refused for its minimum position: 503 (the read models did not reach it in
+ * time) or 400 naming X-Aftercare-Min-Position (above the store's head: no write was given it).
+ */
+async function positionNotServed(response: Response): Promise<boolean> {
+  if (response.status === 503) return true;
+  if (response.status !== 400) return false;
+  const body = (await response
+    .clone()
+    .json()
+    .catch(() => ({}))) as { errors?: { field?: string }[] };
+  return (body.errors ?? []).some((e) => e.field?.toLowerCase() === 'x-aftercare-min-position');
+}
+
 export async function apiGet<T>(path: string, params?: Params): Promise<T> {
   const url = withQuery(path, params);
   const headers = { accept: 'application/json', ...authHeaders() };
@@ -95,8 +109,9 @@ export async function apiGet<T>(path: string, params?: Params): Promise<T> {
     headers:
       wanted === undefined ? headers : { ...headers, 'x-aftercare-min-position': `${wanted}` },
   });
-  if (response.status === 503 && wanted !== undefined) {
-    // The read models did not get there in time (a stopped projector): show what they hold
+  if (wanted !== undefined && (await positionNotServed(response))) {
+    // The read models did not get there in time (a stopped projector), or the store no longer
+    // holds that position (a store set up anew while this page stayed open): show what they hold
     // rather than nothing; the freshness headers say how far behind it is.
     if (lastWritten === wanted) lastWritten = undefined;
     response = await fetch(url, { headers });

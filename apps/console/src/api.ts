@@ -94,11 +94,8 @@ function remember(response: Response): void {
 async function positionNotServed(response: Response): Promise<boolean> {
   if (response.status === 503) return true;
   if (response.status !== 400) return false;
-  const body = (await response
-    .clone()
-    .json()
-    .catch(() => ({}))) as { errors?: { field?: string }[] };
-  return (body.errors ?? []).some((e) => e.field?.toLowerCase() === 'x-aftercare-min-position');
+  const problem = await problemOf(response.clone());
+  return problem.messagesFor('X-Aftercare-Min-Position').length > 0;
 }
 
 export async function apiGet<T>(path: string, params?: Params): Promise<T> {

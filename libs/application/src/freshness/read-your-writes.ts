@@ -56,15 +56,15 @@ export class ReadYourWrites {
     options: { names?: readonly string[]; timeoutMs?: number; scores?: boolean } = {},
   ): Promise<MinPositionOutcome> {
     const names = options.names ?? this.engine.names();
-    if (this.store.headCoversAcknowledged) {
-      const head = (await this.store.headPosition()) ?? 0n;
-      if (head < position) {
+    const deadline = Date.now() + (options.timeoutMs ?? MIN_POSITION_WAIT_MS);
+    let head = (await this.store.headPosition()) ?? 0n;
+    if (head < position) {
+      if (this.store.headCoversAcknowledged) {
         return { position, reached: false, head, behind: [...names], neverWritten: true };
       }
+      head = await this.headAtLeast(position, deadline);
+      if (head < position) return { position, reached: false, head, behind: [...names] };
     }
-    const deadline = Date.now() + (options.timeoutMs ?? MIN_POSITION_WAIT_MS);
-    const head = await this.headAtLeast(position, deadline);
-    if (head < position) return { position, reached: false, head, behind: [...names] };
     const reached = await Promise.all(names.map((name) => this.reach(name, position, deadline)));
     const behind = names.filter((_, i) => !reached[i]);
     if (options.scores && behind.length === 0 && !(await this.scored(position, deadline))) {

@@ -10,6 +10,7 @@ import {
   type ProjectionEngine,
   type ProjectionStatusView,
   SqliteReadModelStore,
+  workerRebuild,
 } from '@aftercare/read-models';
 
 /**
@@ -204,5 +205,38 @@ describe('far-behind projections rebuilt off-thread, then live', () => {
     await caughtUp(live);
     await live.stop();
     expect(tables(readModels)).toEqual(tables(liveModels));
+  }, 120_000);
+
+  it('starts over with a larger heap when its worker runs out of memory', async () => {
+    // Too small a bound for the worker to even load the projections: it runs out, and the
+    // rebuild starts over with twice as much until it fits.
+    const warnings: string[] = [];
+    const rebuild = workerRebuild({
+      eventStorePath: path,
+      readModelPath: join(dir, 'bounded.db'),
+      minLag: 0n,
+      fold: { workers: 1 },
+      oldGenerationMb: 4,
+      warn: (line) => warnings.push(line),
+    });
+    const result = await rebuild.run({
+      projections,
+      owner: `test:${randomUUID()}`,
+      leaseTtlMs: 30_000,
+      onProgress: () => undefined,
+      signal: new AbortController().signal,
+    });
+    expect(warnings[0]).toMatch(
+      /ran out of its 4 MB old generation: the rebuild starts over with 8 MB/,
+    );
+    const rebuiltModels = readModelsAt(join(dir, 'bounded.db'));
+    expect(result.projections.map((p) => p.name)).toEqual(projections.map((p) => p.name));
+
+    const liveModels = readModelsAt(join(dir, 'bounded-live.db'));
+    const live = engineOver(liveModels, undefined, []);
+    await live.start();
+    await caughtUp(live);
+    await live.stop();
+    expect(tables(rebuiltModels)).toEqual(tables(liveModels));
   }, 120_000);
 });

@@ -6,6 +6,7 @@ import {
   rebuildProjections,
   SqliteReadModelStore,
   sqliteRebuildSource,
+  workerRebuild,
 } from '@aftercare/read-models';
 
 export interface Measured {
@@ -20,8 +21,12 @@ export interface Measured {
   customers?: number;
 }
 
-/** What one fresh process measures: the read-only baseline, or a rebuild of every projection. */
-export type ReplayMeasure = 'baseline' | 'one-thread' | 'workers';
+/**
+ * What one fresh process measures: the read-only baseline, or a rebuild of every projection on
+ * this thread, with fold workers, or off-thread as the runtime rebuilds far-behind projections (one
+ * worker with a bounded heap folds and writes; see `workerRebuild`).
+ */
+export type ReplayMeasure = 'baseline' | 'one-thread' | 'workers' | 'off-thread';
 
 /** Samples the process's RSS and heap every 25 ms while `run` runs, and its CPU time. */
 export async function measure(run: () => Promise<number> | number): Promise<Measured> {
@@ -128,8 +133,33 @@ async function measureRebuild(dbPath: string, workers: 1 | 'auto'): Promise<Meas
   }
 }
 
+/** The runtime's off-thread rebuild (`createProjectionEngine`'s settings): one bounded worker. */
+async function measureOffThread(dbPath: string): Promise<Measured> {
+  const rebuild = workerRebuild({
+    eventStorePath: dbPath,
+    readModelPath: dbPath,
+    minLag: 0n,
+    fold: { workers: 1 },
+    warn: (line) => console.log(line),
+  });
+  let customers = 0;
+  const measured = await measure(async () => {
+    const result = await rebuild.run({
+      projections,
+      owner: 'replay-bench',
+      leaseTtlMs: 30_000,
+      onProgress: () => undefined,
+      signal: new AbortController().signal,
+    });
+    customers = result.projections.find((p) => p.name === 'customer_profile')?.keys ?? 0;
+    return result.events;
+  });
+  return { ...measured, customers };
+}
+
 async function main(what: ReplayMeasure, dbPath: string): Promise<Measured> {
   if (what === 'baseline') return measure(() => readRawBaseline(dbPath));
+  if (what === 'off-thread') return measureOffThread(dbPath);
   return measureRebuild(dbPath, what === 'workers' ? 'auto' : 1);
 }
 

@@ -52,7 +52,7 @@ export function createProjectionEngine(
       store instanceof SqliteEventStore
         ? sqliteRebuildSource(store.db, { warn: options.warn })
         : undefined,
-    offlineRebuild: offlineRebuild(store, readModels, options.rebuildLag),
+    offlineRebuild: offlineRebuild(store, readModels, options.rebuildLag, options.warn),
     log: options.log,
     warn: options.warn,
   });
@@ -62,6 +62,7 @@ function offlineRebuild(
   store: EventStore,
   readModels: ReadModelStore,
   minLag: bigint | undefined,
+  warn: ((message: string) => void) | undefined,
 ): OfflineRebuild | undefined {
   if (minLag === undefined) return undefined;
   if (!(store instanceof SqliteEventStore) || !(readModels instanceof SqliteReadModelStore)) {
@@ -75,6 +76,7 @@ function offlineRebuild(
     minLag,
     // One thread folds and writes: the API's thread keeps a core to itself on a small machine.
     fold: { workers: 1 },
+    warn,
   });
 }
 

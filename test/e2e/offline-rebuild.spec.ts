@@ -68,6 +68,16 @@ describe('far-behind projections rebuilt off-thread, then live', () => {
     return rows;
   }
 
+  /** The rows of the same log projected event by event (no rebuild) into read models at `file`. */
+  async function projectedLive(file: string): Promise<Record<string, unknown[]>> {
+    const liveModels = readModelsAt(join(dir, file));
+    const live = engineOver(liveModels, undefined, []);
+    await live.start();
+    await caughtUp(live);
+    await live.stop();
+    return tables(liveModels);
+  }
+
   /** Waits until each projection run by `engine` has applied the last event it takes. */
   async function caughtUp(engine: ProjectionEngine): Promise<void> {
     const last = new Map<string, GlobalPosition>();
@@ -138,14 +148,9 @@ describe('far-behind projections rebuilt off-thread, then live', () => {
     for (const view of views) expect(view).toMatchObject({ phase: 'live', caughtUp: true });
     await engine.stop();
 
-    // The same log projected event by event into other read models.
-    const liveModels = readModelsAt(join(dir, 'live.db'));
-    const live = engineOver(liveModels, undefined, []);
-    await live.start();
-    await caughtUp(live);
-    await live.stop();
     expect(log.some((line) => line.includes('Projection rebuild on a worker thread'))).toBe(true);
-    expect(tables(rebuiltModels)).toEqual(tables(liveModels));
+    // The same log projected event by event into other read models.
+    expect(tables(rebuiltModels)).toEqual(await projectedLive('live.db'));
   }, 120_000);
 
   it('is rebuilt by the holder of its lease only, with two instances starting together', async () => {
@@ -166,12 +171,7 @@ describe('far-behind projections rebuilt off-thread, then live', () => {
     expect(byOne.length + byOther.length).toBe(projections.length);
     expect(new Set([...byOne, ...byOther]).size).toBe(projections.length);
 
-    const liveModels = readModelsAt(join(dir, 'two-live.db'));
-    const live = engineOver(liveModels, undefined, []);
-    await live.start();
-    await caughtUp(live);
-    await live.stop();
-    expect(tables(oneModels)).toEqual(tables(liveModels));
+    expect(tables(oneModels)).toEqual(await projectedLive('two-live.db'));
   }, 120_000);
 
   it('starts over cleanly after a process died mid-rebuild', async () => {
@@ -199,12 +199,7 @@ describe('far-behind projections rebuilt off-thread, then live', () => {
       .all();
     expect(leftovers).toEqual([]);
 
-    const liveModels = readModelsAt(join(dir, 'live-again.db'));
-    const live = engineOver(liveModels, undefined, []);
-    await live.start();
-    await caughtUp(live);
-    await live.stop();
-    expect(tables(readModels)).toEqual(tables(liveModels));
+    expect(tables(readModels)).toEqual(await projectedLive('live-again.db'));
   }, 120_000);
 
   it('starts over with a larger heap when its worker runs out of memory', async () => {
@@ -232,11 +227,6 @@ describe('far-behind projections rebuilt off-thread, then live', () => {
     const rebuiltModels = readModelsAt(join(dir, 'bounded.db'));
     expect(result.projections.map((p) => p.name)).toEqual(projections.map((p) => p.name));
 
-    const liveModels = readModelsAt(join(dir, 'bounded-live.db'));
-    const live = engineOver(liveModels, undefined, []);
-    await live.start();
-    await caughtUp(live);
-    await live.stop();
-    expect(tables(rebuiltModels)).toEqual(tables(liveModels));
+    expect(tables(rebuiltModels)).toEqual(await projectedLive('bounded-live.db'));
   }, 120_000);
 });

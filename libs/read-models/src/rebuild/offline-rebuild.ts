@@ -3,6 +3,7 @@ import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { GlobalPosition } from '@aftercare/event-store';
 import type { AnyProjection } from '@aftercare/projections';
+import { describeBound, withGrowingHeap } from './growing-heap';
 import { DEFAULT_REGISTRY, type ParallelRebuildOptions } from './parallel.rebuild-source';
 import {
   RebuildFailedError,
@@ -80,8 +81,6 @@ const REBUILD_OLD_GENERATION_MB = 64;
 const WRITER_OLD_GENERATION_MB = 256;
 /** States die young (with their group): a small young generation is enough. */
 const REBUILD_YOUNG_GENERATION_MB = 16;
-/** Past this, a rebuild worker that ran out of memory starts over with V8's own limit. */
-const MAX_BOUNDED_OLD_GENERATION_MB = 1_024;
 
 /** What the rebuild worker is asked to do. */
 export interface RebuildWorkerPlan {
@@ -147,42 +146,20 @@ export function workerRebuild(options: WorkerRebuildOptions): OfflineRebuild {
         },
       };
       const foldsOnItsOwn = plan.fold.workers === 1;
-      return runBounded(
-        (oldGenerationMb) => runWorker(script, plan, execArgv, request, oldGenerationMb),
+      // A worker that ran out leaves its leases (this owner's, taken again) and a half-written
+      // table (dropped when the next attempt begins), as a crash would.
+      return withGrowingHeap(
         options.oldGenerationMb ??
           (foldsOnItsOwn ? REBUILD_OLD_GENERATION_MB : WRITER_OLD_GENERATION_MB),
-        options.warn,
+        (oldGenerationMb) => runWorker(script, plan, execArgv, request, oldGenerationMb),
+        (ranOutOf, next) =>
+          options.warn?.(
+            `The rebuild worker ran out of its ${ranOutOf} MB old generation: the rebuild ` +
+              `starts over with ${describeBound(next)}`,
+          ),
       );
     },
   };
-}
-
-/**
- * Runs a rebuild worker with a bounded heap; one that runs out of it starts over with twice as
- * much (its leases are this owner's and its tables are dropped by the next start), up to
- * `MAX_BOUNDED_OLD_GENERATION_MB`, then once more with V8's own limit.
- */
-async function runBounded(
-  run: (oldGenerationMb: number | undefined) => Promise<RebuildResult>,
-  firstMb: number,
-  warn: ((message: string) => void) | undefined,
-): Promise<RebuildResult> {
-  let oldGenerationMb: number | undefined = firstMb;
-  for (;;) {
-    try {
-      return await run(oldGenerationMb);
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== 'ERR_WORKER_OUT_OF_MEMORY') throw error;
-      if (oldGenerationMb === undefined) throw error;
-      const next: number | undefined =
-        oldGenerationMb >= MAX_BOUNDED_OLD_GENERATION_MB ? undefined : oldGenerationMb * 2;
-      warn?.(
-        `The rebuild worker ran out of its ${oldGenerationMb} MB old generation: the rebuild ` +
-          `starts over with ${next === undefined ? "V8's own limit" : `${next} MB`}`,
-      );
-      oldGenerationMb = next;
-    }
-  }
 }
 
 function runWorker(

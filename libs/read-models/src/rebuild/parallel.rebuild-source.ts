@@ -15,6 +15,7 @@ import {
   foldAtPositions,
   planCustomerGroups,
 } from './customer-order.fold';
+import { describeBound, withGrowingHeap } from './growing-heap';
 import { RebuildFailedError, unionFilter } from './rebuild';
 import type { FoldedState, RebuildSink } from './rebuild-sink';
 import { countRows, filterCondition } from './sqlite.event-rows';
@@ -88,8 +89,6 @@ const WORKER_YOUNG_GENERATION_MB = 16;
  * MB of RSS by default and at 359 MB with 128 MB each, for the same CPU (18.9 and 18.1 s).
  */
 const WORKER_OLD_GENERATION_MB = 128;
-/** Past this, a worker that ran out of memory starts over with V8's own limit. */
-const MAX_BOUNDED_OLD_GENERATION_MB = 1_024;
 /** JSON a worker gathers before posting it to the writing thread. */
 const POST_BYTES = 2 * 2 ** 20;
 /** Batches a worker posts before it waits for the writing thread to take them. */
@@ -205,29 +204,35 @@ export async function parallelSqliteFold(
   if (!projections.every((p) => loaded?.some((known) => known === p))) return undefined;
 
   const total = countRows(db, filterCondition(unionFilter(projections)), head);
-  // Progress counts each event once, whatever the attempts.
-  const progress = { reported: 0 };
-  let oldGenerationMb: number | undefined =
-    options.workerOldGenerationMb ?? WORKER_OLD_GENERATION_MB;
-  for (;;) {
-    try {
-      return await foldOnWorkers(
-        { db, head, projections, global, sink, onEvents, total, progress },
-        { script, workers, projectionsModule, execArgv: options.workerExecArgv, oldGenerationMb },
-      );
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== 'ERR_WORKER_OUT_OF_MEMORY') throw error;
-      if (oldGenerationMb === undefined) throw error;
-      const next: number | undefined =
-        oldGenerationMb >= MAX_BOUNDED_OLD_GENERATION_MB ? undefined : oldGenerationMb * 2;
+  // Progress counts each event once, and the plan is made once, whatever the attempts.
+  const job: FoldJob = {
+    db,
+    head,
+    projections,
+    global,
+    sink,
+    onEvents,
+    total,
+    progress: { reported: 0 },
+  };
+  return withGrowingHeap(
+    options.workerOldGenerationMb ?? WORKER_OLD_GENERATION_MB,
+    (oldGenerationMb) =>
+      foldOnWorkers(job, {
+        script,
+        workers,
+        projectionsModule,
+        execArgv: options.workerExecArgv,
+        oldGenerationMb,
+      }),
+    async (ranOutOf, next) => {
       options.warn?.(
-        `A rebuild worker ran out of its ${oldGenerationMb} MB old generation: the fold starts ` +
-          `over with ${next === undefined ? "V8's own limit" : `${next} MB`}`,
+        `A rebuild worker ran out of its ${ranOutOf} MB old generation: the fold starts ` +
+          `over with ${describeBound(next)}`,
       );
-      oldGenerationMb = next;
       await sink.restart();
-    }
-  }
+    },
+  );
 }
 
 interface FoldJob {

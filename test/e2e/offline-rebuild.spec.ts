@@ -229,4 +229,16 @@ describe('far-behind projections rebuilt off-thread, then live', () => {
 
     expect(tables(rebuiltModels)).toEqual(await projectedLive('bounded-live.db'));
   }, 120_000);
+
+  it('rebuilds on command (projections rebuild) on its worker, with the rows of a live catch-up', async () => {
+    const readModels = readModelsAt(join(dir, 'command.db'));
+    for (const projection of projections) await readModels.register(projection);
+    // As the CLI's engine: never started, so nothing catches up but the rebuilds.
+    const engine = engineOver(readModels, undefined, []);
+    for (const { name } of projections) {
+      const result = await engine.rebuild(name);
+      expect(result.projections.map((p) => p.name)).toEqual([name]);
+    }
+    expect(tables(readModels)).toEqual(await projectedLive('command-live.db'));
+  }, 120_000);
 });

@@ -23,8 +23,9 @@ export interface Measured {
 
 /**
  * What one fresh process measures: the read-only baseline, or a rebuild of every projection on
- * this thread, with fold workers, or off-thread as the runtime rebuilds far-behind projections (one
- * worker with a bounded heap folds and writes; see `workerRebuild`).
+ * this thread, as `projections rebuild` runs it (a worker with a bounded heap writes what fold
+ * workers of its own fold), or off-thread as the runtime rebuilds far-behind projections (one
+ * worker with a bounded heap folds and writes); see `workerRebuild`.
  */
 export type ReplayMeasure = 'baseline' | 'one-thread' | 'workers' | 'off-thread';
 
@@ -109,8 +110,8 @@ export function readRawBaseline(path: string): number {
   }
 }
 
-/** Rebuilds every registered projection into the store's file, on one thread or on workers. */
-async function measureRebuild(dbPath: string, workers: 1 | 'auto'): Promise<Measured> {
+/** Rebuilds every registered projection into the store's file, on this thread alone. */
+async function measureOneThread(dbPath: string): Promise<Measured> {
   const store = SqliteEventStore.open({ path: dbPath, synchronous: 'normal' });
   const readModels = SqliteReadModelStore.open({ path: dbPath });
   try {
@@ -121,7 +122,7 @@ async function measureRebuild(dbPath: string, workers: 1 | 'auto'): Promise<Meas
         readModels,
         projections,
         owner: 'replay-bench',
-        source: sqliteRebuildSource(store.db, { workers, warn: (line) => console.log(line) }),
+        source: sqliteRebuildSource(store.db, { workers: 1, warn: (line) => console.log(line) }),
       });
       customers = result.projections.find((p) => p.name === 'customer_profile')?.keys ?? 0;
       return result.events;
@@ -133,13 +134,16 @@ async function measureRebuild(dbPath: string, workers: 1 | 'auto'): Promise<Meas
   }
 }
 
-/** The runtime's off-thread rebuild (`createProjectionEngine`'s settings): one bounded worker. */
-async function measureOffThread(dbPath: string): Promise<Measured> {
+/**
+ * A rebuild off this thread with `createProjectionEngine`'s settings: the runtime's (one bounded
+ * worker folds and writes) or the command's (fold workers as the store's size decides).
+ */
+async function measureOffThread(dbPath: string, fold: 1 | 'auto'): Promise<Measured> {
   const rebuild = workerRebuild({
     eventStorePath: dbPath,
     readModelPath: dbPath,
     minLag: 0n,
-    fold: { workers: 1 },
+    fold: { workers: fold },
     warn: (line) => console.log(line),
   });
   let customers = 0;
@@ -159,8 +163,9 @@ async function measureOffThread(dbPath: string): Promise<Measured> {
 
 async function main(what: ReplayMeasure, dbPath: string): Promise<Measured> {
   if (what === 'baseline') return measure(() => readRawBaseline(dbPath));
-  if (what === 'off-thread') return measureOffThread(dbPath);
-  return measureRebuild(dbPath, what === 'workers' ? 'auto' : 1);
+  if (what === 'off-thread') return measureOffThread(dbPath, 1);
+  if (what === 'workers') return measureOffThread(dbPath, 'auto');
+  return measureOneThread(dbPath);
 }
 
 if (require.main === module && process.send) {

@@ -22,11 +22,11 @@ const DEFAULT_CUSTOMERS = 75_000;
 
 /**
  * Replay throughput on a seeded store: a read-only baseline (read every event and parse its JSON,
- * nothing projected) and the rebuild of all registered projections, on one thread, on fold worker
- * threads and off-thread as the runtime runs it, measured in the same run, with their ratio to the
- * baseline, peak memory and memory per customer, in all and beyond the stored states' own size
- * (the issue's measure: a rebuild may hold the states it builds). Each runs in a fresh process
- * (`measureApart`), so each one's memory is its own.
+ * nothing projected) and the rebuild of all registered projections, on one thread, off-thread on
+ * fold workers as `projections rebuild` runs it and off-thread as the runtime runs it, measured in
+ * the same run, with their ratio to the baseline, peak memory and memory per customer, in all and
+ * beyond the stored states' own size (the issue's measure: a rebuild may hold the states it
+ * builds). Each runs in a fresh process (`measureApart`), so each one's memory is its own.
  */
 export async function runReplayBench(options: ReplayBenchOptions): Promise<void> {
   const { log } = options;
@@ -55,12 +55,12 @@ export async function runReplayBench(options: ReplayBenchOptions): Promise<void>
       log(states.line);
       log(readModelPages(readModels, projections));
       const parallel = await measureApart('workers', dbPath);
-      line(log, `rebuild all (${projections.length}), worker threads`, parallel);
+      line(log, `rebuild all (${projections.length}), fold workers (CLI)`, parallel);
       const offThread = await measureApart('off-thread', dbPath);
       line(log, `rebuild all (${projections.length}), off-thread (runtime)`, offThread);
       for (const [label, m] of [
         ['one thread', single],
-        ['worker threads', parallel],
+        ['fold workers (CLI)', parallel],
         ['off-thread (runtime)', offThread],
       ] as const) {
         const added = perCustomer(m, customers);

@@ -53,9 +53,36 @@ export function createProjectionEngine(
         ? sqliteRebuildSource(store.db, { warn: options.warn })
         : undefined,
     offlineRebuild: offlineRebuild(store, readModels, options.rebuildLag, options.warn),
+    commandRebuild: commandRebuild(store, readModels, options.warn),
     log: options.log,
     warn: options.warn,
   });
+}
+
+/** The SQLite files a rebuild worker opens again, when events and read models are both in files. */
+function sqliteFiles(
+  store: EventStore,
+  readModels: ReadModelStore,
+): { eventStorePath: string; readModelPath: string } | undefined {
+  if (!(store instanceof SqliteEventStore) || !(readModels instanceof SqliteReadModelStore)) {
+    return undefined;
+  }
+  // A worker opens the files again: an in-memory database exists on this connection only.
+  if (store.db.memory || readModels.db.memory) return undefined;
+  return { eventStorePath: store.db.name, readModelPath: readModels.db.name };
+}
+
+/**
+ * `projections rebuild` off the CLI's thread: a worker with a bounded heap writes, fold workers of
+ * its own fold on a large store (the command has the machine's cores to itself).
+ */
+function commandRebuild(
+  store: EventStore,
+  readModels: ReadModelStore,
+  warn: ((message: string) => void) | undefined,
+): OfflineRebuild | undefined {
+  const files = sqliteFiles(store, readModels);
+  return files && workerRebuild({ ...files, minLag: 0n, warn });
 }
 
 function offlineRebuild(
@@ -65,14 +92,10 @@ function offlineRebuild(
   warn: ((message: string) => void) | undefined,
 ): OfflineRebuild | undefined {
   if (minLag === undefined) return undefined;
-  if (!(store instanceof SqliteEventStore) || !(readModels instanceof SqliteReadModelStore)) {
-    return undefined;
-  }
-  // A worker opens the files again: an in-memory database exists on this connection only.
-  if (store.db.memory || readModels.db.memory) return undefined;
+  const files = sqliteFiles(store, readModels);
+  if (!files) return undefined;
   return workerRebuild({
-    eventStorePath: store.db.name,
-    readModelPath: readModels.db.name,
+    ...files,
     minLag,
     // One thread folds and writes: the API's thread keeps a core to itself on a small machine.
     fold: { workers: 1 },

@@ -225,17 +225,27 @@ export class ProjectionEngine {
     options: { onProgress?: (progress: RebuildProgress) => void } = {},
   ): Promise<RebuildResult> {
     const projection = this.projection(name);
+    const offThread = this.options.commandRebuild;
+    const leaseTtlMs = Math.max(this.settings.leaseTtlMs, 30_000);
     this.rebuilding.add(name);
     try {
-      const result = await rebuildProjections({
-        store: this.options.store,
-        readModels: this.options.readModels,
-        projections: [projection],
-        owner: this.instanceId,
-        leaseTtlMs: Math.max(this.settings.leaseTtlMs, 30_000),
-        onProgress: options.onProgress,
-        source: this.options.rebuildSource,
-      });
+      const result = offThread?.supports([projection])
+        ? await offThread.run({
+            projections: [projection],
+            owner: this.instanceId,
+            leaseTtlMs,
+            onProgress: options.onProgress ?? (() => undefined),
+            signal: new AbortController().signal,
+          })
+        : await rebuildProjections({
+            store: this.options.store,
+            readModels: this.options.readModels,
+            projections: [projection],
+            owner: this.instanceId,
+            leaseTtlMs,
+            onProgress: options.onProgress,
+            source: this.options.rebuildSource,
+          });
       this.runners.get(name)?.reload();
       return result;
     } finally {

@@ -41,6 +41,12 @@ export interface ProjectionEngineOptions {
    * projection catches up event by event (a new version is rebuilt on this thread first).
    */
   offlineRebuild?: OfflineRebuild;
+  /**
+   * Where `rebuild` (the CLI's `projections rebuild`) runs when it supports the projection: off
+   * this thread, in a worker with a bounded heap (see `workerRebuild`). Without it, or for a
+   * projection it does not support, `rebuild` folds on this thread from `rebuildSource`.
+   */
+  commandRebuild?: OfflineRebuild;
   /** Events counted past the checkpoint for `lag` (reading further is not worth it). Default 10,000. */
   lagCountLimit?: number;
   /** How often the cached status is refreshed and catch-up progress logged. Default 5 s. */

@@ -28,6 +28,8 @@ export interface CustomerGrouping {
   grouped: Folding[];
   global: Folding[];
   groupOf: (customerId: string) => string;
+  /** The group function a projection declares; undefined: one customer per group. */
+  groupFunction: ((customerId: string) => string) | undefined;
 }
 
 /**
@@ -47,6 +49,7 @@ export function customerGrouping(projections: readonly AnyProjection[]): Custome
     grouped: all.filter(isGrouped),
     global: all.filter((f) => !isGrouped(f)),
     groupOf,
+    groupFunction,
   };
 }
 
@@ -110,14 +113,15 @@ export function planCustomerGroups(
   head: number,
   projections: readonly AnyProjection[],
 ): CustomerGroupsPlan {
-  const { grouped, global, groupOf } = customerGrouping(projections);
+  const { grouped, global, groupFunction } = customerGrouping(projections);
   const takers = new Takers(grouped);
   const globalTakers = new Takers(global);
-  const others = otherStreamRows(db, head, projections);
   const othersOf = new Map<string, number[]>();
   const unnamed: number[] = [];
   const globalPositions: number[] = [];
-  for (const [position, streamId, type, customer] of others) {
+  let othersRead = 0;
+  for (const [position, streamId, type, customer] of otherStreamRows(db, head, projections)) {
+    othersRead++;
     if (takers.of(streamId, type).length) {
       if (typeof customer !== 'string') unnamed.push(position);
       else {
@@ -129,10 +133,10 @@ export function planCustomerGroups(
     if (globalTakers.of(streamId, type).length) globalPositions.push(position);
   }
   return {
-    units: customerUnits(db, groupOf, othersOf),
+    units: customerUnits(db, groupFunction, othersOf),
     unnamed,
     globalPositions,
-    othersRead: others.length,
+    othersRead,
   };
 }
 
@@ -261,56 +265,77 @@ function foldRows(
 }
 
 /**
- * The customer streams, their customers grouped by `groupOf` and whole groups packed into units
+ * The customer streams, their customers grouped by `groupOf` (undefined: one customer per group)
+ * and whole groups packed into units
  * of about `UNIT_STREAMS` streams (in stream order: every worker computes the same units), with
- * the positions of other streams' events naming each unit's customers, sorted.
+ * the positions of other streams' events naming each unit's customers, sorted. The streams are
+ * read one row at a time and nothing is kept per customer but its group's stream numbers: a plan
+ * for tens of thousands of customers fits in a few MB (a rebuild worker's heap is bounded).
  */
 function customerUnits(
   db: Database.Database,
-  groupOf: (customerId: string) => string,
+  groupOf: ((customerId: string) => string) | undefined,
   othersOf: Map<string, number[]>,
 ): Unit[] {
+  const streamCount = db
+    .prepare(`SELECT count(*) FROM es_streams WHERE ${CATEGORY_OF_STREAM} = ?`)
+    .pluck(true)
+    .get(CUSTOMER_STREAM_CATEGORY) as number;
+  // Small stores are still cut into a few units, so that workers share them.
+  const perUnit = Math.max(1, Math.min(UNIT_STREAMS, Math.ceil(streamCount / 16)));
+  const units: Unit[] = [];
+  let unit: Unit = { streams: [], others: [] };
+  const add = (streams: readonly number[], customers: readonly string[]): void => {
+    for (const stream of streams) unit.streams.push(stream);
+    for (const customer of customers) {
+      const positions = othersOf.get(customer);
+      if (positions) for (const position of positions) unit.others.push(position);
+    }
+    if (unit.streams.length >= perUnit) {
+      units.push(unit);
+      unit = { streams: [], others: [] };
+    }
+  };
   const streams = db
     .prepare(
       `SELECT stream_no, stream_id FROM es_streams
        WHERE ${CATEGORY_OF_STREAM} = ? ORDER BY stream_no`,
     )
     .raw(true)
-    .all(CUSTOMER_STREAM_CATEGORY) as [number, string][];
-  const groups = new Map<string, { streams: number[]; customers: string[] }>();
-  const groupFor = (customer: string) => {
-    const id = groupOf(customer);
-    let group = groups.get(id);
-    if (!group) groups.set(id, (group = { streams: [], customers: [] }));
-    return group;
-  };
-  for (const [streamNo, streamId] of streams) {
+    .iterate(CUSTOMER_STREAM_CATEGORY) as IterableIterator<[number, string]>;
+  // Customers other streams name that have a stream of their own (the rest get groups at the end).
+  const withStream = new Set<string>();
+  const customerOf = (streamId: string): string => {
     const customer = streamId.startsWith(CUSTOMER_PREFIX)
       ? streamId.slice(CUSTOMER_PREFIX.length)
       : '';
-    const group = groupFor(customer);
-    group.streams.push(streamNo);
-    group.customers.push(customer);
-  }
-  // Customers named by other streams only.
-  const named = new Set(streams.map(([, streamId]) => streamId));
-  for (const customer of othersOf.keys()) {
-    if (!named.has(`${CUSTOMER_PREFIX}${customer}`)) groupFor(customer).customers.push(customer);
-  }
-  // Small stores are still cut into a few units, so that workers share them.
-  const perUnit = Math.max(1, Math.min(UNIT_STREAMS, Math.ceil(streams.length / 16)));
-  const units: Unit[] = [];
-  let unit: Unit = { streams: [], others: [] };
-  for (const group of groups.values()) {
-    unit.streams.push(...group.streams);
-    for (const customer of group.customers) {
-      const positions = othersOf.get(customer);
-      if (positions) unit.others.push(...positions);
+    if (othersOf.has(customer)) withStream.add(customer);
+    return customer;
+  };
+  if (!groupOf) {
+    // One customer per group: each stream is a group, in stream order.
+    for (const [streamNo, streamId] of streams) add([streamNo], [customerOf(streamId)]);
+    for (const customer of othersOf.keys()) {
+      if (!withStream.has(customer)) add([], [customer]);
     }
-    if (unit.streams.length >= perUnit) {
-      units.push(unit);
-      unit = { streams: [], others: [] };
+  } else {
+    const groups = new Map<string, { streams: number[]; customers: string[] }>();
+    const groupFor = (customer: string) => {
+      const id = groupOf(customer);
+      let group = groups.get(id);
+      if (!group) groups.set(id, (group = { streams: [], customers: [] }));
+      return group;
+    };
+    for (const [streamNo, streamId] of streams) {
+      const customer = customerOf(streamId);
+      const group = groupFor(customer);
+      group.streams.push(streamNo);
+      group.customers.push(customer);
     }
+    for (const customer of othersOf.keys()) {
+      if (!withStream.has(customer)) groupFor(customer).customers.push(customer);
+    }
+    for (const group of groups.values()) add(group.streams, group.customers);
   }
   if (unit.streams.length || unit.others.length) units.push(unit);
   for (const { others } of units) others.sort((a, b) => a - b);
@@ -337,13 +362,14 @@ function rowsAtReader(db: Database.Database): (positions: readonly number[]) => 
 
 /**
  * The events of every stream that is not a customer's and that some projection takes, in global
- * order, light: position, stream, type and the data's customerId (read by SQLite, not parsed).
+ * order, light: position, stream, type and the data's customerId (read by SQLite, not parsed),
+ * one row at a time (the connection runs nothing else until the last).
  */
 function otherStreamRows(
   db: Database.Database,
   head: number,
   projections: readonly AnyProjection[],
-): [number, string, string, unknown][] {
+): IterableIterator<[number, string, string, unknown]> {
   const condition = filterCondition(unionFilter(projections));
   return db
     .prepare(
@@ -354,10 +380,7 @@ function otherStreamRows(
        ORDER BY position`,
     )
     .raw(true)
-    .all(CUSTOMER_STREAM_CATEGORY, head, ...condition.params) as [
-    number,
-    string,
-    string,
-    unknown,
-  ][];
+    .iterate(CUSTOMER_STREAM_CATEGORY, head, ...condition.params) as IterableIterator<
+    [number, string, string, unknown]
+  >;
 }

@@ -60,8 +60,8 @@ export interface WorkerRebuildOptions {
   /** How often the worker reports progress. Default 1 s. */
   progressIntervalMs?: number;
   /**
-   * Old generation the rebuild worker's heap starts with, in MB (default: 64 when it folds on its
-   * own thread, 256 when it hands the fold to fold workers and only writes). A worker that runs
+   * Old generation the rebuild worker's heap starts with, in MB (default 64, whether it folds on
+   * its own thread or hands the fold to fold workers and only writes). A worker that runs
    * out of it is stopped and the rebuild starts over with twice as much, up to 1,024 MB, then with
    * V8's own limit.
    */
@@ -75,11 +75,10 @@ export interface WorkerRebuildOptions {
  * being folded, a page of rows to write. Unbounded, V8 lets a heap fill with garbage long before
  * it collects it: on the 72,000-customer seeded store, one thread folding and writing on an
  * unbounded worker peaked at 270 MB of RSS; the same worker with these bounds at 170-175 MB, in the
- * same time (153-154 MB since the rebuild's page cache is 8 MB, not 32).
+ * same time (153-154 MB since the rebuild's page cache is 8 MB, not 32). Writing what two fold
+ * workers fold, the same bound held it to 231-233 MB, against 273-278 MB on an unbounded thread.
  */
 const REBUILD_OLD_GENERATION_MB = 64;
-/** The writing thread of a rebuild folded on fold workers gathers their batches and the plan. */
-const WRITER_OLD_GENERATION_MB = 256;
 /** States die young (with their group): a small young generation is enough. */
 const REBUILD_YOUNG_GENERATION_MB = 16;
 
@@ -146,12 +145,10 @@ export function workerRebuild(options: WorkerRebuildOptions): OfflineRebuild {
           workerExecArgv: execArgv,
         },
       };
-      const foldsOnItsOwn = plan.fold.workers === 1;
       // A worker that ran out leaves its leases (this owner's, taken again) and a half-written
       // table (dropped when the next attempt begins), as a crash would.
       return withGrowingHeap(
-        options.oldGenerationMb ??
-          (foldsOnItsOwn ? REBUILD_OLD_GENERATION_MB : WRITER_OLD_GENERATION_MB),
+        options.oldGenerationMb ?? REBUILD_OLD_GENERATION_MB,
         (oldGenerationMb) => runWorker(script, plan, execArgv, request, oldGenerationMb),
         (ranOutOf, next) =>
           options.warn?.(

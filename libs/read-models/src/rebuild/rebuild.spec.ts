@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 import { ProjectionEngine } from '../engine/projection-engine';
 import { type ReadModelStore, rebuildLeaseName } from '../read-model-store';
-import { rebuildProjections, type RebuildProgress } from './rebuild';
+import type { OfflineRebuild, OfflineRebuildRequest } from './offline-rebuild';
+import { rebuildProjections, type RebuildProgress, type RebuildResult } from './rebuild';
 import { sqliteRebuildSource } from './sqlite.rebuild-source';
 import {
   appendPurchases,
@@ -119,6 +120,60 @@ describeEachReadModelStore('rebuildProjections', (stores) => {
     await engine.rebuild('tally');
     expect(await readModels.get('tally', 'ghost')).toBeUndefined();
     expect(await states()).toEqual(await cleanReplay(tallyProjection(), store));
+  });
+
+  it('rebuilds on command through its off-thread rebuild when that supports the projection', async () => {
+    await appendPurchases(store, 20, 4);
+    const supported = new Set<string>();
+    const asked: OfflineRebuildRequest[] = [];
+    const done: RebuildResult = {
+      projections: [{ name: 'tally', keys: 4, checkpoint: 20n }],
+      events: 20,
+      durationMs: 1,
+      eventsPerSecond: 20_000,
+    };
+    const offThread: OfflineRebuild = {
+      minLag: 0n,
+      supports: (projections) => projections.every((p) => supported.has(p.name)),
+      run: async (request) => {
+        asked.push(request);
+        request.onProgress({
+          projections: ['tally'],
+          phase: 'done',
+          eventsDone: 20,
+          eventsTotal: 20,
+          position: 20n,
+          headPosition: 20n,
+          eventsPerSecond: 20_000,
+          etaSeconds: 0,
+        });
+        return done;
+      },
+    };
+    const commanded = new ProjectionEngine({
+      store,
+      readModels,
+      projections: [tallyProjection()],
+      instanceId: 'cli',
+      leaseTtlMs: 300,
+      log: () => undefined,
+      commandRebuild: offThread,
+    });
+    // Not supported: folded on this thread, as without it.
+    await commanded.rebuild('tally');
+    expect(asked).toEqual([]);
+    expect(await states()).toEqual(await cleanReplay(tallyProjection(), store));
+
+    supported.add('tally');
+    const phases: string[] = [];
+    const result = await commanded.rebuild('tally', {
+      onProgress: (progress) => phases.push(progress.phase),
+    });
+    expect(result).toBe(done);
+    expect(asked.map((r) => [r.projections.map((p) => p.name), r.owner])).toEqual([
+      [['tally'], 'cli'],
+    ]);
+    expect(phases).toEqual(['done']);
   });
 
   it('refuses a second concurrent rebuild of the same projection', async () => {

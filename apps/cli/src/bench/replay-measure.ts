@@ -4,6 +4,7 @@ import { SqliteEventStore } from '@aftercare/event-store/sqlite';
 import { projections } from '@aftercare/projections';
 import {
   rebuildProjections,
+  type RebuildResult,
   SqliteReadModelStore,
   sqliteRebuildSource,
   workerRebuild,
@@ -22,10 +23,10 @@ export interface Measured {
 }
 
 /**
- * What one fresh process measures: the read-only baseline, or a rebuild of every projection on
- * this thread, as `projections rebuild` runs it (a worker with a bounded heap writes what fold
- * workers of its own fold), or off-thread as the runtime rebuilds far-behind projections (one
- * worker with a bounded heap folds and writes); see `workerRebuild`.
+ * What one fresh process measures: the read-only baseline, or a rebuild of every projection:
+ * 'one-thread' folds and writes on this thread; 'workers' as `projections rebuild` runs it (a
+ * worker with a bounded heap writes what fold workers of its own fold); 'off-thread' as the
+ * runtime rebuilds far-behind projections (one worker with a bounded heap folds and writes).
  */
 export type ReplayMeasure = 'baseline' | 'one-thread' | 'workers' | 'off-thread';
 
@@ -110,6 +111,11 @@ export function readRawBaseline(path: string): number {
   }
 }
 
+/** Keys of customer_profile after a rebuild: the customers the memory is spread over. */
+function customersOf(result: RebuildResult): number {
+  return result.projections.find((p) => p.name === 'customer_profile')?.keys ?? 0;
+}
+
 /** Rebuilds every registered projection into the store's file, on this thread alone. */
 async function measureOneThread(dbPath: string): Promise<Measured> {
   const store = SqliteEventStore.open({ path: dbPath, synchronous: 'normal' });
@@ -124,7 +130,7 @@ async function measureOneThread(dbPath: string): Promise<Measured> {
         owner: 'replay-bench',
         source: sqliteRebuildSource(store.db, { workers: 1, warn: (line) => console.log(line) }),
       });
-      customers = result.projections.find((p) => p.name === 'customer_profile')?.keys ?? 0;
+      customers = customersOf(result);
       return result.events;
     });
     return { ...measured, customers };
@@ -155,7 +161,7 @@ async function measureOffThread(dbPath: string, fold: 1 | 'auto'): Promise<Measu
       onProgress: () => undefined,
       signal: new AbortController().signal,
     });
-    customers = result.projections.find((p) => p.name === 'customer_profile')?.keys ?? 0;
+    customers = customersOf(result);
     return result.events;
   });
   return { ...measured, customers };

@@ -22,14 +22,13 @@ export interface Folding {
 
 /**
  * How a rebuild groups customers: `grouped` projections are folded group by group (see
- * `Projection.customerScope`), `global` ones in global order; `groupOf` gives a customer's group.
+ * `Projection.customerScope`), `global` ones in global order; `groupOf` gives a customer's group
+ * (undefined: each customer is a group of its own).
  */
 export interface CustomerGrouping {
   grouped: Folding[];
   global: Folding[];
-  groupOf: (customerId: string) => string;
-  /** The group function a projection declares; undefined: one customer per group. */
-  groupFunction: ((customerId: string) => string) | undefined;
+  groupOf: ((customerId: string) => string) | undefined;
 }
 
 /**
@@ -41,15 +40,13 @@ export function customerGrouping(projections: readonly AnyProjection[]): Custome
   const groupFunction = projections
     .map((p) => p.customerScope)
     .find((scope) => typeof scope === 'function');
-  const groupOf = groupFunction ?? ((customerId: string) => customerId);
   const isGrouped = ({ projection }: Folding): boolean =>
     projection.customerScope === 'customer' ||
     (groupFunction !== undefined && projection.customerScope === groupFunction);
   return {
     grouped: all.filter(isGrouped),
     global: all.filter((f) => !isGrouped(f)),
-    groupOf,
-    groupFunction,
+    groupOf: groupFunction,
   };
 }
 
@@ -113,7 +110,7 @@ export function planCustomerGroups(
   head: number,
   projections: readonly AnyProjection[],
 ): CustomerGroupsPlan {
-  const { grouped, global, groupFunction } = customerGrouping(projections);
+  const { grouped, global, groupOf } = customerGrouping(projections);
   const takers = new Takers(grouped);
   const globalTakers = new Takers(global);
   const othersOf = new Map<string, number[]>();
@@ -133,7 +130,7 @@ export function planCustomerGroups(
     if (globalTakers.of(streamId, type).length) globalPositions.push(position);
   }
   return {
-    units: customerUnits(db, groupFunction, othersOf),
+    units: customerUnits(db, groupOf, othersOf),
     unnamed,
     globalPositions,
     othersRead,
@@ -266,9 +263,8 @@ function foldRows(
 
 /**
  * The customer streams, their customers grouped by `groupOf` (undefined: one customer per group)
- * and whole groups packed into units
- * of about `UNIT_STREAMS` streams (in stream order: every worker computes the same units), with
- * the positions of other streams' events naming each unit's customers, sorted. The streams are
+ * and whole groups packed into units of about `UNIT_STREAMS` streams (in stream order: every
+ * worker computes the same units), with the positions of other streams' events naming each unit's customers, sorted. The streams are
  * read one row at a time and nothing is kept per customer but its group's stream numbers: a plan
  * for tens of thousands of customers fits in a few MB (a rebuild worker's heap is bounded).
  */
